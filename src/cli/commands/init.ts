@@ -1,0 +1,44 @@
+/** `lore init [DIR] [--git]`: create or update a journal; running it again changes nothing. */
+import type { Argv, CommandModule, Options } from "yargs";
+import { warnUnknownOptions } from "../unknown-options.js";
+import { initJournal } from "../../journal/init-journal.js";
+import { sessionOptionsFrom, type JournalArgs } from "../journal-options.js";
+import { ExitCode } from "../exit-codes.js";
+
+interface Args {
+  dir?: string;
+  git: boolean;
+  json: boolean;
+  "lock-timeout"?: string;
+}
+
+const initOptions = {
+  git: { type: "boolean", default: false, describe: "run git init when DIR is not inside a work tree" },
+  json: { type: "boolean", default: false, describe: "print one JSON object" },
+  "lock-timeout": { type: "string", describe: "seconds to wait for the journal lock" },
+} satisfies Record<string, Options>;
+
+export const initCommand: CommandModule<object, Args> = {
+  command: "init [dir]",
+  describe: "create a journal in DIR (default: the current directory), or update an existing one",
+  builder: (yargs: Argv) =>
+    yargs
+      .positional("dir", { type: "string", describe: "journal directory" })
+      .options(initOptions) as unknown as Argv<Args>,
+  handler: async (args) => {
+    warnUnknownOptions(args, initOptions);
+    const { timeoutMs, staleMs } = sessionOptionsFrom({ ...args, commit: false } as JournalArgs, process.env);
+    const result = await initJournal(args.dir ?? process.cwd(), { git: args.git, timeoutMs, staleMs });
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify({ base: result.layout.base, ...result, layout: undefined })}\n`);
+    } else {
+      const lines = [
+        `${result.createdDatabase ? "Created" : "Updated"} journal: ${result.layout.base}`,
+        ...(result.gitInitialized ? ["Initialized a git repository"] : []),
+        ...(result.gitignoreAdded.length ? [`Added to .gitignore: ${result.gitignoreAdded.join(" ")}`] : []),
+      ];
+      process.stdout.write(`${lines.join("\n")}\n`);
+    }
+    process.exitCode = ExitCode.Ok;
+  },
+};

@@ -1,0 +1,63 @@
+/**
+ * What the two record commands share: resolve the input (prompting on a TTY
+ * for missing required fields), find the journal, persist the record in a
+ * journal session, and report it, as text in ELF's words or as JSON.
+ */
+import { locateJournal, type JournalLayout } from "../journal/layout.js";
+import { MissingFieldsError } from "../record/inputs.js";
+import { persistRecord, type PersistedRecord, type RecordDraft } from "../record/persist.js";
+import { withJournalSession } from "../record/session.js";
+import { warn } from "../io/warn.js";
+import { ExitCode, messageFor, type ExitCodeValue } from "./exit-codes.js";
+import { sessionOptionsFrom, type JournalArgs } from "./journal-options.js";
+import { promptForMissing } from "./prompt.js";
+
+export interface RecordCommandSpec<Flags, Input> {
+  kind: "failure" | "heuristic";
+  flags: Flags;
+  resolve(flags: Flags, env: NodeJS.ProcessEnv): Input;
+  draft(layout: JournalLayout, input: Input, now: Date): RecordDraft;
+  promptLabels: Record<string, string>;
+  describe(record: PersistedRecord): string[];
+}
+
+async function resolveInput<Flags, Input>(spec: RecordCommandSpec<Flags, Input>): Promise<Input> {
+  try {
+    return spec.resolve(spec.flags, process.env);
+  } catch (error) {
+    if (!(error instanceof MissingFieldsError) || !process.stdin.isTTY) throw error;
+    const answers = await promptForMissing(error.fields, spec.promptLabels);
+    return spec.resolve({ ...spec.flags, ...answers }, process.env);
+  }
+}
+
+export async function runRecordCommand<Flags, Input>(
+  args: JournalArgs,
+  spec: RecordCommandSpec<Flags, Input>,
+): Promise<ExitCodeValue> {
+  const now = new Date();
+  const input = await resolveInput(spec);
+  const options = sessionOptionsFrom(args, process.env);
+  const layout = locateJournal({ base: args.base, env: process.env, cwd: process.cwd() });
+  const record = await withJournalSession(layout, options, async (session) => {
+    if (!session.repo && !options.noCommit) {
+      warn(`${layout.base} is not inside a git work tree: recorded without a commit (--no-commit silences this)`);
+    }
+    return persistRecord(session, spec.draft(layout, input, now));
+  });
+  if (args.json) {
+    process.stdout.write(
+      `${JSON.stringify({ kind: spec.kind, id: record.id, loreId: record.loreId, file: record.file, path: record.path, commit: record.commit })}\n`,
+    );
+  } else {
+    process.stdout.write(`${spec.describe(record).join("\n")}\n`);
+  }
+  if (record.commitError) {
+    process.stderr.write(
+      `lore record-${spec.kind}: recorded ${record.path} (id ${record.id}), but the git commit failed: ` +
+        `${messageFor(record.commitError)}; the next lore command commits it\n`,
+    );
+    return ExitCode.Failed;
+  }
+  return ExitCode.Ok;
+}

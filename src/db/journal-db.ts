@@ -1,0 +1,105 @@
+/**
+ * The journal's SQLite index (`memory/index.db`).
+ *
+ * `openJournalDb(file, { busyTimeoutMs })` opens an existing database in WAL
+ * mode with a busy timeout and `synchronous = FULL` (a committed row survives
+ * power loss, not only a crash). It never creates the file: a missing database
+ * is `MissingDatabaseError`, and `lore init` is the one place that creates it
+ * (`createJournalDb`).
+ *
+ * Writes go through `beginWrite(journalKey)`, which takes SQLite's write lock
+ * with `BEGIN IMMEDIATE` (so the transaction cannot fail to upgrade later) and
+ * registers it in the lock order: the caller must hold the journal lock. The
+ * returned transaction is ended by exactly one of `commit()` or `rollback()`;
+ * `rollback()` after a failed commit is safe.
+ */
+import fs from "node:fs";
+import Database from "better-sqlite3";
+import { LockLevel, noteAcquired, noteReleased } from "../lock/lock-order.js";
+import { step } from "../io/steps.js";
+import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "./schema.js";
+
+export class MissingDatabaseError extends Error {
+  constructor(readonly file: string) {
+    super(`no journal database at ${file}`);
+  }
+}
+
+export interface WriteTransaction {
+  commit(): void;
+  rollback(): void;
+}
+
+export class JournalDb {
+  constructor(readonly sqlite: Database.Database) {}
+
+  /** Starts a write transaction; the journal lock of `journalKey` must be held. */
+  beginWrite(journalKey: string): WriteTransaction {
+    noteAcquired(LockLevel.SqliteWrite, journalKey);
+    try {
+      step("db-begin");
+      this.sqlite.exec("BEGIN IMMEDIATE");
+    } catch (error) {
+      noteReleased(LockLevel.SqliteWrite, journalKey);
+      throw error;
+    }
+    let open = true;
+    const end = (sql: "COMMIT" | "ROLLBACK") => {
+      if (!open) return;
+      try {
+        if (this.sqlite.inTransaction) this.sqlite.exec(sql);
+      } finally {
+        // A failed COMMIT may leave the transaction open (SQLITE_BUSY): it stays ours to roll back.
+        if (!this.sqlite.inTransaction) {
+          open = false;
+          noteReleased(LockLevel.SqliteWrite, journalKey);
+        }
+      }
+    };
+    return {
+      commit: () => {
+        step("db-commit");
+        end("COMMIT");
+        step("db-committed");
+      },
+      rollback: () => end("ROLLBACK"),
+    };
+  }
+
+  /** Migrates the schema when it is behind; the journal lock must be held. */
+  ensureSchema(journalKey: string): void {
+    if (schemaVersion(this.sqlite) >= CURRENT_SCHEMA_VERSION) return;
+    const transaction = this.beginWrite(journalKey);
+    try {
+      migrate(this.sqlite);
+      transaction.commit();
+    } catch (error) {
+      transaction.rollback();
+      throw error;
+    }
+  }
+
+  close(): void {
+    if (this.sqlite.open) this.sqlite.close();
+  }
+}
+
+function configure(sqlite: Database.Database, busyTimeoutMs: number): void {
+  sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = FULL");
+}
+
+export function openJournalDb(file: string, options: { busyTimeoutMs: number }): JournalDb {
+  if (!fs.existsSync(file)) throw new MissingDatabaseError(file);
+  const sqlite = new Database(file, { fileMustExist: true });
+  configure(sqlite, options.busyTimeoutMs);
+  return new JournalDb(sqlite);
+}
+
+/** Opens or creates the database file (for `lore init` only). */
+export function createJournalDb(file: string, options: { busyTimeoutMs: number }): JournalDb {
+  const sqlite = new Database(file);
+  configure(sqlite, options.busyTimeoutMs);
+  return new JournalDb(sqlite);
+}

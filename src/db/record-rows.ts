@@ -1,0 +1,37 @@
+/**
+ * Record rows in ELF's tables, addressed by lore's stable id.
+ *
+ * `insertRecordRow(db, table, values)` inserts a row (with an explicit `id` when
+ * `values.id` is set, as crash recovery does to keep the id already written in
+ * the markdown) and returns its id. `findRecordRowId` and
+ * `deleteRecordRow` find and remove a row by `lore_id`. Column names are
+ * checked against the tables' columns, so values read back from a pending
+ * intent file can never inject SQL. Call inside a write transaction.
+ */
+import type Database from "better-sqlite3";
+
+export type RecordTable = "learnings" | "heuristics";
+export type RowValues = Record<string, string | number | null>;
+
+const COLUMNS: Record<RecordTable, ReadonlySet<string>> = {
+  learnings: new Set(["id", "type", "filepath", "title", "summary", "tags", "domain", "severity", "lore_id"]),
+  heuristics: new Set(["id", "domain", "rule", "explanation", "source_type", "confidence", "lore_id"]),
+};
+
+export function insertRecordRow(db: Database.Database, table: RecordTable, values: RowValues): number {
+  const names = Object.keys(values);
+  for (const name of names) {
+    if (!COLUMNS[table].has(name)) throw new Error(`unknown column ${table}.${name}`);
+  }
+  const sql = `INSERT INTO ${table} (${names.join(", ")}) VALUES (${names.map((name) => `@${name}`).join(", ")})`;
+  return Number(db.prepare(sql).run(values).lastInsertRowid);
+}
+
+export function findRecordRowId(db: Database.Database, table: RecordTable, loreId: string): number | undefined {
+  const row = db.prepare(`SELECT id FROM ${table} WHERE lore_id = ?`).get(loreId) as { id: number } | undefined;
+  return row?.id;
+}
+
+export function deleteRecordRow(db: Database.Database, table: RecordTable, loreId: string): void {
+  db.prepare(`DELETE FROM ${table} WHERE lore_id = ?`).run(loreId);
+}

@@ -1,0 +1,133 @@
+/**
+ * The journal database schema and its migrations.
+ *
+ * The `learnings` and `heuristics` tables, columns, indexes and validation
+ * triggers are ELF's, so ELF's readers read what lore writes. lore only adds:
+ * a `lore_id` column on both tables (the stable record id that also stands in
+ * the markdown), unique where set, and the `lore_meta` table with the schema
+ * version.
+ *
+ * Migrations only add: they never drop or rewrite a table, a column or a row,
+ * so running lore on an existing ELF database keeps everything in it.
+ * `migrate(db)` must run inside a write transaction; `schemaVersion(db)` reads
+ * the version (0 for a database lore never touched).
+ */
+import type Database from "better-sqlite3";
+
+export const CURRENT_SCHEMA_VERSION = 1;
+
+const ELF_TABLES = `
+CREATE TABLE IF NOT EXISTS learnings (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  type TEXT NOT NULL,
+  filepath TEXT NOT NULL,
+  title TEXT NOT NULL,
+  summary TEXT,
+  tags TEXT,
+  domain TEXT,
+  severity INTEGER DEFAULT 3,
+  created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+  updated_at DATETIME DEFAULT CURRENT_TIMESTAMP
+);
+CREATE INDEX IF NOT EXISTS idx_learnings_domain ON learnings(domain);
+CREATE INDEX IF NOT EXISTS idx_learnings_type ON learnings(type);
+CREATE INDEX IF NOT EXISTS idx_learnings_tags ON learnings(tags);
+CREATE INDEX IF NOT EXISTS idx_learnings_created_at ON learnings(created_at DESC);
+CREATE INDEX IF NOT EXISTS idx_learnings_domain_created ON learnings(domain, created_at DESC);
+CREATE TRIGGER IF NOT EXISTS learnings_validate_insert BEFORE INSERT ON learnings
+BEGIN
+  SELECT CASE
+    WHEN NEW.type NOT IN ('failure', 'success', 'heuristic', 'experiment', 'observation')
+      THEN RAISE(ABORT, 'Invalid learning type')
+    WHEN NEW.severity IS NOT NULL AND (NEW.severity < 1 OR NEW.severity > 5)
+      THEN RAISE(ABORT, 'Severity must be between 1 and 5')
+  END;
+END;
+CREATE TRIGGER IF NOT EXISTS learnings_validate_update BEFORE UPDATE ON learnings
+BEGIN
+  SELECT CASE
+    WHEN NEW.type NOT IN ('failure', 'success', 'heuristic', 'experiment', 'observation')
+      THEN RAISE(ABORT, 'Invalid learning type')
+    WHEN NEW.severity IS NOT NULL AND (NEW.severity < 1 OR NEW.severity > 5)
+      THEN RAISE(ABORT, 'Severity must be between 1 and 5')
+  END;
+END;
+
+CREATE TABLE IF NOT EXISTS heuristics (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  domain TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  explanation TEXT,
+  source_type TEXT,
+  source_id INTEGER,
+  confidence REAL DEFAULT 0.5,
+  times_validated INTEGER DEFAULT 0,
+  times_violated INTEGER DEFAULT 0,
+  is_golden INTEGER DEFAULT 0,
+  created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+  updated_at DATETIME DEFAULT CURRENT_TIMESTAMP
+);
+CREATE INDEX IF NOT EXISTS idx_heuristics_domain ON heuristics(domain);
+CREATE INDEX IF NOT EXISTS idx_heuristics_golden ON heuristics(is_golden);
+CREATE INDEX IF NOT EXISTS idx_heuristics_confidence ON heuristics(confidence);
+CREATE INDEX IF NOT EXISTS idx_heuristics_created_at ON heuristics(created_at DESC);
+CREATE INDEX IF NOT EXISTS idx_heuristics_domain_confidence ON heuristics(domain, confidence DESC);
+CREATE TRIGGER IF NOT EXISTS heuristics_validate_insert BEFORE INSERT ON heuristics
+BEGIN
+  SELECT CASE
+    WHEN NEW.confidence IS NOT NULL AND (NEW.confidence < 0.0 OR NEW.confidence > 1.0)
+      THEN RAISE(ABORT, 'Confidence must be between 0.0 and 1.0')
+    WHEN NEW.times_validated < 0 OR NEW.times_violated < 0
+      THEN RAISE(ABORT, 'Validation counts cannot be negative')
+  END;
+END;
+CREATE TRIGGER IF NOT EXISTS heuristics_validate_update BEFORE UPDATE ON heuristics
+BEGIN
+  SELECT CASE
+    WHEN NEW.confidence IS NOT NULL AND (NEW.confidence < 0.0 OR NEW.confidence > 1.0)
+      THEN RAISE(ABORT, 'Confidence must be between 0.0 and 1.0')
+    WHEN NEW.times_validated < 0 OR NEW.times_violated < 0
+      THEN RAISE(ABORT, 'Validation counts cannot be negative')
+  END;
+END;
+`;
+
+const LORE_META = `
+CREATE TABLE IF NOT EXISTS lore_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`;
+
+function hasColumn(db: Database.Database, table: string, column: string): boolean {
+  const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+  return columns.some((entry) => entry.name === column);
+}
+
+function addLoreIdColumn(db: Database.Database, table: "learnings" | "heuristics"): void {
+  if (!hasColumn(db, table, "lore_id")) db.exec(`ALTER TABLE ${table} ADD COLUMN lore_id TEXT`);
+  db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS idx_${table}_lore_id ON ${table}(lore_id) WHERE lore_id IS NOT NULL`);
+}
+
+/** The lore schema version of `db`: 0 when lore never migrated it. */
+export function schemaVersion(db: Database.Database): number {
+  try {
+    const row = db.prepare("SELECT value FROM lore_meta WHERE key = 'schema_version'").get() as
+      | { value: string }
+      | undefined;
+    return row ? Number(row.value) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Brings `db` to CURRENT_SCHEMA_VERSION by adding only. Call inside a write transaction. */
+export function migrate(db: Database.Database): void {
+  db.exec(ELF_TABLES);
+  db.exec(LORE_META);
+  addLoreIdColumn(db, "learnings");
+  addLoreIdColumn(db, "heuristics");
+  db.prepare("INSERT OR REPLACE INTO lore_meta(key, value) VALUES ('schema_version', ?)").run(
+    String(CURRENT_SCHEMA_VERSION),
+  );
+}

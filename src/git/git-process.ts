@@ -1,0 +1,82 @@
+/**
+ * Running git, shell-free.
+ *
+ * `findWorkTree(dir)` walks up from `dir` to the nearest `.git` (a directory,
+ * or a file `gitdir: <path>` for linked work trees and submodules) without
+ * spawning anything, and returns the work tree root and git directory.
+ *
+ * `runGit(repo, args)` runs `git -C <root> <args...>` with execFile: an argument
+ * array, never a shell, never a command line built from strings. The
+ * environment is the caller's minus the variables that would point git at
+ * another repository or index (`GIT_DIR`, `GIT_INDEX_FILE`, ... which git sets
+ * when it runs a hook), since lore names its repository explicitly. A non-zero
+ * exit rejects with `GitError`, carrying git's stderr.
+ */
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+export interface GitRepo {
+  root: string;
+  gitDir: string;
+}
+
+export class GitError extends Error {
+  constructor(readonly args: string[], readonly exitCode: number | null, readonly stderr: string) {
+    super(`git ${args[0]} failed: ${stderr.trim().split("\n").slice(-3).join(" / ") || `exit ${exitCode}`}`);
+  }
+}
+
+const REPOSITORY_VARIABLES = [
+  "GIT_DIR",
+  "GIT_WORK_TREE",
+  "GIT_INDEX_FILE",
+  "GIT_PREFIX",
+  "GIT_COMMON_DIR",
+  "GIT_OBJECT_DIRECTORY",
+  "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+];
+
+function gitEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of REPOSITORY_VARIABLES) delete env[name];
+  return env;
+}
+
+export function findWorkTree(start: string): GitRepo | undefined {
+  let directory = path.resolve(start);
+  for (;;) {
+    const dotGit = path.join(directory, ".git");
+    const stats = fs.statSync(dotGit, { throwIfNoEntry: false });
+    if (stats?.isDirectory()) return { root: directory, gitDir: dotGit };
+    if (stats?.isFile()) {
+      const match = /^gitdir: (.+)$/m.exec(fs.readFileSync(dotGit, "utf8"));
+      if (match) return { root: directory, gitDir: path.resolve(directory, match[1].trim()) };
+    }
+    const parent = path.dirname(directory);
+    if (parent === directory) return undefined;
+    directory = parent;
+  }
+}
+
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+}
+
+export function runGit(repo: GitRepo | string, args: string[]): Promise<GitResult> {
+  const cwd = typeof repo === "string" ? repo : repo.root;
+  return new Promise((resolve, reject) => {
+    execFile(
+      "git",
+      ["-C", cwd, ...args],
+      { env: gitEnvironment(), maxBuffer: 64 * 1024 * 1024, windowsHide: true },
+      (error, stdout, stderr) => {
+        if (error) {
+          const exitCode = typeof error.code === "number" ? error.code : null;
+          reject(new GitError(args, exitCode, stderr || error.message));
+        } else resolve({ stdout, stderr });
+      },
+    );
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * Durable file replacement: nobody ever sees a half-written file.
+ *
+ * `writeFileDurably(path, text, { onTempFile })` writes `text` to a temp file in
+ * the same directory, fsyncs it, renames it over `path` and fsyncs the
+ * directory, so that after it returns the new content survives a crash and
+ * before it returns readers see the old content (or no file).
+ *
+ * The temp write, fsync and rename are write-file-atomic's. That library does
+ * not fsync the directory (npm/write-file-atomic#64), so `fsyncDirectory` does;
+ * and it leaves `<file>.<digits>` temp files behind when the process is killed,
+ * so `onTempFile` reports each temp name before anything is written to it: the
+ * caller records it (lore's pending intent) and crash recovery removes it
+ * without scanning the directory. `isTempFileOf` recognises such names.
+ *
+ * write-file-atomic resolves symlinks and writes through them. `assertPlainPath`
+ * refuses a target, or any directory between the journal base and it, that is a
+ * symlink, or a target with more than one hard link (ELF's exit 6).
+ *
+ * Errors are thrown as they come (ENOSPC, EIO, EACCES, ...); a failed write
+ * removes its temp file and leaves the old content in place.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import writeFileAtomic from "write-file-atomic";
+import { armLibraryFsSteps, step } from "./steps.js";
+
+export class UnsafePathError extends Error {
+  constructor(readonly target: string, reason: string) {
+    super(`refusing to write ${target}: ${reason}`);
+  }
+}
+
+/** fsync a directory so that a rename or unlink inside it is durable. */
+export function fsyncDirectory(directory: string): void {
+  step("dir-fsync");
+  let fd: number;
+  try {
+    fd = fs.openSync(directory, "r");
+  } catch (error) {
+    // Windows cannot open a directory for fsync; its renames are journaled by NTFS.
+    if (process.platform === "win32") return;
+    throw error;
+  }
+  try {
+    fs.fsyncSync(fd);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EINVAL" && code !== "EPERM" && code !== "EISDIR") throw error;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export interface DurableWriteOptions {
+  /** Called with the temp file's path before any byte is written to it. */
+  onTempFile?: (tempPath: string) => void;
+}
+
+export function writeFileDurably(target: string, text: string, options: DurableWriteOptions = {}): void {
+  armLibraryFsSteps(() =>
+    writeFileAtomic.sync(target, text, {
+      encoding: "utf8",
+      fsync: true,
+      tmpfileCreated: (tempPath: string) => {
+        options.onTempFile?.(tempPath);
+        step("temp-created");
+      },
+    }),
+  );
+  fsyncDirectory(path.dirname(target));
+}
+
+/** Remove a file (if present) and make the removal durable. */
+export function removeFileDurably(target: string): void {
+  try {
+    fs.unlinkSync(target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  fsyncDirectory(path.dirname(target));
+}
+
+/** The file's text, or undefined when it does not exist. */
+export function readFileIfPresent(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/** Remove a file if present; no fsync (used for temp and scratch files). */
+export function removeIfPresent(target: string): void {
+  try {
+    fs.unlinkSync(target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}
+
+/** True when `candidate` is a write-file-atomic temp file of `target`. */
+export function isTempFileOf(target: string, candidate: string): boolean {
+  const prefix = `${path.basename(target)}.`;
+  const name = path.basename(candidate);
+  return name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length));
+}
+
+/**
+ * Refuses symlinks between `base` and `target` (inclusive) and a target with
+ * several hard links. `target` must lie inside `base`.
+ */
+export function assertPlainPath(base: string, target: string): void {
+  const relative = path.relative(base, target);
+  if (relative.startsWith("..") || path.isAbsolute(relative)) {
+    throw new UnsafePathError(target, "it lies outside the journal");
+  }
+  let current = base;
+  const parts = relative.split(path.sep);
+  for (let index = 0; index < parts.length; index++) {
+    current = path.join(current, parts[index]);
+    let stats: fs.Stats;
+    try {
+      stats = fs.lstatSync(current);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw error;
+    }
+    if (stats.isSymbolicLink()) throw new UnsafePathError(target, `${current} is a symbolic link`);
+    if (index === parts.length - 1 && stats.isFile() && stats.nlink > 1) {
+      throw new UnsafePathError(target, "it has more than one hard link");
+    }
+  }
+}

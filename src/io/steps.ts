@@ -1,0 +1,119 @@
+/**
+ * Named steps: crash points and fault injection for tests.
+ *
+ * Every durable action in lore passes a named step first (`step("db-commit")`).
+ * Tests arm a step through the environment, in the manner of LevelDB's fault
+ * injection Env:
+ *
+ *   LORE_CRASH_AT=<step>[:<n>]   the process SIGKILLs itself when it reaches
+ *                                <step> for the n-th time (default 1st).
+ *   LORE_FAULT=<step>:<CODE>     the step throws an Error with `code` CODE
+ *                                (ENOSPC, EIO, EACCES, SQLITE_FULL, ...).
+ *
+ * Steps that happen inside write-file-atomic (its temp-file fsync and rename)
+ * are reached through `armLibraryFsSteps`, which wraps the `fs` functions that
+ * the library calls, for the length of one call, and only when such a step is
+ * armed.
+ *
+ * When neither variable is set, `step()` is a single comparison against an
+ * undefined constant and `armLibraryFsSteps` returns the plain call: the cost is
+ * nil. The variables are read once, at start-up.
+ */
+import fs from "node:fs";
+
+/** Every step lore may crash or fail at, in the order a record passes them. */
+export const STEP_NAMES = [
+  "lock-acquired",
+  "recovery-done",
+  "db-begin",
+  "db-insert",
+  "intent-written",
+  "temp-created",
+  "temp-fsync",
+  "rename",
+  "dir-fsync",
+  "file-written",
+  "db-commit",
+  "db-committed",
+  "git-add",
+  "git-commit",
+  "git-committed",
+  "intent-removed",
+  "lock-release",
+] as const;
+
+export type StepName = (typeof STEP_NAMES)[number];
+
+interface CrashPlan {
+  step: string;
+  remaining: number;
+}
+
+function parseCrashPlan(spec: string | undefined): CrashPlan | undefined {
+  if (!spec) return undefined;
+  const [step, count] = spec.split(":");
+  return { step, remaining: count ? Math.max(1, Number.parseInt(count, 10) || 1) : 1 };
+}
+
+function parseFault(spec: string | undefined): { step: string; code: string } | undefined {
+  if (!spec) return undefined;
+  const separator = spec.lastIndexOf(":");
+  if (separator <= 0) return undefined;
+  return { step: spec.slice(0, separator), code: spec.slice(separator + 1) };
+}
+
+const crashPlan = parseCrashPlan(process.env.LORE_CRASH_AT);
+const fault = parseFault(process.env.LORE_FAULT);
+
+/** Error thrown by an injected fault; it looks like the real error of that code. */
+export class InjectedFault extends Error {
+  readonly code: string;
+  constructor(step: string, code: string) {
+    super(`${code}: injected fault at step ${step}`);
+    this.code = code;
+  }
+}
+
+/** Pass a named step: crash or throw here when a test armed it. */
+export function step(name: StepName): void {
+  if (crashPlan === undefined && fault === undefined) return;
+  if (crashPlan !== undefined && crashPlan.step === name && --crashPlan.remaining === 0) {
+    process.kill(process.pid, "SIGKILL");
+  }
+  if (fault !== undefined && fault.step === name) throw new InjectedFault(name, fault.code);
+}
+
+const LIBRARY_STEPS: Partial<Record<StepName, "fsyncSync" | "renameSync">> = {
+  "temp-fsync": "fsyncSync",
+  rename: "renameSync",
+};
+
+function isArmed(name: StepName): boolean {
+  return crashPlan?.step === name || fault?.step === name;
+}
+
+/**
+ * Runs `call` (a synchronous library call that uses `fs`) so that armed steps
+ * among `temp-fsync` and `rename` fire just before the library's own fsync or
+ * rename. Without an armed library step this is `call()`.
+ */
+export function armLibraryFsSteps<T>(call: () => T): T {
+  const armed = (Object.keys(LIBRARY_STEPS) as StepName[]).filter(isArmed);
+  if (armed.length === 0) return call();
+  const mutableFs = fs as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const originals = new Map<string, (...args: unknown[]) => unknown>();
+  for (const name of armed) {
+    const method = LIBRARY_STEPS[name] as string;
+    const original = mutableFs[method];
+    originals.set(method, original);
+    mutableFs[method] = (...args: unknown[]) => {
+      step(name);
+      return original.apply(fs, args);
+    };
+  }
+  try {
+    return call();
+  } finally {
+    for (const [method, original] of originals) mutableFs[method] = original;
+  }
+}

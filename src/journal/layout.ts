@@ -1,0 +1,83 @@
+/**
+ * Where a journal's files are, and how to find the journal.
+ *
+ * `journalLayout(base)` gives every path lore uses below a base directory, in
+ * ELF's layout (`memory/failures`, `memory/heuristics`, `memory/successes`,
+ * `memory/index.db`) plus lore's own runtime directory `memory/.lore` (lock,
+ * pending intents), which is never committed.
+ *
+ * `locateJournal({ base, env, cwd })` picks the base: the `--base` flag, else
+ * `LORE_BASE`, else the nearest ancestor of `cwd` holding `memory/index.db`.
+ * With none it throws `NoJournalError`, whose message says to run `lore init`.
+ *
+ * `journalRelativePath(layout, file)` is the path stored in the database and
+ * given to git: relative to the base, always with `/`, on every platform.
+ */
+import fs from "node:fs";
+import path from "node:path";
+
+export interface JournalLayout {
+  base: string;
+  memoryDir: string;
+  failuresDir: string;
+  heuristicsDir: string;
+  successesDir: string;
+  dbFile: string;
+  loreDir: string;
+  lockDir: string;
+  pendingDir: string;
+}
+
+export class NoJournalError extends Error {
+  constructor(where: string) {
+    super(`no lore journal found ${where}; run \`lore init\` to create one`);
+  }
+}
+
+export function journalLayout(base: string): JournalLayout {
+  const resolved = path.resolve(base);
+  const memoryDir = path.join(resolved, "memory");
+  const loreDir = path.join(memoryDir, ".lore");
+  return {
+    base: resolved,
+    memoryDir,
+    failuresDir: path.join(memoryDir, "failures"),
+    heuristicsDir: path.join(memoryDir, "heuristics"),
+    successesDir: path.join(memoryDir, "successes"),
+    dbFile: path.join(memoryDir, "index.db"),
+    loreDir,
+    lockDir: path.join(loreDir, "journal.lock"),
+    pendingDir: path.join(loreDir, "pending"),
+  };
+}
+
+export function journalRelativePath(layout: JournalLayout, file: string): string {
+  return path.relative(layout.base, file).split(path.sep).join("/");
+}
+
+export function journalAbsolutePath(layout: JournalLayout, relative: string): string {
+  return path.join(layout.base, ...relative.split("/"));
+}
+
+export interface LocateOptions {
+  base?: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export function locateJournal(options: LocateOptions): JournalLayout {
+  const explicit = options.base ?? (options.env.LORE_BASE || undefined);
+  if (explicit !== undefined) {
+    const layout = journalLayout(path.resolve(options.cwd, explicit));
+    if (!fs.existsSync(layout.dbFile)) throw new NoJournalError(`at ${layout.base}`);
+    return layout;
+  }
+  let directory = path.resolve(options.cwd);
+  for (;;) {
+    const layout = journalLayout(directory);
+    if (fs.existsSync(layout.dbFile)) return layout;
+    const parent = path.dirname(directory);
+    if (parent === directory) throw new NoJournalError(`in ${options.cwd} or any parent directory`);
+    directory = parent;
+  }
+}

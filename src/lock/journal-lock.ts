@@ -1,0 +1,309 @@
+/**
+ * The journal lock: one writer at a time for a journal's files, its git work
+ * tree and (taken after it, never before) its SQLite database.
+ *
+ * Calling sequence, as in git's lockfile.h:
+ *
+ *   const lock = await acquireJournalLock(paths, { timeoutMs, staleMs });
+ *   try {
+ *     lock.assertHeld();          // before every durable step (fencing)
+ *     ...
+ *   } finally {
+ *     await lock.release();
+ *   }
+ *
+ * `acquireJournalLock` waits with exponential backoff and full jitter, bounded
+ * by `timeoutMs`, then throws `LockTimeoutError`, whose message names the
+ * holder (pid, host, age). `assertHeld` throws `LockLostError` once the lock has
+ * been taken over (a frozen holder that was declared stale): the caller must
+ * then abort before it commits anything. `release` never throws.
+ *
+ * On disk, in `memory/.lore/`:
+ *   journal.lock/            the lock itself: a directory made by proper-lockfile
+ *                            (mkdir is atomic); its mtime is the heartbeat.
+ *   journal.lock.owner       JSON: pid, host, process start time, acquisition
+ *                            time, a random token and the inode of the lock
+ *                            directory it belongs to.
+ *   journal.lock.takeover-<inode>   one gate per stale lock instance.
+ *
+ * What proper-lockfile 4.1.2 does, and where lore covers its gaps:
+ * - Sound and used: atomic acquisition by mkdir, the mtime heartbeat timer, and
+ *   release (also on normal process exit, through signal-exit).
+ * - It records no owner. lore writes `journal.lock.owner` beside the directory
+ *   (files cannot go inside: proper-lockfile releases with rmdir). The owner is
+ *   bound to the lock instance by the directory's inode, so a leftover owner
+ *   file of an earlier instance is never mistaken for the current holder's. It
+ *   is removed before the directory on release and on takeover.
+ * - Its stale takeover is racy (proper-lockfile#121: two waiters can both
+ *   remove the directory and both "win"). lore disables it (its `stale` is set
+ *   beyond reach) and takes over itself: a waiter must first create the gate
+ *   directory for that exact instance (mkdir, so exactly one waiter wins per
+ *   instance), re-check the inode, then rename the stale directory away. A
+ *   waiter that loses the gate backs off and retries.
+ * - Staleness is decided by owner and by age: an owner that is dead on this
+ *   host (pid gone, or pid reused: the kernel start time differs) is taken over
+ *   at once; a heartbeat older than `staleMs` is taken over even when the owner
+ *   cannot be checked (another host, or no owner file yet).
+ * - Its default `onCompromised` throws from a timer and kills the process. lore
+ *   passes a handler that only marks the lock lost; `assertHeld` reports it.
+ * - Its heartbeat timer stops while the event loop is blocked, so a holder may
+ *   look stale while it is merely busy or frozen (SIGSTOP). The holder checks
+ *   `assertHeld` (lock directory inode and owner token unchanged) before each
+ *   commit step, so a holder that lost its lock stops before it writes (fencing).
+ *   The remaining window is the few microseconds between that check and the
+ *   write; lore keeps every blocking stretch far shorter than `staleMs`.
+ * - If a waiter dies holding a takeover gate, the gate is cleared after
+ *   `staleMs`; gates older than a minute are pruned after a takeover.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import properLockfile from "proper-lockfile";
+import { currentProcess, ownerLiveness, type ProcessIdentity } from "./process-identity.js";
+import { LockLevel, noteAcquired, noteReleased } from "./lock-order.js";
+import { sleep, backoffDelays } from "./backoff.js";
+
+export interface JournalLockPaths {
+  /** The lock directory (`memory/.lore/journal.lock`). */
+  lockDir: string;
+  /** A key naming the journal, for the lock-order registry. */
+  journalKey: string;
+}
+
+export interface JournalLockOptions {
+  /** How long to wait for the lock before LockTimeoutError. */
+  timeoutMs: number;
+  /** A heartbeat older than this is stale. At least 2000 ms. */
+  staleMs: number;
+}
+
+export interface LockOwner extends ProcessIdentity {
+  acquiredAt: number;
+  token: string;
+  lockInode: number;
+}
+
+export class LockTimeoutError extends Error {
+  constructor(readonly lockDir: string, readonly holder: string) {
+    super(`timed out waiting for the journal lock ${lockDir}: held by ${holder}`);
+  }
+}
+
+export class LockLostError extends Error {
+  constructor(lockDir: string, reason: string) {
+    super(`lost the journal lock ${lockDir} (${reason}); nothing further was committed`);
+  }
+}
+
+const NEVER_STALE_FOR_PROPER_LOCKFILE = 2 ** 31 - 1;
+const GATE_PRUNE_AGE_MS = 60_000;
+
+export class JournalLock {
+  private lostReason: string | undefined;
+  private released = false;
+
+  constructor(
+    readonly paths: JournalLockPaths,
+    readonly owner: LockOwner,
+    private readonly releaseDirectory: () => Promise<void>,
+  ) {}
+
+  markLost(reason: string): void {
+    this.lostReason ??= reason;
+  }
+
+  /** Throws LockLostError unless this process still holds the lock. */
+  assertHeld(): void {
+    if (this.lostReason === undefined) {
+      const inode = statInode(this.paths.lockDir);
+      if (inode !== this.owner.lockInode) this.lostReason = "the lock directory was replaced";
+      else if (readOwner(this.paths.lockDir)?.token !== this.owner.token) this.lostReason = "another process owns it";
+    }
+    if (this.lostReason !== undefined) throw new LockLostError(this.paths.lockDir, this.lostReason);
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    noteReleased(LockLevel.Journal, this.paths.journalKey);
+    let stillOurs = false;
+    try {
+      this.assertHeld();
+      stillOurs = true;
+    } catch {
+      // Taken over: the directory and owner file belong to someone else now.
+    }
+    if (stillOurs) {
+      try {
+        fs.unlinkSync(ownerPath(this.paths.lockDir));
+      } catch {
+        // Already gone; the directory below is what matters.
+      }
+    }
+    try {
+      await this.releaseDirectory();
+    } catch {
+      // ERELEASED after a compromise: proper-lockfile already let go.
+    }
+  }
+}
+
+function ownerPath(lockDir: string): string {
+  return `${lockDir}.owner`;
+}
+
+function statInode(target: string): number | undefined {
+  try {
+    return fs.lstatSync(target).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+function readOwner(lockDir: string): LockOwner | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(ownerPath(lockDir), "utf8")) as LockOwner;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeOwner(lockDir: string, owner: LockOwner): void {
+  // Atomic replacement without fsync: the owner file only has to be right for
+  // live processes; after a power loss every owner is dead anyway.
+  const temp = `${ownerPath(lockDir)}.${owner.token}`;
+  fs.writeFileSync(temp, JSON.stringify(owner));
+  fs.renameSync(temp, ownerPath(lockDir));
+}
+
+interface HolderView {
+  inode: number;
+  heartbeatAgeMs: number;
+  owner: LockOwner | undefined;
+}
+
+function inspectHolder(lockDir: string): HolderView | undefined {
+  let stats: fs.Stats;
+  try {
+    stats = fs.statSync(lockDir);
+  } catch {
+    return undefined;
+  }
+  const owner = readOwner(lockDir);
+  return {
+    inode: stats.ino,
+    heartbeatAgeMs: Date.now() - stats.mtimeMs,
+    owner: owner?.lockInode === stats.ino ? owner : undefined,
+  };
+}
+
+function describeHolder(view: HolderView | undefined): string {
+  if (!view) return "nobody (the lock was just released)";
+  if (!view.owner) return `an unknown process (no owner record), heartbeat ${formatAge(view.heartbeatAgeMs)} ago`;
+  const age = formatAge(Date.now() - view.owner.acquiredAt);
+  return `pid ${view.owner.pid} on host ${view.owner.host} for ${age}`;
+}
+
+function formatAge(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function isStale(view: HolderView, staleMs: number): boolean {
+  if (view.owner && ownerLiveness(view.owner) === "dead") return true;
+  return view.heartbeatAgeMs > staleMs;
+}
+
+/**
+ * Takes over the stale lock instance `view.inode`. Exactly one waiter passes
+ * the gate of an instance; the others return and retry.
+ */
+function takeOver(lockDir: string, view: HolderView, staleMs: number): void {
+  const gate = `${lockDir}.takeover-${view.inode}`;
+  try {
+    fs.mkdirSync(gate);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    // A waiter that died inside its takeover leaves the gate: clear it late.
+    const gateAge = Date.now() - (fs.statSync(gate, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (gateAge > staleMs) fs.rmSync(gate, { recursive: true, force: true });
+    return;
+  }
+  if (statInode(lockDir) !== view.inode) return;
+  if (readOwner(lockDir)?.lockInode === view.inode) fs.rmSync(ownerPath(lockDir), { force: true });
+  const tomb = `${lockDir}.stale-${view.inode}-${randomBytes(4).toString("hex")}`;
+  try {
+    fs.renameSync(lockDir, tomb);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  fs.rmSync(tomb, { recursive: true, force: true });
+  pruneOldGates(lockDir);
+}
+
+function pruneOldGates(lockDir: string): void {
+  const directory = path.dirname(lockDir);
+  const prefix = `${path.basename(lockDir)}.takeover-`;
+  for (const name of fs.readdirSync(directory)) {
+    if (!name.startsWith(prefix)) continue;
+    const gate = path.join(directory, name);
+    const mtime = fs.statSync(gate, { throwIfNoEntry: false })?.mtimeMs;
+    if (mtime !== undefined && Date.now() - mtime > GATE_PRUNE_AGE_MS) fs.rmSync(gate, { recursive: true, force: true });
+  }
+}
+
+function tryMkdirLock(
+  lockDir: string,
+  heartbeatMs: number,
+  onCompromised: (error: Error) => void,
+): Promise<(() => Promise<void>) | undefined> {
+  return properLockfile
+    .lock(path.dirname(lockDir), {
+      lockfilePath: lockDir,
+      realpath: false,
+      retries: 0,
+      stale: NEVER_STALE_FOR_PROPER_LOCKFILE,
+      update: heartbeatMs,
+      onCompromised,
+    })
+    .catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ELOCKED") return undefined;
+      throw error;
+    });
+}
+
+export async function acquireJournalLock(paths: JournalLockPaths, options: JournalLockOptions): Promise<JournalLock> {
+  const staleMs = Math.max(options.staleMs, 2000);
+  const heartbeatMs = Math.max(1000, Math.floor(staleMs / 4));
+  const deadline = Date.now() + options.timeoutMs;
+  noteAcquired(LockLevel.Journal, paths.journalKey);
+  try {
+    const delays = backoffDelays({ firstMs: 4, capMs: 100 });
+    let lock: JournalLock | undefined;
+    for (;;) {
+      const onCompromised = (error: Error) => lock?.markLost(error.message);
+      const releaseDirectory = await tryMkdirLock(paths.lockDir, heartbeatMs, onCompromised);
+      if (releaseDirectory) {
+        const owner: LockOwner = {
+          ...currentProcess(),
+          acquiredAt: Date.now(),
+          token: randomBytes(8).toString("hex"),
+          lockInode: statInode(paths.lockDir) ?? -1,
+        };
+        writeOwner(paths.lockDir, owner);
+        lock = new JournalLock(paths, owner, releaseDirectory);
+        return lock;
+      }
+      const holder = inspectHolder(paths.lockDir);
+      if (holder && isStale(holder, staleMs)) {
+        takeOver(paths.lockDir, holder, staleMs);
+        continue;
+      }
+      if (Date.now() >= deadline) throw new LockTimeoutError(paths.lockDir, describeHolder(holder));
+      await sleep(Math.min(delays.next().value as number, Math.max(1, deadline - Date.now())));
+    }
+  } catch (error) {
+    noteReleased(LockLevel.Journal, paths.journalKey);
+    throw error;
+  }
+}

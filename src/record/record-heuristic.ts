@@ -1,0 +1,50 @@
+/**
+ * A heuristic record: `draftHeuristic(layout, input, now)` turns validated
+ * input into a RecordDraft for persist.ts. The domain file is read here and
+ * replaced whole by persist.ts (read-modify-write under the journal lock,
+ * never an append in place), so ELF's race on the domain header cannot
+ * happen: a new domain file gets ELF's header exactly once.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+import type { JournalLayout } from "../journal/layout.js";
+import { renderDomainHeader, renderHeuristicBlock } from "../journal/heuristic-markdown.js";
+import { readFileIfPresent } from "../io/durable-file.js";
+import type { HeuristicInput } from "./inputs.js";
+import type { RecordDraft } from "./persist.js";
+import { localDate } from "./local-date.js";
+
+export function draftHeuristic(layout: JournalLayout, input: HeuristicInput, now: Date): RecordDraft {
+  fs.mkdirSync(layout.heuristicsDir, { recursive: true });
+  const target = path.join(layout.heuristicsDir, `${input.domain}.md`);
+  const previous = readFileIfPresent(target);
+  const before = previous === undefined ? renderDomainHeader(input.domain) : previous.replace(/\n?$/, "\n");
+  const loreId = randomUUID();
+  return {
+    kind: "heuristic",
+    table: "heuristics",
+    loreId,
+    target,
+    previous,
+    row: {
+      domain: input.domain,
+      rule: input.rule,
+      explanation: input.explanation,
+      source_type: input.source,
+      confidence: input.confidence,
+    },
+    render: (id) =>
+      before +
+      renderHeuristicBlock({
+        id,
+        loreId,
+        rule: input.rule,
+        confidence: input.confidence,
+        source: input.source,
+        explanation: input.explanation,
+        created: localDate(now).iso,
+      }),
+    commitMessage: `heuristic: ${input.rule}\n\nDomain: ${input.domain}`,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * A journal session: everything a writing command holds, taken in the one
+ * global lock order and repaired before use.
+ *
+ *   await withJournalSession(layout, options, async (session) => { ... });
+ *
+ * It takes the journal lock (waiting up to `timeoutMs`), opens the database,
+ * migrates its schema if it is behind, and completes or undoes whatever a
+ * killed lore left pending (recover.ts) before it runs `work`. The database is
+ * closed and the lock released however `work` ends. SQLite's write lock is
+ * taken inside, per transaction, never before the journal lock.
+ */
+import fs from "node:fs";
+import { acquireJournalLock, type JournalLock } from "../lock/journal-lock.js";
+import { openJournalDb, type JournalDb } from "../db/journal-db.js";
+import { findWorkTree, type GitRepo } from "../git/git-process.js";
+import type { JournalLayout } from "../journal/layout.js";
+import { step } from "../io/steps.js";
+import { recoverPending } from "./recover.js";
+
+export interface SessionOptions {
+  /** How long to wait for the journal lock, and for git's index.lock. */
+  timeoutMs: number;
+  /** A lock heartbeat older than this is stale. */
+  staleMs: number;
+  /** Write no git commit even inside a work tree. */
+  noCommit: boolean;
+}
+
+export interface JournalSession {
+  layout: JournalLayout;
+  lock: JournalLock;
+  db: JournalDb;
+  /** The work tree to commit to; undefined outside one or with noCommit. */
+  repo: GitRepo | undefined;
+  options: SessionOptions;
+  /** The key that ties SQLite's write lock to this journal lock. */
+  journalKey: string;
+}
+
+export async function withJournalSession<T>(
+  layout: JournalLayout,
+  options: SessionOptions,
+  work: (session: JournalSession) => Promise<T>,
+): Promise<T> {
+  fs.mkdirSync(layout.pendingDir, { recursive: true });
+  const journalKey = layout.base;
+  const lock = await acquireJournalLock({ lockDir: layout.lockDir, journalKey }, options);
+  try {
+    step("lock-acquired");
+    const db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
+    try {
+      db.ensureSchema(journalKey);
+      const repo = options.noCommit ? undefined : findWorkTree(layout.base);
+      const session: JournalSession = { layout, lock, db, repo, options, journalKey };
+      await recoverPending(session);
+      step("recovery-done");
+      return await work(session);
+    } finally {
+      db.close();
+    }
+  } finally {
+    step("lock-release");
+    await lock.release();
+  }
+}
