@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { runCli } from "../dist/lore.js";
+import { run } from "./run.js";
 
-process.exitCode = await runCli(process.argv.slice(2));
+await run([]);

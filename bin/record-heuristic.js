@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// ELF's record-heuristic.sh, as a command of its own: `lore record-heuristic` with the same flags.
-import { runCli } from "../dist/lore.js";
+// ELF's record-heuristic.sh as a command of its own: `lore record-heuristic` with the same flags.
+import { run } from "./run.js";
 
-process.exitCode = await runCli(["record-heuristic", ...process.argv.slice(2)]);
+await run(["record-heuristic"]);

@@ -1,53 +1,41 @@
 /**
- * The lore command line: `runCli(argv)` parses `argv` (without node and the
- * script), runs the command and resolves to its exit code (exit-codes.ts).
- * Errors are printed as one line on stderr, `lore <command>: <message>`.
+ * The lore command line: `runCli(argv)` runs one command and resolves to its
+ * exit code (exit-codes.ts); `argv` excludes node and the script.
  *
- * Every option is parsed as a string (yargs would turn `--severity 3` into a
- * number and `--title 007` into 7); a flag given twice keeps its last value.
- * Unknown flags are skipped with a warning (unknown-options.ts), where ELF
- * skipped them silently.
+ * A known command with ordinary arguments is parsed by fast-parse.ts and run
+ * at once. Anything else (help, version, an unknown command, a usage error)
+ * goes to yargs-front.ts, loaded on demand. Errors are printed as one line on
+ * stderr, `lore <command>: <message>`. Unknown flags are skipped with a
+ * warning (unknown-options.ts), where ELF skipped them silently.
  */
-import yargs from "yargs";
 import { initCommand } from "./commands/init.js";
 import { recordFailureCommand } from "./commands/record-failure.js";
 import { recordHeuristicCommand } from "./commands/record-heuristic.js";
-import { ExitCode, exitCodeFor, messageFor } from "./exit-codes.js";
+import type { LoreCommand } from "./command.js";
+import { exitCodeFor, messageFor } from "./exit-codes.js";
+import { fastParse } from "./fast-parse.js";
+import { warnUnknownOptions } from "./unknown-options.js";
+
+/** Set by the bundler (scripts/build.mjs) from package.json. */
+declare const LORE_VERSION: string;
+
+const COMMANDS: LoreCommand[] = [initCommand, recordFailureCommand, recordHeuristicCommand];
+
+async function showWithYargs(argv: string[]): Promise<number> {
+  const front = await import("./yargs-front.js");
+  return front.showWithYargs(COMMANDS, argv, LORE_VERSION);
+}
 
 export async function runCli(argv: string[]): Promise<number> {
-  const commandName = argv.find((arg) => !arg.startsWith("-")) ?? "";
-  process.exitCode = undefined;
-  let usageError: string | undefined;
-  const parser = yargs(argv)
-    .scriptName("lore")
-    .parserConfiguration({
-      "parse-numbers": false,
-      "parse-positional-numbers": false,
-      "duplicate-arguments-array": false,
-      "dot-notation": false,
-      "camel-case-expansion": false,
-    })
-    .command(initCommand)
-    .command(recordFailureCommand)
-    .command(recordHeuristicCommand)
-    .demandCommand(1, "name a command: init, record-failure or record-heuristic")
-    .strictCommands()
-    .help()
-    .version()
-    .exitProcess(false)
-    .fail((message, error) => {
-      if (error) throw error;
-      usageError = message;
-    });
+  const command = COMMANDS.find((candidate) => candidate.command.split(" ")[0] === argv[0]);
+  if (!command) return showWithYargs(argv);
   try {
-    await parser.parseAsync();
+    const args = fastParse(command, argv.slice(1));
+    if (args === "show-with-yargs") return showWithYargs(argv);
+    warnUnknownOptions(args, command.options);
+    return await command.run(args);
   } catch (error) {
-    process.stderr.write(`lore${commandName ? ` ${commandName}` : ""}: ${messageFor(error)}\n`);
+    process.stderr.write(`lore ${argv[0]}: ${messageFor(error)}\n`);
     return exitCodeFor(error);
   }
-  if (usageError !== undefined) {
-    process.stderr.write(`lore${commandName ? ` ${commandName}` : ""}: ${usageError}\n`);
-    return ExitCode.Invalid;
-  }
-  return Number(process.exitCode ?? ExitCode.Ok);
 }

@@ -10,7 +10,6 @@ import { withJournalSession } from "../record/session.js";
 import { warn } from "../io/warn.js";
 import { ExitCode, messageFor, type ExitCodeValue } from "./exit-codes.js";
 import { sessionOptionsFrom, type JournalArgs } from "./journal-options.js";
-import { promptForMissing } from "./prompt.js";
 
 export interface RecordCommandSpec<Flags, Input> {
   kind: "failure" | "heuristic";
@@ -26,6 +25,7 @@ async function resolveInput<Flags, Input>(spec: RecordCommandSpec<Flags, Input>)
     return spec.resolve(spec.flags, process.env);
   } catch (error) {
     if (!(error instanceof MissingFieldsError) || !process.stdin.isTTY) throw error;
+    const { promptForMissing } = await import("./prompt.js");
     const answers = await promptForMissing(error.fields, spec.promptLabels);
     return spec.resolve({ ...spec.flags, ...answers }, process.env);
   }

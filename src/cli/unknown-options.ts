@@ -5,7 +5,7 @@
  */
 import { warn } from "../io/warn.js";
 
-const ALWAYS_KNOWN = new Set(["_", "$0", "help", "version", "dir"]);
+const ALWAYS_KNOWN = new Set(["_", "$0", "help", "version"]);
 
 export function warnUnknownOptions(args: Record<string, unknown>, declared: object): void {
   for (const key of Object.keys(args)) {

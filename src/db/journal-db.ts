@@ -14,10 +14,15 @@
  * `rollback()` after a failed commit is safe.
  */
 import fs from "node:fs";
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import type BetterSqlite3 from "better-sqlite3";
 import { LockLevel, noteAcquired, noteReleased } from "../lock/lock-order.js";
 import { step } from "../io/steps.js";
 import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "./schema.js";
+
+// Loaded with require: importing a CommonJS package from ESM makes Node lex its
+// source for named exports first, a cost paid on every record.
+const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
 
 export class MissingDatabaseError extends Error {
   constructor(readonly file: string) {
@@ -31,7 +36,7 @@ export interface WriteTransaction {
 }
 
 export class JournalDb {
-  constructor(readonly sqlite: Database.Database) {}
+  constructor(readonly sqlite: BetterSqlite3.Database) {}
 
   /** Starts a write transaction; the journal lock of `journalKey` must be held. */
   beginWrite(journalKey: string): WriteTransaction {
@@ -84,7 +89,7 @@ export class JournalDb {
   }
 }
 
-function configure(sqlite: Database.Database, busyTimeoutMs: number): void {
+function configure(sqlite: BetterSqlite3.Database, busyTimeoutMs: number): void {
   sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = FULL");

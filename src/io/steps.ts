@@ -9,13 +9,16 @@
  *                                <step> for the n-th time (default 1st).
  *   LORE_FAULT=<step>:<CODE>     the step throws an Error with `code` CODE
  *                                (ENOSPC, EIO, EACCES, SQLITE_FULL, ...).
+ *   LORE_TRACE_STEPS=1           each step prints, on stderr, its time since
+ *                                process start and its wall-clock time in ms
+ *                                (to line up several processes).
  *
  * Steps that happen inside write-file-atomic (its temp-file fsync and rename)
  * are reached through `armLibraryFsSteps`, which wraps the `fs` functions that
  * the library calls, for the length of one call, and only when such a step is
  * armed.
  *
- * When neither variable is set, `step()` is a single comparison against an
+ * When none of the variables is set, `step()` is a single comparison against an
  * undefined constant and `armLibraryFsSteps` returns the plain call: the cost is
  * nil. The variables are read once, at start-up.
  */
@@ -64,6 +67,12 @@ function parseFault(spec: string | undefined): { step: string; code: string } | 
 
 const crashPlan = parseCrashPlan(process.env.LORE_CRASH_AT);
 const fault = parseFault(process.env.LORE_FAULT);
+const trace = process.env.LORE_TRACE_STEPS ? (name: string) => {
+  const sinceStart = performance.now();
+  const wallClock = performance.timeOrigin + sinceStart;
+  process.stderr.write(`lore: step ${name} at ${sinceStart.toFixed(1)} ms (${wallClock.toFixed(1)})\n`);
+} : undefined;
+const armed = crashPlan !== undefined || fault !== undefined || trace !== undefined;
 
 /** Error thrown by an injected fault; it looks like the real error of that code. */
 export class InjectedFault extends Error {
@@ -76,7 +85,8 @@ export class InjectedFault extends Error {
 
 /** Pass a named step: crash or throw here when a test armed it. */
 export function step(name: StepName): void {
-  if (crashPlan === undefined && fault === undefined) return;
+  if (!armed) return;
+  trace?.(name);
   if (crashPlan !== undefined && crashPlan.step === name && --crashPlan.remaining === 0) {
     process.kill(process.pid, "SIGKILL");
   }

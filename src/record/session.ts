@@ -49,16 +49,12 @@ export async function withJournalSession<T>(
   try {
     step("lock-acquired");
     const db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
-    try {
-      db.ensureSchema(journalKey);
-      const repo = options.noCommit ? undefined : findWorkTree(layout.base);
-      const session: JournalSession = { layout, lock, db, repo, options, journalKey };
-      await recoverPending(session);
-      step("recovery-done");
-      return await work(session);
-    } finally {
-      db.close();
-    }
+    db.ensureSchema(journalKey);
+    const repo = options.noCommit ? undefined : findWorkTree(layout.base);
+    const session: JournalSession = { layout, lock, db, repo, options, journalKey };
+    await recoverPending(session);
+    step("recovery-done");
+    return await work(session);
   } finally {
     step("lock-release");
     await lock.release();

@@ -1,12 +1,12 @@
 /** `lore init [DIR] [--git]`: create or update a journal; running it again changes nothing. */
-import type { Argv, CommandModule, Options } from "yargs";
-import { warnUnknownOptions } from "../unknown-options.js";
+import type { Options } from "yargs";
+import { defineCommand } from "../command.js";
 import { initJournal } from "../../journal/init-journal.js";
 import { sessionOptionsFrom, type JournalArgs } from "../journal-options.js";
 import { ExitCode } from "../exit-codes.js";
 
 interface Args {
-  dir?: string;
+  _: string[];
   git: boolean;
   json: boolean;
   "lock-timeout"?: string;
@@ -18,17 +18,13 @@ const initOptions = {
   "lock-timeout": { type: "string", describe: "seconds to wait for the journal lock" },
 } satisfies Record<string, Options>;
 
-export const initCommand: CommandModule<object, Args> = {
+export const initCommand = defineCommand<Args>({
   command: "init [dir]",
   describe: "create a journal in DIR (default: the current directory), or update an existing one",
-  builder: (yargs: Argv) =>
-    yargs
-      .positional("dir", { type: "string", describe: "journal directory" })
-      .options(initOptions) as unknown as Argv<Args>,
-  handler: async (args) => {
-    warnUnknownOptions(args, initOptions);
+  options: initOptions,
+  run: async (args) => {
     const { timeoutMs, staleMs } = sessionOptionsFrom({ ...args, commit: false } as JournalArgs, process.env);
-    const result = await initJournal(args.dir ?? process.cwd(), { git: args.git, timeoutMs, staleMs });
+    const result = await initJournal(args._[0] ?? process.cwd(), { git: args.git, timeoutMs, staleMs });
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ base: result.layout.base, ...result, layout: undefined })}\n`);
     } else {
@@ -39,6 +35,6 @@ export const initCommand: CommandModule<object, Args> = {
       ];
       process.stdout.write(`${lines.join("\n")}\n`);
     }
-    process.exitCode = ExitCode.Ok;
+    return ExitCode.Ok;
   },
-};
+});

@@ -1,6 +1,6 @@
 /** `lore record-failure`: ELF's record-failure.sh, flag- and env-compatible. */
-import type { Argv, CommandModule, Options } from "yargs";
-import { warnUnknownOptions } from "../unknown-options.js";
+import type { Options } from "yargs";
+import { defineCommand } from "../command.js";
 import { resolveFailureInput, type FailureFlags } from "../../record/inputs.js";
 import { draftFailure } from "../../record/record-failure.js";
 import { journalOptions, type JournalArgs } from "../journal-options.js";
@@ -17,13 +17,12 @@ const failureOptions = {
   ...journalOptions,
 } satisfies Record<string, Options>;
 
-export const recordFailureCommand: CommandModule<object, Args> = {
+export const recordFailureCommand = defineCommand<Args>({
   command: "record-failure",
   describe: "record a failure (flags win over FAILURE_* environment variables)",
-  builder: (yargs: Argv) => yargs.options(failureOptions) as unknown as Argv<Args>,
-  handler: async (args) => {
-    warnUnknownOptions(args, failureOptions);
-    process.exitCode = await runRecordCommand(args, {
+  options: failureOptions,
+  run: async (args) => {
+    return runRecordCommand(args, {
       kind: "failure",
       flags: { title: args.title, domain: args.domain, severity: args.severity, tags: args.tags, summary: args.summary },
       resolve: resolveFailureInput,
@@ -37,4 +36,4 @@ export const recordFailureCommand: CommandModule<object, Args> = {
       ],
     });
   },
-};
+});

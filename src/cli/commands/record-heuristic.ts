@@ -1,6 +1,6 @@
 /** `lore record-heuristic`: ELF's record-heuristic.sh, flag- and env-compatible. */
-import type { Argv, CommandModule, Options } from "yargs";
-import { warnUnknownOptions } from "../unknown-options.js";
+import type { Options } from "yargs";
+import { defineCommand } from "../command.js";
 import { resolveHeuristicInput, type HeuristicFlags } from "../../record/inputs.js";
 import { draftHeuristic } from "../../record/record-heuristic.js";
 import { journalOptions, type JournalArgs } from "../journal-options.js";
@@ -17,13 +17,12 @@ const heuristicOptions = {
   ...journalOptions,
 } satisfies Record<string, Options>;
 
-export const recordHeuristicCommand: CommandModule<object, Args> = {
+export const recordHeuristicCommand = defineCommand<Args>({
   command: "record-heuristic",
   describe: "record a heuristic (flags win over HEURISTIC_* environment variables)",
-  builder: (yargs: Argv) => yargs.options(heuristicOptions) as unknown as Argv<Args>,
-  handler: async (args) => {
-    warnUnknownOptions(args, heuristicOptions);
-    process.exitCode = await runRecordCommand(args, {
+  options: heuristicOptions,
+  run: async (args) => {
+    return runRecordCommand(args, {
       kind: "heuristic",
       flags: {
         domain: args.domain,
@@ -43,4 +42,4 @@ export const recordHeuristicCommand: CommandModule<object, Args> = {
       ],
     });
   },
-};
+});

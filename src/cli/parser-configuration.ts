@@ -1,0 +1,15 @@
+/**
+ * The one argument-parsing configuration of lore, shared by the fast path
+ * (yargs-parser alone) and the full yargs front, so both read a command line
+ * the same way: every value stays a string (yargs would turn `--severity 3`
+ * into a number and `--title 007` into 7), a flag given twice keeps its last
+ * value, `--no-commit` negates `--commit`, and no dots or camel-case aliases.
+ */
+export const PARSER_CONFIGURATION = {
+  "parse-numbers": false,
+  "parse-positional-numbers": false,
+  "duplicate-arguments-array": false,
+  "dot-notation": false,
+  "camel-case-expansion": false,
+  "boolean-negation": true,
+} as const;
