@@ -1,0 +1,97 @@
+// Crash recovery at every named step. For each step a record process
+// (failure; heuristic in a new domain; heuristic in an existing domain; in and
+// out of git) is SIGKILLed there through LORE_CRASH_AT; the next lore command
+// must repair the journal before doing its own work, without waiting for the
+// lock's stale age, and then every invariant holds: no file without a row, no
+// row without a file, no temp file, no pending intent, no lock left, every
+// record file committed. A killed record is either wholly there or wholly
+// absent. Also: a lore killed together with its git child in the middle of a
+// commit (its process group SIGKILLed while a slow pre-commit hook runs).
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { STEP_NAMES, type StepName } from "../src/io/steps.js";
+import { createJournal, git, invariantViolations, readRows } from "./support/journal.js";
+import { recordFailure, recordHeuristic, runLore, toFlags } from "./support/lore.js";
+
+type Scenario = "failure" | "heuristic-new-domain" | "heuristic-existing-domain";
+const SCENARIOS: Scenario[] = ["failure", "heuristic-new-domain", "heuristic-existing-domain"];
+const GIT_STEPS: StepName[] = ["git-add", "git-commit", "git-committed"];
+
+function recordArgs(scenario: Scenario, label: string): string[] {
+  if (scenario === "failure") return ["record-failure", ...toFlags({ title: `crash ${label}`, domain: "Crash" })];
+  const domain = scenario === "heuristic-new-domain" ? `fresh ${label}` : "existing";
+  return ["record-heuristic", ...toFlags({ domain, rule: `rule ${label}` })];
+}
+
+async function prepare(scenario: Scenario, withGit: boolean): Promise<string> {
+  const dir = await createJournal({ git: withGit });
+  if (scenario === "heuristic-existing-domain") {
+    const first = await recordHeuristic(dir, { domain: "existing", rule: "already here" });
+    expect(first.code).toBe(0);
+  }
+  return dir;
+}
+
+function recordCount(dir: string): number {
+  const rows = readRows(dir);
+  return rows.learnings.length + rows.heuristics.length;
+}
+
+describe.each([true, false])("crash at each step (git: %s)", (withGit) => {
+  const steps = STEP_NAMES.filter((step) => withGit || !GIT_STEPS.includes(step));
+  describe.each(SCENARIOS)("%s", (scenario) => {
+    it.each(steps)("SIGKILL at %s is repaired by the next command", async (step) => {
+      const dir = await prepare(scenario, withGit);
+      const before = recordCount(dir);
+      const crashed = await runLore([...recordArgs(scenario, step), ...(withGit ? [] : ["--no-commit"])], {
+        cwd: dir,
+        env: { LORE_CRASH_AT: step },
+      });
+      expect(crashed.signal).toBe("SIGKILL");
+
+      const started = Date.now();
+      const next = await runLore([...recordArgs(scenario, `${step} after`), ...(withGit ? [] : ["--no-commit"])], {
+        cwd: dir,
+      });
+      const repairMs = Date.now() - started;
+      expect(next.stderr).toBe("");
+      expect(next.code).toBe(0);
+      // The lock of the killed process is taken over at once, not after the 10 s stale age.
+      expect(repairMs).toBeLessThan(5_000);
+      expect(invariantViolations(dir, { git: withGit })).toEqual([]);
+      // The killed record is wholly there or wholly absent; the next one is there.
+      expect([before + 1, before + 2]).toContain(recordCount(dir));
+    });
+  });
+});
+
+describe("a lore killed with its git child in the middle of a commit", () => {
+  it("leaves .git/index.lock and an uncommitted record, which the next command repairs", async () => {
+    const dir = await createJournal({ git: true });
+    const hook = path.join(dir, ".git", "hooks", "pre-commit");
+    fs.writeFileSync(hook, "#!/usr/bin/env node\nsetTimeout(() => {}, 30000);\n", { mode: 0o755 });
+    let pid = 0;
+    const running = runLore(recordArgs("failure", "mid-commit"), { cwd: dir, detached: true, onSpawn: (p) => (pid = p) });
+    const indexLock = path.join(dir, ".git", "index.lock");
+    const deadline = Date.now() + 20_000;
+    while (!fs.existsSync(indexLock)) {
+      if (Date.now() > deadline) throw new Error("git never took index.lock");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    process.kill(-pid, "SIGKILL");
+    const killed = await running;
+    expect(killed.signal).toBe("SIGKILL");
+    fs.rmSync(hook);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(fs.existsSync(indexLock)).toBe(true);
+
+    const next = await recordFailure(dir, { title: "after the kill", domain: "Crash" });
+    expect(next.code).toBe(0);
+    expect(invariantViolations(dir)).toEqual([]);
+    const log = git(dir, ["log", "--format=%s"]);
+    expect(log).toContain("failure: crash mid-commit");
+    expect(log).toContain("failure: after the kill");
+    expect(readRows(dir).learnings).toHaveLength(2);
+  });
+});

@@ -1,0 +1,118 @@
+// Injected faults (LORE_FAULT=<step>:<code>) at each durable step of a record:
+// the command fails with exit 1 and one line on stderr, the transaction is
+// rolled back and the file put back as it was (no new file, an existing
+// domain file unchanged), no temp file or intent is left, and nothing recorded
+// before is lost. A git commit that fails keeps the record in the file and the
+// DB, says so, exits 1, and the next command commits it.
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { createJournal, git, invariantViolations, readRows } from "./support/journal.js";
+import { recordFailure, recordHeuristic, runLore, toFlags } from "./support/lore.js";
+
+const FILE_FAULTS = [
+  "temp-created:ENOSPC",
+  "temp-fsync:EIO",
+  "rename:EACCES",
+  "dir-fsync:EIO",
+  "db-insert:EIO",
+  "file-written:ENOSPC",
+  "db-commit:SQLITE_FULL",
+];
+
+function snapshot(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const sub of ["failures", "heuristics"]) {
+    const directory = path.join(dir, "memory", sub);
+    for (const name of fs.readdirSync(directory)) files.set(`${sub}/${name}`, fs.readFileSync(path.join(directory, name), "utf8"));
+  }
+  return files;
+}
+
+describe.each(FILE_FAULTS)("fault %s", (fault) => {
+  it.each(["record-failure", "record-heuristic"])("%s fails cleanly and loses nothing", async (command) => {
+    const dir = await createJournal({ git: true });
+    expect((await recordFailure(dir, { title: "kept failure", domain: "Faults" })).code).toBe(0);
+    expect((await recordHeuristic(dir, { domain: "faults", rule: "kept rule" })).code).toBe(0);
+    const filesBefore = snapshot(dir);
+    const rowsBefore = readRows(dir);
+    const headBefore = git(dir, ["rev-parse", "HEAD"]);
+
+    const flags =
+      command === "record-failure" ? { title: "doomed", domain: "Faults" } : { domain: "faults", rule: "doomed rule" };
+    const result = await runLore([command, ...toFlags(flags)], { cwd: dir, env: { LORE_FAULT: fault } });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toContain(fault.split(":")[1]);
+
+    expect(snapshot(dir)).toEqual(filesBefore);
+    expect(readRows(dir)).toEqual(rowsBefore);
+    expect(git(dir, ["rev-parse", "HEAD"])).toBe(headBefore);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+});
+
+describe("a git commit that fails", () => {
+  it("keeps the record, exits 1 saying so, and the next command commits it", async () => {
+    const dir = await createJournal({ git: true });
+    const hook = path.join(dir, ".git", "hooks", "pre-commit");
+    fs.writeFileSync(hook, "#!/usr/bin/env node\nprocess.stderr.write('rejected by hook\\n');\nprocess.exit(1);\n", {
+      mode: 0o755,
+    });
+    const rejected = await recordFailure(dir, { title: "rejected by hook", domain: "Git" });
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toMatch(/recorded memory\/failures\/\d{8}_rejected-by-hook\.md \(id 1\), but the git commit failed/);
+    expect(readRows(dir).learnings).toHaveLength(1);
+
+    fs.rmSync(hook);
+    const next = await recordHeuristic(dir, { domain: "git", rule: "hooks can reject" });
+    expect(next.code).toBe(0);
+    expect(invariantViolations(dir)).toEqual([]);
+    expect(git(dir, ["log", "--format=%s"])).toContain("failure: rejected by hook");
+  });
+
+  it("waits for an index.lock held by a live git process, within the lock timeout", async () => {
+    const dir = await createJournal({ git: true });
+    const indexLock = path.join(dir, ".git", "index.lock");
+    // A live git process working in the repository, and its index.lock.
+    const { spawn } = await import("node:child_process");
+    const liveGit = spawn("git", ["cat-file", "--batch"], { cwd: dir, stdio: ["pipe", "ignore", "ignore"] });
+    fs.writeFileSync(indexLock, "");
+    setTimeout(() => fs.rmSync(indexLock, { force: true }), 1_000);
+    const started = Date.now();
+    const result = await recordFailure(dir, { title: "waited", domain: "Git" });
+    const tookMs = Date.now() - started;
+    liveGit.kill();
+    expect(result.code).toBe(0);
+    expect(tookMs).toBeGreaterThanOrEqual(900);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("gives up on a live holder's index.lock after the timeout, keeping the record for the next run", async () => {
+    const dir = await createJournal({ git: true });
+    const indexLock = path.join(dir, ".git", "index.lock");
+    const { spawn } = await import("node:child_process");
+    const liveGit = spawn("git", ["cat-file", "--batch"], { cwd: dir, stdio: ["pipe", "ignore", "ignore"] });
+    fs.writeFileSync(indexLock, "");
+    const result = await runLore(["record-failure", "--title", "blocked", "--domain", "Git", "--lock-timeout", "1"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("index.lock");
+    expect(readRows(dir).learnings).toHaveLength(1);
+    liveGit.kill();
+    fs.rmSync(indexLock);
+    expect((await recordFailure(dir, { title: "unblocked", domain: "Git" })).code).toBe(0);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("removes a stale index.lock that no live git process holds", async () => {
+    const dir = await createJournal({ git: true });
+    const indexLock = path.join(dir, ".git", "index.lock");
+    fs.writeFileSync(indexLock, "");
+    const old = new Date(Date.now() - 5_000);
+    fs.utimesSync(indexLock, old, old);
+    const result = await recordFailure(dir, { title: "after stale index lock", domain: "Git" });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/warning: removed .*index\.lock/);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+});

@@ -1,0 +1,158 @@
+// The journal lock with real processes: mutual exclusion under contention and
+// SIGKILL, takeover from a dead owner, takeover from a frozen (SIGSTOP) owner
+// with fencing, a timeout that names the holder, and the global lock order.
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "./support/lore.js";
+import { tempDir } from "./support/journal.js";
+import { acquireJournalLock, LockTimeoutError } from "../src/lock/journal-lock.js";
+import { LockLevel, LockOrderError, noteAcquired, noteReleased } from "../src/lock/lock-order.js";
+import { createJournalDb } from "../src/db/journal-db.js";
+
+const CONTENDER = path.join(REPO_ROOT, "dist-test", "lock-contender.js");
+
+function contender(args: string[]): ChildProcess & { output: Promise<string>; lines: string[] } {
+  const child = spawn(process.execPath, [CONTENDER, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const lines: string[] = [];
+  let buffered = "";
+  const output = new Promise<string>((resolve) => {
+    child.stdout?.on("data", (chunk) => {
+      buffered += chunk;
+      lines.push(...String(chunk).split("\n").filter(Boolean));
+    });
+    child.on("close", () => resolve(buffered));
+  });
+  return Object.assign(child, { output, lines });
+}
+
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for condition");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function lockDirIn(dir: string): string {
+  return path.join(dir, "journal.lock");
+}
+
+describe("journal lock", () => {
+  it("excludes 10 contending processes, also while some of them are SIGKILLed", async () => {
+    const dir = tempDir();
+    const counter = path.join(dir, "counter");
+    const log = path.join(dir, "log");
+    fs.writeFileSync(counter, "0");
+    const iterations = 15;
+    const survivors = Array.from({ length: 8 }, () => contender(["count", lockDirIn(dir), counter, log, String(iterations)]));
+    const victims = Array.from({ length: 4 }, () => contender(["count", lockDirIn(dir), counter, log, "1000"]));
+    for (const victim of victims) {
+      await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 200));
+      victim.kill("SIGKILL");
+    }
+    const codes = await Promise.all(survivors.map((child) => child.output.then(() => child.exitCode)));
+    expect(codes).toEqual(survivors.map(() => 0));
+
+    // Every completed critical section (enter ... exit) must not overlap another.
+    const events = fs
+      .readFileSync(log, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => line.split(" "))
+      .map(([kind, pid, at]) => ({ kind, pid, at: Number(at) }));
+    const sections: Array<{ pid: string; start: number; end: number }> = [];
+    const open = new Map<string, number>();
+    for (const event of events) {
+      if (event.kind === "enter") open.set(event.pid, event.at);
+      else sections.push({ pid: event.pid, start: open.get(event.pid) as number, end: event.at });
+    }
+    sections.sort((a, b) => a.start - b.start);
+    for (let index = 1; index < sections.length; index++) {
+      expect(sections[index].start).toBeGreaterThanOrEqual(sections[index - 1].end);
+    }
+    // Each completed section incremented the counter exactly once: no lost
+    // update. A victim killed after its increment but before logging its exit
+    // adds one uncounted increment.
+    const finalCount = Number(fs.readFileSync(counter, "utf8"));
+    expect(finalCount).toBeGreaterThanOrEqual(sections.length);
+    expect(finalCount).toBeLessThanOrEqual(sections.length + victims.length);
+    expect(sections.length).toBeGreaterThanOrEqual(8 * iterations);
+  });
+
+  it("takes over at once from an owner that was SIGKILLed", async () => {
+    const dir = tempDir();
+    const holder = contender(["hold", lockDirIn(dir), "0", "30000"]);
+    await until(() => holder.lines.some((line) => line.startsWith("acquired")));
+    holder.kill("SIGKILL");
+    await holder.output;
+    const started = Date.now();
+    const lock = await acquireJournalLock({ lockDir: lockDirIn(dir), journalKey: dir }, { timeoutMs: 20_000, staleMs: 30_000 });
+    const tookMs = Date.now() - started;
+    await lock.release();
+    // Far below the 30 s stale age: the dead owner is detected by its pid.
+    expect(tookMs).toBeLessThan(2_000);
+  });
+
+  it("fences a frozen holder: a SIGSTOPped owner past the stale age loses the lock and notices", async () => {
+    const dir = tempDir();
+    const frozen = contender(["fenced", lockDirIn(dir), "3000", "2000"]);
+    await until(() => frozen.lines.includes("acquired"));
+    frozen.kill("SIGSTOP");
+    const started = Date.now();
+    const lock = await acquireJournalLock({ lockDir: lockDirIn(dir), journalKey: dir }, { timeoutMs: 20_000, staleMs: 2_000 });
+    const waitedMs = Date.now() - started;
+    frozen.kill("SIGCONT");
+    const output = await frozen.output;
+    lock.assertHeld();
+    await lock.release();
+    expect(waitedMs).toBeGreaterThanOrEqual(1_500);
+    expect(output).toMatch(/lost: lost the journal lock/);
+  });
+
+  it("times out naming the holder's pid, host and age", async () => {
+    const dir = tempDir();
+    const holder = contender(["hold", lockDirIn(dir), "0", "30000"]);
+    await until(() => holder.lines.some((line) => line.startsWith("acquired")));
+    const failure = acquireJournalLock({ lockDir: lockDirIn(dir), journalKey: dir }, { timeoutMs: 300, staleMs: 30_000 });
+    await expect(failure).rejects.toBeInstanceOf(LockTimeoutError);
+    await expect(failure).rejects.toThrow(new RegExp(`held by pid ${holder.pid} on host .+ for \\d+\\.\\d s`));
+    holder.kill("SIGKILL");
+    await holder.output;
+  });
+});
+
+describe("lock order", () => {
+  it("refuses SQLite's write lock without the journal lock", () => {
+    const dir = tempDir();
+    const db = createJournalDb(path.join(dir, "index.db"), { busyTimeoutMs: 100 });
+    expect(() => db.beginWrite(dir)).toThrow(LockOrderError);
+    db.close();
+  });
+
+  it("refuses the journal lock while SQLite's write lock is held", async () => {
+    const dir = tempDir();
+    noteAcquired(LockLevel.Journal, dir);
+    noteAcquired(LockLevel.SqliteWrite, dir);
+    try {
+      await expect(acquireJournalLock({ lockDir: lockDirIn(dir), journalKey: dir }, { timeoutMs: 100, staleMs: 2_000 })).rejects.toBeInstanceOf(
+        LockOrderError,
+      );
+    } finally {
+      noteReleased(LockLevel.SqliteWrite, dir);
+      noteReleased(LockLevel.Journal, dir);
+    }
+  });
+
+  it("allows journal lock, then SQLite write lock, then release in reverse", async () => {
+    const dir = tempDir();
+    const lock = await acquireJournalLock({ lockDir: lockDirIn(dir), journalKey: dir }, { timeoutMs: 1_000, staleMs: 2_000 });
+    const db = createJournalDb(path.join(dir, "index.db"), { busyTimeoutMs: 100 });
+    const transaction = db.beginWrite(dir);
+    transaction.commit();
+    db.close();
+    await lock.release();
+    expect(fs.existsSync(lockDirIn(dir))).toBe(false);
+  });
+});

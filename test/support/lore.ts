@@ -1,0 +1,69 @@
+// Running lore as users do: a real `node bin/<name>.js` child process, with an
+// environment cleaned of the variables lore reads, so that the machine's own
+// settings never leak into a test.
+import { spawn } from "node:child_process";
+import path from "node:path";
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd: string;
+  env?: Record<string, string | undefined>;
+  bin?: "lore" | "record-failure" | "record-heuristic";
+  /** Start the process in its own process group (so a test can kill it and its git child). */
+  detached?: boolean;
+  onSpawn?: (pid: number) => void;
+}
+
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(FAILURE_|HEURISTIC_|LORE_|GIT_)/.test(key)) continue;
+    env[key] = value;
+  }
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+export function runLore(args: string[], options: RunOptions): Promise<RunResult> {
+  const script = path.join(REPO_ROOT, "bin", `${options.bin ?? "lore"}.js`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd: options.cwd,
+      env: cleanEnv(options.env),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: options.detached ?? false,
+    });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Runs `record-failure` with the given flags. */
+export function recordFailure(cwd: string, flags: Record<string, string>, env?: Record<string, string | undefined>) {
+  return runLore(["record-failure", ...toFlags(flags)], { cwd, env });
+}
+
+/** Runs `record-heuristic` with the given flags. */
+export function recordHeuristic(cwd: string, flags: Record<string, string>, env?: Record<string, string | undefined>) {
+  return runLore(["record-heuristic", ...toFlags(flags)], { cwd, env });
+}
+
+export function toFlags(flags: Record<string, string>): string[] {
+  return Object.entries(flags).flatMap(([name, value]) => [`--${name}`, value]);
+}
