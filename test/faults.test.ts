@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createJournal, git, invariantViolations, readRows } from "./support/journal.js";
+import { createJournal, git, invariantViolations, readRows, tempDir } from "./support/journal.js";
 import { recordFailure, recordHeuristic, runLore, toFlags } from "./support/lore.js";
 
 const FILE_FAULTS = [
@@ -38,7 +38,7 @@ describe.each(FILE_FAULTS)("fault %s", (fault) => {
     const rowsBefore = readRows(dir);
     const headBefore = git(dir, ["rev-parse", "HEAD"]);
 
-    const flags =
+    const flags: Record<string, string> =
       command === "record-failure" ? { title: "doomed", domain: "Faults" } : { domain: "faults", rule: "doomed rule" };
     const result = await runLore([command, ...toFlags(flags)], { cwd: dir, env: { LORE_FAULT: fault } });
     expect(result.code).toBe(1);
@@ -114,5 +114,16 @@ describe("a git commit that fails", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/warning: removed .*index\.lock/);
     expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("commits as lore, with a warning, where git has no identity", async () => {
+    const home = tempDir();
+    const dir = tempDir();
+    const env = { HOME: home, XDG_CONFIG_HOME: home, GIT_CONFIG_NOSYSTEM: "1" };
+    expect((await runLore(["init", "--git"], { cwd: dir, env })).code).toBe(0);
+    const result = await runLore(["record-failure", "--title", "no identity", "--domain", "Git"], { cwd: dir, env });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^lore: warning: git has no user.name\/user.email here: committed as lore/);
+    expect(git(dir, ["log", "-1", "--format=%an|%s"]).trim()).toBe("lore|failure: no identity");
   });
 });

@@ -1,9 +1,11 @@
 /**
  * The journal's SQLite index (`memory/index.db`).
  *
- * `openJournalDb(file, { busyTimeoutMs })` opens an existing database in WAL
- * mode with a busy timeout and `synchronous = FULL` (a committed row survives
- * power loss, not only a crash). It never creates the file: a missing database
+ * `openJournalDb(file, { busyTimeoutMs })` opens an existing database with a
+ * busy timeout and `synchronous = FULL` (a committed row survives power loss,
+ * not only a crash); opening takes no lock, so it may happen before the
+ * journal lock, and `ensureSchema` (under the lock) puts it in WAL mode. It
+ * never creates the file: a missing database
  * is `MissingDatabaseError`, and `lore init` is the one place that creates it
  * (`createJournalDb`).
  *
@@ -71,8 +73,13 @@ export class JournalDb {
     };
   }
 
-  /** Migrates the schema when it is behind; the journal lock must be held. */
+  /**
+   * Switches the database to WAL if it is not (a fresh ELF database is in
+   * rollback-journal mode) and migrates the schema when it is behind; the
+   * journal lock must be held. Costs two reads when nothing is to do.
+   */
   ensureSchema(journalKey: string): void {
+    if (this.sqlite.pragma("journal_mode", { simple: true }) !== "wal") this.sqlite.pragma("journal_mode = WAL");
     if (schemaVersion(this.sqlite) >= CURRENT_SCHEMA_VERSION) return;
     const transaction = this.beginWrite(journalKey);
     try {
@@ -91,7 +98,6 @@ export class JournalDb {
 
 function configure(sqlite: BetterSqlite3.Database, busyTimeoutMs: number): void {
   sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-  sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = FULL");
 }
 

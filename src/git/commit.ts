@@ -1,18 +1,32 @@
 /**
  * Committing a record's own paths, and nothing else.
  *
- * `commitPaths(repo, files, message, { deadline, staleMs })` stages `files`
+ * `commitPaths(repo, request, { deadline, staleMs })` stages `request.files`
  * (absolute paths inside the work tree) and commits exactly them with
  * `git commit --only`: whatever the user had staged stays staged and stays out
- * of lore's commit. With `skipIfCommitted` (used by recovery), files that no
- * longer differ from HEAD are not committed again. It first waits out (or clears) `.git/index.lock` through
- * index-lock.ts, and retries a git that lost a race for `index.lock` until
- * `deadline`. It returns the new commit's id, or undefined when there was nothing
- * to commit (a killed lore's git child may have committed the files already).
+ * of lore's commit. A file the caller knows to be tracked is committed without
+ * the `git add` (one process less; if git does not know it after all, it is
+ * added and the commit retried). With `skipIfCommitted` (used by recovery),
+ * files that no longer differ from HEAD are not committed again.
  *
- * Hooks run as for any commit. Call only while holding the journal lock.
+ * Before each git it waits out (or clears) `.git/index.lock` through
+ * index-lock.ts, and it retries a git that lost a race for `index.lock` until
+ * `deadline`. It returns the new commit's id, or undefined when there was
+ * nothing to commit (a killed lore's git child may have committed the files).
+ *
+ * A repository with no committer identity (a fresh machine or CI runner) makes
+ * git refuse to commit; lore then commits as `lore <lore@HOST>` and warns,
+ * rather than leaving every record uncommitted. A configured identity is
+ * always used as it is.
+ *
+ * Hooks run as for any commit. git's automatic maintenance (`git maintenance
+ * run --auto`, a child process that costs a third of a small commit) runs only
+ * when `request.maintenance` is set; callers set it on one commit in many.
+ * Call only while holding the journal lock.
  */
+import os from "node:os";
 import { backoffDelays, sleep } from "../lock/backoff.js";
+import { warn } from "../io/warn.js";
 import { step } from "../io/steps.js";
 import { GitError, runGit, type GitRepo } from "./git-process.js";
 import { waitForIndexLock } from "./index-lock.js";
@@ -57,8 +71,25 @@ async function stagedChanges(repo: GitRepo, files: string[]): Promise<boolean> {
 export interface CommitRequest {
   files: string[];
   message: string;
+  /** The files are believed to be tracked already: skip `git add`. */
+  tracked?: boolean;
+  /** Let git run its automatic maintenance after this commit. */
+  maintenance?: boolean;
   /** Check first whether the files still differ from HEAD (recovery). */
   skipIfCommitted?: boolean;
+}
+
+function missingIdentity(error: unknown): boolean {
+  return error instanceof GitError && /Please tell me who you are|unable to auto-detect email address/.test(error.stderr);
+}
+
+function fallbackIdentity(): string[] {
+  const host = os.hostname().replace(/[^A-Za-z0-9.-]/g, "") || "localhost";
+  return ["-c", "user.name=lore", "-c", `user.email=lore@${host}`];
+}
+
+function unknownPathspec(error: unknown): boolean {
+  return error instanceof GitError && /did not match any file\(s\) known to git/.test(error.stderr);
 }
 
 export async function commitPaths(
@@ -66,15 +97,37 @@ export async function commitPaths(
   request: CommitRequest,
   options: CommitOptions,
 ): Promise<string | undefined> {
+  const add = () => runGitWithIndexLock(repo, ["add", "--", ...request.files], options);
   step("git-add");
-  await runGitWithIndexLock(repo, ["add", "--", ...request.files], options);
+  if (!request.tracked) await add();
   if (request.skipIfCommitted && !(await stagedChanges(repo, request.files))) return undefined;
+  const commitArgs = [
+    "-c",
+    "core.abbrev=40",
+    ...(request.maintenance ? [] : ["-c", "maintenance.auto=false"]),
+    "commit",
+    "--only",
+    "--no-status",
+    "--message",
+    request.message,
+    "--",
+    ...request.files,
+  ];
   step("git-commit");
-  const stdout = await runGitWithIndexLock(
-    repo,
-    ["-c", "core.abbrev=40", "commit", "--only", "--no-status", "--message", request.message, "--", ...request.files],
-    options,
-  );
+  let stdout: string;
+  try {
+    stdout = await runGitWithIndexLock(repo, commitArgs, options);
+  } catch (error) {
+    if (request.tracked && unknownPathspec(error)) {
+      await add();
+    } else if (missingIdentity(error)) {
+      warn("git has no user.name/user.email here: committed as lore; set them with `git config`");
+      commitArgs.unshift(...fallbackIdentity());
+    } else {
+      throw error;
+    }
+    stdout = await runGitWithIndexLock(repo, commitArgs, options);
+  }
   step("git-committed");
   return committedId(stdout) ?? (await runGit(repo, ["rev-parse", "HEAD"])).stdout.trim();
 }

@@ -45,7 +45,8 @@ export interface InitResult {
 function updateGitignore(base: string): string[] {
   const file = path.join(base, ".gitignore");
   const existing = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
-  const present = new Set(existing.split(/\r?\n/).map((line) => line.trim()));
+  // git ignores trailing blanks of a pattern but not leading ones: compare the same way.
+  const present = new Set(existing.split(/\r?\n/).map((line) => line.trimEnd()));
   const missing = GITIGNORE_ENTRIES.filter((entry) => !present.has(entry));
   if (missing.length === 0) return [];
   const separator = existing === "" || existing.endsWith("\n") ? "" : "\n";

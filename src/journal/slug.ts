@@ -6,8 +6,10 @@
  * not survive (it is not allowed in Windows file names) and an empty result
  * becomes `untitled`, never an empty name.
  *
- * `domainSlug(domain)`: the same, then leading and trailing `-` stripped; used
- * for a heuristic domain's file name and its database value. An empty result
+ * `domainSlug(domain)`: lowercased, spaces turned into `-`, other characters
+ * outside `a-z`, `0-9` and `-` removed, leading and trailing `-` stripped, then
+ * cut to 100 characters (ELF's order, so file names stay the same); used for a
+ * heuristic domain's file name and its database value. An empty result
  * is returned as "" for the caller to reject. `Testing Stuff` gives
  * `testing-stuff`.
  */

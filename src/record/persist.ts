@@ -28,6 +28,9 @@ import { LockLostError } from "../lock/journal-lock.js";
 import { PendingIntent } from "./pending-intent.js";
 import type { JournalSession } from "./session.js";
 
+/** One record commit in this many lets git run its automatic maintenance. */
+const MAINTENANCE_EVERY = 64;
+
 export interface RecordDraft {
   kind: "failure" | "heuristic";
   table: RecordTable;
@@ -113,7 +116,12 @@ export async function persistRecord(session: JournalSession, draft: RecordDraft)
       lock.assertHeld();
       const commit = await commitPaths(
         session.repo,
-        { files: [draft.target], message: draft.commitMessage },
+        {
+          files: [draft.target],
+          message: draft.commitMessage,
+          tracked: draft.previous !== undefined,
+          maintenance: id % MAINTENANCE_EVERY === 0,
+        },
         { deadline: Date.now() + session.options.timeoutMs, staleMs: session.options.staleMs },
       );
       record.commit = commit ?? null;

@@ -4,8 +4,8 @@
  *
  *   await withJournalSession(layout, options, async (session) => { ... });
  *
- * It takes the journal lock (waiting up to `timeoutMs`), opens the database,
- * migrates its schema if it is behind, and completes or undoes whatever a
+ * It opens the database, takes the journal lock (waiting up to `timeoutMs`),
+ * migrates the schema if it is behind, and completes or undoes whatever a
  * killed lore left pending (recover.ts) before it runs `work`. The database is
  * closed and the lock released however `work` ends. SQLite's write lock is
  * taken inside, per transaction, never before the journal lock.
@@ -45,10 +45,12 @@ export async function withJournalSession<T>(
 ): Promise<T> {
   fs.mkdirSync(layout.pendingDir, { recursive: true });
   const journalKey = layout.base;
+  // Opening takes no lock: done first, it keeps the native addon's loading out
+  // of the time the journal lock is held.
+  const db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
   const lock = await acquireJournalLock({ lockDir: layout.lockDir, journalKey }, options);
   try {
     step("lock-acquired");
-    const db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
     db.ensureSchema(journalKey);
     const repo = options.noCommit ? undefined : findWorkTree(layout.base);
     const session: JournalSession = { layout, lock, db, repo, options, journalKey };

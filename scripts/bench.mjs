@@ -1,0 +1,148 @@
+// `npm run bench`: lore's speed against a floor measured in the same run.
+//
+// These machines are noisy, so every figure is a median over rounds that
+// interleave the floor and lore, and the targets are ratios:
+//   - one record-failure (git commit included) <= 1.5 x the floor, where the
+//     floor is `node -e 0` plus one bare `git commit` of one staged file;
+//   - 20 record-failure writers started at once all succeed, in <= 15 x the
+//     time of one record.
+// The table is printed and written to docs/BENCHMARKS.md.
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const lore = path.join(root, "bin", "lore.js");
+const recordFailureBin = path.join(root, "bin", "record-failure.js");
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+const PARALLEL_ROUNDS = Number(process.env.BENCH_PARALLEL_ROUNDS ?? 3);
+const WRITERS = 20;
+
+const env = { ...process.env };
+for (const key of Object.keys(env)) if (/^(FAILURE_|HEURISTIC_|LORE_|GIT_DIR|GIT_INDEX_FILE)/.test(key)) delete env[key];
+
+function run(command, args, cwd) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, ms: Number(process.hrtime.bigint() - started) / 1e6, stderr }));
+  });
+}
+
+function git(cwd, args) {
+  return execFileSync("git", args, { cwd, env, encoding: "utf8" });
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function newRepo(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  git(dir, ["init", "-q"]);
+  git(dir, ["config", "user.name", "lore bench"]);
+  git(dir, ["config", "user.email", "bench@example.invalid"]);
+  git(dir, ["config", "commit.gpgsign", "false"]);
+  return dir;
+}
+
+async function newJournal() {
+  const dir = newRepo("lore-bench-");
+  const init = await run(process.execPath, [lore, "init"], dir);
+  if (init.code !== 0) throw new Error(`lore init failed: ${init.stderr}`);
+  git(dir, ["add", ".gitignore"]);
+  git(dir, ["commit", "-q", "-m", "journal"]);
+  return dir;
+}
+
+async function must(result, what) {
+  const value = await result;
+  if (value.code !== 0) throw new Error(`${what} failed (exit ${value.code}): ${value.stderr}`);
+  return value.ms;
+}
+
+async function singleRecordFigures() {
+  const journal = await newJournal();
+  const bare = newRepo("lore-bench-git-");
+  const nodeMs = [];
+  const gitMs = [];
+  const recordMs = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    nodeMs.push(await must(run(process.execPath, ["-e", "0"], bare), "node -e 0"));
+    const file = `file-${round}.md`;
+    fs.writeFileSync(path.join(bare, file), `round ${round}\n`);
+    git(bare, ["add", "--", file]);
+    gitMs.push(await must(run("git", ["commit", "-q", "-m", `round ${round}`], bare), "git commit"));
+    recordMs.push(
+      await must(
+        run(process.execPath, [recordFailureBin, "--title", `bench ${round}`, "--domain", "Bench", "--summary", "one record"], journal),
+        "record-failure",
+      ),
+    );
+  }
+  return { node: median(nodeMs), gitCommit: median(gitMs), record: median(recordMs) };
+}
+
+async function parallelFigures() {
+  const rounds = [];
+  for (let round = 0; round < PARALLEL_ROUNDS; round++) {
+    const journal = await newJournal();
+    const started = process.hrtime.bigint();
+    const results = await Promise.all(
+      Array.from({ length: WRITERS }, (_, index) =>
+        run(process.execPath, [recordFailureBin, "--title", "parallel", "--domain", "Bench", "--summary", `writer ${index}`], journal),
+      ),
+    );
+    const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const succeeded = results.filter((result) => result.code === 0).length;
+    const committed = Number(git(journal, ["rev-list", "--count", "HEAD"]).trim()) - 1;
+    rounds.push({ wallMs, succeeded, committed });
+  }
+  rounds.sort((a, b) => a.wallMs - b.wallMs);
+  return { median: rounds[Math.floor(rounds.length / 2)], all: rounds };
+}
+
+const single = await singleRecordFigures();
+const parallel = await parallelFigures();
+const floor = single.node + single.gitCommit;
+const recordRatio = single.record / floor;
+const parallelRatio = parallel.median.wallMs / single.record;
+const allSucceeded = parallel.all.every((round) => round.succeeded === WRITERS && round.committed === WRITERS);
+const verdict = (ok) => (ok ? "met" : "NOT met");
+const fmt = (ms) => `${ms.toFixed(0)} ms`;
+
+const table = [
+  "| measure | value | target | result |",
+  "| --- | --- | --- | --- |",
+  `| \`node -e 0\` (median of ${ROUNDS}) | ${fmt(single.node)} | | |`,
+  `| bare \`git commit\` of one staged file (median of ${ROUNDS}) | ${fmt(single.gitCommit)} | | |`,
+  `| floor = node + git commit | ${fmt(floor)} | | |`,
+  `| one \`record-failure\`, git commit included (median of ${ROUNDS}) | ${fmt(single.record)} = ${recordRatio.toFixed(2)} x floor | <= 1.5 x floor | ${verdict(recordRatio <= 1.5)} |`,
+  `| ${WRITERS} writers at once (median of ${PARALLEL_ROUNDS} rounds) | ${fmt(parallel.median.wallMs)} = ${parallelRatio.toFixed(1)} x one record, ${(WRITERS / (parallel.median.wallMs / 1000)).toFixed(1)} records/s | all succeed, <= 15 x one record | ${verdict(allSucceeded && parallelRatio <= 15)} |`,
+  `| ${WRITERS} writers: exits 0 / commits, every round | ${parallel.all.map((round) => `${round.succeeded}/${round.committed}`).join(", ")} | ${WRITERS}/${WRITERS} | ${verdict(allSucceeded)} |`,
+  "| ELF `record-failure.sh`, one record (reported, not measured here) | about 1.7 s | | |",
+  "| ELF `record-failure.sh`, 20 at once (reported, not measured here) | about 39 s, 9 of 20 failed | | |",
+].join("\n");
+
+const context = `Node ${process.version}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, git ${git(root, ["--version"]).trim().replace("git version ", "")}`;
+console.log(table);
+console.log(`\n${context}`);
+
+const document = `# Benchmarks
+
+\`npm run bench\` (scripts/bench.mjs) writes this file. Figures are medians of
+rounds that interleave the floor and lore in the same run, because these
+machines are noisy; the targets are ratios to that floor.
+
+Latest run: ${new Date().toISOString().slice(0, 10)}, ${context}.
+
+${table}
+`;
+fs.mkdirSync(path.join(root, "docs"), { recursive: true });
+fs.writeFileSync(path.join(root, "docs", "BENCHMARKS.md"), document);
