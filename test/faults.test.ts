@@ -4,6 +4,7 @@
 // domain file unchanged), no temp file or intent is left, and nothing recorded
 // before is lost. A git commit that fails keeps the record in the file and the
 // DB, says so, exits 1, and the next command commits it.
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -52,6 +53,14 @@ describe.each(FILE_FAULTS)("fault %s", (fault) => {
   });
 });
 
+/** A live git process working in the repository, and an index.lock as if it held it. */
+function holdIndexLockWithLiveGit(dir: string): { indexLock: string; liveGit: ChildProcess } {
+  const liveGit = spawn("git", ["cat-file", "--batch"], { cwd: dir, stdio: ["pipe", "ignore", "ignore"] });
+  const indexLock = path.join(dir, ".git", "index.lock");
+  fs.writeFileSync(indexLock, "");
+  return { indexLock, liveGit };
+}
+
 describe("a git commit that fails", () => {
   it("keeps the record, exits 1 saying so, and the next command commits it", async () => {
     const dir = await createJournal({ git: true });
@@ -73,11 +82,7 @@ describe("a git commit that fails", () => {
 
   it("waits for an index.lock held by a live git process, within the lock timeout", async () => {
     const dir = await createJournal({ git: true });
-    const indexLock = path.join(dir, ".git", "index.lock");
-    // A live git process working in the repository, and its index.lock.
-    const { spawn } = await import("node:child_process");
-    const liveGit = spawn("git", ["cat-file", "--batch"], { cwd: dir, stdio: ["pipe", "ignore", "ignore"] });
-    fs.writeFileSync(indexLock, "");
+    const { indexLock, liveGit } = holdIndexLockWithLiveGit(dir);
     setTimeout(() => fs.rmSync(indexLock, { force: true }), 1_000);
     const started = Date.now();
     const result = await recordFailure(dir, { title: "waited", domain: "Git" });
@@ -90,10 +95,7 @@ describe("a git commit that fails", () => {
 
   it("gives up on a live holder's index.lock after the timeout, keeping the record for the next run", async () => {
     const dir = await createJournal({ git: true });
-    const indexLock = path.join(dir, ".git", "index.lock");
-    const { spawn } = await import("node:child_process");
-    const liveGit = spawn("git", ["cat-file", "--batch"], { cwd: dir, stdio: ["pipe", "ignore", "ignore"] });
-    fs.writeFileSync(indexLock, "");
+    const { indexLock, liveGit } = holdIndexLockWithLiveGit(dir);
     const result = await runLore(["record-failure", "--title", "blocked", "--domain", "Git", "--lock-timeout", "1"], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("index.lock");

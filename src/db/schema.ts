@@ -16,6 +16,20 @@ import type Database from "better-sqlite3";
 
 export const CURRENT_SCHEMA_VERSION = 1;
 
+/** ELF's validation triggers: the same checks before every INSERT and UPDATE. */
+function validationTriggers(table: string, cases: string): string {
+  return ["insert", "update"]
+    .map(
+      (event) => `CREATE TRIGGER IF NOT EXISTS ${table}_validate_${event} BEFORE ${event.toUpperCase()} ON ${table}
+BEGIN
+  SELECT CASE
+${cases}
+  END;
+END;`,
+    )
+    .join("\n");
+}
+
 const ELF_TABLES = `
 CREATE TABLE IF NOT EXISTS learnings (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -34,24 +48,13 @@ CREATE INDEX IF NOT EXISTS idx_learnings_type ON learnings(type);
 CREATE INDEX IF NOT EXISTS idx_learnings_tags ON learnings(tags);
 CREATE INDEX IF NOT EXISTS idx_learnings_created_at ON learnings(created_at DESC);
 CREATE INDEX IF NOT EXISTS idx_learnings_domain_created ON learnings(domain, created_at DESC);
-CREATE TRIGGER IF NOT EXISTS learnings_validate_insert BEFORE INSERT ON learnings
-BEGIN
-  SELECT CASE
-    WHEN NEW.type NOT IN ('failure', 'success', 'heuristic', 'experiment', 'observation')
+${validationTriggers(
+  "learnings",
+  `    WHEN NEW.type NOT IN ('failure', 'success', 'heuristic', 'experiment', 'observation')
       THEN RAISE(ABORT, 'Invalid learning type')
     WHEN NEW.severity IS NOT NULL AND (NEW.severity < 1 OR NEW.severity > 5)
-      THEN RAISE(ABORT, 'Severity must be between 1 and 5')
-  END;
-END;
-CREATE TRIGGER IF NOT EXISTS learnings_validate_update BEFORE UPDATE ON learnings
-BEGIN
-  SELECT CASE
-    WHEN NEW.type NOT IN ('failure', 'success', 'heuristic', 'experiment', 'observation')
-      THEN RAISE(ABORT, 'Invalid learning type')
-    WHEN NEW.severity IS NOT NULL AND (NEW.severity < 1 OR NEW.severity > 5)
-      THEN RAISE(ABORT, 'Severity must be between 1 and 5')
-  END;
-END;
+      THEN RAISE(ABORT, 'Severity must be between 1 and 5')`,
+)}
 
 CREATE TABLE IF NOT EXISTS heuristics (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -72,24 +75,13 @@ CREATE INDEX IF NOT EXISTS idx_heuristics_golden ON heuristics(is_golden);
 CREATE INDEX IF NOT EXISTS idx_heuristics_confidence ON heuristics(confidence);
 CREATE INDEX IF NOT EXISTS idx_heuristics_created_at ON heuristics(created_at DESC);
 CREATE INDEX IF NOT EXISTS idx_heuristics_domain_confidence ON heuristics(domain, confidence DESC);
-CREATE TRIGGER IF NOT EXISTS heuristics_validate_insert BEFORE INSERT ON heuristics
-BEGIN
-  SELECT CASE
-    WHEN NEW.confidence IS NOT NULL AND (NEW.confidence < 0.0 OR NEW.confidence > 1.0)
+${validationTriggers(
+  "heuristics",
+  `    WHEN NEW.confidence IS NOT NULL AND (NEW.confidence < 0.0 OR NEW.confidence > 1.0)
       THEN RAISE(ABORT, 'Confidence must be between 0.0 and 1.0')
     WHEN NEW.times_validated < 0 OR NEW.times_violated < 0
-      THEN RAISE(ABORT, 'Validation counts cannot be negative')
-  END;
-END;
-CREATE TRIGGER IF NOT EXISTS heuristics_validate_update BEFORE UPDATE ON heuristics
-BEGIN
-  SELECT CASE
-    WHEN NEW.confidence IS NOT NULL AND (NEW.confidence < 0.0 OR NEW.confidence > 1.0)
-      THEN RAISE(ABORT, 'Confidence must be between 0.0 and 1.0')
-    WHEN NEW.times_validated < 0 OR NEW.times_violated < 0
-      THEN RAISE(ABORT, 'Validation counts cannot be negative')
-  END;
-END;
+      THEN RAISE(ABORT, 'Validation counts cannot be negative')`,
+)}
 `;
 
 const LORE_META = `
