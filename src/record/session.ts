@@ -6,9 +6,13 @@
  *
  * It opens the database, takes the journal lock (waiting up to `timeoutMs`),
  * migrates the schema if it is behind, and completes or undoes whatever a
- * killed lore left pending (recover.ts) before it runs `work`. The database is
- * closed and the lock released however `work` ends. SQLite's write lock is
- * taken inside, per transaction, never before the journal lock.
+ * killed lore left pending (recover.ts) before it runs `work`. The lock is
+ * released however `work` ends. SQLite's write lock is taken inside, per
+ * transaction, never before the journal lock.
+ *
+ * The database connection is left open: the command line exits without
+ * closing it (bin/run.js says why), and long-running callers close
+ * `session.db` themselves.
  */
 import fs from "node:fs";
 import { acquireJournalLock, type JournalLock } from "../lock/journal-lock.js";
