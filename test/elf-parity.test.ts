@@ -328,6 +328,31 @@ describe("record-failure, as ELF's record-failure.sh", () => {
     expect(invariantViolations(dir)).toEqual([]);
   });
 
+  it("an unknown flag is skipped as ELF skips it (lore names it in one warning line)", async () => {
+    const result = await runLore(
+      ["record-failure", "--title", "Unknown Flag", "--domain", "flags", "--verbose", "--colour", "red"],
+      { cwd: dir },
+    );
+    expect(result.code).toBe(0);
+    const warnings = outputLines(result.stderr);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toContain("--verbose");
+    expect(warnings[1]).toContain("--colour");
+    expect(lastLearning(dir)).toMatchObject({ title: "Unknown Flag", domain: "flags", severity: 3 });
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("an empty flag falls back to its variable, as ELF's `title=\"${title:-$FAILURE_TITLE}\"` does", async () => {
+    const env = { FAILURE_TITLE: "Env Title", FAILURE_SEVERITY: "5", FAILURE_SUMMARY: "env summary" };
+    const result = await runLore(
+      ["record-failure", "--title", "", "--domain", "empty-flags", "--severity", "", "--summary", ""],
+      { cwd: dir, env },
+    );
+    expectOk(result);
+    expect(lastLearning(dir)).toMatchObject({ title: "Env Title", domain: "empty-flags", severity: 5, summary: "env summary" });
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
   it("a flag takes the next argument as its value even when it starts with '-', as ELF's `--title) title=\"$2\"` does", async () => {
     const result = await runLore(
       ["record-failure", "--title", "--- dashed title", "--domain", "dashes", "--summary", "- step one\n- step two"],

@@ -27,6 +27,9 @@ export function fastParse(command: LoreCommand, argv: string[]): Record<string, 
   const result = parse.detailed(argv, {
     string: strings,
     boolean: booleans,
+    // Each string option takes exactly the next argument, even one that
+    // starts with "-" (a summary "- step one", a title "--- x"), as ELF does.
+    narg: Object.fromEntries(strings.map((name) => [name, 1])),
     default: defaults,
     configuration: PARSER_CONFIGURATION,
   });

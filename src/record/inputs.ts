@@ -1,7 +1,7 @@
 /**
- * The inputs of the record commands, resolved as ELF resolves them: a flag,
- * else its environment variable (`FAILURE_*`, `HEURISTIC_*`), else the
- * default. Where ELF silently replaced a bad value (severity 9 became 3, an
+ * The inputs of the record commands, resolved as ELF resolves them: a
+ * non-empty flag, else its non-empty environment variable (`FAILURE_*`,
+ * `HEURISTIC_*`), else the default. Where ELF silently replaced a bad value (severity 9 became 3, an
  * unknown confidence became 0.7), these throw `InvalidFieldError` instead.
  *
  * `resolveFailureInput(flags, env)` and `resolveHeuristicInput(flags, env)`
@@ -57,7 +57,12 @@ function fromFlagOrEnv<K extends string>(
   prefix: string,
   name: K,
 ): string | undefined {
-  return flags[name] ?? env[`${prefix}_${name.toUpperCase()}`];
+  const flag = flags[name];
+  const fromEnv = env[`${prefix}_${name.toUpperCase()}`];
+  if (flag) return flag;
+  // As ELF's `${title:-$FAILURE_TITLE}`: an empty flag falls back to its variable.
+  if (fromEnv) return fromEnv;
+  return flag ?? fromEnv;
 }
 
 function assertPresent(values: Record<string, string | undefined>): void {
