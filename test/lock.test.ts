@@ -5,8 +5,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "./support/lore.js";
-import { tempDir } from "./support/journal.js";
+import { REPO_ROOT, runLore } from "./support/lore.js";
+import { createJournal, readRows, tempDir } from "./support/journal.js";
 import { acquireJournalLock, LockTimeoutError } from "../src/lock/journal-lock.js";
 import { LockLevel, LockOrderError, noteAcquired, noteReleased } from "../src/lock/lock-order.js";
 import { createJournalDb } from "../src/db/journal-db.js";
@@ -120,6 +120,24 @@ describe("journal lock", () => {
     await expect(failure).rejects.toThrow(new RegExp(`held by pid ${holder.pid} on host .+ for \\d+\\.\\d s`));
     holder.kill("SIGKILL");
     await holder.output;
+  });
+});
+
+describe("the record commands and the journal lock", () => {
+  it("exit 75 on a lock timeout, naming the holder, and write nothing", async () => {
+    const dir = await createJournal({ git: true });
+    const holder = contender(["hold", path.join(dir, "memory", ".lore", "journal.lock"), "0", "30000"]);
+    await until(() => holder.lines.some((line) => line.startsWith("acquired")));
+    const result = await runLore(["record-failure", "--title", "blocked", "--domain", "Locks", "--lock-timeout", "0.5"], {
+      cwd: dir,
+    });
+    holder.kill("SIGKILL");
+    await holder.output;
+    expect(result.code).toBe(75);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(new RegExp(`timed out waiting for the journal lock .*held by pid ${holder.pid} on host \\S+ for \\d+\\.\\d s`));
+    expect(readRows(dir).learnings).toHaveLength(0);
+    expect(fs.readdirSync(path.join(dir, "memory", "failures"))).toEqual([]);
   });
 });
 
