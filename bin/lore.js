@@ -1,4 +1,2 @@
 #!/usr/bin/env node
-import { run } from "./run.js";
-
-await run([]);
+require("./run.js").run([]);

@@ -1,5 +1,3 @@
 #!/usr/bin/env node
 // ELF's record-failure.sh as a command of its own: `lore record-failure` with the same flags.
-import { run } from "./run.js";
-
-await run(["record-failure"]);
+require("./run.js").run(["record-failure"]);

@@ -7,12 +7,14 @@
 // connection checkpoints the WAL with fsyncs, about 5 ms on every record. WAL
 // mode is made for a connection that goes away without that; SQLite's
 // automatic checkpoint still folds the WAL in as it grows.
-import module from "node:module";
+//
+// bin/ and dist/ are CommonJS (see scripts/build.mjs for why).
+const { enableCompileCache } = require("node:module");
 
-module.enableCompileCache?.();
+enableCompileCache?.();
 
-export async function run(prefix) {
-  const { runCli } = await import("../dist/lore.js");
+exports.run = async function run(prefix) {
+  const { runCli } = require("../dist/lore.js");
   const code = await runCli([...prefix, ...process.argv.slice(2)]);
   process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
-}
+};

@@ -1,35 +1,38 @@
 // Bundles the CLI into dist/lore.js, so that a record (a short-lived process)
-// loads one module instead of hundreds: start-up is most of its cost. yargs's
-// help and usage front is split into a chunk loaded only when shown.
-// better-sqlite3 stays external (a native addon). CommonJS dependencies inside
-// the ESM bundle get a real `require` and `__filename` from the banner.
-import { readFileSync } from "node:fs";
+// loads one file instead of hundreds: start-up is most of its cost.
+//
+// - CommonJS, not ESM: Node's ESM loader reads every export of each built-in
+//   module it imports, and reading `fs`'s stream getters alone loads Node's
+//   streams (about 6 ms per record here). dist/package.json marks dist/ as
+//   CommonJS inside this ESM package.
+// - yargs's help and usage front is a second file, dist/yargs-front.js,
+//   loaded only when help, the version or a usage error is shown.
+// - better-sqlite3 stays external (a native addon).
+// - yargs is written as ESM and reads `import.meta.url`; in CommonJS that is
+//   the bundle's own file URL.
+import { readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+const dist = new URL("../dist/", import.meta.url);
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+writeFileSync(new URL("package.json", dist), `${JSON.stringify({ type: "commonjs" })}\n`);
 
 await build({
-  entryPoints: { lore: "src/cli/main.ts" },
+  entryPoints: { lore: "src/cli/main.ts", "yargs-front": "src/cli/yargs-front.ts" },
   outdir: "dist",
-  chunkNames: "chunks/[name]-[hash]",
-  splitting: true,
   bundle: true,
   platform: "node",
-  format: "esm",
+  format: "cjs",
   target: "node20",
-  external: ["better-sqlite3"],
+  external: ["better-sqlite3", "./yargs-front.js"],
   // graceful-fs (proper-lockfile's fs) patches fs at load time to queue on
   // EMFILE, which lore, holding a handful of files, never meets: plain fs.
   alias: { "graceful-fs": "node:fs" },
-  banner: {
-    js: [
-      'import { createRequire as __loreCreateRequire } from "node:module";',
-      'import { fileURLToPath as __loreFileURLToPath } from "node:url";',
-      "const require = __loreCreateRequire(import.meta.url);",
-      "const __filename = __loreFileURLToPath(import.meta.url);",
-    ].join(" "),
-  },
-  define: { LORE_VERSION: JSON.stringify(version) },
+  define: { LORE_VERSION: JSON.stringify(version), "import.meta.url": "__loreModuleUrl" },
+  banner: { js: 'const __loreModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   minify: true,
   legalComments: "none",
   logLevel: "warning",

@@ -16,15 +16,30 @@
  * `rollback()` after a failed commit is safe.
  */
 import fs from "node:fs";
+import path from "node:path";
 import { createRequire } from "node:module";
 import type BetterSqlite3 from "better-sqlite3";
 import { LockLevel, noteAcquired, noteReleased } from "../lock/lock-order.js";
 import { step } from "../io/steps.js";
 import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "./schema.js";
 
-// Loaded with require: importing a CommonJS package from ESM makes Node lex its
-// source for named exports first, a cost paid on every record.
-const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
+const requireHere = createRequire(import.meta.url);
+const Database = requireHere("better-sqlite3") as typeof BetterSqlite3;
+
+/**
+ * The addon's path, handed to better-sqlite3 so that it does not search for it
+ * with the `bindings` package (about 1 ms per record); undefined, and the
+ * search is used, where the addon lives elsewhere.
+ */
+function addonPath(): string | undefined {
+  const candidate = path.join(
+    path.dirname(requireHere.resolve("better-sqlite3/package.json")),
+    "build",
+    "Release",
+    "better_sqlite3.node",
+  );
+  return fs.existsSync(candidate) ? candidate : undefined;
+}
 
 export class MissingDatabaseError extends Error {
   constructor(readonly file: string) {
@@ -103,14 +118,14 @@ function configure(sqlite: BetterSqlite3.Database, busyTimeoutMs: number): void 
 
 export function openJournalDb(file: string, options: { busyTimeoutMs: number }): JournalDb {
   if (!fs.existsSync(file)) throw new MissingDatabaseError(file);
-  const sqlite = new Database(file, { fileMustExist: true });
+  const sqlite = new Database(file, { fileMustExist: true, nativeBinding: addonPath() });
   configure(sqlite, options.busyTimeoutMs);
   return new JournalDb(sqlite);
 }
 
 /** Opens or creates the database file (for `lore init` only). */
 export function createJournalDb(file: string, options: { busyTimeoutMs: number }): JournalDb {
-  const sqlite = new Database(file);
+  const sqlite = new Database(file, { nativeBinding: addonPath() });
   configure(sqlite, options.busyTimeoutMs);
   return new JournalDb(sqlite);
 }

@@ -40,12 +40,17 @@ function lostIndexLockRace(error: unknown): boolean {
   return error instanceof GitError && /index\.lock/.test(error.stderr);
 }
 
-async function runGitWithIndexLock(repo: GitRepo, args: string[], options: CommitOptions): Promise<string> {
+async function runGitWithIndexLock(
+  repo: GitRepo,
+  args: string[],
+  options: CommitOptions,
+  output: { stdout?: boolean } = {},
+): Promise<string> {
   const delays = backoffDelays({ firstMs: 5, capMs: 100 });
   for (;;) {
     await waitForIndexLock(repo, options.deadline, options.staleMs);
     try {
-      return (await runGit(repo, args)).stdout;
+      return (await runGit(repo, args, output)).stdout;
     } catch (error) {
       if (!lostIndexLockRace(error) || Date.now() >= options.deadline) throw error;
       await sleep(delays.next().value);
@@ -97,7 +102,7 @@ export async function commitPaths(
   request: CommitRequest,
   options: CommitOptions,
 ): Promise<string | undefined> {
-  const add = () => runGitWithIndexLock(repo, ["add", "--", ...request.files], options);
+  const add = () => runGitWithIndexLock(repo, ["add", "--", ...request.files], options, { stdout: false });
   step("git-add");
   if (!request.tracked) await add();
   if (request.skipIfCommitted && !(await stagedChanges(repo, request.files))) return undefined;
