@@ -95,3 +95,22 @@ describe("a lore killed with its git child in the middle of a commit", () => {
     expect(readRows(dir).learnings).toHaveLength(2);
   });
 });
+
+describe("a temp file created in the instant before write-file-atomic reports it", () => {
+  it("is found and removed by the next command", async () => {
+    const dir = await createJournal({ git: true });
+    const crashed = await runLore(recordArgs("failure", "unreported temp"), { cwd: dir, env: { LORE_CRASH_AT: "intent-written" } });
+    expect(crashed.signal).toBe("SIGKILL");
+    const pendingDir = path.join(dir, "memory", ".lore", "pending");
+    const [intentName] = fs.readdirSync(pendingDir);
+    const intent = JSON.parse(fs.readFileSync(path.join(pendingDir, intentName), "utf8").split("\n")[0]) as { file: string };
+    const strayTemp = path.join(dir, `${intent.file}.123456789`);
+    fs.writeFileSync(strayTemp, "half a record");
+
+    const next = await recordFailure(dir, { title: "after the stray temp", domain: "Crash" });
+    expect(next.code).toBe(0);
+    expect(fs.existsSync(strayTemp)).toBe(false);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+});
+

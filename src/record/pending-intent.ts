@@ -24,7 +24,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { JournalLayout } from "../journal/layout.js";
 import type { RecordTable, RowValues } from "../db/record-rows.js";
-import { removeIfPresent } from "../io/durable-file.js";
+import { isTempFileOf, removeIfPresent } from "../io/durable-file.js";
 
 export interface IntentRecord {
   loreId: string;
@@ -83,8 +83,25 @@ export class PendingIntent {
     this.tempFiles.push(tempPath);
   }
 
-  removeTempFiles(): void {
+  /**
+   * Removes the temp files this record's write created. write-file-atomic
+   * creates a temp file a moment before it reports it, so an intent with none
+   * recorded may still have one: then the target's directory is searched for
+   * its temp names (a readdir, only in that case).
+   */
+  removeTempFiles(target: string): void {
     for (const temp of this.tempFiles) removeIfPresent(temp);
+    if (this.tempFiles.length > 0) return;
+    const directory = path.dirname(target);
+    let names: string[];
+    try {
+      names = fs.readdirSync(directory);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (isTempFileOf(target, name)) removeIfPresent(path.join(directory, name));
+    }
   }
 
   remove(): void {

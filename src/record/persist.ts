@@ -104,7 +104,7 @@ export async function persistRecord(session: JournalSession, draft: RecordDraft)
     // After losing the lock the file is no longer ours to touch: the intent
     // stays, and the run that holds the lock now resolves it.
     if (intent && !(error instanceof LockLostError) && restoreTarget(draft)) {
-      intent.removeTempFiles();
+      intent.removeTempFiles(draft.target);
       intent.remove();
     }
     throw error;

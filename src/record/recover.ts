@@ -60,8 +60,8 @@ export async function recoverPending(session: JournalSession): Promise<number> {
       fs.rmSync(intent.path, { force: true });
       continue;
     }
-    intent.removeTempFiles();
     const file = journalAbsolutePath(session.layout, intent.record.file);
+    intent.removeTempFiles(file);
     const present = fileHoldsRecord(file, intent.record.loreId);
     settleRow(session, intent, present);
     if (present && session.repo) {
