@@ -81,6 +81,37 @@ describe("journal lock", () => {
     expect(sections.length).toBeGreaterThanOrEqual(8 * iterations);
   });
 
+  it("lets exactly one of 12 waiters take over a stale lock at a time (proper-lockfile#121)", async () => {
+    for (let round = 0; round < 3; round++) {
+      const dir = tempDir();
+      const counter = path.join(dir, "counter");
+      const log = path.join(dir, "log");
+      fs.writeFileSync(counter, "0");
+      // Twelve waiters poll a live holder; when it dies they all find its lock
+      // stale within one poll of each other and race to take it over.
+      const owner = contender(["hold", lockDirIn(dir), "0", "30000"]);
+      await until(() => owner.lines.some((line) => line.startsWith("acquired")));
+      const waiters = Array.from({ length: 12 }, () => contender(["count", lockDirIn(dir), counter, log, "1"]));
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      owner.kill("SIGKILL");
+      await owner.output;
+      await Promise.all(waiters.map((waiter) => waiter.output));
+      expect(waiters.map((waiter) => waiter.exitCode)).toEqual(waiters.map(() => 0));
+      const sections = fs
+        .readFileSync(log, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => line.split(" "));
+      // Strictly alternating enter/exit: no second holder ever entered.
+      for (let index = 0; index < sections.length; index += 2) {
+        expect(sections[index][0]).toBe("enter");
+        expect(sections[index + 1][0]).toBe("exit");
+        expect(sections[index + 1][1]).toBe(sections[index][1]);
+      }
+      expect(Number(fs.readFileSync(counter, "utf8"))).toBe(12);
+    }
+  });
+
   it("takes over at once from an owner that was SIGKILLed", async () => {
     const dir = tempDir();
     const holder = contender(["hold", lockDirIn(dir), "0", "30000"]);
