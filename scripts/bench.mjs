@@ -5,7 +5,9 @@
 //   - one record-failure (git commit included) <= 1.5 x the floor, where the
 //     floor is `node -e 0` plus one bare `git commit` of one staged file;
 //   - 20 record-failure writers started at once all succeed, in <= 15 x the
-//     time of one record.
+//     time of one record;
+//   - the record after a SIGKILLed one, which repairs it first, costs about
+//     the same in a journal of 10 records and of 5,000.
 // The table is printed and written to docs/BENCHMARKS.md.
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -18,14 +20,15 @@ const recordFailureBin = path.join(root, "bin", "record-failure.js");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const PARALLEL_ROUNDS = Number(process.env.BENCH_PARALLEL_ROUNDS ?? 3);
 const WRITERS = 20;
+const RECOVERY_JOURNAL_SIZE = Number(process.env.BENCH_RECOVERY_SIZE ?? 5000);
 
 const env = { ...process.env };
 for (const key of Object.keys(env)) if (/^(FAILURE_|HEURISTIC_|LORE_|GIT_DIR|GIT_INDEX_FILE)/.test(key)) delete env[key];
 
-function run(command, args, cwd) {
+function run(command, args, cwd, extraEnv = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(command, args, { cwd, env: { ...env, ...extraEnv }, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.on("error", reject);
@@ -108,7 +111,53 @@ async function parallelFigures() {
   return { median: rounds[Math.floor(rounds.length / 2)], all: rounds };
 }
 
+/**
+ * Fills a journal with `count` failure records at once (files, rows and one
+ * commit), as a journal that grew over time would be; lore's recovery must
+ * not read them.
+ */
+async function grownJournal(count) {
+  const journal = await newJournal();
+  const { createRequire } = await import("node:module");
+  const Database = createRequire(import.meta.url)("better-sqlite3");
+  const db = new Database(path.join(journal, "memory", "index.db"));
+  const insert = db.prepare(
+    "INSERT INTO learnings (type, filepath, title, summary, domain, severity, lore_id) VALUES ('failure', ?, ?, 'old', 'Bench', 3, ?)",
+  );
+  db.transaction(() => {
+    for (let index = 0; index < count; index++) {
+      const file = `memory/failures/20200101_old-${index}.md`;
+      const loreId = `00000000-0000-4000-8000-${String(index).padStart(12, "0")}`;
+      fs.writeFileSync(path.join(journal, file), `# old ${index}\n\n**Domain**: Bench\n\n<!-- lore:id=${loreId} -->\n`);
+      insert.run(file, `old ${index}`, loreId);
+    }
+  })();
+  db.close();
+  git(journal, ["add", "memory/failures"]);
+  git(journal, ["commit", "-q", "-m", "grown"]);
+  return journal;
+}
+
+/** The record that follows a SIGKILLed one (which it repairs first), in a small and a grown journal. */
+async function recoveryFigures() {
+  const figures = {};
+  for (const size of [10, RECOVERY_JOURNAL_SIZE]) {
+    const journal = await grownJournal(size);
+    const times = [];
+    for (let round = 0; round < 5; round++) {
+      const crashed = await run(process.execPath, [recordFailureBin, "--title", `crash ${round}`, "--domain", "Bench"], journal, {
+        LORE_CRASH_AT: "file-written",
+      });
+      if (crashed.code === 0) throw new Error("the crash point was not reached");
+      times.push(await must(run(process.execPath, [recordFailureBin, "--title", `after ${round}`, "--domain", "Bench"], journal), "record after a crash"));
+    }
+    figures[size] = median(times);
+  }
+  return figures;
+}
+
 const single = await singleRecordFigures();
+const recovery = await recoveryFigures();
 const parallel = await parallelFigures();
 const floor = single.node + single.gitCommit;
 const recordRatio = single.record / floor;
@@ -125,6 +174,8 @@ const table = [
   `| floor = node + git commit | ${fmt(floor)} | | |`,
   `| one \`record-failure\`, git commit included (median of ${ROUNDS}) | ${fmt(single.record)} = ${recordRatio.toFixed(2)} x floor | <= 1.5 x floor | ${verdict(recordRatio <= 1.5)} |`,
   `| ${WRITERS} writers at once (median of ${PARALLEL_ROUNDS} rounds) | ${fmt(parallel.median.wallMs)} = ${parallelRatio.toFixed(1)} x one record, ${(WRITERS / (parallel.median.wallMs / 1000)).toFixed(1)} records/s | all succeed, <= 15 x one record | ${verdict(allSucceeded && parallelRatio <= 15)} |`,
+  `| the record after a SIGKILLed one (it repairs it first), journal of 10 records (median of 5) | ${fmt(recovery[10])} | | |`,
+  `| the same, journal of ${RECOVERY_JOURNAL_SIZE} records (median of 5) | ${fmt(recovery[RECOVERY_JOURNAL_SIZE])} | about the same: repair reads only what was interrupted | ${verdict(recovery[RECOVERY_JOURNAL_SIZE] <= 1.25 * recovery[10])} |`,
   `| ${WRITERS} writers: exits 0 / commits, every round | ${parallel.all.map((round) => `${round.succeeded}/${round.committed}`).join(", ")} | ${WRITERS}/${WRITERS} | ${verdict(allSucceeded)} |`,
   "| ELF `record-failure.sh`, one record (reported, not measured here) | about 1.7 s | | |",
   "| ELF `record-failure.sh`, 20 at once (reported, not measured here) | about 39 s, 9 of 20 failed | | |",

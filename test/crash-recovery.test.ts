@@ -114,3 +114,19 @@ describe("a temp file created in the instant before write-file-atomic reports it
   });
 });
 
+describe("successive crashes in one journal", () => {
+  it("are each repaired at once, also when the new lock reuses the old one's inode", async () => {
+    const dir = await createJournal({ git: true });
+    for (let round = 0; round < 4; round++) {
+      const crashed = await runLore(recordArgs("failure", `again ${round}`), { cwd: dir, env: { LORE_CRASH_AT: "file-written" } });
+      expect(crashed.signal).toBe("SIGKILL");
+      const started = Date.now();
+      const next = await recordFailure(dir, { title: `repair ${round}`, domain: "Crash" });
+      expect(next.code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    }
+    expect(invariantViolations(dir)).toEqual([]);
+    expect(readRows(dir).learnings).toHaveLength(8);
+  });
+});
+

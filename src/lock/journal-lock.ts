@@ -24,7 +24,8 @@
  *   journal.lock.owner       JSON: pid, host, process start time, acquisition
  *                            time, a random token and the inode of the lock
  *                            directory it belongs to.
- *   journal.lock.takeover-<inode>   one gate per stale lock instance.
+ *   journal.lock.takeover-<key>      one gate per stale lock instance (its
+ *                            owner's token, or its inode and heartbeat).
  *
  * What proper-lockfile 4.1.2 does, and where lore covers its gaps:
  * - Sound and used: atomic acquisition by mkdir, the mtime heartbeat timer, and
@@ -38,7 +39,10 @@
  *   remove the directory and both "win"). lore disables it (its `stale` is set
  *   beyond reach) and takes over itself: a waiter must first create the gate
  *   directory for that exact instance (mkdir, so exactly one waiter wins per
- *   instance), re-check the inode, then rename the stale directory away. A
+ *   instance), re-check that the instance is still there, then rename the
+ *   stale directory away. An instance is named by its owner's token, not by
+ *   its inode: inodes are reused, and a gate left by the takeover of an
+ *   earlier instance must not stop the next one. A
  *   waiter that loses the gate backs off and retries.
  * - Staleness is decided by owner and by age: an owner that is dead on this
  *   host (pid gone, or pid reused: the kernel start time differs) is taken over
@@ -178,6 +182,7 @@ function writeOwner(lockDir: string, owner: LockOwner): void {
 
 interface HolderView {
   inode: number;
+  heartbeatMs: number;
   heartbeatAgeMs: number;
   owner: LockOwner | undefined;
 }
@@ -192,9 +197,19 @@ function inspectHolder(lockDir: string): HolderView | undefined {
   const owner = readOwner(lockDir);
   return {
     inode: stats.ino,
+    heartbeatMs: stats.mtimeMs,
     heartbeatAgeMs: Date.now() - stats.mtimeMs,
     owner: owner?.lockInode === stats.ino ? owner : undefined,
   };
+}
+
+/**
+ * Names one lock instance: its owner's random token, or, with no owner
+ * record, its inode and frozen heartbeat. Not the inode alone: file systems
+ * reuse inodes, so the next lock can get the same one.
+ */
+function instanceKey(view: HolderView): string {
+  return view.owner ? view.owner.token : `${view.inode}-${Math.trunc(view.heartbeatMs)}`;
 }
 
 function describeHolder(view: HolderView | undefined): string {
@@ -214,11 +229,12 @@ function isStale(view: HolderView, staleMs: number): boolean {
 }
 
 /**
- * Takes over the stale lock instance `view.inode`. Exactly one waiter passes
- * the gate of an instance; the others return and retry.
+ * Takes over the stale lock instance seen in `view`. Exactly one waiter passes
+ * the gate of an instance; the others return and retry. Gates stay until
+ * pruned, so a waiter that saw the same instance late cannot pass again.
  */
 function takeOver(lockDir: string, view: HolderView, staleMs: number): void {
-  const gate = `${lockDir}.takeover-${view.inode}`;
+  const gate = `${lockDir}.takeover-${instanceKey(view)}`;
   try {
     fs.mkdirSync(gate);
   } catch (error) {
@@ -228,8 +244,9 @@ function takeOver(lockDir: string, view: HolderView, staleMs: number): void {
     if (gateAge > staleMs) fs.rmSync(gate, { recursive: true, force: true });
     return;
   }
-  if (statInode(lockDir) !== view.inode) return;
-  if (readOwner(lockDir)?.lockInode === view.inode) fs.rmSync(ownerPath(lockDir), { force: true });
+  const current = inspectHolder(lockDir);
+  if (!current || current.inode !== view.inode || instanceKey(current) !== instanceKey(view)) return;
+  if (current.owner) fs.rmSync(ownerPath(lockDir), { force: true });
   const tomb = `${lockDir}.stale-${view.inode}-${randomBytes(4).toString("hex")}`;
   try {
     fs.renameSync(lockDir, tomb);
