@@ -50,6 +50,10 @@
  *   cannot be checked (another host, or no owner file yet).
  * - Its default `onCompromised` throws from a timer and kills the process. lore
  *   passes a handler that only marks the lock lost; `assertHeld` reports it.
+ * - Its unlock, and its handler at process exit, remove the lock directory
+ *   without checking whose it is. lore hands it a file system (`guardedFs`)
+ *   that removes the directory only while this process still owns it, so a
+ *   holder that was taken over never removes its successor's lock.
  * - Its heartbeat timer stops while the event loop is blocked, so a holder may
  *   look stale while it is merely busy or frozen (SIGSTOP). The holder checks
  *   `assertHeld` (lock directory inode and owner token unchanged) before each
@@ -105,6 +109,8 @@ const GATE_PRUNE_AGE_MS = 60_000;
 export class JournalLock {
   private lostReason: string | undefined;
   private released = false;
+  /** Set by release(): whether the directory was still ours to remove. */
+  private releasedOwned: boolean | undefined;
 
   constructor(
     readonly paths: JournalLockPaths,
@@ -126,30 +132,58 @@ export class JournalLock {
     if (this.lostReason !== undefined) throw new LockLostError(this.paths.lockDir, this.lostReason);
   }
 
+  private holds(): boolean {
+    try {
+      this.assertHeld();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether proper-lockfile may remove the lock directory now (see guardedFs). */
+  mayRemoveDirectory(): boolean {
+    return this.releasedOwned ?? this.holds();
+  }
+
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
     noteReleased(LockLevel.Journal, this.paths.journalKey);
-    let stillOurs = false;
-    try {
-      this.assertHeld();
-      stillOurs = true;
-    } catch {
-      // Taken over: the directory and owner file belong to someone else now.
-    }
-    if (stillOurs) {
-      try {
-        fs.unlinkSync(ownerPath(this.paths.lockDir));
-      } catch {
-        // Already gone; the directory below is what matters.
-      }
-    }
+    // Taken over, the directory and owner file belong to someone else now.
+    this.releasedOwned = this.holds();
+    if (this.releasedOwned) fs.rmSync(ownerPath(this.paths.lockDir), { force: true });
     try {
       await this.releaseDirectory();
     } catch {
       // ERELEASED after a compromise: proper-lockfile already let go.
     }
   }
+}
+
+/**
+ * The file system proper-lockfile works through: plain fs, except that the
+ * lock directory is removed only while this process still owns it.
+ * proper-lockfile's unlock, and its handler at process exit, remove the
+ * directory without checking; a holder that was frozen past the stale age
+ * and taken over would otherwise remove its successor's lock when it resumes
+ * and releases or exits. (Only the functions proper-lockfile calls are
+ * given: copying all of fs would load Node's streams.)
+ */
+function guardedFs(mayRemove: () => boolean) {
+  return {
+    mkdir: fs.mkdir,
+    stat: fs.stat,
+    utimes: fs.utimes,
+    realpath: fs.realpath,
+    rmdir: (target: string, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      if (mayRemove()) fs.rmdir(target, callback);
+      else callback(null);
+    },
+    rmdirSync: (target: string) => {
+      if (mayRemove()) fs.rmdirSync(target);
+    },
+  };
 }
 
 function ownerPath(lockDir: string): string {
@@ -273,6 +307,7 @@ function tryMkdirLock(
   lockDir: string,
   heartbeatMs: number,
   onCompromised: (error: Error) => void,
+  mayRemove: () => boolean,
 ): Promise<(() => Promise<void>) | undefined> {
   return properLockfile
     .lock(path.dirname(lockDir), {
@@ -282,6 +317,7 @@ function tryMkdirLock(
       stale: NEVER_STALE_FOR_PROPER_LOCKFILE,
       update: heartbeatMs,
       onCompromised,
+      fs: guardedFs(mayRemove),
     })
     .catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ELOCKED") return undefined;
@@ -301,7 +337,9 @@ export async function acquireJournalLock(paths: JournalLockPaths, options: Journ
     let lock: JournalLock | undefined;
     for (;;) {
       const onCompromised = (error: Error) => lock?.markLost(error.message);
-      const releaseDirectory = await tryMkdirLock(paths.lockDir, heartbeatMs, onCompromised);
+      // Until the lock is ours (the attempt may fail and clean up), removal is the attempt's own.
+      const mayRemove = () => lock === undefined || lock.mayRemoveDirectory();
+      const releaseDirectory = await tryMkdirLock(paths.lockDir, heartbeatMs, onCompromised, mayRemove);
       if (releaseDirectory) {
         const owner: LockOwner = {
           ...currentProcess(),

@@ -7,7 +7,8 @@
  * Elsewhere it is null, and only the pid is checked.
  *
  * `ownerLiveness(owner)` answers "alive", "dead" or "unknown" (another host, or
- * a process we may not signal).
+ * a process we may not signal). On Linux a zombie (killed, its parent not yet
+ * reaping it) counts as dead.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -19,13 +20,19 @@ export interface ProcessIdentity {
   startTime: string | null;
 }
 
-function readStartTime(pid: number): string | null {
+interface ProcStat {
+  /** One letter: R running, S sleeping, Z zombie, X dead, ... */
+  state: string;
+  startTime: string;
+}
+
+function readProcStat(pid: number): ProcStat | null {
   if (process.platform !== "linux") return null;
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     // The command name (field 2) may hold spaces and parentheses; fields after it do not.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return fields[19] ?? null;
+    return { state: fields[0], startTime: fields[19] };
   } catch {
     return null;
   }
@@ -34,7 +41,7 @@ function readStartTime(pid: number): string | null {
 let self: ProcessIdentity | undefined;
 
 export function currentProcess(): ProcessIdentity {
-  self ??= { pid: process.pid, host: os.hostname(), startTime: readStartTime(process.pid) };
+  self ??= { pid: process.pid, host: os.hostname(), startTime: readProcStat(process.pid)?.startTime ?? null };
   return self;
 }
 
@@ -49,9 +56,11 @@ export function ownerLiveness(owner: ProcessIdentity): Liveness {
     if (code === "ESRCH") return "dead";
     if (code !== "EPERM") return "unknown";
   }
-  if (owner.startTime !== null) {
-    const startTime = readStartTime(owner.pid);
-    if (startTime !== null && startTime !== owner.startTime) return "dead";
+  const stat = readProcStat(owner.pid);
+  if (stat) {
+    // A zombie (killed, not yet reaped by its parent) holds nothing any more.
+    if (stat.state === "Z" || stat.state === "X") return "dead";
+    if (owner.startTime !== null && stat.startTime !== owner.startTime) return "dead";
   }
   return "alive";
 }
