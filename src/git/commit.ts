@@ -63,14 +63,9 @@ function committedId(stdout: string): string | undefined {
   return /^\[[^\]]*?([0-9a-f]{40,64})\]/m.exec(stdout)?.[1];
 }
 
-/** Whether `files` differ from HEAD in the index (true in a repository with no commit yet). */
-async function stagedChanges(repo: GitRepo, files: string[]): Promise<boolean> {
-  try {
-    const { stdout } = await runGit(repo, ["diff", "--cached", "--name-only", "HEAD", "--", ...files]);
-    return stdout.trim() !== "";
-  } catch {
-    return true;
-  }
+/** git refused because the files do not differ from HEAD. */
+function nothingToCommit(error: unknown): boolean {
+  return error instanceof GitError && /nothing (added )?to commit|no changes added to commit/.test(error.stdout + error.stderr);
 }
 
 export interface CommitRequest {
@@ -105,7 +100,6 @@ export async function commitPaths(
   const add = () => runGitWithIndexLock(repo, ["add", "--", ...request.files], options, { stdout: false });
   step("git-add");
   if (!request.tracked) await add();
-  if (request.skipIfCommitted && !(await stagedChanges(repo, request.files))) return undefined;
   const commitArgs = [
     "-c",
     "core.abbrev=40",
@@ -123,7 +117,9 @@ export async function commitPaths(
   try {
     stdout = await runGitWithIndexLock(repo, commitArgs, options);
   } catch (error) {
-    if (request.tracked && unknownPathspec(error)) {
+    if (request.skipIfCommitted && nothingToCommit(error)) {
+      return undefined;
+    } else if (request.tracked && unknownPathspec(error)) {
       await add();
     } else if (missingIdentity(error)) {
       warn("git has no user.name/user.email here: committed as lore; set them with `git config`");

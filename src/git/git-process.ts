@@ -22,7 +22,12 @@ export interface GitRepo {
 }
 
 export class GitError extends Error {
-  constructor(readonly args: string[], readonly exitCode: number | null, readonly stderr: string) {
+  constructor(
+    readonly args: string[],
+    readonly exitCode: number | null,
+    readonly stderr: string,
+    readonly stdout = "",
+  ) {
     super(`git ${args[0]} failed: ${stderr.trim().split("\n").slice(-3).join(" / ") || `exit ${exitCode}`}`);
   }
 }
@@ -83,7 +88,7 @@ export function runGit(repo: GitRepo | string, args: string[], options: { stdout
     child.on("error", (error) => reject(new GitError(args, null, error.message)));
     child.on("close", (code) => {
       if (code === 0) resolve({ stdout, stderr });
-      else reject(new GitError(args, code, stderr || `exit ${code}`));
+      else reject(new GitError(args, code, stderr || `exit ${code}`, stdout));
     });
   });
 }
