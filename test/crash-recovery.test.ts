@@ -70,13 +70,19 @@ describe("a lore killed with its git child in the middle of a commit", () => {
   it("leaves .git/index.lock and an uncommitted record, which the next command repairs", async () => {
     const dir = await createJournal({ git: true });
     const hook = path.join(dir, ".git", "hooks", "pre-commit");
-    fs.writeFileSync(hook, "#!/usr/bin/env node\nsetTimeout(() => {}, 30000);\n", { mode: 0o755 });
+    // The hook marks that it runs (git commit then holds index.lock), then hangs.
+    const hookRunning = path.join(dir, ".git", "hook-running");
+    fs.writeFileSync(
+      hook,
+      `#!/usr/bin/env node\nrequire("fs").writeFileSync(${JSON.stringify(hookRunning)}, "");\nsetTimeout(() => {}, 30000);\n`,
+      { mode: 0o755 },
+    );
     let pid = 0;
     const running = runLore(recordArgs("failure", "mid-commit"), { cwd: dir, detached: true, onSpawn: (p) => (pid = p) });
     const indexLock = path.join(dir, ".git", "index.lock");
     const deadline = Date.now() + 20_000;
-    while (!fs.existsSync(indexLock)) {
-      if (Date.now() > deadline) throw new Error("git never took index.lock");
+    while (!fs.existsSync(hookRunning)) {
+      if (Date.now() > deadline) throw new Error("the pre-commit hook never ran");
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     process.kill(-pid, "SIGKILL");
