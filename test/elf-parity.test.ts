@@ -27,6 +27,7 @@ import {
   type LearningRow,
 } from "./support/journal.js";
 import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
+import { ELF_FAILURE_SECTIONS } from "./support/elf-format.js";
 
 interface Day {
   compact: string;
@@ -94,27 +95,7 @@ function elfFailureMarkdown(f: {
     "",
     f.summary,
     "",
-    "## What Happened",
-    "",
-    "[Describe the failure in detail]",
-    "",
-    "## Root Cause",
-    "",
-    "[What was the underlying issue?]",
-    "",
-    "## Impact",
-    "",
-    "[What were the consequences?]",
-    "",
-    "## Prevention",
-    "",
-    "[What heuristic or practice would prevent this?]",
-    "",
-    "## Related",
-    "",
-    "- **Experiments**:",
-    "- **Heuristics**:",
-    "- **Similar Failures**:",
+    ...ELF_FAILURE_SECTIONS,
     "",
     `<!-- lore:id=${f.loreId} -->`,
     "",

@@ -15,6 +15,7 @@ import { describe, expect, it } from "vitest";
 import { runLore } from "./support/lore.js";
 import { git, openDb, tempDir } from "./support/journal.js";
 import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
+import { ELF_FAILURE_SECTIONS } from "./support/elf-format.js";
 
 const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
 
@@ -387,27 +388,7 @@ const ELF_FAILURE = `# Database locked during parallel writes
 
 Two hooks wrote at once.
 
-## What Happened
-
-[Describe the failure in detail]
-
-## Root Cause
-
-[What was the underlying issue?]
-
-## Impact
-
-[What were the consequences?]
-
-## Prevention
-
-[What heuristic or practice would prevent this?]
-
-## Related
-
-- **Experiments**:
-- **Heuristics**:
-- **Similar Failures**:
+${ELF_FAILURE_SECTIONS.join("\n")}
 `;
 
 const ELF_HEURISTICS = `# Heuristics: x

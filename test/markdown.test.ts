@@ -21,6 +21,7 @@ import {
   type HeuristicRecord,
 } from "../src/journal/heuristic-markdown.js";
 import { domainSlug, failureSlug } from "../src/journal/slug.js";
+import { ELF_FAILURE_SECTIONS } from "./support/elf-format.js";
 
 /** A small seeded PRNG (mulberry32), so that a failing generated case can be reproduced. */
 function prng(seed: number): () => number {
@@ -265,27 +266,7 @@ describe("failure markdown", () => {
       "",
       "Two hooks wrote at once and one got SQLITE_BUSY.",
       "",
-      "## What Happened",
-      "",
-      "[Describe the failure in detail]",
-      "",
-      "## Root Cause",
-      "",
-      "[What was the underlying issue?]",
-      "",
-      "## Impact",
-      "",
-      "[What were the consequences?]",
-      "",
-      "## Prevention",
-      "",
-      "[What heuristic or practice would prevent this?]",
-      "",
-      "## Related",
-      "",
-      "- **Experiments**:",
-      "- **Heuristics**:",
-      "- **Similar Failures**:",
+      ...ELF_FAILURE_SECTIONS,
       "",
     ].join("\n");
     expect(parseFailure(elf)).toEqual({
