@@ -15,13 +15,12 @@
 // E2BIG). Those cases run lore's built CLI (dist/lore.js, what bin/lore.js
 // runs) in a real child node process that builds the argument list in memory,
 // exactly as bin/run.js passes process.argv to it.
-import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { cleanEnv, REPO_ROOT, recordFailure, recordHeuristic, runLore, type RunResult } from "./support/lore.js";
+import { REPO_ROOT, recordFailure, recordHeuristic, runLore, runNode, type RunResult } from "./support/lore.js";
 import {
   configureGitIdentity,
   git,
@@ -48,19 +47,7 @@ process.exitCode = await runCli(args);
 /** lore's CLI in a real child process, with an argument list that exec could not carry. */
 function runLoreInMemoryArgv(args: Array<string | BigArg>, cwd: string): Promise<RunResult> {
   const spec = JSON.stringify({ cli: pathToFileURL(path.join(REPO_ROOT, "dist", "lore.js")).href, args });
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", IN_MEMORY_ARGV, spec], {
-      cwd,
-      env: cleanEnv(),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return runNode(["--input-type=module", "-e", IN_MEMORY_ARGV, spec], { cwd });
 }
 
 /**

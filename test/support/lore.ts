@@ -36,9 +36,13 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
 }
 
 export function runLore(args: string[], options: RunOptions): Promise<RunResult> {
-  const script = path.join(REPO_ROOT, "bin", `${options.bin ?? "lore"}.js`);
+  return runNode([path.join(REPO_ROOT, "bin", `${options.bin ?? "lore"}.js`), ...args], options);
+}
+
+/** A real `node <nodeArgs...>` child process, its output collected. */
+export function runNode(nodeArgs: string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], {
+    const child = spawn(process.execPath, nodeArgs, {
       cwd: options.cwd,
       env: cleanEnv(options.env),
       stdio: ["ignore", "pipe", "pipe"],
