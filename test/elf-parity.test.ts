@@ -28,6 +28,7 @@ import {
 } from "./support/journal.js";
 import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
 import { ELF_FAILURE_SECTIONS } from "./support/elf-format.js";
+import type { FailureRecord } from "../src/journal/failure-markdown.js";
 
 interface Day {
   compact: string;
@@ -74,15 +75,7 @@ function createdFile(stdout: string): string {
 }
 
 /** ELF's failure markdown (its heredoc, without the TIME-FIX-3 comment), plus lore's id line. */
-function elfFailureMarkdown(f: {
-  title: string;
-  domain: string;
-  severity: number;
-  tags: string;
-  summary: string;
-  date: string;
-  loreId: string;
-}): string {
+function elfFailureMarkdown(f: FailureRecord): string {
   return [
     `# ${f.title}`,
     "",

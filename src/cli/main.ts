@@ -2,9 +2,9 @@
  * The lore command line: `runCli(argv)` runs one command and resolves to its
  * exit code (exit-codes.ts); `argv` excludes node and the script.
  *
- * A known command with ordinary arguments is parsed by fast-parse.ts and run
- * at once. Anything else (help, version, an unknown command, a usage error)
- * goes to yargs-front.ts, loaded on demand. Errors are printed as one line on
+ * A known command is parsed by fast-parse.ts and run at once; its usage
+ * errors are reported there. Help, the version and a missing or unknown
+ * command go to yargs-front.ts, loaded on demand. Errors are printed as one line on
  * stderr, `lore <command>: <message>`. Unknown flags are skipped with a
  * warning (unknown-options.ts), where ELF skipped them silently.
  */

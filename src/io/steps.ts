@@ -18,9 +18,8 @@
  * the library calls, for the length of one call, and only when such a step is
  * armed.
  *
- * When none of the variables is set, `step()` is a single comparison against an
- * undefined constant and `armLibraryFsSteps` returns the plain call: the cost is
- * nil. The variables are read once, at start-up.
+ * When none of the variables is set, `step()` tests one constant boolean and
+ * `armLibraryFsSteps` returns the plain call: the cost is nil. The variables are read once, at start-up.
  */
 import fs from "node:fs";
 

@@ -1,8 +1,9 @@
 /**
  * The inputs of the record commands, resolved as ELF resolves them: a
  * non-empty flag, else its non-empty environment variable (`FAILURE_*`,
- * `HEURISTIC_*`), else the default. Where ELF silently replaced a bad value (severity 9 became 3, an
- * unknown confidence became 0.7), these throw `InvalidFieldError` instead.
+ * `HEURISTIC_*`), else the default. Where ELF silently replaced a bad value
+ * (severity 9 became 3, an unknown confidence became 0.7), these throw
+ * `InvalidFieldError` instead.
  *
  * `resolveFailureInput(flags, env)` and `resolveHeuristicInput(flags, env)`
  * return the validated input, or throw `MissingFieldsError` naming the

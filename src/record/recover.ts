@@ -3,8 +3,10 @@
  *
  * Runs at the start of every journal session, under the journal lock, before
  * the command's own work. Its cost is one readdir when nothing is pending, and
- * otherwise proportional to the number of interrupted records, never to the
- * journal's size. For each intent:
+ * otherwise proportional to the number of interrupted records: it reads only
+ * their files (and, for a record killed before its temp file was reported, the
+ * directory listing of that file), never the rest of the journal. Its git
+ * commits cost what any commit costs in that repository. For each intent:
  *   - its temp files are removed;
  *   - if the markdown file holds the record (its lore id line is there), the
  *     record is completed: the row is inserted if the transaction never
@@ -52,7 +54,7 @@ function settleRow(session: JournalSession, intent: PendingIntent, present: bool
   }
 }
 
-export async function recoverPending(session: JournalSession): Promise<number> {
+export async function recoverPending(session: JournalSession): Promise<void> {
   const intents = PendingIntent.list(session.layout);
   for (const intent of intents) {
     if (!(intent instanceof PendingIntent)) {
@@ -79,5 +81,4 @@ export async function recoverPending(session: JournalSession): Promise<number> {
     }
     intent.remove();
   }
-  return intents.length;
 }
