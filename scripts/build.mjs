@@ -6,8 +6,10 @@
 //   streams (about 6 ms per record here). dist/package.json marks dist/ as
 //   CommonJS inside this ESM package.
 // - yargs's help and usage front is a second file, dist/yargs-front.js,
-//   loaded only when help, the version or a usage error is shown.
-// - better-sqlite3 stays external (a native addon).
+//   loaded only when help, the version or a usage error is shown; `lore
+//   sync` is a third, dist/sync-main.js, loaded only by that command.
+// - better-sqlite3 stays external (a native addon), and so does cli-progress
+//   (required only when sync shows a progress bar).
 // - yargs is written as ESM and reads `import.meta.url`; in CommonJS that is
 //   the bundle's own file URL.
 import { readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
@@ -21,13 +23,13 @@ mkdirSync(dist, { recursive: true });
 writeFileSync(new URL("package.json", dist), `${JSON.stringify({ type: "commonjs" })}\n`);
 
 await build({
-  entryPoints: { lore: "src/cli/main.ts", "yargs-front": "src/cli/yargs-front.ts" },
+  entryPoints: { lore: "src/cli/main.ts", "yargs-front": "src/cli/yargs-front.ts", "sync-main": "src/cli/sync-main.ts" },
   outdir: "dist",
   bundle: true,
   platform: "node",
   format: "cjs",
   target: "node20",
-  external: ["better-sqlite3", "./yargs-front.js"],
+  external: ["better-sqlite3", "cli-progress", "./yargs-front.js", "./sync-main.js"],
   // graceful-fs (proper-lockfile's fs) patches fs at load time to queue on
   // EMFILE, which lore, holding a handful of files, never meets: plain fs.
   alias: { "graceful-fs": "node:fs" },

@@ -15,7 +15,7 @@ import { describe, expect, it } from "vitest";
 import { runLore } from "./support/lore.js";
 import { git, openDb, tempDir } from "./support/journal.js";
 import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
-import { ELF_FAILURE_SECTIONS } from "./support/elf-format.js";
+import { ELF_FAILURE_SECTIONS, ELF_SCHEMA } from "./support/elf-format.js";
 
 const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
 
@@ -62,7 +62,8 @@ function dbState(dir: string): { schema: unknown[]; counts: Record<string, numbe
     const rows: Record<string, unknown[]> = {};
     for (const table of tables) {
       counts[table] = (db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n;
-      rows[table] = db.prepare(`SELECT * FROM "${table}" ORDER BY rowid`).all();
+      const withoutRowid = /WITHOUT ROWID/i.test(String(db.prepare("SELECT sql FROM sqlite_master WHERE name = ?").pluck().get(table)));
+      rows[table] = db.prepare(`SELECT * FROM "${table}" ORDER BY ${withoutRowid ? "1, 2" : "rowid"}`).all();
     }
     return { schema, counts, rows };
   } finally {
@@ -336,46 +337,6 @@ describe("lore init: a new journal", () => {
   });
 });
 
-const ELF_SCHEMA = `
-CREATE TABLE learnings (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  type TEXT NOT NULL,
-  filepath TEXT NOT NULL,
-  title TEXT NOT NULL,
-  summary TEXT,
-  tags TEXT,
-  domain TEXT,
-  severity INTEGER DEFAULT 3,
-  created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
-  updated_at DATETIME DEFAULT CURRENT_TIMESTAMP
-);
-CREATE INDEX idx_learnings_domain ON learnings(domain);
-CREATE INDEX idx_learnings_type ON learnings(type);
-CREATE TRIGGER learnings_check BEFORE INSERT ON learnings
-BEGIN
-  SELECT CASE
-    WHEN NEW.type NOT IN ('failure', 'success', 'heuristic', 'experiment', 'observation') THEN RAISE(ABORT, 'Invalid learning type')
-    WHEN NEW.severity < 1 OR NEW.severity > 5 THEN RAISE(ABORT, 'Severity must be between 1 and 5')
-  END;
-END;
-CREATE TABLE heuristics (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  domain TEXT NOT NULL,
-  rule TEXT NOT NULL,
-  explanation TEXT,
-  source_type TEXT,
-  source_id INTEGER,
-  confidence REAL DEFAULT 0.5,
-  times_validated INTEGER DEFAULT 0,
-  times_violated INTEGER DEFAULT 0,
-  is_golden INTEGER DEFAULT 0,
-  created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
-  updated_at DATETIME DEFAULT CURRENT_TIMESTAMP
-);
-CREATE INDEX idx_heuristics_domain ON heuristics(domain);
-CREATE TABLE experiments (id INTEGER PRIMARY KEY, name TEXT);
-CREATE INDEX idx_experiments_name ON experiments(name);
-`;
 
 const ELF_FAILURE = `# Database locked during parallel writes
 

@@ -6,6 +6,8 @@
  *   1   failed: nothing was recorded (rolled back), or the record was kept but
  *       its git commit failed (the next run commits it)
  *   2   invalid input or usage: a bad or missing value, no journal
+ *   3   lore sync: the files and the database differ (after --fix: differences
+ *       that need a person remain, such as an unparseable file)
  *   6   unsafe path: a symlink or hard link where lore would write (as ELF)
  *   75  timed out waiting for the journal lock (EX_TEMPFAIL: try again)
  */
@@ -20,6 +22,7 @@ export const ExitCode = {
   Ok: 0,
   Failed: 1,
   Invalid: 2,
+  OutOfSync: 3,
   UnsafePath: 6,
   LockTimeout: 75,
 } as const;

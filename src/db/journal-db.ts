@@ -111,6 +111,11 @@ export class JournalDb {
   }
 }
 
+/** Opens a SQLite file with lore's copy of the addon (no pragmas set). */
+export function openSqlite(file: string, options: { readonly?: boolean; fileMustExist?: boolean }): BetterSqlite3.Database {
+  return new Database(file, { ...options, nativeBinding: addonPath() });
+}
+
 function configure(sqlite: BetterSqlite3.Database, busyTimeoutMs: number): void {
   sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
   sqlite.pragma("synchronous = FULL");
@@ -118,14 +123,14 @@ function configure(sqlite: BetterSqlite3.Database, busyTimeoutMs: number): void 
 
 export function openJournalDb(file: string, options: { busyTimeoutMs: number }): JournalDb {
   if (!fs.existsSync(file)) throw new MissingDatabaseError(file);
-  const sqlite = new Database(file, { fileMustExist: true, nativeBinding: addonPath() });
+  const sqlite = openSqlite(file, { fileMustExist: true });
   configure(sqlite, options.busyTimeoutMs);
   return new JournalDb(sqlite);
 }
 
 /** Opens or creates the database file (for `lore init` only). */
 export function createJournalDb(file: string, options: { busyTimeoutMs: number }): JournalDb {
-  const sqlite = new Database(file, { nativeBinding: addonPath() });
+  const sqlite = openSqlite(file, {});
   configure(sqlite, options.busyTimeoutMs);
   return new JournalDb(sqlite);
 }

@@ -3,9 +3,18 @@
  *
  * The `learnings` and `heuristics` tables, columns, indexes and validation
  * triggers are ELF's, so ELF's readers read what lore writes. lore only adds:
- * a `lore_id` column on both tables (the stable record id that also stands in
- * the markdown), unique where set, and the `lore_meta` table with the schema
- * version.
+ *   - version 1: a `lore_id` column on both tables (the stable record id that
+ *     also stands in the markdown), unique where set, and the `lore_meta` table
+ *     with the schema version;
+ *   - version 2, for `lore sync` (src/sync): an index on `learnings.filepath`;
+ *     `lore_files` (each journal file as sync last verified it: stat, content
+ *     id, and whether it differed from git's index) and `lore_file_rows` (which
+ *     rows its records matched); `lore_dirty`, filled by triggers with every
+ *     row inserted, deleted, or changed in a column sync compares, by anyone,
+ *     ELF's tools included, so sync re-checks exactly those rows; and
+ *     `lore_archive`, where sync keeps rows it takes out of the index (with
+ *     their DB-only data) so that nothing is ever lost. Upgrading to version 2
+ *     marks every existing row for checking.
  *
  * Migrations only add: they never drop or rewrite a table, a column or a row,
  * so running lore on an existing ELF database keeps everything in it.
@@ -14,7 +23,7 @@
  */
 import type Database from "better-sqlite3";
 
-export const CURRENT_SCHEMA_VERSION = 1;
+export const CURRENT_SCHEMA_VERSION = 2;
 
 /** ELF's validation triggers: the same checks before every INSERT and UPDATE. */
 function validationTriggers(table: string, cases: string): string {
@@ -91,6 +100,63 @@ CREATE TABLE IF NOT EXISTS lore_meta (
 );
 `;
 
+/** The columns of each record table that sync compares with the markdown. */
+export const COMPARED_COLUMNS = {
+  learnings: ["type", "filepath", "title", "summary", "tags", "domain", "severity", "lore_id"],
+  heuristics: ["domain", "rule", "explanation", "source_type", "lore_id"],
+} as const;
+
+function dirtyTriggers(table: keyof typeof COMPARED_COLUMNS): string {
+  const mark = (row: "NEW" | "OLD") => `INSERT OR IGNORE INTO lore_dirty(tbl, row_id) VALUES ('${table}', ${row}.id);`;
+  return `
+CREATE TRIGGER IF NOT EXISTS lore_dirty_${table}_insert AFTER INSERT ON ${table}
+BEGIN ${mark("NEW")} END;
+CREATE TRIGGER IF NOT EXISTS lore_dirty_${table}_update AFTER UPDATE OF id, ${COMPARED_COLUMNS[table].join(", ")} ON ${table}
+BEGIN ${mark("OLD")} ${mark("NEW")} END;
+CREATE TRIGGER IF NOT EXISTS lore_dirty_${table}_delete AFTER DELETE ON ${table}
+BEGIN ${mark("OLD")} END;`;
+}
+
+const SYNC_TABLES = `
+CREATE INDEX IF NOT EXISTS idx_lore_learnings_filepath ON learnings(filepath);
+CREATE TABLE IF NOT EXISTS lore_files (
+  path TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL,
+  ino TEXT NOT NULL,
+  content_id TEXT NOT NULL,
+  verified_at_ms REAL NOT NULL,
+  worktree_dirty INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idx_lore_files_dirty ON lore_files(path) WHERE worktree_dirty = 1;
+CREATE TABLE IF NOT EXISTS lore_file_rows (
+  tbl TEXT NOT NULL,
+  row_id INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  PRIMARY KEY (tbl, row_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idx_lore_file_rows_path ON lore_file_rows(path);
+CREATE TABLE IF NOT EXISTS lore_dirty (
+  tbl TEXT NOT NULL,
+  row_id INTEGER NOT NULL,
+  PRIMARY KEY (tbl, row_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lore_archive (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  tbl TEXT NOT NULL,
+  row_id INTEGER NOT NULL,
+  lore_id TEXT,
+  match_key TEXT NOT NULL,
+  row_json TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  archived_at DATETIME DEFAULT CURRENT_TIMESTAMP
+);
+CREATE INDEX IF NOT EXISTS idx_lore_archive_lore_id ON lore_archive(lore_id);
+CREATE INDEX IF NOT EXISTS idx_lore_archive_key ON lore_archive(tbl, match_key);
+${dirtyTriggers("learnings")}
+${dirtyTriggers("heuristics")}
+`;
+
 function hasColumn(db: Database.Database, table: string, column: string): boolean {
   const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
   return columns.some((entry) => entry.name === column);
@@ -115,10 +181,17 @@ export function schemaVersion(db: Database.Database): number {
 
 /** Brings `db` to CURRENT_SCHEMA_VERSION by adding only. Call inside a write transaction. */
 export function migrate(db: Database.Database): void {
+  const from = schemaVersion(db);
   db.exec(ELF_TABLES);
   db.exec(LORE_META);
   addLoreIdColumn(db, "learnings");
   addLoreIdColumn(db, "heuristics");
+  db.exec(SYNC_TABLES);
+  if (from < 2) {
+    // Rows from before the triggers: sync has never verified them.
+    db.exec("INSERT OR IGNORE INTO lore_dirty(tbl, row_id) SELECT 'learnings', id FROM learnings");
+    db.exec("INSERT OR IGNORE INTO lore_dirty(tbl, row_id) SELECT 'heuristics', id FROM heuristics");
+  }
   db.prepare("INSERT OR REPLACE INTO lore_meta(key, value) VALUES ('schema_version', ?)").run(
     String(CURRENT_SCHEMA_VERSION),
   );

@@ -11,8 +11,9 @@
  * is removed: on Linux, when no live git process has its working directory in
  * the repository and the lock file is unchanged and at least
  * `ORPHAN_MIN_AGE_MS` old; elsewhere, when it is older than `staleMs`.
- * Call it only while holding the journal lock, so lore's own processes never
- * race each other here.
+ * `orphanedIndexLock(repo, staleMs)` only tells whether such an orphan is there
+ * (lore sync reports it). Call both only while holding the journal lock, so
+ * lore's own processes never race each other here.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -55,6 +56,13 @@ function isOrphaned(repo: GitRepo, lockFile: string, stats: fs.Stats, staleMs: n
   if (ageMs < ORPHAN_MIN_AGE_MS || liveGitProcessIn(fs.realpathSync(repo.root))) return false;
   const again = fs.statSync(lockFile, { throwIfNoEntry: false });
   return again !== undefined && again.ino === stats.ino && again.mtimeMs === stats.mtimeMs;
+}
+
+/** The path of `.git/index.lock` when it is left by a git process that is gone. */
+export function orphanedIndexLock(repo: GitRepo, staleMs: number): string | undefined {
+  const lockFile = path.join(repo.gitDir, "index.lock");
+  const stats = fs.statSync(lockFile, { throwIfNoEntry: false });
+  return stats && isOrphaned(repo, lockFile, stats, staleMs) ? lockFile : undefined;
 }
 
 export async function waitForIndexLock(repo: GitRepo, deadline: number, staleMs: number): Promise<void> {

@@ -44,7 +44,17 @@ export const STEP_NAMES = [
   "lock-release",
 ] as const;
 
-export type StepName = (typeof STEP_NAMES)[number];
+/** The steps of `lore sync` (src/sync) that change something, in order. */
+export const SYNC_STEP_NAMES = [
+  "sync-rows-applied",
+  "sync-files-restored",
+  "sync-verified",
+  "rebuild-built",
+  "rebuild-quarantined",
+  "rebuild-swapped",
+] as const;
+
+export type StepName = (typeof STEP_NAMES)[number] | (typeof SYNC_STEP_NAMES)[number];
 
 interface CrashPlan {
   step: string;

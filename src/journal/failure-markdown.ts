@@ -10,8 +10,9 @@
  * writes: `parseFailure(renderFailure(r))` gives `r` back field by field (the
  * summary is escaped by block-text.ts so it cannot fake a heading). It also
  * reads ELF's own files: field names in any case, with or without `**`, and the
- * `# TIME-FIX-3` comment ELF leaves on the Date line. A file with no title
- * heading throws `MarkdownParseError` with the line number.
+ * `# TIME-FIX-3` comment ELF leaves on the Date line; CRLF line ends read as
+ * LF. A file with no title heading throws `MarkdownParseError` with the line
+ * number.
  */
 import { readBlockLines, renderBlockText } from "./block-text.js";
 
@@ -94,7 +95,7 @@ function headerField(line: string): { name: string; value: string } | undefined 
 }
 
 export function parseFailure(text: string): ParsedFailure {
-  const lines = text.split("\n");
+  const lines = text.replace(/\r\n/g, "\n").split("\n");
   const titleIndex = lines.findIndex((line) => line.startsWith("# "));
   if (titleIndex < 0) throw new MarkdownParseError(1, "no `# <title>` heading");
   const parsed: ParsedFailure = {

@@ -8,8 +8,16 @@
  * `H-<id>` line or the `---` separator) and the `---` separator.
  *
  * `parseHeuristicFile(text)` returns the blocks with their line numbers; it is
- * exact for what lore writes and also reads ELF-written blocks, which have no
- * lore id. A block with a malformed field throws `MarkdownParseError`.
+ * exact for what lore writes and also reads what ELF wrote or read:
+ *   - `## H-<id>: <rule>` blocks without a lore id (duplicate `H-0` included);
+ *   - `## <n>. <rule>` headings, and `## H-<id>` with no rule, where (as ELF's
+ *     sync did) a rule shorter than 30 characters is replaced by a `> quoted`
+ *     line within the next three lines; these carry no row id (`id` undefined)
+ *     and a missing Confidence reads as ELF's 0.7;
+ *   - a file that is one heuristic in YAML front matter (`rule:`, and
+ *     optionally `domain:`, `explanation:`, `source_type:`, `confidence:`).
+ * CRLF line ends read as LF. A block with a malformed field throws
+ * `MarkdownParseError` with its line.
  */
 import { readBlockLines, renderBlockText } from "./block-text.js";
 import { LORE_ID_LINE, loreIdLine, MarkdownParseError } from "./failure-markdown.js";
@@ -25,11 +33,18 @@ export interface HeuristicRecord {
   created: string;
 }
 
-export interface ParsedHeuristic extends Omit<HeuristicRecord, "loreId"> {
+export interface ParsedHeuristic extends Omit<HeuristicRecord, "loreId" | "id"> {
+  /** The row id in the heading (`H-<id>`); undefined for other heading styles. */
+  id: number | undefined;
   loreId: string | undefined;
-  /** 1-based line of the `## H-<id>:` heading. */
+  /** 1-based line of the block's heading (or of `rule:` in YAML front matter). */
   line: number;
+  /** The domain a YAML front matter names, overriding the file's name. */
+  domain?: string;
 }
+
+/** ELF's confidence when a block gives none. */
+const ELF_DEFAULT_CONFIDENCE = 0.7;
 
 export function renderDomainHeader(domain: string): string {
   return (
@@ -51,25 +66,83 @@ export function renderHeuristicBlock(heuristic: HeuristicRecord): string {
   );
 }
 
-const HEADING = /^## H-(\d+): ?(.*)$/;
+const HEADING = /^## (?:H-(\d+)(?::? ?(.*))?|(\d+)\. ?(.*))$/;
 const FIELD = /^\*\*(Confidence|Source|Created)\*\*: ?(.*)$/;
+const QUOTED_RULE = /^> ?(.*)$/;
+
+function parseConfidence(value: string, line: number, label: string): number {
+  const confidence = Number(value);
+  if (value.trim() === "" || !Number.isFinite(confidence)) {
+    throw new MarkdownParseError(line, `${label}: confidence "${value}" is not a number`);
+  }
+  return confidence;
+}
+
+/** ELF's sync: a short heading may only name the rule that a `> quoted` line then gives. */
+function quotedRule(lines: string[], headingIndex: number, rule: string): string {
+  if (rule.length >= 30) return rule;
+  for (const line of lines.slice(headingIndex + 1, headingIndex + 4)) {
+    const quoted = QUOTED_RULE.exec(line);
+    if (quoted) return quoted[1];
+  }
+  return rule;
+}
+
+function unquoteYaml(value: string): string {
+  const trimmed = value.trim();
+  const quote = trimmed[0];
+  if ((quote === '"' || quote === "'") && trimmed.length >= 2 && trimmed.endsWith(quote)) return trimmed.slice(1, -1);
+  return trimmed;
+}
+
+function parseFrontMatterHeuristic(lines: string[]): ParsedHeuristic | undefined {
+  if (lines[0] !== "---") return undefined;
+  const end = lines.indexOf("---", 1);
+  if (end < 0) return undefined;
+  const fields = new Map<string, { value: string; line: number }>();
+  for (let at = 1; at < end; at++) {
+    const match = /^([a-z_]+):(.*)$/.exec(lines[at]);
+    if (match && !fields.has(match[1])) fields.set(match[1], { value: unquoteYaml(match[2]), line: at + 1 });
+  }
+  const rule = fields.get("rule");
+  if (!rule) return undefined;
+  if (rule.value === "") throw new MarkdownParseError(rule.line, "front matter: `rule:` is empty");
+  const confidence = fields.get("confidence");
+  return {
+    id: undefined,
+    loreId: undefined,
+    rule: rule.value,
+    confidence: confidence ? parseConfidence(confidence.value, confidence.line, "front matter") : ELF_DEFAULT_CONFIDENCE,
+    source: fields.get("source_type")?.value || "observation",
+    explanation: fields.get("explanation")?.value ?? "",
+    created: "",
+    line: rule.line,
+    ...(fields.get("domain")?.value ? { domain: fields.get("domain")?.value } : {}),
+  };
+}
 
 export function parseHeuristicFile(text: string): ParsedHeuristic[] {
-  const lines = text.split("\n");
+  const lines = text.replace(/\r\n/g, "\n").split("\n");
+  const frontMatter = parseFrontMatterHeuristic(lines);
+  if (frontMatter) return [frontMatter];
   const blocks: ParsedHeuristic[] = [];
   let index = lines.findIndex((line) => HEADING.test(line));
   while (index >= 0 && index < lines.length) {
     const heading = HEADING.exec(lines[index]) as RegExpExecArray;
+    const id = heading[1] === undefined ? undefined : Number(heading[1]);
+    const headingRule = heading[1] === undefined ? heading[4] : (heading[2] ?? "");
+    const label = id === undefined ? `heading "${lines[index]}"` : `H-${id}`;
     const block: ParsedHeuristic = {
-      id: Number(heading[1]),
+      id,
       loreId: undefined,
-      rule: heading[2],
+      rule: id === undefined || headingRule === "" ? quotedRule(lines, index, headingRule) : headingRule,
       confidence: Number.NaN,
       source: "",
       explanation: "",
       created: "",
       line: index + 1,
     };
+    if (block.rule.trim() === "") throw new MarkdownParseError(index + 1, `${label}: the heading gives no rule`);
     let at = index + 1;
     const idMatch = LORE_ID_LINE.exec(lines[at] ?? "");
     if (idMatch) {
@@ -80,13 +153,15 @@ export function parseHeuristicFile(text: string): ParsedHeuristic[] {
     let lastField = at - 1;
     for (let field = FIELD.exec(lines[at] ?? ""); field; field = FIELD.exec(lines[++at] ?? "")) {
       lastField = at;
-      if (field[1] === "Confidence") {
-        block.confidence = Number(field[2]);
-        if (field[2].trim() === "" || !Number.isFinite(block.confidence)) {
-          throw new MarkdownParseError(at + 1, `H-${block.id}: confidence "${field[2]}" is not a number`);
-        }
-      } else if (field[1] === "Source") block.source = field[2];
+      if (field[1] === "Confidence") block.confidence = parseConfidence(field[2], at + 1, label);
+      else if (field[1] === "Source") block.source = field[2];
       else block.created = field[2];
+    }
+    if (Number.isNaN(block.confidence)) {
+      if (id !== undefined && block.loreId !== undefined) {
+        throw new MarkdownParseError(index + 1, `${label}: no **Confidence** line`);
+      }
+      block.confidence = ELF_DEFAULT_CONFIDENCE;
     }
     while (at < lines.length && lines[at] !== "---" && !HEADING.test(lines[at])) at++;
     block.explanation = readBlockLines(lines.slice(lastField + 1, at));

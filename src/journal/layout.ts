@@ -9,6 +9,8 @@
  * `locateJournal({ base, env, cwd })` picks the base: the `--base` flag, else
  * `LORE_BASE`, else the nearest ancestor of `cwd` holding `memory/index.db`.
  * With none it throws `NoJournalError`, whose message says to run `lore init`.
+ * With `databaseOptional` (lore sync, which can rebuild a lost database), a
+ * base whose `memory/` holds `failures/` or `heuristics/` is a journal too.
  *
  * `journalRelativePath(layout, file)` is the path stored in the database and
  * given to git: relative to the base, always with `/`, on every platform.
@@ -63,19 +65,25 @@ export interface LocateOptions {
   base?: string;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  databaseOptional?: boolean;
+}
+
+function isJournal(layout: JournalLayout, databaseOptional: boolean): boolean {
+  if (fs.existsSync(layout.dbFile)) return true;
+  return databaseOptional && (fs.existsSync(layout.failuresDir) || fs.existsSync(layout.heuristicsDir));
 }
 
 export function locateJournal(options: LocateOptions): JournalLayout {
   const explicit = options.base ?? (options.env.LORE_BASE || undefined);
   if (explicit !== undefined) {
     const layout = journalLayout(path.resolve(options.cwd, explicit));
-    if (!fs.existsSync(layout.dbFile)) throw new NoJournalError(`at ${layout.base}`);
+    if (!isJournal(layout, options.databaseOptional ?? false)) throw new NoJournalError(`at ${layout.base}`);
     return layout;
   }
   let directory = path.resolve(options.cwd);
   for (;;) {
     const layout = journalLayout(directory);
-    if (fs.existsSync(layout.dbFile)) return layout;
+    if (isJournal(layout, options.databaseOptional ?? false)) return layout;
     const parent = path.dirname(directory);
     if (parent === directory) throw new NoJournalError(`in ${options.cwd} or any parent directory`);
     directory = parent;

@@ -109,6 +109,8 @@ const GATE_PRUNE_AGE_MS = 60_000;
 export class JournalLock {
   private lostReason: string | undefined;
   private released = false;
+  /** The stale holders this acquisition took the lock over from, described. */
+  readonly takenOverFrom: string[] = [];
   /** Set by release(): whether the directory was still ours to remove. */
   private releasedOwned: boolean | undefined;
 
@@ -267,7 +269,7 @@ function isStale(view: HolderView, staleMs: number): boolean {
  * the gate of an instance; the others return and retry. Gates stay until
  * pruned, so a waiter that saw the same instance late cannot pass again.
  */
-function takeOver(lockDir: string, view: HolderView, staleMs: number): void {
+function takeOver(lockDir: string, view: HolderView, staleMs: number): boolean {
   const gate = `${lockDir}.takeover-${instanceKey(view)}`;
   try {
     fs.mkdirSync(gate);
@@ -276,20 +278,21 @@ function takeOver(lockDir: string, view: HolderView, staleMs: number): void {
     // A waiter that died inside its takeover leaves the gate: clear it late.
     const gateAge = Date.now() - (fs.statSync(gate, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
     if (gateAge > staleMs) fs.rmSync(gate, { recursive: true, force: true });
-    return;
+    return false;
   }
   const current = inspectHolder(lockDir);
-  if (!current || current.inode !== view.inode || instanceKey(current) !== instanceKey(view)) return;
+  if (!current || current.inode !== view.inode || instanceKey(current) !== instanceKey(view)) return false;
   if (current.owner) fs.rmSync(ownerPath(lockDir), { force: true });
   const tomb = `${lockDir}.stale-${view.inode}-${randomBytes(4).toString("hex")}`;
   try {
     fs.renameSync(lockDir, tomb);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw error;
   }
   fs.rmSync(tomb, { recursive: true, force: true });
   pruneOldGates(lockDir);
+  return true;
 }
 
 function pruneOldGates(lockDir: string): void {
@@ -335,6 +338,7 @@ export async function acquireJournalLock(paths: JournalLockPaths, options: Journ
     // spent more CPU polling than a 200 ms cap lost in hand-off gaps.
     const delays = backoffDelays({ firstMs: 4, capMs: 200 });
     let lock: JournalLock | undefined;
+    const takenOverFrom: string[] = [];
     for (;;) {
       const onCompromised = (error: Error) => lock?.markLost(error.message);
       // Until the lock is ours (the attempt may fail and clean up), removal is the attempt's own.
@@ -349,11 +353,12 @@ export async function acquireJournalLock(paths: JournalLockPaths, options: Journ
         };
         writeOwner(paths.lockDir, owner);
         lock = new JournalLock(paths, owner, releaseDirectory);
+        lock.takenOverFrom.push(...takenOverFrom);
         return lock;
       }
       const holder = inspectHolder(paths.lockDir);
       if (holder && isStale(holder, staleMs)) {
-        takeOver(paths.lockDir, holder, staleMs);
+        if (takeOver(paths.lockDir, holder, staleMs)) takenOverFrom.push(describeHolder(holder));
         continue;
       }
       if (Date.now() >= deadline) throw new LockTimeoutError(paths.lockDir, describeHolder(holder));

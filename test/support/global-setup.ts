@@ -1,6 +1,7 @@
 // Builds what the suites run as real processes: the CLI bundle (dist/, as
-// `npm run build` makes it) and the test fixtures in test/fixtures/, bundled
-// into dist-test/ so that child processes can run them with plain node.
+// `npm run build` makes it) and the test fixtures in test/fixtures/ (plus the
+// synthetic journal generator, scripts/generate-journal.ts), bundled into
+// dist-test/ so that child processes can run them with plain node.
 import { execFileSync } from "node:child_process";
 import { build } from "esbuild";
 import path from "node:path";
@@ -9,7 +10,10 @@ export default async function setup(): Promise<void> {
   const root = path.resolve(import.meta.dirname, "../..");
   execFileSync(process.execPath, [path.join(root, "scripts/build.mjs")], { cwd: root, stdio: "inherit" });
   await build({
-    entryPoints: [path.join(root, "test/fixtures/lock-contender.ts")],
+    entryPoints: {
+      "lock-contender": path.join(root, "test/fixtures/lock-contender.ts"),
+      "generate-journal": path.join(root, "scripts/generate-journal.ts"),
+    },
     outdir: path.join(root, "dist-test"),
     bundle: true,
     platform: "node",

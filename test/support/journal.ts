@@ -91,7 +91,7 @@ export function markdownRecords(dir: string): { failures: Map<string, string>; h
   }
   for (const file of listFiles(path.join(dir, "memory", "heuristics")).filter((f) => f.endsWith(".md"))) {
     for (const block of parseHeuristicFile(fs.readFileSync(file, "utf8"))) {
-      if (block.loreId) heuristics.set(block.loreId, block.id);
+      if (block.loreId && block.id !== undefined) heuristics.set(block.loreId, block.id);
     }
   }
   return { failures, heuristics };

@@ -1,0 +1,74 @@
+// Writes a synthetic journal (test/support/synthetic-journal.ts) for the
+// benchmarks of `lore sync`, and prints its counts as one JSON line:
+//
+//   node dist-test/generate-journal.js --records N --out DIR [--seed S]
+//     [--heuristic-share F] [--elf-share F] [--domains N]
+//   {"failures":...,"heuristics":...,"domainFiles":...,"files":...}
+//
+// The same arguments give a byte-identical journal. DIR must not already hold
+// failure or heuristic files. A usage error prints a message to stderr and
+// exits 2; a failure to generate (DIR already holds records, a write error)
+// prints its message and exits 1. The bundle is built by
+// test/support/global-setup.ts (vitest).
+import { parseArgs } from "node:util";
+import { generateJournal } from "../test/support/synthetic-journal.js";
+
+const USAGE =
+  "usage: generate-journal --records N --out DIR [--seed S] [--heuristic-share F] [--elf-share F] [--domains N]";
+
+function fail(message: string): never {
+  process.stderr.write(`generate-journal: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function integer(value: string | undefined, name: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < min) fail(`--${name} must be an integer ≥ ${min}`);
+  return number;
+}
+
+function fraction(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (value.trim() === "" || !(number >= 0 && number <= 1)) fail(`--${name} must be a number in 0..1`);
+  return number;
+}
+
+function main(): void {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        records: { type: "string" },
+        out: { type: "string" },
+        seed: { type: "string" },
+        "heuristic-share": { type: "string" },
+        "elf-share": { type: "string" },
+        domains: { type: "string" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const records = integer(values.records, "records", 0);
+  if (records === undefined) fail("--records is required");
+  if (!values.out) fail("--out is required");
+  const options = {
+    records,
+    seed: integer(values.seed, "seed", 0),
+    heuristicShare: fraction(values["heuristic-share"], "heuristic-share"),
+    elfShare: fraction(values["elf-share"], "elf-share"),
+    domains: integer(values.domains, "domains", 1),
+  };
+  try {
+    process.stdout.write(`${JSON.stringify(generateJournal(values.out, options))}\n`);
+  } catch (error) {
+    process.stderr.write(`generate-journal: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+main();

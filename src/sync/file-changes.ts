@@ -1,0 +1,253 @@
+/**
+ * Which journal files sync must read: those that may differ from what it
+ * verified last time (sync-cache.ts), and nothing else.
+ *
+ *   const changes = await detectChanges(layout, repo, cache, { full });
+ *   changes.toRead      // paths to read and verify
+ *   changes.gone        // verified before, no longer on disk
+ *   changes.tempFiles   // write-file-atomic leftovers in the record directories
+ *
+ * In a git work tree it asks git, which stats the tree in C and knows what
+ * changed: `git ls-files -s` gives the blob id git's index holds for each
+ * tracked file, and `git status` (with `--no-optional-locks`, so it never
+ * takes index.lock) names the files whose working copy differs from the index,
+ * the untracked ones and the ignored ones (temp files). A file that git calls
+ * clean has its index blob as content, so it is skipped when that blob is the
+ * content id sync verified. When the index listing is byte for byte the one of
+ * the last sync (its fingerprint), even that comparison is skipped. Files that
+ * differed from the index at the last sync, or had a finding, are always read
+ * again (`recheck` in the cache; a file with a finding is cached with no
+ * content id and an impossible size, so neither test can skip it).
+ *
+ * Outside git (or when git fails) every record file is listed and stat'ed; an
+ * unchanged size, mtime and inode skips the read. A stat-based skip is only
+ * trusted when the file was already older than RACY_MS when it was verified
+ * (git's "racily clean" rule): a same-size rewrite within the clock's
+ * granularity is then caught.
+ *
+ * With `full`, every file is read.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { createHash } from "node:crypto";
+import type { JournalLayout } from "../journal/layout.js";
+import { journalAbsolutePath } from "../journal/layout.js";
+import { runGit, type GitRepo } from "../git/git-process.js";
+import {
+  FAILURES_DIR,
+  HEURISTICS_DIR,
+  isJournalFilePath,
+  isRecordTempPath,
+  sameStat,
+  statFile,
+  type HashAlgorithm,
+} from "./journal-file.js";
+import type { SyncCache } from "./sync-cache.js";
+
+/** A file modified this close to its verification may hide a same-size rewrite. */
+export const RACY_MS = 2000;
+
+export interface FileChanges {
+  toRead: Set<string>;
+  gone: Set<string>;
+  /** Gone files that git's index still holds: they may come back clean, so they stay on the recheck list. */
+  goneTracked: Set<string>;
+  tempFiles: string[];
+  /** Files whose working copy differs from git's index now (read again next time). */
+  worktreeDirty: Set<string>;
+  /** The index listing's fingerprint, to store once this sync's verification is recorded. */
+  indexFingerprint: string | undefined;
+  algorithm: HashAlgorithm;
+  /** How many record files exist (for the report). */
+  fileCount: number;
+  /** Every record file that exists, when the change detection had to list them all. */
+  allFiles: string[] | undefined;
+}
+
+interface IndexEntry {
+  blob: string;
+  unmerged: boolean;
+}
+
+function journalPrefix(repo: GitRepo, layout: JournalLayout): string {
+  const relative = path.relative(fs.realpathSync(repo.root), fs.realpathSync(layout.base));
+  return relative === "" ? "" : `${relative.split(path.sep).join("/")}/`;
+}
+
+function parseIndexListing(output: string): Map<string, IndexEntry> {
+  const entries = new Map<string, IndexEntry>();
+  for (const record of output.split("\0")) {
+    if (record === "") continue;
+    const tab = record.indexOf("\t");
+    const [, blob, stage] = record.slice(0, tab).split(" ");
+    const file = record.slice(tab + 1);
+    const existing = entries.get(file);
+    if (stage === "0") entries.set(file, { blob, unmerged: false });
+    else entries.set(file, { blob: existing?.blob ?? blob, unmerged: true });
+  }
+  return entries;
+}
+
+interface StatusView {
+  differs: Set<string>;
+  untracked: Set<string>;
+  ignored: Set<string>;
+}
+
+function parseStatus(output: string, prefix: string): StatusView {
+  const view: StatusView = { differs: new Set(), untracked: new Set(), ignored: new Set() };
+  for (const record of output.split("\0")) {
+    if (record.length < 4) continue;
+    const code = record.slice(0, 2);
+    const full = record.slice(3);
+    if (!full.startsWith(prefix)) continue;
+    const file = full.slice(prefix.length);
+    if (code === "??") view.untracked.add(file);
+    else if (code === "!!") view.ignored.add(file);
+    else if (code[1] !== " " || /U|AA|DD/.test(code)) view.differs.add(file);
+  }
+  return view;
+}
+
+function isTrustedByStat(layout: JournalLayout, file: string, cache: SyncCache): boolean {
+  const entry = cache.entry(file);
+  if (!entry) return false;
+  if (entry.stat.mtimeMs > entry.verifiedAtMs - RACY_MS) return false;
+  const now = statFile(journalAbsolutePath(layout, file));
+  return now !== undefined && sameStat(now, entry.stat);
+}
+
+async function changesFromGit(
+  layout: JournalLayout,
+  repo: GitRepo,
+  cache: SyncCache,
+  full: boolean,
+): Promise<FileChanges> {
+  const pathspecs = ["--", FAILURES_DIR, HEURISTICS_DIR];
+  const [listing, status] = await Promise.all([
+    runGit(layout.base, ["ls-files", "-z", "-s", ...pathspecs]),
+    runGit(layout.base, [
+      "--no-optional-locks",
+      "status",
+      "--porcelain=v1",
+      "-z",
+      "--untracked-files=all",
+      "--ignored=matching",
+      "--no-renames",
+      ...pathspecs,
+    ]),
+  ]);
+  const index = parseIndexListing(listing.stdout);
+  const view = parseStatus(status.stdout, journalPrefix(repo, layout));
+  const fingerprint = createHash("sha1").update(listing.stdout).digest("hex");
+  const firstBlob = index.values().next().value?.blob;
+  const changes: FileChanges = {
+    toRead: new Set(),
+    gone: new Set(),
+    goneTracked: new Set(),
+    tempFiles: [],
+    worktreeDirty: new Set(),
+    indexFingerprint: fingerprint,
+    algorithm: firstBlob?.length === 64 ? "sha256" : "sha1",
+    fileCount: 0,
+    allFiles: undefined,
+  };
+  const onDisk = [...view.untracked, ...view.ignored];
+  for (const file of onDisk) if (isRecordTempPath(file)) changes.tempFiles.push(file);
+  const candidates = new Set<string>();
+  for (const file of [...view.differs, ...onDisk]) {
+    if (!isJournalFilePath(file)) continue;
+    changes.worktreeDirty.add(file);
+    candidates.add(file);
+  }
+  for (const file of cache.recheckPaths()) candidates.add(file);
+  const indexUnchanged = !full && fingerprint === cache.indexFingerprint();
+  if (full || !indexUnchanged) {
+    for (const [file, entry] of index) {
+      if (!isJournalFilePath(file)) continue;
+      const cached = cache.entry(file);
+      if (full || entry.unmerged || !cached || cached.contentId !== entry.blob) candidates.add(file);
+    }
+    for (const file of cache.allPaths()) if (!index.has(file)) candidates.add(file);
+  }
+  for (const file of candidates) {
+    const absolute = journalAbsolutePath(layout, file);
+    if (!statFile(absolute)) {
+      if (cache.entry(file)) changes.gone.add(file);
+      if (index.has(file)) changes.goneTracked.add(file);
+      continue;
+    }
+    const clean = index.has(file) && !changes.worktreeDirty.has(file) && !index.get(file)?.unmerged;
+    const cached = cache.entry(file);
+    if (!full && clean && cached && cached.contentId === index.get(file)?.blob) continue;
+    if (!full && !clean && isTrustedByStat(layout, file, cache)) continue;
+    changes.toRead.add(file);
+  }
+  let count = 0;
+  for (const file of index.keys()) if (isJournalFilePath(file)) count++;
+  for (const file of onDisk) if (isJournalFilePath(file)) count++;
+  changes.fileCount = count;
+  return changes;
+}
+
+function listDirectory(layout: JournalLayout, directory: string): string[] {
+  const absolute = journalAbsolutePath(layout, directory);
+  let names: string[];
+  try {
+    names = fs.readdirSync(absolute);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  return names.map((name) => `${directory}/${name}`);
+}
+
+function changesFromStat(layout: JournalLayout, cache: SyncCache, full: boolean): FileChanges {
+  const changes: FileChanges = {
+    toRead: new Set(),
+    gone: new Set(),
+    goneTracked: new Set(),
+    tempFiles: [],
+    worktreeDirty: new Set(),
+    indexFingerprint: undefined,
+    algorithm: "sha1",
+    fileCount: 0,
+    allFiles: [],
+  };
+  const present = new Set<string>();
+  for (const file of [...listDirectory(layout, FAILURES_DIR), ...listDirectory(layout, HEURISTICS_DIR)]) {
+    if (isRecordTempPath(file)) changes.tempFiles.push(file);
+    if (!isJournalFilePath(file)) continue;
+    if (!statFile(journalAbsolutePath(layout, file))) continue;
+    present.add(file);
+    if (full || !isTrustedByStat(layout, file, cache)) changes.toRead.add(file);
+  }
+  for (const file of cache.allPaths()) if (!present.has(file)) changes.gone.add(file);
+  changes.fileCount = present.size;
+  changes.allFiles = [...present];
+  return changes;
+}
+
+/** What changed since the last sync. Git errors fall back to the stat walk. */
+export async function detectChanges(
+  layout: JournalLayout,
+  repo: GitRepo | undefined,
+  cache: SyncCache,
+  options: { full: boolean },
+): Promise<FileChanges> {
+  if (repo) {
+    try {
+      return await changesFromGit(layout, repo, cache, options.full);
+    } catch {
+      // git missing or broken here: the stat walk needs nothing but the files.
+    }
+  }
+  return changesFromStat(layout, cache, options.full);
+}
+
+/** Every record file on disk (for a rebuild or a full sync). */
+export function listJournalFiles(layout: JournalLayout): string[] {
+  return [...listDirectory(layout, FAILURES_DIR), ...listDirectory(layout, HEURISTICS_DIR)].filter(
+    (file) => isJournalFilePath(file) && statFile(journalAbsolutePath(layout, file)) !== undefined,
+  );
+}

@@ -1,0 +1,209 @@
+/**
+ * One journal markdown file as sync sees it: its content id and the records
+ * it holds, each with the row values the database should have for it.
+ *
+ *   const file = readJournalFile(layout, "memory/failures/20260101_x.md", "sha1");
+ *   file.records   // FileRecord[] in file order (empty when file.problem is set)
+ *   file.problem   // unparseable, or git conflict markers, with the line
+ *
+ * The content id is git's blob id of the bytes (`sha1` or `sha256`, as the
+ * repository uses), so a file that git reports clean can be matched against
+ * what sync verified before without reading it. The stat is taken before and
+ * after the read; `settled` is false when the file changed meanwhile.
+ *
+ * Row values follow ELF's rules for reading files back (sync-db-markdown.sh):
+ * a failure without a Domain line gets `unknown`, without a valid Severity 3,
+ * and its row summary is the first line of its Summary, without control
+ * characters (as ELF stores it); a heuristic's domain is its file name (or a
+ * YAML front matter's `domain:`). Nothing here writes.
+ */
+import fs from "node:fs";
+import { createHash } from "node:crypto";
+import type { JournalLayout } from "../journal/layout.js";
+import { journalAbsolutePath } from "../journal/layout.js";
+import { MarkdownParseError, parseFailure } from "../journal/failure-markdown.js";
+import { parseHeuristicFile } from "../journal/heuristic-markdown.js";
+import type { RecordTable } from "../db/record-rows.js";
+
+export type HashAlgorithm = "sha1" | "sha256";
+
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+  ino: string;
+}
+
+export interface FileRecord {
+  table: RecordTable;
+  /** The file, relative to the journal base, with `/`. */
+  path: string;
+  /** 1-based line of the record's heading. */
+  line: number;
+  loreId: string | undefined;
+  /** A heuristic's `H-<id>`; undefined for failures and other heading styles. */
+  headingId: number | undefined;
+  /** The compared columns (schema.ts COMPARED_COLUMNS, lore_id aside), as the row should hold them. */
+  columns: Record<string, string | number>;
+  /** Values a new row gets that the file holds but sync does not compare (a heuristic's confidence). */
+  insertOnly: Record<string, string | number>;
+}
+
+export interface FileProblem {
+  type: "unparseable" | "conflict-markers";
+  line: number;
+  message: string;
+}
+
+export interface JournalFileContent {
+  path: string;
+  stat: FileStat;
+  contentId: string;
+  /** False when the file changed while it was read: verify it again next time. */
+  settled: boolean;
+  records: FileRecord[];
+  problem: FileProblem | undefined;
+}
+
+export const FAILURES_DIR = "memory/failures";
+export const HEURISTICS_DIR = "memory/heuristics";
+
+/** ELF's sync skips these names in both record directories. */
+const NOT_RECORDS = new Set(["TEMPLATE.md"]);
+
+/** Whether a path (relative, with `/`) names a journal record file. */
+export function isJournalFilePath(relative: string): boolean {
+  const slash = relative.lastIndexOf("/");
+  const directory = relative.slice(0, slash);
+  const name = relative.slice(slash + 1);
+  return (
+    (directory === FAILURES_DIR || directory === HEURISTICS_DIR) && name.endsWith(".md") && !NOT_RECORDS.has(name)
+  );
+}
+
+/** A temp file write-file-atomic leaves behind (`<name>.md.<digits>`) in a record directory. */
+export function isRecordTempPath(relative: string): boolean {
+  const slash = relative.lastIndexOf("/");
+  const directory = relative.slice(0, slash);
+  return (directory === FAILURES_DIR || directory === HEURISTICS_DIR) && /\.md\.\d+$/.test(relative);
+}
+
+export function statFile(file: string): FileStat | undefined {
+  const stats = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stats?.isFile()) return undefined;
+  return { size: stats.size, mtimeMs: stats.mtimeMs, ino: String(stats.ino) };
+}
+
+export function sameStat(a: FileStat, b: FileStat): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+}
+
+/** git's object id of a blob with these bytes. */
+export function blobId(bytes: Buffer, algorithm: HashAlgorithm): string {
+  return createHash(algorithm).update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
+// A control character other than tab, or an ANSI escape sequence (ELF strips both from the DB copy).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /\u001b\[[0-9;?]*[ -/]*[@-~]|[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
+
+function failureRecord(relative: string, text: string): FileRecord {
+  const parsed = parseFailure(text);
+  const titleLine = text.replace(/\r\n/g, "\n").split("\n").findIndex((line) => line.startsWith("# ")) + 1;
+  return {
+    table: "learnings",
+    path: relative,
+    line: titleLine,
+    loreId: parsed.loreId,
+    headingId: undefined,
+    columns: {
+      type: "failure",
+      filepath: relative,
+      title: parsed.title,
+      summary: parsed.summary.split("\n")[0].replace(CONTROL, ""),
+      tags: parsed.tags,
+      domain: parsed.domain === "" ? "unknown" : parsed.domain,
+      severity: parsed.severity ?? 3,
+    },
+    insertOnly: {},
+  };
+}
+
+function heuristicRecords(relative: string, text: string): FileRecord[] {
+  const fileDomain = relative.slice(relative.lastIndexOf("/") + 1, -".md".length);
+  return parseHeuristicFile(text).map((block) => ({
+    table: "heuristics",
+    path: relative,
+    line: block.line,
+    loreId: block.loreId,
+    headingId: block.id,
+    columns: {
+      domain: block.domain ?? fileDomain,
+      rule: block.rule,
+      explanation: block.explanation,
+      source_type: block.source,
+    },
+    insertOnly: { confidence: block.confidence },
+  }));
+}
+
+const CONFLICT_START = /^<{7}(?: |$)/;
+const CONFLICT_MIDDLE = /^={7}$/;
+const CONFLICT_END = /^>{7}(?: |$)/;
+
+/** The line of a git conflict (`<<<<<<<`, `=======`, `>>>>>>>` in order), or undefined. */
+export function conflictMarkerLine(text: string): number | undefined {
+  const lines = text.replace(/\r\n/g, "\n").split("\n");
+  const start = lines.findIndex((line) => CONFLICT_START.test(line));
+  if (start < 0) return undefined;
+  const middle = lines.findIndex((line, at) => at > start && CONFLICT_MIDDLE.test(line));
+  if (middle < 0) return undefined;
+  return lines.some((line, at) => at > middle && CONFLICT_END.test(line)) ? start + 1 : undefined;
+}
+
+/** The records of a file's text; throws MarkdownParseError when it cannot be read as a record file. */
+export function recordsOf(relative: string, text: string): FileRecord[] {
+  return relative.startsWith(`${FAILURES_DIR}/`) ? [failureRecord(relative, text)] : heuristicRecords(relative, text);
+}
+
+/**
+ * Reads and parses one journal file. Returns undefined when the file is gone
+ * (deleted since it was listed).
+ */
+export function readJournalFile(
+  layout: JournalLayout,
+  relative: string,
+  algorithm: HashAlgorithm,
+): JournalFileContent | undefined {
+  const absolute = journalAbsolutePath(layout, relative);
+  const before = statFile(absolute);
+  if (!before) return undefined;
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(absolute);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  const after = statFile(absolute);
+  const content: JournalFileContent = {
+    path: relative,
+    stat: before,
+    contentId: blobId(bytes, algorithm),
+    settled: after !== undefined && sameStat(before, after) && bytes.length === before.size,
+    records: [],
+    problem: undefined,
+  };
+  const text = bytes.toString("utf8");
+  const conflictLine = conflictMarkerLine(text);
+  if (conflictLine !== undefined) {
+    content.problem = { type: "conflict-markers", line: conflictLine, message: "git conflict markers" };
+    return content;
+  }
+  try {
+    content.records = recordsOf(relative, text);
+  } catch (error) {
+    if (!(error instanceof MarkdownParseError)) throw error;
+    content.problem = { type: "unparseable", line: error.line, message: error.message.replace(/^line \d+: /, "") };
+  }
+  return content;
+}

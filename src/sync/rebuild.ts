@@ -1,0 +1,260 @@
+/**
+ * `lore sync --rebuild`: a new index built from the files, swapped in whole.
+ * sync also runs it by itself when `index.db` cannot be opened or fails its
+ * integrity check. Call it holding the journal lock, with the old database
+ * closed.
+ *
+ *   const result = rebuildDatabase(layout, { algorithm, onFileRead });
+ *
+ * 1. It builds a candidate database in `memory/.lore/` from every record file
+ *    (ids: a heuristic keeps its `H-<id>` when unique, a failure its old id).
+ * 2. It carries over, from the old database where it can still be read, the
+ *    data no file holds: each record's DB-only columns (matched by lore id,
+ *    else by failure path or heuristic domain and rule), the rows of ELF's
+ *    hooks, lore's archive, and every other table (ELF's experiments,
+ *    metrics, ...). Old rows that match no file go to the archive.
+ * 3. It moves the old `index.db` (hard-linked, so the path never goes
+ *    missing) and its `-wal` and `-shm` into
+ *    `memory/.lore/quarantine/<timestamp>/`.
+ * 4. It renames the candidate over `index.db` and fsyncs the directory.
+ * No markdown file is touched. A crash before step 4 leaves the old database
+ * in place (and a candidate that the next sync removes as a temp file); step 4
+ * is one rename.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type BetterSqlite3 from "better-sqlite3";
+import type { JournalLayout } from "../journal/layout.js";
+import { openSqlite } from "../db/journal-db.js";
+import { migrate } from "../db/schema.js";
+import { fsyncDirectory } from "../io/durable-file.js";
+import { step } from "../io/steps.js";
+import { analyzeJournal } from "./analyze.js";
+import { applyRowActions } from "./apply-plan.js";
+import { listJournalFiles } from "./file-changes.js";
+import type { HashAlgorithm } from "./journal-file.js";
+import { SyncCache } from "./sync-cache.js";
+import { recordVerification } from "./verification.js";
+
+export const REBUILD_PREFIX = "rebuild-";
+
+export interface RebuildResult {
+  quarantine: string | undefined;
+  records: number;
+  carriedOver: boolean;
+  /** Why the old database could not be read, when it could not. */
+  oldDatabaseError: string | undefined;
+}
+
+const RECORD_TABLES = new Set(["learnings", "heuristics"]);
+
+/** Opens the old database read-only, or says why it cannot be read. */
+function openOld(file: string): { db: BetterSqlite3.Database | undefined; error: string | undefined } {
+  if (!fs.existsSync(file)) return { db: undefined, error: "it does not exist" };
+  try {
+    const db = openSqlite(file, { readonly: true });
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
+    return { db, error: undefined };
+  } catch (error) {
+    return { db: undefined, error: (error as Error).message };
+  }
+}
+
+function tryRead<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}
+
+/** Copies ELF's other tables (and lore's archive) that the old database still yields. */
+function carryOverTables(candidate: BetterSqlite3.Database, old: BetterSqlite3.Database): void {
+  const objects = tryRead(
+    () =>
+      old
+        .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")
+        .all() as Array<{ type: string; name: string; tbl_name: string; sql: string }>,
+    [],
+  );
+  for (const table of objects.filter((object) => object.type === "table")) {
+    if (RECORD_TABLES.has(table.name) || (table.name.startsWith("lore_") && table.name !== "lore_archive")) continue;
+    tryRead(() => {
+      if (table.name !== "lore_archive") candidate.exec(table.sql);
+      const rows = old.prepare(`SELECT * FROM "${table.name}"`).all() as Array<Record<string, unknown>>;
+      if (rows.length === 0) return;
+      const columns = Object.keys(rows[0]);
+      const insert = candidate.prepare(
+        `INSERT OR IGNORE INTO "${table.name}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
+      );
+      for (const row of rows) insert.run(...columns.map((column) => row[column]));
+    }, undefined);
+  }
+  for (const object of objects.filter((entry) => entry.type !== "table")) {
+    if (RECORD_TABLES.has(object.tbl_name) || object.tbl_name.startsWith("lore_")) continue;
+    tryRead(() => candidate.exec(object.sql), undefined);
+  }
+}
+
+/** The old rows, for their DB-only data and ids: rows in scope go to the candidate's archive first. */
+function archiveOldRows(candidate: BetterSqlite3.Database, old: BetterSqlite3.Database): void {
+  const insert = candidate.prepare(
+    "INSERT INTO lore_archive(tbl, row_id, lore_id, match_key, row_json, reason) VALUES (?, ?, ?, ?, ?, 'rebuild')",
+  );
+  for (const table of ["learnings", "heuristics"] as const) {
+    const rows = tryRead(() => old.prepare(`SELECT * FROM ${table}`).all() as Array<Record<string, unknown>>, []);
+    for (const row of rows) {
+      if (table === "learnings" && row.type !== "failure" && !String(row.filepath).startsWith("auto-")) {
+        // Not lore's (ELF's successes, experiments, ...): carried over as it is.
+        tryRead(() => {
+          const columns = Object.keys(row).filter((column) => column !== "lore_id" || row.lore_id !== undefined);
+          candidate
+            .prepare(`INSERT INTO learnings (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`)
+            .run(...columns.map((column) => row[column] as string | number | null));
+        }, undefined);
+        continue;
+      }
+      const key = table === "learnings" ? String(row.filepath) : `${String(row.domain)}\n${String(row.rule)}`;
+      insert.run(table, Number(row.id), (row.lore_id as string | null | undefined) ?? null, key, JSON.stringify(row));
+    }
+  }
+}
+
+/** Hook rows come back from the archive as they were: they are DB-only data. */
+function restoreHookRows(candidate: BetterSqlite3.Database): void {
+  const hooks = candidate
+    .prepare("SELECT id, row_json FROM lore_archive WHERE tbl = 'learnings' AND reason = 'rebuild' AND match_key LIKE 'auto-%'")
+    .all() as Array<{ id: number; row_json: string }>;
+  for (const hook of hooks) {
+    const row = JSON.parse(hook.row_json) as Record<string, string | number | null>;
+    const columns = Object.keys(row);
+    tryRead(() => {
+      candidate
+        .prepare(`INSERT INTO learnings (${columns.join(", ")}) VALUES (${columns.map((c) => `@${c}`).join(", ")})`)
+        .run(row);
+      candidate.prepare("DELETE FROM lore_archive WHERE id = ?").run(hook.id);
+    }, undefined);
+  }
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, "").replace(".", "-");
+}
+
+/** A new directory under `parent` named after the time (never one that exists). */
+function freshDirectory(parent: string): string {
+  fs.mkdirSync(parent, { recursive: true });
+  for (let attempt = 1; ; attempt++) {
+    const candidate = path.join(parent, attempt === 1 ? timestamp() : `${timestamp()}-${attempt}`);
+    try {
+      fs.mkdirSync(candidate);
+      return candidate;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+}
+
+function quarantineOld(layout: JournalLayout): string | undefined {
+  const present = ["", "-wal", "-shm", "-journal"].filter((suffix) => fs.existsSync(`${layout.dbFile}${suffix}`));
+  if (present.length === 0) return undefined;
+  const directory = freshDirectory(path.join(layout.loreDir, "quarantine"));
+  for (const suffix of present) {
+    const from = `${layout.dbFile}${suffix}`;
+    const to = path.join(directory, `index.db${suffix}`);
+    if (suffix === "") {
+      try {
+        fs.linkSync(from, to);
+      } catch {
+        fs.copyFileSync(from, to);
+      }
+    } else {
+      fs.renameSync(from, to);
+    }
+  }
+  fsyncDirectory(directory);
+  fsyncDirectory(layout.memoryDir);
+  return directory;
+}
+
+function fsyncFile(file: string): void {
+  const fd = fs.openSync(file, "r+");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function rebuildDatabase(
+  layout: JournalLayout,
+  options: { algorithm: HashAlgorithm; onFileRead?: (count: number, total: number) => void },
+): RebuildResult {
+  fs.mkdirSync(layout.loreDir, { recursive: true });
+  const candidateFile = path.join(layout.loreDir, `${REBUILD_PREFIX}${timestamp()}-${process.pid}.db`);
+  const candidate = openSqlite(candidateFile, {});
+  const old = openOld(layout.dbFile);
+  const files = listJournalFiles(layout);
+  let records = 0;
+  try {
+    candidate.pragma("journal_mode = OFF");
+    candidate.pragma("synchronous = OFF");
+    candidate.exec("BEGIN");
+    migrate(candidate);
+    if (old.db) {
+      carryOverTables(candidate, old.db);
+      archiveOldRows(candidate, old.db);
+    }
+    restoreHookRows(candidate);
+    const cache = new SyncCache(candidate);
+    const analysis = analyzeJournal({
+      db: candidate,
+      layout,
+      cache,
+      algorithm: options.algorithm,
+      files: [],
+      rows: [],
+      full: true,
+      allFiles: files,
+      prune: false,
+      restore: false,
+      onFileRead: (count) => options.onFileRead?.(count, files.length),
+    });
+    applyRowActions(candidate, analysis.result.findings);
+    // Compare again: the rows now are those of the files.
+    const final = analyzeJournal({
+      db: candidate,
+      layout,
+      cache,
+      algorithm: options.algorithm,
+      files: [],
+      rows: [],
+      full: true,
+      allFiles: files,
+      alreadyRead: analysis.files,
+      prune: false,
+      restore: false,
+    });
+    candidate.exec("DELETE FROM lore_dirty");
+    recordVerification(cache, final, { worktreeDirty: new Set(), indexFingerprint: undefined }, Date.now());
+    records = final.result.pairs.length;
+    candidate.exec("COMMIT");
+    candidate.pragma("journal_mode = DELETE");
+    candidate.pragma("journal_mode = WAL");
+  } catch (error) {
+    candidate.close();
+    old.db?.close();
+    fs.rmSync(candidateFile, { force: true });
+    throw error;
+  }
+  candidate.close();
+  old.db?.close();
+  fsyncFile(candidateFile);
+  step("rebuild-built");
+  const quarantine = quarantineOld(layout);
+  step("rebuild-quarantined");
+  fs.renameSync(candidateFile, layout.dbFile);
+  fsyncDirectory(layout.memoryDir);
+  step("rebuild-swapped");
+  return { quarantine, records, carriedOver: old.db !== undefined, oldDatabaseError: old.error };
+}

@@ -1,0 +1,117 @@
+/**
+ * The rows sync compares with the markdown, loaded a few at a time or all at
+ * once.
+ *
+ *   const rows = new RowSet();
+ *   rows.add(loadRows(db, refs));                     // returns the rows new to the set
+ *   rows.add(rowsWithLoreIds(db, "heuristics", ids));
+ *
+ * In scope are every `heuristics` row and the `learnings` rows of type
+ * `failure` or with a `filepath` starting `auto-` (the rows ELF's hooks insert
+ * for files that never existed). Other learnings (ELF's successes,
+ * experiments, observations with files of their own) are not lore's and are
+ * never loaded, so never changed. Reads only.
+ */
+import type Database from "better-sqlite3";
+import type { RecordTable } from "../db/record-rows.js";
+import type { RowRef } from "./sync-cache.js";
+
+export interface Row {
+  table: RecordTable;
+  id: number;
+  loreId: string | null;
+  /** The whole row as SQLite returned it. */
+  values: Record<string, string | number | null>;
+}
+
+const IN_SCOPE: Record<RecordTable, string> = {
+  learnings: "(type = 'failure' OR filepath LIKE 'auto-%')",
+  heuristics: "1",
+};
+
+/** A learnings row that ELF's hooks inserted for a file that never existed. */
+export function isHookRow(row: Row): boolean {
+  return row.table === "learnings" && String(row.values.filepath ?? "").startsWith("auto-");
+}
+
+export function rowKey(table: RecordTable, id: number): string {
+  return `${table}:${id}`;
+}
+
+function toRow(table: RecordTable, values: Record<string, string | number | null>): Row {
+  return { table, id: Number(values.id), loreId: (values.lore_id as string | null) ?? null, values };
+}
+
+const CHUNK = 500;
+
+function selectIn(
+  db: Database.Database,
+  table: RecordTable,
+  column: string,
+  keys: Array<string | number>,
+  extra = "",
+): Row[] {
+  const rows: Row[] = [];
+  const unique = [...new Set(keys)];
+  for (let start = 0; start < unique.length; start += CHUNK) {
+    const chunk = unique.slice(start, start + CHUNK);
+    const sql = `SELECT * FROM ${table} WHERE ${IN_SCOPE[table]} AND ${column} IN (${chunk.map(() => "?").join(", ")})${extra}`;
+    for (const values of db.prepare(sql).all(...chunk) as Array<Record<string, string | number | null>>) {
+      rows.push(toRow(table, values));
+    }
+  }
+  return rows;
+}
+
+export function loadRows(db: Database.Database, refs: RowRef[]): Row[] {
+  const byTable = new Map<RecordTable, number[]>();
+  for (const ref of refs) byTable.set(ref.table, [...(byTable.get(ref.table) ?? []), ref.id]);
+  return [...byTable].flatMap(([table, ids]) => selectIn(db, table, "id", ids));
+}
+
+export function rowsWithLoreIds(db: Database.Database, table: RecordTable, loreIds: string[]): Row[] {
+  return selectIn(db, table, "lore_id", loreIds);
+}
+
+/** Failure rows stored under these file paths. */
+export function failureRowsAt(db: Database.Database, filepaths: string[]): Row[] {
+  return selectIn(db, "learnings", "filepath", filepaths);
+}
+
+/** Heuristic rows of these domains that carry no lore id (ELF's), the candidates for ELF's blocks. */
+export function unidentifiedHeuristics(db: Database.Database, domains: string[]): Row[] {
+  return selectIn(db, "heuristics", "domain", domains, " AND lore_id IS NULL");
+}
+
+export function allRows(db: Database.Database): Row[] {
+  return (["learnings", "heuristics"] as const).flatMap((table) =>
+    (db.prepare(`SELECT * FROM ${table} WHERE ${IN_SCOPE[table]}`).all() as Array<Record<string, string | number | null>>).map(
+      (values) => toRow(table, values),
+    ),
+  );
+}
+
+/** Rows by table and id, each once. */
+export class RowSet {
+  private readonly rows = new Map<string, Row>();
+
+  /** Adds the rows not yet present; returns those. */
+  add(rows: Row[]): Row[] {
+    const added: Row[] = [];
+    for (const row of rows) {
+      const key = rowKey(row.table, row.id);
+      if (this.rows.has(key)) continue;
+      this.rows.set(key, row);
+      added.push(row);
+    }
+    return added;
+  }
+
+  get(table: RecordTable, id: number): Row | undefined {
+    return this.rows.get(rowKey(table, id));
+  }
+
+  values(): Row[] {
+    return [...this.rows.values()];
+  }
+}

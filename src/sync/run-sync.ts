@@ -1,0 +1,355 @@
+/**
+ * `lore sync`: one reconciliation of a journal's markdown and its SQLite
+ * index. The markdown is the truth for record content; the database follows.
+ *
+ *   const report = await runSync(layout, { mode: "fix", ... });
+ *   report.findings    // what was found (and, with mode "fix", fixed)
+ *   report.remaining   // after a fix: what still needs a person
+ *
+ * Calling sequence, the same locks in the same order as a record:
+ *   1. open the database (no lock), take the journal lock, reopen the
+ *      database if a rebuild replaced the file meanwhile;
+ *   2. check it: a database that cannot be opened or fails `quick_check` is
+ *      rebuilt from the files (rebuild.ts) with mode "fix" or `rebuild`, and
+ *      only reported otherwise;
+ *   3. repair what a killed lore left (recover.ts), as every command does;
+ *   4. find what changed (file-changes.ts), compare (analyze.ts, match.ts),
+ *      and look for leftover temp files and dead locks;
+ *   5. mode "report" and "dry-run" stop here (dry-run's findings carry the
+ *      exact actions "fix" would take); "fix" applies the row actions in one
+ *      transaction (apply-plan.ts), writes restored files (`restore`),
+ *      removes temp files and orphaned locks, then compares again;
+ *   6. every mode records what it verified (verification.ts), so the next
+ *      sync reads only what changed. This never changes a record.
+ * A schema behind lore's is migrated by "fix"; "report" and "dry-run" compare
+ * inside a transaction that migrates and is then rolled back.
+ * A sync killed at any point leaves nothing the next command cannot repair:
+ * row actions are one transaction, restored files are durable writes that the
+ * next sync matches by lore id, and the rebuild swaps its database in with
+ * one rename.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { JournalLayout } from "../journal/layout.js";
+import { journalRelativePath } from "../journal/layout.js";
+import { acquireJournalLock, type JournalLock } from "../lock/journal-lock.js";
+import { MissingDatabaseError, openJournalDb, type JournalDb } from "../db/journal-db.js";
+import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "../db/schema.js";
+import { findWorkTree, type GitRepo } from "../git/git-process.js";
+import { commitPaths } from "../git/commit.js";
+import { orphanedIndexLock } from "../git/index-lock.js";
+import { step } from "../io/steps.js";
+import { recoverPending } from "../record/recover.js";
+import type { JournalSession } from "../record/session.js";
+import { analyzeJournal, type Analysis } from "./analyze.js";
+import { applyRowActions } from "./apply-plan.js";
+import { detectChanges, type FileChanges } from "./file-changes.js";
+import type { Finding } from "./match.js";
+import { REBUILD_PREFIX, rebuildDatabase, type RebuildResult } from "./rebuild.js";
+import { planRestore, writeRestoredFiles, type RestorePlan } from "./restore.js";
+import { SyncCache } from "./sync-cache.js";
+import { recordVerification } from "./verification.js";
+import type { Row } from "./row-store.js";
+
+export type SyncMode = "report" | "dry-run" | "fix";
+
+export interface SyncOptions {
+  mode: SyncMode;
+  /** Write files back from rows whose record is in no file (instead of archiving the rows). */
+  restore: boolean;
+  /** Also archive the rows ELF's hooks inserted for files that never existed. */
+  prune: boolean;
+  /** Rebuild the database from the files. */
+  rebuild: boolean;
+  /** Read every file, ignoring what earlier syncs verified. */
+  full: boolean;
+  timeoutMs: number;
+  staleMs: number;
+  /** Write no git commit (for restored files). */
+  noCommit: boolean;
+  progress?: SyncProgressSink;
+}
+
+export interface SyncProgressSink {
+  phase(name: string, total: number): void;
+  advance(done: number): void;
+  done(): void;
+}
+
+export interface SyncReport {
+  layout: JournalLayout;
+  mode: SyncMode;
+  findings: Finding[];
+  /** After a fix: findings still there (those that need a person). */
+  remaining: Finding[];
+  files: number;
+  read: number;
+  rows: number;
+  rebuild: RebuildResult | undefined;
+  /** Files written back by --restore (relative). */
+  restored: string[];
+  /** The git commit of restored files. */
+  commit: string | undefined;
+  commitError: string | undefined;
+}
+
+/** Findings that do not by themselves make a journal "out of sync". */
+export function isInformational(finding: Finding): boolean {
+  return finding.action.kind === "keep";
+}
+
+function tryOpen(layout: JournalLayout, timeoutMs: number): { db: JournalDb | undefined; problem: string | undefined; ino: number | undefined } {
+  const ino = fs.statSync(layout.dbFile, { throwIfNoEntry: false })?.ino;
+  try {
+    if (ino !== undefined && fs.statSync(layout.dbFile).size === 0) return { db: undefined, problem: "index.db is empty", ino };
+    return { db: openJournalDb(layout.dbFile, { busyTimeoutMs: timeoutMs }), problem: undefined, ino };
+  } catch (error) {
+    if (error instanceof MissingDatabaseError) return { db: undefined, problem: "index.db does not exist", ino };
+    return { db: undefined, problem: `index.db cannot be opened: ${(error as Error).message}`, ino };
+  }
+}
+
+function integrityProblem(db: JournalDb): string | undefined {
+  try {
+    const result = db.sqlite.pragma("quick_check", { simple: true });
+    return result === "ok" ? undefined : `index.db fails its integrity check: ${String(result)}`;
+  } catch (error) {
+    return `index.db fails its integrity check: ${(error as Error).message}`;
+  }
+}
+
+/** lore's own leftovers in memory/.lore: owner temp files, takeover tombs, rebuild candidates. */
+function loreLeftovers(layout: JournalLayout, lock: JournalLock): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(layout.loreDir);
+  } catch {
+    return [];
+  }
+  const ownTemp = `journal.lock.owner.${lock.owner.token}`;
+  return names
+    .filter(
+      (name) =>
+        (name.startsWith("journal.lock.owner.") && name !== ownTemp) ||
+        name.startsWith("journal.lock.stale-") ||
+        name.startsWith(REBUILD_PREFIX),
+    )
+    .map((name) => journalRelativePath(layout, path.join(layout.loreDir, name)));
+}
+
+function housekeepingFindings(layout: JournalLayout, lock: JournalLock, repo: GitRepo | undefined, changes: FileChanges, staleMs: number): Finding[] {
+  const findings: Finding[] = [];
+  for (const holder of lock.takenOverFrom) {
+    findings.push({
+      type: "stale-lock",
+      path: journalRelativePath(layout, layout.lockDir),
+      detail: `the journal lock was held by ${holder}, which is gone`,
+      action: { kind: "taken-over" },
+    });
+  }
+  const indexLock = repo ? orphanedIndexLock(repo, staleMs) : undefined;
+  if (indexLock) {
+    findings.push({
+      type: "stale-lock",
+      path: indexLock,
+      detail: "git's index.lock was left by a git process that is gone",
+      action: { kind: "remove-lock", path: indexLock },
+    });
+  }
+  for (const file of [...changes.tempFiles, ...loreLeftovers(layout, lock)]) {
+    findings.push({ type: "temp-file", path: file, detail: "a temp file left by a killed writer", action: { kind: "remove-file", path: file } });
+  }
+  return findings;
+}
+
+function removeLeftovers(layout: JournalLayout, findings: Finding[]): void {
+  for (const { action } of findings) {
+    if (action.kind === "remove-file") fs.rmSync(path.join(layout.base, ...action.path.split("/")), { recursive: true, force: true });
+    if (action.kind === "remove-lock") fs.rmSync(action.path, { force: true });
+  }
+}
+
+export async function runSync(layout: JournalLayout, options: SyncOptions): Promise<SyncReport> {
+  fs.mkdirSync(layout.pendingDir, { recursive: true });
+  const journalKey = layout.base;
+  let opened = tryOpen(layout, options.timeoutMs);
+  const lock = await acquireJournalLock({ lockDir: layout.lockDir, journalKey }, options);
+  let db: JournalDb | undefined;
+  try {
+    if (fs.statSync(layout.dbFile, { throwIfNoEntry: false })?.ino !== opened.ino) {
+      // Rebuilt by another sync while we waited for the lock.
+      opened.db?.close();
+      opened = tryOpen(layout, options.timeoutMs);
+    }
+    db = opened.db;
+    const report: SyncReport = {
+      layout,
+      mode: options.mode,
+      findings: [],
+      remaining: [],
+      files: 0,
+      read: 0,
+      rows: 0,
+      rebuild: undefined,
+      restored: [],
+      commit: undefined,
+      commitError: undefined,
+    };
+    const damage = opened.problem ?? (db ? integrityProblem(db) : undefined);
+    if (damage) report.findings.push({ type: "db-damaged", path: "memory/index.db", detail: damage, action: { kind: "rebuild" } });
+    const repo = findWorkTree(layout.base);
+    if ((damage && options.mode === "fix") || (options.rebuild && options.mode !== "dry-run")) {
+      db?.close();
+      db = undefined;
+      options.progress?.phase("rebuilding", 0);
+      report.rebuild = rebuildDatabase(layout, {
+        algorithm: "sha1",
+        onFileRead: (count, total) => {
+          if (count === 1) options.progress?.phase("rebuilding", total);
+          options.progress?.advance(count);
+        },
+      });
+      options.progress?.done();
+      db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
+    } else if (damage || options.rebuild) {
+      return report;
+    }
+    if (!db) throw new Error("index.db is not open");
+    const behind = schemaVersion(db.sqlite) < CURRENT_SCHEMA_VERSION;
+    if (behind) {
+      report.findings.push({
+        type: "schema-behind",
+        path: "memory/index.db",
+        detail: `schema version ${schemaVersion(db.sqlite)}, lore's is ${CURRENT_SCHEMA_VERSION}`,
+        action: { kind: "migrate" },
+      });
+    }
+    if (options.mode === "fix") db.ensureSchema(journalKey);
+    const session: JournalSession = {
+      layout,
+      lock,
+      db,
+      repo: options.noCommit ? undefined : repo,
+      options: { timeoutMs: options.timeoutMs, staleMs: options.staleMs, noCommit: options.noCommit },
+      journalKey,
+    };
+    await recoverPending(session);
+    const startedAt = Date.now();
+    const readOnlyPass = options.mode !== "fix" && behind ? db.beginWrite(journalKey) : undefined;
+    try {
+      if (readOnlyPass) migrate(db.sqlite);
+      const cache = new SyncCache(db.sqlite);
+      const changes = await detectChanges(layout, repo, cache, { full: options.full });
+      report.findings.push(...housekeepingFindings(layout, lock, repo, changes, options.staleMs));
+      options.progress?.phase("reading", changes.toRead.size);
+      const analysis = analyzeJournal({
+        db: db.sqlite,
+        layout,
+        cache,
+        algorithm: changes.algorithm,
+        files: changes.toRead,
+        rows: cache.rowsOf([...changes.toRead, ...changes.gone]),
+        full: options.full,
+        allFiles: changes.allFiles ?? [...changes.toRead],
+        prune: options.prune,
+        restore: options.restore,
+        onFileRead: (count) => options.progress?.advance(count),
+      });
+      options.progress?.done();
+      report.findings.push(...analysis.problems, ...analysis.result.findings);
+      report.files = changes.fileCount;
+      report.read = analysis.files.size;
+      report.rows = analysis.rows.length;
+      lock.assertHeld();
+      if (options.mode === "fix") {
+        await applyFix({ ...session, prune: options.prune, restore: options.restore }, report, analysis, changes, cache, startedAt);
+      } else if (!readOnlyPass) {
+        const transaction = db.beginWrite(journalKey);
+        try {
+          recordVerification(cache, analysis, { ...changes }, startedAt);
+          transaction.commit();
+        } catch (error) {
+          transaction.rollback();
+          throw error;
+        }
+      }
+    } finally {
+      readOnlyPass?.rollback();
+    }
+    return report;
+  } finally {
+    db?.close();
+    await lock.release();
+  }
+}
+
+async function applyFix(
+  session: JournalSession & { prune: boolean; restore: boolean },
+  report: SyncReport,
+  analysis: Analysis,
+  changes: FileChanges,
+  cache: SyncCache,
+  startedAt: number,
+): Promise<void> {
+  const { db, layout, lock } = session;
+  const restoreRows: Row[] = report.findings.flatMap((finding) => (finding.action.kind === "restore-file" ? [finding.action.row] : []));
+  let plan: RestorePlan = { files: new Map(), skipped: [] };
+  const transaction = db.beginWrite(session.journalKey);
+  try {
+    applyRowActions(db.sqlite, report.findings);
+    if (restoreRows.length > 0) plan = planRestore(db.sqlite, layout, restoreRows);
+    lock.assertHeld();
+    transaction.commit();
+  } catch (error) {
+    transaction.rollback();
+    throw error;
+  }
+  step("sync-rows-applied");
+  const written = writeRestoredFiles(layout, plan);
+  report.restored = [...plan.files.keys()];
+  step("sync-files-restored");
+  removeLeftovers(layout, report.findings);
+  if (session.repo && written.length > 0) {
+    try {
+      lock.assertHeld();
+      report.commit = await commitPaths(
+        session.repo,
+        { files: written, message: `sync: restore ${restoreRows.length - plan.skipped.length} record(s) from the database` },
+        { deadline: Date.now() + session.options.timeoutMs, staleMs: session.options.staleMs },
+      );
+    } catch (error) {
+      report.commitError = (error as Error).message;
+    }
+  }
+  const alreadyRead = new Map(analysis.files);
+  for (const file of report.restored) alreadyRead.delete(file);
+  const final = analyzeJournal({
+    db: db.sqlite,
+    layout,
+    cache,
+    algorithm: changes.algorithm,
+    files: [...analysis.files.keys(), ...report.restored],
+    rows: analysis.rows.map((row) => ({ table: row.table, id: row.id })),
+    full: false,
+    alreadyRead,
+    prune: session.prune,
+    restore: session.restore,
+  });
+  report.remaining = [...final.problems, ...final.result.findings.filter((finding) => !isInformational(finding))];
+  for (const { row, reason } of plan.skipped) {
+    const finding = report.remaining.find((entry) => entry.row?.table === row.table && entry.row.id === row.id);
+    if (finding) {
+      finding.detail = `${finding.detail}; it cannot be written back: ${reason}`;
+      finding.action = { kind: "needs-a-person" };
+    }
+  }
+  const verify = db.beginWrite(session.journalKey);
+  try {
+    recordVerification(cache, final, { ...changes, worktreeDirty: new Set([...changes.worktreeDirty, ...report.restored]) }, startedAt);
+    verify.commit();
+  } catch (error) {
+    verify.rollback();
+    throw error;
+  }
+  step("sync-verified");
+}

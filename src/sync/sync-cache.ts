@@ -1,0 +1,168 @@
+/**
+ * What sync verified last time, kept in the journal database (schema.ts,
+ * version 2), so that the next sync reads only what may have changed.
+ *
+ *   const cache = new SyncCache(db);
+ *   cache.entry(path)          // the file as verified: stat, content id, when
+ *   cache.rowsOf(paths)        // the rows that the records of those files matched
+ *   cache.dirtyRows()          // rows changed since (triggers fill lore_dirty)
+ *   ...
+ *   cache.recordVerified(file, rows) / cache.recordRecheck(path) / cache.forget(path)
+ *   cache.clearDirty(rows) / cache.setIndexFingerprint(value)
+ *
+ * The cache only ever lets sync skip work that would find nothing: a file
+ * whose entry is missing or marked `recheck` is read again, and a row stays in
+ * `lore_dirty` until it has been seen in sync with its file. Reads work
+ * without a transaction; writes must run inside the caller's write
+ * transaction. The cache holds no record data: losing it (a rebuild, a
+ * deleted table) only makes the next sync read everything.
+ */
+import type Database from "better-sqlite3";
+import type { RecordTable } from "../db/record-rows.js";
+import type { FileStat } from "./journal-file.js";
+
+export interface CacheEntry {
+  stat: FileStat;
+  contentId: string;
+  verifiedAtMs: number;
+  /** Examined on every sync: it differed from git's index, or had a finding. */
+  recheck: boolean;
+}
+
+export interface RowRef {
+  table: RecordTable;
+  id: number;
+}
+
+interface CacheRow {
+  path: string;
+  size: number;
+  mtime_ms: number;
+  ino: string;
+  content_id: string;
+  verified_at_ms: number;
+  worktree_dirty: number;
+}
+
+const FINGERPRINT_KEY = "sync_index_fingerprint";
+
+function toEntry(row: CacheRow): CacheEntry {
+  return {
+    stat: { size: row.size, mtimeMs: row.mtime_ms, ino: row.ino },
+    contentId: row.content_id,
+    verifiedAtMs: row.verified_at_ms,
+    recheck: row.worktree_dirty === 1,
+  };
+}
+
+export class SyncCache {
+  private all: Map<string, CacheEntry> | undefined;
+  private readonly one: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.one = db.prepare("SELECT * FROM lore_files WHERE path = ?");
+  }
+
+  entry(file: string): CacheEntry | undefined {
+    if (this.all) return this.all.get(file);
+    const row = this.one.get(file) as CacheRow | undefined;
+    return row ? toEntry(row) : undefined;
+  }
+
+  /** Every verified path; loads the whole cache once (for a changed index or a full walk). */
+  allPaths(): IterableIterator<string> {
+    if (!this.all) {
+      this.all = new Map();
+      for (const row of this.db.prepare("SELECT * FROM lore_files").iterate() as Iterable<CacheRow>) {
+        this.all.set(row.path, toEntry(row));
+      }
+    }
+    return this.all.keys();
+  }
+
+  recheckPaths(): string[] {
+    return (this.db.prepare("SELECT path FROM lore_files WHERE worktree_dirty = 1").pluck().all() as string[]);
+  }
+
+  indexFingerprint(): string | undefined {
+    const row = this.db.prepare("SELECT value FROM lore_meta WHERE key = ?").pluck().get(FINGERPRINT_KEY);
+    return row === undefined ? undefined : String(row);
+  }
+
+  dirtyRows(): RowRef[] {
+    return (this.db.prepare("SELECT tbl, row_id FROM lore_dirty").all() as Array<{ tbl: RecordTable; row_id: number }>).map(
+      (row) => ({ table: row.tbl, id: row.row_id }),
+    );
+  }
+
+  /** The rows matched by the records of these files at their last verification. */
+  rowsOf(paths: Iterable<string>): RowRef[] {
+    const statement = this.db.prepare("SELECT tbl, row_id FROM lore_file_rows WHERE path = ?");
+    const rows: RowRef[] = [];
+    for (const file of paths) {
+      for (const row of statement.all(file) as Array<{ tbl: RecordTable; row_id: number }>) {
+        rows.push({ table: row.tbl, id: row.row_id });
+      }
+    }
+    return rows;
+  }
+
+  /** The file a row's record was found in at its last verification. */
+  pathOf(row: RowRef): string | undefined {
+    const found = this.db
+      .prepare("SELECT path FROM lore_file_rows WHERE tbl = ? AND row_id = ?")
+      .pluck()
+      .get(row.table, row.id);
+    return found === undefined ? undefined : String(found);
+  }
+
+  // Writes: inside the caller's write transaction.
+
+  recordVerified(
+    file: { path: string; stat: FileStat; contentId: string; recheck: boolean },
+    rows: RowRef[],
+    verifiedAtMs: number,
+  ): void {
+    this.forget(file.path);
+    this.db
+      .prepare("INSERT INTO lore_files(path, size, mtime_ms, ino, content_id, verified_at_ms, worktree_dirty) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(file.path, file.stat.size, file.stat.mtimeMs, file.stat.ino, file.contentId, verifiedAtMs, file.recheck ? 1 : 0);
+    const map = this.db.prepare("INSERT OR REPLACE INTO lore_file_rows(tbl, row_id, path) VALUES (?, ?, ?)");
+    for (const row of rows) map.run(row.table, row.id, file.path);
+  }
+
+  /** Keeps a file on the list to read again (it had a finding). */
+  recordRecheck(file: string): void {
+    this.forget(file);
+    this.db
+      .prepare("INSERT INTO lore_files(path, size, mtime_ms, ino, content_id, verified_at_ms, worktree_dirty) VALUES (?, -1, 0, '', '', 0, 1)")
+      .run(file);
+  }
+
+  forget(file: string): void {
+    this.db.prepare("DELETE FROM lore_files WHERE path = ?").run(file);
+    this.db.prepare("DELETE FROM lore_file_rows WHERE path = ?").run(file);
+    this.all?.delete(file);
+  }
+
+  clearDirty(rows: RowRef[]): void {
+    const statement = this.db.prepare("DELETE FROM lore_dirty WHERE tbl = ? AND row_id = ?");
+    for (const row of rows) statement.run(row.table, row.id);
+  }
+
+  markDirty(rows: RowRef[]): void {
+    const statement = this.db.prepare("INSERT OR IGNORE INTO lore_dirty(tbl, row_id) VALUES (?, ?)");
+    for (const row of rows) statement.run(row.table, row.id);
+  }
+
+  setIndexFingerprint(value: string | undefined): void {
+    if (value === undefined) this.db.prepare("DELETE FROM lore_meta WHERE key = ?").run(FINGERPRINT_KEY);
+    else this.db.prepare("INSERT OR REPLACE INTO lore_meta(key, value) VALUES (?, ?)").run(FINGERPRINT_KEY, value);
+  }
+
+  /** Drops everything (a full sync rewrites it). */
+  clear(): void {
+    this.db.exec("DELETE FROM lore_files; DELETE FROM lore_file_rows;");
+    this.all = new Map();
+  }
+}

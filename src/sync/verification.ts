@@ -1,0 +1,66 @@
+/**
+ * Writing down what a sync verified (sync-cache.ts), so the next one skips it.
+ *
+ *   recordVerification(cache, analysis, { worktreeDirty, indexFingerprint, gone }, startedAtMs);
+ *
+ * A file read in this run is recorded as verified, with the rows its records
+ * matched, only when all of them are in sync and it did not change while it
+ * was read; a file with any finding is kept on the list to read again. A row
+ * leaves `lore_dirty` only when it was found in sync with its record; rows in
+ * findings, and rows left alone, stay there. A file that is gone from disk but
+ * still in git's index stays on the list too. Call inside a write transaction.
+ */
+import type { Analysis } from "./analyze.js";
+import type { RowRef, SyncCache } from "./sync-cache.js";
+
+export interface VerifiedState {
+  worktreeDirty: ReadonlySet<string>;
+  indexFingerprint: string | undefined;
+  gone?: Iterable<string>;
+  /** Gone files git's index still holds (they stay on the recheck list). */
+  goneTracked?: ReadonlySet<string>;
+}
+
+const RECORD_FINDINGS = new Set(["missing-row", "edited", "duplicate-id"]);
+
+export function recordVerification(cache: SyncCache, analysis: Analysis, state: VerifiedState, verifiedAtMs: number): void {
+  const findings = [...analysis.problems, ...analysis.result.findings];
+  const unsettledPaths = new Set<string>();
+  const unsettledRows: RowRef[] = [...analysis.result.leftAlone];
+  for (const finding of findings) {
+    if (finding.path !== undefined && RECORD_FINDINGS.has(finding.type)) unsettledPaths.add(finding.path);
+    if (finding.row) unsettledRows.push(finding.row);
+  }
+  const rowsByPath = new Map<string, RowRef[]>();
+  for (const { record, row } of analysis.result.pairs) {
+    rowsByPath.set(record.path, [...(rowsByPath.get(record.path) ?? []), { table: row.table, id: row.id }]);
+  }
+  const verified = new Set<string>();
+  for (const content of analysis.files.values()) {
+    if (content.problem || unsettledPaths.has(content.path) || !content.settled) {
+      cache.recordRecheck(content.path);
+      continue;
+    }
+    verified.add(content.path);
+    cache.recordVerified(
+      { path: content.path, stat: content.stat, contentId: content.contentId, recheck: state.worktreeDirty.has(content.path) },
+      rowsByPath.get(content.path) ?? [],
+      verifiedAtMs,
+    );
+  }
+  for (const file of state.gone ?? []) if (!analysis.files.has(file)) cache.forget(file);
+  // A tracked file deleted from the work tree can come back clean (a checkout)
+  // without changing git's index: it must be looked at again every time.
+  for (const file of state.goneTracked ?? []) if (!analysis.files.has(file)) cache.recordRecheck(file);
+  const unsettled = new Set(unsettledRows.map((row) => `${row.table}:${row.id}`));
+  cache.clearDirty(
+    analysis.result.pairs
+      .filter(({ record, row }) => verified.has(record.path) && !unsettled.has(`${row.table}:${row.id}`))
+      .map(({ row }) => ({ table: row.table, id: row.id })),
+  );
+  // Changed rows that no longer exist (or are not lore's) have had their files read: done with.
+  const loaded = new Set(analysis.rows.map((row) => `${row.table}:${row.id}`));
+  cache.clearDirty(analysis.dirtyRefs.filter((ref) => !loaded.has(`${ref.table}:${ref.id}`)));
+  cache.markDirty(unsettledRows.map((row) => ({ table: row.table, id: row.id })));
+  cache.setIndexFingerprint(state.indexFingerprint);
+}

@@ -1,0 +1,660 @@
+// `lore sync` on real journals: real files, real git repositories, real
+// SQLite and real `node bin/lore.js` child processes. Every finding type is
+// produced by hand, reported, planned by --dry-run exactly as --fix then
+// applies it, and fixed, after which a second sync is a no-op. ELF's quirks
+// are read correctly; a deleted, truncated or garbage database is rebuilt;
+// DB-only data survives every fix; sync runs beside 10 writers and loses
+// nothing; and it reads only what changed.
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { recordFailure, recordHeuristic, runLore, type RunResult } from "./support/lore.js";
+import {
+  configureGitIdentity,
+  createJournal,
+  git,
+  invariantViolations,
+  openDb,
+  readRows,
+  tempDir,
+} from "./support/journal.js";
+import { ELF_FAILURE_SECTIONS, ELF_SCHEMA } from "./support/elf-format.js";
+import { parseFailure } from "../src/journal/failure-markdown.js";
+import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
+
+interface JsonFinding {
+  type: string;
+  path: string | null;
+  line: number | null;
+  row: { table: string; id: number } | null;
+  detail: string;
+  action: string;
+  columns?: string[];
+}
+
+interface SyncJson {
+  inSync: boolean;
+  files: number;
+  read: number;
+  rows: number;
+  findings: JsonFinding[];
+  remaining: JsonFinding[] | null;
+  restored: string[];
+  commit: string | null;
+}
+
+async function sync(dir: string, ...args: string[]): Promise<{ code: number | null; json: SyncJson; result: RunResult }> {
+  const result = await runLore(["sync", "--json", ...args], { cwd: dir });
+  let json: SyncJson;
+  try {
+    json = JSON.parse(result.stdout) as SyncJson;
+  } catch {
+    throw new Error(`sync ${args.join(" ")} printed no JSON (exit ${result.code}): ${result.stdout}\n${result.stderr}`);
+  }
+  return { code: result.code, json, result };
+}
+
+function plan(findings: JsonFinding[]): string[] {
+  return findings.map((f) => `${f.type} ${f.path}:${f.line} ${f.row?.table ?? ""}#${f.row?.id ?? ""} ${f.action} ${(f.columns ?? []).join(",")}`);
+}
+
+/** The whole database content that sync may change, to prove a run changed nothing. */
+function dbDump(dir: string): unknown {
+  const db = openDb(dir);
+  try {
+    return {
+      learnings: db.prepare("SELECT * FROM learnings ORDER BY id").all(),
+      heuristics: db.prepare("SELECT * FROM heuristics ORDER BY id").all(),
+      archive: db.prepare("SELECT tbl, row_id, lore_id, match_key, row_json, reason FROM lore_archive ORDER BY id").all(),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+function sql(dir: string, statement: string, ...params: unknown[]): void {
+  const db = openDb(dir);
+  try {
+    db.prepare(statement).run(...params);
+  } finally {
+    db.close();
+  }
+}
+
+function ok(result: RunResult): RunResult {
+  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+  return result;
+}
+
+async function journalWithRecords(options: { git: boolean } = { git: true }): Promise<string> {
+  const dir = await createJournal(options);
+  const noCommit = options.git ? [] : ["--no-commit"];
+  for (let i = 1; i <= 3; i++) {
+    ok(await runLore(["record-failure", "--title", `Failure ${i}`, "--domain", "build", "--summary", `summary ${i}`, ...noCommit], { cwd: dir }));
+    ok(await runLore(["record-heuristic", "--domain", "testing", "--rule", `Rule ${i}`, "--explanation", `why ${i}`, ...noCommit], { cwd: dir }));
+  }
+  return dir;
+}
+
+/** A row without its dates (a row deleted by hand takes them with it). */
+function contentOf<T extends object>(row: T): Omit<T, "created_at" | "updated_at"> {
+  const { created_at: _created, updated_at: _updated, ...rest } = row as T & { created_at?: unknown; updated_at?: unknown };
+  return rest;
+}
+
+function failureFiles(dir: string): string[] {
+  return fs.readdirSync(path.join(dir, "memory", "failures")).filter((name) => name.endsWith(".md")).sort();
+}
+
+/**
+ * The common life of a finding: it is reported (exit 3), --dry-run plans
+ * exactly what --fix then does, the fix leaves nothing to fix, and a second
+ * sync and a second fix change nothing.
+ */
+async function reportPlanFix(dir: string, type: string, extra: string[] = []): Promise<SyncJson> {
+  const report = await sync(dir, ...extra);
+  expect(report.code).toBe(3);
+  expect(report.json.findings.map((f) => f.type)).toContain(type);
+  const dryRun = await sync(dir, "--dry-run", ...extra);
+  expect(dryRun.code).toBe(3);
+  expect(plan(dryRun.json.findings)).toEqual(plan(report.json.findings));
+  const fix = await sync(dir, "--fix", ...extra);
+  expect(plan(fix.json.findings)).toEqual(plan(dryRun.json.findings));
+  expect(fix.json.remaining).toEqual([]);
+  expect(fix.code).toBe(0);
+  const after = await sync(dir, ...extra);
+  expect({ code: after.code, findings: after.json.findings.filter((f) => f.action !== "keep") }).toEqual({ code: 0, findings: [] });
+  const before = dbDump(dir);
+  const again = await sync(dir, "--fix", ...extra);
+  expect(again.json.findings.filter((f) => f.action !== "keep")).toEqual([]);
+  expect(dbDump(dir)).toEqual(before);
+  return fix.json;
+}
+
+describe("lore sync: a journal in sync", () => {
+  it("reports 0 findings and exits 0, and a second run reads no file", async () => {
+    const dir = await journalWithRecords();
+    const first = await sync(dir);
+    expect({ code: first.code, findings: first.json.findings, inSync: first.json.inSync }).toEqual({ code: 0, findings: [], inSync: true });
+    expect(first.json.files).toBe(4);
+    const second = await sync(dir);
+    expect({ code: second.code, read: second.json.read, rows: second.json.rows }).toEqual({ code: 0, read: 0, rows: 0 });
+    const text = await runLore(["sync"], { cwd: dir });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^In sync \(4 files, 0 read/m);
+  });
+
+  it("reads a changed file (and only it) in a journal outside git, even a same-size rewrite", async () => {
+    const dir = await journalWithRecords({ git: false });
+    expect((await sync(dir)).code).toBe(0);
+    const file = path.join(dir, "memory", "failures", failureFiles(dir)[0]);
+    const text = fs.readFileSync(file, "utf8");
+    const stat = fs.statSync(file);
+    fs.writeFileSync(file, text.replace("# Failure", "# FAILURE"));
+    fs.utimesSync(file, stat.atime, stat.mtime);
+    const after = await sync(dir);
+    expect(after.code).toBe(3);
+    expect(after.json.read).toBeGreaterThanOrEqual(1);
+    expect(after.json.findings.map((f) => `${f.type} ${f.action} ${f.columns}`)).toEqual(["edited update-row title"]);
+  });
+
+  it("finds the journal below a git work tree's root, and reads only what git reports changed", async () => {
+    const root = tempDir();
+    git(root, ["init", "-q"]);
+    configureGitIdentity(root);
+    const dir = path.join(root, "team", "journal");
+    fs.mkdirSync(dir, { recursive: true });
+    ok(await runLore(["init"], { cwd: dir }));
+    ok(await recordFailure(dir, { title: "Nested", domain: "x" }));
+    ok(await recordHeuristic(dir, { domain: "x", rule: "Nested rule" }));
+    expect((await sync(dir)).code).toBe(0);
+    expect((await sync(dir)).json.read).toBe(0);
+    const heuristics = path.join(dir, "memory", "heuristics", "x.md");
+    fs.writeFileSync(heuristics, fs.readFileSync(heuristics, "utf8").replace("Nested rule", "Nested rule, edited"));
+    const after = await sync(dir);
+    expect(after.json.read).toBe(1);
+    expect(after.json.findings.map((f) => `${f.type} ${f.path} ${f.columns}`)).toEqual(["edited memory/heuristics/x.md rule"]);
+  });
+});
+
+describe("lore sync: each finding, reported, planned and fixed", () => {
+  it("missing-row: a record whose row was deleted by hand gets a row again, with its lore id (and a heuristic its H-id)", async () => {
+    const dir = await journalWithRecords();
+    const before = readRows(dir);
+    sql(dir, "DELETE FROM heuristics WHERE rule = 'Rule 2'");
+    sql(dir, "DELETE FROM learnings WHERE title = 'Failure 3'");
+    const fix = await reportPlanFix(dir, "missing-row");
+    expect(fix.findings.filter((f) => f.type === "missing-row")).toHaveLength(2);
+    const after = readRows(dir);
+    expect(after.heuristics.map(contentOf)).toEqual(before.heuristics.map(contentOf));
+    // A failure's file holds no row id: the new row gets a new one.
+    expect(after.learnings.map(({ id: _id, ...row }) => contentOf(row))).toEqual(before.learnings.map(({ id: _id, ...row }) => contentOf(row)));
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("missing-file: a row whose file is gone is archived with its DB-only data, and comes back with the file", async () => {
+    const dir = await journalWithRecords();
+    sql(dir, "UPDATE heuristics SET times_validated = 12, times_violated = 1, is_golden = 1, confidence = 0.93 WHERE rule = 'Rule 1'");
+    const domainFile = path.join(dir, "memory", "heuristics", "testing.md");
+    const failure = path.join(dir, "memory", "failures", failureFiles(dir)[0]);
+    const saved = { domain: fs.readFileSync(domainFile, "utf8"), failure: fs.readFileSync(failure, "utf8") };
+    const rowsBefore = readRows(dir);
+    fs.rmSync(domainFile);
+    fs.rmSync(failure);
+    const fix = await reportPlanFix(dir, "missing-file");
+    expect(fix.findings.filter((f) => f.type === "missing-file").map((f) => f.action)).toEqual(Array(4).fill("archive-row"));
+    expect(readRows(dir).heuristics).toEqual([]);
+    const db = openDb(dir);
+    expect(db.prepare("SELECT count(*) AS n FROM lore_archive").get()).toEqual({ n: 4 });
+    db.close();
+    // The files come back (a checkout, an undo): so do the rows, ids and DB-only data.
+    fs.writeFileSync(domainFile, saved.domain);
+    fs.writeFileSync(failure, saved.failure);
+    await reportPlanFix(dir, "missing-row");
+    expect(readRows(dir)).toEqual(rowsBefore);
+    const restored = openDb(dir);
+    expect(
+      restored.prepare("SELECT times_validated, times_violated, is_golden, confidence FROM heuristics WHERE rule = 'Rule 1'").get(),
+    ).toEqual({ times_validated: 12, times_violated: 1, is_golden: 1, confidence: 0.93 });
+    expect(restored.prepare("SELECT count(*) AS n FROM lore_archive").get()).toEqual({ n: 0 });
+    restored.close();
+  });
+
+  it("edited: fields changed by hand in a failure and a heuristic update their rows, and nothing else", async () => {
+    const dir = await journalWithRecords();
+    sql(dir, "UPDATE heuristics SET times_validated = 5, confidence = 0.81 WHERE rule = 'Rule 3'");
+    const failure = path.join(dir, "memory", "failures", failureFiles(dir)[1]);
+    fs.writeFileSync(
+      failure,
+      fs.readFileSync(failure, "utf8").replace("# Failure 2", "# Failure two").replace("**Severity**: 3", "**Severity**: 5"),
+    );
+    const domainFile = path.join(dir, "memory", "heuristics", "testing.md");
+    fs.writeFileSync(domainFile, fs.readFileSync(domainFile, "utf8").replace("why 3", "because of 3"));
+    const fix = await reportPlanFix(dir, "edited");
+    expect(fix.findings.map((f) => `${f.type} ${(f.columns ?? []).join(",")}`).sort()).toEqual([
+      "edited explanation",
+      "edited title,severity",
+    ]);
+    const rows = readRows(dir);
+    expect(rows.learnings.find((row) => row.title === "Failure two")?.severity).toBe(5);
+    const db = openDb(dir);
+    expect(db.prepare("SELECT explanation, times_validated, confidence FROM heuristics WHERE rule = 'Rule 3'").get()).toEqual({
+      explanation: "because of 3",
+      times_validated: 5,
+      confidence: 0.81,
+    });
+    db.close();
+  });
+
+  it("duplicate-id: the same H-<id> after a merge gets a row of its own; the first keeps its DB-only data", async () => {
+    const dir = await journalWithRecords();
+    sql(dir, "UPDATE heuristics SET times_validated = 9 WHERE rule = 'Rule 2'");
+    const domainFile = path.join(dir, "memory", "heuristics", "testing.md");
+    const text = fs.readFileSync(domainFile, "utf8");
+    const [rule2] = parseHeuristicFile(text).filter((block) => block.rule === "Rule 2");
+    // The other clone's heuristic: the same H-<id>, another lore id and rule.
+    const theirs = [
+      `## H-${rule2.id}: Their rule`,
+      "<!-- lore:id=0b7e3c1e-1111-4222-8333-444455556666 -->",
+      "",
+      "**Confidence**: 0.6",
+      "**Source**: observation",
+      "**Created**: 2026-01-02",
+      "",
+      "Written in the other clone.",
+      "",
+      "---",
+      "",
+    ].join("\n");
+    fs.writeFileSync(domainFile, `${text}${theirs}`);
+    const fix = await reportPlanFix(dir, "duplicate-id");
+    const duplicate = fix.findings.find((f) => f.type === "duplicate-id");
+    expect(duplicate?.detail).toMatch(new RegExp(`H-${rule2.id} is also the heuristic at memory/heuristics/testing.md:`));
+    const db = openDb(dir);
+    expect(db.prepare("SELECT id, times_validated FROM heuristics WHERE rule = 'Rule 2'").get()).toEqual({ id: rule2.id, times_validated: 9 });
+    const their = db.prepare("SELECT id, lore_id FROM heuristics WHERE rule = 'Their rule'").get() as { id: number; lore_id: string };
+    db.close();
+    expect(their.lore_id).toBe("0b7e3c1e-1111-4222-8333-444455556666");
+    expect(their.id).not.toBe(rule2.id);
+  });
+
+  it("duplicate-id: a copied failure file (same lore id) gets its own row; the original keeps its row", async () => {
+    const dir = await journalWithRecords();
+    const [first] = failureFiles(dir);
+    const original = readRows(dir).learnings.find((row) => row.filepath === `memory/failures/${first}`);
+    fs.copyFileSync(path.join(dir, "memory", "failures", first), path.join(dir, "memory", "failures", "20200101_copy.md"));
+    const fix = await reportPlanFix(dir, "duplicate-id");
+    expect(fix.findings.find((f) => f.type === "duplicate-id")?.path).toBe("memory/failures/20200101_copy.md");
+    const rows = readRows(dir).learnings;
+    expect(rows.find((row) => row.filepath === `memory/failures/${first}`)).toEqual(original);
+    expect(rows.find((row) => row.filepath === "memory/failures/20200101_copy.md")?.lore_id).toBeNull();
+  });
+
+  it("unparseable: reported with path and line, never deleted, and its rows are left alone", async () => {
+    const dir = await journalWithRecords();
+    const failure = path.join(dir, "memory", "failures", failureFiles(dir)[0]);
+    fs.writeFileSync(failure, fs.readFileSync(failure, "utf8").replace(/^# .*\n/, ""));
+    const domainFile = path.join(dir, "memory", "heuristics", "testing.md");
+    fs.writeFileSync(domainFile, fs.readFileSync(domainFile, "utf8").replace("**Confidence**: 0.7", "**Confidence**: high-ish"));
+    const rowsBefore = readRows(dir);
+    const report = await sync(dir);
+    expect(report.code).toBe(3);
+    expect(report.json.findings.map((f) => `${f.type} ${f.path}:${f.line} ${f.action}`).sort()).toEqual([
+      `unparseable memory/failures/${failureFiles(dir)[0]}:1 needs-a-person`,
+      "unparseable memory/heuristics/testing.md:10 needs-a-person",
+    ]);
+    const fix = await sync(dir, "--fix");
+    expect(fix.code).toBe(3);
+    expect(fix.json.remaining?.map((f) => f.type)).toEqual(["unparseable", "unparseable"]);
+    expect(fs.existsSync(failure)).toBe(true);
+    expect(readRows(dir)).toEqual(rowsBefore);
+  });
+
+  it("conflict-markers: reported at the marker's line; the rows stay until the conflict is resolved", async () => {
+    const dir = await journalWithRecords();
+    const domainFile = path.join(dir, "memory", "heuristics", "testing.md");
+    const text = fs.readFileSync(domainFile, "utf8");
+    const firstBlock = text.indexOf("## H-");
+    const conflicted = `${text.slice(0, firstBlock)}<<<<<<< HEAD\n${text.slice(firstBlock)}=======\n## H-9: Their rule\n>>>>>>> theirs\n`;
+    fs.writeFileSync(domainFile, conflicted);
+    const rowsBefore = readRows(dir);
+    const report = await sync(dir, "--fix");
+    const line = conflicted.split("\n").indexOf("<<<<<<< HEAD") + 1;
+    expect(report.json.findings.map((f) => `${f.type} ${f.path}:${f.line}`)).toEqual([`conflict-markers memory/heuristics/testing.md:${line}`]);
+    expect(report.code).toBe(3);
+    expect(readRows(dir)).toEqual(rowsBefore);
+    fs.writeFileSync(domainFile, text);
+    expect((await sync(dir)).code).toBe(0);
+  });
+
+  it("temp-file: a writer's leftover temp file is removed", async () => {
+    const dir = await journalWithRecords();
+    const temp = path.join(dir, "memory", "failures", `${failureFiles(dir)[0]}.4242424242`);
+    fs.writeFileSync(temp, "half a record");
+    await reportPlanFix(dir, "temp-file");
+    expect(fs.existsSync(temp)).toBe(false);
+  });
+
+  it("stale-lock: git's index.lock left by a dead git is removed", async () => {
+    const dir = await journalWithRecords();
+    const indexLock = path.join(dir, ".git", "index.lock");
+    fs.writeFileSync(indexLock, "");
+    const old = new Date(Date.now() - 5000);
+    fs.utimesSync(indexLock, old, old);
+    await reportPlanFix(dir, "stale-lock");
+    expect(fs.existsSync(indexLock)).toBe(false);
+  });
+
+  it("stale-lock: the journal lock of a killed writer is taken over, and its record completed", async () => {
+    const dir = await journalWithRecords();
+    const killed = await runLore(["record-failure", "--title", "Killed", "--domain", "x"], { cwd: dir, env: { LORE_CRASH_AT: "file-written" } });
+    expect(killed.signal).toBe("SIGKILL");
+    const report = await sync(dir);
+    expect(report.json.findings.map((f) => `${f.type} ${f.action}`)).toEqual(["stale-lock taken-over"]);
+    expect(report.code).toBe(3);
+    expect((await sync(dir)).code).toBe(0);
+    expect(readRows(dir).learnings.map((row) => row.title)).toContain("Killed");
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("hook-row: ELF's auto- rows are reported but kept (exit 0), and archived only with --prune", async () => {
+    const dir = await journalWithRecords();
+    sql(dir, "INSERT INTO learnings(type, filepath, title, domain) VALUES ('failure', 'auto-failures/hook-1.md', 'Hook saw a failure', 'hooks')");
+    const report = await sync(dir);
+    expect(report.json.findings.map((f) => `${f.type} ${f.path} ${f.action}`)).toEqual(["hook-row auto-failures/hook-1.md keep"]);
+    expect(report.code).toBe(0);
+    expect((await sync(dir, "--fix")).code).toBe(0);
+    expect(readRows(dir).learnings.some((row) => row.filepath === "auto-failures/hook-1.md")).toBe(true);
+    await reportPlanFix(dir, "hook-row", ["--prune"]);
+    expect(readRows(dir).learnings.some((row) => row.filepath === "auto-failures/hook-1.md")).toBe(false);
+  });
+
+  it("schema-behind: reported without migrating; --fix migrates by adding only", async () => {
+    const dir = await journalWithRecords();
+    sql(dir, "UPDATE lore_meta SET value = '1' WHERE key = 'schema_version'");
+    const before = dbDump(dir);
+    const report = await sync(dir);
+    expect(report.json.findings.map((f) => f.type)).toEqual(["schema-behind"]);
+    const db = openDb(dir);
+    expect(db.prepare("SELECT value FROM lore_meta WHERE key = 'schema_version'").pluck().get()).toBe("1");
+    db.close();
+    await reportPlanFix(dir, "schema-behind");
+    expect(dbDump(dir)).toEqual(before);
+  });
+});
+
+describe("lore sync --restore", () => {
+  it("writes missing files back from their rows, commits them, and the next sync is a no-op", async () => {
+    const dir = await journalWithRecords();
+    const domainFile = path.join(dir, "memory", "heuristics", "testing.md");
+    const failureName = failureFiles(dir)[2];
+    const rowsBefore = readRows(dir);
+    git(dir, ["rm", "-q", `memory/failures/${failureName}`, "memory/heuristics/testing.md"]);
+    git(dir, ["commit", "-q", "-m", "lost"]);
+    const dryRun = await sync(dir, "--dry-run", "--restore");
+    expect(dryRun.json.findings.map((f) => `${f.type} ${f.action}`)).toEqual(Array(4).fill("missing-file restore-file"));
+    const restore = await sync(dir, "--restore");
+    expect({ code: restore.code, remaining: restore.json.remaining }).toEqual({ code: 0, remaining: [] });
+    expect(restore.json.restored.sort()).toEqual([`memory/failures/${failureName}`, "memory/heuristics/testing.md"]);
+    expect(restore.json.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(readRows(dir)).toEqual(rowsBefore);
+    const restored = parseFailure(fs.readFileSync(path.join(dir, "memory", "failures", failureName), "utf8"));
+    expect(restored.title).toBe("Failure 3");
+    expect(parseHeuristicFile(fs.readFileSync(domainFile, "utf8")).map((b) => b.rule)).toEqual(["Rule 1", "Rule 2", "Rule 3"]);
+    expect(git(dir, ["status", "--porcelain"])).toBe("");
+    const after = await sync(dir);
+    expect({ code: after.code, findings: after.json.findings }).toEqual({ code: 0, findings: [] });
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+});
+
+const ELF_HEURISTICS = `# Heuristics: concurrency
+
+Generated from failures, successes, and observations in the **concurrency** domain.
+
+---
+
+## H-0: Take the git lock before SQLite
+
+**Confidence**: 0.7
+**Source**: failure
+**Created**: 2025-12-01
+
+Both orders deadlock.
+
+---
+
+## H-0: Retry SQLITE_BUSY with backoff
+
+**Confidence**: 0.85
+**Source**: observation
+**Created**: 2025-12-01
+
+Linear retry collides.
+
+---
+
+## H-7: Use WAL mode
+
+**Confidence**: 0.6
+**Source**: observation
+**Created**: 2025-12-02
+
+Readers must not block the writer.
+
+---
+
+`;
+
+const ELF_GOLDEN = `# Golden rules
+
+## 1. Query first
+
+> Query the building before you start any task that touches it
+
+## 2. Write down every failure you meet, however small it is
+
+Explanation of the second rule.
+`;
+
+const ELF_YAML = `---
+domain: yaml-domain
+rule: Keep heuristics in YAML when a tool writes them
+explanation: One rule per file, as ELF's importer reads it
+source_type: import
+confidence: 0.8
+---
+
+Body text that is not part of the rule.
+`;
+
+function elfFailure(title: string, header: string[]): string {
+  return [`# ${title}`, "", ...header, "**Date**: 2025-12-01  # TIME-FIX-3: Use consistent captured date", "", "## Summary", "", `${title} happened.`, "", ...ELF_FAILURE_SECTIONS, ""].join("\n");
+}
+
+describe("lore sync on a journal ELF wrote", () => {
+  it("reads every quirk, matches ELF's rows, keeps hook rows, and a second fix is a no-op", async () => {
+    const dir = tempDir("lore-elf-sync-");
+    const failures = path.join(dir, "memory", "failures");
+    const heuristics = path.join(dir, "memory", "heuristics");
+    fs.mkdirSync(failures, { recursive: true });
+    fs.mkdirSync(heuristics, { recursive: true });
+    fs.writeFileSync(path.join(failures, "20251201_plain-fields.md"), elfFailure("Plain fields", ["Domain: ops", "severity: critical", "Tags: a, b"]));
+    fs.writeFileSync(path.join(failures, "20251201_bold-fields.md"), elfFailure("Bold fields", ["**Domain**: Build Systems", "**Severity**: high", "**Tags**: ci"]));
+    fs.writeFileSync(path.join(failures, "20251201_no-domain.md"), elfFailure("No domain", ["**Severity**: 9"]));
+    fs.writeFileSync(path.join(failures, "TEMPLATE.md"), "# Template\n");
+    fs.writeFileSync(path.join(heuristics, "concurrency.md"), ELF_HEURISTICS);
+    fs.writeFileSync(path.join(heuristics, "golden.md"), ELF_GOLDEN);
+    fs.writeFileSync(path.join(heuristics, "yaml-rule.md"), ELF_YAML);
+    const { default: Database } = await import("better-sqlite3");
+    const db = new Database(path.join(dir, "memory", "index.db"));
+    db.exec(ELF_SCHEMA);
+    db.prepare("INSERT INTO learnings(type, filepath, title, summary, tags, domain, severity) VALUES ('failure', ?, ?, ?, ?, ?, ?)").run(
+      "memory/failures/20251201_bold-fields.md",
+      "Bold fields",
+      "Bold fields happened.",
+      "ci",
+      "Build Systems",
+      4,
+    );
+    db.prepare("INSERT INTO learnings(type, filepath, title, domain, severity) VALUES ('failure', 'auto-failures/session-1.md', 'Hook failure', 'hooks', 3)").run();
+    // ELF's race: the file shows H-0 twice, the rows have real ids; the counters live only here.
+    db.prepare("INSERT INTO heuristics(id, domain, rule, explanation, source_type, confidence, times_validated, is_golden) VALUES (3, 'concurrency', 'Take the git lock before SQLite', 'Both orders deadlock.', 'failure', 0.92, 14, 1)").run();
+    db.prepare("INSERT INTO heuristics(id, domain, rule, explanation, source_type, confidence, times_validated) VALUES (4, 'concurrency', 'Retry SQLITE_BUSY with backoff', 'Linear retry collides.', 'observation', 0.85, 2)").run();
+    db.close();
+
+    const fix = await sync(dir, "--fix");
+    expect(fix.json.findings.map((f) => `${f.type} ${f.path}`).sort()).toEqual([
+      "hook-row auto-failures/session-1.md",
+      "missing-row memory/failures/20251201_no-domain.md",
+      "missing-row memory/failures/20251201_plain-fields.md",
+      "missing-row memory/heuristics/concurrency.md",
+      "missing-row memory/heuristics/golden.md",
+      "missing-row memory/heuristics/golden.md",
+      "missing-row memory/heuristics/yaml-rule.md",
+      "schema-behind memory/index.db",
+    ]);
+    expect({ code: fix.code, remaining: fix.json.remaining }).toEqual({ code: 0, remaining: [] });
+
+    const rows = readRows(dir);
+    const failuresByPath = Object.fromEntries(rows.learnings.map((row) => [row.filepath, row]));
+    expect(failuresByPath["memory/failures/20251201_plain-fields.md"]).toMatchObject({ title: "Plain fields", domain: "ops", severity: 5, tags: "a, b" });
+    expect(failuresByPath["memory/failures/20251201_bold-fields.md"]).toMatchObject({ id: 1, domain: "Build Systems", severity: 4 });
+    expect(failuresByPath["memory/failures/20251201_no-domain.md"]).toMatchObject({ domain: "unknown", severity: 3 });
+    expect(failuresByPath["auto-failures/session-1.md"]).toMatchObject({ title: "Hook failure" });
+    expect(Object.keys(failuresByPath)).not.toContain("memory/failures/TEMPLATE.md");
+    const byRule = Object.fromEntries(rows.heuristics.map((row) => [row.rule, row]));
+    expect(byRule["Take the git lock before SQLite"]).toMatchObject({ id: 3, domain: "concurrency" });
+    expect(byRule["Retry SQLITE_BUSY with backoff"]).toMatchObject({ id: 4 });
+    expect(byRule["Use WAL mode"]).toMatchObject({ id: 7, domain: "concurrency", confidence: 0.6 });
+    expect(byRule["Query the building before you start any task that touches it"]).toMatchObject({ domain: "golden", confidence: 0.7 });
+    expect(byRule["Write down every failure you meet, however small it is"]).toMatchObject({ domain: "golden" });
+    expect(byRule["Keep heuristics in YAML when a tool writes them"]).toMatchObject({
+      domain: "yaml-domain",
+      explanation: "One rule per file, as ELF's importer reads it",
+      source_type: "import",
+      confidence: 0.8,
+    });
+    expect(rows.heuristics).toHaveLength(6);
+    const check = openDb(dir);
+    expect(check.prepare("SELECT times_validated, is_golden, confidence FROM heuristics WHERE id = 3").get()).toEqual({
+      times_validated: 14,
+      is_golden: 1,
+      confidence: 0.92,
+    });
+    check.close();
+
+    const before = dbDump(dir);
+    const again = await sync(dir, "--fix");
+    expect(again.json.findings.map((f) => f.type)).toEqual(["hook-row"]);
+    expect(again.code).toBe(0);
+    expect(dbDump(dir)).toEqual(before);
+    expect((await sync(dir, "--full")).json.findings.map((f) => f.type)).toEqual(["hook-row"]);
+  });
+});
+
+describe("lore sync --rebuild and a damaged database", () => {
+  async function damaged(damage: (dbFile: string) => void): Promise<{ dir: string; rowsBefore: ReturnType<typeof readRows> }> {
+    const dir = await journalWithRecords();
+    const rowsBefore = readRows(dir);
+    const dbFile = path.join(dir, "memory", "index.db");
+    damage(dbFile);
+    return { dir, rowsBefore };
+  }
+
+  const stripDates = (rows: ReturnType<typeof readRows>) => ({
+    learnings: rows.learnings.map(({ id, type, filepath, title, summary, tags, domain, severity, lore_id }) => ({ id, type, filepath, title, summary, tags, domain, severity, lore_id })),
+    heuristics: rows.heuristics.map(({ id, domain, rule, explanation, source_type, confidence, lore_id }) => ({ id, domain, rule, explanation, source_type, confidence, lore_id })),
+  });
+
+  for (const [name, damage] of [
+    ["deleted", (dbFile: string) => ["", "-wal", "-shm"].forEach((suffix) => fs.rmSync(`${dbFile}${suffix}`, { force: true }))],
+    ["truncated", (dbFile: string) => fs.truncateSync(dbFile, 4096)],
+    ["full of garbage bytes", (dbFile: string) => fs.writeFileSync(dbFile, Buffer.alloc(64 * 1024, 0x5a))],
+  ] as const) {
+    it(`rebuilds a ${name} database from the files; no markdown file is touched`, async () => {
+      const { dir, rowsBefore } = await damaged((dbFile) => {
+        // Fold the WAL in first, so that "truncated" and "garbage" damage the only copy.
+        const db = openDb(path.dirname(path.dirname(dbFile)));
+        db.pragma("wal_checkpoint(TRUNCATE)");
+        db.close();
+        damage(dbFile);
+      });
+      const markdownBefore = snapshotMarkdown(dir);
+      const report = await sync(dir);
+      expect(report.json.findings.map((f) => `${f.type} ${f.action}`)).toEqual(["db-damaged rebuild"]);
+      expect(report.code).toBe(3);
+      const fix = await sync(dir, "--fix");
+      expect({ code: fix.code, remaining: fix.json.remaining }).toEqual({ code: 0, remaining: [] });
+      expect(stripDates(readRows(dir))).toEqual(stripDates(rowsBefore));
+      expect(snapshotMarkdown(dir)).toEqual(markdownBefore);
+      const quarantine = path.join(dir, "memory", ".lore", "quarantine");
+      expect(fs.existsSync(quarantine)).toBe(name !== "deleted");
+      expect((await sync(dir)).code).toBe(0);
+      ok(await recordFailure(dir, { title: "After the rebuild", domain: "x" }));
+      expect(invariantViolations(dir)).toEqual([]);
+    });
+  }
+
+  it("--rebuild carries DB-only data, hook rows and ELF's other tables over from a readable database", async () => {
+    const dir = await journalWithRecords();
+    sql(dir, "UPDATE heuristics SET times_validated = 3, times_violated = 1, is_golden = 1, confidence = 0.99 WHERE rule = 'Rule 2'");
+    sql(dir, "INSERT INTO learnings(type, filepath, title) VALUES ('failure', 'auto-failures/x.md', 'hook row')");
+    sql(dir, "CREATE TABLE experiments (id INTEGER PRIMARY KEY, name TEXT)");
+    sql(dir, "INSERT INTO experiments(name) VALUES ('kept')");
+    const before = dbDump(dir);
+    const rebuild = await sync(dir, "--rebuild");
+    expect(rebuild.code).toBe(0);
+    expect(dbDump(dir)).toEqual(before);
+    const db = openDb(dir);
+    expect(db.prepare("SELECT name FROM experiments").pluck().all()).toEqual(["kept"]);
+    db.close();
+  });
+});
+
+function snapshotMarkdown(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const sub of ["failures", "heuristics"]) {
+    const directory = path.join(dir, "memory", sub);
+    for (const name of fs.readdirSync(directory)) out[`${sub}/${name}`] = fs.readFileSync(path.join(directory, name), "utf8");
+  }
+  return out;
+}
+
+describe("lore sync beside writers", () => {
+  it("runs alongside 10 concurrent writers: every record is kept, and the journal ends in sync", async () => {
+    const dir = await createJournal();
+    const writers: Array<Promise<RunResult>> = [];
+    for (let i = 0; i < 10; i++) {
+      writers.push(
+        i % 2 === 0
+          ? recordFailure(dir, { title: `Concurrent ${i}`, domain: "load" })
+          : recordHeuristic(dir, { domain: "load", rule: `Concurrent rule ${i}` }),
+      );
+    }
+    const syncs: Array<Promise<RunResult>> = [];
+    for (let i = 0; i < 4; i++) syncs.push(runLore(["sync", i % 2 === 0 ? "--fix" : "--dry-run"], { cwd: dir }));
+    const results = await Promise.all(writers);
+    const syncResults = await Promise.all(syncs);
+    expect(results.map((r) => r.code)).toEqual(Array(10).fill(0));
+    for (const result of syncResults) expect([0, 3]).toContain(result.code);
+    const rows = readRows(dir);
+    expect(rows.learnings.map((row) => row.title).sort()).toEqual([0, 2, 4, 6, 8].map((i) => `Concurrent ${i}`).sort());
+    expect(rows.heuristics.map((row) => row.rule).sort()).toEqual([1, 3, 5, 7, 9].map((i) => `Concurrent rule ${i}`).sort());
+    const final = await sync(dir);
+    expect({ code: final.code, findings: final.json.findings }).toEqual({ code: 0, findings: [] });
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+});
+
+describe("lore sync usage", () => {
+  it("rejects --dry-run with --fix in one line, exit 2, and says where no journal is", async () => {
+    const dir = await createJournal();
+    const both = await runLore(["sync", "--dry-run", "--fix"], { cwd: dir });
+    expect({ code: both.code, stderr: both.stderr }).toEqual({ code: 2, stderr: "lore sync: --dry-run and --fix exclude each other\n" });
+    const nowhere = await runLore(["sync"], { cwd: tempDir() });
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/^lore sync: no lore journal found .*run `lore init`/);
+  });
+});
+

@@ -1,0 +1,244 @@
+// The synthetic journal generator (support/synthetic-journal.ts) that the
+// tests and benchmarks of `lore sync` use: the same seed gives a byte-identical
+// tree; the counts, file names and sizes are as documented; every failure file
+// and every domain file parses with lore's parsers, lore-style records with a
+// unique lore id and ELF-style ones as ELF wrote them; H-ids are 1..N; and
+// changeSomeFiles changes exactly the files it reports, in a way the parsers
+// see, keeping them parseable. Also the CLI bundle dist-test/generate-journal.js.
+import fs from "node:fs";
+import path from "node:path";
+import { execFileSync } from "node:child_process";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseFailure, type ParsedFailure } from "../src/journal/failure-markdown.js";
+import { parseHeuristicFile, renderDomainHeader, type ParsedHeuristic } from "../src/journal/heuristic-markdown.js";
+import { failureSlug } from "../src/journal/slug.js";
+import { changeSomeFiles, generateJournal, type SyntheticJournalOptions } from "./support/synthetic-journal.js";
+import { tempDir } from "./support/journal.js";
+import { REPO_ROOT } from "./support/lore.js";
+
+const OPTIONS: SyntheticJournalOptions = { records: 500, seed: 42 };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const FAILURE_NAME = /^(\d{4})(\d{2})(\d{2})_([a-z0-9-]+?)(?:-(\d+))?\.md$/;
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function newDir(): string {
+  const dir = tempDir("lore-synthetic-");
+  dirs.push(dir);
+  return dir;
+}
+
+function generated(options: SyntheticJournalOptions = OPTIONS): { dir: string; counts: ReturnType<typeof generateJournal> } {
+  const dir = newDir();
+  return { dir, counts: generateJournal(dir, options) };
+}
+
+/** Every directory and file under `dir`, relative, with the files' bytes. */
+function snapshot(dir: string): Map<string, Buffer | "dir"> {
+  const out = new Map<string, Buffer | "dir">();
+  const walk = (relative: string): void => {
+    for (const entry of fs.readdirSync(path.join(dir, relative), { withFileTypes: true })) {
+      const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
+      if (entry.isDirectory()) {
+        out.set(child, "dir");
+        walk(child);
+      } else {
+        out.set(child, fs.readFileSync(path.join(dir, child)));
+      }
+    }
+  };
+  walk("");
+  return out;
+}
+
+/** Two snapshots hold the same directories and byte-identical files. */
+function expectSameTree(actual: Map<string, Buffer | "dir">, expected: Map<string, Buffer | "dir">): void {
+  expect([...actual.keys()]).toEqual([...expected.keys()]);
+  for (const [file, content] of expected) {
+    const other = actual.get(file) as Buffer | "dir";
+    const same = content === "dir" ? other === "dir" : other !== "dir" && content.equals(other);
+    expect(same, file).toBe(true);
+  }
+}
+
+function failureFiles(dir: string): string[] {
+  return fs.readdirSync(path.join(dir, "memory", "failures")).sort();
+}
+
+function domainFiles(dir: string): string[] {
+  return fs.readdirSync(path.join(dir, "memory", "heuristics")).sort();
+}
+
+function read(dir: string, relative: string): string {
+  return fs.readFileSync(path.join(dir, relative), "utf8");
+}
+
+const journal = generated();
+
+describe("generateJournal", () => {
+  it("is deterministic: the same options and seed give a byte-identical tree, another seed another tree", () => {
+    const again = generated();
+    expect(again.counts).toEqual(journal.counts);
+    const first = snapshot(journal.dir);
+    expectSameTree(snapshot(again.dir), first);
+    const other = snapshot(generated({ ...OPTIONS, seed: 43 }).dir);
+    expect([...other.keys()]).not.toEqual([...first.keys()]);
+  });
+
+  it("writes the requested counts, the layout (no database) and names as lore does", () => {
+    const { dir, counts } = journal;
+    expect(counts).toEqual({ failures: 300, heuristics: 200, domainFiles: counts.domainFiles, files: 300 + counts.domainFiles });
+    expect(counts.domainFiles).toBeGreaterThanOrEqual(2);
+    expect(counts.domainFiles).toBeLessThanOrEqual(5);
+    expect(fs.readdirSync(path.join(dir, "memory")).sort()).toEqual(["failures", "heuristics", "successes"]);
+    expect(fs.readdirSync(path.join(dir, "memory", "successes"))).toEqual([]);
+    const names = failureFiles(dir);
+    expect(names).toHaveLength(counts.failures);
+    expect(domainFiles(dir)).toHaveLength(counts.domainFiles);
+    const years = new Set<string>();
+    let suffixed = 0;
+    for (const name of names) {
+      const match = FAILURE_NAME.exec(name);
+      expect(match, name).not.toBeNull();
+      const [, year, month, day, , suffix] = match as RegExpExecArray;
+      years.add(year);
+      if (suffix !== undefined) suffixed++;
+      const text = read(dir, `memory/failures/${name}`);
+      const parsed = parseFailure(text);
+      expect(parsed.date, name).toBe(`${year}-${month}-${day}`);
+      expect(name.startsWith(`${year}${month}${day}_${failureSlug(parsed.title)}`), name).toBe(true);
+      const size = Buffer.byteLength(text);
+      expect(size, name).toBeGreaterThanOrEqual(512);
+      expect(size, name).toBeLessThanOrEqual(3072);
+    }
+    expect([...years].sort()).toEqual(["2024", "2025", "2026"]);
+    expect(suffixed).toBeGreaterThan(0);
+  });
+
+  it("writes failures that parse: lore-style with a unique lore id, ELF-style as ELF wrote them", () => {
+    const { dir } = journal;
+    const loreIds = new Set<string>();
+    const parsed: ParsedFailure[] = [];
+    let elf = 0;
+    for (const name of failureFiles(dir)) {
+      const text = read(dir, `memory/failures/${name}`);
+      const failure = parseFailure(text);
+      parsed.push(failure);
+      expect(failure.title.split(" ").length, name).toBeGreaterThanOrEqual(3);
+      expect(failure.title.split(" ").length, name).toBeLessThanOrEqual(12);
+      expect(failure.domain, name).not.toBe("");
+      expect(failure.severity, name).toBeGreaterThanOrEqual(1);
+      expect(failure.severity, name).toBeLessThanOrEqual(5);
+      expect(failure.summary, name).not.toBe("");
+      const timeFix = text.includes(`**Date**: ${failure.date}  # TIME-FIX-3: Use consistent captured date\n`);
+      if (failure.loreId === undefined) {
+        elf++;
+        expect(timeFix, name).toBe(true);
+        expect(text, name).not.toContain("<!-- lore:id=");
+      } else {
+        expect(timeFix, name).toBe(false);
+        expect(failure.loreId, name).toMatch(UUID);
+        expect(loreIds.has(failure.loreId), name).toBe(false);
+        loreIds.add(failure.loreId);
+      }
+    }
+    expect(elf).toBeGreaterThan(30);
+    expect(elf).toBeLessThan(90);
+    const summaries = parsed.map((failure) => failure.summary).join("\n");
+    for (const character of ["#", ":", '"', "'"]) expect(summaries).toContain(character);
+    expect(summaries).toMatch(/[^\x00-\x7f]/);
+    // Lines that look like structure only occur in lore-style text, which lore's renderer escapes.
+    const structural = parsed.filter((failure) => /^(?:#|---|<!--)/m.test(failure.summary));
+    expect(structural.length).toBeGreaterThan(0);
+    for (const failure of structural) expect(failure.loreId).toBeDefined();
+  });
+
+  it("writes domain files that parse, with ELF's header, and H-ids 1..N unique across them", () => {
+    const { dir, counts } = journal;
+    const blocks: ParsedHeuristic[] = [];
+    for (const name of domainFiles(dir)) {
+      const text = read(dir, `memory/heuristics/${name}`);
+      expect(text.startsWith(renderDomainHeader(name.slice(0, -".md".length))), name).toBe(true);
+      const parsed = parseHeuristicFile(text);
+      expect(parsed.length, name).toBeGreaterThan(0);
+      blocks.push(...parsed);
+    }
+    expect(blocks).toHaveLength(counts.heuristics);
+    const ids = blocks.map((block) => block.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort((a, b) => (a as number) - (b as number))).toEqual(Array.from({ length: counts.heuristics }, (_, i) => i + 1));
+    const loreIds = blocks.flatMap((block) => (block.loreId === undefined ? [] : [block.loreId]));
+    expect(new Set(loreIds).size).toBe(loreIds.length);
+    for (const loreId of loreIds) expect(loreId).toMatch(UUID);
+    expect(counts.heuristics - loreIds.length).toBeGreaterThan(15);
+    for (const block of blocks) {
+      expect([0.3, 0.5, 0.6, 0.7, 0.85, 0.9]).toContain(block.confidence);
+      expect(block.source).toMatch(/^[a-z-]+$/);
+      expect(block.created).toMatch(/^202[4-6]-\d{2}-\d{2}$/);
+      const lines = block.explanation.split("\n").filter((line) => line !== "");
+      expect(lines.length).toBeGreaterThanOrEqual(1);
+      expect(lines.length).toBeLessThanOrEqual(5);
+    }
+  });
+});
+
+describe("changeSomeFiles", () => {
+  it("changes exactly the files it reports, the same ones for the same seed, and keeps them parseable", () => {
+    const { dir, counts } = generated();
+    const twin = generated();
+    const before = snapshot(dir);
+    const changed = changeSomeFiles(dir, 0.1, 7);
+    expect(changeSomeFiles(twin.dir, 0.1, 7)).toEqual(changed);
+    expectSameTree(snapshot(twin.dir), snapshot(dir));
+    expect(changed).toEqual([...changed].sort());
+    expect(changed.filter((file) => file.startsWith("memory/failures/"))).toHaveLength(30);
+    expect(changed.filter((file) => file.startsWith("memory/heuristics/"))).toHaveLength(
+      Math.max(1, Math.round(counts.domainFiles * 0.1)),
+    );
+    const after = snapshot(dir);
+    const untouchedBefore = new Map(before);
+    const untouchedAfter = new Map(after);
+    for (const file of changed) {
+      expect(after.get(file), file).toBeInstanceOf(Buffer);
+      untouchedBefore.delete(file);
+      untouchedAfter.delete(file);
+    }
+    expectSameTree(untouchedAfter, untouchedBefore);
+    for (const file of changed) {
+      const old = (before.get(file) as Buffer).toString("utf8");
+      const now = read(dir, file);
+      expect(Buffer.byteLength(now), file).toBeGreaterThan(Buffer.byteLength(old));
+      if (file.startsWith("memory/failures/")) {
+        const { summary: oldSummary, ...oldRest } = parseFailure(old);
+        const { summary: newSummary, ...newRest } = parseFailure(now);
+        expect(newRest, file).toEqual(oldRest);
+        expect(newSummary, file).not.toBe(oldSummary);
+      } else {
+        const oldBlocks = parseHeuristicFile(old);
+        const newBlocks = parseHeuristicFile(now);
+        expect(newBlocks.map(({ explanation: _, line: __, ...rest }) => rest), file).toEqual(
+          oldBlocks.map(({ explanation: _, line: __, ...rest }) => rest),
+        );
+        const differing = newBlocks.filter((block, at) => block.explanation !== oldBlocks[at].explanation);
+        expect(differing, file).toHaveLength(1);
+      }
+    }
+  });
+});
+
+describe("generate-journal CLI", () => {
+  it("writes a journal and prints its counts as one JSON line", () => {
+    const out = path.join(newDir(), "journal");
+    const stdout = execFileSync(
+      process.execPath,
+      [path.join(REPO_ROOT, "dist-test", "generate-journal.js"), "--records", "500", "--out", out, "--seed", "42"],
+      { encoding: "utf8" },
+    );
+    expect(stdout.endsWith("\n")).toBe(true);
+    expect(JSON.parse(stdout)).toEqual(journal.counts);
+    expectSameTree(snapshot(out), snapshot(journal.dir));
+  });
+});
