@@ -7,7 +7,12 @@
 //   - 20 record-failure writers started at once all succeed, in <= 15 x the
 //     time of one record;
 //   - and, for information, what repairing a SIGKILLed record adds to the next
-//     command in a journal of 10 records and of 5,000.
+//     command in a journal of 10 records and of 5,000;
+//   - `lore sync` on synthetic ELF-format journals of 10k and 100k records
+//     (scripts/generate-journal.ts): a cold `--rebuild` (<= 60 s at 100k), a
+//     re-sync with nothing changed (<= 2 x `git status` on the same tree,
+//     interleaved), a re-sync with 1% of the files changed, and the peak RSS
+//     of every sync run (<= 300 MB at 100k).
 // The table is printed and written to docs/BENCHMARKS.md.
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -21,6 +26,11 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const PARALLEL_ROUNDS = Number(process.env.BENCH_PARALLEL_ROUNDS ?? 3);
 const WRITERS = 20;
 const RECOVERY_JOURNAL_SIZE = Number(process.env.BENCH_RECOVERY_SIZE ?? 5000);
+const SYNC_SIZES = (process.env.BENCH_SYNC_SIZES ?? "10000,100000").split(",").map(Number);
+const SYNC_ROUNDS = Number(process.env.BENCH_SYNC_ROUNDS ?? 7);
+const CHANGE_ROUNDS = 5;
+const generator = path.join(root, "dist-test", "generate-journal.js");
+const rssReporter = path.join(root, "scripts", "report-max-rss.cjs");
 
 const env = { ...process.env };
 for (const key of Object.keys(env)) if (/^(FAILURE_|HEURISTIC_|LORE_|GIT_DIR|GIT_INDEX_FILE)/.test(key)) delete env[key];
@@ -163,9 +173,68 @@ async function recoveryFigures() {
   return figures;
 }
 
+/** Runs lore with the peak-RSS reporter preloaded; returns the time, exit code and peak RSS in MiB. */
+async function measuredLore(args, cwd) {
+  const result = await run(process.execPath, ["--require", rssReporter, lore, ...args], cwd);
+  const rss = /bench-max-rss-kib (\d+)/.exec(result.stderr);
+  return { ...result, rssMb: rss ? Number(rss[1]) / 1024 : Number.NaN };
+}
+
+async function syncFigures(records) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lore-bench-sync-"));
+  const generated = JSON.parse(execFileSync(process.execPath, [generator, "--records", String(records), "--out", dir], { encoding: "utf8" }));
+  git(dir, ["init", "-q"]);
+  git(dir, ["config", "user.name", "lore bench"]);
+  git(dir, ["config", "user.email", "bench@example.invalid"]);
+  await must(run(process.execPath, [lore, "init"], dir), "lore init");
+  git(dir, ["add", "-A"]);
+  git(dir, ["commit", "-q", "-m", "synthetic journal"]);
+  for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(path.join(dir, "memory", `index.db${suffix}`), { force: true });
+  const rss = [];
+  const rebuild = await measuredLore(["sync", "--rebuild"], dir);
+  if (rebuild.code !== 0) throw new Error(`sync --rebuild failed: ${rebuild.stderr}`);
+  rss.push(rebuild.rssMb);
+  const warm = await measuredLore(["sync"], dir);
+  if (warm.code !== 0) throw new Error(`sync after the rebuild found differences: ${warm.stderr}`);
+  const statusMs = [];
+  const unchangedMs = [];
+  for (let round = 0; round < SYNC_ROUNDS; round++) {
+    statusMs.push(await must(run("git", ["status", "--porcelain"], dir), "git status"));
+    const unchanged = await measuredLore(["sync"], dir);
+    if (unchanged.code !== 0) throw new Error(`sync with nothing changed exited ${unchanged.code}: ${unchanged.stderr}`);
+    unchangedMs.push(unchanged.ms);
+    rss.push(unchanged.rssMb);
+  }
+  const changedMs = [];
+  let changedFiles = 0;
+  for (let round = 0; round < CHANGE_ROUNDS; round++) {
+    const { changed } = JSON.parse(
+      execFileSync(process.execPath, [generator, "--change", "0.01", "--seed", String(round + 1), "--out", dir], { encoding: "utf8" }),
+    );
+    changedFiles = changed.length;
+    const fix = await measuredLore(["sync", "--fix"], dir);
+    if (fix.code !== 0) throw new Error(`sync --fix after a change exited ${fix.code}: ${fix.stderr}`);
+    changedMs.push(fix.ms);
+    rss.push(fix.rssMb);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return {
+    records,
+    files: generated.files,
+    rebuildMs: rebuild.ms,
+    status: median(statusMs),
+    unchanged: median(unchangedMs),
+    changed: median(changedMs),
+    changedFiles,
+    peakRssMb: Math.max(...rss),
+  };
+}
+
 const single = await singleRecordFigures();
 const recovery = await recoveryFigures();
 const parallel = await parallelFigures();
+const syncRuns = [];
+for (const size of SYNC_SIZES) syncRuns.push(await syncFigures(size));
 const floor = single.node + single.gitCommit;
 const recordRatio = single.record / floor;
 const parallelRatio = parallel.median.wallMs / single.record;
@@ -186,6 +255,17 @@ const table = [
     return `| journal of ${size} records: a record ${fmt(ordinary)}; the record after a SIGKILLed one, which repairs it first, ${fmt(afterCrash)} (median of 7 each) | repair adds ${fmt(afterCrash - ordinary)} | | |`;
   }),
   `| ${WRITERS} writers: exits 0 / commits, every round | ${parallel.all.map((round) => `${round.succeeded}/${round.committed}`).join(", ")} | ${WRITERS}/${WRITERS} | ${verdict(allSucceeded)} |`,
+  ...syncRuns.flatMap((figures) => {
+    const atScale = figures.records >= 100_000;
+    const ratio = figures.unchanged / figures.status;
+    const size = `${figures.records.toLocaleString("en-US")} records (${figures.files.toLocaleString("en-US")} files)`;
+    return [
+      `| \`lore sync --rebuild\`, cold, ${size} | ${(figures.rebuildMs / 1000).toFixed(1)} s | ${atScale ? "<= 60 s" : ""} | ${atScale ? verdict(figures.rebuildMs <= 60_000) : ""} |`,
+      `| \`lore sync\`, nothing changed, ${size} (median of ${SYNC_ROUNDS}) | ${fmt(figures.unchanged)} = ${ratio.toFixed(2)} x \`git status\` (${fmt(figures.status)}, median of ${SYNC_ROUNDS}, interleaved) | ${atScale ? "<= 2 x git status" : ""} | ${atScale ? verdict(ratio <= 2) : ""} |`,
+      `| \`lore sync --fix\`, 1% of files changed (${figures.changedFiles} files), ${size} (median of ${CHANGE_ROUNDS}) | ${fmt(figures.changed)} | | |`,
+      `| peak RSS of any \`lore sync\` run above, ${size} | ${figures.peakRssMb.toFixed(0)} MB | ${atScale ? "<= 300 MB" : ""} | ${atScale ? verdict(figures.peakRssMb <= 300) : ""} |`,
+    ];
+  }),
   "| ELF `record-failure.sh`, one record (reported, not measured here) | about 1.7 s | | |",
   "| ELF `record-failure.sh`, 20 at once (reported, not measured here) | about 39 s, 9 of 20 failed | | |",
 ].join("\n");

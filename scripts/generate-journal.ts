@@ -5,16 +5,21 @@
 //     [--heuristic-share F] [--elf-share F] [--domains N]
 //   {"failures":...,"heuristics":...,"domainFiles":...,"files":...}
 //
+//   node dist-test/generate-journal.js --change F --out DIR [--seed S]
+//   {"changed":[...paths]}      (edits a fraction F of DIR's record files, as
+//                                changeSomeFiles does)
+//
 // The same arguments give a byte-identical journal. DIR must not already hold
 // failure or heuristic files. A usage error prints a message to stderr and
 // exits 2; a failure to generate (DIR already holds records, a write error)
 // prints its message and exits 1. The bundle is built by
-// test/support/global-setup.ts (vitest).
+// scripts/build-test-tools.mjs (for vitest and for `npm run bench`).
 import { parseArgs } from "node:util";
-import { generateJournal } from "../test/support/synthetic-journal.js";
+import { changeSomeFiles, generateJournal } from "../test/support/synthetic-journal.js";
 
 const USAGE =
-  "usage: generate-journal --records N --out DIR [--seed S] [--heuristic-share F] [--elf-share F] [--domains N]";
+  "usage: generate-journal --records N --out DIR [--seed S] [--heuristic-share F] [--elf-share F] [--domains N]\n" +
+  "       generate-journal --change F --out DIR [--seed S]";
 
 function fail(message: string): never {
   process.stderr.write(`generate-journal: ${message}\n${USAGE}\n`);
@@ -46,6 +51,7 @@ function main(): void {
         "heuristic-share": { type: "string" },
         "elf-share": { type: "string" },
         domains: { type: "string" },
+        change: { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -53,9 +59,19 @@ function main(): void {
   } catch (error) {
     fail((error as Error).message);
   }
+  if (!values.out) fail("--out is required");
+  const change = fraction(values.change, "change");
+  if (change !== undefined) {
+    try {
+      process.stdout.write(`${JSON.stringify({ changed: changeSomeFiles(values.out, change, integer(values.seed, "seed", 0)) })}\n`);
+    } catch (error) {
+      process.stderr.write(`generate-journal: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+    return;
+  }
   const records = integer(values.records, "records", 0);
   if (records === undefined) fail("--records is required");
-  if (!values.out) fail("--out is required");
   const options = {
     records,
     seed: integer(values.seed, "seed", 0),

@@ -5,10 +5,11 @@
 // are read correctly; a deleted, truncated or garbage database is rebuilt;
 // DB-only data survives every fix; sync runs beside 10 writers and loses
 // nothing; and it reads only what changed.
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { recordFailure, recordHeuristic, runLore, type RunResult } from "./support/lore.js";
+import { cleanEnv, recordFailure, recordHeuristic, REPO_ROOT, runLore, type RunResult } from "./support/lore.js";
 import {
   configureGitIdentity,
   createJournal,
@@ -658,3 +659,48 @@ describe("lore sync usage", () => {
   });
 });
 
+
+describe("lore sync progress and plans", () => {
+  it("--json prints NDJSON progress events on stderr, and nothing else there", async () => {
+    const dir = await journalWithRecords();
+    const { result } = await sync(dir, "--full");
+    const events = result.stderr.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.length).toBeGreaterThanOrEqual(2);
+    for (const event of events) expect(event).toMatchObject({ event: "progress", phase: "reading" });
+    expect(events[0]).toMatchObject({ done: 0, total: 4 });
+    expect(events.at(-1)).toMatchObject({ done: 4, total: 4 });
+  });
+
+  it("shows a progress bar on a terminal only, once a phase outlasts LORE_PROGRESS_DELAY_MS", async () => {
+    const dir = await journalWithRecords();
+    let hasScript = true;
+    try {
+      execFileSync("script", ["--version"], { stdio: "ignore" });
+    } catch {
+      hasScript = false;
+    }
+    const plain = await runLore(["sync", "--full"], { cwd: dir, env: { LORE_PROGRESS_DELAY_MS: "0" } });
+    expect({ code: plain.code, stderr: plain.stderr }).toEqual({ code: 0, stderr: "" });
+    if (!hasScript) return;
+    const command = [process.execPath, path.join(REPO_ROOT, "bin", "lore.js"), "sync", "--full"].map((arg) => `'${arg}'`).join(" ");
+    const output = execFileSync("script", ["-qec", command, "/dev/null"], {
+      cwd: dir,
+      env: cleanEnv({ LORE_PROGRESS_DELAY_MS: "0" }),
+      encoding: "utf8",
+    });
+    expect(output).toMatch(/lore sync: reading \[[^\]]*\] \d+\/4 files/);
+    expect(output).toContain("In sync (4 files, 4 read");
+  });
+
+  it("--dry-run --rebuild says what --rebuild would do, exits 3 and changes nothing", async () => {
+    const dir = await journalWithRecords();
+    const before = dbDump(dir);
+    const dbFile = path.join(dir, "memory", "index.db");
+    const inode = fs.statSync(dbFile).ino;
+    const text = await runLore(["sync", "--dry-run", "--rebuild"], { cwd: dir });
+    expect(text.code).toBe(3);
+    expect(text.stdout).toContain("--rebuild would build memory/index.db anew from the files");
+    expect(fs.statSync(dbFile).ino).toBe(inode);
+    expect(dbDump(dir)).toEqual(before);
+  });
+});

@@ -10,7 +10,8 @@
  * environment is the caller's minus the variables that would point git at
  * another repository or index (`GIT_DIR`, `GIT_INDEX_FILE`, ... which git sets
  * when it runs a hook), since lore names its repository explicitly. A non-zero
- * exit rejects with `GitError`, carrying git's stderr.
+ * exit rejects with `GitError`, carrying git's stderr. `runGitRaw` is the same
+ * with the output as bytes.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -69,11 +70,22 @@ export interface GitResult {
   stderr: string;
 }
 
+export interface RawGitResult {
+  stdout: Buffer;
+  stderr: string;
+}
+
 /**
  * Runs git and collects its output. With `{ stdout: false }` git's standard
  * output is discarded unread, which spares Node a pipe (a socket) per run.
  */
-export function runGit(repo: GitRepo | string, args: string[], options: { stdout?: boolean } = {}): Promise<GitResult> {
+export async function runGit(repo: GitRepo | string, args: string[], options: { stdout?: boolean } = {}): Promise<GitResult> {
+  const result = await runGitRaw(repo, args, options);
+  return { stdout: result.stdout.toString("utf8"), stderr: result.stderr };
+}
+
+/** runGit with git's standard output as bytes (for large listings: hashed or split without decoding). */
+export function runGitRaw(repo: GitRepo | string, args: string[], options: { stdout?: boolean } = {}): Promise<RawGitResult> {
   const cwd = typeof repo === "string" ? repo : repo.root;
   return new Promise((resolve, reject) => {
     const child = spawn("git", ["-C", cwd, ...args], {
@@ -81,14 +93,15 @@ export function runGit(repo: GitRepo | string, args: string[], options: { stdout
       stdio: ["ignore", options.stdout === false ? "ignore" : "pipe", "pipe"],
       windowsHide: true,
     });
-    let stdout = "";
+    const chunks: Buffer[] = [];
     let stderr = "";
-    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stdout?.on("data", (chunk: Buffer) => chunks.push(chunk));
     child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     child.on("error", (error) => reject(new GitError(args, null, error.message)));
     child.on("close", (code) => {
+      const stdout = Buffer.concat(chunks);
       if (code === 0) resolve({ stdout, stderr });
-      else reject(new GitError(args, code, stderr || `exit ${code}`, stdout));
+      else reject(new GitError(args, code, stderr || `exit ${code}`, stdout.toString("utf8")));
     });
   });
 }

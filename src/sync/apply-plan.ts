@@ -23,6 +23,7 @@ import type { RecordTable } from "../db/record-rows.js";
 import type { FileRecord } from "./journal-file.js";
 import type { Finding } from "./match.js";
 import type { Row } from "./row-store.js";
+import { prepared } from "../db/prepared.js";
 
 /** Columns only the database holds, restored from the archive with a returning record. */
 const DB_ONLY_COLUMNS: Record<RecordTable, string[]> = {
@@ -43,18 +44,20 @@ interface ArchivedRow {
 
 function findArchived(db: Database.Database, record: FileRecord): ArchivedRow | undefined {
   if (record.loreId !== undefined) {
-    const byLoreId = db
-      .prepare("SELECT id, row_id, row_json FROM lore_archive WHERE tbl = ? AND lore_id = ? ORDER BY id DESC LIMIT 1")
+    const byLoreId = prepared(db, "SELECT id, row_id, row_json FROM lore_archive WHERE tbl = ? AND lore_id = ? ORDER BY id DESC LIMIT 1")
       .get(record.table, record.loreId) as ArchivedRow | undefined;
     if (byLoreId) return byLoreId;
   }
-  return db
-    .prepare("SELECT id, row_id, row_json FROM lore_archive WHERE tbl = ? AND match_key = ? AND lore_id IS NULL ORDER BY id DESC LIMIT 1")
+  return prepared(db, "SELECT id, row_id, row_json FROM lore_archive WHERE tbl = ? AND match_key = ? AND lore_id IS NULL ORDER BY id DESC LIMIT 1")
     .get(record.table, archiveKey(record.table, record.columns)) as ArchivedRow | undefined;
 }
 
+function loreIdTaken(db: Database.Database, table: RecordTable, loreId: string): boolean {
+  return prepared(db, `SELECT 1 FROM ${table} WHERE lore_id = ?`).get(loreId) !== undefined;
+}
+
 function idIsFree(db: Database.Database, table: RecordTable, id: number): boolean {
-  return db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).get(id) === undefined;
+  return prepared(db, `SELECT 1 FROM ${table} WHERE id = ?`).get(id) === undefined;
 }
 
 /** The id a new row for `record` should get, if it is free: its `H-<id>`, else the id it had before. */
@@ -78,7 +81,7 @@ export function insertRecordRowFor(
   options: { explicitIdOnly?: boolean } = {},
 ): number | undefined {
   const values: Record<string, string | number | null> = { ...record.columns, ...record.insertOnly };
-  if (withLoreId && record.loreId !== undefined) values.lore_id = record.loreId;
+  if (withLoreId && record.loreId !== undefined && !loreIdTaken(db, record.table, record.loreId)) values.lore_id = record.loreId;
   const archived = findArchived(db, record);
   const id = preferredId(db, record, archived);
   if (options.explicitIdOnly && id === undefined) return undefined;
@@ -88,10 +91,9 @@ export function insertRecordRowFor(
   }
   if (id !== undefined) values.id = id;
   const names = Object.keys(values);
-  const result = db
-    .prepare(`INSERT INTO ${record.table} (${names.join(", ")}) VALUES (${names.map((name) => `@${name}`).join(", ")})`)
+  const result = prepared(db, `INSERT INTO ${record.table} (${names.join(", ")}) VALUES (${names.map((name) => `@${name}`).join(", ")})`)
     .run(values);
-  if (archived) db.prepare("DELETE FROM lore_archive WHERE id = ?").run(archived.id);
+  if (archived) prepared(db, "DELETE FROM lore_archive WHERE id = ?").run(archived.id);
   return Number(result.lastInsertRowid);
 }
 
@@ -99,14 +101,14 @@ export function updateRowFrom(db: Database.Database, row: Row, record: FileRecor
   const values: Record<string, string | number | null> = { id: row.id };
   for (const column of columns) values[column] = column === "lore_id" ? (record.loreId ?? null) : record.columns[column];
   const assignments = columns.map((column) => `${column} = @${column}`).join(", ");
-  db.prepare(`UPDATE ${row.table} SET ${assignments}, updated_at = CURRENT_TIMESTAMP WHERE id = @id`).run(values);
+  prepared(db, `UPDATE ${row.table} SET ${assignments}, updated_at = CURRENT_TIMESTAMP WHERE id = @id`).run(values);
 }
 
 export function archiveRow(db: Database.Database, row: Row, reason: string): void {
-  db.prepare(
+  prepared(db, 
     "INSERT INTO lore_archive(tbl, row_id, lore_id, match_key, row_json, reason) VALUES (?, ?, ?, ?, ?, ?)",
   ).run(row.table, row.id, row.loreId, archiveKey(row.table, row.values), JSON.stringify(row.values), reason);
-  db.prepare(`DELETE FROM ${row.table} WHERE id = ?`).run(row.id);
+  prepared(db, `DELETE FROM ${row.table} WHERE id = ?`).run(row.id);
 }
 
 /**

@@ -13,8 +13,11 @@
  * takes index.lock) names the files whose working copy differs from the index,
  * the untracked ones and the ignored ones (temp files). A file that git calls
  * clean has its index blob as content, so it is skipped when that blob is the
- * content id sync verified. When the index listing is byte for byte the one of
- * the last sync (its fingerprint), even that comparison is skipped. Files that
+ * content id sync verified. When the index is the one of the last sync, even
+ * that comparison is skipped: git replaces `.git/index` by rename on every
+ * change, so an unchanged inode, size and mtime mean an unchanged index and
+ * `git ls-files` is not even run; otherwise a listing byte for byte the same
+ * as last time (its fingerprint) means the same. Files that
  * differed from the index at the last sync, or had a finding, are always read
  * again (`recheck` in the cache; a file with a finding is cached with no
  * content id and an impossible size, so neither test can skip it).
@@ -32,7 +35,7 @@ import path from "node:path";
 import { createHash } from "node:crypto";
 import type { JournalLayout } from "../journal/layout.js";
 import { journalAbsolutePath } from "../journal/layout.js";
-import { runGit, type GitRepo } from "../git/git-process.js";
+import { runGitRaw, type GitRepo, type RawGitResult } from "../git/git-process.js";
 import {
   FAILURES_DIR,
   HEURISTICS_DIR,
@@ -55,13 +58,21 @@ export interface FileChanges {
   tempFiles: string[];
   /** Files whose working copy differs from git's index now (read again next time). */
   worktreeDirty: Set<string>;
-  /** The index listing's fingerprint, to store once this sync's verification is recorded. */
-  indexFingerprint: string | undefined;
+  /** The index's fingerprint, to store once this sync's verification is recorded. */
+  indexFingerprint: IndexFingerprint | undefined;
   algorithm: HashAlgorithm;
   /** How many record files exist (for the report). */
   fileCount: number;
   /** Every record file that exists, when the change detection had to list them all. */
   allFiles: string[] | undefined;
+}
+
+/** What identifies git's index: the file's stat, and the hash of its listing of the record directories. */
+export interface IndexFingerprint {
+  stamp: string;
+  listing: string;
+  /** How many record files git's index held. */
+  tracked: number;
 }
 
 interface IndexEntry {
@@ -74,9 +85,9 @@ function journalPrefix(repo: GitRepo, layout: JournalLayout): string {
   return relative === "" ? "" : `${relative.split(path.sep).join("/")}/`;
 }
 
-function parseIndexListing(output: string): Map<string, IndexEntry> {
+function parseIndexListing(output: Buffer): Map<string, IndexEntry> {
   const entries = new Map<string, IndexEntry>();
-  for (const record of output.split("\0")) {
+  for (const record of output.toString("utf8").split("\0")) {
     if (record === "") continue;
     const tab = record.indexOf("\t");
     const [, blob, stage] = record.slice(0, tab).split(" ");
@@ -86,6 +97,21 @@ function parseIndexListing(output: string): Map<string, IndexEntry> {
     else entries.set(file, { blob: existing?.blob ?? blob, unmerged: true });
   }
   return entries;
+}
+
+/** The hash git uses for object ids in `repo` (sha1 unless it was made with sha256). */
+export function hashAlgorithmOf(repo: GitRepo | undefined): HashAlgorithm {
+  if (!repo) return "sha1";
+  try {
+    return /^\s*objectformat\s*=\s*sha256\s*$/im.test(fs.readFileSync(path.join(repo.gitDir, "config"), "utf8")) ? "sha256" : "sha1";
+  } catch {
+    return "sha1";
+  }
+}
+
+function indexStamp(repo: GitRepo): string {
+  const stat = statFile(path.join(repo.gitDir, "index"));
+  return stat ? `${stat.ino}:${stat.size}:${stat.mtimeMs}` : "none";
 }
 
 interface StatusView {
@@ -117,30 +143,51 @@ function isTrustedByStat(layout: JournalLayout, file: string, cache: SyncCache):
   return now !== undefined && sameStat(now, entry.stat);
 }
 
+const PATHSPECS = ["--", FAILURES_DIR, HEURISTICS_DIR];
+
+/**
+ * Starts `git status` of the record directories. sync starts it as soon as it
+ * holds the journal lock and does its other work while git stats the tree.
+ */
+export function startGitStatus(layout: JournalLayout): Promise<RawGitResult> {
+  const status = runGitRaw(layout.base, [
+    "--no-optional-locks",
+    "status",
+    "--porcelain=v1",
+    "-z",
+    "--untracked-files=all",
+    "--ignored=matching",
+    "--no-renames",
+    ...PATHSPECS,
+  ]);
+  status.catch(() => undefined);
+  return status;
+}
+
 async function changesFromGit(
   layout: JournalLayout,
   repo: GitRepo,
   cache: SyncCache,
   full: boolean,
+  status: Promise<RawGitResult>,
 ): Promise<FileChanges> {
-  const pathspecs = ["--", FAILURES_DIR, HEURISTICS_DIR];
-  const [listing, status] = await Promise.all([
-    runGit(layout.base, ["ls-files", "-z", "-s", ...pathspecs]),
-    runGit(layout.base, [
-      "--no-optional-locks",
-      "status",
-      "--porcelain=v1",
-      "-z",
-      "--untracked-files=all",
-      "--ignored=matching",
-      "--no-renames",
-      ...pathspecs,
-    ]),
-  ]);
-  const index = parseIndexListing(listing.stdout);
-  const view = parseStatus(status.stdout, journalPrefix(repo, layout));
-  const fingerprint = createHash("sha1").update(listing.stdout).digest("hex");
-  const firstBlob = index.values().next().value?.blob;
+  const pathspecs = PATHSPECS;
+  const stamp = indexStamp(repo);
+  const previous = cache.indexFingerprint();
+  let listing: Buffer | undefined;
+  let fingerprint: IndexFingerprint;
+  if (!full && previous && previous.stamp === stamp) {
+    fingerprint = previous;
+  } else {
+    listing = (await runGitRaw(layout.base, ["ls-files", "-z", "-s", ...pathspecs])).stdout;
+    fingerprint = { stamp, listing: createHash("sha1").update(listing).digest("hex"), tracked: 0 };
+  }
+  const indexUnchanged = !full && previous !== undefined && previous.listing === fingerprint.listing;
+  if (indexUnchanged && previous) fingerprint.tracked = previous.tracked;
+  const index = indexUnchanged ? undefined : parseIndexListing(listing ?? Buffer.alloc(0));
+  if (index) fingerprint.tracked = [...index.keys()].filter(isJournalFilePath).length;
+  const view = parseStatus((await status).stdout.toString("utf8"), journalPrefix(repo, layout));
+  const firstBlob = index?.values().next().value?.blob;
   const changes: FileChanges = {
     toRead: new Set(),
     gone: new Set(),
@@ -148,7 +195,7 @@ async function changesFromGit(
     tempFiles: [],
     worktreeDirty: new Set(),
     indexFingerprint: fingerprint,
-    algorithm: firstBlob?.length === 64 ? "sha256" : "sha1",
+    algorithm: firstBlob === undefined ? hashAlgorithmOf(repo) : firstBlob.length === 64 ? "sha256" : "sha1",
     fileCount: 0,
     allFiles: undefined,
   };
@@ -161,8 +208,7 @@ async function changesFromGit(
     candidates.add(file);
   }
   for (const file of cache.recheckPaths()) candidates.add(file);
-  const indexUnchanged = !full && fingerprint === cache.indexFingerprint();
-  if (full || !indexUnchanged) {
+  if (index) {
     for (const [file, entry] of index) {
       if (!isJournalFilePath(file)) continue;
       const cached = cache.entry(file);
@@ -170,23 +216,21 @@ async function changesFromGit(
     }
     for (const file of cache.allPaths()) if (!index.has(file)) candidates.add(file);
   }
+  const tracked = (file: string) => (index ? index.has(file) : !view.untracked.has(file) && !view.ignored.has(file));
   for (const file of candidates) {
     const absolute = journalAbsolutePath(layout, file);
     if (!statFile(absolute)) {
       if (cache.entry(file)) changes.gone.add(file);
-      if (index.has(file)) changes.goneTracked.add(file);
+      if (tracked(file)) changes.goneTracked.add(file);
       continue;
     }
-    const clean = index.has(file) && !changes.worktreeDirty.has(file) && !index.get(file)?.unmerged;
+    const clean = index !== undefined && index.has(file) && !changes.worktreeDirty.has(file) && !index.get(file)?.unmerged;
     const cached = cache.entry(file);
-    if (!full && clean && cached && cached.contentId === index.get(file)?.blob) continue;
+    if (!full && clean && cached && cached.contentId === index?.get(file)?.blob) continue;
     if (!full && !clean && isTrustedByStat(layout, file, cache)) continue;
     changes.toRead.add(file);
   }
-  let count = 0;
-  for (const file of index.keys()) if (isJournalFilePath(file)) count++;
-  for (const file of onDisk) if (isJournalFilePath(file)) count++;
-  changes.fileCount = count;
+  changes.fileCount = fingerprint.tracked + onDisk.filter(isJournalFilePath).length;
   return changes;
 }
 
@@ -233,11 +277,11 @@ export async function detectChanges(
   layout: JournalLayout,
   repo: GitRepo | undefined,
   cache: SyncCache,
-  options: { full: boolean },
+  options: { full: boolean; status?: Promise<RawGitResult> },
 ): Promise<FileChanges> {
   if (repo) {
     try {
-      return await changesFromGit(layout, repo, cache, options.full);
+      return await changesFromGit(layout, repo, cache, options.full, options.status ?? startGitStatus(layout));
     } catch {
       // git missing or broken here: the stat walk needs nothing but the files.
     }

@@ -5,7 +5,8 @@
  *   progress?.phase("reading", total); progress?.advance(n); progress?.done();
  *
  * - On a terminal: a cli-progress bar on stderr, shown only once a phase has
- *   run for PROGRESS_DELAY_MS (a quick sync prints nothing extra).
+ *   run for `LORE_PROGRESS_DELAY_MS` (default 1000; a quick sync prints
+ *   nothing extra).
  * - With `--json`: NDJSON events on stderr, at most one per
  *   JSON_INTERVAL_MS per phase plus the phase's start and end:
  *   `{"event":"progress","phase":"reading","done":120,"total":4000}`.
@@ -16,7 +17,12 @@ import { createRequire } from "node:module";
 import type { SingleBar } from "cli-progress";
 import type { SyncProgressSink } from "./run-sync.js";
 
-export const PROGRESS_DELAY_MS = 1000;
+const DEFAULT_DELAY_MS = 1000;
+
+function delayMs(): number {
+  const value = Number(process.env.LORE_PROGRESS_DELAY_MS);
+  return Number.isFinite(value) && value >= 0 && process.env.LORE_PROGRESS_DELAY_MS?.trim() ? value : DEFAULT_DELAY_MS;
+}
 const JSON_INTERVAL_MS = 100;
 
 function jsonProgress(): SyncProgressSink {
@@ -46,6 +52,7 @@ function jsonProgress(): SyncProgressSink {
 }
 
 function terminalProgress(): SyncProgressSink {
+  const delay = delayMs();
   let bar: SingleBar | undefined;
   let startedAt = 0;
   let name = "";
@@ -59,7 +66,7 @@ function terminalProgress(): SyncProgressSink {
       startedAt = Date.now();
     },
     advance(done) {
-      if (!bar && total > 0 && Date.now() - startedAt >= PROGRESS_DELAY_MS) {
+      if (!bar && total > 0 && Date.now() - startedAt >= delay) {
         const requireHere = createRequire(import.meta.url);
         const { SingleBar: Bar, Presets } = requireHere("cli-progress") as typeof import("cli-progress");
         bar = new Bar({ format: `lore sync: ${name} [{bar}] {value}/{total} files`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);

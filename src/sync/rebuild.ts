@@ -27,14 +27,13 @@ import type BetterSqlite3 from "better-sqlite3";
 import type { JournalLayout } from "../journal/layout.js";
 import { openSqlite } from "../db/journal-db.js";
 import { migrate } from "../db/schema.js";
+import { prepared } from "../db/prepared.js";
 import { fsyncDirectory } from "../io/durable-file.js";
 import { step } from "../io/steps.js";
-import { analyzeJournal } from "./analyze.js";
-import { applyRowActions } from "./apply-plan.js";
+import { insertRecordRowFor } from "./apply-plan.js";
 import { listJournalFiles } from "./file-changes.js";
-import type { HashAlgorithm } from "./journal-file.js";
-import { SyncCache } from "./sync-cache.js";
-import { recordVerification } from "./verification.js";
+import { readJournalFile, type FileRecord, type HashAlgorithm, type JournalFileContent } from "./journal-file.js";
+import { SyncCache, type RowRef } from "./sync-cache.js";
 
 export const REBUILD_PREFIX = "rebuild-";
 
@@ -60,6 +59,20 @@ function openOld(file: string): { db: BetterSqlite3.Database | undefined; error:
   }
 }
 
+/** The rows of an iterator until the first one SQLite cannot read. */
+function* tryIterate<T>(rows: Iterator<T>): Generator<T> {
+  for (;;) {
+    let next: IteratorResult<T>;
+    try {
+      next = rows.next();
+    } catch {
+      return;
+    }
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
 function tryRead<T>(read: () => T, fallback: T): T {
   try {
     return read();
@@ -81,13 +94,15 @@ function carryOverTables(candidate: BetterSqlite3.Database, old: BetterSqlite3.D
     if (RECORD_TABLES.has(table.name) || (table.name.startsWith("lore_") && table.name !== "lore_archive")) continue;
     tryRead(() => {
       if (table.name !== "lore_archive") candidate.exec(table.sql);
-      const rows = old.prepare(`SELECT * FROM "${table.name}"`).all() as Array<Record<string, unknown>>;
-      if (rows.length === 0) return;
-      const columns = Object.keys(rows[0]);
-      const insert = candidate.prepare(
-        `INSERT OR IGNORE INTO "${table.name}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
-      );
-      for (const row of rows) insert.run(...columns.map((column) => row[column]));
+      const rows = old.prepare(`SELECT * FROM "${table.name}"`).iterate() as IterableIterator<Record<string, unknown>>;
+      let insert: BetterSqlite3.Statement | undefined;
+      for (const row of tryIterate(rows)) {
+        const columns = Object.keys(row);
+        insert ??= candidate.prepare(
+          `INSERT OR IGNORE INTO "${table.name}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
+        );
+        insert.run(...columns.map((column) => row[column]));
+      }
     }, undefined);
   }
   for (const object of objects.filter((entry) => entry.type !== "table")) {
@@ -102,14 +117,13 @@ function archiveOldRows(candidate: BetterSqlite3.Database, old: BetterSqlite3.Da
     "INSERT INTO lore_archive(tbl, row_id, lore_id, match_key, row_json, reason) VALUES (?, ?, ?, ?, ?, 'rebuild')",
   );
   for (const table of ["learnings", "heuristics"] as const) {
-    const rows = tryRead(() => old.prepare(`SELECT * FROM ${table}`).all() as Array<Record<string, unknown>>, []);
-    for (const row of rows) {
+    const rows = tryRead(() => old.prepare(`SELECT * FROM ${table}`).iterate() as IterableIterator<Record<string, unknown>>, [].values());
+    for (const row of tryIterate(rows)) {
       if (table === "learnings" && row.type !== "failure" && !String(row.filepath).startsWith("auto-")) {
         // Not lore's (ELF's successes, experiments, ...): carried over as it is.
         tryRead(() => {
           const columns = Object.keys(row).filter((column) => column !== "lore_id" || row.lore_id !== undefined);
-          candidate
-            .prepare(`INSERT INTO learnings (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`)
+          prepared(candidate, `INSERT INTO learnings (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`)
             .run(...columns.map((column) => row[column] as string | number | null));
         }, undefined);
         continue;
@@ -135,6 +149,69 @@ function restoreHookRows(candidate: BetterSqlite3.Database): void {
       candidate.prepare("DELETE FROM lore_archive WHERE id = ?").run(hook.id);
     }, undefined);
   }
+}
+
+/**
+ * Makes new failure rows take ids above every id the old database used, so
+ * that a failure that gets a new id never takes the id a later failure had.
+ */
+function reserveOldFailureIds(candidate: BetterSqlite3.Database): void {
+  const highest = Number(
+    candidate.prepare("SELECT max(row_id) FROM lore_archive WHERE tbl = 'learnings'").pluck().get() ?? 0,
+  );
+  const current = Number(candidate.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'learnings'").pluck().get() ?? 0);
+  candidate.prepare("DELETE FROM sqlite_sequence WHERE name = 'learnings'").run();
+  candidate.prepare("INSERT INTO sqlite_sequence(name, seq) VALUES ('learnings', ?)").run(Math.max(highest, current));
+}
+
+/**
+ * Inserts the rows of every record file, streaming: a file is read, its rows
+ * inserted and its verification recorded, then it is dropped. A failure takes
+ * its old id if the old database had it, else a new one above all old ids
+ * (reserveOldFailureIds). A heuristic takes its `H-<id>` (or its old id) at
+ * once; one that cannot waits, as a small record, until every file has been
+ * read, so that a new id never takes one that a later heuristic shows.
+ * Returns the number of records.
+ */
+function insertFromFiles(
+  candidate: BetterSqlite3.Database,
+  layout: JournalLayout,
+  files: string[],
+  options: { algorithm: HashAlgorithm; onFileRead?: (count: number, total: number) => void },
+): number {
+  const cache = new SyncCache(candidate);
+  const verifiedAt = Date.now();
+  const waiting = new Map<string, { file: Omit<JournalFileContent, "records">; rows: RowRef[]; records: FileRecord[] }>();
+  let records = 0;
+  reserveOldFailureIds(candidate);
+  files.forEach((relative, index) => {
+    const content = readJournalFile(layout, relative, options.algorithm);
+    options.onFileRead?.(index + 1, files.length);
+    if (!content) return;
+    if (content.problem || !content.settled) {
+      cache.recordRecheck(relative);
+      return;
+    }
+    const rows: RowRef[] = [];
+    const later: FileRecord[] = [];
+    for (const record of content.records) {
+      const id = insertRecordRowFor(candidate, record, true, { explicitIdOnly: record.table === "heuristics" });
+      if (id === undefined) later.push(record);
+      else rows.push({ table: record.table, id });
+    }
+    records += content.records.length;
+    const { records: _records, ...file } = content;
+    if (later.length === 0) cache.recordVerified({ ...file, recheck: false }, rows, verifiedAt);
+    else waiting.set(relative, { file, rows, records: later });
+  });
+  for (const { file, rows, records: later } of waiting.values()) {
+    for (const record of later) rows.push({ table: record.table, id: insertRecordRowFor(candidate, record, true) as number });
+    cache.recordVerified({ ...file, recheck: false }, rows, verifiedAt);
+  }
+  // Every row now matches its file, except ELF's hook rows: sync reports those.
+  candidate.exec("DELETE FROM lore_dirty");
+  candidate.exec("INSERT INTO lore_dirty(tbl, row_id) SELECT 'learnings', id FROM learnings WHERE filepath LIKE 'auto-%'");
+  return records;
 }
 
 function timestamp(): string {
@@ -206,38 +283,7 @@ export function rebuildDatabase(
       archiveOldRows(candidate, old.db);
     }
     restoreHookRows(candidate);
-    const cache = new SyncCache(candidate);
-    const analysis = analyzeJournal({
-      db: candidate,
-      layout,
-      cache,
-      algorithm: options.algorithm,
-      files: [],
-      rows: [],
-      full: true,
-      allFiles: files,
-      prune: false,
-      restore: false,
-      onFileRead: (count) => options.onFileRead?.(count, files.length),
-    });
-    applyRowActions(candidate, analysis.result.findings);
-    // Compare again: the rows now are those of the files.
-    const final = analyzeJournal({
-      db: candidate,
-      layout,
-      cache,
-      algorithm: options.algorithm,
-      files: [],
-      rows: [],
-      full: true,
-      allFiles: files,
-      alreadyRead: analysis.files,
-      prune: false,
-      restore: false,
-    });
-    candidate.exec("DELETE FROM lore_dirty");
-    recordVerification(cache, final, { worktreeDirty: new Set(), indexFingerprint: undefined }, Date.now());
-    records = final.result.pairs.length;
+    records = insertFromFiles(candidate, layout, files, options);
     candidate.exec("COMMIT");
     candidate.pragma("journal_mode = DELETE");
     candidate.pragma("journal_mode = WAL");

@@ -64,6 +64,7 @@ export function formatReport(report: SyncReport): string[] {
         (report.rebuild.oldDatabaseError ? ` (its data could not be read: ${report.rebuild.oldDatabaseError})` : ""),
     );
   }
+  if (report.rebuildPlanned) lines.push("--rebuild would build memory/index.db anew from the files (--dry-run: nothing done).");
   for (const finding of report.findings) lines.push(findingLine(finding));
   const scope = `${report.files} files, ${report.read} read, ${report.rows} rows compared`;
   if (report.mode === "fix") {
@@ -72,7 +73,7 @@ export function formatReport(report: SyncReport): string[] {
     if (report.restored.length > 0) lines.push(`Restored ${report.restored.length} file(s)${report.commit ? `, committed ${report.commit}` : ""}.`);
     if (report.commitError) lines.push(`The restored files are not committed: ${report.commitError}`);
     for (const finding of remaining) lines.push(`still: ${findingLine(finding)}`);
-  } else if (counted.length === 0) {
+  } else if (counted.length === 0 && !report.rebuildPlanned) {
     lines.push(`In sync (${scope}).`);
   } else {
     lines.push(
@@ -101,13 +102,13 @@ export function reportJson(report: SyncReport): Record<string, unknown> {
   return {
     journal: report.layout.base,
     mode: report.mode,
-    inSync: out.length === 0,
+    inSync: out.length === 0 && !report.rebuildPlanned,
     files: report.files,
     read: report.read,
     rows: report.rows,
     findings: report.findings.map(findingJson),
     remaining: report.mode === "fix" ? report.remaining.map(findingJson) : null,
-    rebuild: report.rebuild ?? null,
+    rebuild: report.rebuild ?? (report.rebuildPlanned ? "planned" : null),
     restored: report.restored,
     commit: report.commit ?? null,
   };

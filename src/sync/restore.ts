@@ -29,6 +29,7 @@ import { domainSlug, failureSlug } from "../journal/slug.js";
 import { assertPlainPath, readFileIfPresent, writeFileDurably } from "../io/durable-file.js";
 import { FAILURES_DIR, isJournalFilePath } from "./journal-file.js";
 import type { Row } from "./row-store.js";
+import { prepared } from "../db/prepared.js";
 
 export interface RestorePlan {
   /** File (relative) -> its new content. */
@@ -64,7 +65,7 @@ export function planRestore(db: Database.Database, layout: JournalLayout, rows: 
   for (const row of rows.filter((candidate) => candidate.table === "learnings")) {
     const target = failureTarget(layout, row, new Set(plan.files.keys()));
     const loreId = assignLoreId(row);
-    db.prepare("UPDATE learnings SET lore_id = ?, filepath = ? WHERE id = ?").run(loreId, target, row.id);
+    prepared(db, "UPDATE learnings SET lore_id = ?, filepath = ? WHERE id = ?").run(loreId, target, row.id);
     plan.files.set(
       target,
       renderFailure({
@@ -89,7 +90,7 @@ export function planRestore(db: Database.Database, layout: JournalLayout, rows: 
     const before =
       plan.files.get(target) ?? readFileIfPresent(journalAbsolutePath(layout, target))?.replace(/\n?$/, "\n") ?? renderDomainHeader(domain);
     const loreId = assignLoreId(row);
-    db.prepare("UPDATE heuristics SET lore_id = ? WHERE id = ?").run(loreId, row.id);
+    prepared(db, "UPDATE heuristics SET lore_id = ? WHERE id = ?").run(loreId, row.id);
     plan.files.set(
       target,
       before +

@@ -15,6 +15,7 @@
 import type Database from "better-sqlite3";
 import type { RecordTable } from "../db/record-rows.js";
 import type { RowRef } from "./sync-cache.js";
+import { prepared } from "../db/prepared.js";
 
 export interface Row {
   table: RecordTable;
@@ -56,7 +57,7 @@ function selectIn(
   for (let start = 0; start < unique.length; start += CHUNK) {
     const chunk = unique.slice(start, start + CHUNK);
     const sql = `SELECT * FROM ${table} WHERE ${IN_SCOPE[table]} AND ${column} IN (${chunk.map(() => "?").join(", ")})${extra}`;
-    for (const values of db.prepare(sql).all(...chunk) as Array<Record<string, string | number | null>>) {
+    for (const values of prepared(db, sql).all(...chunk) as Array<Record<string, string | number | null>>) {
       rows.push(toRow(table, values));
     }
   }
@@ -85,7 +86,7 @@ export function unidentifiedHeuristics(db: Database.Database, domains: string[])
 
 export function allRows(db: Database.Database): Row[] {
   return (["learnings", "heuristics"] as const).flatMap((table) =>
-    (db.prepare(`SELECT * FROM ${table} WHERE ${IN_SCOPE[table]}`).all() as Array<Record<string, string | number | null>>).map(
+    (prepared(db, `SELECT * FROM ${table} WHERE ${IN_SCOPE[table]}`).all() as Array<Record<string, string | number | null>>).map(
       (values) => toRow(table, values),
     ),
   );

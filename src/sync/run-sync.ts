@@ -9,9 +9,10 @@
  * Calling sequence, the same locks in the same order as a record:
  *   1. open the database (no lock), take the journal lock, reopen the
  *      database if a rebuild replaced the file meanwhile;
- *   2. check it: a database that cannot be opened or fails `quick_check` is
- *      rebuilt from the files (rebuild.ts) with mode "fix" or `rebuild`, and
- *      only reported otherwise;
+ *   2. check it: a database that cannot be opened, or that SQLite finds
+ *      damaged while sync reads it (with `full`, also by `integrity_check`
+ *      over the whole file), is rebuilt from the files (rebuild.ts) with mode
+ *      "fix" or `rebuild`, and only reported otherwise;
  *   3. repair what a killed lore left (recover.ts), as every command does;
  *   4. find what changed (file-changes.ts), compare (analyze.ts, match.ts),
  *      and look for leftover temp files and dead locks;
@@ -35,7 +36,7 @@ import { journalRelativePath } from "../journal/layout.js";
 import { acquireJournalLock, type JournalLock } from "../lock/journal-lock.js";
 import { MissingDatabaseError, openJournalDb, type JournalDb } from "../db/journal-db.js";
 import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "../db/schema.js";
-import { findWorkTree, type GitRepo } from "../git/git-process.js";
+import { findWorkTree, type GitRepo, type RawGitResult } from "../git/git-process.js";
 import { commitPaths } from "../git/commit.js";
 import { orphanedIndexLock } from "../git/index-lock.js";
 import { step } from "../io/steps.js";
@@ -43,7 +44,7 @@ import { recoverPending } from "../record/recover.js";
 import type { JournalSession } from "../record/session.js";
 import { analyzeJournal, type Analysis } from "./analyze.js";
 import { applyRowActions } from "./apply-plan.js";
-import { detectChanges, type FileChanges } from "./file-changes.js";
+import { detectChanges, hashAlgorithmOf, startGitStatus, type FileChanges } from "./file-changes.js";
 import type { Finding } from "./match.js";
 import { REBUILD_PREFIX, rebuildDatabase, type RebuildResult } from "./rebuild.js";
 import { planRestore, writeRestoredFiles, type RestorePlan } from "./restore.js";
@@ -86,6 +87,8 @@ export interface SyncReport {
   read: number;
   rows: number;
   rebuild: RebuildResult | undefined;
+  /** --rebuild with --dry-run: the rebuild that --rebuild alone would run. */
+  rebuildPlanned: boolean;
   /** Files written back by --restore (relative). */
   restored: string[];
   /** The git commit of restored files. */
@@ -111,7 +114,7 @@ function tryOpen(layout: JournalLayout, timeoutMs: number): { db: JournalDb | un
 
 function integrityProblem(db: JournalDb): string | undefined {
   try {
-    const result = db.sqlite.pragma("quick_check", { simple: true });
+    const result = db.sqlite.pragma("integrity_check", { simple: true });
     return result === "ok" ? undefined : `index.db fails its integrity check: ${String(result)}`;
   } catch (error) {
     return `index.db fails its integrity check: ${(error as Error).message}`;
@@ -169,118 +172,175 @@ function removeLeftovers(layout: JournalLayout, findings: Finding[]): void {
   }
 }
 
+function emptyReport(layout: JournalLayout, mode: SyncMode): SyncReport {
+  return {
+    layout,
+    mode,
+    findings: [],
+    remaining: [],
+    files: 0,
+    read: 0,
+    rows: 0,
+    rebuild: undefined,
+    rebuildPlanned: false,
+    restored: [],
+    commit: undefined,
+    commitError: undefined,
+  };
+}
+
+/** An error SQLite raises when the file is not a sound database. */
+function isCorruption(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" && /^SQLITE_(CORRUPT|NOTADB)/.test(code);
+}
+
+function damageFinding(detail: string): Finding {
+  return { type: "db-damaged", path: "memory/index.db", detail, action: { kind: "rebuild" } };
+}
+
 export async function runSync(layout: JournalLayout, options: SyncOptions): Promise<SyncReport> {
   fs.mkdirSync(layout.pendingDir, { recursive: true });
   const journalKey = layout.base;
   let opened = tryOpen(layout, options.timeoutMs);
   const lock = await acquireJournalLock({ lockDir: layout.lockDir, journalKey }, options);
-  let db: JournalDb | undefined;
+  const repo = findWorkTree(layout.base);
+  // git stats the tree while sync checks the database and repairs what a killed writer left.
+  const status = repo ? startGitStatus(layout) : undefined;
+  const open: { db: JournalDb | undefined } = { db: undefined };
   try {
     if (fs.statSync(layout.dbFile, { throwIfNoEntry: false })?.ino !== opened.ino) {
       // Rebuilt by another sync while we waited for the lock.
       opened.db?.close();
       opened = tryOpen(layout, options.timeoutMs);
     }
-    db = opened.db;
-    const report: SyncReport = {
-      layout,
-      mode: options.mode,
-      findings: [],
-      remaining: [],
-      files: 0,
-      read: 0,
-      rows: 0,
-      rebuild: undefined,
-      restored: [],
-      commit: undefined,
-      commitError: undefined,
-    };
-    const damage = opened.problem ?? (db ? integrityProblem(db) : undefined);
-    if (damage) report.findings.push({ type: "db-damaged", path: "memory/index.db", detail: damage, action: { kind: "rebuild" } });
-    const repo = findWorkTree(layout.base);
-    if ((damage && options.mode === "fix") || (options.rebuild && options.mode !== "dry-run")) {
-      db?.close();
-      db = undefined;
-      options.progress?.phase("rebuilding", 0);
-      report.rebuild = rebuildDatabase(layout, {
-        algorithm: "sha1",
-        onFileRead: (count, total) => {
-          if (count === 1) options.progress?.phase("rebuilding", total);
-          options.progress?.advance(count);
-        },
-      });
-      options.progress?.done();
-      db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
-    } else if (damage || options.rebuild) {
-      return report;
-    }
-    if (!db) throw new Error("index.db is not open");
-    const behind = schemaVersion(db.sqlite) < CURRENT_SCHEMA_VERSION;
-    if (behind) {
-      report.findings.push({
-        type: "schema-behind",
-        path: "memory/index.db",
-        detail: `schema version ${schemaVersion(db.sqlite)}, lore's is ${CURRENT_SCHEMA_VERSION}`,
-        action: { kind: "migrate" },
-      });
-    }
-    if (options.mode === "fix") db.ensureSchema(journalKey);
-    const session: JournalSession = {
-      layout,
-      lock,
-      db,
-      repo: options.noCommit ? undefined : repo,
-      options: { timeoutMs: options.timeoutMs, staleMs: options.staleMs, noCommit: options.noCommit },
-      journalKey,
-    };
-    await recoverPending(session);
-    const startedAt = Date.now();
-    const readOnlyPass = options.mode !== "fix" && behind ? db.beginWrite(journalKey) : undefined;
-    try {
-      if (readOnlyPass) migrate(db.sqlite);
-      const cache = new SyncCache(db.sqlite);
-      const changes = await detectChanges(layout, repo, cache, { full: options.full });
-      report.findings.push(...housekeepingFindings(layout, lock, repo, changes, options.staleMs));
-      options.progress?.phase("reading", changes.toRead.size);
-      const analysis = analyzeJournal({
-        db: db.sqlite,
-        layout,
-        cache,
-        algorithm: changes.algorithm,
-        files: changes.toRead,
-        rows: cache.rowsOf([...changes.toRead, ...changes.gone]),
-        full: options.full,
-        allFiles: changes.allFiles ?? [...changes.toRead],
-        prune: options.prune,
-        restore: options.restore,
-        onFileRead: (count) => options.progress?.advance(count),
-      });
-      options.progress?.done();
-      report.findings.push(...analysis.problems, ...analysis.result.findings);
-      report.files = changes.fileCount;
-      report.read = analysis.files.size;
-      report.rows = analysis.rows.length;
-      lock.assertHeld();
-      if (options.mode === "fix") {
-        await applyFix({ ...session, prune: options.prune, restore: options.restore }, report, analysis, changes, cache, startedAt);
-      } else if (!readOnlyPass) {
-        const transaction = db.beginWrite(journalKey);
-        try {
-          recordVerification(cache, analysis, { ...changes }, startedAt);
-          transaction.commit();
-        } catch (error) {
-          transaction.rollback();
-          throw error;
-        }
+    open.db = opened.db;
+    const report = emptyReport(layout, options.mode);
+    // Reading the database is the light check; --full also runs SQLite's integrity_check.
+    let damage = opened.problem ?? (open.db && options.full ? integrityProblem(open.db) : undefined);
+    for (let attempt = 1; ; attempt++) {
+      if (damage) report.findings.push(damageFinding(damage));
+      const rebuild = (damage !== undefined && options.mode === "fix") || (attempt === 1 && options.rebuild && options.mode !== "dry-run");
+      if (rebuild) {
+        open.db?.close();
+        open.db = undefined;
+        report.rebuild = rebuildWithProgress(layout, options);
+        open.db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
+      } else if (damage !== undefined || options.rebuild) {
+        report.rebuildPlanned = options.rebuild;
+        return report;
       }
-    } finally {
-      readOnlyPass?.rollback();
+      try {
+        await reconcile(open.db as JournalDb, lock, report, options, attempt === 1 ? status : undefined);
+        return report;
+      } catch (error) {
+        if (!isCorruption(error) || attempt > 1) throw error;
+        damage = `index.db is damaged: ${(error as Error).message}`;
+        report.findings = report.findings.filter((finding) => finding.type === "db-damaged" || finding.type === "stale-lock");
+      }
     }
-    return report;
   } finally {
-    db?.close();
+    open.db?.close();
     await lock.release();
   }
+}
+
+function rebuildWithProgress(layout: JournalLayout, options: SyncOptions): RebuildResult {
+  options.progress?.phase("rebuilding", 0);
+  const result = rebuildDatabase(layout, {
+    algorithm: hashAlgorithmOf(findWorkTree(layout.base)),
+    onFileRead: (count, total) => {
+      if (count === 1) options.progress?.phase("rebuilding", total);
+      options.progress?.advance(count);
+    },
+  });
+  options.progress?.done();
+  return result;
+}
+
+/** Steps 3 to 6 of the calling sequence, on a database that opened. */
+async function reconcile(
+  db: JournalDb,
+  lock: JournalLock,
+  report: SyncReport,
+  options: SyncOptions,
+  status: Promise<RawGitResult> | undefined,
+): Promise<void> {
+  const { layout } = report;
+  const journalKey = layout.base;
+  const repo = findWorkTree(layout.base);
+  const behind = schemaVersion(db.sqlite) < CURRENT_SCHEMA_VERSION;
+  if (behind) {
+    report.findings.push({
+      type: "schema-behind",
+      path: "memory/index.db",
+      detail: `schema version ${schemaVersion(db.sqlite)}, lore's is ${CURRENT_SCHEMA_VERSION}`,
+      action: { kind: "migrate" },
+    });
+  }
+  if (options.mode === "fix") db.ensureSchema(journalKey);
+  const session: JournalSession = {
+    layout,
+    lock,
+    db,
+    repo: options.noCommit ? undefined : repo,
+    options: { timeoutMs: options.timeoutMs, staleMs: options.staleMs, noCommit: options.noCommit },
+    journalKey,
+  };
+  await recoverPending(session);
+  const startedAt = Date.now();
+  const readOnlyPass = options.mode !== "fix" && behind ? db.beginWrite(journalKey) : undefined;
+  try {
+    if (readOnlyPass) migrate(db.sqlite);
+    const cache = new SyncCache(db.sqlite);
+    const changes = await detectChanges(layout, repo, cache, { full: options.full, status });
+    report.findings.push(...housekeepingFindings(layout, lock, repo, changes, options.staleMs));
+    options.progress?.phase("reading", changes.toRead.size);
+    const analysis = analyzeJournal({
+      db: db.sqlite,
+      layout,
+      cache,
+      algorithm: changes.algorithm,
+      files: changes.toRead,
+      rows: cache.rowsOf([...changes.toRead, ...changes.gone]),
+      full: options.full,
+      allFiles: changes.allFiles ?? [...changes.toRead],
+      prune: options.prune,
+      restore: options.restore,
+      onFileRead: (count) => options.progress?.advance(count),
+    });
+    options.progress?.done();
+    report.findings.push(...analysis.problems, ...analysis.result.findings);
+    report.files = changes.fileCount;
+    report.read = analysis.files.size;
+    report.rows = analysis.rows.length;
+    lock.assertHeld();
+    if (options.mode === "fix") {
+      await applyFix({ ...session, prune: options.prune, restore: options.restore }, report, analysis, changes, cache, startedAt);
+    } else if (!readOnlyPass && hasSomethingToRecord(analysis, changes, cache)) {
+      const transaction = db.beginWrite(journalKey);
+      try {
+        recordVerification(cache, analysis, { ...changes }, startedAt);
+        transaction.commit();
+      } catch (error) {
+        transaction.rollback();
+        throw error;
+      }
+    }
+  } finally {
+    readOnlyPass?.rollback();
+  }
+}
+
+/** Whether recording this analysis would change the cache (a sync that found nothing new writes nothing). */
+function hasSomethingToRecord(analysis: Analysis, changes: FileChanges, cache: SyncCache): boolean {
+  const previous = cache.indexFingerprint();
+  const sameIndex =
+    previous !== undefined &&
+    changes.indexFingerprint !== undefined &&
+    previous.stamp === changes.indexFingerprint.stamp &&
+    previous.listing === changes.indexFingerprint.listing;
+  return analysis.files.size > 0 || analysis.dirtyRefs.length > 0 || changes.gone.size > 0 || !sameIndex;
 }
 
 async function applyFix(

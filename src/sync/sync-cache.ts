@@ -20,6 +20,8 @@
 import type Database from "better-sqlite3";
 import type { RecordTable } from "../db/record-rows.js";
 import type { FileStat } from "./journal-file.js";
+import type { IndexFingerprint } from "./file-changes.js";
+import { prepared } from "../db/prepared.js";
 
 export interface CacheEntry {
   stat: FileStat;
@@ -60,7 +62,7 @@ export class SyncCache {
   private readonly one: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
-    this.one = db.prepare("SELECT * FROM lore_files WHERE path = ?");
+    this.one = prepared(db, "SELECT * FROM lore_files WHERE path = ?");
   }
 
   entry(file: string): CacheEntry | undefined {
@@ -73,7 +75,7 @@ export class SyncCache {
   allPaths(): IterableIterator<string> {
     if (!this.all) {
       this.all = new Map();
-      for (const row of this.db.prepare("SELECT * FROM lore_files").iterate() as Iterable<CacheRow>) {
+      for (const row of prepared(this.db, "SELECT * FROM lore_files").iterate() as Iterable<CacheRow>) {
         this.all.set(row.path, toEntry(row));
       }
     }
@@ -81,23 +83,31 @@ export class SyncCache {
   }
 
   recheckPaths(): string[] {
-    return (this.db.prepare("SELECT path FROM lore_files WHERE worktree_dirty = 1").pluck().all() as string[]);
+    return (prepared(this.db, "SELECT path FROM lore_files WHERE worktree_dirty = 1").pluck().all() as string[]);
   }
 
-  indexFingerprint(): string | undefined {
-    const row = this.db.prepare("SELECT value FROM lore_meta WHERE key = ?").pluck().get(FINGERPRINT_KEY);
-    return row === undefined ? undefined : String(row);
+  indexFingerprint(): IndexFingerprint | undefined {
+    const row = prepared(this.db, "SELECT value FROM lore_meta WHERE key = ?").pluck().get(FINGERPRINT_KEY);
+    if (row === undefined) return undefined;
+    try {
+      const parsed = JSON.parse(String(row)) as Partial<IndexFingerprint>;
+      return typeof parsed.stamp === "string" && typeof parsed.listing === "string" && typeof parsed.tracked === "number"
+        ? { stamp: parsed.stamp, listing: parsed.listing, tracked: parsed.tracked }
+        : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   dirtyRows(): RowRef[] {
-    return (this.db.prepare("SELECT tbl, row_id FROM lore_dirty").all() as Array<{ tbl: RecordTable; row_id: number }>).map(
+    return (prepared(this.db, "SELECT tbl, row_id FROM lore_dirty").all() as Array<{ tbl: RecordTable; row_id: number }>).map(
       (row) => ({ table: row.tbl, id: row.row_id }),
     );
   }
 
   /** The rows matched by the records of these files at their last verification. */
   rowsOf(paths: Iterable<string>): RowRef[] {
-    const statement = this.db.prepare("SELECT tbl, row_id FROM lore_file_rows WHERE path = ?");
+    const statement = prepared(this.db, "SELECT tbl, row_id FROM lore_file_rows WHERE path = ?");
     const rows: RowRef[] = [];
     for (const file of paths) {
       for (const row of statement.all(file) as Array<{ tbl: RecordTable; row_id: number }>) {
@@ -109,8 +119,7 @@ export class SyncCache {
 
   /** The file a row's record was found in at its last verification. */
   pathOf(row: RowRef): string | undefined {
-    const found = this.db
-      .prepare("SELECT path FROM lore_file_rows WHERE tbl = ? AND row_id = ?")
+    const found = prepared(this.db, "SELECT path FROM lore_file_rows WHERE tbl = ? AND row_id = ?")
       .pluck()
       .get(row.table, row.id);
     return found === undefined ? undefined : String(found);
@@ -124,40 +133,38 @@ export class SyncCache {
     verifiedAtMs: number,
   ): void {
     this.forget(file.path);
-    this.db
-      .prepare("INSERT INTO lore_files(path, size, mtime_ms, ino, content_id, verified_at_ms, worktree_dirty) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    prepared(this.db, "INSERT INTO lore_files(path, size, mtime_ms, ino, content_id, verified_at_ms, worktree_dirty) VALUES (?, ?, ?, ?, ?, ?, ?)")
       .run(file.path, file.stat.size, file.stat.mtimeMs, file.stat.ino, file.contentId, verifiedAtMs, file.recheck ? 1 : 0);
-    const map = this.db.prepare("INSERT OR REPLACE INTO lore_file_rows(tbl, row_id, path) VALUES (?, ?, ?)");
+    const map = prepared(this.db, "INSERT OR REPLACE INTO lore_file_rows(tbl, row_id, path) VALUES (?, ?, ?)");
     for (const row of rows) map.run(row.table, row.id, file.path);
   }
 
   /** Keeps a file on the list to read again (it had a finding). */
   recordRecheck(file: string): void {
     this.forget(file);
-    this.db
-      .prepare("INSERT INTO lore_files(path, size, mtime_ms, ino, content_id, verified_at_ms, worktree_dirty) VALUES (?, -1, 0, '', '', 0, 1)")
+    prepared(this.db, "INSERT INTO lore_files(path, size, mtime_ms, ino, content_id, verified_at_ms, worktree_dirty) VALUES (?, -1, 0, '', '', 0, 1)")
       .run(file);
   }
 
   forget(file: string): void {
-    this.db.prepare("DELETE FROM lore_files WHERE path = ?").run(file);
-    this.db.prepare("DELETE FROM lore_file_rows WHERE path = ?").run(file);
+    prepared(this.db, "DELETE FROM lore_files WHERE path = ?").run(file);
+    prepared(this.db, "DELETE FROM lore_file_rows WHERE path = ?").run(file);
     this.all?.delete(file);
   }
 
   clearDirty(rows: RowRef[]): void {
-    const statement = this.db.prepare("DELETE FROM lore_dirty WHERE tbl = ? AND row_id = ?");
+    const statement = prepared(this.db, "DELETE FROM lore_dirty WHERE tbl = ? AND row_id = ?");
     for (const row of rows) statement.run(row.table, row.id);
   }
 
   markDirty(rows: RowRef[]): void {
-    const statement = this.db.prepare("INSERT OR IGNORE INTO lore_dirty(tbl, row_id) VALUES (?, ?)");
+    const statement = prepared(this.db, "INSERT OR IGNORE INTO lore_dirty(tbl, row_id) VALUES (?, ?)");
     for (const row of rows) statement.run(row.table, row.id);
   }
 
-  setIndexFingerprint(value: string | undefined): void {
-    if (value === undefined) this.db.prepare("DELETE FROM lore_meta WHERE key = ?").run(FINGERPRINT_KEY);
-    else this.db.prepare("INSERT OR REPLACE INTO lore_meta(key, value) VALUES (?, ?)").run(FINGERPRINT_KEY, value);
+  setIndexFingerprint(value: IndexFingerprint | undefined): void {
+    if (value === undefined) prepared(this.db, "DELETE FROM lore_meta WHERE key = ?").run(FINGERPRINT_KEY);
+    else prepared(this.db, "INSERT OR REPLACE INTO lore_meta(key, value) VALUES (?, ?)").run(FINGERPRINT_KEY, JSON.stringify(value));
   }
 
   /** Drops everything (a full sync rewrites it). */

@@ -12,10 +12,11 @@
  */
 import type { Analysis } from "./analyze.js";
 import type { RowRef, SyncCache } from "./sync-cache.js";
+import type { IndexFingerprint } from "./file-changes.js";
 
 export interface VerifiedState {
   worktreeDirty: ReadonlySet<string>;
-  indexFingerprint: string | undefined;
+  indexFingerprint: IndexFingerprint | undefined;
   gone?: Iterable<string>;
   /** Gone files git's index still holds (they stay on the recheck list). */
   goneTracked?: ReadonlySet<string>;

@@ -23,5 +23,5 @@ export const syncCommand = defineCommand<SyncArgs>({
   command: "sync",
   describe: "compare the markdown files with the database; exit 0 in sync, 3 when not",
   options: syncOptions,
-  run: async (args) => (await loadSyncMain()).runSyncCommand(args),
+  run: (args) => loadSyncMain().runSyncCommand(args),
 });
