@@ -186,6 +186,9 @@ async function syncFigures(records) {
   git(dir, ["init", "-q"]);
   git(dir, ["config", "user.name", "lore bench"]);
   git(dir, ["config", "user.email", "bench@example.invalid"]);
+  // No background gc or maintenance writing into .git while the bench measures (and removes) it.
+  git(dir, ["config", "gc.auto", "0"]);
+  git(dir, ["config", "maintenance.auto", "false"]);
   await must(run(process.execPath, [lore, "init"], dir), "lore init");
   git(dir, ["add", "-A"]);
   git(dir, ["commit", "-q", "-m", "synthetic journal"]);
@@ -217,7 +220,7 @@ async function syncFigures(records) {
     changedMs.push(fix.ms);
     rss.push(fix.rssMb);
   }
-  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   return {
     records,
     files: generated.files,

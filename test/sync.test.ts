@@ -5,7 +5,7 @@
 // are read correctly; a deleted, truncated or garbage database is rebuilt;
 // DB-only data survives every fix; sync runs beside 10 writers and loses
 // nothing; and it reads only what changed.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -703,4 +703,63 @@ describe("lore sync progress and plans", () => {
     expect(fs.statSync(dbFile).ino).toBe(inode);
     expect(dbDump(dir)).toEqual(before);
   });
+});
+
+describe("lore sync under the journal lock", () => {
+  it("waits for the lock and, past --lock-timeout, exits 75 naming the holder", async () => {
+    const dir = await journalWithRecords();
+    const lockDir = path.join(dir, "memory", ".lore", "journal.lock");
+    const holder = spawn(process.execPath, [path.join(REPO_ROOT, "dist-test", "lock-contender.js"), "hold", lockDir, "0", "10000"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    try {
+      await new Promise<void>((resolve) => holder.stdout.once("data", () => resolve()));
+      const busy = await runLore(["sync", "--lock-timeout", "1"], { cwd: dir });
+      expect(busy.code).toBe(75);
+      expect(busy.stderr).toMatch(new RegExp(`^lore sync: timed out waiting for the journal lock .*: held by pid ${holder.pid} on host `));
+      expect(busy.stdout).toBe("");
+    } finally {
+      holder.kill("SIGKILL");
+    }
+    expect((await sync(dir)).code).toBe(3);
+    expect((await sync(dir)).code).toBe(0);
+  });
+});
+
+describe("lore sync killed at each of its steps", () => {
+  const cases: Array<{ step: string; args: string[] }> = [
+    ...["sync-rows-applied", "sync-files-restored", "sync-verified"].map((step) => ({ step, args: ["--restore"] })),
+    ...["rebuild-built", "rebuild-quarantined", "rebuild-swapped"].map((step) => ({ step, args: ["--rebuild"] })),
+  ];
+  for (const { step, args } of cases) {
+    it(`leaves a journal the next sync repairs: SIGKILL at ${step} (sync ${args.join(" ")})`, async () => {
+      const dir = await journalWithRecords();
+      sql(dir, "UPDATE heuristics SET times_validated = 4 WHERE rule = 'Rule 3'");
+      // Something to fix: a row deleted by hand, a file deleted, a file edited.
+      sql(dir, "DELETE FROM learnings WHERE title = 'Failure 1'");
+      fs.rmSync(path.join(dir, "memory", "failures", failureFiles(dir)[1]));
+      const domainFile = path.join(dir, "memory", "heuristics", "testing.md");
+      fs.writeFileSync(domainFile, fs.readFileSync(domainFile, "utf8").replace("why 2", "why two"));
+      const killed = await runLore(["sync", ...args], { cwd: dir, env: { LORE_CRASH_AT: step } });
+      expect(killed.signal).toBe("SIGKILL");
+      const repair = await sync(dir, "--fix", ...args.filter((arg) => arg === "--restore"));
+      expect({ code: repair.code, remaining: repair.json.remaining }).toEqual({ code: 0, remaining: [] });
+      const after = await sync(dir);
+      expect({ code: after.code, findings: after.json.findings }).toEqual({ code: 0, findings: [] });
+      const rows = readRows(dir);
+      expect(rows.learnings.map((row) => row.title).sort()).toEqual(
+        args.includes("--restore") ? ["Failure 1", "Failure 2", "Failure 3"] : ["Failure 1", "Failure 3"],
+      );
+      expect(rows.heuristics.find((row) => row.rule === "Rule 2")?.explanation).toBe("why two");
+      const db = openDb(dir);
+      expect(db.prepare("SELECT times_validated FROM heuristics WHERE rule = 'Rule 3'").pluck().get()).toBe(4);
+      db.close();
+      // The takeover gate of the killed sync's lock stays for a minute by design (journal-lock.ts).
+      const leftovers = fs
+        .readdirSync(path.join(dir, "memory", ".lore"))
+        .filter((name) => !["pending", "quarantine"].includes(name) && !name.startsWith("journal.lock.takeover-"));
+      expect(leftovers).toEqual([]);
+      expect(fs.readdirSync(path.join(dir, "memory", ".lore", "pending"))).toEqual([]);
+    });
+  }
 });

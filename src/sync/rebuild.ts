@@ -15,7 +15,8 @@
  *    metrics, ...). Old rows that match no file go to the archive.
  * 3. It moves the old `index.db` (hard-linked, so the path never goes
  *    missing) and its `-wal` and `-shm` into
- *    `memory/.lore/quarantine/<timestamp>/`.
+ *    `memory/.lore/quarantine/<timestamp>/` (the WAL was folded into the
+ *    main file first, where SQLite still could).
  * 4. It renames the candidate over `index.db` and fsyncs the directory.
  * No markdown file is touched. A crash before step 4 leaves the old database
  * in place (and a candidate that the next sync removes as a temp file); step 4
@@ -47,9 +48,28 @@ export interface RebuildResult {
 
 const RECORD_TABLES = new Set(["learnings", "heuristics"]);
 
+/**
+ * Folds the old database's WAL into its main file, where that still works, so
+ * that the main file alone holds everything (it is what stays in place until
+ * the swap, once the WAL has been moved to the quarantine).
+ */
+function checkpointOld(file: string): void {
+  try {
+    const db = openSqlite(file, { fileMustExist: true });
+    try {
+      db.pragma("wal_checkpoint(TRUNCATE)");
+    } finally {
+      db.close();
+    }
+  } catch {
+    // Damaged beyond that: the quarantine keeps the WAL with it.
+  }
+}
+
 /** Opens the old database read-only, or says why it cannot be read. */
 function openOld(file: string): { db: BetterSqlite3.Database | undefined; error: string | undefined } {
   if (!fs.existsSync(file)) return { db: undefined, error: "it does not exist" };
+  checkpointOld(file);
   try {
     const db = openSqlite(file, { readonly: true });
     db.prepare("SELECT count(*) FROM sqlite_master").get();

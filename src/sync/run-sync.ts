@@ -165,10 +165,16 @@ function housekeepingFindings(layout: JournalLayout, lock: JournalLock, repo: Gi
   return findings;
 }
 
-function removeLeftovers(layout: JournalLayout, findings: Finding[]): void {
+function removeLeftovers(session: JournalSession, findings: Finding[]): void {
   for (const { action } of findings) {
-    if (action.kind === "remove-file") fs.rmSync(path.join(layout.base, ...action.path.split("/")), { recursive: true, force: true });
-    if (action.kind === "remove-lock") fs.rmSync(action.path, { force: true });
+    if (action.kind === "remove-file") {
+      fs.rmSync(path.join(session.layout.base, ...action.path.split("/")), { recursive: true, force: true });
+    }
+    // Checked again just before: a git started since may hold a new index.lock.
+    const repo = findWorkTree(session.layout.base);
+    if (action.kind === "remove-lock" && repo && orphanedIndexLock(repo, session.options.staleMs) === action.path) {
+      fs.rmSync(action.path, { force: true });
+    }
   }
 }
 
@@ -368,7 +374,7 @@ async function applyFix(
   const written = writeRestoredFiles(layout, plan);
   report.restored = [...plan.files.keys()];
   step("sync-files-restored");
-  removeLeftovers(layout, report.findings);
+  removeLeftovers(session, report.findings);
   if (session.repo && written.length > 0) {
     try {
       lock.assertHeld();
