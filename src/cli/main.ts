@@ -12,6 +12,8 @@ import { initCommand } from "./commands/init.js";
 import { recordFailureCommand } from "./commands/record-failure.js";
 import { recordHeuristicCommand } from "./commands/record-heuristic.js";
 import { syncCommand } from "./commands/sync.js";
+import { hookCommand } from "./commands/hook.js";
+import { hooksCommand } from "./commands/hooks.js";
 import type { LoreCommand } from "./command.js";
 import { exitCodeFor, messageFor } from "./exit-codes.js";
 import { fastParse } from "./fast-parse.js";
@@ -20,7 +22,7 @@ import { warnUnknownOptions } from "./unknown-options.js";
 /** Set by the bundler (scripts/build.mjs) from package.json. */
 declare const LORE_VERSION: string;
 
-const COMMANDS: LoreCommand[] = [initCommand, recordFailureCommand, recordHeuristicCommand, syncCommand];
+const COMMANDS: LoreCommand[] = [initCommand, recordFailureCommand, recordHeuristicCommand, syncCommand, hooksCommand, hookCommand];
 
 async function showWithYargs(argv: string[]): Promise<number> {
   const front = await import("./yargs-front.js");

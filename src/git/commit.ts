@@ -19,7 +19,9 @@
  * rather than leaving every record uncommitted. A configured identity is
  * always used as it is.
  *
- * Hooks run as for any commit. git's automatic maintenance (`git maintenance
+ * Hooks run as for any commit, except that where lore's own hooks are
+ * installed (hooks/hook-files.ts) only the hooks they chain run: lore's
+ * pre-commit check would repeat what lore has just checked. git's automatic maintenance (`git maintenance
  * run --auto`, a child process that costs a third of a small commit) runs only
  * when `request.maintenance` is set; callers set it on one commit in many.
  * Call only while holding the journal lock.
@@ -30,6 +32,7 @@ import { warn } from "../io/warn.js";
 import { step } from "../io/steps.js";
 import { GitError, runGit, type GitRepo } from "./git-process.js";
 import { waitForIndexLock } from "./index-lock.js";
+import { chainedHooksDir } from "../hooks/hook-files.js";
 
 export interface CommitOptions {
   deadline: number;
@@ -100,7 +103,9 @@ export async function commitPaths(
   const add = () => runGitWithIndexLock(repo, ["add", "--", ...request.files], options, { stdout: false });
   step("git-add");
   if (!request.tracked) await add();
+  const chainedHooks = chainedHooksDir(repo);
   const commitArgs = [
+    ...(chainedHooks ? ["-c", `core.hooksPath=${chainedHooks}`] : []),
     "-c",
     "core.abbrev=40",
     ...(request.maintenance ? [] : ["-c", "maintenance.auto=false"]),

@@ -60,6 +60,9 @@
  *   commit step, so a holder that lost its lock stops before it writes (fencing).
  *   The remaining window is the few microseconds between that check and the
  *   write; lore keeps every blocking stretch far shorter than `staleMs`.
+ * - A lore started by a git hook of the lore process that holds this lock
+ *   (parent-lock.ts) would wait for its own ancestor: it fails at once with
+ *   `LockHeldByParentError` (a LockTimeoutError: exit 75) instead.
  * - If a waiter dies holding a takeover gate, the gate is cleared after
  *   `staleMs`; gates older than a minute are pruned after a takeover.
  */
@@ -70,6 +73,7 @@ import properLockfile from "proper-lockfile";
 import { currentProcess, ownerLiveness, type ProcessIdentity } from "./process-identity.js";
 import { LockLevel, noteAcquired, noteReleased } from "./lock-order.js";
 import { backoffDelays, sleep } from "./backoff.js";
+import { parentLockOf } from "./parent-lock.js";
 
 export interface JournalLockPaths {
   /** The lock directory (`memory/.lore/journal.lock`). */
@@ -94,6 +98,16 @@ export interface LockOwner extends ProcessIdentity {
 export class LockTimeoutError extends Error {
   constructor(readonly lockDir: string, readonly holder: string) {
     super(`timed out waiting for the journal lock ${lockDir}: held by ${holder}`);
+  }
+}
+
+/** The lock is held by the lore process whose git runs this process's hook: waiting would deadlock. */
+export class LockHeldByParentError extends LockTimeoutError {
+  constructor(lockDir: string, holder: string) {
+    super(lockDir, holder);
+    this.message =
+      `the journal lock ${lockDir} is held by ${holder}, the lore process whose git runs this hook; ` +
+      "a hook cannot write to the journal that lore is committing to";
   }
 }
 
@@ -357,6 +371,10 @@ export async function acquireJournalLock(paths: JournalLockPaths, options: Journ
         return lock;
       }
       const holder = inspectHolder(paths.lockDir);
+      const parent = parentLockOf(process.env);
+      if (holder?.owner && parent?.lockDir === paths.lockDir && holder.owner.pid === parent.pid) {
+        throw new LockHeldByParentError(paths.lockDir, describeHolder(holder));
+      }
       if (holder && isStale(holder, staleMs)) {
         if (takeOver(paths.lockDir, holder, staleMs)) takenOverFrom.push(describeHolder(holder));
         continue;

@@ -6,7 +6,9 @@
  *
  * It opens the database, takes the journal lock (waiting up to `timeoutMs`),
  * migrates the schema if it is behind, and completes or undoes whatever a
- * killed lore left pending (recover.ts) before it runs `work`. The lock is
+ * killed lore left pending (recover.ts) before it runs `work`. While it holds
+ * the lock, the git processes it starts (and their hooks) see
+ * LORE_PARENT_LOCK (parent-lock.ts). The lock is
  * released however `work` ends. SQLite's write lock is taken inside, per
  * transaction, never before the journal lock.
  *
@@ -16,6 +18,7 @@
  */
 import fs from "node:fs";
 import { acquireJournalLock, type JournalLock } from "../lock/journal-lock.js";
+import { announceParentLock } from "../lock/parent-lock.js";
 import { openJournalDb, type JournalDb } from "../db/journal-db.js";
 import { findWorkTree, type GitRepo } from "../git/git-process.js";
 import type { JournalLayout } from "../journal/layout.js";
@@ -53,6 +56,7 @@ export async function withJournalSession<T>(
   // of the time the journal lock is held.
   const db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
   const lock = await acquireJournalLock({ lockDir: layout.lockDir, journalKey }, options);
+  const withdraw = announceParentLock(layout.lockDir);
   try {
     step("lock-acquired");
     db.ensureSchema(journalKey);
@@ -63,6 +67,7 @@ export async function withJournalSession<T>(
     return await work(session);
   } finally {
     step("lock-release");
+    withdraw();
     await lock.release();
   }
 }

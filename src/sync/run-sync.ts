@@ -34,6 +34,7 @@ import path from "node:path";
 import type { JournalLayout } from "../journal/layout.js";
 import { journalRelativePath } from "../journal/layout.js";
 import { acquireJournalLock, type JournalLock } from "../lock/journal-lock.js";
+import { announceParentLock } from "../lock/parent-lock.js";
 import { MissingDatabaseError, openJournalDb, type JournalDb } from "../db/journal-db.js";
 import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "../db/schema.js";
 import { findWorkTree, type GitRepo, type RawGitResult } from "../git/git-process.js";
@@ -210,6 +211,7 @@ export async function runSync(layout: JournalLayout, options: SyncOptions): Prom
   const journalKey = layout.base;
   let opened = tryOpen(layout, options.timeoutMs);
   const lock = await acquireJournalLock({ lockDir: layout.lockDir, journalKey }, options);
+  const withdraw = announceParentLock(layout.lockDir);
   const repo = findWorkTree(layout.base);
   // git stats the tree while sync checks the database and repairs what a killed writer left.
   const status = repo ? startGitStatus(layout) : undefined;
@@ -247,6 +249,7 @@ export async function runSync(layout: JournalLayout, options: SyncOptions): Prom
     }
   } finally {
     open.db?.close();
+    withdraw();
     await lock.release();
   }
 }

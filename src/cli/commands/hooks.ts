@@ -1,0 +1,20 @@
+/**
+ * `lore hooks install | uninstall | status`: lore's git hooks for a journal
+ * (src/hooks/hook-files.ts). The work is loaded on demand from sync-main.ts.
+ */
+import type { Options } from "yargs";
+import { defineCommand } from "../command.js";
+import { loadSyncMain } from "../load-sync.js";
+import type { HooksArgs } from "../sync-main.js";
+
+const hooksOptions = {
+  base: { type: "string", describe: "journal directory (default: $LORE_BASE, else the nearest one above)" },
+  json: { type: "boolean", default: false, describe: "print one JSON object" },
+} satisfies Record<string, Options>;
+
+export const hooksCommand = defineCommand<HooksArgs>({
+  command: "hooks <action>",
+  describe: "install, uninstall or show lore's git hooks (install | uninstall | status)",
+  options: hooksOptions,
+  run: (args) => loadSyncMain().runHooksCommand(args),
+});

@@ -1,0 +1,138 @@
+/**
+ * The pre-commit check: what a commit is about to add to the journal, read
+ * from git's index. It only reads (git's index and HEAD, and the journal
+ * database read-only); it takes no lock and writes nothing.
+ *
+ *   const problems = await stagedJournalProblems(repo, layout);   // [] = commit may go on
+ *
+ * A staged record file is refused when it has git conflict markers, when it
+ * cannot be read as records, or when the commit adds an id that another
+ * record already has: a lore id, or a heuristic's `H-<id>`, twice in the
+ * staged files, or also in another file of the index. Only ids the commit
+ * adds count: a file ELF left with two `H-0` blocks can still be edited.
+ * Each problem is one line, `<path>:<line>: <what>`.
+ */
+import { runGit } from "../git/git-process.js";
+import { MarkdownParseError } from "../journal/failure-markdown.js";
+import fs from "node:fs";
+import type { JournalLayout } from "../journal/layout.js";
+import { journalAbsolutePath } from "../journal/layout.js";
+import { openSqlite } from "../db/journal-db.js";
+import { conflictMarkerLine, FAILURES_DIR, HEURISTICS_DIR, isJournalFilePath, recordsOf, type FileRecord } from "../sync/journal-file.js";
+
+async function indexContent(layout: JournalLayout, file: string, revision: "" | "HEAD"): Promise<string | undefined> {
+  try {
+    return (await runGit(layout.base, ["show", `${revision}:./${file}`])).stdout;
+  } catch {
+    return undefined;
+  }
+}
+
+function idsOf(records: FileRecord[]): string[] {
+  return records.flatMap((record) => idEntries(record).map((entry) => entry.id));
+}
+
+function idEntries(record: FileRecord): Array<Omit<AddedId, "where" | "file">> {
+  return [
+    ...(record.loreId ? [{ id: `lore id ${record.loreId}`, loreId: record.loreId }] : []),
+    ...(record.table === "heuristics" && record.headingId !== undefined && record.headingId > 0
+      ? [{ id: `H-${record.headingId}`, headingId: record.headingId, recordLoreId: record.loreId }]
+      : []),
+  ];
+}
+
+function count(values: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * Where the journal database says a record with this id lives, if in another
+ * file that still exists; the database is read, not the whole index, so the
+ * check stays quick in a large journal.
+ */
+function recordedElsewhere(layout: JournalLayout, added: AddedId, file: string): string | undefined {
+  if (!fs.existsSync(layout.dbFile)) return undefined;
+  const db = openSqlite(layout.dbFile, { readonly: true, fileMustExist: true });
+  try {
+    const found = added.loreId
+      ? (db
+          .prepare(
+            "SELECT filepath AS path FROM learnings WHERE lore_id = ? UNION ALL SELECT 'memory/heuristics/' || domain || '.md' FROM heuristics WHERE lore_id = ?",
+          )
+          .pluck()
+          .all(added.loreId, added.loreId) as string[])
+      : (db
+          .prepare("SELECT 'memory/heuristics/' || domain || '.md' FROM heuristics WHERE id = ? AND (lore_id IS NULL OR lore_id IS NOT ?)")
+          .pluck()
+          .all(added.headingId, added.recordLoreId ?? null) as string[]);
+    return found.find((other) => other !== file && fs.existsSync(journalAbsolutePath(layout, other)));
+  } catch {
+    return undefined;
+  } finally {
+    db.close();
+  }
+}
+
+interface AddedId {
+  id: string;
+  where: string;
+  file: string;
+  loreId?: string;
+  headingId?: number;
+  recordLoreId?: string;
+}
+
+export async function stagedJournalProblems(layout: JournalLayout): Promise<string[]> {
+  const staged = (
+    await runGit(layout.base, ["diff", "--cached", "--name-only", "--relative", "-z", "--diff-filter=ACMR", "--", FAILURES_DIR, HEURISTICS_DIR])
+  ).stdout
+    .split("\0")
+    .filter(isJournalFilePath);
+  if (staged.length === 0) return [];
+  const problems: string[] = [];
+  const added: AddedId[] = [];
+  const kept = new Map<string, string>();
+  for (const file of staged) {
+    const text = await indexContent(layout, file, "");
+    if (text === undefined) continue;
+    const conflict = conflictMarkerLine(text);
+    if (conflict !== undefined) {
+      problems.push(`${file}:${conflict}: git conflict markers; resolve the conflict first`);
+      continue;
+    }
+    let records: FileRecord[];
+    try {
+      records = recordsOf(file, text);
+    } catch (error) {
+      if (!(error instanceof MarkdownParseError)) throw error;
+      problems.push(`${file}:${error.line}: cannot be read as a record: ${error.message.replace(/^line \d+: /, "")}`);
+      continue;
+    }
+    const before = await indexContent(layout, file, "HEAD");
+    let previous: Map<string, number> = new Map();
+    try {
+      previous = count(before === undefined ? [] : idsOf(recordsOf(file, before)));
+    } catch {
+      // HEAD's version was unreadable: every id counts as added.
+    }
+    const seen = new Map<string, number>();
+    for (const record of records) {
+      for (const entry of idEntries(record)) {
+        const times = (seen.get(entry.id) ?? 0) + 1;
+        seen.set(entry.id, times);
+        const where = `${file}:${record.line}`;
+        if (times > (previous.get(entry.id) ?? 0)) added.push({ ...entry, where, file });
+        else kept.set(entry.id, where);
+      }
+    }
+  }
+  const known = new Map(kept);
+  for (const entry of added) {
+    const elsewhere = known.get(entry.id) ?? recordedElsewhere(layout, entry, entry.file);
+    if (elsewhere) problems.push(`${entry.where}: ${entry.id} is also the record at ${elsewhere}; give it an id of its own`);
+    else known.set(entry.id, entry.where);
+  }
+  return problems;
+}
