@@ -8,6 +8,9 @@
 //     time of one record;
 //   - and, for information, what repairing a SIGKILLed record adds to the next
 //     command in a journal of 10 records and of 5,000;
+//   - lore's git hooks: a post-checkout that changes nothing in the journal
+//     (<= `node -e 0` + 100 ms) and what the installed hooks add to a record
+//     (<= 20%), each interleaved with its baseline;
 //   - `lore sync` on synthetic ELF-format journals of 10k and 100k records
 //     (scripts/generate-journal.ts): a cold `--rebuild` (<= 60 s at 100k), a
 //     re-sync with nothing changed (<= 2 x `git status` on the same tree,
@@ -233,7 +236,35 @@ async function syncFigures(records) {
   };
 }
 
+/** lore's hooks: their cost where nothing in the journal changes, and on a record. */
+async function hookFigures() {
+  const plain = await newJournal();
+  const hooked = await newJournal();
+  await must(run(process.execPath, [lore, "hooks", "install"], hooked), "lore hooks install");
+  git(hooked, ["add", ".gitattributes"]);
+  git(hooked, ["commit", "-q", "-m", "attributes"]);
+  const before = git(hooked, ["rev-parse", "HEAD"]).trim();
+  fs.writeFileSync(path.join(hooked, "elsewhere.txt"), "not the journal\n");
+  git(hooked, ["add", "elsewhere.txt"]);
+  git(hooked, ["commit", "-q", "-m", "elsewhere"]);
+  const after = git(hooked, ["rev-parse", "HEAD"]).trim();
+  const postCheckout = path.join(hooked, ".git", "hooks", "post-checkout");
+  const nodeMs = [];
+  const hookMs = [];
+  const plainMs = [];
+  const hookedMs = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    nodeMs.push(await must(run(process.execPath, ["-e", "0"], hooked), "node -e 0"));
+    // As git runs it: the shim file, with git's arguments (old HEAD, new HEAD, branch checkout).
+    hookMs.push(await must(run(process.execPath, [postCheckout, before, after, "1"], hooked), "post-checkout hook"));
+    plainMs.push(await must(run(process.execPath, [recordFailureBin, "--title", `plain ${round}`, "--domain", "Bench"], plain), "record"));
+    hookedMs.push(await must(run(process.execPath, [recordFailureBin, "--title", `hooked ${round}`, "--domain", "Bench"], hooked), "record with hooks"));
+  }
+  return { node: median(nodeMs), postCheckout: median(hookMs), plainRecord: median(plainMs), hookedRecord: median(hookedMs) };
+}
+
 const single = await singleRecordFigures();
+const hooks = await hookFigures();
 const recovery = await recoveryFigures();
 const parallel = await parallelFigures();
 const syncRuns = [];
@@ -258,6 +289,8 @@ const table = [
     return `| journal of ${size} records: a record ${fmt(ordinary)}; the record after a SIGKILLed one, which repairs it first, ${fmt(afterCrash)} (median of 7 each) | repair adds ${fmt(afterCrash - ordinary)} | | |`;
   }),
   `| ${WRITERS} writers: exits 0 / commits, every round | ${parallel.all.map((round) => `${round.succeeded}/${round.committed}`).join(", ")} | ${WRITERS}/${WRITERS} | ${verdict(allSucceeded)} |`,
+  `| post-checkout hook, nothing changed in the journal (median of ${ROUNDS}) | ${fmt(hooks.postCheckout)} = \`node -e 0\` (${fmt(hooks.node)}) + ${fmt(hooks.postCheckout - hooks.node)} | <= node -e 0 + 100 ms | ${verdict(hooks.postCheckout - hooks.node <= 100)} |`,
+  `| one \`record-failure\` with lore's hooks installed (median of ${ROUNDS}) | ${fmt(hooks.hookedRecord)}, against ${fmt(hooks.plainRecord)} without = ${(((hooks.hookedRecord - hooks.plainRecord) / hooks.plainRecord) * 100).toFixed(0)}% | <= +20% | ${verdict(hooks.hookedRecord <= hooks.plainRecord * 1.2)} |`,
   ...syncRuns.flatMap((figures) => {
     const atScale = figures.records >= 100_000;
     const ratio = figures.unchanged / figures.status;
