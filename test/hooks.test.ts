@@ -1,6 +1,7 @@
 // lore's git hooks and journals shared between clones, with real git: temp
 // bare repositories, clones, real hooks (lore's shims and a user's own), real
 // merges, rebases and checkouts. No mocked git.
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -316,5 +317,42 @@ describe("journals shared between clones", () => {
     git(b, ["checkout", "-q", "-"]);
     await expectInSync(b);
     expect(readRows(b).learnings.map((row) => row.title)).toEqual(["Local failure"]);
+  });
+});
+
+describe("a hook that cannot do its work lets git finish", () => {
+  it("when lore is not where the shim points: one line on stderr, the checkout succeeds", async () => {
+    const dir = await createJournal();
+    ok(await runLore(["hooks", "install"], { cwd: dir }));
+    ok(await recordFailure(dir, { title: "Recorded", domain: "x" }));
+    const shim = path.join(dir, ".git", "hooks", "post-checkout");
+    fs.writeFileSync(shim, fs.readFileSync(shim, "utf8").replace(/const lore = "[^"]*";/, 'const lore = "file:///nonexistent/lore/bin/run.js";'));
+    git(dir, ["checkout", "-q", "-b", "side"]);
+    const result = spawnSync("git", ["checkout", "-q", "HEAD~1"], { cwd: dir, encoding: "utf8" });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/^lore hook post-checkout: cannot load lore from file:\/\/\/nonexistent\/lore\/bin\/run\.js \(.*\); git goes on, and `lore sync --fix` brings the index up to date later\n$/);
+    expect(git(dir, ["rev-parse", "HEAD"]).trim()).toBe(git(dir, ["rev-parse", "side~1"]).trim());
+  });
+
+  it("when the journal stays locked past the timeout: one line on stderr, the checkout succeeds, and the next sync repairs", async () => {
+    const dir = await createJournal();
+    ok(await runLore(["hooks", "install"], { cwd: dir }));
+    ok(await recordFailure(dir, { title: "Recorded", domain: "x" }));
+    const lockDir = path.join(dir, "memory", ".lore", "journal.lock");
+    const holder = spawn(process.execPath, [path.join(import.meta.dirname, "..", "dist-test", "lock-contender.js"), "hold", lockDir, "0", "10000"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    try {
+      await new Promise<void>((resolve) => holder.stdout.once("data", () => resolve()));
+      const checkout = spawnSync("git", ["checkout", "-q", "HEAD~1"], { cwd: dir, encoding: "utf8", env: { ...process.env, LORE_LOCK_TIMEOUT: "1" } });
+      expect(checkout.status).toBe(0);
+      expect(checkout.stderr).toMatch(/^lore post-checkout: could not bring the journal index up to date \(timed out waiting for the journal lock .*\); git goes on, run `lore sync --fix` later\n$/);
+    } finally {
+      holder.kill("SIGKILL");
+    }
+    const repair = await runLore(["sync", "--fix", "--json"], { cwd: dir });
+    expect(repair.code).toBe(0);
+    await expectInSync(dir);
+    expect(readRows(dir).learnings).toEqual([]);
   });
 });
