@@ -1,14 +1,16 @@
 // Bundles the tools that tests and benchmarks run as real processes into
 // dist-test/, so that plain `node` runs them: the lock contender of the lock
-// tests (test/fixtures/lock-contender.ts) and the synthetic journal generator
-// (scripts/generate-journal.ts). Run by vitest's global setup and by
-// `npm run bench`, after scripts/build.mjs.
+// tests (test/fixtures/lock-contender.ts), the synthetic journal generator
+// (scripts/generate-journal.ts) and the kill -9 harness (test/chaos/chaos.ts).
+// Run by vitest's global setup, `npm run bench` and `npm run chaos`, after
+// scripts/build.mjs.
 import { build } from "esbuild";
 
 await build({
   entryPoints: {
     "lock-contender": "test/fixtures/lock-contender.ts",
     "generate-journal": "scripts/generate-journal.ts",
+    chaos: "test/chaos/chaos.ts",
   },
   outdir: "dist-test",
   bundle: true,
@@ -18,5 +20,7 @@ await build({
   banner: {
     js: 'import { createRequire as __c } from "node:module"; const require = __c(import.meta.url);',
   },
+  // better-sqlite3 is a native addon: loaded from node_modules, never bundled.
+  external: ["better-sqlite3"],
   logLevel: "warning",
 });

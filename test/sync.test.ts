@@ -763,3 +763,31 @@ describe("lore sync killed at each of its steps", () => {
     });
   }
 });
+
+describe("git's other locks a killed commit leaves", () => {
+  it("a record removes HEAD.lock, the branch's ref lock and next-index locks of a dead git, and commits", async () => {
+    const dir = await journalWithRecords();
+    const branch = git(dir, ["symbolic-ref", "--short", "HEAD"]).trim();
+    const locks = [path.join(dir, ".git", "HEAD.lock"), path.join(dir, ".git", "refs", "heads", `${branch}.lock`), path.join(dir, ".git", "next-index-4242.lock")];
+    const old = new Date(Date.now() - 5000);
+    for (const lock of locks) {
+      fs.writeFileSync(lock, "");
+      fs.utimesSync(lock, old, old);
+    }
+    const record = await recordFailure(dir, { title: "After a dead commit", domain: "x" });
+    expect(record.code).toBe(0);
+    for (const lock of locks) expect(fs.existsSync(lock)).toBe(false);
+    expect(git(dir, ["log", "-1", "--format=%s"]).trim()).toBe("failure: After a dead commit");
+  });
+
+  it("sync reports them as stale-lock and --fix removes them", async () => {
+    const dir = await journalWithRecords();
+    const lock = path.join(dir, ".git", "HEAD.lock");
+    fs.writeFileSync(lock, "");
+    const old = new Date(Date.now() - 5000);
+    fs.utimesSync(lock, old, old);
+    const fix = await reportPlanFix(dir, "stale-lock");
+    expect(fix.findings.map((f) => f.detail)).toEqual(["git's HEAD.lock was left by a git process that is gone"]);
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+});

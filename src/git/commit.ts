@@ -10,7 +10,7 @@
  * files that no longer differ from HEAD are not committed again.
  *
  * Before each git it waits out (or clears) `.git/index.lock` through
- * index-lock.ts, and it retries a git that lost a race for `index.lock` until
+ * git-locks.ts, and it retries a git that lost a race for `index.lock` until
  * `deadline`. It returns the new commit's id, or undefined when there was
  * nothing to commit (a killed lore's git child may have committed the files).
  *
@@ -31,7 +31,7 @@ import { backoffDelays, sleep } from "../lock/backoff.js";
 import { warn } from "../io/warn.js";
 import { step } from "../io/steps.js";
 import { GitError, runGit, type GitRepo } from "./git-process.js";
-import { waitForIndexLock } from "./index-lock.js";
+import { waitForGitLocks } from "./git-locks.js";
 import { chainedHooksDir } from "../hooks/hook-files.js";
 
 export interface CommitOptions {
@@ -39,8 +39,9 @@ export interface CommitOptions {
   staleMs: number;
 }
 
-function lostIndexLockRace(error: unknown): boolean {
-  return error instanceof GitError && /index\.lock/.test(error.stderr);
+/** git failed because another git held one of its locks at that moment. */
+function lostGitLockRace(error: unknown): boolean {
+  return error instanceof GitError && /\.lock'?: File exists|Unable to create '[^']*\.lock'/.test(error.stderr);
 }
 
 async function runGitWithIndexLock(
@@ -51,11 +52,11 @@ async function runGitWithIndexLock(
 ): Promise<string> {
   const delays = backoffDelays({ firstMs: 5, capMs: 100 });
   for (;;) {
-    await waitForIndexLock(repo, options.deadline, options.staleMs);
+    await waitForGitLocks(repo, options.deadline, options.staleMs);
     try {
       return (await runGit(repo, args, output)).stdout;
     } catch (error) {
-      if (!lostIndexLockRace(error) || Date.now() >= options.deadline) throw error;
+      if (!lostGitLockRace(error) || Date.now() >= options.deadline) throw error;
       await sleep(delays.next().value);
     }
   }

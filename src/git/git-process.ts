@@ -29,8 +29,17 @@ export class GitError extends Error {
     readonly stderr: string,
     readonly stdout = "",
   ) {
-    super(`git ${args[0]} failed: ${stderr.trim().split("\n").slice(-3).join(" / ") || `exit ${exitCode}`}`);
+    super(`git ${subcommandOf(args)} failed: ${stderr.trim().split("\n").slice(-3).join(" / ") || `exit ${exitCode}`}`);
   }
+}
+
+/** The git command in an argument list, past options such as `-c name=value`. */
+function subcommandOf(args: string[]): string {
+  for (let index = 0; index < args.length; index++) {
+    if (args[index] === "-c" || args[index] === "-C") index++;
+    else if (!args[index].startsWith("-")) return args[index];
+  }
+  return args[0] ?? "";
 }
 
 const REPOSITORY_VARIABLES = [

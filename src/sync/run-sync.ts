@@ -39,7 +39,7 @@ import { MissingDatabaseError, openJournalDb, type JournalDb } from "../db/journ
 import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "../db/schema.js";
 import { findWorkTree, type GitRepo, type RawGitResult } from "../git/git-process.js";
 import { commitPaths } from "../git/commit.js";
-import { orphanedIndexLock } from "../git/index-lock.js";
+import { orphanedGitLocks } from "../git/git-locks.js";
 import { step } from "../io/steps.js";
 import { recoverPending } from "../record/recover.js";
 import type { JournalSession } from "../record/session.js";
@@ -151,13 +151,12 @@ function housekeepingFindings(layout: JournalLayout, lock: JournalLock, repo: Gi
       action: { kind: "taken-over" },
     });
   }
-  const indexLock = repo ? orphanedIndexLock(repo, staleMs) : undefined;
-  if (indexLock) {
+  for (const gitLock of repo ? orphanedGitLocks(repo, staleMs) : []) {
     findings.push({
       type: "stale-lock",
-      path: indexLock,
-      detail: "git's index.lock was left by a git process that is gone",
-      action: { kind: "remove-lock", path: indexLock },
+      path: gitLock,
+      detail: `git's ${path.basename(gitLock)} was left by a git process that is gone`,
+      action: { kind: "remove-lock", path: gitLock },
     });
   }
   for (const file of [...changes.tempFiles, ...loreLeftovers(layout, lock)]) {
@@ -173,7 +172,7 @@ function removeLeftovers(session: JournalSession, findings: Finding[]): void {
     }
     // Checked again just before: a git started since may hold a new index.lock.
     const repo = findWorkTree(session.layout.base);
-    if (action.kind === "remove-lock" && repo && orphanedIndexLock(repo, session.options.staleMs) === action.path) {
+    if (action.kind === "remove-lock" && repo && orphanedGitLocks(repo, session.options.staleMs).includes(action.path)) {
       fs.rmSync(action.path, { force: true });
     }
   }

@@ -50,6 +50,7 @@ import { renderFailure } from "../../src/journal/failure-markdown.js";
 import { renderDomainHeader, renderHeuristicBlock } from "../../src/journal/heuristic-markdown.js";
 import { domainSlug, failureSlug } from "../../src/journal/slug.js";
 import { ELF_FAILURE_SECTIONS } from "./elf-format.js";
+import { Prng } from "./prng.js";
 
 export interface SyntheticJournalOptions {
   records: number;
@@ -67,41 +68,6 @@ export interface SyntheticJournalCounts {
   heuristics: number;
   domainFiles: number;
   files: number;
-}
-
-/** mulberry32: a small, fast seeded PRNG. */
-class Prng {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  uint32(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    return this.uint32() / 4294967296;
-  }
-
-  /** An integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  chance(probability: number): boolean {
-    return this.next() < probability;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
-  }
 }
 
 const WORDS = [

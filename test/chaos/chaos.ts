@@ -1,0 +1,343 @@
+/**
+ * `npm run chaos -- [--writers N] [--duration S] [--seed X] [--kill-every MS] [--keep]`:
+ * a kill -9 harness that tries to make lore lose an acknowledged record.
+ *
+ * The run: a journal in a new git repository with lore's hooks installed.
+ * N writers each start, one after another, `record-failure`,
+ * `record-heuristic` (into a new or an existing domain) or `sync --fix`, each
+ * in a process group of its own. A killer sends SIGKILL to a random group
+ * every `--kill-every` ms on average (default 150), so lore and its git child
+ * die together, in every phase, a git commit included. Each record that
+ * exited 0 is written, with the lore id it printed, to an ack log outside the
+ * journal.
+ *
+ * The end: one `lore sync --fix` (its time is a recovery time), then the
+ * checks, each of which counts as a violation:
+ *   - every acknowledged record is in its file, in the DB and in git HEAD,
+ *     exactly once;
+ *   - every record file parses; the DB passes `integrity_check`;
+ *   - `lore sync` reports 0 findings;
+ *   - no temp file, lore lock, owner file, takeover tomb or `.git/index.lock`
+ *     is left (takeover gates are kept for a minute by design and only
+ *     counted);
+ *   - `git fsck` passes.
+ * It prints a table (runs, kills, acknowledged, lost, duplicated, corrupt
+ * files, orphans, stuck locks, the longest recovery) and exits 1 on any
+ * violation, printing the seed that replays the run's choices.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createRequire } from "node:module";
+import type BetterSqlite3 from "better-sqlite3";
+import { Prng } from "../support/prng.js";
+import { parseFailure } from "../../src/journal/failure-markdown.js";
+import { parseHeuristicFile } from "../../src/journal/heuristic-markdown.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const lore = path.join(root, "bin", "lore.js");
+const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
+
+interface Options {
+  writers: number;
+  durationMs: number;
+  seed: number;
+  killEveryMs: number;
+  keep: boolean;
+}
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      writers: { type: "string", default: "4" },
+      duration: { type: "string", default: "60" },
+      seed: { type: "string" },
+      "kill-every": { type: "string", default: "150" },
+      keep: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const number = (value: string | undefined, name: string): number => {
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed <= 0) {
+      process.stderr.write(`chaos: --${name} must be a positive number (got ${JSON.stringify(value)})\n`);
+      process.exit(2);
+    }
+    return parsed;
+  };
+  return {
+    writers: Math.floor(number(values.writers, "writers")),
+    durationMs: number(values.duration, "duration") * 1000,
+    seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Math.floor(number(values.seed, "seed")),
+    killEveryMs: number(values["kill-every"], "kill-every"),
+    keep: values.keep,
+  };
+}
+
+function git(cwd: string, args: string[]): string {
+  return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+const environment = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(FAILURE_|HEURISTIC_|LORE_|GIT_)/.test(key)));
+
+interface Ack {
+  kind: "failure" | "heuristic";
+  loreId: string;
+  path: string;
+}
+
+interface Child {
+  pid: number;
+  startedAt: number;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; ms: number }>;
+}
+
+function start(args: string[], cwd: string): Child {
+  const startedAt = Date.now();
+  const child = spawn(process.execPath, [lore, ...args], { cwd, env: environment, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.resume();
+  return {
+    pid: child.pid as number,
+    startedAt,
+    done: new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, ms: Date.now() - startedAt }))),
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function setUp(): Promise<{ base: string; ackLog: string; work: string }> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "lore-chaos-"));
+  const base = path.join(work, "journal");
+  fs.mkdirSync(base);
+  git(base, ["init", "-q"]);
+  git(base, ["config", "user.name", "lore chaos"]);
+  git(base, ["config", "user.email", "chaos@example.invalid"]);
+  git(base, ["config", "gc.auto", "0"]);
+  execFileSync(process.execPath, [lore, "init"], { cwd: base, env: environment, stdio: "ignore" });
+  execFileSync(process.execPath, [lore, "hooks", "install"], { cwd: base, env: environment, stdio: "ignore" });
+  git(base, ["add", ".gitignore", ".gitattributes"]);
+  git(base, ["commit", "-q", "-m", "journal"]);
+  return { base, ackLog: path.join(work, "acks.ndjson"), work };
+}
+
+interface Counters {
+  runs: number;
+  kills: number;
+  killsInGit: number;
+  acked: number;
+  longestRecoveryMs: number;
+}
+
+/** Whether a process group has a git process in it (a kill then lands mid-git). */
+function groupRunsGit(pgid: number): boolean {
+  try {
+    for (const entry of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) === pgid && stat.includes("(git")) return true;
+    }
+  } catch {
+    // Not Linux, or a process ended while we looked.
+  }
+  return false;
+}
+
+async function chaos(run: Options, base: string, ackLog: string): Promise<Counters> {
+  const random = new Prng(run.seed);
+  const counters: Counters = { runs: 0, kills: 0, killsInGit: 0, acked: 0, longestRecoveryMs: 0 };
+  const live = new Map<number, Child>();
+  const deadline = Date.now() + run.durationMs;
+  let killedSinceSuccess = false;
+  const domains: string[] = [];
+  let sequence = 0;
+
+  const writer = async (index: number) => {
+    while (Date.now() < deadline) {
+      const roll = random.next();
+      const name = `w${index}-${sequence++}`;
+      let args: string[];
+      if (roll < 0.45) args = ["record-failure", "--json", "--title", `Chaos ${name}`, "--domain", "chaos", "--summary", `run ${run.seed}`];
+      else if (roll < 0.9) {
+        const fresh = domains.length === 0 || random.chance(0.3);
+        const domain = fresh ? `domain-${name}` : random.pick(domains);
+        if (fresh) domains.push(domain);
+        args = ["record-heuristic", "--json", "--domain", domain, "--rule", `Chaos rule ${name}`];
+      } else args = ["sync", "--fix", "--json"];
+      const child = start(args, base);
+      live.set(child.pid, child);
+      const result = await child.done;
+      live.delete(child.pid);
+      counters.runs++;
+      if (result.code === 0) {
+        if (killedSinceSuccess) {
+          counters.longestRecoveryMs = Math.max(counters.longestRecoveryMs, result.ms);
+          killedSinceSuccess = false;
+        }
+        if (args[0] !== "sync") {
+          const printed = JSON.parse(result.stdout) as Ack;
+          fs.appendFileSync(ackLog, `${JSON.stringify({ kind: printed.kind, loreId: printed.loreId, path: printed.path })}\n`);
+          counters.acked++;
+        }
+      }
+    }
+  };
+
+  const killer = async () => {
+    while (Date.now() < deadline) {
+      await sleep(random.next() * 2 * run.killEveryMs);
+      const victims = [...live.values()];
+      if (victims.length === 0) continue;
+      const victim = random.pick(victims);
+      const inGit = groupRunsGit(victim.pid);
+      try {
+        process.kill(-victim.pid, "SIGKILL");
+        counters.kills++;
+        if (inGit) counters.killsInGit++;
+        killedSinceSuccess = true;
+      } catch {
+        // It ended on its own meanwhile.
+      }
+    }
+  };
+
+  await Promise.all([...Array.from({ length: run.writers }, (_, index) => writer(index)), killer()]);
+  return counters;
+}
+
+interface Verdict {
+  lost: string[];
+  duplicated: string[];
+  corrupt: string[];
+  orphans: string[];
+  stuckLocks: string[];
+  other: string[];
+  gates: number;
+}
+
+function countOf<T>(values: T[], value: T): number {
+  return values.filter((entry) => entry === value).length;
+}
+
+function verify(base: string, ackLog: string): Verdict {
+  const verdict: Verdict = { lost: [], duplicated: [], corrupt: [], orphans: [], stuckLocks: [], other: [], gates: 0 };
+  const acks = fs.existsSync(ackLog)
+    ? fs.readFileSync(ackLog, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as Ack)
+    : [];
+  const fileIds: string[] = [];
+  for (const sub of ["failures", "heuristics"]) {
+    const directory = path.join(base, "memory", sub);
+    for (const name of fs.existsSync(directory) ? fs.readdirSync(directory) : []) {
+      const file = path.join(directory, name);
+      if (/\.md\.\d+$/.test(name)) {
+        verdict.stuckLocks.push(`temp file memory/${sub}/${name}`);
+        continue;
+      }
+      if (!name.endsWith(".md")) continue;
+      try {
+        const text = fs.readFileSync(file, "utf8");
+        if (sub === "failures") fileIds.push(parseFailure(text).loreId ?? "");
+        else for (const block of parseHeuristicFile(text)) fileIds.push(block.loreId ?? "");
+      } catch (error) {
+        verdict.corrupt.push(`memory/${sub}/${name}: ${(error as Error).message}`);
+      }
+    }
+  }
+  const db = new Database(path.join(base, "memory", "index.db"), { readonly: true });
+  const integrity = db.pragma("integrity_check", { simple: true });
+  if (integrity !== "ok") verdict.corrupt.push(`index.db: integrity_check says ${String(integrity)}`);
+  const rowIds = [
+    ...(db.prepare("SELECT lore_id FROM learnings WHERE lore_id IS NOT NULL").pluck().all() as string[]),
+    ...(db.prepare("SELECT lore_id FROM heuristics WHERE lore_id IS NOT NULL").pluck().all() as string[]),
+  ];
+  db.close();
+  const headText = new Map<string, string>();
+  const inHead = (file: string): string => {
+    if (!headText.has(file)) {
+      try {
+        headText.set(file, git(base, ["show", `HEAD:${file}`]));
+      } catch {
+        headText.set(file, "");
+      }
+    }
+    return headText.get(file) as string;
+  };
+  for (const ack of acks) {
+    const marker = `<!-- lore:id=${ack.loreId} -->`;
+    const inFiles = countOf(fileIds, ack.loreId);
+    const inRows = countOf(rowIds, ack.loreId);
+    const head = inHead(ack.path).split(marker).length - 1;
+    if (inFiles === 0 || inRows === 0 || head === 0) verdict.lost.push(`${ack.kind} ${ack.loreId} (${ack.path}): files ${inFiles}, rows ${inRows}, HEAD ${head}`);
+    else if (inFiles > 1 || inRows > 1 || head > 1) verdict.duplicated.push(`${ack.kind} ${ack.loreId}: files ${inFiles}, rows ${inRows}, HEAD ${head}`);
+  }
+  const report = execFileSync(process.execPath, [lore, "sync", "--json"], { cwd: base, env: environment, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  for (const finding of (JSON.parse(report) as { findings: Array<{ type: string; path: string | null; detail: string }> }).findings) {
+    const line = `${finding.type} ${finding.path}: ${finding.detail}`;
+    if (["missing-row", "missing-file"].includes(finding.type)) verdict.orphans.push(line);
+    else if (["stale-lock", "temp-file"].includes(finding.type)) verdict.stuckLocks.push(line);
+    else verdict.other.push(line);
+  }
+  const loreDir = path.join(base, "memory", ".lore");
+  for (const name of fs.readdirSync(loreDir)) {
+    if (name.startsWith("journal.lock.takeover-")) verdict.gates++;
+    else if (name.startsWith("journal.lock") || name.startsWith("rebuild-")) verdict.stuckLocks.push(`memory/.lore/${name}`);
+  }
+  if (fs.readdirSync(path.join(loreDir, "pending")).length > 0) verdict.stuckLocks.push("memory/.lore/pending is not empty");
+  if (fs.existsSync(path.join(base, ".git", "index.lock"))) verdict.stuckLocks.push(".git/index.lock");
+  try {
+    git(base, ["fsck", "--no-progress"]);
+  } catch (error) {
+    verdict.other.push(`git fsck: ${String((error as { stderr?: unknown }).stderr ?? error)}`);
+  }
+  return verdict;
+}
+
+async function main(): Promise<void> {
+  const run = options();
+  const { base, ackLog, work } = await setUp();
+  process.stderr.write(`chaos: ${run.writers} writers for ${run.durationMs / 1000} s, a SIGKILL every ${run.killEveryMs} ms on average, seed ${run.seed}\n`);
+  const counters = await chaos(run, base, ackLog);
+  const repairStarted = Date.now();
+  const repair = start(["sync", "--fix", "--json"], base);
+  const repaired = await repair.done;
+  const repairMs = Date.now() - repairStarted;
+  const verdict = verify(base, ackLog);
+  if (repaired.code !== 0) verdict.other.push(`the final lore sync --fix exited ${repaired.code}`);
+  const violations = verdict.lost.length + verdict.duplicated.length + verdict.corrupt.length + verdict.orphans.length + verdict.stuckLocks.length + verdict.other.length;
+  const rows: Array<[string, string]> = [
+    ["seed", String(run.seed)],
+    ["writers x duration", `${run.writers} x ${run.durationMs / 1000} s`],
+    ["runs (lore commands started)", String(counters.runs)],
+    ["kills (SIGKILL to a process group)", `${counters.kills} (${counters.killsInGit} while git ran)`],
+    ["acknowledged records", String(counters.acked)],
+    ["lost", String(verdict.lost.length)],
+    ["duplicated", String(verdict.duplicated.length)],
+    ["corrupt files (and DB)", String(verdict.corrupt.length)],
+    ["orphans (file without row, row without file)", String(verdict.orphans.length)],
+    ["stuck locks and leftovers", String(verdict.stuckLocks.length)],
+    ["other findings", String(verdict.other.length)],
+    ["longest recovery (first command to succeed after a kill)", `${counters.longestRecoveryMs} ms`],
+    ["final lore sync --fix", `${repairMs} ms`],
+    ["takeover gates left (kept 60 s by design)", String(verdict.gates)],
+  ];
+  process.stdout.write(`| measure | value |\n| --- | --- |\n${rows.map(([name, value]) => `| ${name} | ${value} |`).join("\n")}\n`);
+  for (const [label, lines] of Object.entries({ lost: verdict.lost, duplicated: verdict.duplicated, corrupt: verdict.corrupt, orphans: verdict.orphans, "stuck locks": verdict.stuckLocks, other: verdict.other })) {
+    for (const line of lines.slice(0, 20)) process.stderr.write(`chaos: ${label}: ${line}\n`);
+  }
+  if (violations > 0) {
+    process.stderr.write(`chaos: ${violations} violation(s); replay with: npm run chaos -- --writers ${run.writers} --duration ${run.durationMs / 1000} --seed ${run.seed}\n`);
+    process.stderr.write(`chaos: the journal is kept in ${base}\n`);
+    process.exit(1);
+  }
+  if (run.keep) process.stderr.write(`chaos: the journal is in ${base}\n`);
+  else fs.rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+}
+
+await main();
