@@ -1,6 +1,7 @@
 // Crash recovery at every named step. For each step a record process
 // (failure; heuristic in a new domain; heuristic in an existing domain; in and
-// out of git) is SIGKILLed there through LORE_CRASH_AT; the next lore command
+// out of git; in git with lore's hooks installed and without) is SIGKILLed
+// there through LORE_CRASH_AT; the next lore command
 // must repair the journal before doing its own work, without waiting for the
 // lock's stale age, and then every invariant holds: no file without a row, no
 // row without a file, no temp file, no pending intent, no lock left, every
@@ -24,8 +25,13 @@ function recordArgs(scenario: Scenario, label: string): string[] {
   return ["record-heuristic", ...toFlags({ domain, rule: `rule ${label}` })];
 }
 
-async function prepare(scenario: Scenario, withGit: boolean): Promise<string> {
+async function prepare(scenario: Scenario, withGit: boolean, withHooks: boolean): Promise<string> {
   const dir = await createJournal({ git: withGit });
+  if (withHooks) {
+    expect((await runLore(["hooks", "install"], { cwd: dir })).code).toBe(0);
+    git(dir, ["add", ".gitattributes"]);
+    git(dir, ["commit", "-q", "-m", "attributes"]);
+  }
   if (scenario === "heuristic-existing-domain") {
     const first = await recordHeuristic(dir, { domain: "existing", rule: "already here" });
     expect(first.code).toBe(0);
@@ -38,11 +44,15 @@ function recordCount(dir: string): number {
   return rows.learnings.length + rows.heuristics.length;
 }
 
-describe.each([true, false])("crash at each step (git: %s)", (withGit) => {
+describe.each([
+  [true, false],
+  [true, true],
+  [false, false],
+])("crash at each step (git: %s, hooks installed: %s)", (withGit, withHooks) => {
   const steps = STEP_NAMES.filter((step) => withGit || !GIT_STEPS.includes(step));
   describe.each(SCENARIOS)("%s", (scenario) => {
     it.each(steps)("SIGKILL at %s is repaired by the next command", async (step) => {
-      const dir = await prepare(scenario, withGit);
+      const dir = await prepare(scenario, withGit, withHooks);
       const before = recordCount(dir);
       const crashed = await runLore([...recordArgs(scenario, step), ...(withGit ? [] : ["--no-commit"])], {
         cwd: dir,
