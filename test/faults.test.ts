@@ -8,14 +8,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createJournal, git, invariantViolations, readRows, tempDir } from "./support/journal.js";
+import { createJournal, git, invariantViolations, openDb, readRows, tempDir } from "./support/journal.js";
 import { recordFailure, recordHeuristic, runLore, toFlags } from "./support/lore.js";
 
+// Every error code on every step of the durable write (the temp write, its
+// fsync, the rename, the directory fsync), and faults around them.
 const FILE_FAULTS = [
-  "temp-created:ENOSPC",
-  "temp-fsync:EIO",
-  "rename:EACCES",
-  "dir-fsync:EIO",
+  ...["temp-created", "temp-fsync", "rename", "dir-fsync"].flatMap((step) => ["ENOSPC", "EIO", "EACCES"].map((code) => `${step}:${code}`)),
   "db-insert:EIO",
   "file-written:ENOSPC",
   "db-commit:SQLITE_FULL",
@@ -128,4 +127,105 @@ describe("a git commit that fails", () => {
     expect(result.stderr).toMatch(/^lore: warning: git has no user.name\/user.email here: committed as lore/);
     expect(git(dir, ["log", "-1", "--format=%an|%s"]).trim()).toBe("lore|failure: no identity");
   });
+});
+
+describe("the database stays locked by another writer", () => {
+  it("SQLITE_BUSY beyond the timeout: exit 1 in one line, nothing written, and the next record works", async () => {
+    const dir = await createJournal({ git: true });
+    expect((await recordFailure(dir, { title: "kept", domain: "Faults" })).code).toBe(0);
+    const filesBefore = snapshot(dir);
+    const rowsBefore = readRows(dir);
+    const other = openDb(dir);
+    other.exec("BEGIN IMMEDIATE");
+    try {
+      const result = await runLore(["record-failure", ...toFlags({ title: "blocked", domain: "Faults" }), "--lock-timeout", "1"], { cwd: dir });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^lore record-failure: database is locked\n$/);
+      expect(snapshot(dir)).toEqual(filesBefore);
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    expect(readRows(dir)).toEqual(rowsBefore);
+    expect((await recordFailure(dir, { title: "after", domain: "Faults" })).code).toBe(0);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+});
+
+describe("a read-only journal directory", () => {
+  it("fails with one line naming the error, writes nothing, and loses nothing", async () => {
+    const dir = await createJournal({ git: true });
+    expect((await recordFailure(dir, { title: "kept", domain: "Faults" })).code).toBe(0);
+    const failures = path.join(dir, "memory", "failures");
+    const filesBefore = snapshot(dir);
+    const rowsBefore = readRows(dir);
+    // root writes into a read-only directory anyway: there the refusal is injected (EROFS) instead.
+    const asRoot = process.getuid?.() === 0;
+    if (!asRoot) fs.chmodSync(failures, 0o555);
+    try {
+      const result = await runLore(["record-failure", ...toFlags({ title: "refused", domain: "Faults" })], {
+        cwd: dir,
+        env: asRoot ? { LORE_FAULT: "temp-created:EROFS" } : {},
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split("\n")).toHaveLength(1);
+      expect(result.stderr).toMatch(asRoot ? /EROFS/ : /EACCES/);
+    } finally {
+      fs.chmodSync(failures, 0o755);
+    }
+    expect(snapshot(dir)).toEqual(filesBefore);
+    expect(readRows(dir)).toEqual(rowsBefore);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+});
+
+describe("a frozen lock holder (SIGSTOP past the stale age), then resumed", () => {
+  async function waitUntil(test: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (!test()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  function stopped(pid: number): boolean {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2).startsWith("T");
+    } catch {
+      return false;
+    }
+  }
+
+  it.runIf(process.platform === "linux").each(["db-insert", "git-add"])(
+    "frozen at %s: another writer takes over; the resumed one notices before it commits anything; no record twice, none lost",
+    async (step) => {
+      const dir = await createJournal({ git: true });
+      const env = { LORE_LOCK_STALE: "2" };
+      let pid = 0;
+      const frozen = runLore(["record-failure", ...toFlags({ title: "frozen", domain: "Faults" })], {
+        cwd: dir,
+        env: { ...env, LORE_STOP_AT: step },
+        onSpawn: (p) => (pid = p),
+      });
+      await waitUntil(() => pid !== 0 && stopped(pid), "the holder stopped");
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      const next = recordFailure(dir, { title: "taker", domain: "Faults" }, env);
+      // Once the taker holds the journal lock, resume the frozen holder.
+      const owner = path.join(dir, "memory", ".lore", "journal.lock.owner");
+      await waitUntil(() => fs.existsSync(owner) && !fs.readFileSync(owner, "utf8").includes(`"pid":${pid},`), "the lock was taken over");
+      process.kill(pid, "SIGCONT");
+      const [resumed, taker] = await Promise.all([frozen, next]);
+      expect(taker.code).toBe(0);
+      expect(resumed.code).toBe(1);
+      expect(resumed.stderr).toMatch(/lost the journal lock/);
+      const titles = readRows(dir).learnings.map((row) => row.title).sort();
+      // Frozen after its DB commit, the record was complete but for git: the taker's recovery committed it, once.
+      expect(titles).toEqual(step === "git-add" ? ["frozen", "taker"] : ["taker"]);
+      const log = git(dir, ["log", "--format=%s"]).split("\n").filter((line) => line.startsWith("failure: "));
+      expect(log.sort()).toEqual(titles.map((title) => `failure: ${title}`).sort());
+      expect(invariantViolations(dir)).toEqual([]);
+    },
+    60_000,
+  );
 });

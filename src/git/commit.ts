@@ -24,7 +24,9 @@
  * pre-commit check would repeat what lore has just checked. git's automatic maintenance (`git maintenance
  * run --auto`, a child process that costs a third of a small commit) runs only
  * when `request.maintenance` is set; callers set it on one commit in many.
- * Call only while holding the journal lock.
+ * Call only while holding the journal lock; `options.assertHeld` is checked
+ * before each git process, so a holder frozen past the stale age and taken
+ * over never runs git again when it resumes.
  */
 import os from "node:os";
 import { backoffDelays, sleep } from "../lock/backoff.js";
@@ -37,6 +39,8 @@ import { chainedHooksDir } from "../hooks/hook-files.js";
 export interface CommitOptions {
   deadline: number;
   staleMs: number;
+  /** Fencing: throws when the caller no longer holds the journal lock; checked before each git. */
+  assertHeld: () => void;
 }
 
 /** git failed because another git held one of its locks at that moment. */
@@ -53,6 +57,7 @@ async function runGitWithIndexLock(
   const delays = backoffDelays({ firstMs: 5, capMs: 100 });
   for (;;) {
     await waitForGitLocks(repo, options.deadline, options.staleMs);
+    options.assertHeld();
     try {
       return (await runGit(repo, args, output)).stdout;
     } catch (error) {

@@ -9,6 +9,9 @@
  *                                <step> for the n-th time (default 1st).
  *   LORE_FAULT=<step>:<CODE>     the step throws an Error with `code` CODE
  *                                (ENOSPC, EIO, EACCES, SQLITE_FULL, ...).
+ *   LORE_STOP_AT=<step>          the process SIGSTOPs itself at <step> (the first
+ *                                time), frozen as a holder past its stale age
+ *                                would be, until a test sends SIGCONT.
  *   LORE_TRACE_STEPS=1           each step prints, on stderr, its time since
  *                                process start and its wall-clock time in ms
  *                                (to line up several processes).
@@ -75,13 +78,14 @@ function parseFault(spec: string | undefined): { step: string; code: string } | 
 }
 
 const crashPlan = parseCrashPlan(process.env.LORE_CRASH_AT);
+let stopAt = process.env.LORE_STOP_AT || undefined;
 const fault = parseFault(process.env.LORE_FAULT);
 const trace = process.env.LORE_TRACE_STEPS ? (name: string) => {
   const sinceStart = performance.now();
   const wallClock = performance.timeOrigin + sinceStart;
   process.stderr.write(`lore: step ${name} at ${sinceStart.toFixed(1)} ms (${wallClock.toFixed(1)})\n`);
 } : undefined;
-const armed = crashPlan !== undefined || fault !== undefined || trace !== undefined;
+const armed = crashPlan !== undefined || fault !== undefined || trace !== undefined || stopAt !== undefined;
 
 /** Error thrown by an injected fault; it looks like the real error of that code. */
 export class InjectedFault extends Error {
@@ -98,6 +102,10 @@ export function step(name: StepName): void {
   trace?.(name);
   if (crashPlan !== undefined && crashPlan.step === name && --crashPlan.remaining === 0) {
     process.kill(process.pid, "SIGKILL");
+  }
+  if (stopAt === name) {
+    stopAt = undefined;
+    process.kill(process.pid, "SIGSTOP");
   }
   if (fault !== undefined && fault.step === name) throw new InjectedFault(name, fault.code);
 }

@@ -122,7 +122,7 @@ export async function persistRecord(session: JournalSession, draft: RecordDraft)
           tracked: draft.previous !== undefined,
           maintenance: id % MAINTENANCE_EVERY === 0,
         },
-        { deadline: Date.now() + session.options.timeoutMs, staleMs: session.options.staleMs },
+        { deadline: Date.now() + session.options.timeoutMs, staleMs: session.options.staleMs, assertHeld: () => session.lock.assertHeld() },
       );
       record.commit = commit ?? null;
     } catch (error) {

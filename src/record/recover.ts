@@ -72,7 +72,7 @@ export async function recoverPending(session: JournalSession): Promise<void> {
         await commitPaths(
           session.repo,
           { files: [file], message: intent.record.commitMessage, skipIfCommitted: true },
-          { deadline: Date.now() + session.options.timeoutMs, staleMs: session.options.staleMs },
+          { deadline: Date.now() + session.options.timeoutMs, staleMs: session.options.staleMs, assertHeld: () => session.lock.assertHeld() },
         );
       } catch (error) {
         warn(`could not commit ${intent.record.file} of an interrupted record: ${(error as Error).message}`);

@@ -383,7 +383,7 @@ async function applyFix(
       report.commit = await commitPaths(
         session.repo,
         { files: written, message: `sync: restore ${restoreRows.length - plan.skipped.length} record(s) from the database` },
-        { deadline: Date.now() + session.options.timeoutMs, staleMs: session.options.staleMs },
+        { deadline: Date.now() + session.options.timeoutMs, staleMs: session.options.staleMs, assertHeld: () => session.lock.assertHeld() },
       );
     } catch (error) {
       report.commitError = (error as Error).message;
