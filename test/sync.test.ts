@@ -59,6 +59,23 @@ function plan(findings: JsonFinding[]): string[] {
   return findings.map((f) => `${f.type} ${f.path}:${f.line} ${f.row?.table ?? ""}#${f.row?.id ?? ""} ${f.action} ${(f.columns ?? []).join(",")}`);
 }
 
+/** Whether util-linux's `script` (a real pseudo-terminal for a child) is here. */
+function hasScript(): boolean {
+  try {
+    execFileSync("script", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A lock file as a killed git leaves it: present, and older than a live one could be. */
+function leaveStaleLock(file: string): void {
+  fs.writeFileSync(file, "");
+  const old = new Date(Date.now() - 5000);
+  fs.utimesSync(file, old, old);
+}
+
 /** The whole database content that sync may change, to prove a run changed nothing. */
 function dbDump(dir: string): unknown {
   const db = openDb(dir);
@@ -339,9 +356,7 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
   it("stale-lock: git's index.lock left by a dead git is removed", async () => {
     const dir = await journalWithRecords();
     const indexLock = path.join(dir, ".git", "index.lock");
-    fs.writeFileSync(indexLock, "");
-    const old = new Date(Date.now() - 5000);
-    fs.utimesSync(indexLock, old, old);
+    leaveStaleLock(indexLock);
     await reportPlanFix(dir, "stale-lock");
     expect(fs.existsSync(indexLock)).toBe(false);
   });
@@ -671,17 +686,14 @@ describe("lore sync progress and plans", () => {
     expect(events.at(-1)).toMatchObject({ done: 4, total: 4 });
   });
 
-  it("shows a progress bar on a terminal only, once a phase outlasts LORE_PROGRESS_DELAY_MS", async () => {
+  it("shows no progress bar where stderr is not a terminal", async () => {
     const dir = await journalWithRecords();
-    let hasScript = true;
-    try {
-      execFileSync("script", ["--version"], { stdio: "ignore" });
-    } catch {
-      hasScript = false;
-    }
     const plain = await runLore(["sync", "--full"], { cwd: dir, env: { LORE_PROGRESS_DELAY_MS: "0" } });
     expect({ code: plain.code, stderr: plain.stderr }).toEqual({ code: 0, stderr: "" });
-    if (!hasScript) return;
+  });
+
+  it.runIf(hasScript())("shows a progress bar on a terminal once a phase outlasts LORE_PROGRESS_DELAY_MS", async () => {
+    const dir = await journalWithRecords();
     const command = [process.execPath, path.join(REPO_ROOT, "bin", "lore.js"), "sync", "--full"].map((arg) => `'${arg}'`).join(" ");
     const output = execFileSync("script", ["-qec", command, "/dev/null"], {
       cwd: dir,
@@ -769,11 +781,7 @@ describe("git's other locks a killed commit leaves", () => {
     const dir = await journalWithRecords();
     const branch = git(dir, ["symbolic-ref", "--short", "HEAD"]).trim();
     const locks = [path.join(dir, ".git", "HEAD.lock"), path.join(dir, ".git", "refs", "heads", `${branch}.lock`), path.join(dir, ".git", "next-index-4242.lock")];
-    const old = new Date(Date.now() - 5000);
-    for (const lock of locks) {
-      fs.writeFileSync(lock, "");
-      fs.utimesSync(lock, old, old);
-    }
+    for (const lock of locks) leaveStaleLock(lock);
     const record = await recordFailure(dir, { title: "After a dead commit", domain: "x" });
     expect(record.code).toBe(0);
     for (const lock of locks) expect(fs.existsSync(lock)).toBe(false);
@@ -783,11 +791,39 @@ describe("git's other locks a killed commit leaves", () => {
   it("sync reports them as stale-lock and --fix removes them", async () => {
     const dir = await journalWithRecords();
     const lock = path.join(dir, ".git", "HEAD.lock");
-    fs.writeFileSync(lock, "");
-    const old = new Date(Date.now() - 5000);
-    fs.utimesSync(lock, old, old);
+    leaveStaleLock(lock);
     const fix = await reportPlanFix(dir, "stale-lock");
     expect(fix.findings.map((f) => f.detail)).toEqual(["git's HEAD.lock was left by a git process that is gone"]);
     expect(fs.existsSync(lock)).toBe(false);
+  });
+});
+
+describe("a record that waited for the lock while the database was rebuilt", () => {
+  it("writes its row into the new index.db, not into the quarantined old one", async () => {
+    const dir = await journalWithRecords();
+    const lockDir = path.join(dir, "memory", ".lore", "journal.lock");
+    const holder = spawn(process.execPath, [path.join(REPO_ROOT, "dist-test", "lock-contender.js"), "hold", lockDir, "0", "10000"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    await new Promise<void>((resolve) => holder.stdout.once("data", () => resolve()));
+    // The record opens index.db at once, then waits for the lock.
+    const waiting = recordFailure(dir, { title: "Waited", domain: "x" });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // What a rebuild does meanwhile: fold the WAL in, move the old file aside, rename a new one into place.
+    const dbFile = path.join(dir, "memory", "index.db");
+    const db = openDb(dir);
+    db.pragma("wal_checkpoint(TRUNCATE)");
+    db.close();
+    fs.copyFileSync(dbFile, `${dbFile}.candidate`);
+    const aside = path.join(dir, "memory", ".lore");
+    for (const suffix of ["", "-wal", "-shm"]) {
+      if (fs.existsSync(`${dbFile}${suffix}`)) fs.renameSync(`${dbFile}${suffix}`, path.join(aside, `old-index.db${suffix}`));
+    }
+    fs.renameSync(`${dbFile}.candidate`, dbFile);
+    holder.kill("SIGKILL");
+    const record = await waiting;
+    expect({ code: record.code, stderr: record.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(readRows(dir).learnings.map((row) => row.title)).toContain("Waited");
+    expect(invariantViolations(dir)).toEqual([]);
   });
 });

@@ -35,17 +35,21 @@ function modeOf(args: SyncArgs): SyncMode {
 }
 
 /**
- * Runs `lore sync` and reports its own errors: this file is a bundle of its
- * own (scripts/build.mjs), so its error classes are not the ones the main
- * bundle's `exitCodeFor` knows.
+ * Runs a command of this file and reports its errors itself: this file is a
+ * bundle of its own (scripts/build.mjs), so its error classes are not the
+ * ones the main bundle's `exitCodeFor` knows.
  */
-export async function runSyncCommand(args: SyncArgs): Promise<ExitCodeValue> {
+async function reportingErrors(command: string, run: () => Promise<ExitCodeValue>): Promise<ExitCodeValue> {
   try {
-    return await syncAndReport(args);
+    return await run();
   } catch (error) {
-    process.stderr.write(`lore sync: ${messageFor(error)}\n`);
+    process.stderr.write(`lore ${command}: ${messageFor(error)}\n`);
     return exitCodeFor(error);
   }
+}
+
+export function runSyncCommand(args: SyncArgs): Promise<ExitCodeValue> {
+  return reportingErrors("sync", () => syncAndReport(args));
 }
 
 async function syncAndReport(args: SyncArgs): Promise<ExitCodeValue> {
@@ -115,13 +119,8 @@ async function hooksAndReport(args: HooksArgs): Promise<ExitCodeValue> {
   return ExitCode.Ok;
 }
 
-export async function runHooksCommand(args: HooksArgs): Promise<ExitCodeValue> {
-  try {
-    return await hooksAndReport(args);
-  } catch (error) {
-    process.stderr.write(`lore hooks: ${messageFor(error)}\n`);
-    return exitCodeFor(error);
-  }
+export function runHooksCommand(args: HooksArgs): Promise<ExitCodeValue> {
+  return reportingErrors("hooks", () => hooksAndReport(args));
 }
 
 /** The work of a hook (hook-runner.ts decided there is some): never throws. */

@@ -52,8 +52,29 @@ export interface WriteTransaction {
   rollback(): void;
 }
 
+/**
+ * Which file a path names now (its inode), or undefined when there is none.
+ * A rebuild (lore sync) renames a new database over `index.db`, so a
+ * connection opened before the journal lock was taken may be to the old file.
+ */
+export function databaseFileIdentity(file: string): number | undefined {
+  return fs.statSync(file, { throwIfNoEntry: false })?.ino;
+}
+
 export class JournalDb {
-  constructor(readonly sqlite: BetterSqlite3.Database) {}
+  /**
+   * @param identity the file's identity when it was opened; compare it with
+   *   databaseFileIdentity() once the journal lock is held.
+   */
+  constructor(
+    readonly sqlite: BetterSqlite3.Database,
+    readonly identity: number | undefined,
+  ) {}
+
+  /** Whether `index.db` is no longer the file this connection opened (a rebuild replaced it). */
+  replacedOnDisk(file: string): boolean {
+    return databaseFileIdentity(file) !== this.identity;
+  }
 
   /** Starts a write transaction; the journal lock of `journalKey` must be held. */
   beginWrite(journalKey: string): WriteTransaction {
@@ -122,15 +143,16 @@ function configure(sqlite: BetterSqlite3.Database, busyTimeoutMs: number): void 
 }
 
 export function openJournalDb(file: string, options: { busyTimeoutMs: number }): JournalDb {
-  if (!fs.existsSync(file)) throw new MissingDatabaseError(file);
+  const identity = databaseFileIdentity(file);
+  if (identity === undefined) throw new MissingDatabaseError(file);
   const sqlite = openSqlite(file, { fileMustExist: true });
   configure(sqlite, options.busyTimeoutMs);
-  return new JournalDb(sqlite);
+  return new JournalDb(sqlite, identity);
 }
 
 /** Opens or creates the database file (for `lore init` only). */
 export function createJournalDb(file: string, options: { busyTimeoutMs: number }): JournalDb {
   const sqlite = openSqlite(file, {});
   configure(sqlite, options.busyTimeoutMs);
-  return new JournalDb(sqlite);
+  return new JournalDb(sqlite, databaseFileIdentity(file));
 }

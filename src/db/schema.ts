@@ -101,7 +101,7 @@ CREATE TABLE IF NOT EXISTS lore_meta (
 `;
 
 /** The columns of each record table that sync compares with the markdown. */
-export const COMPARED_COLUMNS = {
+const COMPARED_COLUMNS = {
   learnings: ["type", "filepath", "title", "summary", "tags", "domain", "severity", "lore_id"],
   heuristics: ["domain", "rule", "explanation", "source_type", "lore_id"],
 } as const;

@@ -10,7 +10,7 @@
  * files that no longer differ from HEAD are not committed again.
  *
  * Before each git it waits out (or clears) `.git/index.lock` through
- * git-locks.ts, and it retries a git that lost a race for `index.lock` until
+ * git-locks.ts, and it retries a git that lost a race for one of git's locks until
  * `deadline`. It returns the new commit's id, or undefined when there was
  * nothing to commit (a killed lore's git child may have committed the files).
  *
@@ -34,7 +34,7 @@ import { warn } from "../io/warn.js";
 import { step } from "../io/steps.js";
 import { GitError, runGit, type GitRepo } from "./git-process.js";
 import { waitForGitLocks } from "./git-locks.js";
-import { chainedHooksDir } from "../hooks/hook-files.js";
+import { installedHooks } from "../hooks/hook-files.js";
 
 export interface CommitOptions {
   deadline: number;
@@ -48,7 +48,7 @@ function lostGitLockRace(error: unknown): boolean {
   return error instanceof GitError && /\.lock'?: File exists|Unable to create '[^']*\.lock'/.test(error.stderr);
 }
 
-async function runGitWithIndexLock(
+async function runGitWaitingForLocks(
   repo: GitRepo,
   args: string[],
   options: CommitOptions,
@@ -106,10 +106,10 @@ export async function commitPaths(
   request: CommitRequest,
   options: CommitOptions,
 ): Promise<string | undefined> {
-  const add = () => runGitWithIndexLock(repo, ["add", "--", ...request.files], options, { stdout: false });
+  const add = () => runGitWaitingForLocks(repo, ["add", "--", ...request.files], options, { stdout: false });
   step("git-add");
   if (!request.tracked) await add();
-  const chainedHooks = chainedHooksDir(repo);
+  const chainedHooks = installedHooks(repo.gitDir)?.chainedDir;
   const commitArgs = [
     ...(chainedHooks ? ["-c", `core.hooksPath=${chainedHooks}`] : []),
     "-c",
@@ -126,7 +126,7 @@ export async function commitPaths(
   step("git-commit");
   let stdout: string;
   try {
-    stdout = await runGitWithIndexLock(repo, commitArgs, options);
+    stdout = await runGitWaitingForLocks(repo, commitArgs, options);
   } catch (error) {
     if (request.skipIfCommitted && nothingToCommit(error)) {
       return undefined;
@@ -138,7 +138,7 @@ export async function commitPaths(
     } else {
       throw error;
     }
-    stdout = await runGitWithIndexLock(repo, commitArgs, options);
+    stdout = await runGitWaitingForLocks(repo, commitArgs, options);
   }
   step("git-committed");
   return committedId(stdout) ?? (await runGit(repo, ["rev-parse", "HEAD"])).stdout.trim();

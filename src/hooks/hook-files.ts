@@ -32,7 +32,7 @@ export type ManagedHook = (typeof MANAGED_HOOKS)[number];
 
 const MARKER = "lore: managed hook";
 export const CHAINED_DIR_NAME = "lore-chained";
-export const HOOK_STATE_FILE = "lore-hooks.json";
+const HOOK_STATE_FILE = "lore-hooks.json";
 
 export interface HookPaths {
   repo: GitRepo;
@@ -88,23 +88,28 @@ function writeExecutable(file: string, content: string): void {
   fs.renameSync(temp, file);
 }
 
-interface StoredState {
+/** What `<git dir>/lore-hooks.json` holds while lore's hooks are installed. */
+export interface InstalledHooks {
   hooksDir: string;
   chainedDir: string;
+  /** The journal the hooks keep in sync. */
   base: string;
   /** Whether install set merge.conflictStyle (uninstall then unsets it). */
   setConflictStyle: boolean;
 }
 
-function readState(paths: HookPaths): StoredState | undefined {
+/** The installation recorded in `gitDir`, or undefined when lore's hooks are not installed there. One small read. */
+export function installedHooks(gitDir: string): InstalledHooks | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(paths.repo.gitDir, HOOK_STATE_FILE), "utf8")) as StoredState;
+    const state = JSON.parse(fs.readFileSync(path.join(gitDir, HOOK_STATE_FILE), "utf8")) as Partial<InstalledHooks>;
+    if (typeof state.hooksDir !== "string" || typeof state.chainedDir !== "string" || typeof state.base !== "string") return undefined;
+    return { hooksDir: state.hooksDir, chainedDir: state.chainedDir, base: state.base, setConflictStyle: state.setConflictStyle === true };
   } catch {
     return undefined;
   }
 }
 
-function writeState(paths: HookPaths, state: StoredState | undefined): void {
+function writeState(paths: HookPaths, state: InstalledHooks | undefined): void {
   const file = path.join(paths.repo.gitDir, HOOK_STATE_FILE);
   if (state === undefined) fs.rmSync(file, { force: true });
   else fs.writeFileSync(file, `${JSON.stringify(state)}\n`);
@@ -156,13 +161,13 @@ export async function installHooks(
     return { name, change: existed ? ("updated" as const) : ("installed" as const) };
   });
   const setNow = await ensureDiff3(paths.repo);
-  const setConflictStyle = setNow || (readState(paths)?.setConflictStyle ?? false);
+  const setConflictStyle = setNow || (installedHooks(paths.repo.gitDir)?.setConflictStyle ?? false);
   writeState(paths, { hooksDir: paths.hooksDir, chainedDir: paths.chainedDir, base, setConflictStyle });
   return { hooks: changes, setConflictStyle: setNow };
 }
 
 export async function uninstallHooks(paths: HookPaths): Promise<Array<{ name: ManagedHook; change: HookChange }>> {
-  const state = readState(paths);
+  const state = installedHooks(paths.repo.gitDir);
   const changes = MANAGED_HOOKS.map((name) => {
     const file = path.join(paths.hooksDir, name);
     const chained = path.join(paths.chainedDir, name);
@@ -195,17 +200,4 @@ export function hookStatus(paths: HookPaths, loreRunFile: string): HookState[] {
       chained: fs.existsSync(path.join(paths.chainedDir, name)),
     };
   });
-}
-
-/**
- * The hooks directory lore's own commits should use: the chained hooks only,
- * when lore's hooks are installed; undefined otherwise. One small read.
- */
-export function chainedHooksDir(repo: GitRepo): string | undefined {
-  try {
-    const state = JSON.parse(fs.readFileSync(path.join(repo.gitDir, HOOK_STATE_FILE), "utf8")) as { chainedDir?: unknown };
-    return typeof state.chainedDir === "string" ? state.chainedDir : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -24,24 +24,8 @@ import path from "node:path";
 import { findWorkTree, GitError, runGit } from "../git/git-process.js";
 import { journalLayout, type JournalLayout } from "../journal/layout.js";
 import { FAILURES_DIR, HEURISTICS_DIR } from "../sync/journal-file.js";
-import { HOOK_STATE_FILE } from "./hook-files.js";
+import { installedHooks } from "./hook-files.js";
 import { parentLockOf } from "../lock/parent-lock.js";
-
-interface HookInstallState {
-  chainedDir: string;
-  base: string;
-}
-
-function installState(gitDir: string): HookInstallState | undefined {
-  try {
-    const state = JSON.parse(fs.readFileSync(path.join(gitDir, HOOK_STATE_FILE), "utf8")) as Partial<HookInstallState>;
-    return typeof state.chainedDir === "string" && typeof state.base === "string"
-      ? { chainedDir: state.chainedDir, base: state.base }
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function runChained(file: string, args: string[]): Promise<number> {
   return new Promise((resolve) => {
@@ -83,7 +67,7 @@ export type HookWork = (name: string, layout: JournalLayout) => Promise<number>;
 export async function runHook(name: string, args: string[], work: () => HookWork): Promise<number> {
   const repo = findWorkTree(process.cwd());
   if (!repo) return 0;
-  const state = installState(repo.gitDir);
+  const state = installedHooks(repo.gitDir);
   const chained = state ? path.join(state.chainedDir, name) : undefined;
   const chainedCode = chained && fs.existsSync(chained) ? await runChained(chained, args) : 0;
   if (name === "pre-commit" && chainedCode !== 0) return chainedCode;

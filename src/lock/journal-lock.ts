@@ -61,8 +61,10 @@
  *   The remaining window is the few microseconds between that check and the
  *   write; lore keeps every blocking stretch far shorter than `staleMs`.
  * - A lore started by a git hook of the lore process that holds this lock
- *   (parent-lock.ts) would wait for its own ancestor: it fails at once with
- *   `LockHeldByParentError` (a LockTimeoutError: exit 75) instead.
+ *   would wait for its own ancestor. While it holds the lock, a JournalLock
+ *   announces so to the process's children (LORE_PARENT_LOCK,
+ *   parent-lock.ts); such a lore fails at once with `LockHeldByParentError`
+ *   (a LockTimeoutError: exit 75) instead.
  * - If a waiter dies holding a takeover gate, the gate is cleared after
  *   `staleMs`; gates older than a minute are pruned after a takeover.
  */
@@ -73,7 +75,7 @@ import properLockfile from "proper-lockfile";
 import { currentProcess, ownerLiveness, type ProcessIdentity } from "./process-identity.js";
 import { LockLevel, noteAcquired, noteReleased } from "./lock-order.js";
 import { backoffDelays, sleep } from "./backoff.js";
-import { parentLockOf } from "./parent-lock.js";
+import { announceParentLock, parentLockOf } from "./parent-lock.js";
 
 export interface JournalLockPaths {
   /** The lock directory (`memory/.lore/journal.lock`). */
@@ -125,6 +127,8 @@ export class JournalLock {
   private released = false;
   /** The stale holders this acquisition took the lock over from, described. */
   readonly takenOverFrom: string[] = [];
+  /** Undoes LORE_PARENT_LOCK, which tells this process's children that it holds the lock. */
+  private readonly withdrawAnnouncement: () => void;
   /** Set by release(): whether the directory was still ours to remove. */
   private releasedOwned: boolean | undefined;
 
@@ -132,7 +136,9 @@ export class JournalLock {
     readonly paths: JournalLockPaths,
     readonly owner: LockOwner,
     private readonly releaseDirectory: () => Promise<void>,
-  ) {}
+  ) {
+    this.withdrawAnnouncement = announceParentLock(paths.lockDir);
+  }
 
   markLost(reason: string): void {
     this.lostReason ??= reason;
@@ -166,6 +172,7 @@ export class JournalLock {
     if (this.released) return;
     this.released = true;
     noteReleased(LockLevel.Journal, this.paths.journalKey);
+    this.withdrawAnnouncement();
     // Taken over, the directory and owner file belong to someone else now.
     this.releasedOwned = this.holds();
     if (this.releasedOwned) fs.rmSync(ownerPath(this.paths.lockDir), { force: true });

@@ -1,7 +1,7 @@
 /**
- * Which lore process, up the process tree, holds a journal lock: a journal
- * session sets `LORE_PARENT_LOCK=<pid>:<lock directory>` in its environment
- * while it holds the lock, so every git it runs, and every hook that git runs,
+ * Which lore process, up the process tree, holds a journal lock: a held
+ * JournalLock sets `LORE_PARENT_LOCK=<pid>:<lock directory>` in its process's
+ * environment, so every git it runs, and every hook that git runs,
  * knows. A hook then leaves the work to that process (hook-runner.ts), and a
  * lore command started by such a hook for the same journal fails at once
  * instead of waiting for a lock its own ancestor holds until it finishes

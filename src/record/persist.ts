@@ -26,7 +26,7 @@ import { journalRelativePath } from "../journal/layout.js";
 import { commitPaths } from "../git/commit.js";
 import { LockLostError } from "../lock/journal-lock.js";
 import { PendingIntent } from "./pending-intent.js";
-import type { JournalSession } from "./session.js";
+import { commitOptions, type JournalSession } from "./session.js";
 
 /** One record commit in this many lets git run its automatic maintenance. */
 const MAINTENANCE_EVERY = 64;
@@ -122,7 +122,7 @@ export async function persistRecord(session: JournalSession, draft: RecordDraft)
           tracked: draft.previous !== undefined,
           maintenance: id % MAINTENANCE_EVERY === 0,
         },
-        { deadline: Date.now() + session.options.timeoutMs, staleMs: session.options.staleMs, assertHeld: () => session.lock.assertHeld() },
+        commitOptions(session),
       );
       record.commit = commit ?? null;
     } catch (error) {

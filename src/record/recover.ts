@@ -25,7 +25,7 @@ import { warn } from "../io/warn.js";
 import { readFileIfPresent } from "../io/durable-file.js";
 import { loreIdLine } from "../journal/failure-markdown.js";
 import { PendingIntent } from "./pending-intent.js";
-import type { JournalSession } from "./session.js";
+import { commitOptions, type JournalSession } from "./session.js";
 
 function fileHoldsRecord(file: string, loreId: string): boolean {
   return readFileIfPresent(file)?.split("\n").includes(loreIdLine(loreId)) ?? false;
@@ -72,7 +72,7 @@ export async function recoverPending(session: JournalSession): Promise<void> {
         await commitPaths(
           session.repo,
           { files: [file], message: intent.record.commitMessage, skipIfCommitted: true },
-          { deadline: Date.now() + session.options.timeoutMs, staleMs: session.options.staleMs, assertHeld: () => session.lock.assertHeld() },
+          commitOptions(session),
         );
       } catch (error) {
         warn(`could not commit ${intent.record.file} of an interrupted record: ${(error as Error).message}`);

@@ -5,28 +5,30 @@
  *   await withJournalSession(layout, options, async (session) => { ... });
  *
  * It opens the database, takes the journal lock (waiting up to `timeoutMs`),
+ * opens the database again if a rebuild (lore sync) replaced it meanwhile,
  * migrates the schema if it is behind, and completes or undoes whatever a
- * killed lore left pending (recover.ts) before it runs `work`. While it holds
- * the lock, the git processes it starts (and their hooks) see
- * LORE_PARENT_LOCK (parent-lock.ts). The lock is
+ * killed lore left pending (recover.ts) before it runs `work`. The lock is
  * released however `work` ends. SQLite's write lock is taken inside, per
  * transaction, never before the journal lock.
  *
  * The database connection is left open: the command line exits without
  * closing it (bin/run.js says why), and long-running callers close
  * `session.db` themselves.
+ *
+ * `commitOptions(session)` gives git/commit.ts what every commit made in a
+ * session needs: the deadline, the stale age, and the fencing check.
  */
 import fs from "node:fs";
 import { acquireJournalLock, type JournalLock } from "../lock/journal-lock.js";
-import { announceParentLock } from "../lock/parent-lock.js";
 import { openJournalDb, type JournalDb } from "../db/journal-db.js";
 import { findWorkTree, type GitRepo } from "../git/git-process.js";
+import type { CommitOptions } from "../git/commit.js";
 import type { JournalLayout } from "../journal/layout.js";
 import { step } from "../io/steps.js";
 import { recoverPending } from "./recover.js";
 
 export interface SessionOptions {
-  /** How long to wait for the journal lock, and for git's index.lock. */
+  /** How long to wait for the journal lock, and for git's own locks. */
   timeoutMs: number;
   /** A lock heartbeat older than this is stale. */
   staleMs: number;
@@ -45,6 +47,15 @@ export interface JournalSession {
   journalKey: string;
 }
 
+/** The options of a git commit made while `session` holds the journal lock. */
+export function commitOptions(session: JournalSession): CommitOptions {
+  return {
+    deadline: Date.now() + session.options.timeoutMs,
+    staleMs: session.options.staleMs,
+    assertHeld: () => session.lock.assertHeld(),
+  };
+}
+
 export async function withJournalSession<T>(
   layout: JournalLayout,
   options: SessionOptions,
@@ -54,11 +65,15 @@ export async function withJournalSession<T>(
   const journalKey = layout.base;
   // Opening takes no lock: done first, it keeps the native addon's loading out
   // of the time the journal lock is held.
-  const db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
+  let db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
   const lock = await acquireJournalLock({ lockDir: layout.lockDir, journalKey }, options);
-  const withdraw = announceParentLock(layout.lockDir);
   try {
     step("lock-acquired");
+    if (db.replacedOnDisk(layout.dbFile)) {
+      // Written now, a row would go into the quarantined old database.
+      db.close();
+      db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
+    }
     db.ensureSchema(journalKey);
     const repo = options.noCommit ? undefined : findWorkTree(layout.base);
     const session: JournalSession = { layout, lock, db, repo, options, journalKey };
@@ -67,7 +82,6 @@ export async function withJournalSession<T>(
     return await work(session);
   } finally {
     step("lock-release");
-    withdraw();
     await lock.release();
   }
 }

@@ -43,13 +43,11 @@ export interface AnalysisInput {
   layout: JournalLayout;
   cache: SyncCache;
   algorithm: HashAlgorithm;
-  /** Files to read first. */
+  /** Files to read first (with `full`: every record file). */
   files: Iterable<string>;
   /** Rows to load first (besides lore_dirty's). */
   rows: RowRef[];
   full: boolean;
-  /** Every record file, for a full analysis. */
-  allFiles?: string[];
   /** Files already read in this run (a second pass after --fix reuses them). */
   alreadyRead?: Map<string, JournalFileContent>;
   prune: boolean;
@@ -93,7 +91,7 @@ export function analyzeJournal(input: AnalysisInput): Analysis {
   const { db, layout, cache } = input;
   const files = new Map<string, JournalFileContent>();
   const rows = new RowSet();
-  const queue = new Set<string>(input.full ? (input.allFiles ?? []) : input.files);
+  const queue = new Set<string>(input.files);
   let read = 0;
   const readQueued = (): FileRecord[] => {
     const records: FileRecord[] = [];

@@ -28,7 +28,7 @@
  * (git's "racily clean" rule): a same-size rewrite within the clock's
  * granularity is then caught.
  *
- * With `full`, every file is read.
+ * With `full`, every file is read: `toRead` then lists every record file.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -63,8 +63,19 @@ export interface FileChanges {
   algorithm: HashAlgorithm;
   /** How many record files exist (for the report). */
   fileCount: number;
-  /** Every record file that exists, when the change detection had to list them all. */
-  allFiles: string[] | undefined;
+}
+
+function noChanges(indexFingerprint: IndexFingerprint | undefined, algorithm: HashAlgorithm): FileChanges {
+  return {
+    toRead: new Set(),
+    gone: new Set(),
+    goneTracked: new Set(),
+    tempFiles: [],
+    worktreeDirty: new Set(),
+    indexFingerprint,
+    algorithm,
+    fileCount: 0,
+  };
 }
 
 /** What identifies git's index: the file's stat, and the hash of its listing of the record directories. */
@@ -171,7 +182,6 @@ async function changesFromGit(
   full: boolean,
   status: Promise<RawGitResult>,
 ): Promise<FileChanges> {
-  const pathspecs = PATHSPECS;
   const stamp = indexStamp(repo);
   const previous = cache.indexFingerprint();
   let listing: Buffer | undefined;
@@ -179,7 +189,7 @@ async function changesFromGit(
   if (!full && previous && previous.stamp === stamp) {
     fingerprint = previous;
   } else {
-    listing = (await runGitRaw(layout.base, ["ls-files", "-z", "-s", ...pathspecs])).stdout;
+    listing = (await runGitRaw(layout.base, ["ls-files", "-z", "-s", ...PATHSPECS])).stdout;
     fingerprint = { stamp, listing: createHash("sha1").update(listing).digest("hex"), tracked: 0 };
   }
   const indexUnchanged = !full && previous !== undefined && previous.listing === fingerprint.listing;
@@ -188,17 +198,7 @@ async function changesFromGit(
   if (index) fingerprint.tracked = [...index.keys()].filter(isJournalFilePath).length;
   const view = parseStatus((await status).stdout.toString("utf8"), journalPrefix(repo, layout));
   const firstBlob = index?.values().next().value?.blob;
-  const changes: FileChanges = {
-    toRead: new Set(),
-    gone: new Set(),
-    goneTracked: new Set(),
-    tempFiles: [],
-    worktreeDirty: new Set(),
-    indexFingerprint: fingerprint,
-    algorithm: firstBlob === undefined ? hashAlgorithmOf(repo) : firstBlob.length === 64 ? "sha256" : "sha1",
-    fileCount: 0,
-    allFiles: undefined,
-  };
+  const changes = noChanges(fingerprint, firstBlob === undefined ? hashAlgorithmOf(repo) : firstBlob.length === 64 ? "sha256" : "sha1");
   const onDisk = [...view.untracked, ...view.ignored];
   for (const file of onDisk) if (isRecordTempPath(file)) changes.tempFiles.push(file);
   const candidates = new Set<string>();
@@ -211,22 +211,21 @@ async function changesFromGit(
   if (index) {
     for (const [file, entry] of index) {
       if (!isJournalFilePath(file)) continue;
-      const cached = cache.entry(file);
-      if (full || entry.unmerged || !cached || cached.contentId !== entry.blob) candidates.add(file);
+      if (full || entry.unmerged || cache.entry(file)?.contentId !== entry.blob) candidates.add(file);
     }
     for (const file of cache.allPaths()) if (!index.has(file)) candidates.add(file);
   }
   const tracked = (file: string) => (index ? index.has(file) : !view.untracked.has(file) && !view.ignored.has(file));
   for (const file of candidates) {
-    const absolute = journalAbsolutePath(layout, file);
-    if (!statFile(absolute)) {
-      if (cache.entry(file)) changes.gone.add(file);
+    const cached = cache.entry(file);
+    if (!statFile(journalAbsolutePath(layout, file))) {
+      if (cached) changes.gone.add(file);
       if (tracked(file)) changes.goneTracked.add(file);
       continue;
     }
-    const clean = index !== undefined && index.has(file) && !changes.worktreeDirty.has(file) && !index.get(file)?.unmerged;
-    const cached = cache.entry(file);
-    if (!full && clean && cached && cached.contentId === index?.get(file)?.blob) continue;
+    const entry = index?.get(file);
+    const clean = entry !== undefined && !entry.unmerged && !changes.worktreeDirty.has(file);
+    if (!full && clean && cached?.contentId === entry.blob) continue;
     if (!full && !clean && isTrustedByStat(layout, file, cache)) continue;
     changes.toRead.add(file);
   }
@@ -247,17 +246,7 @@ function listDirectory(layout: JournalLayout, directory: string): string[] {
 }
 
 function changesFromStat(layout: JournalLayout, cache: SyncCache, full: boolean): FileChanges {
-  const changes: FileChanges = {
-    toRead: new Set(),
-    gone: new Set(),
-    goneTracked: new Set(),
-    tempFiles: [],
-    worktreeDirty: new Set(),
-    indexFingerprint: undefined,
-    algorithm: "sha1",
-    fileCount: 0,
-    allFiles: [],
-  };
+  const changes = noChanges(undefined, "sha1");
   const present = new Set<string>();
   for (const file of [...listDirectory(layout, FAILURES_DIR), ...listDirectory(layout, HEURISTICS_DIR)]) {
     if (isRecordTempPath(file)) changes.tempFiles.push(file);
@@ -268,7 +257,6 @@ function changesFromStat(layout: JournalLayout, cache: SyncCache, full: boolean)
   }
   for (const file of cache.allPaths()) if (!present.has(file)) changes.gone.add(file);
   changes.fileCount = present.size;
-  changes.allFiles = [...present];
   return changes;
 }
 

@@ -108,10 +108,6 @@ export class RowSet {
     return added;
   }
 
-  get(table: RecordTable, id: number): Row | undefined {
-    return this.rows.get(rowKey(table, id));
-  }
-
   values(): Row[] {
     return [...this.rows.values()];
   }

@@ -34,15 +34,14 @@ import path from "node:path";
 import type { JournalLayout } from "../journal/layout.js";
 import { journalRelativePath } from "../journal/layout.js";
 import { acquireJournalLock, type JournalLock } from "../lock/journal-lock.js";
-import { announceParentLock } from "../lock/parent-lock.js";
-import { MissingDatabaseError, openJournalDb, type JournalDb } from "../db/journal-db.js";
+import { databaseFileIdentity, MissingDatabaseError, openJournalDb, type JournalDb } from "../db/journal-db.js";
 import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "../db/schema.js";
 import { findWorkTree, type GitRepo, type RawGitResult } from "../git/git-process.js";
 import { commitPaths } from "../git/commit.js";
 import { orphanedGitLocks } from "../git/git-locks.js";
 import { step } from "../io/steps.js";
 import { recoverPending } from "../record/recover.js";
-import type { JournalSession } from "../record/session.js";
+import { commitOptions, type JournalSession } from "../record/session.js";
 import { analyzeJournal, type Analysis } from "./analyze.js";
 import { applyRowActions } from "./apply-plan.js";
 import { detectChanges, hashAlgorithmOf, startGitStatus, type FileChanges } from "./file-changes.js";
@@ -103,7 +102,7 @@ export function isInformational(finding: Finding): boolean {
 }
 
 function tryOpen(layout: JournalLayout, timeoutMs: number): { db: JournalDb | undefined; problem: string | undefined; ino: number | undefined } {
-  const ino = fs.statSync(layout.dbFile, { throwIfNoEntry: false })?.ino;
+  const ino = databaseFileIdentity(layout.dbFile);
   try {
     if (ino !== undefined && fs.statSync(layout.dbFile).size === 0) return { db: undefined, problem: "index.db is empty", ino };
     return { db: openJournalDb(layout.dbFile, { busyTimeoutMs: timeoutMs }), problem: undefined, ino };
@@ -210,13 +209,12 @@ export async function runSync(layout: JournalLayout, options: SyncOptions): Prom
   const journalKey = layout.base;
   let opened = tryOpen(layout, options.timeoutMs);
   const lock = await acquireJournalLock({ lockDir: layout.lockDir, journalKey }, options);
-  const withdraw = announceParentLock(layout.lockDir);
   const repo = findWorkTree(layout.base);
   // git stats the tree while sync checks the database and repairs what a killed writer left.
   const status = repo ? startGitStatus(layout) : undefined;
   const open: { db: JournalDb | undefined } = { db: undefined };
   try {
-    if (fs.statSync(layout.dbFile, { throwIfNoEntry: false })?.ino !== opened.ino) {
+    if (databaseFileIdentity(layout.dbFile) !== opened.ino) {
       // Rebuilt by another sync while we waited for the lock.
       opened.db?.close();
       opened = tryOpen(layout, options.timeoutMs);
@@ -248,7 +246,6 @@ export async function runSync(layout: JournalLayout, options: SyncOptions): Prom
     }
   } finally {
     open.db?.close();
-    withdraw();
     await lock.release();
   }
 }
@@ -312,7 +309,6 @@ async function reconcile(
       files: changes.toRead,
       rows: cache.rowsOf([...changes.toRead, ...changes.gone]),
       full: options.full,
-      allFiles: changes.allFiles ?? [...changes.toRead],
       prune: options.prune,
       restore: options.restore,
       onFileRead: (count) => options.progress?.advance(count),
@@ -383,7 +379,7 @@ async function applyFix(
       report.commit = await commitPaths(
         session.repo,
         { files: written, message: `sync: restore ${restoreRows.length - plan.skipped.length} record(s) from the database` },
-        { deadline: Date.now() + session.options.timeoutMs, staleMs: session.options.staleMs, assertHeld: () => session.lock.assertHeld() },
+        commitOptions(session),
       );
     } catch (error) {
       report.commitError = (error as Error).message;

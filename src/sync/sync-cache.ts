@@ -166,10 +166,4 @@ export class SyncCache {
     if (value === undefined) prepared(this.db, "DELETE FROM lore_meta WHERE key = ?").run(FINGERPRINT_KEY);
     else prepared(this.db, "INSERT OR REPLACE INTO lore_meta(key, value) VALUES (?, ?)").run(FINGERPRINT_KEY, JSON.stringify(value));
   }
-
-  /** Drops everything (a full sync rewrites it). */
-  clear(): void {
-    this.db.exec("DELETE FROM lore_files; DELETE FROM lore_file_rows;");
-    this.all = new Map();
-  }
 }
