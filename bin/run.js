@@ -1,6 +1,13 @@
-// Shared start of lore's executables: caches compiled code between runs where
-// Node can (22.1+; a record is a short-lived process), runs the CLI with
-// `prefix` before the user's arguments, and exits with its code.
+// Shared start of lore's executables: loads the CLI bundle (dist/lore.js),
+// runs it with `prefix` before the user's arguments, and exits with its code.
+//
+// A record is a short-lived process, and compiling the bundle is a good part
+// of its start-up, so the bundle is compiled with the V8 code cache that the
+// build made for it (scripts/train-code-cache.cjs): the bytecode of every
+// function a record runs. The cache is used only with the bundle it was made
+// from: dist/lore.js starts with a `//lore-build <id>` line and the cache with
+// the same id. V8 itself refuses a cache from another Node version or other
+// V8 flags; then, and when there is no cache, the bundle is compiled as usual.
 //
 // It exits as soon as the output is flushed instead of letting Node tear down:
 // the teardown would close the SQLite connection, and closing the last
@@ -9,12 +16,59 @@
 // automatic checkpoint still folds the WAL in as it grows.
 //
 // bin/ and dist/ are CommonJS (see scripts/build.mjs for why).
-const { enableCompileCache } = require("node:module");
+const fs = require("node:fs");
+const path = require("node:path");
+const vm = require("node:vm");
 
-enableCompileCache?.();
+const Module = module.constructor;
+const BUNDLE = path.join(__dirname, "..", "dist", "lore.js");
+const CODE_CACHE = path.join(__dirname, "..", "dist", "lore.v8cache");
+
+/** The build id on the bundle's first line, or undefined. */
+function buildIdOf(source) {
+  const match = /^\/\/lore-build ([0-9a-f]+)\n/.exec(source.slice(0, 100));
+  return match?.[1];
+}
+
+/** The code cache made for the bundle with `buildId`, or undefined. */
+function codeCacheFor(buildId) {
+  if (buildId === undefined) return undefined;
+  let bytes;
+  try {
+    bytes = fs.readFileSync(CODE_CACHE);
+  } catch {
+    return undefined;
+  }
+  const header = `${buildId}\n`;
+  return bytes.toString("latin1", 0, header.length) === header ? bytes.subarray(header.length) : undefined;
+}
+
+/**
+ * Compiles and runs dist/lore.js as a CommonJS module, with its code cache
+ * where it has one. Returns the module's exports and the compiled script (the
+ * build's training run makes the cache from it).
+ */
+function loadBundle() {
+  const source = fs.readFileSync(BUNDLE, "utf8");
+  const buildId = buildIdOf(source);
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: BUNDLE,
+    cachedData: codeCacheFor(buildId),
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  const bundle = new Module(BUNDLE, module);
+  bundle.filename = BUNDLE;
+  bundle.paths = Module._nodeModulePaths(path.dirname(BUNDLE));
+  script.runInThisContext()(bundle.exports, Module.createRequire(BUNDLE), bundle, BUNDLE, path.dirname(BUNDLE));
+  bundle.loaded = true;
+  return { lore: bundle.exports, script, buildId };
+}
+
+exports.loadBundle = loadBundle;
+exports.CODE_CACHE = CODE_CACHE;
 
 exports.run = async function run(prefix) {
-  const { runCli } = require("../dist/lore.js");
+  const { runCli } = loadBundle().lore;
   const code = await runCli([...prefix, ...process.argv.slice(2)]);
   process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
 };

@@ -4,7 +4,7 @@
  *
  * A known command is parsed by fast-parse.ts and run at once; its usage
  * errors are reported there. Help, the version and a missing or unknown
- * command go to yargs-front.ts, loaded on demand. Errors are printed as one line on
+ * command go to yargs-front.ts, loaded on demand (bundle-parts.ts). Errors are printed as one line on
  * stderr, `lore <command>: <message>`. Unknown flags are skipped with a
  * warning (unknown-options.ts), where ELF skipped them silently.
  */
@@ -18,15 +18,15 @@ import type { LoreCommand } from "./command.js";
 import { exitCodeFor, messageFor } from "./exit-codes.js";
 import { fastParse } from "./fast-parse.js";
 import { warnUnknownOptions } from "./unknown-options.js";
+import { loadYargsFront } from "./bundle-parts.js";
 
 /** Set by the bundler (scripts/build.mjs) from package.json. */
 declare const LORE_VERSION: string;
 
 const COMMANDS: LoreCommand[] = [initCommand, recordFailureCommand, recordHeuristicCommand, syncCommand, hooksCommand, hookCommand];
 
-async function showWithYargs(argv: string[]): Promise<number> {
-  const front = await import("./yargs-front.js");
-  return front.showWithYargs(COMMANDS, argv, LORE_VERSION);
+function showWithYargs(argv: string[]): Promise<number> {
+  return loadYargsFront().showWithYargs(COMMANDS, argv, LORE_VERSION);
 }
 
 export async function runCli(argv: string[]): Promise<number> {

@@ -23,7 +23,7 @@ import { LockLevel, noteAcquired, noteReleased } from "../lock/lock-order.js";
 import { step } from "../io/steps.js";
 import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "./schema.js";
 
-const requireHere = createRequire(import.meta.url);
+const requireHere = createRequire(import.meta.filename);
 const Database = requireHere("better-sqlite3") as typeof BetterSqlite3;
 
 /**

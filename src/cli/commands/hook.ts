@@ -4,7 +4,7 @@
  * the work itself (the pre-commit check, a sync) is loaded on demand.
  */
 import { defineCommand } from "../command.js";
-import { loadSyncMain } from "../load-sync.js";
+import { loadSyncMain } from "../bundle-parts.js";
 import { runHook } from "../../hooks/hook-runner.js";
 import type { ExitCodeValue } from "../exit-codes.js";
 

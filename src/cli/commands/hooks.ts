@@ -4,7 +4,7 @@
  */
 import type { Options } from "yargs";
 import { defineCommand } from "../command.js";
-import { loadSyncMain } from "../load-sync.js";
+import { loadSyncMain } from "../bundle-parts.js";
 import type { HooksArgs } from "../sync-main.js";
 
 const hooksOptions = {

@@ -7,7 +7,7 @@ import type { Options } from "yargs";
 import { defineCommand } from "../command.js";
 import { journalOptions } from "../journal-options.js";
 import type { SyncArgs } from "../sync-main.js";
-import { loadSyncMain } from "../load-sync.js";
+import { loadSyncMain } from "../bundle-parts.js";
 
 const syncOptions = {
   fix: { type: "boolean", default: false, describe: "apply the fixes (the database follows the files)" },
