@@ -4,9 +4,10 @@
  * `commitPaths(repo, request, { deadline, staleMs })` stages `request.files`
  * (absolute paths inside the work tree) and commits exactly them with
  * `git commit --only`: whatever the user had staged stays staged and stays out
- * of lore's commit. A file the caller knows to be tracked is committed without
- * the `git add` (one process less; if git does not know it after all, it is
- * added and the commit retried). With `skipIfCommitted` (used by recovery),
+ * of lore's commit. The commit is started while the add runs and gets its
+ * paths when the add is done (addWithCommitWaiting). A file the caller knows
+ * to be tracked is committed without the `git add` (one process less; if git
+ * does not know it after all, it is added and the commit retried). With `skipIfCommitted` (used by recovery),
  * files that no longer differ from HEAD are not committed again.
  *
  * Before each git it waits out (or clears) `.git/index.lock` through
@@ -32,7 +33,7 @@ import os from "node:os";
 import { backoffDelays, sleep } from "../lock/backoff.js";
 import { warn } from "../io/warn.js";
 import { step } from "../io/steps.js";
-import { GitError, runGit, type GitRepo } from "./git-process.js";
+import { GitError, runGit, startGit, type GitRepo, type RunningGit } from "./git-process.js";
 import { waitForGitLocks } from "./git-locks.js";
 import { installedHooks } from "../hooks/hook-files.js";
 
@@ -101,16 +102,58 @@ function unknownPathspec(error: unknown): boolean {
   return error instanceof GitError && /did not match any file\(s\) known to git/.test(error.stderr);
 }
 
+/**
+ * Stages `files` with `git add` and returns a `git commit` started beside it:
+ * the commit waits for its paths on standard input (finishStartedCommit), so
+ * that git's start-up overlaps the add instead of following it (a process
+ * start costs 5-10 ms here). A commit given `--only` and no paths refuses to
+ * run ("No paths with --include/--only does not make sense"), and it reads its
+ * paths before it touches the index or a lock, so one that never gets them
+ * (the add failed, or lore was killed) changes nothing.
+ */
+async function addWithCommitWaiting(repo: GitRepo, files: string[], commitArgs: string[], options: CommitOptions): Promise<RunningGit> {
+  const delays = backoffDelays({ firstMs: 5, capMs: 100 });
+  for (;;) {
+    await waitForGitLocks(repo, options.deadline, options.staleMs);
+    options.assertHeld();
+    const adding = startGit(repo, ["add", "--", ...files], { stdout: false });
+    const committing = startGit(repo, [...commitArgs, "--pathspec-from-file=-", "--pathspec-file-nul"], { stdin: true });
+    try {
+      await adding.result;
+      return committing;
+    } catch (error) {
+      await abandon(committing);
+      if (!lostGitLockRace(error) || Date.now() >= options.deadline) throw error;
+      await sleep(delays.next().value);
+    }
+  }
+}
+
+async function abandon(started: RunningGit): Promise<void> {
+  started.close();
+  await started.result.catch(() => undefined);
+}
+
+/** Hands the started commit its paths (once git's locks are free and the journal lock still held) and returns its output. */
+async function finishStartedCommit(repo: GitRepo, started: RunningGit, files: string[], options: CommitOptions): Promise<string> {
+  try {
+    await waitForGitLocks(repo, options.deadline, options.staleMs);
+    options.assertHeld();
+  } catch (error) {
+    await abandon(started);
+    throw error;
+  }
+  started.send(files.join("\0"));
+  return (await started.result).stdout.toString("utf8");
+}
+
 export async function commitPaths(
   repo: GitRepo,
   request: CommitRequest,
   options: CommitOptions,
 ): Promise<string | undefined> {
-  const add = () => runGitWaitingForLocks(repo, ["add", "--", ...request.files], options, { stdout: false });
-  step("git-add");
-  if (!request.tracked) await add();
   const chainedHooks = installedHooks(repo.gitDir)?.chainedDir;
-  const commitArgs = [
+  const commitWithoutPaths = [
     ...(chainedHooks ? ["-c", `core.hooksPath=${chainedHooks}`] : []),
     "-c",
     "core.abbrev=40",
@@ -120,22 +163,26 @@ export async function commitPaths(
     "--no-status",
     "--message",
     request.message,
-    "--",
-    ...request.files,
   ];
+  const commitArgs = [...commitWithoutPaths, "--", ...request.files];
+  step("git-add");
+  const started = request.tracked ? undefined : await addWithCommitWaiting(repo, request.files, commitWithoutPaths, options);
   step("git-commit");
   let stdout: string;
   try {
-    stdout = await runGitWaitingForLocks(repo, commitArgs, options);
+    stdout = started
+      ? await finishStartedCommit(repo, started, request.files, options)
+      : await runGitWaitingForLocks(repo, commitArgs, options);
   } catch (error) {
     if (request.skipIfCommitted && nothingToCommit(error)) {
       return undefined;
     } else if (request.tracked && unknownPathspec(error)) {
-      await add();
+      await runGitWaitingForLocks(repo, ["add", "--", ...request.files], options, { stdout: false });
     } else if (missingIdentity(error)) {
       warn("git has no user.name/user.email here: committed as lore; set them with `git config`");
       commitArgs.unshift(...fallbackIdentity());
-    } else {
+    } else if (!(started && lostGitLockRace(error))) {
+      // A started commit that lost a race for one of git's locks is run again below, waiting for them.
       throw error;
     }
     stdout = await runGitWaitingForLocks(repo, commitArgs, options);

@@ -11,7 +11,8 @@
  * another repository or index (`GIT_DIR`, `GIT_INDEX_FILE`, ... which git sets
  * when it runs a hook), since lore names its repository explicitly. A non-zero
  * exit rejects with `GitError`, carrying git's stderr. `runGitRaw` is the same
- * with the output as bytes.
+ * with the output as bytes. `startGit` starts git without waiting for it,
+ * optionally with a pipe to its standard input.
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -95,13 +96,33 @@ export async function runGit(repo: GitRepo | string, args: string[], options: { 
 
 /** runGit with git's standard output as bytes (for large listings: hashed or split without decoding). */
 export function runGitRaw(repo: GitRepo | string, args: string[], options: { stdout?: boolean } = {}): Promise<RawGitResult> {
+  return startGit(repo, args, options).result;
+}
+
+/** A git process that was started with `{ stdin: true }` and reads its standard input. */
+export interface RunningGit {
+  result: Promise<RawGitResult>;
+  /** Writes `input` to git's standard input and closes it. */
+  send(input: string): void;
+  /** Closes git's standard input with nothing written. */
+  close(): void;
+}
+
+/**
+ * Starts git and returns at once; `result` settles as runGitRaw's does. With
+ * `{ stdin: true }` git's standard input is a pipe that the caller ends with
+ * `send` or `close`; otherwise it is empty.
+ */
+export function startGit(repo: GitRepo | string, args: string[], options: { stdout?: boolean; stdin?: boolean } = {}): RunningGit {
   const cwd = typeof repo === "string" ? repo : repo.root;
-  return new Promise((resolve, reject) => {
-    const child = spawn("git", ["-C", cwd, ...args], {
-      env: gitEnvironment(),
-      stdio: ["ignore", options.stdout === false ? "ignore" : "pipe", "pipe"],
-      windowsHide: true,
-    });
+  const child = spawn("git", ["-C", cwd, ...args], {
+    env: gitEnvironment(),
+    stdio: [options.stdin ? "pipe" : "ignore", options.stdout === false ? "ignore" : "pipe", "pipe"],
+    windowsHide: true,
+  });
+  // git may exit before reading its input (a bad option, a missing repository): its error, not EPIPE, is the result.
+  child.stdin?.on("error", () => {});
+  const result = new Promise<RawGitResult>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let stderr = "";
     child.stdout?.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -113,4 +134,9 @@ export function runGitRaw(repo: GitRepo | string, args: string[], options: { std
       else reject(new GitError(args, code, stderr || `exit ${code}`, stdout.toString("utf8")));
     });
   });
+  return {
+    result,
+    send: (input) => child.stdin?.end(input),
+    close: () => child.stdin?.end(),
+  };
 }
