@@ -1,0 +1,123 @@
+// What makes a record start and commit faster, and why it is safe:
+// - bin/run.js compiles dist/lore.js with the V8 code cache made by the build
+//   (scripts/train-code-cache.cjs), and only with the cache made for that very
+//   bundle; a cache for another bundle, or one V8 refuses, leaves lore working.
+// - git commit is started beside git add and waits for its paths on stdin
+//   (src/git/commit.ts); one that never gets them must change nothing.
+// Real child processes, real git repositories in temp dirs.
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT, recordFailure, runNode } from "./support/lore.js";
+import { configureGitIdentity, createJournal, git, invariantViolations, tempDir } from "./support/journal.js";
+import { startGit } from "../src/git/git-process.js";
+
+/** Loads the bundle through `<root>/bin/run.js` in a child and reports how its code cache fared. */
+async function loadReport(root: string): Promise<{ buildId: string | undefined; cacheUsed: boolean; cacheRejected: boolean | undefined }> {
+  const script = `
+    const { loadBundle } = require(${JSON.stringify(path.join(root, "bin", "run.js"))});
+    const { script, buildId, lore } = loadBundle();
+    if (typeof lore.runCli !== "function") throw new Error("no runCli");
+    process.stdout.write(JSON.stringify({ buildId, cacheUsed: script.cachedDataRejected !== undefined, cacheRejected: script.cachedDataRejected }));
+  `;
+  const result = await runNode(["-e", script], { cwd: root });
+  expect(result.stderr).toBe("");
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout);
+}
+
+/** A copy of lore's bin/ and dist/ in a temp dir, sharing node_modules, so that its cache can be spoiled. */
+function copyOfLore(): string {
+  const root = tempDir("lore-copy-");
+  for (const dir of ["bin", "dist"]) fs.cpSync(path.join(REPO_ROOT, dir), path.join(root, dir), { recursive: true });
+  fs.copyFileSync(path.join(REPO_ROOT, "package.json"), path.join(root, "package.json"));
+  fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(root, "node_modules"), "dir");
+  return root;
+}
+
+async function recordsWith(root: string): Promise<void> {
+  const dir = await createJournal();
+  const result = await runNode([path.join(root, "bin", "record-failure.js"), "--title", "Cache check", "--domain", "build"], { cwd: dir });
+  expect(result.stderr).toBe("");
+  expect(result.code).toBe(0);
+  expect(invariantViolations(dir)).toEqual([]);
+}
+
+describe("the bundle's code cache", () => {
+  it("is made by the build for this bundle, and V8 accepts it", async () => {
+    const cache = fs.readFileSync(path.join(REPO_ROOT, "dist", "lore.v8cache"));
+    const firstLine = fs.readFileSync(path.join(REPO_ROOT, "dist", "lore.js"), "utf8").split("\n")[0];
+    expect(firstLine).toMatch(/^\/\/lore-build [0-9a-f]{16}$/);
+    const report = await loadReport(REPO_ROOT);
+    expect(cache.toString("latin1", 0, 17)).toBe(`${report.buildId}\n`);
+    expect(report).toMatchObject({ cacheUsed: true, cacheRejected: false });
+  });
+
+  it("made for another bundle is not used, and lore works without it", async () => {
+    const root = copyOfLore();
+    const cacheFile = path.join(root, "dist", "lore.v8cache");
+    const cache = fs.readFileSync(cacheFile);
+    fs.writeFileSync(cacheFile, Buffer.concat([Buffer.from("0123456789abcdef\n", "latin1"), cache.subarray(17)]));
+    expect(await loadReport(root)).toMatchObject({ cacheUsed: false });
+    await recordsWith(root);
+  });
+
+  it("that V8 refuses (damaged) is compiled around, and lore works", async () => {
+    const root = copyOfLore();
+    const cacheFile = path.join(root, "dist", "lore.v8cache");
+    const cache = fs.readFileSync(cacheFile);
+    fs.writeFileSync(cacheFile, Buffer.concat([cache.subarray(0, 17), Buffer.alloc(cache.length - 17, 0x5a)]));
+    expect(await loadReport(root)).toMatchObject({ cacheUsed: true, cacheRejected: true });
+    await recordsWith(root);
+  });
+
+  it("missing: lore works", async () => {
+    const root = copyOfLore();
+    fs.rmSync(path.join(root, "dist", "lore.v8cache"));
+    expect(await loadReport(root)).toMatchObject({ cacheUsed: false });
+    await recordsWith(root);
+  });
+});
+
+describe("a git commit started to wait for its paths", () => {
+  it("changes nothing when its input ends without them: the user's staged change stays staged, no lock is left", async () => {
+    const dir = tempDir("lore-started-commit-");
+    git(dir, ["init", "-q"]);
+    configureGitIdentity(dir);
+    fs.writeFileSync(path.join(dir, "first.txt"), "first\n");
+    git(dir, ["add", "first.txt"]);
+    git(dir, ["commit", "-q", "-m", "first"]);
+    fs.writeFileSync(path.join(dir, "staged.txt"), "the user's\n");
+    git(dir, ["add", "staged.txt"]);
+    const headBefore = git(dir, ["rev-parse", "HEAD"]);
+
+    const started = startGit(dir, ["commit", "--only", "--no-status", "--message", "lore", "--pathspec-from-file=-", "--pathspec-file-nul"], {
+      stdin: true,
+    });
+    started.close();
+    const error = await started.result.then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+
+    expect(error).toMatchObject({ exitCode: 128 });
+    expect(String((error as Error).message)).toMatch(/No paths with --include\/--only/);
+    expect(git(dir, ["rev-parse", "HEAD"])).toBe(headBefore);
+    expect(git(dir, ["diff", "--cached", "--name-only"]).trim()).toBe("staged.txt");
+    expect(fs.readdirSync(path.join(dir, ".git")).filter((name) => name.endsWith(".lock"))).toEqual([]);
+  });
+
+  it("commits only the record when given its paths, after the add", async () => {
+    const dir = await createJournal();
+    fs.writeFileSync(path.join(dir, "staged.txt"), "the user's\n");
+    git(dir, ["add", "staged.txt"]);
+    const result = await recordFailure(dir, { title: "Started commit", domain: "git" });
+    expect(result.code).toBe(0);
+    expect(git(dir, ["show", "--name-only", "--format=%s", "HEAD"]).trim().split("\n")).toEqual([
+      "failure: Started commit",
+      "",
+      expect.stringMatching(/^memory\/failures\/\d{8}_started-commit\.md$/),
+    ]);
+    expect(git(dir, ["diff", "--cached", "--name-only"]).trim()).toBe("staged.txt");
+  });
+});
