@@ -1,6 +1,7 @@
 // The journal lock with real processes: mutual exclusion under contention and
 // SIGKILL, takeover from a dead owner, takeover from a frozen (SIGSTOP) owner
-// with fencing, a timeout that names the holder, and the global lock order.
+// with fencing, a timeout that names the holder, the global lock order, and
+// the wait queue through which a release wakes the longest waiter.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -10,6 +11,7 @@ import { createJournal, readRows, tempDir } from "./support/journal.js";
 import { acquireJournalLock, LockTimeoutError } from "../src/lock/journal-lock.js";
 import { LockLevel, LockOrderError, noteAcquired, noteReleased } from "../src/lock/lock-order.js";
 import { createJournalDb } from "../src/db/journal-db.js";
+import { joinWaitQueue, wakeFirstWaiter } from "../src/lock/wait-queue.js";
 
 const CONTENDER = path.join(REPO_ROOT, "dist-test", "lock-contender.js");
 
@@ -187,5 +189,71 @@ describe("lock order", () => {
     db.close();
     await lock.release();
     expect(fs.existsSync(lockDirIn(dir))).toBe(false);
+  });
+});
+
+describe("the journal lock's wait queue", () => {
+  /** Whether `promise` settles within `ms`. */
+  function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+    return Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
+  }
+
+  it("a release wakes the longest live waiter, and only it", async () => {
+    const queue = path.join(tempDir(), "lock-waiters");
+    const first = joinWaitQueue(queue);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = joinWaitQueue(queue);
+    expect(fs.readdirSync(queue)).toHaveLength(2);
+    const firstSleep = first.sleep(60_000);
+    const secondSleep = second.sleep(60_000);
+
+    wakeFirstWaiter(queue);
+    expect(await settlesWithin(firstSleep, 5_000)).toBe(true);
+    expect(await settlesWithin(secondSleep, 300)).toBe(false);
+
+    first.leave();
+    wakeFirstWaiter(queue);
+    expect(await settlesWithin(secondSleep, 5_000)).toBe(true);
+    second.leave();
+    expect(fs.readdirSync(queue)).toEqual([]);
+  });
+
+  it("removes the tickets of dead waiters on the way to the first live one", async () => {
+    const queue = path.join(tempDir(), "lock-waiters");
+    const live = joinWaitQueue(queue);
+    const [liveTicket] = fs.readdirSync(queue);
+    const dead = spawn(process.execPath, ["-e", "0"]);
+    await new Promise((resolve) => dead.on("close", resolve));
+    // Arrived earlier than the live waiter, and killed since.
+    const deadTicket = liveTicket.replace(/^\d{15}-\d+-\d*-/, `${"0".repeat(15)}-${dead.pid}--`);
+    fs.writeFileSync(path.join(queue, deadTicket), "");
+    const sleeping = live.sleep(60_000);
+
+    wakeFirstWaiter(queue);
+    expect(await settlesWithin(sleeping, 5_000)).toBe(true);
+    expect(fs.readdirSync(queue)).toEqual([liveTicket]);
+    live.leave();
+  });
+
+  it("a wake-up that comes while the waiter is awake ends its next sleep at once", async () => {
+    const queue = path.join(tempDir(), "lock-waiters");
+    const waiter = joinWaitQueue(queue);
+    wakeFirstWaiter(queue);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await settlesWithin(waiter.sleep(60_000), 100)).toBe(true);
+    waiter.leave();
+  });
+
+  it("a lore waiting for the lock queues, gets it when it is released, and leaves no ticket", async () => {
+    const dir = tempDir();
+    const holder = contender(["hold", lockDirIn(dir), "1500", "30000"]);
+    await until(() => holder.lines.some((line) => line.startsWith("acquired")));
+    const waiter = contender(["hold", lockDirIn(dir), "10", "30000"]);
+    const queue = path.join(dir, "lock-waiters");
+    await until(() => fs.existsSync(queue) && fs.readdirSync(queue).length === 1);
+    await Promise.all([holder.output, waiter.output]);
+    expect(holder.lines).toEqual([expect.stringMatching(/^acquired/), "released"]);
+    expect(waiter.lines).toEqual([expect.stringMatching(/^acquired/), "released"]);
+    expect(fs.readdirSync(queue)).toEqual([]);
   });
 });

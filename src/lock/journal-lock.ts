@@ -14,7 +14,8 @@
  *
  * `acquireJournalLock` waits with exponential backoff and full jitter, bounded
  * by `timeoutMs`, then throws `LockTimeoutError`, whose message names the
- * holder (pid, host, age). `assertHeld` throws `LockLostError` once the lock has
+ * holder (pid, host, age). A waiter also queues (wait-queue.ts), and each
+ * release wakes the longest live waiter at once. `assertHeld` throws `LockLostError` once the lock has
  * been taken over (a frozen holder that was declared stale): the caller must
  * then abort before it commits anything. `release` never throws.
  *
@@ -26,6 +27,7 @@
  *                            directory it belongs to.
  *   journal.lock.takeover-<key>      one gate per stale lock instance (its
  *                            owner's token, or its inode and heartbeat).
+ *   lock-waiters/            the wait queue, a ticket per waiter (wait-queue.ts).
  *
  * What proper-lockfile 4.1.2 does, and where lore covers its gaps:
  * - Sound and used: atomic acquisition by mkdir, the mtime heartbeat timer, and
@@ -74,8 +76,9 @@ import { randomBytes } from "node:crypto";
 import properLockfile from "proper-lockfile";
 import { currentProcess, ownerLiveness, type ProcessIdentity } from "./process-identity.js";
 import { LockLevel, noteAcquired, noteReleased } from "./lock-order.js";
-import { backoffDelays, sleep } from "./backoff.js";
+import { backoffDelays } from "./backoff.js";
 import { announceParentLock, parentLockOf } from "./parent-lock.js";
+import { joinWaitQueue, waitQueueOf, wakeFirstWaiter, type WaitTicket } from "./wait-queue.js";
 
 export interface JournalLockPaths {
   /** The lock directory (`memory/.lore/journal.lock`). */
@@ -181,6 +184,7 @@ export class JournalLock {
     } catch {
       // ERELEASED after a compromise: proper-lockfile already let go.
     }
+    if (this.releasedOwned) wakeFirstWaiter(waitQueueOf(this.paths.lockDir));
   }
 }
 
@@ -354,6 +358,8 @@ export async function acquireJournalLock(paths: JournalLockPaths, options: Journ
   const heartbeatMs = Math.max(1000, Math.floor(staleMs / 4));
   const deadline = Date.now() + options.timeoutMs;
   noteAcquired(LockLevel.Journal, paths.journalKey);
+  // Joined once the lock is found held: the holder's release wakes the first waiter (wait-queue.ts).
+  let ticket: WaitTicket | undefined;
   try {
     // Polls are cheap but not free: with 20 contenders on 2 cores a 100 ms cap
     // spent more CPU polling than a 200 ms cap lost in hand-off gaps.
@@ -387,10 +393,13 @@ export async function acquireJournalLock(paths: JournalLockPaths, options: Journ
         continue;
       }
       if (Date.now() >= deadline) throw new LockTimeoutError(paths.lockDir, describeHolder(holder));
-      await sleep(Math.min(delays.next().value, Math.max(1, deadline - Date.now())));
+      ticket ??= joinWaitQueue(waitQueueOf(paths.lockDir));
+      await ticket.sleep(Math.min(delays.next().value, Math.max(1, deadline - Date.now())));
     }
   } catch (error) {
     noteReleased(LockLevel.Journal, paths.journalKey);
     throw error;
+  } finally {
+    ticket?.leave();
   }
 }

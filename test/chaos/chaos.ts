@@ -17,9 +17,9 @@
  *     exactly once;
  *   - every record file parses; the DB passes `integrity_check`;
  *   - `lore sync` reports 0 findings;
- *   - no temp file, lore lock, owner file, takeover tomb or `.git/index.lock`
- *     is left (takeover gates are kept for a minute by design and only
- *     counted);
+ *   - no temp file, lore lock, owner file, takeover tomb, wait-queue ticket or
+ *     `.git/index.lock` is left (takeover gates are kept for a minute by
+ *     design and only counted);
  *   - `git fsck` passes.
  * It prints a table (runs, kills, acknowledged, lost, duplicated, corrupt
  * files, orphans, stuck locks, the longest recovery) and exits 1 on any
@@ -290,6 +290,8 @@ function verify(base: string, ackLog: string): Verdict {
     else if (name.startsWith("journal.lock") || name.startsWith("rebuild-")) verdict.stuckLocks.push(`memory/.lore/${name}`);
   }
   if (fs.readdirSync(path.join(loreDir, "pending")).length > 0) verdict.stuckLocks.push("memory/.lore/pending is not empty");
+  const waitQueue = path.join(loreDir, "lock-waiters");
+  for (const ticket of fs.existsSync(waitQueue) ? fs.readdirSync(waitQueue) : []) verdict.stuckLocks.push(`memory/.lore/lock-waiters/${ticket}`);
   if (fs.existsSync(path.join(base, ".git", "index.lock"))) verdict.stuckLocks.push(".git/index.lock");
   try {
     git(base, ["fsck", "--no-progress"]);

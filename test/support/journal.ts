@@ -126,6 +126,7 @@ export function invariantViolations(dir: string, options: { git: boolean } = { g
   }
   for (const intent of listFiles(path.join(dir, "memory", ".lore", "pending"))) problems.push(`pending intent left: ${intent}`);
   if (fs.existsSync(path.join(dir, "memory", ".lore", "journal.lock"))) problems.push("journal lock still held");
+  for (const ticket of listFiles(path.join(dir, "memory", ".lore", "lock-waiters"))) problems.push(`wait-queue ticket left: ${ticket}`);
   if (options.git) {
     if (fs.existsSync(path.join(dir, ".git", "index.lock"))) problems.push(".git/index.lock left");
     const status = git(dir, ["status", "--porcelain", "--", "memory"]).trim();
