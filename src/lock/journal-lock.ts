@@ -138,7 +138,7 @@ export class JournalLock {
   constructor(
     readonly paths: JournalLockPaths,
     readonly owner: LockOwner,
-    private readonly releaseDirectory: () => Promise<void>,
+    private readonly releaseDirectory: () => void,
   ) {
     this.withdrawAnnouncement = announceParentLock(paths.lockDir);
   }
@@ -180,7 +180,7 @@ export class JournalLock {
     this.releasedOwned = this.holds();
     if (this.releasedOwned) fs.rmSync(ownerPath(this.paths.lockDir), { force: true });
     try {
-      await this.releaseDirectory();
+      this.releaseDirectory();
     } catch {
       // ERELEASED after a compromise: proper-lockfile already let go.
     }
@@ -199,14 +199,10 @@ export class JournalLock {
  */
 function guardedFs(mayRemove: () => boolean) {
   return {
-    mkdir: fs.mkdir,
-    stat: fs.stat,
-    utimes: fs.utimes,
-    realpath: fs.realpath,
-    rmdir: (target: string, callback: (error: NodeJS.ErrnoException | null) => void) => {
-      if (mayRemove()) fs.rmdir(target, callback);
-      else callback(null);
-    },
+    mkdirSync: fs.mkdirSync,
+    statSync: fs.statSync,
+    utimesSync: fs.utimesSync,
+    realpathSync: fs.realpathSync,
     rmdirSync: (target: string) => {
       if (mayRemove()) fs.rmdirSync(target);
     },
@@ -331,26 +327,31 @@ function pruneOldGates(lockDir: string): void {
   }
 }
 
+/**
+ * One attempt at the lock directory, through proper-lockfile's synchronous
+ * API: a record's mkdir, mtime probe and stat then cost no round trips
+ * through libuv's thread pool (about 3 ms at start-up). The heartbeat still
+ * runs on a timer.
+ */
 function tryMkdirLock(
   lockDir: string,
   heartbeatMs: number,
   onCompromised: (error: Error) => void,
   mayRemove: () => boolean,
-): Promise<(() => Promise<void>) | undefined> {
-  return properLockfile
-    .lock(path.dirname(lockDir), {
+): (() => void) | undefined {
+  try {
+    return properLockfile.lockSync(path.dirname(lockDir), {
       lockfilePath: lockDir,
       realpath: false,
-      retries: 0,
       stale: NEVER_STALE_FOR_PROPER_LOCKFILE,
       update: heartbeatMs,
       onCompromised,
       fs: guardedFs(mayRemove),
-    })
-    .catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ELOCKED") return undefined;
-      throw error;
     });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ELOCKED") return undefined;
+    throw error;
+  }
 }
 
 export async function acquireJournalLock(paths: JournalLockPaths, options: JournalLockOptions): Promise<JournalLock> {
@@ -370,7 +371,7 @@ export async function acquireJournalLock(paths: JournalLockPaths, options: Journ
       const onCompromised = (error: Error) => lock?.markLost(error.message);
       // Until the lock is ours (the attempt may fail and clean up), removal is the attempt's own.
       const mayRemove = () => lock === undefined || lock.mayRemoveDirectory();
-      const releaseDirectory = await tryMkdirLock(paths.lockDir, heartbeatMs, onCompromised, mayRemove);
+      const releaseDirectory = tryMkdirLock(paths.lockDir, heartbeatMs, onCompromised, mayRemove);
       if (releaseDirectory) {
         const owner: LockOwner = {
           ...currentProcess(),
