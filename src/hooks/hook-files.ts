@@ -100,8 +100,11 @@ export interface InstalledHooks {
 
 /** The installation recorded in `gitDir`, or undefined when lore's hooks are not installed there. One small read. */
 export function installedHooks(gitDir: string): InstalledHooks | undefined {
+  const file = path.join(gitDir, HOOK_STATE_FILE);
+  // Every record asks, and most journals have no hooks: no exception for a missing file.
+  if (!fs.existsSync(file)) return undefined;
   try {
-    const state = JSON.parse(fs.readFileSync(path.join(gitDir, HOOK_STATE_FILE), "utf8")) as Partial<InstalledHooks>;
+    const state = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<InstalledHooks>;
     if (typeof state.hooksDir !== "string" || typeof state.chainedDir !== "string" || typeof state.base !== "string") return undefined;
     return { hooksDir: state.hooksDir, chainedDir: state.chainedDir, base: state.base, setConflictStyle: state.setConflictStyle === true };
   } catch {
