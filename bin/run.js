@@ -21,6 +21,11 @@ const path = require("node:path");
 const vm = require("node:vm");
 
 const Module = module.constructor;
+
+// Node 22.1+ caches compiled modules itself: there it also covers what the
+// bundle leaves outside (better-sqlite3's JavaScript, the sync and help
+// bundles). On Node 20 loading node:module for nothing would cost a record.
+if (Number(process.versions.node.split(".")[0]) >= 22) require("node:module").enableCompileCache?.();
 const BUNDLE = path.join(__dirname, "..", "dist", "lore.js");
 const CODE_CACHE = path.join(__dirname, "..", "dist", "lore.v8cache");
 
