@@ -21,13 +21,13 @@ const path = require("node:path");
 const vm = require("node:vm");
 
 const Module = module.constructor;
+const BUNDLE = path.join(__dirname, "..", "dist", "lore.js");
+const CODE_CACHE = path.join(__dirname, "..", "dist", "lore.v8cache");
 
 // Node 22.1+ caches compiled modules itself: there it also covers what the
 // bundle leaves outside (better-sqlite3's JavaScript, the sync and help
 // bundles). On Node 20 loading node:module for nothing would cost a record.
 if (Number(process.versions.node.split(".")[0]) >= 22) require("node:module").enableCompileCache?.();
-const BUNDLE = path.join(__dirname, "..", "dist", "lore.js");
-const CODE_CACHE = path.join(__dirname, "..", "dist", "lore.v8cache");
 
 /** The build id on the bundle's first line, or undefined. */
 function buildIdOf(source) {
@@ -59,7 +59,6 @@ function loadBundle() {
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: BUNDLE,
     cachedData: codeCacheFor(buildId),
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const bundle = new Module(BUNDLE, module);
   bundle.filename = BUNDLE;

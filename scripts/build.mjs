@@ -74,6 +74,8 @@ await build({
 
 const bundleFile = new URL("lore.js", dist);
 const bundle = readFileSync(bundleFile, "utf8");
+// bin/run.js compiles the bundle as a script, which has no loader for import().
+if (/\bimport\(/.test(bundle)) throw new Error("dist/lore.js has a dynamic import(); load such parts with require (src/cli/bundle-parts.ts)");
 writeFileSync(bundleFile, `//lore-build ${createHash("sha256").update(bundle).digest("hex").slice(0, 16)}\n${bundle}`);
 
 try {

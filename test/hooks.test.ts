@@ -1,11 +1,11 @@
 // lore's git hooks and journals shared between clones, with real git: temp
 // bare repositories, clones, real hooks (lore's shims and a user's own), real
 // merges, rebases and checkouts. No mocked git.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { recordFailure, recordHeuristic, runLore, type RunResult } from "./support/lore.js";
+import { holdJournalLock, recordFailure, recordHeuristic, runLore, type RunResult } from "./support/lore.js";
 import { configureGitIdentity, createJournal, git, markdownRecords, openDb, readRows, tempDir } from "./support/journal.js";
 import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
 
@@ -339,11 +339,8 @@ describe("a hook that cannot do its work lets git finish", () => {
     ok(await runLore(["hooks", "install"], { cwd: dir }));
     ok(await recordFailure(dir, { title: "Recorded", domain: "x" }));
     const lockDir = path.join(dir, "memory", ".lore", "journal.lock");
-    const holder = spawn(process.execPath, [path.join(import.meta.dirname, "..", "dist-test", "lock-contender.js"), "hold", lockDir, "0", "10000"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const holder = await holdJournalLock(lockDir);
     try {
-      await new Promise<void>((resolve) => holder.stdout.once("data", () => resolve()));
       const checkout = spawnSync("git", ["checkout", "-q", "HEAD~1"], { cwd: dir, encoding: "utf8", env: { ...process.env, LORE_LOCK_TIMEOUT: "1" } });
       expect(checkout.status).toBe(0);
       expect(checkout.stderr).toMatch(/^lore post-checkout: could not bring the journal index up to date \(timed out waiting for the journal lock .*\); git goes on, run `lore sync --fix` later\n$/);

@@ -2,20 +2,11 @@
 // util-linux's `script`), a missing required field is asked for, and answers
 // pasted ahead of their prompt are kept; when stdin ends first, the missing
 // field is a usage error (exit 2), as it is without a terminal.
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createJournal, readRows } from "./support/journal.js";
-import { cleanEnv, REPO_ROOT } from "./support/lore.js";
-
-function hasScript(): boolean {
-  try {
-    execFileSync("script", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { cleanEnv, hasScript, REPO_ROOT } from "./support/lore.js";
 
 function onTerminal(dir: string, args: string[], input: string): Promise<{ code: number | null; output: string }> {
   const command = [process.execPath, path.join(REPO_ROOT, "bin", "lore.js"), ...args].map((arg) => `'${arg}'`).join(" ");

@@ -5,11 +5,11 @@
 // are read correctly; a deleted, truncated or garbage database is rebuilt;
 // DB-only data survives every fix; sync runs beside 10 writers and loses
 // nothing; and it reads only what changed.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cleanEnv, recordFailure, recordHeuristic, REPO_ROOT, runLore, type RunResult } from "./support/lore.js";
+import { cleanEnv, hasScript, holdJournalLock, recordFailure, recordHeuristic, REPO_ROOT, runLore, type RunResult } from "./support/lore.js";
 import {
   configureGitIdentity,
   createJournal,
@@ -57,16 +57,6 @@ async function sync(dir: string, ...args: string[]): Promise<{ code: number | nu
 
 function plan(findings: JsonFinding[]): string[] {
   return findings.map((f) => `${f.type} ${f.path}:${f.line} ${f.row?.table ?? ""}#${f.row?.id ?? ""} ${f.action} ${(f.columns ?? []).join(",")}`);
-}
-
-/** Whether util-linux's `script` (a real pseudo-terminal for a child) is here. */
-function hasScript(): boolean {
-  try {
-    execFileSync("script", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A lock file as a killed git leaves it: present, and older than a live one could be. */
@@ -721,11 +711,8 @@ describe("lore sync under the journal lock", () => {
   it("waits for the lock and, past --lock-timeout, exits 75 naming the holder", async () => {
     const dir = await journalWithRecords();
     const lockDir = path.join(dir, "memory", ".lore", "journal.lock");
-    const holder = spawn(process.execPath, [path.join(REPO_ROOT, "dist-test", "lock-contender.js"), "hold", lockDir, "0", "10000"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const holder = await holdJournalLock(lockDir);
     try {
-      await new Promise<void>((resolve) => holder.stdout.once("data", () => resolve()));
       const busy = await runLore(["sync", "--lock-timeout", "1"], { cwd: dir });
       expect(busy.code).toBe(75);
       expect(busy.stderr).toMatch(new RegExp(`^lore sync: timed out waiting for the journal lock .*: held by pid ${holder.pid} on host `));
@@ -802,10 +789,7 @@ describe("a record that waited for the lock while the database was rebuilt", () 
   it("writes its row into the new index.db, not into the quarantined old one", async () => {
     const dir = await journalWithRecords();
     const lockDir = path.join(dir, "memory", ".lore", "journal.lock");
-    const holder = spawn(process.execPath, [path.join(REPO_ROOT, "dist-test", "lock-contender.js"), "hold", lockDir, "0", "10000"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    await new Promise<void>((resolve) => holder.stdout.once("data", () => resolve()));
+    const holder = await holdJournalLock(lockDir);
     // The record opens index.db at once, then waits for the lock.
     const waiting = recordFailure(dir, { title: "Waited", domain: "x" });
     await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -1,17 +1,18 @@
 /**
  * Committing a record's own paths, and nothing else.
  *
- * `commitPaths(repo, request, { deadline, staleMs })` stages `request.files`
- * (absolute paths inside the work tree) and commits exactly them with
- * `git commit --only`: whatever the user had staged stays staged and stays out
- * of lore's commit. The commit is started while the add runs and gets its
+ * `commitPaths(repo, request, options)` stages `request.files` (absolute
+ * paths inside the work tree) and commits exactly them with
+ * `git commit --only`: whatever the user had staged stays staged and stays
+ * out of lore's commit. The commit is started while the add runs and gets its
  * paths when the add is done (addWithCommitWaiting). A file the caller knows
  * to be tracked is committed without the `git add` (one process less; if git
- * does not know it after all, it is added and the commit retried). With `skipIfCommitted` (used by recovery),
- * files that no longer differ from HEAD are not committed again.
+ * does not know it after all, it is added and the commit retried). With
+ * `skipIfCommitted` (used by recovery), files that no longer differ from HEAD
+ * are not committed again.
  *
- * Before each git it waits out (or clears) `.git/index.lock` through
- * git-locks.ts, and it retries a git that lost a race for one of git's locks until
+ * Before each git it waits out (or clears) git's own lock files through
+ * git-locks.ts, and it retries a git that lost a race for one of them until
  * `deadline`. It returns the new commit's id, or undefined when there was
  * nothing to commit (a killed lore's git child may have committed the files).
  *
@@ -22,9 +23,10 @@
  *
  * Hooks run as for any commit, except that where lore's own hooks are
  * installed (hooks/hook-files.ts) only the hooks they chain run: lore's
- * pre-commit check would repeat what lore has just checked. git's automatic maintenance (`git maintenance
- * run --auto`, a child process that costs a third of a small commit) runs only
- * when `request.maintenance` is set; callers set it on one commit in many.
+ * pre-commit check would repeat what lore has just checked. git's automatic
+ * maintenance (`git maintenance run --auto`, a child process that costs a
+ * third of a small commit) runs only when `request.maintenance` is set;
+ * callers set it on one commit in many.
  * Call only while holding the journal lock; `options.assertHeld` is checked
  * before each git process, so a holder frozen past the stale age and taken
  * over never runs git again when it resumes.
@@ -49,23 +51,33 @@ function lostGitLockRace(error: unknown): boolean {
   return error instanceof GitError && /\.lock'?: File exists|Unable to create '[^']*\.lock'/.test(error.stderr);
 }
 
+/** Waits until git's locks are free, then checks that the journal lock is still held: git may run now. */
+async function mayRunGit(repo: GitRepo, options: CommitOptions): Promise<void> {
+  await waitForGitLocks(repo, options.deadline, options.staleMs);
+  options.assertHeld();
+}
+
+/** Runs `attempt` once git may run, again after a lost race for one of git's locks, until the deadline. */
+async function retryingLockRaces<T>(repo: GitRepo, options: CommitOptions, attempt: () => Promise<T>): Promise<T> {
+  const delays = backoffDelays({ firstMs: 5, capMs: 100 });
+  for (;;) {
+    await mayRunGit(repo, options);
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!lostGitLockRace(error) || Date.now() >= options.deadline) throw error;
+      await sleep(delays.next().value);
+    }
+  }
+}
+
 async function runGitWaitingForLocks(
   repo: GitRepo,
   args: string[],
   options: CommitOptions,
   output: { stdout?: boolean } = {},
 ): Promise<string> {
-  const delays = backoffDelays({ firstMs: 5, capMs: 100 });
-  for (;;) {
-    await waitForGitLocks(repo, options.deadline, options.staleMs);
-    options.assertHeld();
-    try {
-      return (await runGit(repo, args, output)).stdout;
-    } catch (error) {
-      if (!lostGitLockRace(error) || Date.now() >= options.deadline) throw error;
-      await sleep(delays.next().value);
-    }
-  }
+  return retryingLockRaces(repo, options, async () => (await runGit(repo, args, output)).stdout);
 }
 
 /** The commit id from `git commit`'s summary line, printed in full by core.abbrev=40. */
@@ -111,11 +123,8 @@ function unknownPathspec(error: unknown): boolean {
  * paths before it touches the index or a lock, so one that never gets them
  * (the add failed, or lore was killed) changes nothing.
  */
-async function addWithCommitWaiting(repo: GitRepo, files: string[], commitArgs: string[], options: CommitOptions): Promise<RunningGit> {
-  const delays = backoffDelays({ firstMs: 5, capMs: 100 });
-  for (;;) {
-    await waitForGitLocks(repo, options.deadline, options.staleMs);
-    options.assertHeld();
+function addWithCommitWaiting(repo: GitRepo, files: string[], commitArgs: string[], options: CommitOptions): Promise<RunningGit> {
+  return retryingLockRaces(repo, options, async () => {
     const adding = startGit(repo, ["add", "--", ...files], { stdout: false });
     const committing = startGit(repo, [...commitArgs, "--pathspec-from-file=-", "--pathspec-file-nul"], { stdin: true });
     try {
@@ -123,10 +132,9 @@ async function addWithCommitWaiting(repo: GitRepo, files: string[], commitArgs: 
       return committing;
     } catch (error) {
       await abandon(committing);
-      if (!lostGitLockRace(error) || Date.now() >= options.deadline) throw error;
-      await sleep(delays.next().value);
+      throw error;
     }
-  }
+  });
 }
 
 async function abandon(started: RunningGit): Promise<void> {
@@ -137,8 +145,7 @@ async function abandon(started: RunningGit): Promise<void> {
 /** Hands the started commit its paths (once git's locks are free and the journal lock still held) and returns its output. */
 async function finishStartedCommit(repo: GitRepo, started: RunningGit, files: string[], options: CommitOptions): Promise<string> {
   try {
-    await waitForGitLocks(repo, options.deadline, options.staleMs);
-    options.assertHeld();
+    await mayRunGit(repo, options);
   } catch (error) {
     await abandon(started);
     throw error;

@@ -2,7 +2,7 @@
  * lore's git hooks on disk: `lore hooks install | uninstall | status`.
  *
  *   const where = await hookPaths(repo);          // honours core.hooksPath
- *   installHooks(where, loreRunFile)  ->  what changed, per hook
+ *   installHooks(where, loreRunFile, base)  ->  what changed, per hook
  *   uninstallHooks(where)              ->  what was put back
  *   hookStatus(where, loreRunFile)     ->  installed / current, per hook
  *

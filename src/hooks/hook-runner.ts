@@ -6,9 +6,9 @@
  *   1. The hook that was there before lore's (in lore-chained/) runs first,
  *      with git's arguments and stdin; in pre-commit its refusal stands.
  *   2. When the lore process that holds the journal lock is the one whose git
- *      runs this hook (LORE_PARENT_LOCK, set by session.ts), lore does no
- *      more: that process does the work (and waiting for its lock would
- *      deadlock).
+ *      runs this hook (LORE_PARENT_LOCK, set by the held lock:
+ *      lock/parent-lock.ts), lore does no more: that process does the work
+ *      (and waiting for its lock would deadlock).
  *   3. pre-commit checks the staged journal files (staged-check.ts), reading
  *      only, and refuses the commit with one line per problem.
  *   4. post-checkout, post-merge and post-rewrite run `lore sync --fix`

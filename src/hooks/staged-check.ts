@@ -3,7 +3,7 @@
  * from git's index. It only reads (git's index and HEAD, and the journal
  * database read-only); it takes no lock and writes nothing.
  *
- *   const problems = await stagedJournalProblems(repo, layout);   // [] = commit may go on
+ *   const problems = await stagedJournalProblems(layout);   // [] = commit may go on
  *
  * A staged record file is refused when it has git conflict markers, when it
  * cannot be read as records, or when the commit adds an id that another
@@ -12,9 +12,10 @@
  * adds count: a file ELF left with two `H-0` blocks can still be edited.
  * Each problem is one line, `<path>:<line>: <what>`.
  */
+import fs from "node:fs";
+import type BetterSqlite3 from "better-sqlite3";
 import { runGit } from "../git/git-process.js";
 import { MarkdownParseError } from "../journal/failure-markdown.js";
-import fs from "node:fs";
 import type { JournalLayout } from "../journal/layout.js";
 import { journalAbsolutePath } from "../journal/layout.js";
 import { openSqlite } from "../db/journal-db.js";
@@ -50,11 +51,11 @@ function count(values: string[]): Map<string, number> {
 /**
  * Where the journal database says a record with this id lives, if in another
  * file that still exists; the database is read, not the whole index, so the
- * check stays quick in a large journal.
+ * check stays quick in a large journal. `db` is undefined where there is no
+ * database to ask.
  */
-function recordedElsewhere(layout: JournalLayout, added: AddedId, file: string): string | undefined {
-  if (!fs.existsSync(layout.dbFile)) return undefined;
-  const db = openSqlite(layout.dbFile, { readonly: true, fileMustExist: true });
+function recordedElsewhere(db: BetterSqlite3.Database | undefined, layout: JournalLayout, added: AddedId, file: string): string | undefined {
+  if (!db) return undefined;
   try {
     const found = added.loreId
       ? (db
@@ -70,8 +71,15 @@ function recordedElsewhere(layout: JournalLayout, added: AddedId, file: string):
     return found.find((other) => other !== file && fs.existsSync(journalAbsolutePath(layout, other)));
   } catch {
     return undefined;
-  } finally {
-    db.close();
+  }
+}
+
+/** The journal database, read-only, or undefined when there is none that opens. */
+function openReadOnly(layout: JournalLayout): BetterSqlite3.Database | undefined {
+  try {
+    return fs.existsSync(layout.dbFile) ? openSqlite(layout.dbFile, { readonly: true, fileMustExist: true }) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -129,10 +137,15 @@ export async function stagedJournalProblems(layout: JournalLayout): Promise<stri
     }
   }
   const known = new Map(kept);
-  for (const entry of added) {
-    const elsewhere = known.get(entry.id) ?? recordedElsewhere(layout, entry, entry.file);
-    if (elsewhere) problems.push(`${entry.where}: ${entry.id} is also the record at ${elsewhere}; give it an id of its own`);
-    else known.set(entry.id, entry.where);
+  const db = added.length > 0 ? openReadOnly(layout) : undefined;
+  try {
+    for (const entry of added) {
+      const elsewhere = known.get(entry.id) ?? recordedElsewhere(db, layout, entry, entry.file);
+      if (elsewhere) problems.push(`${entry.where}: ${entry.id} is also the record at ${elsewhere}; give it an id of its own`);
+      else known.set(entry.id, entry.where);
+    }
+  } finally {
+    db?.close();
   }
   return problems;
 }

@@ -15,9 +15,10 @@
  * `acquireJournalLock` waits with exponential backoff and full jitter, bounded
  * by `timeoutMs`, then throws `LockTimeoutError`, whose message names the
  * holder (pid, host, age). A waiter also queues (wait-queue.ts), and each
- * release wakes the longest live waiter at once. `assertHeld` throws `LockLostError` once the lock has
- * been taken over (a frozen holder that was declared stale): the caller must
- * then abort before it commits anything. `release` never throws.
+ * release wakes the longest live waiter at once. `assertHeld` throws
+ * `LockLostError` once the lock has been taken over (a frozen holder that was
+ * declared stale): the caller must then abort before it commits anything.
+ * `release` never throws.
  *
  * On disk, in `memory/.lore/`:
  *   journal.lock/            the lock itself: a directory made by proper-lockfile
@@ -330,8 +331,8 @@ function pruneOldGates(lockDir: string): void {
 /**
  * One attempt at the lock directory, through proper-lockfile's synchronous
  * API: a record's mkdir, mtime probe and stat then cost no round trips
- * through libuv's thread pool (about 3 ms at start-up). The heartbeat still
- * runs on a timer.
+ * through libuv's thread pool (the lock was taken about 5 ms earlier). The
+ * heartbeat still runs on a timer.
  */
 function tryMkdirLock(
   lockDir: string,

@@ -19,8 +19,8 @@
  *
  * On disk, `memory/.lore/lock-waiters/` holds one empty ticket file per
  * waiter, named `<join time>-<pid>-<process start time>-<host>-<random>`:
- * names sort by arrival and say who waits. A waiter watches its own ticket; the releaser
- * wakes it by touching the ticket's times. Tickets of dead waiters (killed
+ * names sort by arrival and say who waits. A waiter watches its own ticket;
+ * the releaser wakes it by touching the ticket's times. Tickets of dead waiters (killed
  * while waiting) are removed by the next release that meets them on its way
  * to the first live waiter.
  */

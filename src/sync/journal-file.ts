@@ -187,10 +187,6 @@ function detachRecord(record: FileRecord): FileRecord {
 }
 
 /**
- * Reads and parses one journal file. Returns undefined when the file is gone
- * (deleted since it was listed).
- */
-/**
  * One buffer, reused for every file read: reading 100,000 files into buffers
  * of their own would leave their bytes to the garbage collector, and a
  * rebuild's peak memory would grow with the journal.
@@ -223,6 +219,10 @@ function readIntoBuffer(file: string): Buffer | undefined {
   }
 }
 
+/**
+ * Reads and parses one journal file. Returns undefined when the file is gone
+ * (deleted since it was listed).
+ */
 export function readJournalFile(
   layout: JournalLayout,
   relative: string,

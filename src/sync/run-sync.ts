@@ -45,6 +45,7 @@ import { commitOptions, type JournalSession } from "../record/session.js";
 import { analyzeJournal, type Analysis } from "./analyze.js";
 import { applyRowActions } from "./apply-plan.js";
 import { detectChanges, hashAlgorithmOf, startGitStatus, type FileChanges } from "./file-changes.js";
+import type { HashAlgorithm } from "./journal-file.js";
 import type { Finding } from "./match.js";
 import { REBUILD_PREFIX, rebuildDatabase, type RebuildResult } from "./rebuild.js";
 import { planRestore, writeRestoredFiles, type RestorePlan } from "./restore.js";
@@ -164,16 +165,12 @@ function housekeepingFindings(layout: JournalLayout, lock: JournalLock, repo: Gi
   return findings;
 }
 
-function removeLeftovers(session: JournalSession, findings: Finding[]): void {
+function removeLeftovers(layout: JournalLayout, workTree: GitRepo | undefined, staleMs: number, findings: Finding[]): void {
+  // Checked again just before: a git started since may hold a new lock of the same name.
+  const orphans = workTree && findings.some(({ action }) => action.kind === "remove-lock") ? orphanedGitLocks(workTree, staleMs) : [];
   for (const { action } of findings) {
-    if (action.kind === "remove-file") {
-      fs.rmSync(path.join(session.layout.base, ...action.path.split("/")), { recursive: true, force: true });
-    }
-    // Checked again just before: a git started since may hold a new index.lock.
-    const repo = findWorkTree(session.layout.base);
-    if (action.kind === "remove-lock" && repo && orphanedGitLocks(repo, session.options.staleMs).includes(action.path)) {
-      fs.rmSync(action.path, { force: true });
-    }
+    if (action.kind === "remove-file") fs.rmSync(path.join(layout.base, ...action.path.split("/")), { recursive: true, force: true });
+    if (action.kind === "remove-lock" && orphans.includes(action.path)) fs.rmSync(action.path, { force: true });
   }
 }
 
@@ -212,31 +209,31 @@ export async function runSync(layout: JournalLayout, options: SyncOptions): Prom
   const repo = findWorkTree(layout.base);
   // git stats the tree while sync checks the database and repairs what a killed writer left.
   const status = repo ? startGitStatus(layout) : undefined;
-  const open: { db: JournalDb | undefined } = { db: undefined };
+  let db: JournalDb | undefined;
   try {
     if (databaseFileIdentity(layout.dbFile) !== opened.ino) {
       // Rebuilt by another sync while we waited for the lock.
       opened.db?.close();
       opened = tryOpen(layout, options.timeoutMs);
     }
-    open.db = opened.db;
+    db = opened.db;
     const report = emptyReport(layout, options.mode);
     // Reading the database is the light check; --full also runs SQLite's integrity_check.
-    let damage = opened.problem ?? (open.db && options.full ? integrityProblem(open.db) : undefined);
+    let damage = opened.problem ?? (db && options.full ? integrityProblem(db) : undefined);
     for (let attempt = 1; ; attempt++) {
       if (damage) report.findings.push(damageFinding(damage));
       const rebuild = (damage !== undefined && options.mode === "fix") || (attempt === 1 && options.rebuild && options.mode !== "dry-run");
       if (rebuild) {
-        open.db?.close();
-        open.db = undefined;
-        report.rebuild = rebuildWithProgress(layout, options);
-        open.db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
-      } else if (damage !== undefined || options.rebuild) {
+        db?.close();
+        db = undefined;
+        report.rebuild = rebuildWithProgress(layout, hashAlgorithmOf(repo), options);
+        db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
+      } else if (damage !== undefined || options.rebuild || db === undefined) {
         report.rebuildPlanned = options.rebuild;
         return report;
       }
       try {
-        await reconcile(open.db as JournalDb, lock, report, options, attempt === 1 ? status : undefined);
+        await reconcile(db, lock, repo, report, options, attempt === 1 ? status : undefined);
         return report;
       } catch (error) {
         if (!isCorruption(error) || attempt > 1) throw error;
@@ -245,15 +242,15 @@ export async function runSync(layout: JournalLayout, options: SyncOptions): Prom
       }
     }
   } finally {
-    open.db?.close();
+    db?.close();
     await lock.release();
   }
 }
 
-function rebuildWithProgress(layout: JournalLayout, options: SyncOptions): RebuildResult {
+function rebuildWithProgress(layout: JournalLayout, algorithm: HashAlgorithm, options: SyncOptions): RebuildResult {
   options.progress?.phase("rebuilding", 0);
   const result = rebuildDatabase(layout, {
-    algorithm: hashAlgorithmOf(findWorkTree(layout.base)),
+    algorithm,
     onFileRead: (count, total) => {
       if (count === 1) options.progress?.phase("rebuilding", total);
       options.progress?.advance(count);
@@ -267,13 +264,13 @@ function rebuildWithProgress(layout: JournalLayout, options: SyncOptions): Rebui
 async function reconcile(
   db: JournalDb,
   lock: JournalLock,
+  repo: GitRepo | undefined,
   report: SyncReport,
   options: SyncOptions,
   status: Promise<RawGitResult> | undefined,
 ): Promise<void> {
   const { layout } = report;
   const journalKey = layout.base;
-  const repo = findWorkTree(layout.base);
   const behind = schemaVersion(db.sqlite) < CURRENT_SCHEMA_VERSION;
   if (behind) {
     report.findings.push({
@@ -320,7 +317,7 @@ async function reconcile(
     report.rows = analysis.rows.length;
     lock.assertHeld();
     if (options.mode === "fix") {
-      await applyFix({ ...session, prune: options.prune, restore: options.restore }, report, analysis, changes, cache, startedAt);
+      await applyFix({ ...session, workTree: repo, prune: options.prune, restore: options.restore }, report, analysis, changes, cache, startedAt);
     } else if (!readOnlyPass && hasSomethingToRecord(analysis, changes, cache)) {
       const transaction = db.beginWrite(journalKey);
       try {
@@ -348,7 +345,7 @@ function hasSomethingToRecord(analysis: Analysis, changes: FileChanges, cache: S
 }
 
 async function applyFix(
-  session: JournalSession & { prune: boolean; restore: boolean },
+  session: JournalSession & { workTree: GitRepo | undefined; prune: boolean; restore: boolean },
   report: SyncReport,
   analysis: Analysis,
   changes: FileChanges,
@@ -372,7 +369,7 @@ async function applyFix(
   const written = writeRestoredFiles(layout, plan);
   report.restored = [...plan.files.keys()];
   step("sync-files-restored");
-  removeLeftovers(session, report.findings);
+  removeLeftovers(layout, session.workTree, session.options.staleMs, report.findings);
   if (session.repo && written.length > 0) {
     try {
       lock.assertHeld();

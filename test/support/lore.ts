@@ -1,7 +1,8 @@
 // Running lore as users do: a real `node bin/<name>.js` child process, with an
 // environment cleaned of the variables lore reads, so that the machine's own
 // settings never leak into a test.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn, type ChildProcessByStdio } from "node:child_process";
+import type { Readable } from "node:stream";
 import path from "node:path";
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
@@ -70,4 +71,29 @@ export function recordHeuristic(cwd: string, flags: Record<string, string>, env?
 
 export function toFlags(flags: Record<string, string>): string[] {
   return Object.entries(flags).flatMap(([name, value]) => [`--${name}`, value]);
+}
+
+/**
+ * A real process holding the journal lock at `lockDir` (test/fixtures/lock-contender.ts)
+ * until the test kills it; resolves once it holds the lock.
+ */
+export async function holdJournalLock(lockDir: string): Promise<ChildProcessByStdio<null, Readable, null>> {
+  const holder = spawn(process.execPath, [path.join(REPO_ROOT, "dist-test", "lock-contender.js"), "hold", lockDir, "0", "10000"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    holder.stdout.once("data", () => resolve());
+    holder.once("close", (code) => reject(new Error(`the lock holder exited (${code}) before it held the lock`)));
+  });
+  return holder;
+}
+
+/** Whether util-linux's `script` (a real pseudo-terminal for a child) is here. */
+export function hasScript(): boolean {
+  try {
+    execFileSync("script", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
 }
