@@ -24,6 +24,17 @@
 //   out the module itself instead; a named import from these modules fails
 //   the build ("No matching export"), so none slips back in. Libraries keep
 //   esbuild's way.
+// - lore's own code and yargs-parser get `createRequire` from `ownRequire`,
+//   not node:module: each asks for a require of its own file (lore for
+//   better-sqlite3, cli-progress and the two parts above; yargs-parser, at
+//   load, for config files lore never gives it), which in a bundle is the
+//   bundle's `require`; loading node:module costs a record about 0.7 ms.
+// - Two Node modules that the pinned libraries load for one value each are
+//   replaced in the bundle (`libraryShims`), about 1 ms each per record:
+//   signal-exit 3 (proper-lockfile's) loads `assert` for one `assert.equal`
+//   on its argument, and write-file-atomic loads `worker_threads` for the
+//   thread id it hashes into temp names, which is 0 in the main thread, the
+//   only thread the bundle runs in (bin/run.js).
 import { readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
@@ -53,6 +64,48 @@ const builtinDefaults = {
   },
 };
 
+const yargsParserSources = fileURLToPath(new URL("../node_modules/yargs-parser/", import.meta.url));
+const ownRequire = {
+  name: "own-require",
+  setup(b) {
+    b.onResolve({ filter: /^node:module$/ }, (args) =>
+      args.importer.startsWith(loreSources) || args.importer.startsWith(yargsParserSources)
+        ? { path: args.path, namespace: "own-require" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "own-require" }, () => ({
+      contents: `export function createRequire(file) {
+  if (file !== __filename && file !== __loreModule.url) throw new Error("createRequire(" + file + ") in " + __filename + ": only the bundle's own file has a require here");
+  return require;
+}`,
+      loader: "js",
+    }));
+  },
+};
+
+const libraryShims = {
+  name: "library-shims",
+  setup(b) {
+    const shims = [
+      {
+        request: "assert",
+        importer: fileURLToPath(new URL("../node_modules/signal-exit/", import.meta.url)),
+        contents: `exports.equal = (actual, expected, message) => { if (actual != expected) throw new Error(message); };`,
+      },
+      {
+        request: "worker_threads",
+        importer: fileURLToPath(new URL("../node_modules/write-file-atomic/", import.meta.url)),
+        contents: `exports.threadId = 0;`,
+      },
+    ];
+    b.onResolve({ filter: /^(assert|worker_threads)$/ }, (args) => {
+      const shim = shims.find((candidate) => candidate.request === args.path && args.importer.startsWith(candidate.importer));
+      return shim ? { path: args.path, namespace: "library-shim", pluginData: shim } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: "library-shim" }, (args) => ({ contents: args.pluginData.contents, loader: "js" }));
+  },
+};
+
 await build({
   entryPoints: { lore: "src/cli/main.ts", "yargs-front": "src/cli/yargs-front.ts", "sync-main": "src/cli/sync-main.ts" },
   outdir: "dist",
@@ -68,7 +121,7 @@ await build({
   banner: { js: 'const __loreModule = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
   minify: true,
   legalComments: "none",
-  plugins: [builtinDefaults],
+  plugins: [builtinDefaults, ownRequire, libraryShims],
   logLevel: "warning",
 });
 

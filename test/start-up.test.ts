@@ -4,6 +4,8 @@
 //   bundle; a cache for another bundle, or one V8 refuses, leaves lore working.
 // - git commit is started beside git add and waits for its paths on stdin
 //   (src/git/commit.ts); one that never gets them must change nothing.
+// - The build keeps Node modules that a record has no use for out of it
+//   (scripts/build.mjs): each costs every record about a millisecond.
 // Real child processes, real git repositories in temp dirs.
 import fs from "node:fs";
 import path from "node:path";
@@ -119,5 +121,30 @@ describe("a git commit started to wait for its paths", () => {
       expect.stringMatching(/^memory\/failures\/\d{8}_started-commit\.md$/),
     ]);
     expect(git(dir, ["diff", "--cached", "--name-only"]).trim()).toBe("staged.txt");
+  });
+});
+
+describe("a record's start-up", () => {
+  it("loads none of the Node modules the build keeps out, and still records", async () => {
+    // Compared with what Node had loaded before lore's first line: the modules lore loaded.
+    const dir = await createJournal();
+    const report = path.join(tempDir("lore-modules-"), "modules.json");
+    const preload = path.join(path.dirname(report), "report-modules.cjs");
+    fs.writeFileSync(
+      preload,
+      `const atStart = new Set(process.moduleLoadList);
+process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(report)}, JSON.stringify(process.moduleLoadList.filter((entry) => !atStart.has(entry)))));\n`,
+    );
+    const result = await runNode(["--require", preload, path.join(REPO_ROOT, "bin", "record-failure.js"), "--title", "Lean start", "--domain", "build"], {
+      cwd: dir,
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(invariantViolations(dir)).toEqual([]);
+    const loaded = (JSON.parse(fs.readFileSync(report, "utf8")) as string[]).map((entry) => entry.replace(/^NativeModule /, ""));
+    expect(loaded).toContain("child_process");
+    for (const kept of ["module", "assert", "worker_threads", "internal/fs/rimraf", "readline"]) {
+      expect(loaded, kept).not.toContain(kept);
+    }
   });
 });

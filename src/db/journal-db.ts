@@ -32,12 +32,9 @@ const Database = requireHere("better-sqlite3") as typeof BetterSqlite3;
  * search is used, where the addon lives elsewhere.
  */
 function addonPath(): string | undefined {
-  const candidate = path.join(
-    path.dirname(requireHere.resolve("better-sqlite3/package.json")),
-    "build",
-    "Release",
-    "better_sqlite3.node",
-  );
+  // The package's main file (lib/index.js) was resolved when it was loaded, and
+  // Node caches that resolution; its package.json would be resolved anew.
+  const candidate = path.join(path.dirname(requireHere.resolve("better-sqlite3")), "..", "build", "Release", "better_sqlite3.node");
   return fs.existsSync(candidate) ? candidate : undefined;
 }
 

@@ -80,6 +80,7 @@ import { LockLevel, noteAcquired, noteReleased } from "./lock-order.js";
 import { backoffDelays } from "./backoff.js";
 import { announceParentLock, parentLockOf } from "./parent-lock.js";
 import { joinWaitQueue, waitQueueOf, wakeFirstWaiter, type WaitTicket } from "./wait-queue.js";
+import { removeIfPresent } from "../io/durable-file.js";
 
 export interface JournalLockPaths {
   /** The lock directory (`memory/.lore/journal.lock`). */
@@ -179,7 +180,7 @@ export class JournalLock {
     this.withdrawAnnouncement();
     // Taken over, the directory and owner file belong to someone else now.
     this.releasedOwned = this.holds();
-    if (this.releasedOwned) fs.rmSync(ownerPath(this.paths.lockDir), { force: true });
+    if (this.releasedOwned) removeIfPresent(ownerPath(this.paths.lockDir));
     try {
       this.releaseDirectory();
     } catch {
@@ -304,7 +305,7 @@ function takeOver(lockDir: string, view: HolderView, staleMs: number): boolean {
   }
   const current = inspectHolder(lockDir);
   if (!current || current.inode !== view.inode || instanceKey(current) !== instanceKey(view)) return false;
-  if (current.owner) fs.rmSync(ownerPath(lockDir), { force: true });
+  if (current.owner) removeIfPresent(ownerPath(lockDir));
   const tomb = `${lockDir}.stale-${view.inode}-${randomBytes(4).toString("hex")}`;
   try {
     fs.renameSync(lockDir, tomb);

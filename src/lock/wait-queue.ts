@@ -27,6 +27,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { currentProcess, ownerLiveness, type ProcessIdentity } from "./process-identity.js";
+import { removeIfPresent } from "../io/durable-file.js";
 
 export interface WaitTicket {
   /** Waits `ms`, or less when woken; a wake-up that came while awake ends the next sleep at once. */
@@ -61,7 +62,7 @@ export function joinWaitQueue(queueDir: string): WaitTicket {
     fs.writeFileSync(ticketFile, "", { flag: "wx" });
     watcher = fs.watch(ticketFile, { persistent: false });
   } catch {
-    fs.rmSync(ticketFile, { force: true });
+    removeIfPresent(ticketFile);
     return NO_TICKET;
   }
   let woken = false;
@@ -90,7 +91,7 @@ export function joinWaitQueue(queueDir: string): WaitTicket {
     },
     leave() {
       watcher.close();
-      fs.rmSync(ticketFile, { force: true });
+      removeIfPresent(ticketFile);
     },
   };
 }
@@ -109,7 +110,7 @@ export function wakeFirstWaiter(queueDir: string): void {
     const waiter = waiterOf(name);
     try {
       if (waiter === undefined || (waiter.host === myHost && ownerLiveness({ ...waiter, host: currentProcess().host }) === "dead")) {
-        fs.rmSync(file, { force: true });
+        removeIfPresent(file);
         continue;
       }
       const now = new Date();

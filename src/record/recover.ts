@@ -17,12 +17,11 @@
  * A git commit that fails again leaves the intent for the next run, with a
  * warning; the rest of the session goes on.
  */
-import fs from "node:fs";
 import { deleteRecordRow, findRecordRowId, insertRecordRow } from "../db/record-rows.js";
 import { journalAbsolutePath } from "../journal/layout.js";
 import { commitPaths } from "../git/commit.js";
 import { warn } from "../io/warn.js";
-import { readFileIfPresent } from "../io/durable-file.js";
+import { readFileIfPresent, removeIfPresent } from "../io/durable-file.js";
 import { loreIdLine } from "../journal/failure-markdown.js";
 import { PendingIntent } from "./pending-intent.js";
 import { commitOptions, type JournalSession } from "./session.js";
@@ -59,7 +58,7 @@ export async function recoverPending(session: JournalSession): Promise<void> {
   for (const intent of intents) {
     if (!(intent instanceof PendingIntent)) {
       // Cut short while being written: the record never reached its file.
-      fs.rmSync(intent.path, { force: true });
+      removeIfPresent(intent.path);
       continue;
     }
     const file = journalAbsolutePath(session.layout, intent.record.file);
