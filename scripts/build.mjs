@@ -29,12 +29,17 @@
 //   better-sqlite3, cli-progress and the two parts above; yargs-parser, at
 //   load, for config files lore never gives it), which in a bundle is the
 //   bundle's `require`; loading node:module costs a record about 0.7 ms.
-// - Two Node modules that the pinned libraries load for one value each are
-//   replaced in the bundle (`libraryShims`), about 1 ms each per record:
-//   signal-exit 3 (proper-lockfile's) loads `assert` for one `assert.equal`
-//   on its argument, and write-file-atomic loads `worker_threads` for the
-//   thread id it hashes into temp names, which is 0 in the main thread, the
-//   only thread the bundle runs in (bin/run.js).
+// - Node modules that the pinned libraries load for one small use each are
+//   replaced in the bundle (`libraryShims`): signal-exit 3 (proper-lockfile's)
+//   loads `assert` for one `assert.equal` on its argument (about 1 ms per
+//   record); write-file-atomic loads `worker_threads` (1 ms) for the thread id
+//   it hashes into temp names, which is 0 in the main thread, the only thread
+//   the bundle runs in (bin/run.js), and `crypto` (3 ms, with the pages it
+//   touches) to hash that id, its pid and a call count into the digits of a
+//   temp name `<file>.<digits>`. Those digits need only differ between calls
+//   and processes, which a 32-bit FNV-1a hash of the same inputs does as well
+//   as the first 32 bits of SHA-1; lore records each temp name as it is
+//   created (src/io/durable-file.ts) and never derives one.
 import { readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
@@ -93,12 +98,31 @@ const libraryShims = {
         contents: `exports.equal = (actual, expected, message) => { if (actual != expected) throw new Error(message); };`,
       },
       {
+        request: "node:crypto",
+        importer: fileURLToPath(new URL("../node_modules/write-file-atomic/", import.meta.url)),
+        contents: `exports.createHash = () => {
+  let hash = 0x811c9dc5;
+  const hasher = {
+    update(text) {
+      for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 16777619) >>> 0;
+      return hasher;
+    },
+    digest() {
+      const bytes = Buffer.alloc(4);
+      bytes.writeUInt32BE(hash);
+      return bytes;
+    },
+  };
+  return hasher;
+};`,
+      },
+      {
         request: "worker_threads",
         importer: fileURLToPath(new URL("../node_modules/write-file-atomic/", import.meta.url)),
         contents: `exports.threadId = 0;`,
       },
     ];
-    b.onResolve({ filter: /^(assert|worker_threads)$/ }, (args) => {
+    b.onResolve({ filter: /^(assert|worker_threads|node:crypto)$/ }, (args) => {
       const shim = shims.find((candidate) => candidate.request === args.path && args.importer.startsWith(candidate.importer));
       return shim ? { path: args.path, namespace: "library-shim", pluginData: shim } : undefined;
     });

@@ -73,7 +73,6 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
 import properLockfile from "proper-lockfile";
 import { currentProcess, ownerLiveness, type ProcessIdentity } from "./process-identity.js";
 import { LockLevel, noteAcquired, noteReleased } from "./lock-order.js";
@@ -81,6 +80,7 @@ import { backoffDelays } from "./backoff.js";
 import { announceParentLock, parentLockOf } from "./parent-lock.js";
 import { joinWaitQueue, waitQueueOf, wakeFirstWaiter, type WaitTicket } from "./wait-queue.js";
 import { removeIfPresent } from "../io/durable-file.js";
+import { randomBytes } from "../io/random.js";
 
 export interface JournalLockPaths {
   /** The lock directory (`memory/.lore/journal.lock`). */

@@ -7,7 +7,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { randomUUID } from "node:crypto";
+import { randomUuid } from "../io/random.js";
 import type { JournalLayout } from "../journal/layout.js";
 import { renderFailure } from "../journal/failure-markdown.js";
 import { failureSlug } from "../journal/slug.js";
@@ -26,7 +26,7 @@ export function draftFailure(layout: JournalLayout, input: FailureInput, now: Da
   const date = localDate(now);
   fs.mkdirSync(layout.failuresDir, { recursive: true });
   const target = uniqueFailureFile(layout.failuresDir, `${date.compact}_${failureSlug(input.title)}`);
-  const loreId = randomUUID();
+  const loreId = randomUuid();
   return {
     kind: "failure",
     table: "learnings",

@@ -7,7 +7,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { randomUUID } from "node:crypto";
+import { randomUuid } from "../io/random.js";
 import type { JournalLayout } from "../journal/layout.js";
 import { renderDomainHeader, renderHeuristicBlock } from "../journal/heuristic-markdown.js";
 import { readFileIfPresent } from "../io/durable-file.js";
@@ -20,7 +20,7 @@ export function draftHeuristic(layout: JournalLayout, input: HeuristicInput, now
   const target = path.join(layout.heuristicsDir, `${input.domain}.md`);
   const previous = readFileIfPresent(target);
   const before = previous === undefined ? renderDomainHeader(input.domain) : previous.replace(/\n?$/, "\n");
-  const loreId = randomUUID();
+  const loreId = randomUuid();
   return {
     kind: "heuristic",
     table: "heuristics",
