@@ -29,6 +29,9 @@
 //   better-sqlite3, cli-progress and the two parts above; yargs-parser, at
 //   load, for config files lore never gives it), which in a bundle is the
 //   bundle's `require`; loading node:module costs a record about 0.7 ms.
+//   yargs-parser names its file by `import.meta.url`, and making that URL
+//   costs a record 1.5 ms (Node's URL parser, used for nothing else), so the
+//   bundle passes it `__filename` instead.
 // - Node modules that the pinned libraries load for one small use each are
 //   replaced in the bundle (`libraryShims`): signal-exit 3 (proper-lockfile's)
 //   loads `assert` for one `assert.equal` on its argument (about 1 ms per
@@ -44,6 +47,7 @@ import { readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import path from "node:path";
 import { build } from "esbuild";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
@@ -78,6 +82,12 @@ const ownRequire = {
         ? { path: args.path, namespace: "own-require" }
         : undefined,
     );
+    b.onLoad({ filter: /yargs-parser[\\/]build[\\/]lib[\\/]index\.js$/ }, (args) => {
+      const source = readFileSync(args.path, "utf8");
+      const byFilename = source.replace("createRequire(import.meta.url)", "createRequire(__filename)");
+      if (byFilename === source) console.warn("build: yargs-parser no longer calls createRequire(import.meta.url); each record now pays for the URL");
+      return { contents: byFilename, loader: "js", resolveDir: path.dirname(args.path) };
+    });
     b.onLoad({ filter: /.*/, namespace: "own-require" }, () => ({
       contents: `export function createRequire(file) {
   if (file !== __filename && file !== __loreModule.url) throw new Error("createRequire(" + file + ") in " + __filename + ": only the bundle's own file has a require here");
