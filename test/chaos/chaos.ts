@@ -92,19 +92,20 @@ interface Ack {
 interface Child {
   pid: number;
   startedAt: number;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; ms: number }>;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }>;
 }
 
 function start(args: string[], cwd: string): Child {
   const startedAt = Date.now();
   const child = spawn(process.execPath, [lore, ...args], { cwd, env: environment, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
+  let stderr = "";
   child.stdout.on("data", (chunk) => (stdout += chunk));
-  child.stderr.resume();
+  child.stderr.on("data", (chunk) => (stderr += chunk));
   return {
     pid: child.pid as number,
     startedAt,
-    done: new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, ms: Date.now() - startedAt }))),
+    done: new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - startedAt }))),
   };
 }
 
@@ -133,6 +134,8 @@ interface Counters {
   killsInGit: number;
   acked: number;
   longestRecoveryMs: number;
+  /** The command of the longest recovery, and what it said on stderr (its warnings: what it had to repair). */
+  longestRecovery: string;
 }
 
 /** Whether a process group has a git process in it (a kill then lands mid-git). */
@@ -152,7 +155,7 @@ function groupRunsGit(pgid: number): boolean {
 
 async function chaos(run: Options, base: string, ackLog: string): Promise<Counters> {
   const random = new Prng(run.seed);
-  const counters: Counters = { runs: 0, kills: 0, killsInGit: 0, acked: 0, longestRecoveryMs: 0 };
+  const counters: Counters = { runs: 0, kills: 0, killsInGit: 0, acked: 0, longestRecoveryMs: 0, longestRecovery: "" };
   const live = new Map<number, Child>();
   const deadline = Date.now() + run.durationMs;
   let killedSinceSuccess = false;
@@ -178,7 +181,10 @@ async function chaos(run: Options, base: string, ackLog: string): Promise<Counte
       counters.runs++;
       if (result.code === 0) {
         if (killedSinceSuccess) {
-          counters.longestRecoveryMs = Math.max(counters.longestRecoveryMs, result.ms);
+          if (result.ms > counters.longestRecoveryMs) {
+            counters.longestRecoveryMs = result.ms;
+            counters.longestRecovery = `lore ${args[0]}: ${result.stderr.trim().split("\n").join(" / ") || "(nothing on stderr)"}`;
+          }
           killedSinceSuccess = false;
         }
         if (args[0] !== "sync") {
@@ -330,6 +336,7 @@ async function main(): Promise<void> {
     ["takeover gates left (kept 60 s by design)", String(verdict.gates)],
   ];
   process.stdout.write(`| measure | value |\n| --- | --- |\n${rows.map(([name, value]) => `| ${name} | ${value} |`).join("\n")}\n`);
+  if (counters.longestRecovery) process.stderr.write(`chaos: longest recovery: ${counters.longestRecovery}\n`);
   for (const [label, lines] of Object.entries({ lost: verdict.lost, duplicated: verdict.duplicated, corrupt: verdict.corrupt, orphans: verdict.orphans, "stuck locks": verdict.stuckLocks, other: verdict.other })) {
     for (const line of lines.slice(0, 20)) process.stderr.write(`chaos: ${label}: ${line}\n`);
   }
