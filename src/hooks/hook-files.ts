@@ -26,6 +26,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { runGit, type GitRepo } from "../git/git-process.js";
+import { readFileIfPresent } from "../io/durable-file.js";
 
 export const MANAGED_HOOKS = ["pre-commit", "post-merge", "post-checkout", "post-rewrite"] as const;
 export type ManagedHook = (typeof MANAGED_HOOKS)[number];
@@ -100,11 +101,11 @@ export interface InstalledHooks {
 
 /** The installation recorded in `gitDir`, or undefined when lore's hooks are not installed there. One small read. */
 export function installedHooks(gitDir: string): InstalledHooks | undefined {
-  const file = path.join(gitDir, HOOK_STATE_FILE);
-  // Every record asks, and most journals have no hooks: no exception for a missing file.
-  if (!fs.existsSync(file)) return undefined;
+  // Every record asks, and most journals have no hooks: a missing file throws nothing.
+  const text = readFileIfPresent(path.join(gitDir, HOOK_STATE_FILE));
+  if (text === undefined) return undefined;
   try {
-    const state = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<InstalledHooks>;
+    const state = JSON.parse(text) as Partial<InstalledHooks>;
     if (typeof state.hooksDir !== "string" || typeof state.chainedDir !== "string" || typeof state.base !== "string") return undefined;
     return { hooksDir: state.hooksDir, chainedDir: state.chainedDir, base: state.base, setConflictStyle: state.setConflictStyle === true };
   } catch {

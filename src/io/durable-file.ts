@@ -82,8 +82,15 @@ export function removeFileDurably(target: string): void {
   fsyncDirectory(path.dirname(target));
 }
 
-/** The file's text, or undefined when it does not exist. */
+/**
+ * The file's text, or undefined when it does not exist. Asked first, not
+ * learnt from a thrown ENOENT: a process's first exception costs a record
+ * about 0.6 ms, and a missing file is the common answer for some callers (a
+ * new heuristic domain, git's `commondir`, lore's hook state). A file removed
+ * between the two is still answered undefined.
+ */
 export function readFileIfPresent(file: string): string | undefined {
+  if (!fs.existsSync(file)) return undefined;
   try {
     return fs.readFileSync(file, "utf8");
   } catch (error) {

@@ -20,14 +20,15 @@
  * On disk, `memory/.lore/lock-waiters/` holds one empty ticket file per
  * waiter, named `<join time>-<pid>-<process start time>-<host>-<random>`:
  * names sort by arrival and say who waits. A waiter watches its own ticket;
- * the releaser wakes it by touching the ticket's times. Tickets of dead waiters (killed
- * while waiting) are removed by the next release that meets them on its way
- * to the first live waiter.
+ * the releaser wakes it by touching the ticket's times. Tickets of dead
+ * waiters (killed while waiting) are removed by the next release that meets
+ * them on its way to the first live waiter.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { currentProcess, ownerLiveness, type ProcessIdentity } from "./process-identity.js";
 import { removeIfPresent } from "../io/durable-file.js";
+import { sleep } from "./backoff.js";
 
 export interface WaitTicket {
   /** Waits `ms`, or less when woken; a wake-up that came while awake ends the next sleep at once. */
@@ -36,7 +37,7 @@ export interface WaitTicket {
   leave(): void;
 }
 
-const NO_TICKET: WaitTicket = { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), leave: () => {} };
+const NO_TICKET: WaitTicket = { sleep, leave: () => {} };
 
 /** A host name as it may stand in a file name. */
 function hostTag(host: string): string {

@@ -105,7 +105,14 @@ export function updateRowFrom(db: Database.Database, row: Row, record: FileRecor
 }
 
 export function archiveRow(db: Database.Database, row: Row, reason: string): void {
-  prepared(db, "INSERT INTO lore_archive(tbl, row_id, lore_id, match_key, row_json, reason) VALUES (?, ?, ?, ?, ?, ?)").run(row.table, row.id, row.loreId, archiveKey(row.table, row.values), JSON.stringify(row.values), reason);
+  prepared(db, "INSERT INTO lore_archive(tbl, row_id, lore_id, match_key, row_json, reason) VALUES (?, ?, ?, ?, ?, ?)").run(
+    row.table,
+    row.id,
+    row.loreId,
+    archiveKey(row.table, row.values),
+    JSON.stringify(row.values),
+    reason,
+  );
   prepared(db, `DELETE FROM ${row.table} WHERE id = ?`).run(row.id);
 }
 
