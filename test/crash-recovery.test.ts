@@ -14,6 +14,7 @@ import { describe, expect, it } from "vitest";
 import { STEP_NAMES, type StepName } from "../src/io/steps.js";
 import { createJournal, git, invariantViolations, readRows } from "./support/journal.js";
 import { recordFailure, recordHeuristic, runLore, toFlags } from "./support/lore.js";
+import { waitUntil } from "./support/processes.js";
 
 type Scenario = "failure" | "heuristic-new-domain" | "heuristic-existing-domain";
 const SCENARIOS: Scenario[] = ["failure", "heuristic-new-domain", "heuristic-existing-domain"];
@@ -90,11 +91,7 @@ describe("a lore killed with its git child in the middle of a commit", () => {
     let pid = 0;
     const running = runLore(recordArgs("failure", "mid-commit"), { cwd: dir, detached: true, onSpawn: (p) => (pid = p) });
     const indexLock = path.join(dir, ".git", "index.lock");
-    const deadline = Date.now() + 20_000;
-    while (!fs.existsSync(hookRunning)) {
-      if (Date.now() > deadline) throw new Error("the pre-commit hook never ran");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitUntil(() => fs.existsSync(hookRunning), "the pre-commit hook runs");
     process.kill(-pid, "SIGKILL");
     const killed = await running;
     expect(killed.signal).toBe("SIGKILL");

@@ -10,6 +10,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createJournal, git, invariantViolations, openDb, readRows, tempDir } from "./support/journal.js";
 import { recordFailure, recordHeuristic, runLore, toFlags } from "./support/lore.js";
+import { isStopped, waitUntil } from "./support/processes.js";
 
 // Every error code on every step of the durable write (the temp write, its
 // fsync, the rename, the directory fsync), and faults around them.
@@ -180,23 +181,6 @@ describe("a read-only journal directory", () => {
 });
 
 describe("a frozen lock holder (SIGSTOP past the stale age), then resumed", () => {
-  async function waitUntil(test: () => boolean, what: string): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (!test()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  function stopped(pid: number): boolean {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-      return stat.slice(stat.lastIndexOf(")") + 2).startsWith("T");
-    } catch {
-      return false;
-    }
-  }
-
   it.runIf(process.platform === "linux").each(["db-insert", "git-add"])(
     "frozen at %s: another writer takes over; the resumed one notices before it commits anything; no record twice, none lost",
     async (step) => {
@@ -208,7 +192,7 @@ describe("a frozen lock holder (SIGSTOP past the stale age), then resumed", () =
         env: { ...env, LORE_STOP_AT: step },
         onSpawn: (p) => (pid = p),
       });
-      await waitUntil(() => pid !== 0 && stopped(pid), "the holder stopped");
+      await waitUntil(() => pid !== 0 && isStopped(pid), "the holder stopped");
       await new Promise((resolve) => setTimeout(resolve, 2500));
       const next = recordFailure(dir, { title: "taker", domain: "Faults" }, env);
       // Once the taker holds the journal lock, resume the frozen holder.

@@ -1,12 +1,14 @@
 /**
  * What the two record commands share: resolve the input (prompting on a TTY
  * for missing required fields), find the journal, persist the record in a
- * journal session, and report it, as text in ELF's words or as JSON.
+ * journal session (and, when its commit was handed off to a group commit,
+ * wait for it), and report it, as text in ELF's words or as JSON.
  */
 import { locateJournal, type JournalLayout } from "../journal/layout.js";
 import { MissingFieldsError } from "../record/inputs.js";
 import { persistRecord, type PersistedRecord, type RecordDraft } from "../record/persist.js";
 import { withJournalSession } from "../record/session.js";
+import { awaitGroupCommit } from "../record/group-commit.js";
 import { warn } from "../io/warn.js";
 import { ExitCode, messageFor, type ExitCodeValue } from "./exit-codes.js";
 import { sessionOptionsFrom, type JournalArgs } from "./journal-options.js";
@@ -45,6 +47,13 @@ export async function runRecordCommand<Flags, Input>(
     }
     return persistRecord(session, spec.draft(layout, input, now));
   });
+  if (record.handedOff) {
+    try {
+      record.commit = await awaitGroupCommit(layout, options, record.handedOff);
+    } catch (error) {
+      record.commitError = error as Error;
+    }
+  }
   if (args.json) {
     process.stdout.write(
       `${JSON.stringify({ kind: spec.kind, id: record.id, loreId: record.loreId, file: record.file, path: record.path, commit: record.commit })}\n`,

@@ -1,6 +1,9 @@
 /**
  * Committing a record's own paths, and nothing else.
  *
+ * `stagePaths(repo, files, options)` only stages (`git add`), for a group of
+ * records committed one by one afterwards (record/group-commit.ts).
+ *
  * `commitPaths(repo, request, options)` stages `request.files` (absolute
  * paths inside the work tree) and commits exactly them with
  * `git commit --only`: whatever the user had staged stays staged and stays
@@ -88,6 +91,11 @@ function committedId(stdout: string): string | undefined {
 /** git refused because the files do not differ from HEAD. */
 function nothingToCommit(error: unknown): boolean {
   return error instanceof GitError && /nothing (added )?to commit|no changes added to commit/.test(error.stdout + error.stderr);
+}
+
+/** Stages `files` with one `git add` (nothing for none), waiting out git's locks as commitPaths does. */
+export async function stagePaths(repo: GitRepo, files: string[], options: CommitOptions): Promise<void> {
+  if (files.length > 0) await runGitWaitingForLocks(repo, ["add", "--", ...files], options, { stdout: false });
 }
 
 export interface CommitRequest {
@@ -184,7 +192,7 @@ export async function commitPaths(
     if (request.skipIfCommitted && nothingToCommit(error)) {
       return undefined;
     } else if (request.tracked && unknownPathspec(error)) {
-      await runGitWaitingForLocks(repo, ["add", "--", ...request.files], options, { stdout: false });
+      await stagePaths(repo, request.files, options);
     } else if (missingIdentity(error)) {
       warn("git has no user.name/user.email here: committed as lore; set them with `git config`");
       commitArgs.unshift(...fallbackIdentity());

@@ -47,6 +47,9 @@ export const STEP_NAMES = [
   "lock-release",
 ] as const;
 
+/** The steps of a group commit (record/group-commit.ts), passed only by a record that hands its commit off, or by a group's committer. */
+export const HAND_OFF_STEP_NAMES = ["commit-handed-off", "group-committed"] as const;
+
 /** The steps of `lore sync` (src/sync) that change something, in order. */
 export const SYNC_STEP_NAMES = [
   "sync-rows-applied",
@@ -57,7 +60,7 @@ export const SYNC_STEP_NAMES = [
   "rebuild-swapped",
 ] as const;
 
-export type StepName = (typeof STEP_NAMES)[number] | (typeof SYNC_STEP_NAMES)[number];
+export type StepName = (typeof STEP_NAMES)[number] | (typeof HAND_OFF_STEP_NAMES)[number] | (typeof SYNC_STEP_NAMES)[number];
 
 interface CrashPlan {
   step: string;

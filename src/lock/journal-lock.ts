@@ -18,7 +18,9 @@
  * release wakes the longest live waiter at once. `assertHeld` throws
  * `LockLostError` once the lock has been taken over (a frozen holder that was
  * declared stale): the caller must then abort before it commits anything.
- * `release` never throws.
+ * `release` never throws. A writer that handed its git commit off to a group
+ * commit waits with `acquireJournalLockUnless`, which gives up once the
+ * commit is made.
  *
  * On disk, in `memory/.lore/`:
  *   journal.lock/            the lock itself: a directory made by proper-lockfile
@@ -78,7 +80,7 @@ import { currentProcess, ownerLiveness, type ProcessIdentity } from "./process-i
 import { LockLevel, noteAcquired, noteReleased } from "./lock-order.js";
 import { backoffDelays } from "./backoff.js";
 import { announceParentLock, parentLockOf } from "./parent-lock.js";
-import { joinWaitQueue, waitQueueOf, wakeFirstWaiter, type WaitTicket } from "./wait-queue.js";
+import { freshWaiterQueued, joinWaitQueue, waitQueueOf, wakeFirstWaiter, type WaitTicket } from "./wait-queue.js";
 import { removeIfPresent } from "../io/durable-file.js";
 import { randomBytes } from "../io/random.js";
 
@@ -126,6 +128,13 @@ export class LockLostError extends Error {
 
 const NEVER_STALE_FOR_PROPER_LOCKFILE = 2 ** 31 - 1;
 const GATE_PRUNE_AGE_MS = 60_000;
+/**
+ * How often a handed-off writer tries the lock by itself. It is woken when its
+ * record is committed or when it is first in the queue, so this is only the
+ * fallback; a short one would let it take the lock in the moment between two
+ * holders, ahead of the writers its group commit should wait for.
+ */
+const HANDED_OFF_POLL_MS = 500;
 
 export class JournalLock {
   private lostReason: string | undefined;
@@ -357,6 +366,31 @@ function tryMkdirLock(
 }
 
 export async function acquireJournalLock(paths: JournalLockPaths, options: JournalLockOptions): Promise<JournalLock> {
+  return (await acquire(paths, options, undefined)) as JournalLock;
+}
+
+/**
+ * acquireJournalLock for a writer that handed its git commit off
+ * (record/group-commit.ts): it queues as such, behind the writers queued with
+ * a record still to write (it first waits until woken, or for
+ * HANDED_OFF_POLL_MS, when there are any), polls only every
+ * HANDED_OFF_POLL_MS, and gives up, returning undefined, once `committed()` is
+ * true (checked before each attempt; the holder that commits the record wakes
+ * it).
+ */
+export function acquireJournalLockUnless(
+  paths: JournalLockPaths,
+  options: JournalLockOptions,
+  committed: () => boolean,
+): Promise<JournalLock | undefined> {
+  return acquire(paths, options, committed);
+}
+
+async function acquire(
+  paths: JournalLockPaths,
+  options: JournalLockOptions,
+  giveUpWhen: (() => boolean) | undefined,
+): Promise<JournalLock | undefined> {
   const staleMs = Math.max(options.staleMs, 2000);
   const heartbeatMs = Math.max(1000, Math.floor(staleMs / 4));
   const deadline = Date.now() + options.timeoutMs;
@@ -367,9 +401,19 @@ export async function acquireJournalLock(paths: JournalLockPaths, options: Journ
     // Polls are cheap but not free: with 20 contenders on 2 cores a 100 ms cap
     // spent more CPU polling than a 200 ms cap lost in hand-off gaps.
     const delays = backoffDelays({ firstMs: 4, capMs: 200 });
+    const queueDir = waitQueueOf(paths.lockDir);
+    if (giveUpWhen && freshWaiterQueued(queueDir)) {
+      // Writers with a record still to write go first; the last of them commits this one's record too.
+      ticket = joinWaitQueue(queueDir, "handoff");
+      await ticket.sleep(Math.min(HANDED_OFF_POLL_MS, Math.max(1, deadline - Date.now())));
+    }
     let lock: JournalLock | undefined;
     const takenOverFrom: string[] = [];
     for (;;) {
+      if (giveUpWhen?.()) {
+        noteReleased(LockLevel.Journal, paths.journalKey);
+        return undefined;
+      }
       const onCompromised = (error: Error) => lock?.markLost(error.message);
       // Until the lock is ours (the attempt may fail and clean up), removal is the attempt's own.
       const mayRemove = () => lock === undefined || lock.mayRemoveDirectory();
@@ -396,8 +440,9 @@ export async function acquireJournalLock(paths: JournalLockPaths, options: Journ
         continue;
       }
       if (Date.now() >= deadline) throw new LockTimeoutError(paths.lockDir, describeHolder(holder));
-      ticket ??= joinWaitQueue(waitQueueOf(paths.lockDir));
-      await ticket.sleep(Math.min(delays.next().value, Math.max(1, deadline - Date.now())));
+      ticket ??= joinWaitQueue(queueDir, giveUpWhen ? "handoff" : "fresh");
+      const delayMs = giveUpWhen ? HANDED_OFF_POLL_MS : delays.next().value;
+      await ticket.sleep(Math.min(delayMs, Math.max(1, deadline - Date.now())));
     }
   } catch (error) {
     noteReleased(LockLevel.Journal, paths.journalKey);

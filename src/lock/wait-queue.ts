@@ -12,13 +12,23 @@
  *
  *   wakeFirstWaiter(queueDir);                  // by the holder, after its release
  *
+ *   freshWaiterQueued(queueDir);                // by a holder: hand its commit off?
+ *   joinWaitQueue(queueDir, "handoff");         // a writer that did
+ *   wakeWaiter(queueDir, writer);               // by the holder that committed it
+ *
  * Waiters keep polling with backoff: a wake-up only cuts a sleep short. A lost
  * one (the releaser was killed before it woke anyone, the file system cannot
  * be watched, the waiter is on another host) costs time, never correctness,
  * and nothing here throws.
  *
+ * A writer that has left its git commit to a later holder (group-commit.ts)
+ * queues again with a `handoff` ticket, and holders ask `freshWaiterQueued`
+ * whether anyone is waiting with a record still to write. The holder that
+ * commits a handed-off record wakes its writer with `wakeWaiter`.
+ *
  * On disk, `memory/.lore/lock-waiters/` holds one empty ticket file per
- * waiter, named `<join time>-<pid>-<process start time>-<host>-<random>`:
+ * waiter, named `<join time>-<pid>-<process start time>-<host>-<random>`,
+ * with `-handoff` after it for a handed-off writer:
  * names sort by arrival and say who waits. A waiter watches its own ticket;
  * the releaser wakes it by touching the ticket's times. Tickets of dead
  * waiters (killed while waiting) are removed by the next release that meets
@@ -44,19 +54,28 @@ function hostTag(host: string): string {
   return host.replace(/[^A-Za-z0-9.]/g, "_");
 }
 
-function ticketName(me: ProcessIdentity): string {
+/** What a waiter still has to do: write its record, or only see it committed (a handed-off writer). */
+export type WaiterKind = "fresh" | "handoff";
+
+function ticketName(me: ProcessIdentity, kind: WaiterKind): string {
   const random = Math.random().toString(36).slice(2, 8);
-  return [String(Date.now()).padStart(15, "0"), me.pid, me.startTime ?? "", hostTag(me.host), random].join("-");
+  const parts = [String(Date.now()).padStart(15, "0"), me.pid, me.startTime ?? "", hostTag(me.host), random];
+  return [...parts, ...(kind === "handoff" ? ["handoff"] : [])].join("-");
 }
 
-/** Who waits behind a ticket, from its name; undefined for a name that is not a ticket's. */
-function waiterOf(name: string): ProcessIdentity | undefined {
-  const match = /^\d{15}-(\d+)-(\d*)-([A-Za-z0-9._]+)-[a-z0-9]+$/.exec(name);
-  return match ? { pid: Number(match[1]), startTime: match[2] || null, host: match[3] } : undefined;
+interface Waiter extends ProcessIdentity {
+  kind: WaiterKind;
 }
 
-export function joinWaitQueue(queueDir: string): WaitTicket {
-  const ticketFile = path.join(queueDir, ticketName(currentProcess()));
+/** Who waits behind a ticket, from its name (the host as a tag); undefined for a name that is not a ticket's. */
+function waiterOf(name: string): Waiter | undefined {
+  const match = /^\d{15}-(\d+)-(\d*)-([A-Za-z0-9._]+)-[a-z0-9]+(-handoff)?$/.exec(name);
+  if (!match) return undefined;
+  return { pid: Number(match[1]), startTime: match[2] || null, host: match[3], kind: match[4] ? "handoff" : "fresh" };
+}
+
+export function joinWaitQueue(queueDir: string, kind: WaiterKind = "fresh"): WaitTicket {
+  const ticketFile = path.join(queueDir, ticketName(currentProcess(), kind));
   let watcher: fs.FSWatcher;
   try {
     fs.mkdirSync(queueDir, { recursive: true });
@@ -97,30 +116,49 @@ export function joinWaitQueue(queueDir: string): WaitTicket {
   };
 }
 
+function queuedNames(queueDir: string): string[] {
+  try {
+    return fs.readdirSync(queueDir).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Wakes the waiter behind ticket `name` by touching it; false when it left the queue meanwhile. */
+function touchTicket(queueDir: string, name: string): boolean {
+  try {
+    const now = new Date();
+    fs.utimesSync(path.join(queueDir, name), now, now);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Wakes the longest-waiting live waiter, removing the tickets of dead ones before it. Never throws. */
 export function wakeFirstWaiter(queueDir: string): void {
-  let names: string[];
-  try {
-    names = fs.readdirSync(queueDir).sort();
-  } catch {
-    return;
-  }
-  const myHost = hostTag(currentProcess().host);
-  for (const name of names) {
-    const file = path.join(queueDir, name);
+  const me = currentProcess();
+  for (const name of queuedNames(queueDir)) {
     const waiter = waiterOf(name);
-    try {
-      if (waiter === undefined || (waiter.host === myHost && ownerLiveness({ ...waiter, host: currentProcess().host }) === "dead")) {
-        removeIfPresent(file);
-        continue;
-      }
-      const now = new Date();
-      fs.utimesSync(file, now, now);
-      return;
-    } catch {
-      // It left the queue meanwhile: on to the next.
+    if (waiter === undefined || (waiter.host === hostTag(me.host) && ownerLiveness({ ...waiter, host: me.host }) === "dead")) {
+      removeIfPresent(path.join(queueDir, name));
+      continue;
     }
+    if (touchTicket(queueDir, name)) return;
   }
+}
+
+/** Wakes the process `who` if it waits in the queue. Never throws. */
+export function wakeWaiter(queueDir: string, who: ProcessIdentity): void {
+  for (const name of queuedNames(queueDir)) {
+    const waiter = waiterOf(name);
+    if (waiter?.pid === who.pid && waiter.startTime === who.startTime && waiter.host === hostTag(who.host)) touchTicket(queueDir, name);
+  }
+}
+
+/** Whether a waiter with a record still to write is queued (dead waiters' tickets count until a release clears them). */
+export function freshWaiterQueued(queueDir: string): boolean {
+  return queuedNames(queueDir).some((name) => waiterOf(name)?.kind === "fresh");
 }
 
 /** The wait queue of the journal lock `lockDir`. */

@@ -10,6 +10,13 @@
  * to git. A run that finds an intent left behind (recover.ts) completes or
  * undoes that record, removes its temp files, then removes the intent.
  *
+ * A record that leaves its git commit to a later holder (group-commit.ts)
+ * appends a hand-off line after its COMMIT; the holder that makes the commit
+ * appends a resolution line with the commit id, and the record's own process,
+ * which waits for it, reads it and removes the intent. The intent names its
+ * owner (pid, host, process start time), so that recovery can tell a waiting
+ * owner from a dead one.
+ *
  * Intents are written without fsync: they guard against a killed process, for
  * which the page cache is enough. After a power loss, `lore sync` (which reads
  * everything) is the repair. Listing them is one readdir of an almost always
@@ -25,6 +32,7 @@ import path from "node:path";
 import type { JournalLayout } from "../journal/layout.js";
 import type { RecordTable, RowValues } from "../db/record-rows.js";
 import { isTempFileOf, removeIfPresent } from "../io/durable-file.js";
+import type { ProcessIdentity } from "../lock/process-identity.js";
 
 export interface IntentRecord {
   loreId: string;
@@ -35,10 +43,36 @@ export interface IntentRecord {
   /** The markdown file, relative to the journal base, with `/`. */
   file: string;
   commitMessage: string;
+  /** The process that wrote the record, and when (both absent in intents of older lore versions). */
+  owner?: ProcessIdentity;
+  createdAt?: number;
+}
+
+/** A later line of an intent: a temp file, the hand-off, or the hand-off's resolution. */
+type IntentLine = { temp: string } | { handedOff: true } | { committed: string | null };
+
+/** How a handed-off record was resolved: its commit, or null when none was made. */
+export interface Resolution {
+  commit: string | null;
+}
+
+/** A later line of an intent; undefined for one cut short (by a crash, or read while being appended). */
+function parseLine(text: string): IntentLine | undefined {
+  try {
+    return JSON.parse(text) as IntentLine;
+  } catch {
+    return undefined;
+  }
 }
 
 export class PendingIntent {
-  private constructor(readonly path: string, readonly record: IntentRecord, readonly tempFiles: string[]) {}
+  private constructor(
+    readonly path: string,
+    readonly record: IntentRecord,
+    readonly tempFiles: string[],
+    private handedOffMark = false,
+    private resolutionFound: Resolution | undefined = undefined,
+  ) {}
 
   static create(layout: JournalLayout, record: IntentRecord): PendingIntent {
     const file = path.join(layout.pendingDir, `${record.loreId}.json`);
@@ -64,22 +98,65 @@ export class PendingIntent {
     const lines = fs.readFileSync(file, "utf8").split("\n");
     try {
       const record = JSON.parse(lines[0]) as IntentRecord;
-      const temps: string[] = [];
-      for (const line of lines.slice(1)) {
-        try {
-          temps.push((JSON.parse(line) as { temp: string }).temp);
-        } catch {
-          // A line cut short by the crash names no temp file that was written to.
-        }
-      }
-      return new PendingIntent(file, record, temps);
+      const intent = new PendingIntent(file, record, []);
+      for (const line of lines.slice(1)) intent.apply(line);
+      return intent;
     } catch {
       return { path: file, record: undefined };
     }
   }
 
+  /** Takes in one later line. */
+  private apply(text: string): void {
+    const line = parseLine(text);
+    if (line === undefined) return;
+    if ("temp" in line) this.tempFiles.push(line.temp);
+    else if ("handedOff" in line) this.handedOffMark = true;
+    else if ("committed" in line) this.resolutionFound = { commit: line.committed };
+  }
+
+  private append(line: IntentLine): void {
+    fs.appendFileSync(this.path, `${JSON.stringify(line)}\n`);
+  }
+
+  /** Whether the record left its git commit to a later holder. */
+  get handedOff(): boolean {
+    return this.handedOffMark;
+  }
+
+  /** The hand-off's resolution, as last read. */
+  get resolution(): Resolution | undefined {
+    return this.resolutionFound;
+  }
+
+  /** Marks the record, complete in its file and the DB, as waiting for a later holder's commit. */
+  handOff(): void {
+    this.append({ handedOff: true });
+    this.handedOffMark = true;
+  }
+
+  /** Records the commit made for a handed-off record, for its owner to read. */
+  resolve(commit: string | null): void {
+    this.append({ committed: commit });
+    this.resolutionFound = { commit };
+  }
+
+  /** Reads the intent again: its resolution, or undefined while there is none (or the intent is gone). */
+  readResolution(): Resolution | undefined {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.path, "utf8");
+    } catch {
+      return undefined;
+    }
+    for (const line of text.split("\n").slice(1).map(parseLine)) {
+      if (line && "committed" in line) this.resolutionFound = { commit: line.committed };
+    }
+    return this.resolutionFound;
+  }
+
   addTempFile(tempPath: string): void {
-    fs.appendFileSync(this.path, `${JSON.stringify({ temp: tempPath })}\n`);
+    this.append({ temp: tempPath });
     this.tempFiles.push(tempPath);
   }
 

@@ -10,6 +10,13 @@
  *   6. git commit of the record's own file, when in a work tree;
  *   7. remove the intent.
  *
+ * Step 6 may be a group commit (group-commit.ts): with another writer queued
+ * behind it, the record is handed off instead (`handedOff` is set, the caller
+ * waits with awaitGroupCommit after the session), and without one, the
+ * records handed off by earlier holders are committed with it, each with a
+ * commit of its own. Records handed off on the same file are committed before
+ * step 1, so that each commit holds only its own record.
+ *
  * The lock is checked (fencing) before steps 3, 5 and 6. If anything fails
  * before the COMMIT took effect, the transaction rolls back and the file is
  * put back as it was (removed, or its previous content restored), so nothing
@@ -23,13 +30,11 @@ import { insertRecordRow, type RecordTable, type RowValues } from "../db/record-
 import { assertPlainPath, readFileIfPresent, removeFileDurably, writeFileDurably } from "../io/durable-file.js";
 import { step } from "../io/steps.js";
 import { journalRelativePath } from "../journal/layout.js";
-import { commitPaths } from "../git/commit.js";
 import { LockLostError } from "../lock/journal-lock.js";
+import { currentProcess } from "../lock/process-identity.js";
 import { PendingIntent } from "./pending-intent.js";
-import { commitOptions, type JournalSession } from "./session.js";
-
-/** One record commit in this many lets git run its automatic maintenance. */
-const MAINTENANCE_EVERY = 64;
+import type { JournalSession } from "./session.js";
+import { commitAwaitingOn, commitGroup, handOffWanted, warnFailedCommits } from "./group-commit.js";
 
 export interface RecordDraft {
   kind: "failure" | "heuristic";
@@ -56,6 +61,8 @@ export interface PersistedRecord {
   commit: string | null;
   /** Why the git commit failed; the record itself is safe. */
   commitError?: Error;
+  /** Set when the commit was handed off: the intent to wait on (awaitGroupCommit). */
+  handedOff?: PendingIntent;
 }
 
 /** Puts the target back as it was; true when it verifiably is. */
@@ -77,6 +84,7 @@ export async function persistRecord(session: JournalSession, draft: RecordDraft)
   const { db, lock, layout } = session;
   const relativePath = journalRelativePath(layout, draft.target);
   assertPlainPath(layout.base, draft.target);
+  await commitAwaitingOn(session, draft.target);
   const transaction = db.beginWrite(session.journalKey);
   let intent: PendingIntent | undefined;
   let id: number;
@@ -92,6 +100,8 @@ export async function persistRecord(session: JournalSession, draft: RecordDraft)
       row: { ...draft.row, lore_id: draft.loreId, id },
       file: relativePath,
       commitMessage: draft.commitMessage,
+      owner: currentProcess(),
+      createdAt: Date.now(),
     });
     step("intent-written");
     const pending = intent;
@@ -112,23 +122,29 @@ export async function persistRecord(session: JournalSession, draft: RecordDraft)
 
   const record: PersistedRecord = { id, loreId: draft.loreId, file: draft.target, path: relativePath, commit: null };
   if (session.repo) {
-    try {
-      lock.assertHeld();
-      const commit = await commitPaths(
-        session.repo,
-        {
-          files: [draft.target],
-          message: draft.commitMessage,
-          tracked: draft.previous !== undefined,
-          maintenance: id % MAINTENANCE_EVERY === 0,
-        },
-        commitOptions(session),
-      );
-      record.commit = commit ?? null;
-    } catch (error) {
-      record.commitError = error as Error;
+    if (handOffWanted(session)) {
+      try {
+        lock.assertHeld();
+      } catch (error) {
+        // Taken over while frozen: the holder now resolves the intent as an interrupted record.
+        record.commitError = error as Error;
+        return record;
+      }
+      intent.handOff();
+      step("commit-handed-off");
+      record.handedOff = intent;
       return record;
     }
+    const group = [...session.awaiting.map((other) => ({ intent: other, mayBeCommitted: true })), { intent, tracked: draft.previous !== undefined }];
+    session.awaiting = [];
+    const outcome = await commitGroup(session, group);
+    warnFailedCommits(outcome);
+    const own = outcome.get(intent)!; // commitGroup gives every member an outcome
+    if ("error" in own) {
+      record.commitError = own.error;
+      return record;
+    }
+    record.commit = own.commit;
   }
   intent.remove();
   step("intent-removed");

@@ -14,17 +14,24 @@
  *     committed to git if it is not yet;
  *   - otherwise the record never reached its file: any row is removed;
  *   - then the intent is removed.
- * A git commit that fails again leaves the intent for the next run, with a
- * warning; the rest of the session goes on.
+ * The commits are made as one group (group-commit.ts). A git commit that fails
+ * again leaves the intent for the next run, with a warning; the rest of the
+ * session goes on.
+ *
+ * Records handed off for a group commit are complete but for git. Those whose
+ * writer is alive and waits for the commit are returned untouched with
+ * `leaveHandedOff` (a record session commits them with its own, or leaves them
+ * to a later holder); otherwise they are committed here and their writers
+ * told. An intent whose commit was written down for its writer stays until
+ * that writer has read it, or is removed once the writer is dead.
  */
 import { deleteRecordRow, findRecordRowId, insertRecordRow } from "../db/record-rows.js";
 import { journalAbsolutePath } from "../journal/layout.js";
-import { commitPaths } from "../git/commit.js";
-import { warn } from "../io/warn.js";
 import { readFileIfPresent, removeIfPresent } from "../io/durable-file.js";
 import { loreIdLine } from "../journal/failure-markdown.js";
 import { PendingIntent } from "./pending-intent.js";
-import { commitOptions, type JournalSession } from "./session.js";
+import type { JournalSession } from "./session.js";
+import { commitGroup, ownerWaits, warnFailedCommits, type GroupMember } from "./group-commit.js";
 
 function fileHoldsRecord(file: string, loreId: string): boolean {
   return readFileIfPresent(file)?.split("\n").includes(loreIdLine(loreId)) ?? false;
@@ -53,31 +60,37 @@ function settleRow(session: JournalSession, intent: PendingIntent, present: bool
   }
 }
 
-export async function recoverPending(session: JournalSession): Promise<void> {
-  const intents = PendingIntent.list(session.layout);
-  for (const intent of intents) {
+/**
+ * Resolves every intent left in the journal; returns, with `leaveHandedOff`,
+ * the handed-off records whose writers wait for their commit.
+ */
+export async function recoverPending(session: JournalSession, options: { leaveHandedOff: boolean }): Promise<PendingIntent[]> {
+  const awaiting: PendingIntent[] = [];
+  const toCommit: GroupMember[] = [];
+  for (const intent of PendingIntent.list(session.layout)) {
     if (!(intent instanceof PendingIntent)) {
       // Cut short while being written: the record never reached its file.
       removeIfPresent(intent.path);
+      continue;
+    }
+    if (intent.resolution) {
+      if (!ownerWaits(intent)) intent.remove();
+      continue;
+    }
+    if (intent.handedOff) {
+      // Complete in its file and the DB (the hand-off comes after the COMMIT): only git is left.
+      if (!session.repo) continue;
+      if (options.leaveHandedOff && ownerWaits(intent)) awaiting.push(intent);
+      else toCommit.push({ intent, mayBeCommitted: true });
       continue;
     }
     const file = journalAbsolutePath(session.layout, intent.record.file);
     intent.removeTempFiles(file);
     const present = fileHoldsRecord(file, intent.record.loreId);
     settleRow(session, intent, present);
-    if (present && session.repo) {
-      try {
-        session.lock.assertHeld();
-        await commitPaths(
-          session.repo,
-          { files: [file], message: intent.record.commitMessage, skipIfCommitted: true },
-          commitOptions(session),
-        );
-      } catch (error) {
-        warn(`could not commit ${intent.record.file} of an interrupted record: ${(error as Error).message}`);
-        continue;
-      }
-    }
-    intent.remove();
+    if (present && session.repo) toCommit.push({ intent, mayBeCommitted: true });
+    else intent.remove();
   }
+  if (toCommit.length > 0) warnFailedCommits(await commitGroup(session, toCommit));
+  return awaiting;
 }

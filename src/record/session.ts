@@ -11,6 +11,12 @@
  * released however `work` ends. SQLite's write lock is taken inside, per
  * transaction, never before the journal lock.
  *
+ * Records that other writers handed off for a group commit
+ * (group-commit.ts) are left to the work, in `session.awaiting`.
+ * `withJournalSessionUnless` is the same for a handed-off writer waiting to
+ * see its record committed: it gives up, returning undefined, once
+ * `committed()` is true before it got the lock.
+ *
  * The database connection is left open: the command line exits without
  * closing it (bin/run.js says why), and long-running callers close
  * `session.db` themselves.
@@ -19,13 +25,14 @@
  * session needs: the deadline, the stale age, and the fencing check.
  */
 import fs from "node:fs";
-import { acquireJournalLock, type JournalLock } from "../lock/journal-lock.js";
+import { acquireJournalLock, acquireJournalLockUnless, type JournalLock, type JournalLockPaths } from "../lock/journal-lock.js";
 import { openJournalDb, type JournalDb } from "../db/journal-db.js";
 import { findWorkTree, type GitRepo } from "../git/git-process.js";
 import type { CommitOptions } from "../git/commit.js";
 import type { JournalLayout } from "../journal/layout.js";
 import { step } from "../io/steps.js";
 import { recoverPending } from "./recover.js";
+import type { PendingIntent } from "./pending-intent.js";
 
 export interface SessionOptions {
   /** How long to wait for the journal lock, and for git's own locks. */
@@ -45,6 +52,8 @@ export interface JournalSession {
   options: SessionOptions;
   /** The key that ties SQLite's write lock to this journal lock. */
   journalKey: string;
+  /** Records handed off by writers that wait for their commit (group-commit.ts). */
+  awaiting: PendingIntent[];
 }
 
 /** The options of a git commit made while `session` holds the journal lock. */
@@ -56,17 +65,36 @@ export function commitOptions(session: JournalSession): CommitOptions {
   };
 }
 
-export async function withJournalSession<T>(
+export function withJournalSession<T>(
   layout: JournalLayout,
   options: SessionOptions,
   work: (session: JournalSession) => Promise<T>,
 ): Promise<T> {
+  return runSession(layout, options, (paths) => acquireJournalLock(paths, options), work) as Promise<T>;
+}
+
+export function withJournalSessionUnless<T>(
+  layout: JournalLayout,
+  options: SessionOptions,
+  committed: () => boolean,
+  work: (session: JournalSession) => Promise<T>,
+): Promise<T | undefined> {
+  return runSession(layout, options, (paths) => acquireJournalLockUnless(paths, options, committed), work);
+}
+
+async function runSession<T>(
+  layout: JournalLayout,
+  options: SessionOptions,
+  acquire: (paths: JournalLockPaths) => Promise<JournalLock | undefined>,
+  work: (session: JournalSession) => Promise<T>,
+): Promise<T | undefined> {
   fs.mkdirSync(layout.pendingDir, { recursive: true });
   const journalKey = layout.base;
   // Opening takes no lock: done first, it keeps the native addon's loading out
   // of the time the journal lock is held.
   let db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
-  const lock = await acquireJournalLock({ lockDir: layout.lockDir, journalKey }, options);
+  const lock = await acquire({ lockDir: layout.lockDir, journalKey });
+  if (lock === undefined) return undefined;
   try {
     step("lock-acquired");
     if (db.replacedOnDisk(layout.dbFile)) {
@@ -76,8 +104,8 @@ export async function withJournalSession<T>(
     }
     db.ensureSchema(journalKey);
     const repo = options.noCommit ? undefined : findWorkTree(layout.base);
-    const session: JournalSession = { layout, lock, db, repo, options, journalKey };
-    await recoverPending(session);
+    const session: JournalSession = { layout, lock, db, repo, options, journalKey, awaiting: [] };
+    session.awaiting = await recoverPending(session, { leaveHandedOff: true });
     step("recovery-done");
     return await work(session);
   } finally {

@@ -288,8 +288,9 @@ async function reconcile(
     repo: options.noCommit ? undefined : repo,
     options: { timeoutMs: options.timeoutMs, staleMs: options.staleMs, noCommit: options.noCommit },
     journalKey,
+    awaiting: [],
   };
-  await recoverPending(session);
+  await recoverPending(session, { leaveHandedOff: false });
   const startedAt = Date.now();
   const readOnlyPass = options.mode !== "fix" && behind ? db.beginWrite(journalKey) : undefined;
   try {

@@ -1,5 +1,5 @@
 /**
- * `npm run chaos -- [--writers N] [--duration S] [--seed X] [--kill-every MS] [--keep]`:
+ * `npm run chaos -- [--writers N] [--duration S] [--seed X] [--kill-every MS] [--hand-off-always] [--keep]`:
  * a kill -9 harness that tries to make lore lose an acknowledged record.
  *
  * The run: a journal in a new git repository with lore's hooks installed.
@@ -7,7 +7,9 @@
  * `record-heuristic` (into a new or an existing domain) or `sync --fix`, each
  * in a process group of its own. A killer sends SIGKILL to a random group
  * every `--kill-every` ms on average (default 150), so lore and its git child
- * die together, in every phase, a git commit included. Each record that
+ * die together, in every phase, a git commit included. With
+ * `--hand-off-always` every record hands its git commit off to a group commit
+ * (LORE_HAND_OFF=always), so that kills strike that path all the time. Each record that
  * exited 0 is written, with the lore id it printed, to an ack log outside the
  * journal.
  *
@@ -47,6 +49,7 @@ interface Options {
   seed: number;
   killEveryMs: number;
   keep: boolean;
+  handOffAlways: boolean;
 }
 
 function options(): Options {
@@ -57,6 +60,7 @@ function options(): Options {
       seed: { type: "string" },
       "kill-every": { type: "string", default: "150" },
       keep: { type: "boolean", default: false },
+      "hand-off-always": { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -74,6 +78,7 @@ function options(): Options {
     seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Math.floor(number(values.seed, "seed")),
     killEveryMs: number(values["kill-every"], "kill-every"),
     keep: values.keep,
+    handOffAlways: values["hand-off-always"],
   };
 }
 
@@ -95,9 +100,9 @@ interface Child {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }>;
 }
 
-function start(args: string[], cwd: string): Child {
+function start(args: string[], cwd: string, env: NodeJS.ProcessEnv = environment): Child {
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [lore, ...args], { cwd, env: environment, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [lore, ...args], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -174,7 +179,7 @@ async function chaos(run: Options, base: string, ackLog: string): Promise<Counte
         if (fresh) domains.push(domain);
         args = ["record-heuristic", "--json", "--domain", domain, "--rule", `Chaos rule ${name}`];
       } else args = ["sync", "--fix", "--json"];
-      const child = start(args, base);
+      const child = start(args, base, run.handOffAlways ? { ...environment, LORE_HAND_OFF: "always" } : environment);
       live.set(child.pid, child);
       const result = await child.done;
       live.delete(child.pid);
@@ -310,7 +315,7 @@ function verify(base: string, ackLog: string): Verdict {
 async function main(): Promise<void> {
   const run = options();
   const { base, ackLog, work } = await setUp();
-  process.stderr.write(`chaos: ${run.writers} writers for ${run.durationMs / 1000} s, a SIGKILL every ${run.killEveryMs} ms on average, seed ${run.seed}\n`);
+  process.stderr.write(`chaos: ${run.writers} writers for ${run.durationMs / 1000} s, a SIGKILL every ${run.killEveryMs} ms on average, seed ${run.seed}${run.handOffAlways ? ", every commit handed off" : ""}\n`);
   const counters = await chaos(run, base, ackLog);
   const repairStarted = Date.now();
   const repair = start(["sync", "--fix", "--json"], base);
@@ -341,7 +346,7 @@ async function main(): Promise<void> {
     for (const line of lines.slice(0, 20)) process.stderr.write(`chaos: ${label}: ${line}\n`);
   }
   if (violations > 0) {
-    process.stderr.write(`chaos: ${violations} violation(s); replay with: npm run chaos -- --writers ${run.writers} --duration ${run.durationMs / 1000} --seed ${run.seed}\n`);
+    process.stderr.write(`chaos: ${violations} violation(s); replay with: npm run chaos -- --writers ${run.writers} --duration ${run.durationMs / 1000} --seed ${run.seed}${run.handOffAlways ? " --hand-off-always" : ""}\n`);
     process.stderr.write(`chaos: the journal is kept in ${base}\n`);
     process.exit(1);
   }

@@ -1,0 +1,146 @@
+// Group commit (src/record/group-commit.ts): a holder that finds another
+// writer queued behind it hands its git commit off, and the writer that finds
+// nobody behind it commits the whole group, each record in a commit of its
+// own that holds only its own file. The handed-off writer reports the commit
+// made for it. Kills on either side are repaired by the next command.
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { createJournal, git, invariantViolations, readRows } from "./support/journal.js";
+import { runLore, toFlags, type RunResult } from "./support/lore.js";
+import { isStopped, waitUntil } from "./support/processes.js";
+
+interface Ack {
+  loreId: string;
+  path: string;
+  commit: string;
+}
+
+function failureArgs(title: string): string[] {
+  return ["record-failure", ...toFlags({ title, domain: "Group" }), "--json"];
+}
+
+/** The files a commit changed, and its subject. */
+function commitContents(dir: string, commit: string): { files: string[]; subject: string } {
+  const [subject, ...files] = git(dir, ["show", "--name-only", "--format=%s", commit]).trim().split("\n").filter(Boolean);
+  return { files, subject };
+}
+
+function expectOwnCommit(dir: string, result: RunResult, title: string): Ack {
+  expect(result.stderr.replace(/^lore: step .*\n/gm, "")).toBe("");
+  expect(result.code).toBe(0);
+  const ack = JSON.parse(result.stdout) as Ack;
+  expect(commitContents(dir, ack.commit)).toEqual({ files: [ack.path], subject: `failure: ${title}` });
+  expect(git(dir, ["rev-list", "-1", "HEAD", "--", ack.path]).trim()).toBe(ack.commit);
+  return ack;
+}
+
+function queuedTickets(dir: string): string[] {
+  try {
+    return fs.readdirSync(path.join(dir, "memory", ".lore", "lock-waiters"));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The holder (frozen right after its COMMIT) resumes with another writer
+ * queued behind it, so it hands its commit off to that writer.
+ */
+async function handOffBehind(dir: string, behindEnv: Record<string, string>): Promise<[RunResult, RunResult]> {
+  let pid = 0;
+  const holder = runLore(failureArgs("handed off"), {
+    cwd: dir,
+    env: { LORE_STOP_AT: "db-committed" },
+    onSpawn: (p) => (pid = p),
+  });
+  await waitUntil(() => pid !== 0 && isStopped(pid), "the holder is frozen after its COMMIT");
+  const behind = runLore(failureArgs("queued behind"), { cwd: dir, env: { LORE_TRACE_STEPS: "1", ...behindEnv } });
+  await waitUntil(() => queuedTickets(dir).length > 0, "the second writer is queued");
+  process.kill(pid, "SIGCONT");
+  return Promise.all([holder, behind]);
+}
+
+describe("group commit", () => {
+  it("a record handed off with nobody behind it is committed by its own writer, in a commit of its own", async () => {
+    const dir = await createJournal({ git: true });
+    const result = await runLore(failureArgs("alone"), { cwd: dir, env: { LORE_HAND_OFF: "always", LORE_TRACE_STEPS: "1" } });
+    expect(result.stderr).toMatch(/step commit-handed-off/);
+    expectOwnCommit(dir, result, "alone");
+    expect(git(dir, ["status", "--porcelain"])).toBe("");
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it.runIf(process.platform === "linux")(
+    "the writer queued behind the holder commits both records, each in its own commit, and the holder reports its commit",
+    async () => {
+      const dir = await createJournal({ git: true });
+      const [holder, behind] = await handOffBehind(dir, {});
+      const handedOff = expectOwnCommit(dir, holder, "handed off");
+      const own = expectOwnCommit(dir, behind, "queued behind");
+      // The writer behind made the holder's commit (before its own).
+      expect(behind.stderr).toMatch(/step group-committed/);
+      expect(git(dir, ["rev-list", "-2", "HEAD"]).trim().split("\n")).toEqual([own.commit, handedOff.commit]);
+      expect(git(dir, ["status", "--porcelain"])).toBe("");
+      expect(readRows(dir).learnings).toHaveLength(2);
+      expect(invariantViolations(dir)).toEqual([]);
+    },
+    60_000,
+  );
+
+  it.runIf(process.platform === "linux")(
+    "a committer killed after the commit it made for another writer, before telling it: that writer still reports the commit",
+    async () => {
+      const dir = await createJournal({ git: true });
+      const [holder, behind] = await handOffBehind(dir, { LORE_CRASH_AT: "group-committed" });
+      expect(behind.signal).toBe("SIGKILL");
+      // The holder took the dead committer's lock over, found its record committed, and the commit that holds it.
+      const handedOff = expectOwnCommit(dir, holder, "handed off");
+      expect(git(dir, ["log", "--format=%s"]).split("\n").filter((subject) => subject === "failure: handed off")).toHaveLength(1);
+      // The killed writer's own record (in its file and DB, not yet in git) was committed by the next holder.
+      const next = await runLore(failureArgs("next"), { cwd: dir });
+      expectOwnCommit(dir, next, "next");
+      expect(git(dir, ["log", "--format=%s"])).toContain("failure: queued behind");
+      expect(git(dir, ["rev-list", "-1", "HEAD", "--", handedOff.path]).trim()).toBe(handedOff.commit);
+      expect(git(dir, ["status", "--porcelain"])).toBe("");
+      expect(readRows(dir).learnings).toHaveLength(3);
+      expect(invariantViolations(dir)).toEqual([]);
+    },
+    60_000,
+  );
+
+  it("a writer killed after it handed its commit off: the next command commits its record", async () => {
+    const dir = await createJournal({ git: true });
+    const killed = await runLore(failureArgs("killed"), { cwd: dir, env: { LORE_HAND_OFF: "always", LORE_CRASH_AT: "commit-handed-off" } });
+    expect(killed.signal).toBe("SIGKILL");
+    const next = await runLore(failureArgs("next"), { cwd: dir });
+    expectOwnCommit(dir, next, "next");
+    const subjects = git(dir, ["log", "--format=%s"]);
+    expect(subjects).toContain("failure: killed");
+    expect(git(dir, ["status", "--porcelain"])).toBe("");
+    expect(readRows(dir).learnings).toHaveLength(2);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("heuristics handed off on one domain file: each commit holds only its own rule", async () => {
+    const dir = await createJournal({ git: true });
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, index) =>
+        runLore(["record-heuristic", ...toFlags({ domain: "Shared", rule: `rule ${index}` }), "--json"], {
+          cwd: dir,
+          env: { LORE_HAND_OFF: "always" },
+        }),
+      ),
+    );
+    expect(results.map((result) => result.code)).toEqual(results.map(() => 0));
+    for (const result of results) {
+      const ack = JSON.parse(result.stdout) as Ack;
+      const rule = readRows(dir).heuristics.find((row) => row.lore_id === ack.loreId)!.rule;
+      const diff = git(dir, ["show", "--format=", ack.commit]);
+      const addedRules = diff.split("\n").filter((line) => /^\+## H-\d+: /.test(line));
+      expect(addedRules).toEqual([expect.stringContaining(`: ${rule}`)]);
+    }
+    expect(git(dir, ["status", "--porcelain"])).toBe("");
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+});
