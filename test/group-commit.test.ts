@@ -122,6 +122,18 @@ describe("group commit", () => {
     expect(invariantViolations(dir)).toEqual([]);
   });
 
+  it("an intent that is gone when read (its writer removed it after reading its commit) is passed over, not an error", async () => {
+    const dir = await createJournal({ git: true });
+    // Listed by the directory read, gone by the time it is read: a dangling link is both at once.
+    const vanishing = path.join(dir, "memory", ".lore", "pending", "gone-while-listed.json");
+    fs.mkdirSync(path.dirname(vanishing), { recursive: true });
+    fs.symlinkSync(path.join(dir, "no-such-intent.json"), vanishing);
+    const result = await runLore(failureArgs("while one vanishes"), { cwd: dir });
+    expectOwnCommit(dir, result, "while one vanishes");
+    fs.unlinkSync(vanishing);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
   it("heuristics handed off on one domain file: each commit holds only its own rule", async () => {
     const dir = await createJournal({ git: true });
     const results = await Promise.all(

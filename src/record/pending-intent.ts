@@ -17,6 +17,10 @@
  * owner (pid, host, process start time), so that recovery can tell a waiting
  * owner from a dead one.
  *
+ * Intents are written and resolved under the journal lock; only the writer
+ * of a handed-off record removes its intent without it, once it has read its
+ * commit, so a listing may name an intent that is gone when it is read.
+ *
  * Intents are written without fsync: they guard against a killed process, for
  * which the page cache is enough. After a power loss, `lore sync` (which reads
  * everything) is the repair. Listing them is one readdir of an almost always
@@ -31,7 +35,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { JournalLayout } from "../journal/layout.js";
 import type { RecordTable, RowValues } from "../db/record-rows.js";
-import { isTempFileOf, removeIfPresent } from "../io/durable-file.js";
+import { isTempFileOf, readFileIfPresent, removeIfPresent } from "../io/durable-file.js";
 import type { ProcessIdentity } from "../lock/process-identity.js";
 
 export interface IntentRecord {
@@ -91,11 +95,15 @@ export class PendingIntent {
     }
     return names
       .filter((name) => name.endsWith(".json"))
-      .map((name) => PendingIntent.read(path.join(layout.pendingDir, name)));
+      .map((name) => PendingIntent.read(path.join(layout.pendingDir, name)))
+      .filter((intent) => intent !== undefined);
   }
 
-  private static read(file: string): PendingIntent | { path: string; record: undefined } {
-    const lines = fs.readFileSync(file, "utf8").split("\n");
+  /** The intent in `file`; undefined when it is gone (its writer removed it after reading its commit, without the lock). */
+  private static read(file: string): PendingIntent | { path: string; record: undefined } | undefined {
+    const text = readFileIfPresent(file);
+    if (text === undefined) return undefined;
+    const lines = text.split("\n");
     try {
       const record = JSON.parse(lines[0]) as IntentRecord;
       const intent = new PendingIntent(file, record, []);
@@ -143,12 +151,8 @@ export class PendingIntent {
 
   /** Reads the intent again: its resolution, or undefined while there is none (or the intent is gone). */
   readResolution(): Resolution | undefined {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.path, "utf8");
-    } catch {
-      return undefined;
-    }
+    const text = readFileIfPresent(this.path);
+    if (text === undefined) return undefined;
     for (const line of text.split("\n").slice(1).map(parseLine)) {
       if (line && "committed" in line) this.resolutionFound = { commit: line.committed };
     }
