@@ -44,10 +44,14 @@ function queuedTickets(dir: string): string[] {
 }
 
 /**
- * The holder (frozen right after its COMMIT) resumes with another writer
- * queued behind it, so it hands its commit off to that writer.
+ * The holder (frozen right after its COMMIT) resumes with another lore command
+ * (by default a writer) queued behind it, so it hands its commit off to it.
  */
-async function handOffBehind(dir: string, behindEnv: Record<string, string>): Promise<[RunResult, RunResult]> {
+async function handOffBehind(
+  dir: string,
+  behindEnv: Record<string, string>,
+  behindArgs = failureArgs("queued behind"),
+): Promise<[RunResult, RunResult]> {
   let pid = 0;
   const holder = runLore(failureArgs("handed off"), {
     cwd: dir,
@@ -55,7 +59,7 @@ async function handOffBehind(dir: string, behindEnv: Record<string, string>): Pr
     onSpawn: (p) => (pid = p),
   });
   await waitUntil(() => pid !== 0 && isStopped(pid), "the holder is frozen after its COMMIT");
-  const behind = runLore(failureArgs("queued behind"), { cwd: dir, env: { LORE_TRACE_STEPS: "1", ...behindEnv } });
+  const behind = runLore(behindArgs, { cwd: dir, env: { LORE_TRACE_STEPS: "1", ...behindEnv } });
   await waitUntil(() => queuedTickets(dir).length > 0, "the second writer is queued");
   process.kill(pid, "SIGCONT");
   return Promise.all([holder, behind]);
@@ -83,6 +87,20 @@ describe("group commit", () => {
       expect(git(dir, ["rev-list", "-2", "HEAD"]).trim().split("\n")).toEqual([own.commit, handedOff.commit]);
       expect(git(dir, ["status", "--porcelain"])).toBe("");
       expect(readRows(dir).learnings).toHaveLength(2);
+      expect(invariantViolations(dir)).toEqual([]);
+    },
+    60_000,
+  );
+
+  it.runIf(process.platform === "linux")(
+    "`lore sync` queued behind the holder commits the handed-off record, and the holder reports that commit",
+    async () => {
+      const dir = await createJournal({ git: true });
+      const [holder, sync] = await handOffBehind(dir, {}, ["sync", "--fix"]);
+      expect(sync.code).toBe(0);
+      expect(sync.stderr).toMatch(/step group-committed/);
+      expectOwnCommit(dir, holder, "handed off");
+      expect(git(dir, ["status", "--porcelain"])).toBe("");
       expect(invariantViolations(dir)).toEqual([]);
     },
     60_000,
