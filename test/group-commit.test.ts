@@ -79,14 +79,62 @@ describe("group commit", () => {
     "the writer queued behind the holder commits both records, each in its own commit, and the holder reports its commit",
     async () => {
       const dir = await createJournal({ git: true });
+      // The user's own staged change stays staged, and out of lore's commits.
+      fs.writeFileSync(path.join(dir, "notes.txt"), "mine\n");
+      git(dir, ["add", "notes.txt"]);
       const [holder, behind] = await handOffBehind(dir, {});
       const handedOff = expectOwnCommit(dir, holder, "handed off");
       const own = expectOwnCommit(dir, behind, "queued behind");
       // The writer behind made the holder's commit (before its own).
       expect(behind.stderr).toMatch(/step group-committed/);
       expect(git(dir, ["rev-list", "-2", "HEAD"]).trim().split("\n")).toEqual([own.commit, handedOff.commit]);
-      expect(git(dir, ["status", "--porcelain"])).toBe("");
+      // Made in one git process, the commits read as `git commit` would write them.
+      for (const [ack, title] of [[handedOff, "handed off"], [own, "queued behind"]] as const) {
+        expect(git(dir, ["log", "-1", "--format=%B", ack.commit])).toBe(`failure: ${title}\n\nDomain: Group\n\n`);
+        expect(git(dir, ["log", "-1", "--format=%an <%ae>|%cn <%ce>", ack.commit]).trim()).toBe("lore test <lore-test@example.invalid>|lore test <lore-test@example.invalid>");
+      }
+      expect(git(dir, ["status", "--porcelain"])).toBe("A  notes.txt\n");
       expect(readRows(dir).learnings).toHaveLength(2);
+      expect(invariantViolations(dir)).toEqual([]);
+    },
+    60_000,
+  );
+
+  it.runIf(process.platform === "linux")(
+    "with a commit hook in the repository, the group is committed one commit at a time, and the hook runs for each",
+    async () => {
+      const dir = await createJournal({ git: true });
+      const hookLog = path.join(dir, ".git", "post-commit.log");
+      fs.writeFileSync(
+        path.join(dir, ".git", "hooks", "post-commit"),
+        `#!/usr/bin/env node\nrequire("fs").appendFileSync(${JSON.stringify(hookLog)}, "ran\\n");\n`,
+        { mode: 0o755 },
+      );
+      const [holder, behind] = await handOffBehind(dir, {});
+      expectOwnCommit(dir, holder, "handed off");
+      expectOwnCommit(dir, behind, "queued behind");
+      expect(behind.stderr).toMatch(/step group-committed/);
+      expect(fs.readFileSync(hookLog, "utf8")).toBe("ran\nran\n");
+      expect(git(dir, ["status", "--porcelain"])).toBe("");
+      expect(invariantViolations(dir)).toEqual([]);
+    },
+    60_000,
+  );
+
+  it.runIf(process.platform === "linux")(
+    "a heuristic in an existing domain queued behind the holder: both committed together, the index left clean",
+    async () => {
+      const dir = await createJournal({ git: true });
+      expect((await runLore(["record-heuristic", ...toFlags({ domain: "Known", rule: "first" })], { cwd: dir })).code).toBe(0);
+      const [holder, behind] = await handOffBehind(dir, {}, ["record-heuristic", ...toFlags({ domain: "Known", rule: "second" }), "--json"]);
+      expectOwnCommit(dir, holder, "handed off");
+      expect(behind.code).toBe(0);
+      const ack = JSON.parse(behind.stdout) as Ack;
+      expect(commitContents(dir, ack.commit)).toEqual({ files: [ack.path], subject: "heuristic: second" });
+      expect(git(dir, ["show", "--format=", ack.commit]).split("\n").filter((line) => /^\+## H-\d+: /.test(line))).toEqual([
+        expect.stringContaining(": second"),
+      ]);
+      expect(git(dir, ["status", "--porcelain"])).toBe("");
       expect(invariantViolations(dir)).toEqual([]);
     },
     60_000,

@@ -22,9 +22,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { backoffDelays, sleep } from "../lock/backoff.js";
-import type { GitRepo } from "./git-process.js";
+import { commonDir, currentBranch, type GitRepo } from "./git-process.js";
 import { warn } from "../io/warn.js";
-import { readFileIfPresent, removeIfPresent } from "../io/durable-file.js";
+import { removeIfPresent } from "../io/durable-file.js";
 
 const ORPHAN_MIN_AGE_MS = 250;
 
@@ -34,23 +34,12 @@ export class GitLockTimeoutError extends Error {
   }
 }
 
-/** Where the shared refs live: the common git directory of a linked work tree, else the git directory. */
-function commonDir(repo: GitRepo): string {
-  const common = readFileIfPresent(path.join(repo.gitDir, "commondir"));
-  return common === undefined ? repo.gitDir : path.resolve(repo.gitDir, common.trim());
-}
-
 /** The lock files of git's that a commit takes, present now. */
 export function gitLockFiles(repo: GitRepo): string[] {
   const common = commonDir(repo);
   const candidates = [path.join(repo.gitDir, "index.lock"), path.join(repo.gitDir, "HEAD.lock"), path.join(common, "packed-refs.lock")];
-  try {
-    const head = fs.readFileSync(path.join(repo.gitDir, "HEAD"), "utf8");
-    const ref = /^ref: (refs\/.+)$/m.exec(head)?.[1].trim();
-    if (ref && !ref.split("/").includes("..")) candidates.push(path.join(common, ...ref.split("/")) + ".lock");
-  } catch {
-    // No HEAD file: nothing more to look for.
-  }
+  const branch = currentBranch(repo);
+  if (branch) candidates.push(path.join(common, ...branch.split("/")) + ".lock");
   try {
     for (const name of fs.readdirSync(repo.gitDir)) if (/^next-index-\d+\.lock$/.test(name)) candidates.push(path.join(repo.gitDir, name));
   } catch {

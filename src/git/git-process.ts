@@ -1,6 +1,9 @@
 /**
  * Running git, shell-free.
  *
+ * `commonDir(repo)` and `currentBranch(repo)` read where the shared refs live
+ * and which branch HEAD names, from git's files.
+ *
  * `findWorkTree(dir)` walks up from `dir` to the nearest `.git` (a directory,
  * or a file `gitdir: <path>` for linked work trees and submodules) without
  * spawning anything, and returns the work tree root and git directory.
@@ -17,6 +20,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { readFileIfPresent } from "../io/durable-file.js";
 
 export interface GitRepo {
   root: string;
@@ -75,6 +79,19 @@ export function findWorkTree(start: string): GitRepo | undefined {
   }
 }
 
+/** Where the shared refs, objects and hooks live: the common git directory of a linked work tree, else the git directory. */
+export function commonDir(repo: GitRepo): string {
+  const common = readFileIfPresent(path.join(repo.gitDir, "commondir"));
+  return common === undefined ? repo.gitDir : path.resolve(repo.gitDir, common.trim());
+}
+
+/** The branch HEAD names (`refs/heads/...`), read from the HEAD file; undefined when HEAD is detached or unreadable. */
+export function currentBranch(repo: GitRepo): string | undefined {
+  const head = readFileIfPresent(path.join(repo.gitDir, "HEAD"));
+  const ref = head === undefined ? undefined : /^ref: (refs\/heads\/.+)$/m.exec(head)?.[1].trim();
+  return ref && !ref.split("/").includes("..") ? ref : undefined;
+}
+
 export interface GitResult {
   stdout: string;
   stderr: string;
@@ -103,7 +120,7 @@ export function runGitRaw(repo: GitRepo | string, args: string[], options: { std
 export interface RunningGit {
   result: Promise<RawGitResult>;
   /** Writes `input` to git's standard input and closes it. */
-  send(input: string): void;
+  send(input: string | Buffer): void;
   /** Closes git's standard input with nothing written. */
   close(): void;
 }

@@ -10,9 +10,11 @@
  * intent as handed off (pending-intent.ts), releases the lock, and waits
  * (`awaitGroupCommit`). The holder that finds nobody with a record still to
  * write commits every handed-off record and its own (`commitGroup`): one
- * `git add` for all their files, then one `git commit --only` per record, so
- * each record still gets a commit of its own, with its own message, holding
- * only its own paths. It writes each commit id into the record's intent and
+ * `git add` for all their files, then one `git fast-import` that makes one
+ * commit per record (git/batch-commit.ts), or, where that does not apply
+ * (commit hooks, signing), one `git commit --only` per record. Each record
+ * still gets a commit of its own, with its own message, holding only its own
+ * paths. It writes each commit id into the record's intent and
  * wakes the waiting writer, which reads it, removes the intent and reports
  * the commit. Git still runs only while the journal lock is held.
  *
@@ -42,6 +44,7 @@
  * steps `commit-handed-off` and `group-committed`.
  */
 import { commitPaths, stagePaths } from "../git/commit.js";
+import { commitEachInOneProcess } from "../git/batch-commit.js";
 import { runGit } from "../git/git-process.js";
 import { LockLostError } from "../lock/journal-lock.js";
 import { currentProcess, ownerLiveness } from "../lock/process-identity.js";
@@ -76,7 +79,7 @@ export function ownerWaits(intent: PendingIntent): boolean {
 
 export interface GroupMember {
   intent: PendingIntent;
-  /** The file is known to git already (no `git add` needed when committed alone). */
+  /** The file is known to git already (no `git add` needed when it is committed alone). */
   tracked?: boolean;
   /** A commit may already hold the file (a committer killed before it wrote the resolution). */
   mayBeCommitted?: boolean;
@@ -110,9 +113,12 @@ function finishMember(session: JournalSession, intent: PendingIntent, commit: st
 /**
  * Commits each member's file with a commit of its own, oldest record first:
  * a lone member as any record is committed (its `git add` beside the commit),
- * several with one `git add` for all and then one `git commit --only` each.
- * Call while holding the journal lock, with a work tree. A lost lock ends the
- * group; another failure is that member's outcome and the group goes on.
+ * several with one `git add` for all and then one `git fast-import`, or one
+ * `git commit --only` each where fast-import does not apply. Call while
+ * holding the journal lock, with a work tree. A failure of the `git add` or
+ * of the fast-import is every member's outcome (their intents stay for the
+ * next run); in the one-by-one commits a lost lock ends the group, and
+ * another failure is that member's outcome while the group goes on.
  */
 export async function commitGroup(session: JournalSession, members: GroupMember[]): Promise<GroupOutcome> {
   const outcome: GroupOutcome = new Map();
@@ -123,7 +129,9 @@ export async function commitGroup(session: JournalSession, members: GroupMember[
   if (!alone) {
     try {
       session.lock.assertHeld();
-      await stagePaths(session.repo!, ordered.filter((member) => !member.tracked).map(fileOf), commitOptions(session));
+      // Tracked files too: the index must hold what the new commits hold.
+      await stagePaths(session.repo!, ordered.map(fileOf), commitOptions(session));
+      if (await commitInOneProcess(session, ordered, outcome)) return outcome;
     } catch (error) {
       for (const member of ordered) outcome.set(member.intent, { error: error as Error });
       return outcome;
@@ -158,6 +166,33 @@ export async function commitGroup(session: JournalSession, members: GroupMember[
     }
   }
   return outcome;
+}
+
+/**
+ * Commits the (staged) members with one `git fast-import` (batch-commit.ts),
+ * each in its own commit; false, having committed nothing, where that does
+ * not apply and they must be committed one by one.
+ */
+async function commitInOneProcess(session: JournalSession, ordered: GroupMember[], outcome: GroupOutcome): Promise<boolean> {
+  const repo = session.repo!;
+  const files = ordered.map((member) => journalAbsolutePath(session.layout, member.intent.record.file));
+  const commits = ordered.map((member, index) => ({ file: files[index], message: member.intent.record.commitMessage }));
+  const ids = await commitEachInOneProcess(repo, commits, commitOptions(session));
+  if (ids === undefined) return false;
+  if (ordered.some((member) => Number(member.intent.record.row.id) % MAINTENANCE_EVERY === 0)) {
+    await runGit(repo, ["maintenance", "run", "--auto", "--quiet"]).catch((error: Error) => warn(`git maintenance failed: ${error.message}`));
+  }
+  for (const [index, { intent, mayBeCommitted }] of ordered.entries()) {
+    if (ids[index] === undefined && !mayBeCommitted) {
+      outcome.set(intent, { error: new Error(`${files[index]} does not differ from HEAD: nothing to commit`) });
+      continue;
+    }
+    // No id: the file was committed already, by a committer killed before it told its writer.
+    const commit = ids[index] ?? (intent.handedOff && ownerWaits(intent) ? await lastCommitOf(session, files[index]) : null);
+    outcome.set(intent, { commit });
+    finishMember(session, intent, commit);
+  }
+  return true;
 }
 
 /** Warns about the members of other writers whose commit failed; their intents stay for the next run. */
