@@ -35,6 +35,22 @@ function expectOwnCommit(dir: string, result: RunResult, title: string): Ack {
   return ack;
 }
 
+/** The heuristic headings a commit adds. */
+function addedRules(dir: string, commit: string): string[] {
+  return git(dir, ["show", "--format=", commit]).split("\n").filter((line) => /^\+## H-\d+: /.test(line));
+}
+
+/** Every record committed, nothing else changed, every invariant held. */
+function expectCleanJournal(dir: string, status = ""): void {
+  expect(git(dir, ["status", "--porcelain"])).toBe(status);
+  expect(invariantViolations(dir)).toEqual([]);
+}
+
+/** A test that freezes a process (LORE_STOP_AT reads /proc): Linux only. */
+function itWithFrozenHolder(name: string, test: () => Promise<void>): void {
+  it.runIf(process.platform === "linux")(name, test, 60_000);
+}
+
 function queuedTickets(dir: string): string[] {
   try {
     return fs.readdirSync(path.join(dir, "memory", ".lore", "lock-waiters"));
@@ -71,109 +87,81 @@ describe("group commit", () => {
     const result = await runLore(failureArgs("alone"), { cwd: dir, env: { LORE_HAND_OFF: "always", LORE_TRACE_STEPS: "1" } });
     expect(result.stderr).toMatch(/step commit-handed-off/);
     expectOwnCommit(dir, result, "alone");
-    expect(git(dir, ["status", "--porcelain"])).toBe("");
-    expect(invariantViolations(dir)).toEqual([]);
+    expectCleanJournal(dir);
   });
 
-  it.runIf(process.platform === "linux")(
-    "the writer queued behind the holder commits both records, each in its own commit, and the holder reports its commit",
-    async () => {
-      const dir = await createJournal({ git: true });
-      // The user's own staged change stays staged, and out of lore's commits.
-      fs.writeFileSync(path.join(dir, "notes.txt"), "mine\n");
-      git(dir, ["add", "notes.txt"]);
-      const [holder, behind] = await handOffBehind(dir, {});
-      const handedOff = expectOwnCommit(dir, holder, "handed off");
-      const own = expectOwnCommit(dir, behind, "queued behind");
-      // The writer behind made the holder's commit (before its own).
-      expect(behind.stderr).toMatch(/step group-committed/);
-      expect(git(dir, ["rev-list", "-2", "HEAD"]).trim().split("\n")).toEqual([own.commit, handedOff.commit]);
-      // Made in one git process, the commits read as `git commit` would write them.
-      for (const [ack, title] of [[handedOff, "handed off"], [own, "queued behind"]] as const) {
-        expect(git(dir, ["log", "-1", "--format=%B", ack.commit])).toBe(`failure: ${title}\n\nDomain: Group\n\n`);
-        expect(git(dir, ["log", "-1", "--format=%an <%ae>|%cn <%ce>", ack.commit]).trim()).toBe("lore test <lore-test@example.invalid>|lore test <lore-test@example.invalid>");
-      }
-      expect(git(dir, ["status", "--porcelain"])).toBe("A  notes.txt\n");
-      expect(readRows(dir).learnings).toHaveLength(2);
-      expect(invariantViolations(dir)).toEqual([]);
-    },
-    60_000,
-  );
+  itWithFrozenHolder("the writer queued behind the holder commits both records, each in its own commit, and the holder reports its commit", async () => {
+    const dir = await createJournal({ git: true });
+    // The user's own staged change stays staged, and out of lore's commits.
+    fs.writeFileSync(path.join(dir, "notes.txt"), "mine\n");
+    git(dir, ["add", "notes.txt"]);
+    const [holder, behind] = await handOffBehind(dir, {});
+    const handedOff = expectOwnCommit(dir, holder, "handed off");
+    const own = expectOwnCommit(dir, behind, "queued behind");
+    // The writer behind made the holder's commit (before its own).
+    expect(behind.stderr).toMatch(/step group-committed/);
+    expect(git(dir, ["rev-list", "-2", "HEAD"]).trim().split("\n")).toEqual([own.commit, handedOff.commit]);
+    // Made in one git process, the commits read as `git commit` would write them.
+    for (const [ack, title] of [[handedOff, "handed off"], [own, "queued behind"]] as const) {
+      expect(git(dir, ["log", "-1", "--format=%B", ack.commit])).toBe(`failure: ${title}\n\nDomain: Group\n\n`);
+      expect(git(dir, ["log", "-1", "--format=%an <%ae>|%cn <%ce>", ack.commit]).trim()).toBe("lore test <lore-test@example.invalid>|lore test <lore-test@example.invalid>");
+    }
+    expect(readRows(dir).learnings).toHaveLength(2);
+    expectCleanJournal(dir, "A  notes.txt\n");
+  });
 
-  it.runIf(process.platform === "linux")(
-    "with a commit hook in the repository, the group is committed one commit at a time, and the hook runs for each",
-    async () => {
-      const dir = await createJournal({ git: true });
-      const hookLog = path.join(dir, ".git", "post-commit.log");
-      fs.writeFileSync(
-        path.join(dir, ".git", "hooks", "post-commit"),
-        `#!/usr/bin/env node\nrequire("fs").appendFileSync(${JSON.stringify(hookLog)}, "ran\\n");\n`,
-        { mode: 0o755 },
-      );
-      const [holder, behind] = await handOffBehind(dir, {});
-      expectOwnCommit(dir, holder, "handed off");
-      expectOwnCommit(dir, behind, "queued behind");
-      expect(behind.stderr).toMatch(/step group-committed/);
-      expect(fs.readFileSync(hookLog, "utf8")).toBe("ran\nran\n");
-      expect(git(dir, ["status", "--porcelain"])).toBe("");
-      expect(invariantViolations(dir)).toEqual([]);
-    },
-    60_000,
-  );
+  itWithFrozenHolder("with a commit hook in the repository, the group is committed one commit at a time, and the hook runs for each", async () => {
+    const dir = await createJournal({ git: true });
+    const hookLog = path.join(dir, ".git", "post-commit.log");
+    fs.writeFileSync(
+      path.join(dir, ".git", "hooks", "post-commit"),
+      `#!/usr/bin/env node\nrequire("fs").appendFileSync(${JSON.stringify(hookLog)}, "ran\\n");\n`,
+      { mode: 0o755 },
+    );
+    const [holder, behind] = await handOffBehind(dir, {});
+    expectOwnCommit(dir, holder, "handed off");
+    expectOwnCommit(dir, behind, "queued behind");
+    expect(behind.stderr).toMatch(/step group-committed/);
+    expect(fs.readFileSync(hookLog, "utf8")).toBe("ran\nran\n");
+    expectCleanJournal(dir);
+  });
 
-  it.runIf(process.platform === "linux")(
-    "a heuristic in an existing domain queued behind the holder: both committed together, the index left clean",
-    async () => {
-      const dir = await createJournal({ git: true });
-      expect((await runLore(["record-heuristic", ...toFlags({ domain: "Known", rule: "first" })], { cwd: dir })).code).toBe(0);
-      const [holder, behind] = await handOffBehind(dir, {}, ["record-heuristic", ...toFlags({ domain: "Known", rule: "second" }), "--json"]);
-      expectOwnCommit(dir, holder, "handed off");
-      expect(behind.code).toBe(0);
-      const ack = JSON.parse(behind.stdout) as Ack;
-      expect(commitContents(dir, ack.commit)).toEqual({ files: [ack.path], subject: "heuristic: second" });
-      expect(git(dir, ["show", "--format=", ack.commit]).split("\n").filter((line) => /^\+## H-\d+: /.test(line))).toEqual([
-        expect.stringContaining(": second"),
-      ]);
-      expect(git(dir, ["status", "--porcelain"])).toBe("");
-      expect(invariantViolations(dir)).toEqual([]);
-    },
-    60_000,
-  );
+  itWithFrozenHolder("a heuristic in an existing domain queued behind the holder: both committed together, the index left clean", async () => {
+    const dir = await createJournal({ git: true });
+    expect((await runLore(["record-heuristic", ...toFlags({ domain: "Known", rule: "first" })], { cwd: dir })).code).toBe(0);
+    const [holder, behind] = await handOffBehind(dir, {}, ["record-heuristic", ...toFlags({ domain: "Known", rule: "second" }), "--json"]);
+    expectOwnCommit(dir, holder, "handed off");
+    expect(behind.code).toBe(0);
+    const ack = JSON.parse(behind.stdout) as Ack;
+    expect(commitContents(dir, ack.commit)).toEqual({ files: [ack.path], subject: "heuristic: second" });
+    expect(addedRules(dir, ack.commit)).toEqual([expect.stringContaining(": second")]);
+    expectCleanJournal(dir);
+  });
 
-  it.runIf(process.platform === "linux")(
-    "`lore sync` queued behind the holder commits the handed-off record, and the holder reports that commit",
-    async () => {
-      const dir = await createJournal({ git: true });
-      const [holder, sync] = await handOffBehind(dir, {}, ["sync", "--fix"]);
-      expect(sync.code).toBe(0);
-      expect(sync.stderr).toMatch(/step group-committed/);
-      expectOwnCommit(dir, holder, "handed off");
-      expect(git(dir, ["status", "--porcelain"])).toBe("");
-      expect(invariantViolations(dir)).toEqual([]);
-    },
-    60_000,
-  );
+  itWithFrozenHolder("`lore sync` queued behind the holder commits the handed-off record, and the holder reports that commit", async () => {
+    const dir = await createJournal({ git: true });
+    const [holder, sync] = await handOffBehind(dir, {}, ["sync", "--fix"]);
+    expect(sync.code).toBe(0);
+    expect(sync.stderr).toMatch(/step group-committed/);
+    expectOwnCommit(dir, holder, "handed off");
+    expectCleanJournal(dir);
+  });
 
-  it.runIf(process.platform === "linux")(
-    "a committer killed after the commit it made for another writer, before telling it: that writer still reports the commit",
-    async () => {
-      const dir = await createJournal({ git: true });
-      const [holder, behind] = await handOffBehind(dir, { LORE_CRASH_AT: "group-committed" });
-      expect(behind.signal).toBe("SIGKILL");
-      // The holder took the dead committer's lock over, found its record committed, and the commit that holds it.
-      const handedOff = expectOwnCommit(dir, holder, "handed off");
-      expect(git(dir, ["log", "--format=%s"]).split("\n").filter((subject) => subject === "failure: handed off")).toHaveLength(1);
-      // The killed writer's own record (in its file and DB, not yet in git) was committed by the next holder.
-      const next = await runLore(failureArgs("next"), { cwd: dir });
-      expectOwnCommit(dir, next, "next");
-      expect(git(dir, ["log", "--format=%s"])).toContain("failure: queued behind");
-      expect(git(dir, ["rev-list", "-1", "HEAD", "--", handedOff.path]).trim()).toBe(handedOff.commit);
-      expect(git(dir, ["status", "--porcelain"])).toBe("");
-      expect(readRows(dir).learnings).toHaveLength(3);
-      expect(invariantViolations(dir)).toEqual([]);
-    },
-    60_000,
-  );
+  itWithFrozenHolder("a committer killed after the commit it made for another writer, before telling it: that writer still reports the commit", async () => {
+    const dir = await createJournal({ git: true });
+    const [holder, behind] = await handOffBehind(dir, { LORE_CRASH_AT: "group-committed" });
+    expect(behind.signal).toBe("SIGKILL");
+    // The holder took the dead committer's lock over, found its record committed, and the commit that holds it.
+    const handedOff = expectOwnCommit(dir, holder, "handed off");
+    expect(git(dir, ["log", "--format=%s"]).split("\n").filter((subject) => subject === "failure: handed off")).toHaveLength(1);
+    // The killed writer's own record (in its file and DB, not yet in git) was committed by the next holder.
+    const next = await runLore(failureArgs("next"), { cwd: dir });
+    expectOwnCommit(dir, next, "next");
+    expect(git(dir, ["log", "--format=%s"])).toContain("failure: queued behind");
+    expect(git(dir, ["rev-list", "-1", "HEAD", "--", handedOff.path]).trim()).toBe(handedOff.commit);
+    expect(readRows(dir).learnings).toHaveLength(3);
+    expectCleanJournal(dir);
+  });
 
   it("a writer killed after it handed its commit off: the next command commits its record", async () => {
     const dir = await createJournal({ git: true });
@@ -183,9 +171,8 @@ describe("group commit", () => {
     expectOwnCommit(dir, next, "next");
     const subjects = git(dir, ["log", "--format=%s"]);
     expect(subjects).toContain("failure: killed");
-    expect(git(dir, ["status", "--porcelain"])).toBe("");
     expect(readRows(dir).learnings).toHaveLength(2);
-    expect(invariantViolations(dir)).toEqual([]);
+    expectCleanJournal(dir);
   });
 
   it("an intent that is gone when read (its writer removed it after reading its commit) is passed over, not an error", async () => {
@@ -214,11 +201,8 @@ describe("group commit", () => {
     for (const result of results) {
       const ack = JSON.parse(result.stdout) as Ack;
       const rule = readRows(dir).heuristics.find((row) => row.lore_id === ack.loreId)!.rule;
-      const diff = git(dir, ["show", "--format=", ack.commit]);
-      const addedRules = diff.split("\n").filter((line) => /^\+## H-\d+: /.test(line));
-      expect(addedRules).toEqual([expect.stringContaining(`: ${rule}`)]);
+      expect(addedRules(dir, ack.commit)).toEqual([expect.stringContaining(`: ${rule}`)]);
     }
-    expect(git(dir, ["status", "--porcelain"])).toBe("");
-    expect(invariantViolations(dir)).toEqual([]);
+    expectCleanJournal(dir);
   });
 });
