@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createJournal, git, invariantViolations, readRows } from "./support/journal.js";
+import { createJournal, git, invariantViolations, readRows, tempDir } from "./support/journal.js";
 import { runLore, toFlags, type RunResult } from "./support/lore.js";
 import { isStopped, waitUntil } from "./support/processes.js";
 
@@ -67,15 +67,16 @@ async function handOffBehind(
   dir: string,
   behindEnv: Record<string, string>,
   behindArgs = failureArgs("queued behind"),
+  bothEnv: Record<string, string> = {},
 ): Promise<[RunResult, RunResult]> {
   let pid = 0;
   const holder = runLore(failureArgs("handed off"), {
     cwd: dir,
-    env: { LORE_STOP_AT: "db-committed" },
+    env: { ...bothEnv, LORE_STOP_AT: "db-committed" },
     onSpawn: (p) => (pid = p),
   });
   await waitUntil(() => pid !== 0 && isStopped(pid), "the holder is frozen after its COMMIT");
-  const behind = runLore(behindArgs, { cwd: dir, env: { LORE_TRACE_STEPS: "1", ...behindEnv } });
+  const behind = runLore(behindArgs, { cwd: dir, env: { ...bothEnv, LORE_TRACE_STEPS: "1", ...behindEnv } });
   await waitUntil(() => queuedTickets(dir).length > 0, "the second writer is queued");
   process.kill(pid, "SIGCONT");
   return Promise.all([holder, behind]);
@@ -101,7 +102,8 @@ describe("group commit", () => {
     // The writer behind made the holder's commit (before its own).
     expect(behind.stderr).toMatch(/step group-committed/);
     expect(git(dir, ["rev-list", "-2", "HEAD"]).trim().split("\n")).toEqual([own.commit, handedOff.commit]);
-    // Made in one git process, the commits read as `git commit` would write them.
+    // Made in one git process (the reflog names it), the commits read as `git commit` would write them.
+    expect(git(dir, ["reflog", "-1", "--format=%gs"]).trim()).toBe("fast-import");
     for (const [ack, title] of [[handedOff, "handed off"], [own, "queued behind"]] as const) {
       expect(git(dir, ["log", "-1", "--format=%B", ack.commit])).toBe(`failure: ${title}\n\nDomain: Group\n\n`);
       expect(git(dir, ["log", "-1", "--format=%an <%ae>|%cn <%ce>", ack.commit]).trim()).toBe("lore test <lore-test@example.invalid>|lore test <lore-test@example.invalid>");
@@ -123,7 +125,31 @@ describe("group commit", () => {
     expectOwnCommit(dir, behind, "queued behind");
     expect(behind.stderr).toMatch(/step group-committed/);
     expect(fs.readFileSync(hookLog, "utf8")).toBe("ran\nran\n");
+    expect(git(dir, ["reflog", "-2", "--format=%gs"]).trim().split("\n")).toEqual(["commit: failure: queued behind", "commit: failure: handed off"]);
     expectCleanJournal(dir);
+  });
+
+  itWithFrozenHolder("on a detached HEAD, the group is committed one commit at a time", async () => {
+    const dir = await createJournal({ git: true });
+    git(dir, ["checkout", "-q", "--detach"]);
+    const [holder, behind] = await handOffBehind(dir, {});
+    const handedOff = expectOwnCommit(dir, holder, "handed off");
+    const own = expectOwnCommit(dir, behind, "queued behind");
+    expect(git(dir, ["rev-list", "-2", "HEAD"]).trim().split("\n")).toEqual([own.commit, handedOff.commit]);
+    expect(git(dir, ["reflog", "-2", "--format=%gs"]).trim().split("\n")).toEqual(["commit: failure: queued behind", "commit: failure: handed off"]);
+    expectCleanJournal(dir);
+  });
+
+  itWithFrozenHolder("where git has no identity, the group is committed one commit at a time, as lore, with a warning", async () => {
+    const home = tempDir();
+    const dir = tempDir();
+    const env = { HOME: home, XDG_CONFIG_HOME: home, GIT_CONFIG_NOSYSTEM: "1" };
+    expect((await runLore(["init", "--git"], { cwd: dir, env })).code).toBe(0);
+    const [holder, behind] = await handOffBehind(dir, {}, failureArgs("queued behind"), env);
+    expect(holder.code).toBe(0);
+    expect(behind.code).toBe(0);
+    expect(behind.stderr).toMatch(/lore: warning: git has no user.name\/user.email here: committed as lore/);
+    expect(git(dir, ["log", "-2", "--format=%an|%s"]).trim().split("\n")).toEqual(["lore|failure: queued behind", "lore|failure: handed off"]);
   });
 
   itWithFrozenHolder("a heuristic in an existing domain queued behind the holder: both committed together, the index left clean", async () => {
