@@ -117,6 +117,8 @@ export function joinWaitQueue(queueDir: string, kind: WaiterKind = "fresh"): Wai
 }
 
 function queuedNames(queueDir: string): string[] {
+  // Asked first: a journal nobody waited for has no queue, and a thrown ENOENT costs more than the stat.
+  if (!fs.existsSync(queueDir)) return [];
   try {
     return fs.readdirSync(queueDir).sort();
   } catch {
