@@ -20,8 +20,9 @@
  * It returns undefined, having committed nothing, wherever a commit would do
  * more than fast-import does, and the caller commits one by one instead:
  * HEAD detached or unborn; a commit hook that would run (pre-commit,
- * prepare-commit-msg, commit-msg, post-commit, in core.hooksPath or the hooks
- * directory, or lore's chained hooks where lore's are installed);
+ * prepare-commit-msg, commit-msg, post-commit, where `git rev-parse
+ * --git-path hooks` says, or in lore's chained hooks where lore's are
+ * installed);
  * commit.gpgSign set; no committer identity (commitPaths then falls back to
  * lore's own); or fast-import failing for any reason. The message gets git's
  * default clean-up for `-m` (trailing spaces and surplus blank lines
@@ -33,11 +34,10 @@
  * journal lock.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { commonDir, currentBranch, runGit, startGit, type GitRepo } from "./git-process.js";
+import { currentBranch, runGit, startGit, type GitRepo } from "./git-process.js";
 import { waitForGitLocks } from "./git-locks.js";
-import { installedHooks } from "../hooks/hook-files.js";
+import { hookPaths, installedHooks } from "../hooks/hook-files.js";
 import type { CommitOptions } from "./commit.js";
 
 export interface FileCommit {
@@ -78,14 +78,9 @@ function usableIdentity(ident: string | undefined): ident is string {
   return match !== null && match[1].trim() !== "" && !match[2].includes("(none)");
 }
 
-/** The directory git runs this repository's commit hooks from, as `git commit` in commit.ts does. */
-function commitHooksDir(repo: GitRepo, settings: Map<string, string>): string {
-  const chained = installedHooks(repo.gitDir)?.chainedDir;
-  if (chained) return chained;
-  const configured = settings.get("core.hookspath");
-  if (!configured) return path.join(commonDir(repo), "hooks");
-  if (configured.startsWith("~/")) return path.join(os.homedir(), configured.slice(2));
-  return path.resolve(repo.root, configured);
+/** The directory git runs this repository's commit hooks from, as lore's commits run them (commit.ts): lore's chained hooks where lore's are installed. */
+async function commitHooksDir(repo: GitRepo): Promise<string> {
+  return installedHooks(repo.gitDir)?.chainedDir ?? (await hookPaths(repo)).hooksDir;
 }
 
 function anyCommitHook(hooksDir: string): boolean {
@@ -153,14 +148,16 @@ export async function commitEachInOneProcess(
 ): Promise<Array<string | undefined> | undefined> {
   const branch = currentBranch(repo);
   if (branch === undefined) return undefined;
-  const settings = await commitSettings(repo);
-  if (settings === undefined || isTrue(settings.get("commit.gpgsign")) || anyCommitHook(commitHooksDir(repo, settings))) return undefined;
+  const [settings, hooksDir] = await Promise.all([commitSettings(repo), commitHooksDir(repo)]);
+  if (settings === undefined || isTrue(settings.get("commit.gpgsign")) || anyCommitHook(hooksDir)) return undefined;
   const committer = settings.get("git_committer_ident");
   const author = settings.get("git_author_ident");
   if (!usableIdentity(committer) || !usableIdentity(author) || isTrue(settings.get("user.useconfigonly"))) return undefined;
   const staged = await stagedBlobs(repo, commits.map((commit) => commit.file));
   const stream: Buffer[] = [];
+  // The fast-import mark of each commit's import, 1, 2, ...; none for a file already committed.
   const marks: Array<number | undefined> = [];
+  let count = 0;
   for (const commit of commits) {
     const relative = relativeToRoot(repo, commit.file);
     const blob = staged.get(relative);
@@ -168,7 +165,7 @@ export async function commitEachInOneProcess(
       marks.push(undefined);
       continue;
     }
-    const mark = marks.filter((value) => value !== undefined).length + 1;
+    const mark = ++count;
     marks.push(mark);
     const message = Buffer.from(cleanMessage(commit.message));
     stream.push(
@@ -177,7 +174,6 @@ export async function commitEachInOneProcess(
       Buffer.from(`${mark === 1 ? `from ${branch}^0\n` : ""}M ${blob.mode} ${blob.id} ${quotedPath(relative)}\n`),
     );
   }
-  const count = marks.filter((value) => value !== undefined).length;
   if (count === 0) return marks.map(() => undefined);
   for (let mark = 1; mark <= count; mark++) stream.push(Buffer.from(`get-mark :${mark}\n`));
   stream.push(Buffer.from("done\n"));

@@ -55,7 +55,6 @@ import { warn } from "../io/warn.js";
 import type { PendingIntent } from "./pending-intent.js";
 import { commitOptions, withJournalSessionUnless, type JournalSession, type SessionOptions } from "./session.js";
 
-/** One record commit in this many lets git run its automatic maintenance. */
 const MAINTENANCE_EVERY = 64;
 
 const handOffAlways = process.env.LORE_HAND_OFF === "always";
@@ -94,14 +93,25 @@ async function lastCommitOf(session: JournalSession, file: string): Promise<stri
   return stdout.trim() || null;
 }
 
+/** One record commit in this many lets git run its automatic maintenance. */
+function maintenanceDue(intent: PendingIntent): boolean {
+  return Number(intent.record.row.id) % MAINTENANCE_EVERY === 0;
+}
+
 /**
- * After a member's commit: another writer's handed-off record gets its
- * resolution and a wake-up; an interrupted record of a dead writer loses its
- * intent. This process's own intents are left to the caller.
+ * After a member's commit (`made` undefined: its file was committed already,
+ * by a committer killed before it told the writer, whose commit is then
+ * looked up): the outcome is noted; another writer's handed-off record gets
+ * its resolution and a wake-up; an interrupted record of a dead writer loses
+ * its intent. This process's own intents are left to the caller.
  */
-function finishMember(session: JournalSession, intent: PendingIntent, commit: string | null): void {
+async function settleMember(session: JournalSession, intent: PendingIntent, file: string, made: string | undefined, outcome: GroupOutcome): Promise<void> {
+  // A handed-off record's writer (this process included) waits to be told its commit.
+  const waiting = intent.handedOff && ownerWaits(intent);
+  const commit = made ?? (waiting ? await lastCommitOf(session, file) : null);
+  outcome.set(intent, { commit });
   if (isOwn(intent)) return;
-  if (intent.handedOff && ownerWaits(intent)) {
+  if (waiting) {
     step("group-committed");
     intent.resolve(commit);
     wakeWaiter(waitQueueOf(session.layout.lockDir), intent.record.owner!);
@@ -124,38 +134,35 @@ export async function commitGroup(session: JournalSession, members: GroupMember[
   const outcome: GroupOutcome = new Map();
   if (members.length === 0) return outcome;
   const ordered = [...members].sort((a, b) => (a.intent.record.createdAt ?? 0) - (b.intent.record.createdAt ?? 0));
-  const fileOf = (member: GroupMember) => journalAbsolutePath(session.layout, member.intent.record.file);
+  const files = ordered.map((member) => journalAbsolutePath(session.layout, member.intent.record.file));
   const alone = ordered.length === 1;
   if (!alone) {
     try {
       session.lock.assertHeld();
       // Tracked files too: the index must hold what the new commits hold.
-      await stagePaths(session.repo!, ordered.map(fileOf), commitOptions(session));
-      if (await commitInOneProcess(session, ordered, outcome)) return outcome;
+      await stagePaths(session.repo!, files, commitOptions(session));
+      if (await commitInOneProcess(session, ordered, files, outcome)) return outcome;
     } catch (error) {
       for (const member of ordered) outcome.set(member.intent, { error: error as Error });
       return outcome;
     }
   }
-  for (const member of ordered) {
+  for (const [index, member] of ordered.entries()) {
     const { intent } = member;
     try {
       session.lock.assertHeld();
-      const file = fileOf(member);
       const made = await commitPaths(
         session.repo!,
         {
-          files: [file],
+          files: [files[index]],
           message: intent.record.commitMessage,
           tracked: alone ? member.tracked : true,
-          maintenance: Number(intent.record.row.id) % MAINTENANCE_EVERY === 0,
+          maintenance: maintenanceDue(intent),
           skipIfCommitted: member.mayBeCommitted,
         },
         commitOptions(session),
       );
-      const commit = made ?? (intent.handedOff && ownerWaits(intent) ? await lastCommitOf(session, file) : null);
-      outcome.set(intent, { commit });
-      finishMember(session, intent, commit);
+      await settleMember(session, intent, files[index], made, outcome);
     } catch (error) {
       outcome.set(intent, { error: error as Error });
       if (error instanceof LockLostError) {
@@ -173,24 +180,20 @@ export async function commitGroup(session: JournalSession, members: GroupMember[
  * each in its own commit; false, having committed nothing, where that does
  * not apply and they must be committed one by one.
  */
-async function commitInOneProcess(session: JournalSession, ordered: GroupMember[], outcome: GroupOutcome): Promise<boolean> {
+async function commitInOneProcess(session: JournalSession, ordered: GroupMember[], files: string[], outcome: GroupOutcome): Promise<boolean> {
   const repo = session.repo!;
-  const files = ordered.map((member) => journalAbsolutePath(session.layout, member.intent.record.file));
   const commits = ordered.map((member, index) => ({ file: files[index], message: member.intent.record.commitMessage }));
   const ids = await commitEachInOneProcess(repo, commits, commitOptions(session));
   if (ids === undefined) return false;
-  if (ordered.some((member) => Number(member.intent.record.row.id) % MAINTENANCE_EVERY === 0)) {
+  if (ordered.some((member) => maintenanceDue(member.intent))) {
     await runGit(repo, ["maintenance", "run", "--auto", "--quiet"]).catch((error: Error) => warn(`git maintenance failed: ${error.message}`));
   }
   for (const [index, { intent, mayBeCommitted }] of ordered.entries()) {
     if (ids[index] === undefined && !mayBeCommitted) {
       outcome.set(intent, { error: new Error(`${files[index]} does not differ from HEAD: nothing to commit`) });
-      continue;
+    } else {
+      await settleMember(session, intent, files[index], ids[index], outcome);
     }
-    // No id: the file was committed already, by a committer killed before it told its writer.
-    const commit = ids[index] ?? (intent.handedOff && ownerWaits(intent) ? await lastCommitOf(session, files[index]) : null);
-    outcome.set(intent, { commit });
-    finishMember(session, intent, commit);
   }
   return true;
 }
@@ -203,14 +206,25 @@ export function warnFailedCommits(outcome: GroupOutcome): void {
 }
 
 /**
- * Commits the handed-off records whose file `target` is, before it changes
- * again, and takes them out of `session.awaiting`.
+ * Commits, as one group, the handed-off records in `session.awaiting` that
+ * `which` picks (all by default) together with `own` (this process's record,
+ * if any), and takes them out of `session.awaiting`. Warns about other
+ * writers' records whose commit failed; their intents stay for the next run.
  */
+export async function commitAwaiting(
+  session: JournalSession,
+  { own, which = () => true }: { own?: GroupMember; which?: (intent: PendingIntent) => boolean } = {},
+): Promise<GroupOutcome> {
+  const picked = session.awaiting.filter(which);
+  session.awaiting = session.awaiting.filter((intent) => !picked.includes(intent));
+  const outcome = await commitGroup(session, [...picked.map((intent) => ({ intent, mayBeCommitted: true })), ...(own ? [own] : [])]);
+  warnFailedCommits(outcome);
+  return outcome;
+}
+
+/** Commits the handed-off records on file `target` before it changes again. */
 export async function commitAwaitingOn(session: JournalSession, target: string): Promise<void> {
-  const onTarget = session.awaiting.filter((intent) => journalAbsolutePath(session.layout, intent.record.file) === target);
-  if (onTarget.length === 0) return;
-  session.awaiting = session.awaiting.filter((intent) => !onTarget.includes(intent));
-  warnFailedCommits(await commitGroup(session, onTarget.map((intent) => ({ intent, mayBeCommitted: true }))));
+  await commitAwaiting(session, { which: (intent) => journalAbsolutePath(session.layout, intent.record.file) === target });
 }
 
 export class HandOffTimeoutError extends Error {
@@ -242,11 +256,8 @@ export async function awaitGroupCommit(layout: JournalLayout, options: SessionOp
       { ...options, timeoutMs: remainingMs },
       () => intent.readResolution() !== undefined,
       async (session) => {
-        const group = session.awaiting;
-        session.awaiting = [];
-        const outcome = await commitGroup(session, group.map((other) => ({ intent: other, mayBeCommitted: true })));
-        warnFailedCommits(outcome);
-        const own = group.find((other) => other.path === intent.path);
+        const outcome = await commitAwaiting(session);
+        const own = [...outcome.keys()].find((other) => other.path === intent.path);
         if (own) return outcome.get(own);
         // Not handed off any more: committed (and told) meanwhile, or its intent is gone.
         return intent.readResolution() ?? { error: new Error(`its pending intent ${intent.path} is gone`) };

@@ -151,11 +151,8 @@ export class PendingIntent {
 
   /** Reads the intent again: its resolution, or undefined while there is none (or the intent is gone). */
   readResolution(): Resolution | undefined {
-    const text = readFileIfPresent(this.path);
-    if (text === undefined) return undefined;
-    for (const line of text.split("\n").slice(1).map(parseLine)) {
-      if (line && "committed" in line) this.resolutionFound = { commit: line.committed };
-    }
+    const current = PendingIntent.read(this.path);
+    if (current instanceof PendingIntent) this.resolutionFound ??= current.resolution;
     return this.resolutionFound;
   }
 

@@ -34,7 +34,7 @@ import { LockLostError } from "../lock/journal-lock.js";
 import { currentProcess } from "../lock/process-identity.js";
 import { PendingIntent } from "./pending-intent.js";
 import type { JournalSession } from "./session.js";
-import { commitAwaitingOn, commitGroup, handOffWanted, warnFailedCommits } from "./group-commit.js";
+import { commitAwaiting, commitAwaitingOn, handOffWanted } from "./group-commit.js";
 
 export interface RecordDraft {
   kind: "failure" | "heuristic";
@@ -135,10 +135,7 @@ export async function persistRecord(session: JournalSession, draft: RecordDraft)
       record.handedOff = intent;
       return record;
     }
-    const group = [...session.awaiting.map((other) => ({ intent: other, mayBeCommitted: true })), { intent, tracked: draft.previous !== undefined }];
-    session.awaiting = [];
-    const outcome = await commitGroup(session, group);
-    warnFailedCommits(outcome);
+    const outcome = await commitAwaiting(session, { own: { intent, tracked: draft.previous !== undefined } });
     const own = outcome.get(intent)!; // commitGroup gives every member an outcome
     if ("error" in own) {
       record.commitError = own.error;
