@@ -36,7 +36,8 @@ const generator = path.join(root, "dist-test", "generate-journal.js");
 const rssReporter = path.join(root, "scripts", "report-max-rss.cjs");
 
 const env = { ...process.env };
-for (const key of Object.keys(env)) if (/^(FAILURE_|HEURISTIC_|LORE_|GIT_DIR|GIT_INDEX_FILE)/.test(key)) delete env[key];
+for (const key of Object.keys(env))
+  if (/^(FAILURE_|HEURISTIC_|LORE_|GIT_DIR|GIT_INDEX_FILE)/.test(key)) delete env[key];
 
 function run(command, args, cwd, extraEnv = {}) {
   return new Promise((resolve, reject) => {
@@ -97,7 +98,11 @@ async function singleRecordFigures() {
     gitMs.push(await must(run("git", ["commit", "-q", "-m", `round ${round}`], bare), "git commit"));
     recordMs.push(
       await must(
-        run(process.execPath, [recordFailureBin, "--title", `bench ${round}`, "--domain", "Bench", "--summary", "one record"], journal),
+        run(
+          process.execPath,
+          [recordFailureBin, "--title", `bench ${round}`, "--domain", "Bench", "--summary", "one record"],
+          journal,
+        ),
         "record-failure",
       ),
     );
@@ -112,7 +117,11 @@ async function parallelFigures() {
     const started = process.hrtime.bigint();
     const results = await Promise.all(
       Array.from({ length: WRITERS }, (_, index) =>
-        run(process.execPath, [recordFailureBin, "--title", "parallel", "--domain", "Bench", "--summary", `writer ${index}`], journal),
+        run(
+          process.execPath,
+          [recordFailureBin, "--title", "parallel", "--domain", "Bench", "--summary", `writer ${index}`],
+          journal,
+        ),
       ),
     );
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -164,12 +173,27 @@ async function recoveryFigures() {
     const ordinary = [];
     const afterCrash = [];
     for (let round = 0; round < 7; round++) {
-      ordinary.push(await must(run(process.execPath, [recordFailureBin, "--title", `plain ${round}`, "--domain", "Bench"], journal), "record"));
-      const crashed = await run(process.execPath, [recordFailureBin, "--title", `crash ${round}`, "--domain", "Bench"], journal, {
-        LORE_CRASH_AT: "file-written",
-      });
+      ordinary.push(
+        await must(
+          run(process.execPath, [recordFailureBin, "--title", `plain ${round}`, "--domain", "Bench"], journal),
+          "record",
+        ),
+      );
+      const crashed = await run(
+        process.execPath,
+        [recordFailureBin, "--title", `crash ${round}`, "--domain", "Bench"],
+        journal,
+        {
+          LORE_CRASH_AT: "file-written",
+        },
+      );
       if (crashed.code === 0) throw new Error("the crash point was not reached");
-      afterCrash.push(await must(run(process.execPath, [recordFailureBin, "--title", `after ${round}`, "--domain", "Bench"], journal), "record after a crash"));
+      afterCrash.push(
+        await must(
+          run(process.execPath, [recordFailureBin, "--title", `after ${round}`, "--domain", "Bench"], journal),
+          "record after a crash",
+        ),
+      );
     }
     figures[size] = { ordinary: median(ordinary), afterCrash: median(afterCrash) };
   }
@@ -185,7 +209,9 @@ async function measuredLore(args, cwd) {
 
 async function syncFigures(records) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lore-bench-sync-"));
-  const generated = JSON.parse(execFileSync(process.execPath, [generator, "--records", String(records), "--out", dir], { encoding: "utf8" }));
+  const generated = JSON.parse(
+    execFileSync(process.execPath, [generator, "--records", String(records), "--out", dir], { encoding: "utf8" }),
+  );
   git(dir, ["init", "-q"]);
   git(dir, ["config", "user.name", "lore bench"]);
   git(dir, ["config", "user.email", "bench@example.invalid"]);
@@ -207,7 +233,8 @@ async function syncFigures(records) {
   for (let round = 0; round < SYNC_ROUNDS; round++) {
     statusMs.push(await must(run("git", ["status", "--porcelain"], dir), "git status"));
     const unchanged = await measuredLore(["sync"], dir);
-    if (unchanged.code !== 0) throw new Error(`sync with nothing changed exited ${unchanged.code}: ${unchanged.stderr}`);
+    if (unchanged.code !== 0)
+      throw new Error(`sync with nothing changed exited ${unchanged.code}: ${unchanged.stderr}`);
     unchangedMs.push(unchanged.ms);
     rss.push(unchanged.rssMb);
   }
@@ -215,7 +242,9 @@ async function syncFigures(records) {
   let changedFiles = 0;
   for (let round = 0; round < CHANGE_ROUNDS; round++) {
     const { changed } = JSON.parse(
-      execFileSync(process.execPath, [generator, "--change", "0.01", "--seed", String(round + 1), "--out", dir], { encoding: "utf8" }),
+      execFileSync(process.execPath, [generator, "--change", "0.01", "--seed", String(round + 1), "--out", dir], {
+        encoding: "utf8",
+      }),
     );
     changedFiles = changed.length;
     const fix = await measuredLore(["sync", "--fix"], dir);
@@ -257,10 +286,25 @@ async function hookFigures() {
     nodeMs.push(await must(run(process.execPath, ["-e", "0"], hooked), "node -e 0"));
     // As git runs it: the shim file, with git's arguments (old HEAD, new HEAD, branch checkout).
     hookMs.push(await must(run(process.execPath, [postCheckout, before, after, "1"], hooked), "post-checkout hook"));
-    plainMs.push(await must(run(process.execPath, [recordFailureBin, "--title", `plain ${round}`, "--domain", "Bench"], plain), "record"));
-    hookedMs.push(await must(run(process.execPath, [recordFailureBin, "--title", `hooked ${round}`, "--domain", "Bench"], hooked), "record with hooks"));
+    plainMs.push(
+      await must(
+        run(process.execPath, [recordFailureBin, "--title", `plain ${round}`, "--domain", "Bench"], plain),
+        "record",
+      ),
+    );
+    hookedMs.push(
+      await must(
+        run(process.execPath, [recordFailureBin, "--title", `hooked ${round}`, "--domain", "Bench"], hooked),
+        "record with hooks",
+      ),
+    );
   }
-  return { node: median(nodeMs), postCheckout: median(hookMs), plainRecord: median(plainMs), hookedRecord: median(hookedMs) };
+  return {
+    node: median(nodeMs),
+    postCheckout: median(hookMs),
+    plainRecord: median(plainMs),
+    hookedRecord: median(hookedMs),
+  };
 }
 
 const single = await singleRecordFigures();

@@ -85,7 +85,10 @@ const ownRequire = {
     b.onLoad({ filter: /yargs-parser[\\/]build[\\/]lib[\\/]index\.js$/ }, (args) => {
       const source = readFileSync(args.path, "utf8");
       const byFilename = source.replace("createRequire(import.meta.url)", "createRequire(__filename)");
-      if (byFilename === source) console.warn("build: yargs-parser no longer calls createRequire(import.meta.url); each record now pays for the URL");
+      if (byFilename === source)
+        console.warn(
+          "build: yargs-parser no longer calls createRequire(import.meta.url); each record now pays for the URL",
+        );
       return { contents: byFilename, loader: "js", resolveDir: path.dirname(args.path) };
     });
     b.onLoad({ filter: /.*/, namespace: "own-require" }, () => ({
@@ -133,15 +136,24 @@ const libraryShims = {
       },
     ];
     b.onResolve({ filter: /^(assert|worker_threads|node:crypto)$/ }, (args) => {
-      const shim = shims.find((candidate) => candidate.request === args.path && args.importer.startsWith(candidate.importer));
+      const shim = shims.find(
+        (candidate) => candidate.request === args.path && args.importer.startsWith(candidate.importer),
+      );
       return shim ? { path: args.path, namespace: "library-shim", pluginData: shim } : undefined;
     });
-    b.onLoad({ filter: /.*/, namespace: "library-shim" }, (args) => ({ contents: args.pluginData.contents, loader: "js" }));
+    b.onLoad({ filter: /.*/, namespace: "library-shim" }, (args) => ({
+      contents: args.pluginData.contents,
+      loader: "js",
+    }));
   },
 };
 
 await build({
-  entryPoints: { lore: "src/cli/main.ts", "yargs-front": "src/cli/yargs-front.ts", "sync-main": "src/cli/sync-main.ts" },
+  entryPoints: {
+    lore: "src/cli/main.ts",
+    "yargs-front": "src/cli/yargs-front.ts",
+    "sync-main": "src/cli/sync-main.ts",
+  },
   outdir: "dist",
   bundle: true,
   platform: "node",
@@ -151,7 +163,11 @@ await build({
   // graceful-fs (proper-lockfile's fs) patches fs at load time to queue on
   // EMFILE, which lore, holding a handful of files, never meets: plain fs.
   alias: { "graceful-fs": "node:fs" },
-  define: { LORE_VERSION: JSON.stringify(version), "import.meta.url": "__loreModule.url", "import.meta.filename": "__filename" },
+  define: {
+    LORE_VERSION: JSON.stringify(version),
+    "import.meta.url": "__loreModule.url",
+    "import.meta.filename": "__filename",
+  },
   banner: { js: 'const __loreModule = { get url() { return require("node:url").pathToFileURL(__filename).href; } };' },
   minify: true,
   legalComments: "none",
@@ -162,11 +178,16 @@ await build({
 const bundleFile = new URL("lore.js", dist);
 const bundle = readFileSync(bundleFile, "utf8");
 // bin/run.js compiles the bundle as a script, which has no loader for import().
-if (/\bimport\(/.test(bundle)) throw new Error("dist/lore.js has a dynamic import(); load such parts with require (src/cli/bundle-parts.ts)");
+if (/\bimport\(/.test(bundle))
+  throw new Error("dist/lore.js has a dynamic import(); load such parts with require (src/cli/bundle-parts.ts)");
 writeFileSync(bundleFile, `//lore-build ${createHash("sha256").update(bundle).digest("hex").slice(0, 16)}\n${bundle}`);
 
 try {
-  execFileSync(process.execPath, [fileURLToPath(new URL("train-code-cache.cjs", import.meta.url))], { stdio: ["ignore", "ignore", "pipe"] });
+  execFileSync(process.execPath, [fileURLToPath(new URL("train-code-cache.cjs", import.meta.url))], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
 } catch (error) {
-  process.stderr.write(`build: no code cache for dist/lore.js (lore works, only starts slower): ${String(error.stderr || error.message).trim()}\n`);
+  process.stderr.write(
+    `build: no code cache for dist/lore.js (lore works, only starts slower): ${String(error.stderr || error.message).trim()}\n`,
+  );
 }

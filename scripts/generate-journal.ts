@@ -29,7 +29,8 @@ function fail(message: string): never {
 function integer(value: string | undefined, name: string, min: number): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < min) fail(`--${name} must be an integer ≥ ${min}`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < min)
+    fail(`--${name} must be an integer ≥ ${min}`);
   return number;
 }
 
@@ -41,21 +42,18 @@ function fraction(value: string | undefined, name: string): number | undefined {
 }
 
 function main(): void {
-  let values;
+  const flags = {
+    records: { type: "string" },
+    out: { type: "string" },
+    seed: { type: "string" },
+    "heuristic-share": { type: "string" },
+    "elf-share": { type: "string" },
+    domains: { type: "string" },
+    change: { type: "string" },
+  } as const;
+  let values: ReturnType<typeof parseArgs<{ options: typeof flags; strict: true; allowPositionals: false }>>["values"];
   try {
-    ({ values } = parseArgs({
-      options: {
-        records: { type: "string" },
-        out: { type: "string" },
-        seed: { type: "string" },
-        "heuristic-share": { type: "string" },
-        "elf-share": { type: "string" },
-        domains: { type: "string" },
-        change: { type: "string" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parseArgs({ options: flags, strict: true, allowPositionals: false }));
   } catch (error) {
     fail((error as Error).message);
   }
@@ -63,7 +61,9 @@ function main(): void {
   const change = fraction(values.change, "change");
   if (change !== undefined) {
     try {
-      process.stdout.write(`${JSON.stringify({ changed: changeSomeFiles(values.out, change, integer(values.seed, "seed", 0)) })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ changed: changeSomeFiles(values.out, change, integer(values.seed, "seed", 0)) })}\n`,
+      );
     } catch (error) {
       process.stderr.write(`generate-journal: ${(error as Error).message}\n`);
       process.exit(1);

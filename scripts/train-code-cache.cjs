@@ -17,7 +17,9 @@ async function train() {
   fs.rmSync(CODE_CACHE, { force: true });
   const journal = fs.mkdtempSync(path.join(os.tmpdir(), "lore-code-cache-"));
   try {
-    execFileSync(process.execPath, [path.join(__dirname, "..", "bin", "lore.js"), "init", "--git", journal], { stdio: "ignore" });
+    execFileSync(process.execPath, [path.join(__dirname, "..", "bin", "lore.js"), "init", "--git", journal], {
+      stdio: "ignore",
+    });
     Object.assign(process.env, {
       GIT_AUTHOR_NAME: "lore build",
       GIT_AUTHOR_EMAIL: "lore-build@localhost",

@@ -127,7 +127,13 @@ interface BadCase {
   inMemory?: boolean;
 }
 
-const failure = (name: string, flags: BadCase["flags"], field: string, rule: RegExp, extra: Partial<BadCase> = {}): BadCase => ({
+const failure = (
+  name: string,
+  flags: BadCase["flags"],
+  field: string,
+  rule: RegExp,
+  extra: Partial<BadCase> = {},
+): BadCase => ({
   name,
   command: "record-failure",
   flags: { title: "Bad input", domain: "bad", ...flags },
@@ -136,7 +142,13 @@ const failure = (name: string, flags: BadCase["flags"], field: string, rule: Reg
   ...extra,
 });
 
-const heuristic = (name: string, flags: BadCase["flags"], field: string, rule: RegExp, extra: Partial<BadCase> = {}): BadCase => ({
+const heuristic = (
+  name: string,
+  flags: BadCase["flags"],
+  field: string,
+  rule: RegExp,
+  extra: Partial<BadCase> = {},
+): BadCase => ({
   name,
   command: "record-heuristic",
   flags: { domain: "bad", rule: "bad input", ...flags },
@@ -162,11 +174,41 @@ const BAD_CASES: BadCase[] = [
   heuristic("confidence -0.1", { confidence: "-0.1" }, "confidence", CONFIDENCE_RULE),
   heuristic("HEURISTIC_CONFIDENCE=sure", {}, "confidence", CONFIDENCE_RULE, { env: { HEURISTIC_CONFIDENCE: "sure" } }),
   // Missing or empty required fields (stdin is not a TTY: no prompt).
-  { name: "missing --title", command: "record-failure", flags: { domain: "bad" }, field: "--title", rule: /missing required/ },
-  { name: "missing --domain (failure)", command: "record-failure", flags: { title: "t" }, field: "--domain", rule: /missing required/ },
-  { name: "missing --title and --domain", command: "record-failure", flags: { summary: "s" }, field: "--title and --domain", rule: /missing required/ },
-  { name: "missing --rule", command: "record-heuristic", flags: { domain: "bad" }, field: "--rule", rule: /missing required/ },
-  { name: "missing --domain (heuristic)", command: "record-heuristic", flags: { rule: "r" }, field: "--domain", rule: /missing required/ },
+  {
+    name: "missing --title",
+    command: "record-failure",
+    flags: { domain: "bad" },
+    field: "--title",
+    rule: /missing required/,
+  },
+  {
+    name: "missing --domain (failure)",
+    command: "record-failure",
+    flags: { title: "t" },
+    field: "--domain",
+    rule: /missing required/,
+  },
+  {
+    name: "missing --title and --domain",
+    command: "record-failure",
+    flags: { summary: "s" },
+    field: "--title and --domain",
+    rule: /missing required/,
+  },
+  {
+    name: "missing --rule",
+    command: "record-heuristic",
+    flags: { domain: "bad" },
+    field: "--rule",
+    rule: /missing required/,
+  },
+  {
+    name: "missing --domain (heuristic)",
+    command: "record-heuristic",
+    flags: { rule: "r" },
+    field: "--domain",
+    rule: /missing required/,
+  },
   failure("empty title '   '", { title: "   " }, "title", /must not be empty/),
   failure("empty domain ''", { domain: "" }, "domain", /must not be empty/),
   heuristic("empty rule ' '", { rule: " " }, "rule", /must not be empty/),
@@ -195,7 +237,9 @@ const BAD_CASES: BadCase[] = [
   heuristic("domain of 101 chars (heuristic)", { domain: "d".repeat(101) }, "domain", limit(100)),
   heuristic("rule of 501 chars", { rule: "r".repeat(501) }, "rule", limit(500)),
   heuristic("explanation of 5,001 chars", { explanation: "e".repeat(5_001) }, "explanation", limit(5000)),
-  heuristic("1 MB explanation", { explanation: { repeat: "e", count: 1_048_576 } }, "explanation", limit(5000), { inMemory: true }),
+  heuristic("1 MB explanation", { explanation: { repeat: "e", count: 1_048_576 } }, "explanation", limit(5000), {
+    inMemory: true,
+  }),
   // Path traversal in the domain.
   failure("failure domain ../../etc", { domain: "../../etc" }, "domain", PATH_RULE),
   failure("failure domain a/b", { domain: "a/b" }, "domain", PATH_RULE),
@@ -216,10 +260,7 @@ const BAD_CASES: BadCase[] = [
 ];
 
 function argsOf(testCase: BadCase): Array<string | BigArg> {
-  return [
-    testCase.command,
-    ...Object.entries(testCase.flags).flatMap(([name, value]) => [`--${name}`, value]),
-  ];
+  return [testCase.command, ...Object.entries(testCase.flags).flatMap(([name, value]) => [`--${name}`, value])];
 }
 
 describe("bad input: exit 2, one line naming the field and the rule, nothing written, nothing lost", () => {
@@ -239,7 +280,12 @@ describe("bad input: exit 2, one line naming the field and the rule, nothing wri
       summary: "kept\nacross bad input",
     });
     expect(good.code).toBe(0);
-    const goodRule = await recordHeuristic(dir, { domain: "bad", rule: "good rule", explanation: "kept too", confidence: "0.4" });
+    const goodRule = await recordHeuristic(dir, {
+      domain: "bad",
+      rule: "good rule",
+      explanation: "kept too",
+      confidence: "0.4",
+    });
     expect(goodRule.code).toBe(0);
     const rows = readRows(dir);
     goodFailureFile = path.join(dir, rows.learnings[0].filepath);
@@ -262,7 +308,12 @@ describe("bad input: exit 2, one line naming the field and the rule, nothing wri
     expect(after.rows).toEqual(before.rows);
     expect(after.tree).toEqual(before.tree);
     // Nothing escaped the journal either (../../etc from any of its directories).
-    for (const base of [dir, path.join(dir, "memory"), path.join(dir, "memory", "heuristics"), path.join(dir, "memory", "failures")]) {
+    for (const base of [
+      dir,
+      path.join(dir, "memory"),
+      path.join(dir, "memory", "heuristics"),
+      path.join(dir, "memory", "failures"),
+    ]) {
       expect(fs.existsSync(path.resolve(base, "../../etc.md"))).toBe(false);
       expect(fs.existsSync(path.resolve(base, "../../etc"))).toBe(false);
     }
@@ -270,8 +321,12 @@ describe("bad input: exit 2, one line naming the field and the rule, nothing wri
     // What was recorded before is intact.
     expect(fs.readFileSync(goodFailureFile, "utf8")).toBe(goodFailureText);
     expect(fs.readFileSync(path.join(dir, "memory", "heuristics", "bad.md"), "utf8")).toBe(goodHeuristicText);
-    expect(after.rows.learnings.map((row) => [row.title, row.summary, row.severity])).toEqual([["Good failure", "kept", 4]]);
-    expect(after.rows.heuristics.map((row) => [row.rule, row.explanation, row.confidence])).toEqual([["good rule", "kept too", 0.4]]);
+    expect(after.rows.learnings.map((row) => [row.title, row.summary, row.severity])).toEqual([
+      ["Good failure", "kept", 4],
+    ]);
+    expect(after.rows.heuristics.map((row) => [row.rule, row.explanation, row.confidence])).toEqual([
+      ["good rule", "kept too", 0.4],
+    ]);
     expect(git(dir, ["status", "--porcelain"]).trim()).toBe("");
     expect(invariantViolations(dir)).toEqual([]);
   });
@@ -280,7 +335,15 @@ describe("bad input: exit 2, one line naming the field and the rule, nothing wri
     // Guards the NUL / 1 MB cases above against passing for the wrong reason.
     const { dir: fresh } = await createNestedJournal();
     const result = await runLoreInMemoryArgv(
-      ["record-failure", "--title", { repeat: "z", count: 500 }, "--domain", "in-memory", "--summary", { repeat: "s", count: 50_000 }],
+      [
+        "record-failure",
+        "--title",
+        { repeat: "z", count: 500 },
+        "--domain",
+        "in-memory",
+        "--summary",
+        { repeat: "s", count: 50_000 },
+      ],
       fresh,
     );
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
@@ -304,7 +367,13 @@ describe("hostile but valid input is stored exactly", () => {
     const dir = await freshJournal();
     const summary =
       "line1\n## Root Cause\nfake\n# Title\n<!-- lore:id=00000000-0000-0000-0000-000000000000 -->\n---\n\\## already escaped";
-    const result = await recordFailure(dir, { title: "Real Title", domain: "hostile", severity: "2", tags: "t", summary });
+    const result = await recordFailure(dir, {
+      title: "Real Title",
+      domain: "hostile",
+      severity: "2",
+      tags: "t",
+      summary,
+    });
     expectRecorded(result);
 
     const { learnings } = readRows(dir);
@@ -313,13 +382,27 @@ describe("hostile but valid input is stored exactly", () => {
     expect(row).toMatchObject({ title: "Real Title", summary: "line1", domain: "hostile", severity: 2, tags: "t" });
     const text = fs.readFileSync(path.join(dir, row.filepath), "utf8");
     const parsed = parseFailure(text);
-    expect(parsed).toMatchObject({ title: "Real Title", domain: "hostile", severity: 2, tags: "t", summary, loreId: row.lore_id });
+    expect(parsed).toMatchObject({
+      title: "Real Title",
+      domain: "hostile",
+      severity: 2,
+      tags: "t",
+      summary,
+      loreId: row.lore_id,
+    });
 
     const fileLines = text.split("\n");
     const count = (line: string) => fileLines.filter((l) => l === line).length;
     expect(fileLines[0]).toBe("# Real Title");
     expect(fileLines.filter((line) => line.startsWith("# "))).toEqual(["# Real Title"]);
-    for (const heading of ["## Summary", "## What Happened", "## Root Cause", "## Impact", "## Prevention", "## Related"]) {
+    for (const heading of [
+      "## Summary",
+      "## What Happened",
+      "## Root Cause",
+      "## Impact",
+      "## Prevention",
+      "## Related",
+    ]) {
       expect({ heading, count: count(heading) }).toEqual({ heading, count: 1 });
     }
     expect(fileLines.indexOf("## Root Cause")).toBeGreaterThan(fileLines.indexOf("## What Happened"));
@@ -334,22 +417,46 @@ describe("hostile but valid input is stored exactly", () => {
     const dir = await freshJournal();
     const file = path.join(dir, "memory", "heuristics", "hostile.md");
     const explanation = "x\n## H-999: fake rule\n---\n**Confidence**: 0.1";
-    const first = await recordHeuristic(dir, { domain: "hostile", rule: "real rule", explanation, confidence: "0.4", source: "s1" });
+    const first = await recordHeuristic(dir, {
+      domain: "hostile",
+      rule: "real rule",
+      explanation,
+      confidence: "0.4",
+      source: "s1",
+    });
     expectRecorded(first);
     const [row] = readRows(dir).heuristics;
     const blocks = parseHeuristicFile(fs.readFileSync(file, "utf8"));
     expect(blocks).toHaveLength(1);
-    expect(blocks[0]).toMatchObject({ id: row.id, loreId: row.lore_id, rule: "real rule", confidence: 0.4, source: "s1", explanation });
+    expect(blocks[0]).toMatchObject({
+      id: row.id,
+      loreId: row.lore_id,
+      rule: "real rule",
+      confidence: 0.4,
+      source: "s1",
+      explanation,
+    });
     expect(row).toMatchObject({ rule: "real rule", explanation, confidence: 0.4 });
     expect(invariantViolations(dir)).toEqual([]);
 
-    const second = await recordHeuristic(dir, { domain: "hostile", rule: "second rule", explanation: "plain", confidence: "high" });
+    const second = await recordHeuristic(dir, {
+      domain: "hostile",
+      rule: "second rule",
+      explanation: "plain",
+      confidence: "high",
+    });
     expectRecorded(second);
     const rows = readRows(dir).heuristics;
     expect(rows).toHaveLength(2);
     const after = parseHeuristicFile(fs.readFileSync(file, "utf8"));
     expect(after).toHaveLength(2);
-    expect(after[0]).toMatchObject({ id: row.id, loreId: row.lore_id, rule: "real rule", confidence: 0.4, explanation });
+    expect(after[0]).toMatchObject({
+      id: row.id,
+      loreId: row.lore_id,
+      rule: "real rule",
+      confidence: 0.4,
+      explanation,
+    });
     expect(after[1]).toMatchObject({
       id: rows[1].id,
       loreId: rows[1].lore_id,
@@ -370,7 +477,10 @@ describe("hostile but valid input is stored exactly", () => {
       // `--title=value` and FAILURE_TITLE carry a leading "-" unambiguously.
       const viaFlag = await runLore(["record-failure", `--title=${title}`, "--domain", "dashes"], { cwd: dir });
       expectRecorded(viaFlag);
-      const viaEnv = await runLore(["record-failure", "--domain", "dashes"], { cwd: dir, env: { FAILURE_TITLE: title } });
+      const viaEnv = await runLore(["record-failure", "--domain", "dashes"], {
+        cwd: dir,
+        env: { FAILURE_TITLE: title },
+      });
       expectRecorded(viaEnv);
     }
     const failures = readRows(dir).learnings;
@@ -389,24 +499,37 @@ describe("hostile but valid input is stored exactly", () => {
       const result = await runLore(["record-heuristic", "--domain", "dashes", `--rule=${rule}`], { cwd: dir });
       expectRecorded(result);
     }
-    const viaEnv = await runLore(["record-heuristic", "--domain", "dashes"], { cwd: dir, env: { HEURISTIC_RULE: "--- from env" } });
+    const viaEnv = await runLore(["record-heuristic", "--domain", "dashes"], {
+      cwd: dir,
+      env: { HEURISTIC_RULE: "--- from env" },
+    });
     expectRecorded(viaEnv);
     const rows = readRows(dir).heuristics;
     expect(rows.map((row) => row.rule)).toEqual([...rules, "--- from env"]);
     const blocks = parseHeuristicFile(fs.readFileSync(path.join(dir, "memory", "heuristics", "dashes.md"), "utf8"));
-    expect(blocks.map((block) => [block.id, block.loreId, block.rule])).toEqual(rows.map((row) => [row.id, row.lore_id, row.rule]));
+    expect(blocks.map((block) => [block.id, block.loreId, block.rule])).toEqual(
+      rows.map((row) => [row.id, row.lore_id, row.rule]),
+    );
     expect(invariantViolations(dir)).toEqual([]);
   });
 
   it("blank lines, indentation and backslashes at the edges of free text round-trip exactly", async () => {
     const dir = await freshJournal();
-    const texts = ["\n\nstarts after blank lines", "ends with blank lines\n\n", "  indented\n\t\ttabbed\n", "\\\n\\\\# two\n\\---\n\\<!-- x -->", "   "];
+    const texts = [
+      "\n\nstarts after blank lines",
+      "ends with blank lines\n\n",
+      "  indented\n\t\ttabbed\n",
+      "\\\n\\\\# two\n\\---\n\\<!-- x -->",
+      "   ",
+    ];
     for (const text of texts) {
       expectRecorded(await recordFailure(dir, { title: "Edges", domain: "edges", summary: text }));
       expectRecorded(await recordHeuristic(dir, { domain: "edges", rule: "edges", explanation: text }));
     }
     const failures = readRows(dir).learnings;
-    expect(failures.map((row) => parseFailure(fs.readFileSync(path.join(dir, row.filepath), "utf8")).summary)).toEqual(texts);
+    expect(failures.map((row) => parseFailure(fs.readFileSync(path.join(dir, row.filepath), "utf8")).summary)).toEqual(
+      texts,
+    );
     const blocks = parseHeuristicFile(fs.readFileSync(path.join(dir, "memory", "heuristics", "edges.md"), "utf8"));
     expect(blocks.map((block) => block.explanation)).toEqual(texts);
     expect(readRows(dir).heuristics.map((row) => row.explanation)).toEqual(texts);
@@ -448,7 +571,13 @@ describe("hostile but valid input is stored exactly", () => {
     const [heuristicRow] = readRows(dir).heuristics;
     expect(heuristicRow).toMatchObject({ domain: "i18n", rule, explanation, source_type: "ユーザー報告" });
     const [block] = parseHeuristicFile(fs.readFileSync(path.join(dir, "memory", "heuristics", "i18n.md"), "utf8"));
-    expect(block).toMatchObject({ id: heuristicRow.id, loreId: heuristicRow.lore_id, rule, explanation, source: "ユーザー報告" });
+    expect(block).toMatchObject({
+      id: heuristicRow.id,
+      loreId: heuristicRow.lore_id,
+      rule,
+      explanation,
+      source: "ユーザー報告",
+    });
     expect(readRows(dir).learnings).toHaveLength(2);
     expect(invariantViolations(dir)).toEqual([]);
   });

@@ -89,7 +89,11 @@ describe("a lore killed with its git child in the middle of a commit", () => {
       { mode: 0o755 },
     );
     let pid = 0;
-    const running = runLore(recordArgs("failure", "mid-commit"), { cwd: dir, detached: true, onSpawn: (p) => (pid = p) });
+    const running = runLore(recordArgs("failure", "mid-commit"), {
+      cwd: dir,
+      detached: true,
+      onSpawn: (p) => (pid = p),
+    });
     const indexLock = path.join(dir, ".git", "index.lock");
     await waitUntil(() => fs.existsSync(hookRunning), "the pre-commit hook runs");
     process.kill(-pid, "SIGKILL");
@@ -112,11 +116,16 @@ describe("a lore killed with its git child in the middle of a commit", () => {
 describe("a temp file created in the instant before write-file-atomic reports it", () => {
   it("is found and removed by the next command", async () => {
     const dir = await createJournal({ git: true });
-    const crashed = await runLore(recordArgs("failure", "unreported temp"), { cwd: dir, env: { LORE_CRASH_AT: "intent-written" } });
+    const crashed = await runLore(recordArgs("failure", "unreported temp"), {
+      cwd: dir,
+      env: { LORE_CRASH_AT: "intent-written" },
+    });
     expect(crashed.signal).toBe("SIGKILL");
     const pendingDir = path.join(dir, "memory", ".lore", "pending");
     const [intentName] = fs.readdirSync(pendingDir);
-    const intent = JSON.parse(fs.readFileSync(path.join(pendingDir, intentName), "utf8").split("\n")[0]) as { file: string };
+    const intent = JSON.parse(fs.readFileSync(path.join(pendingDir, intentName), "utf8").split("\n")[0]) as {
+      file: string;
+    };
     const strayTemp = path.join(dir, `${intent.file}.123456789`);
     fs.writeFileSync(strayTemp, "half a record");
 
@@ -131,7 +140,10 @@ describe("successive crashes in one journal", () => {
   it("are each repaired at once, also when the new lock reuses the old one's inode", async () => {
     const dir = await createJournal({ git: true });
     for (let round = 0; round < 4; round++) {
-      const crashed = await runLore(recordArgs("failure", `again ${round}`), { cwd: dir, env: { LORE_CRASH_AT: "file-written" } });
+      const crashed = await runLore(recordArgs("failure", `again ${round}`), {
+        cwd: dir,
+        env: { LORE_CRASH_AT: "file-written" },
+      });
       expect(crashed.signal).toBe("SIGKILL");
       const started = Date.now();
       const next = await recordFailure(dir, { title: `repair ${round}`, domain: "Crash" });
@@ -142,4 +154,3 @@ describe("successive crashes in one journal", () => {
     expect(readRows(dir).learnings).toHaveLength(8);
   });
 });
-

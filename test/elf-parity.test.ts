@@ -191,7 +191,9 @@ describe("record-failure, as ELF's record-failure.sh", () => {
       summary: "env summary",
     });
     expect(envRow.filepath).toMatch(/^memory\/failures\/\d{8}_from-the-environment\.md$/);
-    expect(fs.readFileSync(path.join(dir, envRow.filepath), "utf8")).toContain("\n\nenv summary\nmore\n\n## What Happened\n");
+    expect(fs.readFileSync(path.join(dir, envRow.filepath), "utf8")).toContain(
+      "\n\nenv summary\nmore\n\n## What Happened\n",
+    );
     expect(invariantViolations(dir)).toEqual([]);
 
     const flags = { title: "Flag Title", domain: "FlagDomain", severity: "1", tags: "flag", summary: "flag summary" };
@@ -223,7 +225,13 @@ describe("record-failure, as ELF's record-failure.sh", () => {
     const { result, days } = await dated(() => recordFailure(dir, { title: "Only Required", domain: "defaults" }));
     expectOk(result);
     const row = lastLearning(dir);
-    expect(row).toMatchObject({ title: "Only Required", domain: "defaults", severity: 3, summary: "No summary provided", tags: "" });
+    expect(row).toMatchObject({
+      title: "Only Required",
+      domain: "defaults",
+      severity: 3,
+      summary: "No summary provided",
+      tags: "",
+    });
     const text = fs.readFileSync(path.join(dir, row.filepath), "utf8");
     const day = days.find((d) => row.filepath.endsWith(`/${d.compact}_only-required.md`)) as Day;
     expect(day).toBeDefined();
@@ -257,7 +265,11 @@ describe("record-failure, as ELF's record-failure.sh", () => {
       const result = await recordFailure(dir, { title: `Severity ${given}`, domain: "severity", severity: given });
       expectOk(result);
       const row = lastLearning(dir);
-      expect({ given, title: row.title, severity: row.severity }).toEqual({ given, title: `Severity ${given}`, severity: expected });
+      expect({ given, title: row.title, severity: row.severity }).toEqual({
+        given,
+        title: `Severity ${given}`,
+        severity: expected,
+      });
       expect(fs.readFileSync(path.join(dir, row.filepath), "utf8")).toContain(`\n**Severity**: ${expected}\n`);
     }
     expect(invariantViolations(dir)).toEqual([]);
@@ -316,14 +328,20 @@ describe("record-failure, as ELF's record-failure.sh", () => {
     expect(invariantViolations(dir)).toEqual([]);
   });
 
-  it("an empty flag falls back to its variable, as ELF's `title=\"${title:-$FAILURE_TITLE}\"` does", async () => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell expansion ELF uses, quoted
+  it('an empty flag falls back to its variable, as ELF\'s `title="${title:-$FAILURE_TITLE}"` does', async () => {
     const env = { FAILURE_TITLE: "Env Title", FAILURE_SEVERITY: "5", FAILURE_SUMMARY: "env summary" };
     const result = await runLore(
       ["record-failure", "--title", "", "--domain", "empty-flags", "--severity", "", "--summary", ""],
       { cwd: dir, env },
     );
     expectOk(result);
-    expect(lastLearning(dir)).toMatchObject({ title: "Env Title", domain: "empty-flags", severity: 5, summary: "env summary" });
+    expect(lastLearning(dir)).toMatchObject({
+      title: "Env Title",
+      domain: "empty-flags",
+      severity: 5,
+      summary: "env summary",
+    });
     expect(invariantViolations(dir)).toEqual([]);
   });
 
@@ -377,7 +395,9 @@ describe("record-heuristic, as ELF's record-heuristic.sh", () => {
     expectOk(second);
     const after = fs.readFileSync(file, "utf8");
     expect(after.startsWith(text)).toBe(true);
-    expect(after.split("\n").filter((line) => line.startsWith("# Heuristics:"))).toEqual(["# Heuristics: testing-stuff"]);
+    expect(after.split("\n").filter((line) => line.startsWith("# Heuristics:"))).toEqual([
+      "# Heuristics: testing-stuff",
+    ]);
     const blocks = parseHeuristicFile(after);
     const rows = readRows(dir).heuristics;
     expect(blocks.map((b) => [b.id, b.rule])).toEqual(rows.map((r) => [r.id, r.rule]));
@@ -405,7 +425,13 @@ describe("record-heuristic, as ELF's record-heuristic.sh", () => {
     expect(fs.existsSync(path.join(dir, "memory", "heuristics", "env-domain.md"))).toBe(true);
     expect(invariantViolations(dir)).toEqual([]);
 
-    const flags = { domain: "Flag Domain", rule: "rule from flag", explanation: "flag why", source: "flag-source", confidence: "0.2" };
+    const flags = {
+      domain: "Flag Domain",
+      rule: "rule from flag",
+      explanation: "flag why",
+      source: "flag-source",
+      confidence: "0.2",
+    };
     const both = await recordHeuristic(dir, flags, env);
     expectOk(both);
     expect(lastHeuristic(dir)).toMatchObject({
@@ -436,7 +462,13 @@ describe("record-heuristic, as ELF's record-heuristic.sh", () => {
     expect(row).toMatchObject({ domain: "defaults", rule: "just a rule", source_type: "observation", confidence: 0.7 });
     const block = parseHeuristicFile(fs.readFileSync(path.join(dir, "memory", "heuristics", "defaults.md"), "utf8"));
     expect(block).toHaveLength(1);
-    expect(block[0]).toMatchObject({ id: row.id, rule: "just a rule", confidence: 0.7, source: "observation", explanation: "" });
+    expect(block[0]).toMatchObject({
+      id: row.id,
+      rule: "just a rule",
+      confidence: 0.7,
+      source: "observation",
+      explanation: "",
+    });
     expect(invariantViolations(dir)).toEqual([]);
   });
 
@@ -450,10 +482,18 @@ describe("record-heuristic, as ELF's record-heuristic.sh", () => {
       ["1", 1],
     ];
     for (const [given, expected] of cases) {
-      const result = await recordHeuristic(dir, { domain: "confidence", rule: `confidence ${given}`, confidence: given });
+      const result = await recordHeuristic(dir, {
+        domain: "confidence",
+        rule: `confidence ${given}`,
+        confidence: given,
+      });
       expectOk(result);
       const row = lastHeuristic(dir);
-      expect({ given, rule: row.rule, confidence: row.confidence }).toEqual({ given, rule: `confidence ${given}`, confidence: expected });
+      expect({ given, rule: row.rule, confidence: row.confidence }).toEqual({
+        given,
+        rule: `confidence ${given}`,
+        confidence: expected,
+      });
     }
     const blocks = parseHeuristicFile(fs.readFileSync(path.join(dir, "memory", "heuristics", "confidence.md"), "utf8"));
     expect(blocks.map((block) => block.confidence)).toEqual(cases.map(([, expected]) => expected));
@@ -496,7 +536,16 @@ describe("the record-failure and record-heuristic executables", () => {
 
   it("record-heuristic behaves exactly like `lore record-heuristic` with the same flags and variables", async () => {
     const [viaLore, viaBin] = await Promise.all([createJournal({ git: true }), createJournal({ git: true })]);
-    const flags = ["--domain", "Bin Parity", "--rule", "same rule", "--explanation", "same\nwhy", "--confidence", "medium"];
+    const flags = [
+      "--domain",
+      "Bin Parity",
+      "--rule",
+      "same rule",
+      "--explanation",
+      "same\nwhy",
+      "--confidence",
+      "medium",
+    ];
     const env = { HEURISTIC_SOURCE: "env-source" };
     const a = await runLore(["record-heuristic", ...flags], { cwd: viaLore, env });
     const b = await runLore(flags, { cwd: viaBin, env, bin: "record-heuristic" });
@@ -533,10 +582,9 @@ describe("--json and git", () => {
   }
 
   it("record-failure --json prints one JSON object; its commit is in git log with ELF-like message", async () => {
-    const result = await runLore(
-      ["record-failure", "--title", "Json Failure", "--domain", "Json Domain", "--json"],
-      { cwd: dir },
-    );
+    const result = await runLore(["record-failure", "--title", "Json Failure", "--domain", "Json Domain", "--json"], {
+      cwd: dir,
+    });
     expectOk(result);
     const json = parseSingleJson(result.stdout);
     const row = lastLearning(dir);
@@ -557,10 +605,9 @@ describe("--json and git", () => {
   });
 
   it("record-heuristic --json prints one JSON object; its commit message is 'heuristic: <rule>'", async () => {
-    const result = await runLore(
-      ["record-heuristic", "--domain", "Json Domain", "--rule", "Json rule", "--json"],
-      { cwd: dir },
-    );
+    const result = await runLore(["record-heuristic", "--domain", "Json Domain", "--rule", "Json rule", "--json"], {
+      cwd: dir,
+    });
     expectOk(result);
     const json = parseSingleJson(result.stdout);
     const row = lastHeuristic(dir);
@@ -597,7 +644,10 @@ describe("--json and git", () => {
     expectOk(heuristic);
     expect(git(dir, ["show", "--name-only", "--format=", "HEAD"]).trim()).toBe("memory/heuristics/git.md");
 
-    expect(git(dir, ["diff", "--cached", "--name-only"]).trim().split("\n").sort()).toEqual(["new-notes.txt", "tracked.txt"]);
+    expect(git(dir, ["diff", "--cached", "--name-only"]).trim().split("\n").sort()).toEqual([
+      "new-notes.txt",
+      "tracked.txt",
+    ]);
     expect(git(dir, ["diff", "--cached"])).toBe(stagedBefore);
     expect(git(dir, ["show", "HEAD:tracked.txt"])).toBe("v1\n");
     expect(invariantViolations(dir)).toEqual([]);
@@ -617,7 +667,9 @@ describe("--json and git", () => {
     expect(git(dir, ["rev-parse", "HEAD"]).trim()).toBe(head);
     expect(git(dir, ["status", "--porcelain", "--", json.path]).trim()).toBe(`?? ${json.path}`);
 
-    const heuristic = await runLore(["record-heuristic", "--domain", "nocommit", "--rule", "r", "--no-commit"], { cwd: dir });
+    const heuristic = await runLore(["record-heuristic", "--domain", "nocommit", "--rule", "r", "--no-commit"], {
+      cwd: dir,
+    });
     expectOk(heuristic);
     expect(outputLines(heuristic.stdout).some((line) => line.startsWith("Committed:"))).toBe(false);
     expect(git(dir, ["rev-parse", "HEAD"]).trim()).toBe(head);
@@ -645,9 +697,13 @@ describe("--json and git", () => {
     expect(outputLines(heuristic.stderr)).toHaveLength(1);
     expect(heuristic.stderr).toContain("not inside a git work tree");
 
-    const silent = await runLore(["record-failure", "--title", "Quiet", "--domain", "nogit", "--no-commit"], { cwd: dir });
+    const silent = await runLore(["record-failure", "--title", "Quiet", "--domain", "nogit", "--no-commit"], {
+      cwd: dir,
+    });
     expectOk(silent);
-    const silentHeuristic = await runLore(["record-heuristic", "--domain", "nogit", "--rule", "quiet", "--no-commit"], { cwd: dir });
+    const silentHeuristic = await runLore(["record-heuristic", "--domain", "nogit", "--rule", "quiet", "--no-commit"], {
+      cwd: dir,
+    });
     expectOk(silentHeuristic);
     expect(readRows(dir).learnings.map((row) => row.title)).toEqual(["No Git Here", "Quiet"]);
     expect(readRows(dir).heuristics.map((row) => row.rule)).toEqual(["still recorded", "quiet"]);
@@ -672,8 +728,17 @@ describe("finding the journal", () => {
     const sub = path.join(journal, "deep", "er", "sub");
     fs.mkdirSync(sub, { recursive: true });
 
-    expectOk(await runLore(["record-failure", "--title", "Via Base", "--domain", "find", "--base", journal], { cwd: elsewhere }));
-    expectOk(await runLore(["record-failure", "--title", "Via Env", "--domain", "find"], { cwd: elsewhere, env: { LORE_BASE: journal } }));
+    expectOk(
+      await runLore(["record-failure", "--title", "Via Base", "--domain", "find", "--base", journal], {
+        cwd: elsewhere,
+      }),
+    );
+    expectOk(
+      await runLore(["record-failure", "--title", "Via Env", "--domain", "find"], {
+        cwd: elsewhere,
+        env: { LORE_BASE: journal },
+      }),
+    );
     expectOk(await runLore(["record-failure", "--title", "Via Ancestor", "--domain", "find"], { cwd: sub }));
     expectOk(await runLore(["record-heuristic", "--domain", "find", "--rule", "via ancestor"], { cwd: sub }));
     // Precedence: --base over LORE_BASE, LORE_BASE over the working directory.
@@ -683,9 +748,18 @@ describe("finding the journal", () => {
         env: { LORE_BASE: journal },
       }),
     );
-    expectOk(await runLore(["record-failure", "--title", "Env Beats Cwd", "--domain", "find"], { cwd: sub, env: { LORE_BASE: other } }));
+    expectOk(
+      await runLore(["record-failure", "--title", "Env Beats Cwd", "--domain", "find"], {
+        cwd: sub,
+        env: { LORE_BASE: other },
+      }),
+    );
     // A relative --base is taken from the working directory.
-    expectOk(await runLore(["record-failure", "--title", "Relative Base", "--domain", "find", "--base", "../../.."], { cwd: sub }));
+    expectOk(
+      await runLore(["record-failure", "--title", "Relative Base", "--domain", "find", "--base", "../../.."], {
+        cwd: sub,
+      }),
+    );
 
     expect(titlesIn(journal)).toEqual(["Via Base", "Via Env", "Via Ancestor", "Relative Base"]);
     expect(titlesIn(other)).toEqual(["Base Beats Env", "Env Beats Cwd"]);

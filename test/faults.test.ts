@@ -15,7 +15,9 @@ import { isStopped, waitUntil } from "./support/processes.js";
 // Every error code on every step of the durable write (the temp write, its
 // fsync, the rename, the directory fsync), and faults around them.
 const FILE_FAULTS = [
-  ...["temp-created", "temp-fsync", "rename", "dir-fsync"].flatMap((step) => ["ENOSPC", "EIO", "EACCES"].map((code) => `${step}:${code}`)),
+  ...["temp-created", "temp-fsync", "rename", "dir-fsync"].flatMap((step) =>
+    ["ENOSPC", "EIO", "EACCES"].map((code) => `${step}:${code}`),
+  ),
   "db-insert:EIO",
   "file-written:ENOSPC",
   "db-commit:SQLITE_FULL",
@@ -25,7 +27,8 @@ function snapshot(dir: string): Map<string, string> {
   const files = new Map<string, string>();
   for (const sub of ["failures", "heuristics"]) {
     const directory = path.join(dir, "memory", sub);
-    for (const name of fs.readdirSync(directory)) files.set(`${sub}/${name}`, fs.readFileSync(path.join(directory, name), "utf8"));
+    for (const name of fs.readdirSync(directory))
+      files.set(`${sub}/${name}`, fs.readFileSync(path.join(directory, name), "utf8"));
   }
   return files;
 }
@@ -70,7 +73,9 @@ describe("a git commit that fails", () => {
     });
     const rejected = await recordFailure(dir, { title: "rejected by hook", domain: "Git" });
     expect(rejected.code).toBe(1);
-    expect(rejected.stderr).toMatch(/recorded memory\/failures\/\d{8}_rejected-by-hook\.md \(id 1\), but the git commit failed/);
+    expect(rejected.stderr).toMatch(
+      /recorded memory\/failures\/\d{8}_rejected-by-hook\.md \(id 1\), but the git commit failed/,
+    );
     expect(readRows(dir).learnings).toHaveLength(1);
 
     fs.rmSync(hook);
@@ -96,7 +101,9 @@ describe("a git commit that fails", () => {
   it("gives up on a live holder's index.lock after the timeout, keeping the record for the next run", async () => {
     const dir = await createJournal({ git: true });
     const { indexLock, liveGit } = holdIndexLockWithLiveGit(dir);
-    const result = await runLore(["record-failure", "--title", "blocked", "--domain", "Git", "--lock-timeout", "1"], { cwd: dir });
+    const result = await runLore(["record-failure", "--title", "blocked", "--domain", "Git", "--lock-timeout", "1"], {
+      cwd: dir,
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("index.lock");
     expect(readRows(dir).learnings).toHaveLength(1);
@@ -139,7 +146,10 @@ describe("the database stays locked by another writer", () => {
     const other = openDb(dir);
     other.exec("BEGIN IMMEDIATE");
     try {
-      const result = await runLore(["record-failure", ...toFlags({ title: "blocked", domain: "Faults" }), "--lock-timeout", "1"], { cwd: dir });
+      const result = await runLore(
+        ["record-failure", ...toFlags({ title: "blocked", domain: "Faults" }), "--lock-timeout", "1"],
+        { cwd: dir },
+      );
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^lore record-failure: database is locked\n$/);
       expect(snapshot(dir)).toEqual(filesBefore);
@@ -197,16 +207,23 @@ describe("a frozen lock holder (SIGSTOP past the stale age), then resumed", () =
       const next = recordFailure(dir, { title: "taker", domain: "Faults" }, env);
       // Once the taker holds the journal lock, resume the frozen holder.
       const owner = path.join(dir, "memory", ".lore", "journal.lock.owner");
-      await waitUntil(() => fs.existsSync(owner) && !fs.readFileSync(owner, "utf8").includes(`"pid":${pid},`), "the lock was taken over");
+      await waitUntil(
+        () => fs.existsSync(owner) && !fs.readFileSync(owner, "utf8").includes(`"pid":${pid},`),
+        "the lock was taken over",
+      );
       process.kill(pid, "SIGCONT");
       const [resumed, taker] = await Promise.all([frozen, next]);
       expect(taker.code).toBe(0);
       expect(resumed.code).toBe(1);
       expect(resumed.stderr).toMatch(/lost the journal lock/);
-      const titles = readRows(dir).learnings.map((row) => row.title).sort();
+      const titles = readRows(dir)
+        .learnings.map((row) => row.title)
+        .sort();
       // Frozen after its DB commit, the record was complete but for git: the taker's recovery committed it, once.
       expect(titles).toEqual(step === "git-add" ? ["frozen", "taker"] : ["taker"]);
-      const log = git(dir, ["log", "--format=%s"]).split("\n").filter((line) => line.startsWith("failure: "));
+      const log = git(dir, ["log", "--format=%s"])
+        .split("\n")
+        .filter((line) => line.startsWith("failure: "));
       expect(log.sort()).toEqual(titles.map((title) => `failure: ${title}`).sort());
       expect(invariantViolations(dir)).toEqual([]);
     },

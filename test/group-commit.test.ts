@@ -22,7 +22,10 @@ function failureArgs(title: string): string[] {
 
 /** The files a commit changed, and its subject. */
 function commitContents(dir: string, commit: string): { files: string[]; subject: string } {
-  const [subject, ...files] = git(dir, ["show", "--name-only", "--format=%s", commit]).trim().split("\n").filter(Boolean);
+  const [subject, ...files] = git(dir, ["show", "--name-only", "--format=%s", commit])
+    .trim()
+    .split("\n")
+    .filter(Boolean);
   return { files, subject };
 }
 
@@ -37,7 +40,9 @@ function expectOwnCommit(dir: string, result: RunResult, title: string): Ack {
 
 /** The heuristic headings a commit adds. */
 function addedRules(dir: string, commit: string): string[] {
-  return git(dir, ["show", "--format=", commit]).split("\n").filter((line) => /^\+## H-\d+: /.test(line));
+  return git(dir, ["show", "--format=", commit])
+    .split("\n")
+    .filter((line) => /^\+## H-\d+: /.test(line));
 }
 
 /** Every record committed, nothing else changed, every invariant held. */
@@ -85,49 +90,66 @@ async function handOffBehind(
 describe("group commit", () => {
   it("a record handed off with nobody behind it is committed by its own writer, in a commit of its own", async () => {
     const dir = await createJournal({ git: true });
-    const result = await runLore(failureArgs("alone"), { cwd: dir, env: { LORE_HAND_OFF: "always", LORE_TRACE_STEPS: "1" } });
+    const result = await runLore(failureArgs("alone"), {
+      cwd: dir,
+      env: { LORE_HAND_OFF: "always", LORE_TRACE_STEPS: "1" },
+    });
     expect(result.stderr).toMatch(/step commit-handed-off/);
     expectOwnCommit(dir, result, "alone");
     expectCleanJournal(dir);
   });
 
-  itWithFrozenHolder("the writer queued behind the holder commits both records, each in its own commit, and the holder reports its commit", async () => {
-    const dir = await createJournal({ git: true });
-    // The user's own staged change stays staged, and out of lore's commits.
-    fs.writeFileSync(path.join(dir, "notes.txt"), "mine\n");
-    git(dir, ["add", "notes.txt"]);
-    const [holder, behind] = await handOffBehind(dir, {});
-    const handedOff = expectOwnCommit(dir, holder, "handed off");
-    const own = expectOwnCommit(dir, behind, "queued behind");
-    // The writer behind made the holder's commit (before its own).
-    expect(behind.stderr).toMatch(/step group-committed/);
-    expect(git(dir, ["rev-list", "-2", "HEAD"]).trim().split("\n")).toEqual([own.commit, handedOff.commit]);
-    // Made in one git process (the reflog names it), the commits read as `git commit` would write them.
-    expect(git(dir, ["reflog", "-1", "--format=%gs"]).trim()).toBe("fast-import");
-    for (const [ack, title] of [[handedOff, "handed off"], [own, "queued behind"]] as const) {
-      expect(git(dir, ["log", "-1", "--format=%B", ack.commit])).toBe(`failure: ${title}\n\nDomain: Group\n\n`);
-      expect(git(dir, ["log", "-1", "--format=%an <%ae>|%cn <%ce>", ack.commit]).trim()).toBe("lore test <lore-test@example.invalid>|lore test <lore-test@example.invalid>");
-    }
-    expect(readRows(dir).learnings).toHaveLength(2);
-    expectCleanJournal(dir, "A  notes.txt\n");
-  });
+  itWithFrozenHolder(
+    "the writer queued behind the holder commits both records, each in its own commit, and the holder reports its commit",
+    async () => {
+      const dir = await createJournal({ git: true });
+      // The user's own staged change stays staged, and out of lore's commits.
+      fs.writeFileSync(path.join(dir, "notes.txt"), "mine\n");
+      git(dir, ["add", "notes.txt"]);
+      const [holder, behind] = await handOffBehind(dir, {});
+      const handedOff = expectOwnCommit(dir, holder, "handed off");
+      const own = expectOwnCommit(dir, behind, "queued behind");
+      // The writer behind made the holder's commit (before its own).
+      expect(behind.stderr).toMatch(/step group-committed/);
+      expect(git(dir, ["rev-list", "-2", "HEAD"]).trim().split("\n")).toEqual([own.commit, handedOff.commit]);
+      // Made in one git process (the reflog names it), the commits read as `git commit` would write them.
+      expect(git(dir, ["reflog", "-1", "--format=%gs"]).trim()).toBe("fast-import");
+      for (const [ack, title] of [
+        [handedOff, "handed off"],
+        [own, "queued behind"],
+      ] as const) {
+        expect(git(dir, ["log", "-1", "--format=%B", ack.commit])).toBe(`failure: ${title}\n\nDomain: Group\n\n`);
+        expect(git(dir, ["log", "-1", "--format=%an <%ae>|%cn <%ce>", ack.commit]).trim()).toBe(
+          "lore test <lore-test@example.invalid>|lore test <lore-test@example.invalid>",
+        );
+      }
+      expect(readRows(dir).learnings).toHaveLength(2);
+      expectCleanJournal(dir, "A  notes.txt\n");
+    },
+  );
 
-  itWithFrozenHolder("with a commit hook in the repository, the group is committed one commit at a time, and the hook runs for each", async () => {
-    const dir = await createJournal({ git: true });
-    const hookLog = path.join(dir, ".git", "post-commit.log");
-    fs.writeFileSync(
-      path.join(dir, ".git", "hooks", "post-commit"),
-      `#!/usr/bin/env node\nrequire("fs").appendFileSync(${JSON.stringify(hookLog)}, "ran\\n");\n`,
-      { mode: 0o755 },
-    );
-    const [holder, behind] = await handOffBehind(dir, {});
-    expectOwnCommit(dir, holder, "handed off");
-    expectOwnCommit(dir, behind, "queued behind");
-    expect(behind.stderr).toMatch(/step group-committed/);
-    expect(fs.readFileSync(hookLog, "utf8")).toBe("ran\nran\n");
-    expect(git(dir, ["reflog", "-2", "--format=%gs"]).trim().split("\n")).toEqual(["commit: failure: queued behind", "commit: failure: handed off"]);
-    expectCleanJournal(dir);
-  });
+  itWithFrozenHolder(
+    "with a commit hook in the repository, the group is committed one commit at a time, and the hook runs for each",
+    async () => {
+      const dir = await createJournal({ git: true });
+      const hookLog = path.join(dir, ".git", "post-commit.log");
+      fs.writeFileSync(
+        path.join(dir, ".git", "hooks", "post-commit"),
+        `#!/usr/bin/env node\nrequire("fs").appendFileSync(${JSON.stringify(hookLog)}, "ran\\n");\n`,
+        { mode: 0o755 },
+      );
+      const [holder, behind] = await handOffBehind(dir, {});
+      expectOwnCommit(dir, holder, "handed off");
+      expectOwnCommit(dir, behind, "queued behind");
+      expect(behind.stderr).toMatch(/step group-committed/);
+      expect(fs.readFileSync(hookLog, "utf8")).toBe("ran\nran\n");
+      expect(git(dir, ["reflog", "-2", "--format=%gs"]).trim().split("\n")).toEqual([
+        "commit: failure: queued behind",
+        "commit: failure: handed off",
+      ]);
+      expectCleanJournal(dir);
+    },
+  );
 
   itWithFrozenHolder("on a detached HEAD, the group is committed one commit at a time", async () => {
     const dir = await createJournal({ git: true });
@@ -136,62 +158,93 @@ describe("group commit", () => {
     const handedOff = expectOwnCommit(dir, holder, "handed off");
     const own = expectOwnCommit(dir, behind, "queued behind");
     expect(git(dir, ["rev-list", "-2", "HEAD"]).trim().split("\n")).toEqual([own.commit, handedOff.commit]);
-    expect(git(dir, ["reflog", "-2", "--format=%gs"]).trim().split("\n")).toEqual(["commit: failure: queued behind", "commit: failure: handed off"]);
+    expect(git(dir, ["reflog", "-2", "--format=%gs"]).trim().split("\n")).toEqual([
+      "commit: failure: queued behind",
+      "commit: failure: handed off",
+    ]);
     expectCleanJournal(dir);
   });
 
-  itWithFrozenHolder("where git has no identity, the group is committed one commit at a time, as lore, with a warning", async () => {
-    const home = tempDir();
-    const dir = tempDir();
-    const env = { HOME: home, XDG_CONFIG_HOME: home, GIT_CONFIG_NOSYSTEM: "1" };
-    expect((await runLore(["init", "--git"], { cwd: dir, env })).code).toBe(0);
-    const [holder, behind] = await handOffBehind(dir, {}, failureArgs("queued behind"), env);
-    expect(holder.code).toBe(0);
-    expect(behind.code).toBe(0);
-    expect(behind.stderr).toMatch(/lore: warning: git has no user.name\/user.email here: committed as lore/);
-    expect(git(dir, ["log", "-2", "--format=%an|%s"]).trim().split("\n")).toEqual(["lore|failure: queued behind", "lore|failure: handed off"]);
-  });
+  itWithFrozenHolder(
+    "where git has no identity, the group is committed one commit at a time, as lore, with a warning",
+    async () => {
+      const home = tempDir();
+      const dir = tempDir();
+      const env = { HOME: home, XDG_CONFIG_HOME: home, GIT_CONFIG_NOSYSTEM: "1" };
+      expect((await runLore(["init", "--git"], { cwd: dir, env })).code).toBe(0);
+      const [holder, behind] = await handOffBehind(dir, {}, failureArgs("queued behind"), env);
+      expect(holder.code).toBe(0);
+      expect(behind.code).toBe(0);
+      expect(behind.stderr).toMatch(/lore: warning: git has no user.name\/user.email here: committed as lore/);
+      expect(git(dir, ["log", "-2", "--format=%an|%s"]).trim().split("\n")).toEqual([
+        "lore|failure: queued behind",
+        "lore|failure: handed off",
+      ]);
+    },
+  );
 
-  itWithFrozenHolder("a heuristic in an existing domain queued behind the holder: both committed together, the index left clean", async () => {
-    const dir = await createJournal({ git: true });
-    expect((await runLore(["record-heuristic", ...toFlags({ domain: "Known", rule: "first" })], { cwd: dir })).code).toBe(0);
-    const [holder, behind] = await handOffBehind(dir, {}, ["record-heuristic", ...toFlags({ domain: "Known", rule: "second" }), "--json"]);
-    expectOwnCommit(dir, holder, "handed off");
-    expect(behind.code).toBe(0);
-    const ack = JSON.parse(behind.stdout) as Ack;
-    expect(commitContents(dir, ack.commit)).toEqual({ files: [ack.path], subject: "heuristic: second" });
-    expect(addedRules(dir, ack.commit)).toEqual([expect.stringContaining(": second")]);
-    expectCleanJournal(dir);
-  });
+  itWithFrozenHolder(
+    "a heuristic in an existing domain queued behind the holder: both committed together, the index left clean",
+    async () => {
+      const dir = await createJournal({ git: true });
+      expect(
+        (await runLore(["record-heuristic", ...toFlags({ domain: "Known", rule: "first" })], { cwd: dir })).code,
+      ).toBe(0);
+      const [holder, behind] = await handOffBehind(dir, {}, [
+        "record-heuristic",
+        ...toFlags({ domain: "Known", rule: "second" }),
+        "--json",
+      ]);
+      expectOwnCommit(dir, holder, "handed off");
+      expect(behind.code).toBe(0);
+      const ack = JSON.parse(behind.stdout) as Ack;
+      expect(commitContents(dir, ack.commit)).toEqual({ files: [ack.path], subject: "heuristic: second" });
+      expect(addedRules(dir, ack.commit)).toEqual([expect.stringContaining(": second")]);
+      expectCleanJournal(dir);
+    },
+  );
 
-  itWithFrozenHolder("`lore sync` queued behind the holder commits the handed-off record, and the holder reports that commit", async () => {
-    const dir = await createJournal({ git: true });
-    const [holder, sync] = await handOffBehind(dir, {}, ["sync", "--fix"]);
-    expect(sync.code).toBe(0);
-    expect(sync.stderr).toMatch(/step group-committed/);
-    expectOwnCommit(dir, holder, "handed off");
-    expectCleanJournal(dir);
-  });
+  itWithFrozenHolder(
+    "`lore sync` queued behind the holder commits the handed-off record, and the holder reports that commit",
+    async () => {
+      const dir = await createJournal({ git: true });
+      const [holder, sync] = await handOffBehind(dir, {}, ["sync", "--fix"]);
+      expect(sync.code).toBe(0);
+      expect(sync.stderr).toMatch(/step group-committed/);
+      expectOwnCommit(dir, holder, "handed off");
+      expectCleanJournal(dir);
+    },
+  );
 
-  itWithFrozenHolder("a committer killed after the commit it made for another writer, before telling it: that writer still reports the commit", async () => {
-    const dir = await createJournal({ git: true });
-    const [holder, behind] = await handOffBehind(dir, { LORE_CRASH_AT: "group-committed" });
-    expect(behind.signal).toBe("SIGKILL");
-    // The holder took the dead committer's lock over, found its record committed, and the commit that holds it.
-    const handedOff = expectOwnCommit(dir, holder, "handed off");
-    expect(git(dir, ["log", "--format=%s"]).split("\n").filter((subject) => subject === "failure: handed off")).toHaveLength(1);
-    // The killed writer's own record (in its file and DB, not yet in git) was committed by the next holder.
-    const next = await runLore(failureArgs("next"), { cwd: dir });
-    expectOwnCommit(dir, next, "next");
-    expect(git(dir, ["log", "--format=%s"])).toContain("failure: queued behind");
-    expect(git(dir, ["rev-list", "-1", "HEAD", "--", handedOff.path]).trim()).toBe(handedOff.commit);
-    expect(readRows(dir).learnings).toHaveLength(3);
-    expectCleanJournal(dir);
-  });
+  itWithFrozenHolder(
+    "a committer killed after the commit it made for another writer, before telling it: that writer still reports the commit",
+    async () => {
+      const dir = await createJournal({ git: true });
+      const [holder, behind] = await handOffBehind(dir, { LORE_CRASH_AT: "group-committed" });
+      expect(behind.signal).toBe("SIGKILL");
+      // The holder took the dead committer's lock over, found its record committed, and the commit that holds it.
+      const handedOff = expectOwnCommit(dir, holder, "handed off");
+      expect(
+        git(dir, ["log", "--format=%s"])
+          .split("\n")
+          .filter((subject) => subject === "failure: handed off"),
+      ).toHaveLength(1);
+      // The killed writer's own record (in its file and DB, not yet in git) was committed by the next holder.
+      const next = await runLore(failureArgs("next"), { cwd: dir });
+      expectOwnCommit(dir, next, "next");
+      expect(git(dir, ["log", "--format=%s"])).toContain("failure: queued behind");
+      expect(git(dir, ["rev-list", "-1", "HEAD", "--", handedOff.path]).trim()).toBe(handedOff.commit);
+      expect(readRows(dir).learnings).toHaveLength(3);
+      expectCleanJournal(dir);
+    },
+  );
 
   it("a writer killed after it handed its commit off: the next command commits its record", async () => {
     const dir = await createJournal({ git: true });
-    const killed = await runLore(failureArgs("killed"), { cwd: dir, env: { LORE_HAND_OFF: "always", LORE_CRASH_AT: "commit-handed-off" } });
+    const killed = await runLore(failureArgs("killed"), {
+      cwd: dir,
+      env: { LORE_HAND_OFF: "always", LORE_CRASH_AT: "commit-handed-off" },
+    });
     expect(killed.signal).toBe("SIGKILL");
     const next = await runLore(failureArgs("next"), { cwd: dir });
     expectOwnCommit(dir, next, "next");

@@ -6,7 +6,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { holdJournalLock, recordFailure, recordHeuristic, runLore, type RunResult } from "./support/lore.js";
-import { configureGitIdentity, createJournal, git, markdownRecords, openDb, readRows, tempDir } from "./support/journal.js";
+import {
+  configureGitIdentity,
+  createJournal,
+  git,
+  markdownRecords,
+  openDb,
+  readRows,
+  tempDir,
+} from "./support/journal.js";
 import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
 
 function ok(result: RunResult): RunResult {
@@ -29,8 +37,12 @@ function gitRun(cwd: string, args: string[]): { code: number; stdout: string; st
 async function expectInSync(dir: string): Promise<void> {
   const files = markdownRecords(dir);
   const rows = readRows(dir);
-  expect(new Set(rows.learnings.filter((row) => row.lore_id).map((row) => row.lore_id))).toEqual(new Set(files.failures.keys()));
-  expect(new Set(rows.heuristics.filter((row) => row.lore_id).map((row) => row.lore_id))).toEqual(new Set(files.heuristics.keys()));
+  expect(new Set(rows.learnings.filter((row) => row.lore_id).map((row) => row.lore_id))).toEqual(
+    new Set(files.failures.keys()),
+  );
+  expect(new Set(rows.heuristics.filter((row) => row.lore_id).map((row) => row.lore_id))).toEqual(
+    new Set(files.heuristics.keys()),
+  );
   const report = await runLore(["sync", "--json"], { cwd: dir });
   expect(JSON.parse(report.stdout).findings).toEqual([]);
   expect(report.code).toBe(0);
@@ -61,10 +73,18 @@ describe("lore hooks install | uninstall | status", () => {
     expect(install.stdout).toContain("pre-commit: chained");
     expect(install.stdout).toContain("post-merge: installed");
     expect(fs.readFileSync(path.join(dir, ".gitattributes"), "utf8")).toContain("memory/heuristics/*.md merge=union");
-    const shims = Object.fromEntries(["pre-commit", "post-merge", "post-checkout", "post-rewrite"].map((name) => [name, fs.readFileSync(path.join(hooksDir, name), "utf8")]));
+    const shims = Object.fromEntries(
+      ["pre-commit", "post-merge", "post-checkout", "post-rewrite"].map((name) => [
+        name,
+        fs.readFileSync(path.join(hooksDir, name), "utf8"),
+      ]),
+    );
     const again = ok(await runLore(["hooks", "install", "--json"], { cwd: dir }));
-    expect(JSON.parse(again.stdout).hooks.map((hook: { change: string }) => hook.change)).toEqual(Array(4).fill("unchanged"));
-    for (const [name, content] of Object.entries(shims)) expect(fs.readFileSync(path.join(hooksDir, name), "utf8")).toBe(content);
+    expect(JSON.parse(again.stdout).hooks.map((hook: { change: string }) => hook.change)).toEqual(
+      Array(4).fill("unchanged"),
+    );
+    for (const [name, content] of Object.entries(shims))
+      expect(fs.readFileSync(path.join(hooksDir, name), "utf8")).toBe(content);
     const status = ok(await runLore(["hooks", "status", "--json"], { cwd: dir }));
     expect(JSON.parse(status.stdout).hooks).toEqual([
       { name: "pre-commit", installed: true, current: true, chained: true },
@@ -80,7 +100,8 @@ describe("lore hooks install | uninstall | status", () => {
     const uninstall = ok(await runLore(["hooks", "uninstall"], { cwd: dir }));
     expect(uninstall.stdout).toContain("pre-commit: restored");
     expect(fs.readFileSync(path.join(hooksDir, "pre-commit"), "utf8")).toBe(original);
-    for (const name of ["post-merge", "post-checkout", "post-rewrite"]) expect(fs.existsSync(path.join(hooksDir, name))).toBe(false);
+    for (const name of ["post-merge", "post-checkout", "post-rewrite"])
+      expect(fs.existsSync(path.join(hooksDir, name))).toBe(false);
     expect(fs.existsSync(path.join(hooksDir, "lore-chained"))).toBe(false);
     const after = ok(await runLore(["hooks", "status"], { cwd: dir }));
     expect(after.stdout).toContain("pre-commit: not installed");
@@ -129,7 +150,9 @@ describe("lore's pre-commit hook", () => {
     git(dir, ["add", "memory/heuristics/testing.md"]);
     const unparseable = gitRun(dir, ["commit", "-q", "-m", "bad"]);
     expect(unparseable.code).not.toBe(0);
-    expect(unparseable.stderr).toMatch(/memory\/heuristics\/testing\.md:\d+: cannot be read as a record: .*confidence "lots"/);
+    expect(unparseable.stderr).toMatch(
+      /memory\/heuristics\/testing\.md:\d+: cannot be read as a record: .*confidence "lots"/,
+    );
 
     const otherFile = path.join(dir, "memory", "heuristics", "other.md");
     const [block] = parseHeuristicFile(clean);
@@ -167,9 +190,16 @@ describe("hooks keep the index true", () => {
     await expectInSync(dir);
     git(dir, ["checkout", "-q", head]);
     await expectInSync(dir);
-    expect(readRows(dir).heuristics.map((row) => row.rule).sort()).toEqual(["Kept rule", "Later rule"]);
+    expect(
+      readRows(dir)
+        .heuristics.map((row) => row.rule)
+        .sort(),
+    ).toEqual(["Kept rule", "Later rule"]);
     const after = openDb(dir);
-    expect(after.prepare("SELECT times_validated, is_golden FROM heuristics WHERE rule = 'Kept rule'").get()).toEqual({ times_validated: 6, is_golden: 1 });
+    expect(after.prepare("SELECT times_validated, is_golden FROM heuristics WHERE rule = 'Kept rule'").get()).toEqual({
+      times_validated: 6,
+      is_golden: 1,
+    });
     after.close();
   });
 
@@ -229,7 +259,10 @@ describe("re-entrancy: lore's own commits with the hooks installed", () => {
     const outer = await recordFailure(dir, { title: "Outer", domain: "x" });
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(outer.code).toBe(0);
-    const inner = JSON.parse(fs.readFileSync(path.join(dir, ".git", "inner.json"), "utf8")) as { status: number; stderr: string };
+    const inner = JSON.parse(fs.readFileSync(path.join(dir, ".git", "inner.json"), "utf8")) as {
+      status: number;
+      stderr: string;
+    };
     expect(inner.status).toBe(75);
     expect(inner.stderr).toMatch(/the lore process whose git runs this hook/);
     expect(readRows(dir).learnings.map((row) => row.title)).toEqual(["Outer"]);
@@ -282,16 +315,25 @@ describe("journals shared between clones", () => {
 
     for (const dir of [a, b]) {
       const rows = readRows(dir);
-      expect(rows.heuristics.map((row) => row.rule).sort()).toEqual(["Rule from A, one", "Rule from A, two", "Rule from B"]);
+      expect(rows.heuristics.map((row) => row.rule).sort()).toEqual([
+        "Rule from A, one",
+        "Rule from A, two",
+        "Rule from B",
+      ]);
       expect(rows.learnings.map((row) => row.title).sort()).toEqual(["Failure in A", "Failure in B"]);
       const blocks = parseHeuristicFile(fs.readFileSync(path.join(dir, "memory", "heuristics", "shared.md"), "utf8"));
       expect(blocks.map((block) => block.rule).sort()).toEqual(["Rule from A, one", "Rule from A, two", "Rule from B"]);
       // Both clones created the domain file: the union merge keeps both headers (README).
-      expect(fs.readFileSync(path.join(dir, "memory", "heuristics", "shared.md"), "utf8").match(/^# Heuristics: shared$/gm)?.length).toBeGreaterThanOrEqual(1);
+      expect(
+        fs.readFileSync(path.join(dir, "memory", "heuristics", "shared.md"), "utf8").match(/^# Heuristics: shared$/gm)
+          ?.length,
+      ).toBeGreaterThanOrEqual(1);
       expect(new Set(rows.heuristics.map((row) => row.id)).size).toBe(3);
     }
     const keptA = openDb(a);
-    expect(keptA.prepare("SELECT times_validated FROM heuristics WHERE rule = 'Rule from A, one'").pluck().get()).toBe(8);
+    expect(keptA.prepare("SELECT times_validated FROM heuristics WHERE rule = 'Rule from A, one'").pluck().get()).toBe(
+      8,
+    );
     keptA.close();
   });
 
@@ -310,7 +352,11 @@ describe("journals shared between clones", () => {
     ok(await recordFailure(b, { title: "Local failure", domain: "shared" }));
     expect(gitRun(b, ["pull", "-q", "--rebase", "origin", "HEAD"]).code).toBe(0);
     await expectInSync(b);
-    expect(readRows(b).heuristics.map((row) => row.rule).sort()).toEqual(["Local rule", "Upstream rule"]);
+    expect(
+      readRows(b)
+        .heuristics.map((row) => row.rule)
+        .sort(),
+    ).toEqual(["Local rule", "Upstream rule"]);
     git(b, ["checkout", "-q", "HEAD~2"]);
     await expectInSync(b);
     expect(readRows(b).heuristics.map((row) => row.rule)).toEqual(["Upstream rule"]);
@@ -326,11 +372,18 @@ describe("a hook that cannot do its work lets git finish", () => {
     ok(await runLore(["hooks", "install"], { cwd: dir }));
     ok(await recordFailure(dir, { title: "Recorded", domain: "x" }));
     const shim = path.join(dir, ".git", "hooks", "post-checkout");
-    fs.writeFileSync(shim, fs.readFileSync(shim, "utf8").replace(/const lore = "[^"]*";/, 'const lore = "file:///nonexistent/lore/bin/run.js";'));
+    fs.writeFileSync(
+      shim,
+      fs
+        .readFileSync(shim, "utf8")
+        .replace(/const lore = "[^"]*";/, 'const lore = "file:///nonexistent/lore/bin/run.js";'),
+    );
     git(dir, ["checkout", "-q", "-b", "side"]);
     const result = spawnSync("git", ["checkout", "-q", "HEAD~1"], { cwd: dir, encoding: "utf8" });
     expect(result.status).toBe(0);
-    expect(result.stderr).toMatch(/^lore hook post-checkout: cannot load lore from file:\/\/\/nonexistent\/lore\/bin\/run\.js \(.*\); git goes on, and `lore sync --fix` brings the index up to date later\n$/);
+    expect(result.stderr).toMatch(
+      /^lore hook post-checkout: cannot load lore from file:\/\/\/nonexistent\/lore\/bin\/run\.js \(.*\); git goes on, and `lore sync --fix` brings the index up to date later\n$/,
+    );
     expect(git(dir, ["rev-parse", "HEAD"]).trim()).toBe(git(dir, ["rev-parse", "side~1"]).trim());
   });
 
@@ -341,9 +394,15 @@ describe("a hook that cannot do its work lets git finish", () => {
     const lockDir = path.join(dir, "memory", ".lore", "journal.lock");
     const holder = await holdJournalLock(lockDir);
     try {
-      const checkout = spawnSync("git", ["checkout", "-q", "HEAD~1"], { cwd: dir, encoding: "utf8", env: { ...process.env, LORE_LOCK_TIMEOUT: "1" } });
+      const checkout = spawnSync("git", ["checkout", "-q", "HEAD~1"], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, LORE_LOCK_TIMEOUT: "1" },
+      });
       expect(checkout.status).toBe(0);
-      expect(checkout.stderr).toMatch(/^lore post-checkout: could not bring the journal index up to date \(timed out waiting for the journal lock .*\); git goes on, run `lore sync --fix` later\n$/);
+      expect(checkout.stderr).toMatch(
+        /^lore post-checkout: could not bring the journal index up to date \(timed out waiting for the journal lock .*\); git goes on, run `lore sync --fix` later\n$/,
+      );
     } finally {
       holder.kill("SIGKILL");
     }

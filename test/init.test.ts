@@ -19,7 +19,18 @@ import { ELF_FAILURE_SECTIONS, ELF_SCHEMA } from "./support/elf-format.js";
 
 const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
 
-const LEARNINGS_COLUMNS = ["id", "type", "filepath", "title", "summary", "tags", "domain", "severity", "created_at", "updated_at"];
+const LEARNINGS_COLUMNS = [
+  "id",
+  "type",
+  "filepath",
+  "title",
+  "summary",
+  "tags",
+  "domain",
+  "severity",
+  "created_at",
+  "updated_at",
+];
 const HEURISTICS_COLUMNS = [
   "id",
   "domain",
@@ -43,7 +54,13 @@ function columns(db: BetterSqlite3.Database, table: string): string[] {
 function indexKeys(db: BetterSqlite3.Database, table: string): string[] {
   const indexes = db.prepare(`PRAGMA index_list(${table})`).all() as Array<{ name: string }>;
   return indexes.map((index) =>
-    (db.prepare(`PRAGMA index_xinfo(${JSON.stringify(index.name)})`).all() as Array<{ name: string | null; desc: number; key: number }>)
+    (
+      db.prepare(`PRAGMA index_xinfo(${JSON.stringify(index.name)})`).all() as Array<{
+        name: string | null;
+        desc: number;
+        key: number;
+      }>
+    )
       .filter((column) => column.key === 1)
       .map((column) => `${column.name}${column.desc ? " DESC" : ""}`)
       .join(","),
@@ -55,14 +72,20 @@ function dbState(dir: string): { schema: unknown[]; counts: Record<string, numbe
   const db = openDb(dir);
   try {
     const schema = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").all();
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 11) <> 'sqlite_stat' ORDER BY name").all() as Array<{ name: string }>).map(
-      (table) => table.name,
-    );
+    const tables = (
+      db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 11) <> 'sqlite_stat' ORDER BY name",
+        )
+        .all() as Array<{ name: string }>
+    ).map((table) => table.name);
     const counts: Record<string, number> = {};
     const rows: Record<string, unknown[]> = {};
     for (const table of tables) {
       counts[table] = (db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n;
-      const withoutRowid = /WITHOUT ROWID/i.test(String(db.prepare("SELECT sql FROM sqlite_master WHERE name = ?").pluck().get(table)));
+      const withoutRowid = /WITHOUT ROWID/i.test(
+        String(db.prepare("SELECT sql FROM sqlite_master WHERE name = ?").pluck().get(table)),
+      );
       rows[table] = db.prepare(`SELECT * FROM "${table}" ORDER BY ${withoutRowid ? "1, 2" : "rowid"}`).all();
     }
     return { schema, counts, rows };
@@ -130,18 +153,25 @@ describe("lore init: a new journal", () => {
       }
 
       // Valid rows go in, so the failures below are the triggers' doing.
-      db.prepare("INSERT INTO learnings(type, filepath, title, severity) VALUES ('failure', 'memory/failures/a.md', 'a', 5)").run();
+      db.prepare(
+        "INSERT INTO learnings(type, filepath, title, severity) VALUES ('failure', 'memory/failures/a.md', 'a', 5)",
+      ).run();
       db.prepare("INSERT INTO heuristics(domain, rule, confidence) VALUES ('d', 'r', 1.0)").run();
-      const learningDefaults = db.prepare("SELECT severity, created_at, lore_id FROM learnings").get() as Record<string, unknown>;
+      const learningDefaults = db.prepare("SELECT severity, created_at, lore_id FROM learnings").get() as Record<
+        string,
+        unknown
+      >;
       expect(learningDefaults.severity).toBe(5);
       expect(learningDefaults.created_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
       expect(learningDefaults.lore_id).toBeNull();
-      expect(db.prepare("SELECT confidence, times_validated, times_violated, is_golden FROM heuristics").get()).toEqual({
-        confidence: 1,
-        times_validated: 0,
-        times_violated: 0,
-        is_golden: 0,
-      });
+      expect(db.prepare("SELECT confidence, times_validated, times_violated, is_golden FROM heuristics").get()).toEqual(
+        {
+          confidence: 1,
+          times_validated: 0,
+          times_violated: 0,
+          is_golden: 0,
+        },
+      );
 
       expect(() => db.prepare("INSERT INTO learnings(type, filepath, title) VALUES ('bogus', 'f', 't')").run()).toThrow(
         /Invalid learning type/,
@@ -155,12 +185,12 @@ describe("lore init: a new journal", () => {
       expect(() => db.prepare("INSERT INTO heuristics(domain, rule, confidence) VALUES ('d', 'r', 1.5)").run()).toThrow(
         /Confidence must be between 0.0 and 1.0/,
       );
-      expect(() => db.prepare("INSERT INTO heuristics(domain, rule, confidence) VALUES ('d', 'r', -0.1)").run()).toThrow(
-        /Confidence/,
-      );
-      expect(() => db.prepare("INSERT INTO heuristics(domain, rule, times_validated) VALUES ('d', 'r', -1)").run()).toThrow(
-        /Validation counts cannot be negative/,
-      );
+      expect(() =>
+        db.prepare("INSERT INTO heuristics(domain, rule, confidence) VALUES ('d', 'r', -0.1)").run(),
+      ).toThrow(/Confidence/);
+      expect(() =>
+        db.prepare("INSERT INTO heuristics(domain, rule, times_validated) VALUES ('d', 'r', -1)").run(),
+      ).toThrow(/Validation counts cannot be negative/);
       expect(() => db.prepare("UPDATE learnings SET type = 'bogus'").run()).toThrow(/Invalid learning type/);
       expect(() => db.prepare("UPDATE heuristics SET confidence = 2").run()).toThrow(/Confidence/);
       expect(db.prepare("SELECT count(*) AS n FROM learnings").get()).toEqual({ n: 1 });
@@ -170,9 +200,9 @@ describe("lore init: a new journal", () => {
       db.prepare("UPDATE learnings SET lore_id = 'x' WHERE id = 1").run();
       db.prepare("INSERT INTO learnings(type, filepath, title) VALUES ('failure', 'f', 't')").run();
       db.prepare("INSERT INTO learnings(type, filepath, title) VALUES ('failure', 'f', 't')").run();
-      expect(() => db.prepare("INSERT INTO learnings(type, filepath, title, lore_id) VALUES ('failure', 'f', 't', 'x')").run()).toThrow(
-        /UNIQUE/,
-      );
+      expect(() =>
+        db.prepare("INSERT INTO learnings(type, filepath, title, lore_id) VALUES ('failure', 'f', 't', 'x')").run(),
+      ).toThrow(/UNIQUE/);
     } finally {
       db.close();
     }
@@ -215,10 +245,7 @@ describe("lore init: a new journal", () => {
     fs.writeFileSync(path.join(dir, "memory", "failures", "x.md"), "# x\n");
     fs.writeFileSync(path.join(dir, "memory", "failures", "x.md.12345"), "partial");
     fs.writeFileSync(path.join(dir, "memory", ".lore", "pending", "i.json"), "{}");
-    const status = git(dir, ["status", "--porcelain", "--untracked-files=all"])
-      .split("\n")
-      .filter(Boolean)
-      .sort();
+    const status = git(dir, ["status", "--porcelain", "--untracked-files=all"]).split("\n").filter(Boolean).sort();
     expect(status).toEqual(["?? .gitignore", "?? memory/failures/x.md"]);
   });
 
@@ -233,7 +260,10 @@ describe("lore init: a new journal", () => {
     expect(after.startsWith(`${existing}\n`)).toBe(true);
     const lines = after.split("\n").map((line) => line.trim());
     for (const entry of ["memory/index.db", "memory/index.db-wal", "memory/index.db-shm", "memory/.lore/"]) {
-      expect(lines.filter((line) => line === entry), entry).toHaveLength(1);
+      expect(
+        lines.filter((line) => line === entry),
+        entry,
+      ).toHaveLength(1);
     }
     expect(first.stdout).toContain("Added to .gitignore:");
     expect(first.stdout).not.toMatch(/Added to \.gitignore:.* memory\/index\.db( |$)/m);
@@ -244,7 +274,12 @@ describe("lore init: a new journal", () => {
     expect(second.stdout).not.toContain(".gitignore");
 
     git(dir, ["init", "-q"]);
-    for (const ignored of ["memory/index.db", "memory/index.db-wal", "memory/.lore/journal.lock", "memory/failures/x.md.12345"]) {
+    for (const ignored of [
+      "memory/index.db",
+      "memory/index.db-wal",
+      "memory/.lore/journal.lock",
+      "memory/failures/x.md.12345",
+    ]) {
       expect(ignoredByGit(dir, ignored), ignored).toBe(true);
     }
   });
@@ -257,7 +292,12 @@ describe("lore init: a new journal", () => {
     expect(ignoredByGit(dir, "memory/index.db")).toBe(false);
     const result = await runLore(["init"], { cwd: dir });
     expect(result.code).toBe(0);
-    for (const ignored of ["memory/index.db", "memory/index.db-wal", "memory/.lore/journal.lock", "memory/.lore/pending/i.json"]) {
+    for (const ignored of [
+      "memory/index.db",
+      "memory/index.db-wal",
+      "memory/.lore/journal.lock",
+      "memory/.lore/pending/i.json",
+    ]) {
       expect(ignoredByGit(dir, ignored), ignored).toBe(true);
     }
   });
@@ -337,7 +377,6 @@ describe("lore init: a new journal", () => {
   });
 });
 
-
 const ELF_FAILURE = `# Database locked during parallel writes
 
 **Domain**: Concurrency
@@ -386,7 +425,10 @@ function buildElfJournal(): string {
   fs.mkdirSync(path.join(dir, "memory", "failures"), { recursive: true });
   fs.mkdirSync(path.join(dir, "memory", "heuristics"), { recursive: true });
   fs.mkdirSync(path.join(dir, "logs"), { recursive: true });
-  fs.writeFileSync(path.join(dir, "memory", "failures", "20251201_database-locked-during-parallel-writes.md"), ELF_FAILURE);
+  fs.writeFileSync(
+    path.join(dir, "memory", "failures", "20251201_database-locked-during-parallel-writes.md"),
+    ELF_FAILURE,
+  );
   fs.writeFileSync(path.join(dir, "memory", "heuristics", "x.md"), ELF_HEURISTICS);
   fs.writeFileSync(path.join(dir, "logs", "20251201.log"), "[2025-12-01 10:00:00] INFO: Failure recorded\n");
   const db = new Database(path.join(dir, "memory", "index.db"));
@@ -406,12 +448,46 @@ function buildElfJournal(): string {
       "2025-12-01 09:00:00",
       "2025-12-01 09:00:00",
     );
-    learning.run("observation", "auto-observations/obs-1.md", "Seen by a hook", null, null, "hooks", 2, "2025-12-02 08:00:00", "2025-12-03 08:00:00");
+    learning.run(
+      "observation",
+      "auto-observations/obs-1.md",
+      "Seen by a hook",
+      null,
+      null,
+      "hooks",
+      2,
+      "2025-12-02 08:00:00",
+      "2025-12-03 08:00:00",
+    );
     const heuristic = db.prepare(
       "INSERT INTO heuristics(domain, rule, explanation, source_type, source_id, confidence, times_validated, times_violated, is_golden, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
-    heuristic.run("x", "Retry on SQLITE_BUSY", "Hooks collide under load.", "failure", 1, 0.93, 7, 1, 1, "2025-11-30 12:00:00", "2025-12-05 12:00:00");
-    heuristic.run("x", "Use WAL", "Readers do not block the writer.", "observation", null, 0.6, 0, 0, 0, "2025-12-01 12:00:00", "2025-12-01 12:00:00");
+    heuristic.run(
+      "x",
+      "Retry on SQLITE_BUSY",
+      "Hooks collide under load.",
+      "failure",
+      1,
+      0.93,
+      7,
+      1,
+      1,
+      "2025-11-30 12:00:00",
+      "2025-12-05 12:00:00",
+    );
+    heuristic.run(
+      "x",
+      "Use WAL",
+      "Readers do not block the writer.",
+      "observation",
+      null,
+      0.6,
+      0,
+      0,
+      0,
+      "2025-12-01 12:00:00",
+      "2025-12-01 12:00:00",
+    );
     db.prepare("INSERT INTO experiments(id, name) VALUES (?, ?)").run(42, "parallel hooks");
     expect(db.pragma("journal_mode", { simple: true })).toBe("delete");
   } finally {
@@ -441,24 +517,41 @@ describe("lore init: an existing ELF journal", () => {
     const after = dbState(dir);
     // Every row is kept with all its values; lore_id is added, NULL for ELF's rows.
     for (const table of ["learnings", "heuristics"]) {
-      expect(after.rows[table], table).toEqual(before.rows[table].map((row) => ({ ...(row as object), lore_id: null })));
+      expect(after.rows[table], table).toEqual(
+        before.rows[table].map((row) => ({ ...(row as object), lore_id: null })),
+      );
     }
     expect(after.rows.experiments).toEqual([{ id: 42, name: "parallel hooks" }]);
     expect(after.rows.sqlite_sequence).toEqual(before.rows.sqlite_sequence);
     const golden = after.rows.heuristics[0] as Record<string, unknown>;
-    expect(golden).toMatchObject({ times_validated: 7, times_violated: 1, is_golden: 1, confidence: 0.93, source_id: 1 });
+    expect(golden).toMatchObject({
+      times_validated: 7,
+      times_violated: 1,
+      is_golden: 1,
+      confidence: 0.93,
+      source_id: 1,
+    });
 
     // ELF's own schema objects survive unchanged (the two ELF tables only gain a column).
     const sqlOf = (state: typeof before, name: string) =>
       (state.schema as Array<{ name: string; sql: string | null }>).find((entry) => entry.name === name)?.sql;
-    for (const name of ["experiments", "idx_experiments_name", "idx_learnings_domain", "idx_learnings_type", "learnings_check", "idx_heuristics_domain"]) {
+    for (const name of [
+      "experiments",
+      "idx_experiments_name",
+      "idx_learnings_domain",
+      "idx_learnings_type",
+      "learnings_check",
+      "idx_heuristics_domain",
+    ]) {
       expect(sqlOf(after, name), name).toBe(sqlOf(before, name));
     }
     const db = openDb(dir);
     try {
       expect(columns(db, "learnings")).toEqual([...LEARNINGS_COLUMNS, "lore_id"]);
       expect(columns(db, "heuristics")).toEqual([...HEURISTICS_COLUMNS, "lore_id"]);
-      expect(() => db.prepare("INSERT INTO heuristics(domain, rule, confidence) VALUES ('x', 'r', 1.5)").run()).toThrow(/Confidence/);
+      expect(() => db.prepare("INSERT INTO heuristics(domain, rule, confidence) VALUES ('x', 'r', 1.5)").run()).toThrow(
+        /Confidence/,
+      );
     } finally {
       db.close();
     }
@@ -492,8 +585,11 @@ describe("lore init: an existing ELF journal", () => {
     expect(final.rows.heuristics.slice(0, 2)).toEqual(after.rows.heuristics);
     expect(final.rows.heuristics).toHaveLength(3);
     expect(final.rows.heuristics[2]).toMatchObject({ id: 3, domain: "x", rule: "r", lore_id: blocks[2].loreId });
-    expect(fs.readFileSync(path.join(dir, "memory", "failures", "20251201_database-locked-during-parallel-writes.md"), "utf8")).toBe(
-      ELF_FAILURE,
-    );
+    expect(
+      fs.readFileSync(
+        path.join(dir, "memory", "failures", "20251201_database-locked-during-parallel-writes.md"),
+        "utf8",
+      ),
+    ).toBe(ELF_FAILURE);
   });
 });

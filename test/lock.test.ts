@@ -48,7 +48,9 @@ describe("journal lock", () => {
     const log = path.join(dir, "log");
     fs.writeFileSync(counter, "0");
     const iterations = 15;
-    const survivors = Array.from({ length: 8 }, () => contender(["count", lockDirIn(dir), counter, log, String(iterations)]));
+    const survivors = Array.from({ length: 8 }, () =>
+      contender(["count", lockDirIn(dir), counter, log, String(iterations)]),
+    );
     const victims = Array.from({ length: 4 }, () => contender(["count", lockDirIn(dir), counter, log, "1000"]));
     for (const victim of victims) {
       await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 200));
@@ -104,7 +106,10 @@ describe("journal lock", () => {
     holder.kill("SIGKILL");
     await holder.output;
     const started = Date.now();
-    const lock = await acquireJournalLock({ lockDir: lockDirIn(dir), journalKey: dir }, { timeoutMs: 20_000, staleMs: 30_000 });
+    const lock = await acquireJournalLock(
+      { lockDir: lockDirIn(dir), journalKey: dir },
+      { timeoutMs: 20_000, staleMs: 30_000 },
+    );
     const tookMs = Date.now() - started;
     await lock.release();
     // Far below the 30 s stale age: the dead owner is detected by its pid.
@@ -117,7 +122,10 @@ describe("journal lock", () => {
     await until(() => frozen.lines.includes("acquired"));
     frozen.kill("SIGSTOP");
     const started = Date.now();
-    const lock = await acquireJournalLock({ lockDir: lockDirIn(dir), journalKey: dir }, { timeoutMs: 20_000, staleMs: 2_000 });
+    const lock = await acquireJournalLock(
+      { lockDir: lockDirIn(dir), journalKey: dir },
+      { timeoutMs: 20_000, staleMs: 2_000 },
+    );
     const waitedMs = Date.now() - started;
     frozen.kill("SIGCONT");
     const output = await frozen.output;
@@ -132,7 +140,10 @@ describe("journal lock", () => {
     const dir = tempDir();
     const holder = contender(["hold", lockDirIn(dir), "0", "30000"]);
     await until(() => holder.lines.some((line) => line.startsWith("acquired")));
-    const failure = acquireJournalLock({ lockDir: lockDirIn(dir), journalKey: dir }, { timeoutMs: 300, staleMs: 30_000 });
+    const failure = acquireJournalLock(
+      { lockDir: lockDirIn(dir), journalKey: dir },
+      { timeoutMs: 300, staleMs: 30_000 },
+    );
     await expect(failure).rejects.toBeInstanceOf(LockTimeoutError);
     await expect(failure).rejects.toThrow(new RegExp(`held by pid ${holder.pid} on host .+ for \\d+\\.\\d s`));
     holder.kill("SIGKILL");
@@ -145,14 +156,19 @@ describe("the record commands and the journal lock", () => {
     const dir = await createJournal({ git: true });
     const holder = contender(["hold", path.join(dir, "memory", ".lore", "journal.lock"), "0", "30000"]);
     await until(() => holder.lines.some((line) => line.startsWith("acquired")));
-    const result = await runLore(["record-failure", "--title", "blocked", "--domain", "Locks", "--lock-timeout", "0.5"], {
-      cwd: dir,
-    });
+    const result = await runLore(
+      ["record-failure", "--title", "blocked", "--domain", "Locks", "--lock-timeout", "0.5"],
+      {
+        cwd: dir,
+      },
+    );
     holder.kill("SIGKILL");
     await holder.output;
     expect(result.code).toBe(75);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
-    expect(result.stderr).toMatch(new RegExp(`timed out waiting for the journal lock .*held by pid ${holder.pid} on host \\S+ for \\d+\\.\\d s`));
+    expect(result.stderr).toMatch(
+      new RegExp(`timed out waiting for the journal lock .*held by pid ${holder.pid} on host \\S+ for \\d+\\.\\d s`),
+    );
     expect(readRows(dir).learnings).toHaveLength(0);
     expect(fs.readdirSync(path.join(dir, "memory", "failures"))).toEqual([]);
   });
@@ -171,9 +187,9 @@ describe("lock order", () => {
     noteAcquired(LockLevel.Journal, dir);
     noteAcquired(LockLevel.SqliteWrite, dir);
     try {
-      await expect(acquireJournalLock({ lockDir: lockDirIn(dir), journalKey: dir }, { timeoutMs: 100, staleMs: 2_000 })).rejects.toBeInstanceOf(
-        LockOrderError,
-      );
+      await expect(
+        acquireJournalLock({ lockDir: lockDirIn(dir), journalKey: dir }, { timeoutMs: 100, staleMs: 2_000 }),
+      ).rejects.toBeInstanceOf(LockOrderError);
     } finally {
       noteReleased(LockLevel.SqliteWrite, dir);
       noteReleased(LockLevel.Journal, dir);
@@ -182,7 +198,10 @@ describe("lock order", () => {
 
   it("allows journal lock, then SQLite write lock, then release in reverse", async () => {
     const dir = tempDir();
-    const lock = await acquireJournalLock({ lockDir: lockDirIn(dir), journalKey: dir }, { timeoutMs: 1_000, staleMs: 2_000 });
+    const lock = await acquireJournalLock(
+      { lockDir: lockDirIn(dir), journalKey: dir },
+      { timeoutMs: 1_000, staleMs: 2_000 },
+    );
     const db = createJournalDb(path.join(dir, "index.db"), { busyTimeoutMs: 100 });
     const transaction = db.beginWrite(dir);
     transaction.commit();
@@ -195,7 +214,10 @@ describe("lock order", () => {
 describe("the journal lock's wait queue", () => {
   /** Whether `promise` settles within `ms`. */
   function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-    return Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
+    return Promise.race([
+      promise.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms)),
+    ]);
   }
 
   it("a release wakes the longest live waiter, and only it", async () => {

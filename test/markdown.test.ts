@@ -376,10 +376,26 @@ describe("heuristic markdown", () => {
   it("parses several blocks back exactly, with the heading line numbers", () => {
     const records = [
       heuristic(),
-      heuristic({ id: 2, loreId: "22222222-2222-4333-8444-555555555555", rule: "r2", confidence: 0, source: "failure" }),
+      heuristic({
+        id: 2,
+        loreId: "22222222-2222-4333-8444-555555555555",
+        rule: "r2",
+        confidence: 0,
+        source: "failure",
+      }),
       heuristic({ id: 3, loreId: "33333333-2222-4333-8444-555555555555", rule: "Rule: with colon", confidence: 1 }),
-      heuristic({ id: 40, loreId: "44444444-2222-4333-8444-555555555555", confidence: 0.33, explanation: "multi\nline\n\nexplanation" }),
-      heuristic({ id: 41, loreId: "45444444-2222-4333-8444-555555555555", source: "free text source", created: "1999-01-31" }),
+      heuristic({
+        id: 40,
+        loreId: "44444444-2222-4333-8444-555555555555",
+        confidence: 0.33,
+        explanation: "multi\nline\n\nexplanation",
+      }),
+      heuristic({
+        id: 41,
+        loreId: "45444444-2222-4333-8444-555555555555",
+        source: "free text source",
+        created: "1999-01-31",
+      }),
     ];
     const { text, lines } = domainFile("concurrency", records);
     expect(lines[0]).toBe(7);
@@ -472,7 +488,8 @@ describe("heuristic markdown", () => {
 
   it("a non-numeric confidence throws MarkdownParseError with its line number", () => {
     const good = renderHeuristicBlock(heuristic());
-    const bad = "## H-9: broken\n\n**Confidence**: high\n**Source**: observation\n**Created**: 2025-12-01\n\nx\n\n---\n\n";
+    const bad =
+      "## H-9: broken\n\n**Confidence**: high\n**Source**: observation\n**Created**: 2025-12-01\n\nx\n\n---\n\n";
     const text = renderDomainHeader("x") + good + bad;
     const confidenceLine = text.split("\n").indexOf("**Confidence**: high") + 1;
     expect(confidenceLine).toBeGreaterThan(7);

@@ -13,12 +13,21 @@ it("20 parallel record-failure (same title) and 20 record-heuristic (one new dom
   const dir = await createJournal({ git: true });
   const runs = [
     ...Array.from({ length: 20 }, (_, index) =>
-      runLore(["record-failure", ...toFlags({ title: "Same title", domain: "Concurrency", summary: `run ${index}` }), "--json"], {
-        cwd: dir,
-      }),
+      runLore(
+        [
+          "record-failure",
+          ...toFlags({ title: "Same title", domain: "Concurrency", summary: `run ${index}` }),
+          "--json",
+        ],
+        {
+          cwd: dir,
+        },
+      ),
     ),
     ...Array.from({ length: 20 }, (_, index) =>
-      runLore(["record-heuristic", ...toFlags({ domain: "Brand New Domain", rule: `rule ${index}` }), "--json"], { cwd: dir }),
+      runLore(["record-heuristic", ...toFlags({ domain: "Brand New Domain", rule: `rule ${index}` }), "--json"], {
+        cwd: dir,
+      }),
     ),
   ];
   const results = await Promise.all(runs);
@@ -36,7 +45,8 @@ it("20 parallel record-failure (same title) and 20 record-heuristic (one new dom
   expect(new Set(records.failures.values()).size).toBe(20);
   expect(records.heuristics.size).toBe(20);
   expect(new Set(records.heuristics.values()).size).toBe(20);
-  for (const ack of acknowledged) expect(records.failures.has(ack.loreId) || records.heuristics.has(ack.loreId)).toBe(true);
+  for (const ack of acknowledged)
+    expect(records.failures.has(ack.loreId) || records.heuristics.has(ack.loreId)).toBe(true);
 
   const domainFile = fs.readFileSync(path.join(dir, "memory", "heuristics", "brand-new-domain.md"), "utf8");
   expect(domainFile.match(/^# Heuristics: /gm)).toHaveLength(1);

@@ -9,7 +9,9 @@ import { createJournal, readRows } from "./support/journal.js";
 import { cleanEnv, hasScript, REPO_ROOT } from "./support/lore.js";
 
 function onTerminal(dir: string, args: string[], input: string): Promise<{ code: number | null; output: string }> {
-  const command = [process.execPath, path.join(REPO_ROOT, "bin", "lore.js"), ...args].map((arg) => `'${arg}'`).join(" ");
+  const command = [process.execPath, path.join(REPO_ROOT, "bin", "lore.js"), ...args]
+    .map((arg) => `'${arg}'`)
+    .join(" ");
   return new Promise((resolve) => {
     const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: dir, env: cleanEnv() });
     let output = "";

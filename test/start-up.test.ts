@@ -15,7 +15,9 @@ import { configureGitIdentity, createJournal, git, invariantViolations, tempDir 
 import { startGit } from "../src/git/git-process.js";
 
 /** Loads the bundle through `<root>/bin/run.js` in a child and reports how its code cache fared. */
-async function loadReport(root: string): Promise<{ buildId: string | undefined; cacheUsed: boolean; cacheRejected: boolean | undefined }> {
+async function loadReport(
+  root: string,
+): Promise<{ buildId: string | undefined; cacheUsed: boolean; cacheRejected: boolean | undefined }> {
   const script = `
     const { loadBundle } = require(${JSON.stringify(path.join(root, "bin", "run.js"))});
     const { script, buildId, lore } = loadBundle();
@@ -39,7 +41,10 @@ function copyOfLore(): string {
 
 async function recordsWith(root: string): Promise<void> {
   const dir = await createJournal();
-  const result = await runNode([path.join(root, "bin", "record-failure.js"), "--title", "Cache check", "--domain", "build"], { cwd: dir });
+  const result = await runNode(
+    [path.join(root, "bin", "record-failure.js"), "--title", "Cache check", "--domain", "build"],
+    { cwd: dir },
+  );
   expect(result.stderr).toBe("");
   expect(result.code).toBe(0);
   expect(invariantViolations(dir)).toEqual([]);
@@ -93,9 +98,13 @@ describe("a git commit started to wait for its paths", () => {
     git(dir, ["add", "staged.txt"]);
     const headBefore = git(dir, ["rev-parse", "HEAD"]);
 
-    const started = startGit(dir, ["commit", "--only", "--no-status", "--message", "lore", "--pathspec-from-file=-", "--pathspec-file-nul"], {
-      stdin: true,
-    });
+    const started = startGit(
+      dir,
+      ["commit", "--only", "--no-status", "--message", "lore", "--pathspec-from-file=-", "--pathspec-file-nul"],
+      {
+        stdin: true,
+      },
+    );
     started.close();
     const error = await started.result.then(
       () => undefined,
@@ -135,13 +144,26 @@ describe("a record's start-up", () => {
       `const atStart = new Set(process.moduleLoadList);
 process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(report)}, JSON.stringify(process.moduleLoadList.filter((entry) => !atStart.has(entry)))));\n`,
     );
-    const result = await runNode(["--require", preload, path.join(REPO_ROOT, "bin", "record-failure.js"), "--title", "Lean start", "--domain", "build"], {
-      cwd: dir,
-    });
+    const result = await runNode(
+      [
+        "--require",
+        preload,
+        path.join(REPO_ROOT, "bin", "record-failure.js"),
+        "--title",
+        "Lean start",
+        "--domain",
+        "build",
+      ],
+      {
+        cwd: dir,
+      },
+    );
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(invariantViolations(dir)).toEqual([]);
-    const loaded = (JSON.parse(fs.readFileSync(report, "utf8")) as string[]).map((entry) => entry.replace(/^NativeModule /, ""));
+    const loaded = (JSON.parse(fs.readFileSync(report, "utf8")) as string[]).map((entry) =>
+      entry.replace(/^NativeModule /, ""),
+    );
     expect(loaded).toContain("child_process");
     for (const kept of ["crypto", "module", "assert", "worker_threads", "internal/fs/rimraf", "readline"]) {
       expect(loaded, kept).not.toContain(kept);

@@ -9,7 +9,16 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cleanEnv, hasScript, holdJournalLock, recordFailure, recordHeuristic, REPO_ROOT, runLore, type RunResult } from "./support/lore.js";
+import {
+  cleanEnv,
+  hasScript,
+  holdJournalLock,
+  recordFailure,
+  recordHeuristic,
+  REPO_ROOT,
+  runLore,
+  type RunResult,
+} from "./support/lore.js";
 import {
   configureGitIdentity,
   createJournal,
@@ -44,7 +53,10 @@ interface SyncJson {
   commit: string | null;
 }
 
-async function sync(dir: string, ...args: string[]): Promise<{ code: number | null; json: SyncJson; result: RunResult }> {
+async function sync(
+  dir: string,
+  ...args: string[]
+): Promise<{ code: number | null; json: SyncJson; result: RunResult }> {
   const result = await runLore(["sync", "--json", ...args], { cwd: dir });
   let json: SyncJson;
   try {
@@ -56,7 +68,10 @@ async function sync(dir: string, ...args: string[]): Promise<{ code: number | nu
 }
 
 function plan(findings: JsonFinding[]): string[] {
-  return findings.map((f) => `${f.type} ${f.path}:${f.line} ${f.row?.table ?? ""}#${f.row?.id ?? ""} ${f.action} ${(f.columns ?? []).join(",")}`);
+  return findings.map(
+    (f) =>
+      `${f.type} ${f.path}:${f.line} ${f.row?.table ?? ""}#${f.row?.id ?? ""} ${f.action} ${(f.columns ?? []).join(",")}`,
+  );
 }
 
 /** A lock file as a killed git leaves it: present, and older than a live one could be. */
@@ -73,7 +88,9 @@ function dbDump(dir: string): unknown {
     return {
       learnings: db.prepare("SELECT * FROM learnings ORDER BY id").all(),
       heuristics: db.prepare("SELECT * FROM heuristics ORDER BY id").all(),
-      archive: db.prepare("SELECT tbl, row_id, lore_id, match_key, row_json, reason FROM lore_archive ORDER BY id").all(),
+      archive: db
+        .prepare("SELECT tbl, row_id, lore_id, match_key, row_json, reason FROM lore_archive ORDER BY id")
+        .all(),
     };
   } finally {
     db.close();
@@ -98,20 +115,37 @@ async function journalWithRecords(options: { git: boolean } = { git: true }): Pr
   const dir = await createJournal(options);
   const noCommit = options.git ? [] : ["--no-commit"];
   for (let i = 1; i <= 3; i++) {
-    ok(await runLore(["record-failure", "--title", `Failure ${i}`, "--domain", "build", "--summary", `summary ${i}`, ...noCommit], { cwd: dir }));
-    ok(await runLore(["record-heuristic", "--domain", "testing", "--rule", `Rule ${i}`, "--explanation", `why ${i}`, ...noCommit], { cwd: dir }));
+    ok(
+      await runLore(
+        ["record-failure", "--title", `Failure ${i}`, "--domain", "build", "--summary", `summary ${i}`, ...noCommit],
+        { cwd: dir },
+      ),
+    );
+    ok(
+      await runLore(
+        ["record-heuristic", "--domain", "testing", "--rule", `Rule ${i}`, "--explanation", `why ${i}`, ...noCommit],
+        { cwd: dir },
+      ),
+    );
   }
   return dir;
 }
 
 /** A row without its dates (a row deleted by hand takes them with it). */
 function contentOf<T extends object>(row: T): Omit<T, "created_at" | "updated_at"> {
-  const { created_at: _created, updated_at: _updated, ...rest } = row as T & { created_at?: unknown; updated_at?: unknown };
+  const {
+    created_at: _created,
+    updated_at: _updated,
+    ...rest
+  } = row as T & { created_at?: unknown; updated_at?: unknown };
   return rest;
 }
 
 function failureFiles(dir: string): string[] {
-  return fs.readdirSync(path.join(dir, "memory", "failures")).filter((name) => name.endsWith(".md")).sort();
+  return fs
+    .readdirSync(path.join(dir, "memory", "failures"))
+    .filter((name) => name.endsWith(".md"))
+    .sort();
 }
 
 /**
@@ -131,7 +165,10 @@ async function reportPlanFix(dir: string, type: string, extra: string[] = []): P
   expect(fix.json.remaining).toEqual([]);
   expect(fix.code).toBe(0);
   const after = await sync(dir, ...extra);
-  expect({ code: after.code, findings: after.json.findings.filter((f) => f.action !== "keep") }).toEqual({ code: 0, findings: [] });
+  expect({ code: after.code, findings: after.json.findings.filter((f) => f.action !== "keep") }).toEqual({
+    code: 0,
+    findings: [],
+  });
   const before = dbDump(dir);
   const again = await sync(dir, "--fix", ...extra);
   expect(again.json.findings.filter((f) => f.action !== "keep")).toEqual([]);
@@ -143,10 +180,18 @@ describe("lore sync: a journal in sync", () => {
   it("reports 0 findings and exits 0, and a second run reads no file", async () => {
     const dir = await journalWithRecords();
     const first = await sync(dir);
-    expect({ code: first.code, findings: first.json.findings, inSync: first.json.inSync }).toEqual({ code: 0, findings: [], inSync: true });
+    expect({ code: first.code, findings: first.json.findings, inSync: first.json.inSync }).toEqual({
+      code: 0,
+      findings: [],
+      inSync: true,
+    });
     expect(first.json.files).toBe(4);
     const second = await sync(dir);
-    expect({ code: second.code, read: second.json.read, rows: second.json.rows }).toEqual({ code: 0, read: 0, rows: 0 });
+    expect({ code: second.code, read: second.json.read, rows: second.json.rows }).toEqual({
+      code: 0,
+      read: 0,
+      rows: 0,
+    });
     const text = await runLore(["sync"], { cwd: dir });
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^In sync \(4 files, 0 read/m);
@@ -181,7 +226,9 @@ describe("lore sync: a journal in sync", () => {
     fs.writeFileSync(heuristics, fs.readFileSync(heuristics, "utf8").replace("Nested rule", "Nested rule, edited"));
     const after = await sync(dir);
     expect(after.json.read).toBe(1);
-    expect(after.json.findings.map((f) => `${f.type} ${f.path} ${f.columns}`)).toEqual(["edited memory/heuristics/x.md rule"]);
+    expect(after.json.findings.map((f) => `${f.type} ${f.path} ${f.columns}`)).toEqual([
+      "edited memory/heuristics/x.md rule",
+    ]);
   });
 });
 
@@ -196,13 +243,18 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     const after = readRows(dir);
     expect(after.heuristics.map(contentOf)).toEqual(before.heuristics.map(contentOf));
     // A failure's file holds no row id: the new row gets a new one.
-    expect(after.learnings.map(({ id: _id, ...row }) => contentOf(row))).toEqual(before.learnings.map(({ id: _id, ...row }) => contentOf(row)));
+    expect(after.learnings.map(({ id: _id, ...row }) => contentOf(row))).toEqual(
+      before.learnings.map(({ id: _id, ...row }) => contentOf(row)),
+    );
     expect(invariantViolations(dir)).toEqual([]);
   });
 
   it("missing-file: a row whose file is gone is archived with its DB-only data, and comes back with the file", async () => {
     const dir = await journalWithRecords();
-    sql(dir, "UPDATE heuristics SET times_validated = 12, times_violated = 1, is_golden = 1, confidence = 0.93 WHERE rule = 'Rule 1'");
+    sql(
+      dir,
+      "UPDATE heuristics SET times_validated = 12, times_violated = 1, is_golden = 1, confidence = 0.93 WHERE rule = 'Rule 1'",
+    );
     const domainFile = path.join(dir, "memory", "heuristics", "testing.md");
     const failure = path.join(dir, "memory", "failures", failureFiles(dir)[0]);
     const saved = { domain: fs.readFileSync(domainFile, "utf8"), failure: fs.readFileSync(failure, "utf8") };
@@ -210,7 +262,9 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     fs.rmSync(domainFile);
     fs.rmSync(failure);
     const fix = await reportPlanFix(dir, "missing-file");
-    expect(fix.findings.filter((f) => f.type === "missing-file").map((f) => f.action)).toEqual(Array(4).fill("archive-row"));
+    expect(fix.findings.filter((f) => f.type === "missing-file").map((f) => f.action)).toEqual(
+      Array(4).fill("archive-row"),
+    );
     expect(readRows(dir).heuristics).toEqual([]);
     const db = openDb(dir);
     expect(db.prepare("SELECT count(*) AS n FROM lore_archive").get()).toEqual({ n: 4 });
@@ -222,7 +276,9 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     expect(readRows(dir)).toEqual(rowsBefore);
     const restored = openDb(dir);
     expect(
-      restored.prepare("SELECT times_validated, times_violated, is_golden, confidence FROM heuristics WHERE rule = 'Rule 1'").get(),
+      restored
+        .prepare("SELECT times_validated, times_violated, is_golden, confidence FROM heuristics WHERE rule = 'Rule 1'")
+        .get(),
     ).toEqual({ times_validated: 12, times_violated: 1, is_golden: 1, confidence: 0.93 });
     expect(restored.prepare("SELECT count(*) AS n FROM lore_archive").get()).toEqual({ n: 0 });
     restored.close();
@@ -234,7 +290,10 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     const failure = path.join(dir, "memory", "failures", failureFiles(dir)[1]);
     fs.writeFileSync(
       failure,
-      fs.readFileSync(failure, "utf8").replace("# Failure 2", "# Failure two").replace("**Severity**: 3", "**Severity**: 5"),
+      fs
+        .readFileSync(failure, "utf8")
+        .replace("# Failure 2", "# Failure two")
+        .replace("**Severity**: 3", "**Severity**: 5"),
     );
     const domainFile = path.join(dir, "memory", "heuristics", "testing.md");
     fs.writeFileSync(domainFile, fs.readFileSync(domainFile, "utf8").replace("why 3", "because of 3"));
@@ -246,7 +305,9 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     const rows = readRows(dir);
     expect(rows.learnings.find((row) => row.title === "Failure two")?.severity).toBe(5);
     const db = openDb(dir);
-    expect(db.prepare("SELECT explanation, times_validated, confidence FROM heuristics WHERE rule = 'Rule 3'").get()).toEqual({
+    expect(
+      db.prepare("SELECT explanation, times_validated, confidence FROM heuristics WHERE rule = 'Rule 3'").get(),
+    ).toEqual({
       explanation: "because of 3",
       times_validated: 5,
       confidence: 0.81,
@@ -277,10 +338,18 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     fs.writeFileSync(domainFile, `${text}${theirs}`);
     const fix = await reportPlanFix(dir, "duplicate-id");
     const duplicate = fix.findings.find((f) => f.type === "duplicate-id");
-    expect(duplicate?.detail).toMatch(new RegExp(`H-${rule2.id} is also the heuristic at memory/heuristics/testing.md:`));
+    expect(duplicate?.detail).toMatch(
+      new RegExp(`H-${rule2.id} is also the heuristic at memory/heuristics/testing.md:`),
+    );
     const db = openDb(dir);
-    expect(db.prepare("SELECT id, times_validated FROM heuristics WHERE rule = 'Rule 2'").get()).toEqual({ id: rule2.id, times_validated: 9 });
-    const their = db.prepare("SELECT id, lore_id FROM heuristics WHERE rule = 'Their rule'").get() as { id: number; lore_id: string };
+    expect(db.prepare("SELECT id, times_validated FROM heuristics WHERE rule = 'Rule 2'").get()).toEqual({
+      id: rule2.id,
+      times_validated: 9,
+    });
+    const their = db.prepare("SELECT id, lore_id FROM heuristics WHERE rule = 'Their rule'").get() as {
+      id: number;
+      lore_id: string;
+    };
     db.close();
     expect(their.lore_id).toBe("0b7e3c1e-1111-4222-8333-444455556666");
     expect(their.id).not.toBe(rule2.id);
@@ -290,7 +359,10 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     const dir = await journalWithRecords();
     const [first] = failureFiles(dir);
     const original = readRows(dir).learnings.find((row) => row.filepath === `memory/failures/${first}`);
-    fs.copyFileSync(path.join(dir, "memory", "failures", first), path.join(dir, "memory", "failures", "20200101_copy.md"));
+    fs.copyFileSync(
+      path.join(dir, "memory", "failures", first),
+      path.join(dir, "memory", "failures", "20200101_copy.md"),
+    );
     const fix = await reportPlanFix(dir, "duplicate-id");
     expect(fix.findings.find((f) => f.type === "duplicate-id")?.path).toBe("memory/failures/20200101_copy.md");
     const rows = readRows(dir).learnings;
@@ -303,7 +375,10 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     const failure = path.join(dir, "memory", "failures", failureFiles(dir)[0]);
     fs.writeFileSync(failure, fs.readFileSync(failure, "utf8").replace(/^# .*\n/, ""));
     const domainFile = path.join(dir, "memory", "heuristics", "testing.md");
-    fs.writeFileSync(domainFile, fs.readFileSync(domainFile, "utf8").replace("**Confidence**: 0.7", "**Confidence**: high-ish"));
+    fs.writeFileSync(
+      domainFile,
+      fs.readFileSync(domainFile, "utf8").replace("**Confidence**: 0.7", "**Confidence**: high-ish"),
+    );
     const rowsBefore = readRows(dir);
     const report = await sync(dir);
     expect(report.code).toBe(3);
@@ -328,7 +403,9 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     const rowsBefore = readRows(dir);
     const report = await sync(dir, "--fix");
     const line = conflicted.split("\n").indexOf("<<<<<<< HEAD") + 1;
-    expect(report.json.findings.map((f) => `${f.type} ${f.path}:${f.line}`)).toEqual([`conflict-markers memory/heuristics/testing.md:${line}`]);
+    expect(report.json.findings.map((f) => `${f.type} ${f.path}:${f.line}`)).toEqual([
+      `conflict-markers memory/heuristics/testing.md:${line}`,
+    ]);
     expect(report.code).toBe(3);
     expect(readRows(dir)).toEqual(rowsBefore);
     fs.writeFileSync(domainFile, text);
@@ -353,7 +430,10 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
 
   it("stale-lock: the journal lock of a killed writer is taken over, and its record completed", async () => {
     const dir = await journalWithRecords();
-    const killed = await runLore(["record-failure", "--title", "Killed", "--domain", "x"], { cwd: dir, env: { LORE_CRASH_AT: "file-written" } });
+    const killed = await runLore(["record-failure", "--title", "Killed", "--domain", "x"], {
+      cwd: dir,
+      env: { LORE_CRASH_AT: "file-written" },
+    });
     expect(killed.signal).toBe("SIGKILL");
     const report = await sync(dir);
     expect(report.json.findings.map((f) => `${f.type} ${f.action}`)).toEqual(["stale-lock taken-over"]);
@@ -365,9 +445,14 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
 
   it("hook-row: ELF's auto- rows are reported but kept (exit 0), and archived only with --prune", async () => {
     const dir = await journalWithRecords();
-    sql(dir, "INSERT INTO learnings(type, filepath, title, domain) VALUES ('failure', 'auto-failures/hook-1.md', 'Hook saw a failure', 'hooks')");
+    sql(
+      dir,
+      "INSERT INTO learnings(type, filepath, title, domain) VALUES ('failure', 'auto-failures/hook-1.md', 'Hook saw a failure', 'hooks')",
+    );
     const report = await sync(dir);
-    expect(report.json.findings.map((f) => `${f.type} ${f.path} ${f.action}`)).toEqual(["hook-row auto-failures/hook-1.md keep"]);
+    expect(report.json.findings.map((f) => `${f.type} ${f.path} ${f.action}`)).toEqual([
+      "hook-row auto-failures/hook-1.md keep",
+    ]);
     expect(report.code).toBe(0);
     expect((await sync(dir, "--fix")).code).toBe(0);
     expect(readRows(dir).learnings.some((row) => row.filepath === "auto-failures/hook-1.md")).toBe(true);
@@ -398,7 +483,9 @@ describe("lore sync --restore", () => {
     git(dir, ["rm", "-q", `memory/failures/${failureName}`, "memory/heuristics/testing.md"]);
     git(dir, ["commit", "-q", "-m", "lost"]);
     const dryRun = await sync(dir, "--dry-run", "--restore");
-    expect(dryRun.json.findings.map((f) => `${f.type} ${f.action}`)).toEqual(Array(4).fill("missing-file restore-file"));
+    expect(dryRun.json.findings.map((f) => `${f.type} ${f.action}`)).toEqual(
+      Array(4).fill("missing-file restore-file"),
+    );
     const restore = await sync(dir, "--restore");
     expect({ code: restore.code, remaining: restore.json.remaining }).toEqual({ code: 0, remaining: [] });
     expect(restore.json.restored.sort()).toEqual([`memory/failures/${failureName}`, "memory/heuristics/testing.md"]);
@@ -406,7 +493,11 @@ describe("lore sync --restore", () => {
     expect(readRows(dir)).toEqual(rowsBefore);
     const restored = parseFailure(fs.readFileSync(path.join(dir, "memory", "failures", failureName), "utf8"));
     expect(restored.title).toBe("Failure 3");
-    expect(parseHeuristicFile(fs.readFileSync(domainFile, "utf8")).map((b) => b.rule)).toEqual(["Rule 1", "Rule 2", "Rule 3"]);
+    expect(parseHeuristicFile(fs.readFileSync(domainFile, "utf8")).map((b) => b.rule)).toEqual([
+      "Rule 1",
+      "Rule 2",
+      "Rule 3",
+    ]);
     expect(git(dir, ["status", "--porcelain"])).toBe("");
     const after = await sync(dir);
     expect({ code: after.code, findings: after.json.findings }).toEqual({ code: 0, findings: [] });
@@ -475,7 +566,19 @@ Body text that is not part of the rule.
 `;
 
 function elfFailure(title: string, header: string[]): string {
-  return [`# ${title}`, "", ...header, "**Date**: 2025-12-01  # TIME-FIX-3: Use consistent captured date", "", "## Summary", "", `${title} happened.`, "", ...ELF_FAILURE_SECTIONS, ""].join("\n");
+  return [
+    `# ${title}`,
+    "",
+    ...header,
+    "**Date**: 2025-12-01  # TIME-FIX-3: Use consistent captured date",
+    "",
+    "## Summary",
+    "",
+    `${title} happened.`,
+    "",
+    ...ELF_FAILURE_SECTIONS,
+    "",
+  ].join("\n");
 }
 
 describe("lore sync on a journal ELF wrote", () => {
@@ -485,8 +588,14 @@ describe("lore sync on a journal ELF wrote", () => {
     const heuristics = path.join(dir, "memory", "heuristics");
     fs.mkdirSync(failures, { recursive: true });
     fs.mkdirSync(heuristics, { recursive: true });
-    fs.writeFileSync(path.join(failures, "20251201_plain-fields.md"), elfFailure("Plain fields", ["Domain: ops", "severity: critical", "Tags: a, b"]));
-    fs.writeFileSync(path.join(failures, "20251201_bold-fields.md"), elfFailure("Bold fields", ["**Domain**: Build Systems", "**Severity**: high", "**Tags**: ci"]));
+    fs.writeFileSync(
+      path.join(failures, "20251201_plain-fields.md"),
+      elfFailure("Plain fields", ["Domain: ops", "severity: critical", "Tags: a, b"]),
+    );
+    fs.writeFileSync(
+      path.join(failures, "20251201_bold-fields.md"),
+      elfFailure("Bold fields", ["**Domain**: Build Systems", "**Severity**: high", "**Tags**: ci"]),
+    );
     fs.writeFileSync(path.join(failures, "20251201_no-domain.md"), elfFailure("No domain", ["**Severity**: 9"]));
     fs.writeFileSync(path.join(failures, "TEMPLATE.md"), "# Template\n");
     fs.writeFileSync(path.join(heuristics, "concurrency.md"), ELF_HEURISTICS);
@@ -495,18 +604,19 @@ describe("lore sync on a journal ELF wrote", () => {
     const { default: Database } = await import("better-sqlite3");
     const db = new Database(path.join(dir, "memory", "index.db"));
     db.exec(ELF_SCHEMA);
-    db.prepare("INSERT INTO learnings(type, filepath, title, summary, tags, domain, severity) VALUES ('failure', ?, ?, ?, ?, ?, ?)").run(
-      "memory/failures/20251201_bold-fields.md",
-      "Bold fields",
-      "Bold fields happened.",
-      "ci",
-      "Build Systems",
-      4,
-    );
-    db.prepare("INSERT INTO learnings(type, filepath, title, domain, severity) VALUES ('failure', 'auto-failures/session-1.md', 'Hook failure', 'hooks', 3)").run();
+    db.prepare(
+      "INSERT INTO learnings(type, filepath, title, summary, tags, domain, severity) VALUES ('failure', ?, ?, ?, ?, ?, ?)",
+    ).run("memory/failures/20251201_bold-fields.md", "Bold fields", "Bold fields happened.", "ci", "Build Systems", 4);
+    db.prepare(
+      "INSERT INTO learnings(type, filepath, title, domain, severity) VALUES ('failure', 'auto-failures/session-1.md', 'Hook failure', 'hooks', 3)",
+    ).run();
     // ELF's race: the file shows H-0 twice, the rows have real ids; the counters live only here.
-    db.prepare("INSERT INTO heuristics(id, domain, rule, explanation, source_type, confidence, times_validated, is_golden) VALUES (3, 'concurrency', 'Take the git lock before SQLite', 'Both orders deadlock.', 'failure', 0.92, 14, 1)").run();
-    db.prepare("INSERT INTO heuristics(id, domain, rule, explanation, source_type, confidence, times_validated) VALUES (4, 'concurrency', 'Retry SQLITE_BUSY with backoff', 'Linear retry collides.', 'observation', 0.85, 2)").run();
+    db.prepare(
+      "INSERT INTO heuristics(id, domain, rule, explanation, source_type, confidence, times_validated, is_golden) VALUES (3, 'concurrency', 'Take the git lock before SQLite', 'Both orders deadlock.', 'failure', 0.92, 14, 1)",
+    ).run();
+    db.prepare(
+      "INSERT INTO heuristics(id, domain, rule, explanation, source_type, confidence, times_validated) VALUES (4, 'concurrency', 'Retry SQLITE_BUSY with backoff', 'Linear retry collides.', 'observation', 0.85, 2)",
+    ).run();
     db.close();
 
     const fix = await sync(dir, "--fix");
@@ -524,8 +634,17 @@ describe("lore sync on a journal ELF wrote", () => {
 
     const rows = readRows(dir);
     const failuresByPath = Object.fromEntries(rows.learnings.map((row) => [row.filepath, row]));
-    expect(failuresByPath["memory/failures/20251201_plain-fields.md"]).toMatchObject({ title: "Plain fields", domain: "ops", severity: 5, tags: "a, b" });
-    expect(failuresByPath["memory/failures/20251201_bold-fields.md"]).toMatchObject({ id: 1, domain: "Build Systems", severity: 4 });
+    expect(failuresByPath["memory/failures/20251201_plain-fields.md"]).toMatchObject({
+      title: "Plain fields",
+      domain: "ops",
+      severity: 5,
+      tags: "a, b",
+    });
+    expect(failuresByPath["memory/failures/20251201_bold-fields.md"]).toMatchObject({
+      id: 1,
+      domain: "Build Systems",
+      severity: 4,
+    });
     expect(failuresByPath["memory/failures/20251201_no-domain.md"]).toMatchObject({ domain: "unknown", severity: 3 });
     expect(failuresByPath["auto-failures/session-1.md"]).toMatchObject({ title: "Hook failure" });
     expect(Object.keys(failuresByPath)).not.toContain("memory/failures/TEMPLATE.md");
@@ -533,7 +652,10 @@ describe("lore sync on a journal ELF wrote", () => {
     expect(byRule["Take the git lock before SQLite"]).toMatchObject({ id: 3, domain: "concurrency" });
     expect(byRule["Retry SQLITE_BUSY with backoff"]).toMatchObject({ id: 4 });
     expect(byRule["Use WAL mode"]).toMatchObject({ id: 7, domain: "concurrency", confidence: 0.6 });
-    expect(byRule["Query the building before you start any task that touches it"]).toMatchObject({ domain: "golden", confidence: 0.7 });
+    expect(byRule["Query the building before you start any task that touches it"]).toMatchObject({
+      domain: "golden",
+      confidence: 0.7,
+    });
     expect(byRule["Write down every failure you meet, however small it is"]).toMatchObject({ domain: "golden" });
     expect(byRule["Keep heuristics in YAML when a tool writes them"]).toMatchObject({
       domain: "yaml-domain",
@@ -560,7 +682,9 @@ describe("lore sync on a journal ELF wrote", () => {
 });
 
 describe("lore sync --rebuild and a damaged database", () => {
-  async function damaged(damage: (dbFile: string) => void): Promise<{ dir: string; rowsBefore: ReturnType<typeof readRows> }> {
+  async function damaged(
+    damage: (dbFile: string) => void,
+  ): Promise<{ dir: string; rowsBefore: ReturnType<typeof readRows> }> {
     const dir = await journalWithRecords();
     const rowsBefore = readRows(dir);
     const dbFile = path.join(dir, "memory", "index.db");
@@ -569,12 +693,35 @@ describe("lore sync --rebuild and a damaged database", () => {
   }
 
   const stripDates = (rows: ReturnType<typeof readRows>) => ({
-    learnings: rows.learnings.map(({ id, type, filepath, title, summary, tags, domain, severity, lore_id }) => ({ id, type, filepath, title, summary, tags, domain, severity, lore_id })),
-    heuristics: rows.heuristics.map(({ id, domain, rule, explanation, source_type, confidence, lore_id }) => ({ id, domain, rule, explanation, source_type, confidence, lore_id })),
+    learnings: rows.learnings.map(({ id, type, filepath, title, summary, tags, domain, severity, lore_id }) => ({
+      id,
+      type,
+      filepath,
+      title,
+      summary,
+      tags,
+      domain,
+      severity,
+      lore_id,
+    })),
+    heuristics: rows.heuristics.map(({ id, domain, rule, explanation, source_type, confidence, lore_id }) => ({
+      id,
+      domain,
+      rule,
+      explanation,
+      source_type,
+      confidence,
+      lore_id,
+    })),
   });
 
   for (const [name, damage] of [
-    ["deleted", (dbFile: string) => ["", "-wal", "-shm"].forEach((suffix) => fs.rmSync(`${dbFile}${suffix}`, { force: true }))],
+    [
+      "deleted",
+      (dbFile: string) => {
+        for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(`${dbFile}${suffix}`, { force: true });
+      },
+    ],
     ["truncated", (dbFile: string) => fs.truncateSync(dbFile, 4096)],
     ["full of garbage bytes", (dbFile: string) => fs.writeFileSync(dbFile, Buffer.alloc(64 * 1024, 0x5a))],
   ] as const) {
@@ -604,7 +751,10 @@ describe("lore sync --rebuild and a damaged database", () => {
 
   it("--rebuild carries DB-only data, hook rows and ELF's other tables over from a readable database", async () => {
     const dir = await journalWithRecords();
-    sql(dir, "UPDATE heuristics SET times_validated = 3, times_violated = 1, is_golden = 1, confidence = 0.99 WHERE rule = 'Rule 2'");
+    sql(
+      dir,
+      "UPDATE heuristics SET times_validated = 3, times_violated = 1, is_golden = 1, confidence = 0.99 WHERE rule = 'Rule 2'",
+    );
     sql(dir, "INSERT INTO learnings(type, filepath, title) VALUES ('failure', 'auto-failures/x.md', 'hook row')");
     sql(dir, "CREATE TABLE experiments (id INTEGER PRIMARY KEY, name TEXT)");
     sql(dir, "INSERT INTO experiments(name) VALUES ('kept')");
@@ -622,7 +772,8 @@ function snapshotMarkdown(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const sub of ["failures", "heuristics"]) {
     const directory = path.join(dir, "memory", sub);
-    for (const name of fs.readdirSync(directory)) out[`${sub}/${name}`] = fs.readFileSync(path.join(directory, name), "utf8");
+    for (const name of fs.readdirSync(directory))
+      out[`${sub}/${name}`] = fs.readFileSync(path.join(directory, name), "utf8");
   }
   return out;
 }
@@ -646,7 +797,9 @@ describe("lore sync beside writers", () => {
     for (const result of syncResults) expect([0, 3]).toContain(result.code);
     const rows = readRows(dir);
     expect(rows.learnings.map((row) => row.title).sort()).toEqual([0, 2, 4, 6, 8].map((i) => `Concurrent ${i}`).sort());
-    expect(rows.heuristics.map((row) => row.rule).sort()).toEqual([1, 3, 5, 7, 9].map((i) => `Concurrent rule ${i}`).sort());
+    expect(rows.heuristics.map((row) => row.rule).sort()).toEqual(
+      [1, 3, 5, 7, 9].map((i) => `Concurrent rule ${i}`).sort(),
+    );
     const final = await sync(dir);
     expect({ code: final.code, findings: final.json.findings }).toEqual({ code: 0, findings: [] });
     expect(invariantViolations(dir)).toEqual([]);
@@ -657,19 +810,24 @@ describe("lore sync usage", () => {
   it("rejects --dry-run with --fix in one line, exit 2, and says where no journal is", async () => {
     const dir = await createJournal();
     const both = await runLore(["sync", "--dry-run", "--fix"], { cwd: dir });
-    expect({ code: both.code, stderr: both.stderr }).toEqual({ code: 2, stderr: "lore sync: --dry-run and --fix exclude each other\n" });
+    expect({ code: both.code, stderr: both.stderr }).toEqual({
+      code: 2,
+      stderr: "lore sync: --dry-run and --fix exclude each other\n",
+    });
     const nowhere = await runLore(["sync"], { cwd: tempDir() });
     expect(nowhere.code).toBe(2);
     expect(nowhere.stderr).toMatch(/^lore sync: no lore journal found .*run `lore init`/);
   });
 });
 
-
 describe("lore sync progress and plans", () => {
   it("--json prints NDJSON progress events on stderr, and nothing else there", async () => {
     const dir = await journalWithRecords();
     const { result } = await sync(dir, "--full");
-    const events = result.stderr.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events = result.stderr
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(events.length).toBeGreaterThanOrEqual(2);
     for (const event of events) expect(event).toMatchObject({ event: "progress", phase: "reading" });
     expect(events[0]).toMatchObject({ done: 0, total: 4 });
@@ -684,7 +842,9 @@ describe("lore sync progress and plans", () => {
 
   it.runIf(hasScript())("shows a progress bar on a terminal once a phase outlasts LORE_PROGRESS_DELAY_MS", async () => {
     const dir = await journalWithRecords();
-    const command = [process.execPath, path.join(REPO_ROOT, "bin", "lore.js"), "sync", "--full"].map((arg) => `'${arg}'`).join(" ");
+    const command = [process.execPath, path.join(REPO_ROOT, "bin", "lore.js"), "sync", "--full"]
+      .map((arg) => `'${arg}'`)
+      .join(" ");
     const output = execFileSync("script", ["-qec", command, "/dev/null"], {
       cwd: dir,
       env: cleanEnv({ LORE_PROGRESS_DELAY_MS: "0" }),
@@ -715,7 +875,9 @@ describe("lore sync under the journal lock", () => {
     try {
       const busy = await runLore(["sync", "--lock-timeout", "1"], { cwd: dir });
       expect(busy.code).toBe(75);
-      expect(busy.stderr).toMatch(new RegExp(`^lore sync: timed out waiting for the journal lock .*: held by pid ${holder.pid} on host `));
+      expect(busy.stderr).toMatch(
+        new RegExp(`^lore sync: timed out waiting for the journal lock .*: held by pid ${holder.pid} on host `),
+      );
       expect(busy.stdout).toBe("");
     } finally {
       holder.kill("SIGKILL");
@@ -767,7 +929,11 @@ describe("git's other locks a killed commit leaves", () => {
   it("a record removes HEAD.lock, the branch's ref lock and next-index locks of a dead git, and commits", async () => {
     const dir = await journalWithRecords();
     const branch = git(dir, ["symbolic-ref", "--short", "HEAD"]).trim();
-    const locks = [path.join(dir, ".git", "HEAD.lock"), path.join(dir, ".git", "refs", "heads", `${branch}.lock`), path.join(dir, ".git", "next-index-4242.lock")];
+    const locks = [
+      path.join(dir, ".git", "HEAD.lock"),
+      path.join(dir, ".git", "refs", "heads", `${branch}.lock`),
+      path.join(dir, ".git", "next-index-4242.lock"),
+    ];
     for (const lock of locks) leaveStaleLock(lock);
     const record = await recordFailure(dir, { title: "After a dead commit", domain: "x" });
     expect(record.code).toBe(0);
@@ -801,7 +967,8 @@ describe("a record that waited for the lock while the database was rebuilt", () 
     fs.copyFileSync(dbFile, `${dbFile}.candidate`);
     const aside = path.join(dir, "memory", ".lore");
     for (const suffix of ["", "-wal", "-shm"]) {
-      if (fs.existsSync(`${dbFile}${suffix}`)) fs.renameSync(`${dbFile}${suffix}`, path.join(aside, `old-index.db${suffix}`));
+      if (fs.existsSync(`${dbFile}${suffix}`))
+        fs.renameSync(`${dbFile}${suffix}`, path.join(aside, `old-index.db${suffix}`));
     }
     fs.renameSync(`${dbFile}.candidate`, dbFile);
     holder.kill("SIGKILL");

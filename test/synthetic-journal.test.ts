@@ -31,7 +31,10 @@ function newDir(): string {
   return dir;
 }
 
-function generated(options: SyntheticJournalOptions = OPTIONS): { dir: string; counts: ReturnType<typeof generateJournal> } {
+function generated(options: SyntheticJournalOptions = OPTIONS): {
+  dir: string;
+  counts: ReturnType<typeof generateJournal>;
+} {
   const dir = newDir();
   return { dir, counts: generateJournal(dir, options) };
 }
@@ -90,7 +93,12 @@ describe("generateJournal", () => {
 
   it("writes the requested counts, the layout (no database) and names as lore does", () => {
     const { dir, counts } = journal;
-    expect(counts).toEqual({ failures: 300, heuristics: 200, domainFiles: counts.domainFiles, files: 300 + counts.domainFiles });
+    expect(counts).toEqual({
+      failures: 300,
+      heuristics: 200,
+      domainFiles: counts.domainFiles,
+      files: 300 + counts.domainFiles,
+    });
     expect(counts.domainFiles).toBeGreaterThanOrEqual(2);
     expect(counts.domainFiles).toBeLessThanOrEqual(5);
     expect(fs.readdirSync(path.join(dir, "memory")).sort()).toEqual(["failures", "heuristics", "successes"]);
@@ -149,6 +157,7 @@ describe("generateJournal", () => {
     expect(elf).toBeLessThan(90);
     const summaries = parsed.map((failure) => failure.summary).join("\n");
     for (const character of ["#", ":", '"', "'"]) expect(summaries).toContain(character);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: any non-ASCII character
     expect(summaries).toMatch(/[^\x00-\x7f]/);
     // Lines that look like structure only occur in lore-style text, which lore's renderer escapes.
     const structural = parsed.filter((failure) => /^(?:#|---|<!--)/m.test(failure.summary));
@@ -169,7 +178,9 @@ describe("generateJournal", () => {
     expect(blocks).toHaveLength(counts.heuristics);
     const ids = blocks.map((block) => block.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect([...ids].sort((a, b) => (a as number) - (b as number))).toEqual(Array.from({ length: counts.heuristics }, (_, i) => i + 1));
+    expect([...ids].sort((a, b) => (a as number) - (b as number))).toEqual(
+      Array.from({ length: counts.heuristics }, (_, i) => i + 1),
+    );
     const loreIds = blocks.flatMap((block) => (block.loreId === undefined ? [] : [block.loreId]));
     expect(new Set(loreIds).size).toBe(loreIds.length);
     for (const loreId of loreIds) expect(loreId).toMatch(UUID);
@@ -219,9 +230,10 @@ describe("changeSomeFiles", () => {
       } else {
         const oldBlocks = parseHeuristicFile(old);
         const newBlocks = parseHeuristicFile(now);
-        expect(newBlocks.map(({ explanation: _, line: __, ...rest }) => rest), file).toEqual(
-          oldBlocks.map(({ explanation: _, line: __, ...rest }) => rest),
-        );
+        expect(
+          newBlocks.map(({ explanation: _, line: __, ...rest }) => rest),
+          file,
+        ).toEqual(oldBlocks.map(({ explanation: _, line: __, ...rest }) => rest));
         const differing = newBlocks.filter((block, at) => block.explanation !== oldBlocks[at].explanation);
         expect(differing, file).toHaveLength(1);
       }

@@ -37,7 +37,9 @@ export function fastParse(command: LoreCommand, argv: string[]): Record<string, 
   if (result.argv.help === true || result.argv.version === true) return "show-with-yargs";
   const positionals = result.argv._.map(String);
   // A variadic last positional (`[args..]`, as git's hook arguments) takes any number.
-  const maximumPositionals = command.command.endsWith("..]") ? Number.POSITIVE_INFINITY : command.command.split(" ").length - 1;
+  const maximumPositionals = command.command.endsWith("..]")
+    ? Number.POSITIVE_INFINITY
+    : command.command.split(" ").length - 1;
   if (positionals.length > maximumPositionals) {
     throw new UsageError(`unexpected argument ${JSON.stringify(positionals[maximumPositionals])}`);
   }

@@ -19,7 +19,10 @@ export const journalOptions = {
   base: { type: "string", describe: "journal directory (default: $LORE_BASE, else the nearest one above)" },
   json: { type: "boolean", default: false, describe: "print one JSON object on success" },
   commit: { type: "boolean", default: true, describe: "commit the record to git (--no-commit: skip git)" },
-  "lock-timeout": { type: "string", describe: "seconds to wait for the journal lock (default: $LORE_LOCK_TIMEOUT or 30)" },
+  "lock-timeout": {
+    type: "string",
+    describe: "seconds to wait for the journal lock (default: $LORE_LOCK_TIMEOUT or 30)",
+  },
 } satisfies Record<string, Options>;
 
 export interface JournalArgs {

@@ -24,7 +24,14 @@ import { loadYargsFront } from "./bundle-parts.js";
 /** Set by the bundler (scripts/build.mjs) from package.json. */
 declare const LORE_VERSION: string;
 
-const COMMANDS: LoreCommand[] = [initCommand, recordFailureCommand, recordHeuristicCommand, syncCommand, hooksCommand, hookCommand];
+const COMMANDS: LoreCommand[] = [
+  initCommand,
+  recordFailureCommand,
+  recordHeuristicCommand,
+  syncCommand,
+  hooksCommand,
+  hookCommand,
+];
 
 function showWithYargs(argv: string[]): Promise<number> {
   return loadYargsFront().showWithYargs(COMMANDS, argv, LORE_VERSION);

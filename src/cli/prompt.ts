@@ -10,7 +10,10 @@
 import readline from "node:readline";
 import { MissingFieldsError } from "../record/inputs.js";
 
-export async function promptForMissing(fields: string[], labels: Record<string, string>): Promise<Record<string, string>> {
+export async function promptForMissing(
+  fields: string[],
+  labels: Record<string, string>,
+): Promise<Record<string, string>> {
   const reader = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: false });
   const lines = reader[Symbol.asyncIterator]();
   try {

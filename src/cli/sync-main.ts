@@ -108,11 +108,22 @@ async function hooksAndReport(args: HooksArgs): Promise<ExitCodeValue> {
     const installed = action === "install" ? await installHooks(paths, loreRunFile(), layout.base) : undefined;
     const changes = installed ? installed.hooks : await uninstallHooks(paths);
     const attributes = action === "install" && ensureUnionMerge(layout.base);
-    result = { hooksDir: paths.hooksDir, hooks: changes, gitattributes: attributes, conflictStyle: installed?.setConflictStyle ?? false };
+    result = {
+      hooksDir: paths.hooksDir,
+      hooks: changes,
+      gitattributes: attributes,
+      conflictStyle: installed?.setConflictStyle ?? false,
+    };
     lines = [
       ...changes.map((change) => `${change.name}: ${change.change}`),
-      ...(attributes ? [`Added to .gitattributes: ${UNION_MERGE_ENTRY} (commit it, so that every clone merges domain files alike)`] : []),
-      ...(installed?.setConflictStyle ? ["Set merge.conflictStyle=diff3 in this repository (git's union merge keeps heuristic blocks whole only then)"] : []),
+      ...(attributes
+        ? [`Added to .gitattributes: ${UNION_MERGE_ENTRY} (commit it, so that every clone merges domain files alike)`]
+        : []),
+      ...(installed?.setConflictStyle
+        ? [
+            "Set merge.conflictStyle=diff3 in this repository (git's union merge keeps heuristic blocks whole only then)",
+          ]
+        : []),
     ];
   }
   process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `${lines.join("\n")}\n`);
@@ -129,7 +140,9 @@ export async function runHookWork(name: string, layout: JournalLayout): Promise<
     if (name === "pre-commit") {
       const problems = await stagedJournalProblems(layout);
       if (problems.length === 0) return 0;
-      process.stderr.write(`${problems.map((problem) => `lore pre-commit: ${problem}`).join("\n")}\nlore pre-commit: commit refused; fix the files above, then commit again\n`);
+      process.stderr.write(
+        `${problems.map((problem) => `lore pre-commit: ${problem}`).join("\n")}\nlore pre-commit: commit refused; fix the files above, then commit again\n`,
+      );
       return 1;
     }
     const session = sessionOptionsFrom({ json: false, commit: true }, process.env);
@@ -145,10 +158,14 @@ export async function runHookWork(name: string, layout: JournalLayout): Promise<
     });
     const left = countedFindings(report.remaining);
     if (left.length > 0) {
-      process.stderr.write(`lore ${name}: the journal index is in sync except ${left.length} finding(s) that need a person; see \`lore sync\`\n`);
+      process.stderr.write(
+        `lore ${name}: the journal index is in sync except ${left.length} finding(s) that need a person; see \`lore sync\`\n`,
+      );
     }
   } catch (error) {
-    process.stderr.write(`lore ${name}: could not bring the journal index up to date (${messageFor(error)}); git goes on, run \`lore sync --fix\` later\n`);
+    process.stderr.write(
+      `lore ${name}: could not bring the journal index up to date (${messageFor(error)}); git goes on, run \`lore sync --fix\` later\n`,
+    );
   }
   return 0;
 }

@@ -34,7 +34,13 @@ const Database = requireHere("better-sqlite3") as typeof BetterSqlite3;
 function addonPath(): string | undefined {
   // The package's main file (lib/index.js) was resolved when it was loaded, and
   // Node caches that resolution; its package.json would be resolved anew.
-  const candidate = path.join(path.dirname(requireHere.resolve("better-sqlite3")), "..", "build", "Release", "better_sqlite3.node");
+  const candidate = path.join(
+    path.dirname(requireHere.resolve("better-sqlite3")),
+    "..",
+    "build",
+    "Release",
+    "better_sqlite3.node",
+  );
   return fs.existsSync(candidate) ? candidate : undefined;
 }
 
@@ -130,7 +136,10 @@ export class JournalDb {
 }
 
 /** Opens a SQLite file with lore's copy of the addon (no pragmas set). */
-export function openSqlite(file: string, options: { readonly?: boolean; fileMustExist?: boolean }): BetterSqlite3.Database {
+export function openSqlite(
+  file: string,
+  options: { readonly?: boolean; fileMustExist?: boolean },
+): BetterSqlite3.Database {
   return new Database(file, { ...options, nativeBinding: addonPath() });
 }
 

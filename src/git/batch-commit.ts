@@ -108,7 +108,9 @@ export function cleanMessage(message: string): string {
 
 /** A path for fast-import's `M` command: C-quoted when it needs to be. */
 function quotedPath(relative: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what git C-quotes
   if (!/["\\\x00-\x1f\x7f]/.test(relative)) return relative;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: as above
   const escaped = relative.replace(/[\\"\x00-\x1f\x7f]/g, (char) => {
     const named: Record<string, string> = { "\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t" };
     return named[char] ?? `\\${char.charCodeAt(0).toString(8).padStart(3, "0")}`;
@@ -152,8 +154,12 @@ export async function commitEachInOneProcess(
   if (settings === undefined || isTrue(settings.get("commit.gpgsign")) || anyCommitHook(hooksDir)) return undefined;
   const committer = settings.get("git_committer_ident");
   const author = settings.get("git_author_ident");
-  if (!usableIdentity(committer) || !usableIdentity(author) || isTrue(settings.get("user.useconfigonly"))) return undefined;
-  const staged = await stagedBlobs(repo, commits.map((commit) => commit.file));
+  if (!usableIdentity(committer) || !usableIdentity(author) || isTrue(settings.get("user.useconfigonly")))
+    return undefined;
+  const staged = await stagedBlobs(
+    repo,
+    commits.map((commit) => commit.file),
+  );
   const stream: Buffer[] = [];
   // The fast-import mark of each commit's import, 1, 2, ...; none for a file already committed.
   const marks: Array<number | undefined> = [];
@@ -169,7 +175,9 @@ export async function commitEachInOneProcess(
     marks.push(mark);
     const message = Buffer.from(cleanMessage(commit.message));
     stream.push(
-      Buffer.from(`commit ${branch}\nmark :${mark}\nauthor ${author}\ncommitter ${committer}\ndata ${message.length}\n`),
+      Buffer.from(
+        `commit ${branch}\nmark :${mark}\nauthor ${author}\ncommitter ${committer}\ndata ${message.length}\n`,
+      ),
       message,
       Buffer.from(`${mark === 1 ? `from ${branch}^0\n` : ""}M ${blob.mode} ${blob.id} ${quotedPath(relative)}\n`),
     );
@@ -190,7 +198,9 @@ export async function commitEachInOneProcess(
   }
   const ids = output.trim().split("\n");
   if (ids.length !== count || !ids.every((id) => /^[0-9a-f]{40,64}$/.test(id))) {
-    throw new Error(`git fast-import committed, but printed ${JSON.stringify(output.slice(0, 200))} for the commit ids`);
+    throw new Error(
+      `git fast-import committed, but printed ${JSON.stringify(output.slice(0, 200))} for the commit ids`,
+    );
   }
   return marks.map((mark) => (mark === undefined ? undefined : ids[mark - 1]));
 }

@@ -90,7 +90,10 @@ function committedId(stdout: string): string | undefined {
 
 /** git refused because the files do not differ from HEAD. */
 function nothingToCommit(error: unknown): boolean {
-  return error instanceof GitError && /nothing (added )?to commit|no changes added to commit/.test(error.stdout + error.stderr);
+  return (
+    error instanceof GitError &&
+    /nothing (added )?to commit|no changes added to commit/.test(error.stdout + error.stderr)
+  );
 }
 
 /** Stages `files` with one `git add` (nothing for none), waiting out git's locks as commitPaths does. */
@@ -110,7 +113,9 @@ export interface CommitRequest {
 }
 
 function missingIdentity(error: unknown): boolean {
-  return error instanceof GitError && /Please tell me who you are|unable to auto-detect email address/.test(error.stderr);
+  return (
+    error instanceof GitError && /Please tell me who you are|unable to auto-detect email address/.test(error.stderr)
+  );
 }
 
 function fallbackIdentity(): string[] {
@@ -131,10 +136,17 @@ function unknownPathspec(error: unknown): boolean {
  * paths before it touches the index or a lock, so one that never gets them
  * (the add failed, or lore was killed) changes nothing.
  */
-function addWithCommitWaiting(repo: GitRepo, files: string[], commitArgs: string[], options: CommitOptions): Promise<RunningGit> {
+function addWithCommitWaiting(
+  repo: GitRepo,
+  files: string[],
+  commitArgs: string[],
+  options: CommitOptions,
+): Promise<RunningGit> {
   return retryingLockRaces(repo, options, async () => {
     const adding = startGit(repo, ["add", "--", ...files], { stdout: false });
-    const committing = startGit(repo, [...commitArgs, "--pathspec-from-file=-", "--pathspec-file-nul"], { stdin: true });
+    const committing = startGit(repo, [...commitArgs, "--pathspec-from-file=-", "--pathspec-file-nul"], {
+      stdin: true,
+    });
     try {
       await adding.result;
       return committing;
@@ -151,7 +163,12 @@ async function abandon(started: RunningGit): Promise<void> {
 }
 
 /** Hands the started commit its paths (once git's locks are free and the journal lock still held) and returns its output. */
-async function finishStartedCommit(repo: GitRepo, started: RunningGit, files: string[], options: CommitOptions): Promise<string> {
+async function finishStartedCommit(
+  repo: GitRepo,
+  started: RunningGit,
+  files: string[],
+  options: CommitOptions,
+): Promise<string> {
   try {
     await mayRunGit(repo, options);
   } catch (error) {
@@ -181,7 +198,9 @@ export async function commitPaths(
   ];
   const commitArgs = [...commitWithoutPaths, "--", ...request.files];
   step("git-add");
-  const started = request.tracked ? undefined : await addWithCommitWaiting(repo, request.files, commitWithoutPaths, options);
+  const started = request.tracked
+    ? undefined
+    : await addWithCommitWaiting(repo, request.files, commitWithoutPaths, options);
   step("git-commit");
   let stdout: string;
   try {

@@ -29,7 +29,10 @@ import { removeIfPresent } from "../io/durable-file.js";
 const ORPHAN_MIN_AGE_MS = 250;
 
 export class GitLockTimeoutError extends Error {
-  constructor(readonly lockFile: string, ageMs: number) {
+  constructor(
+    readonly lockFile: string,
+    ageMs: number,
+  ) {
     super(`timed out waiting for ${lockFile}, held by a live git process for ${(ageMs / 1000).toFixed(1)} s`);
   }
 }
@@ -37,11 +40,16 @@ export class GitLockTimeoutError extends Error {
 /** The lock files of git's that a commit takes, present now. */
 export function gitLockFiles(repo: GitRepo): string[] {
   const common = commonDir(repo);
-  const candidates = [path.join(repo.gitDir, "index.lock"), path.join(repo.gitDir, "HEAD.lock"), path.join(common, "packed-refs.lock")];
+  const candidates = [
+    path.join(repo.gitDir, "index.lock"),
+    path.join(repo.gitDir, "HEAD.lock"),
+    path.join(common, "packed-refs.lock"),
+  ];
   const branch = currentBranch(repo);
-  if (branch) candidates.push(path.join(common, ...branch.split("/")) + ".lock");
+  if (branch) candidates.push(`${path.join(common, ...branch.split("/"))}.lock`);
   try {
-    for (const name of fs.readdirSync(repo.gitDir)) if (/^next-index-\d+\.lock$/.test(name)) candidates.push(path.join(repo.gitDir, name));
+    for (const name of fs.readdirSync(repo.gitDir))
+      if (/^next-index-\d+\.lock$/.test(name)) candidates.push(path.join(repo.gitDir, name));
   } catch {
     // No git directory: no locks.
   }

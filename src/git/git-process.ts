@@ -106,13 +106,21 @@ export interface RawGitResult {
  * Runs git and collects its output. With `{ stdout: false }` git's standard
  * output is discarded unread, which spares Node a pipe (a socket) per run.
  */
-export async function runGit(repo: GitRepo | string, args: string[], options: { stdout?: boolean } = {}): Promise<GitResult> {
+export async function runGit(
+  repo: GitRepo | string,
+  args: string[],
+  options: { stdout?: boolean } = {},
+): Promise<GitResult> {
   const result = await runGitRaw(repo, args, options);
   return { stdout: result.stdout.toString("utf8"), stderr: result.stderr };
 }
 
 /** runGit with git's standard output as bytes (for large listings: hashed or split without decoding). */
-export function runGitRaw(repo: GitRepo | string, args: string[], options: { stdout?: boolean } = {}): Promise<RawGitResult> {
+export function runGitRaw(
+  repo: GitRepo | string,
+  args: string[],
+  options: { stdout?: boolean } = {},
+): Promise<RawGitResult> {
   return startGit(repo, args, options).result;
 }
 
@@ -130,7 +138,11 @@ export interface RunningGit {
  * `{ stdin: true }` git's standard input is a pipe that the caller ends with
  * `send` or `close`; otherwise it is empty.
  */
-export function startGit(repo: GitRepo | string, args: string[], options: { stdout?: boolean; stdin?: boolean } = {}): RunningGit {
+export function startGit(
+  repo: GitRepo | string,
+  args: string[],
+  options: { stdout?: boolean; stdin?: boolean } = {},
+): RunningGit {
   const cwd = typeof repo === "string" ? repo : repo.root;
   const child = spawn("git", ["-C", cwd, ...args], {
     env: gitEnvironment(),

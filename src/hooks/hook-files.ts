@@ -106,8 +106,14 @@ export function installedHooks(gitDir: string): InstalledHooks | undefined {
   if (text === undefined) return undefined;
   try {
     const state = JSON.parse(text) as Partial<InstalledHooks>;
-    if (typeof state.hooksDir !== "string" || typeof state.chainedDir !== "string" || typeof state.base !== "string") return undefined;
-    return { hooksDir: state.hooksDir, chainedDir: state.chainedDir, base: state.base, setConflictStyle: state.setConflictStyle === true };
+    if (typeof state.hooksDir !== "string" || typeof state.chainedDir !== "string" || typeof state.base !== "string")
+      return undefined;
+    return {
+      hooksDir: state.hooksDir,
+      chainedDir: state.chainedDir,
+      base: state.base,
+      setConflictStyle: state.setConflictStyle === true,
+    };
   } catch {
     return undefined;
   }
@@ -188,7 +194,8 @@ export async function uninstallHooks(paths: HookPaths): Promise<Array<{ name: Ma
   } catch {
     // Not empty (a chained file lore did not put there) or already gone: left as it is.
   }
-  if (state?.setConflictStyle) await runGit(paths.repo, ["config", "--local", "--unset", "merge.conflictStyle"]).catch(() => undefined);
+  if (state?.setConflictStyle)
+    await runGit(paths.repo, ["config", "--local", "--unset", "merge.conflictStyle"]).catch(() => undefined);
   writeState(paths, undefined);
   return changes;
 }

@@ -19,7 +19,14 @@ import { MarkdownParseError } from "../journal/failure-markdown.js";
 import type { JournalLayout } from "../journal/layout.js";
 import { journalAbsolutePath } from "../journal/layout.js";
 import { openSqlite } from "../db/journal-db.js";
-import { conflictMarkerLine, FAILURES_DIR, HEURISTICS_DIR, isJournalFilePath, recordsOf, type FileRecord } from "../sync/journal-file.js";
+import {
+  conflictMarkerLine,
+  FAILURES_DIR,
+  HEURISTICS_DIR,
+  isJournalFilePath,
+  recordsOf,
+  type FileRecord,
+} from "../sync/journal-file.js";
 
 async function indexContent(layout: JournalLayout, file: string, revision: "" | "HEAD"): Promise<string | undefined> {
   try {
@@ -54,7 +61,12 @@ function count(values: string[]): Map<string, number> {
  * check stays quick in a large journal. `db` is undefined where there is no
  * database to ask.
  */
-function recordedElsewhere(db: BetterSqlite3.Database | undefined, layout: JournalLayout, added: AddedId, file: string): string | undefined {
+function recordedElsewhere(
+  db: BetterSqlite3.Database | undefined,
+  layout: JournalLayout,
+  added: AddedId,
+  file: string,
+): string | undefined {
   if (!db) return undefined;
   try {
     const found = added.loreId
@@ -65,7 +77,9 @@ function recordedElsewhere(db: BetterSqlite3.Database | undefined, layout: Journ
           .pluck()
           .all(added.loreId, added.loreId) as string[])
       : (db
-          .prepare("SELECT 'memory/heuristics/' || domain || '.md' FROM heuristics WHERE id = ? AND (lore_id IS NULL OR lore_id IS NOT ?)")
+          .prepare(
+            "SELECT 'memory/heuristics/' || domain || '.md' FROM heuristics WHERE id = ? AND (lore_id IS NULL OR lore_id IS NOT ?)",
+          )
           .pluck()
           .all(added.headingId, added.recordLoreId ?? null) as string[]);
     return found.find((other) => other !== file && fs.existsSync(journalAbsolutePath(layout, other)));
@@ -77,7 +91,9 @@ function recordedElsewhere(db: BetterSqlite3.Database | undefined, layout: Journ
 /** The journal database, read-only, or undefined when there is none that opens. */
 function openReadOnly(layout: JournalLayout): BetterSqlite3.Database | undefined {
   try {
-    return fs.existsSync(layout.dbFile) ? openSqlite(layout.dbFile, { readonly: true, fileMustExist: true }) : undefined;
+    return fs.existsSync(layout.dbFile)
+      ? openSqlite(layout.dbFile, { readonly: true, fileMustExist: true })
+      : undefined;
   } catch {
     return undefined;
   }
@@ -94,7 +110,17 @@ interface AddedId {
 
 export async function stagedJournalProblems(layout: JournalLayout): Promise<string[]> {
   const staged = (
-    await runGit(layout.base, ["diff", "--cached", "--name-only", "--relative", "-z", "--diff-filter=ACMR", "--", FAILURES_DIR, HEURISTICS_DIR])
+    await runGit(layout.base, [
+      "diff",
+      "--cached",
+      "--name-only",
+      "--relative",
+      "-z",
+      "--diff-filter=ACMR",
+      "--",
+      FAILURES_DIR,
+      HEURISTICS_DIR,
+    ])
   ).stdout
     .split("\0")
     .filter(isJournalFilePath);
@@ -141,7 +167,8 @@ export async function stagedJournalProblems(layout: JournalLayout): Promise<stri
   try {
     for (const entry of added) {
       const elsewhere = known.get(entry.id) ?? recordedElsewhere(db, layout, entry, entry.file);
-      if (elsewhere) problems.push(`${entry.where}: ${entry.id} is also the record at ${elsewhere}; give it an id of its own`);
+      if (elsewhere)
+        problems.push(`${entry.where}: ${entry.id} is also the record at ${elsewhere}; give it an id of its own`);
       else known.set(entry.id, entry.where);
     }
   } finally {

@@ -26,7 +26,10 @@ import writeFileAtomic from "write-file-atomic";
 import { armLibraryFsSteps, step } from "./steps.js";
 
 export class UnsafePathError extends Error {
-  constructor(readonly target: string, reason: string) {
+  constructor(
+    readonly target: string,
+    reason: string,
+  ) {
     super(`refusing to write ${target}: ${reason}`);
   }
 }

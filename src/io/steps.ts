@@ -60,7 +60,10 @@ export const SYNC_STEP_NAMES = [
   "rebuild-swapped",
 ] as const;
 
-export type StepName = (typeof STEP_NAMES)[number] | (typeof HAND_OFF_STEP_NAMES)[number] | (typeof SYNC_STEP_NAMES)[number];
+export type StepName =
+  | (typeof STEP_NAMES)[number]
+  | (typeof HAND_OFF_STEP_NAMES)[number]
+  | (typeof SYNC_STEP_NAMES)[number];
 
 interface CrashPlan {
   step: string;
@@ -83,11 +86,13 @@ function parseFault(spec: string | undefined): { step: string; code: string } | 
 const crashPlan = parseCrashPlan(process.env.LORE_CRASH_AT);
 let stopAt = process.env.LORE_STOP_AT || undefined;
 const fault = parseFault(process.env.LORE_FAULT);
-const trace = process.env.LORE_TRACE_STEPS ? (name: string) => {
-  const sinceStart = performance.now();
-  const wallClock = performance.timeOrigin + sinceStart;
-  process.stderr.write(`lore: step ${name} at ${sinceStart.toFixed(1)} ms (${wallClock.toFixed(1)})\n`);
-} : undefined;
+const trace = process.env.LORE_TRACE_STEPS
+  ? (name: string) => {
+      const sinceStart = performance.now();
+      const wallClock = performance.timeOrigin + sinceStart;
+      process.stderr.write(`lore: step ${name} at ${sinceStart.toFixed(1)} ms (${wallClock.toFixed(1)})\n`);
+    }
+  : undefined;
 const armed = crashPlan !== undefined || fault !== undefined || trace !== undefined || stopAt !== undefined;
 
 /** Error thrown by an injected fault; it looks like the real error of that code. */

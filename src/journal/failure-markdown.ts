@@ -33,7 +33,10 @@ export type ParsedFailure = Omit<FailureRecord, "loreId" | "severity"> & {
 };
 
 export class MarkdownParseError extends Error {
-  constructor(readonly line: number, reason: string) {
+  constructor(
+    readonly line: number,
+    reason: string,
+  ) {
     super(`line ${line}: ${reason}`);
   }
 }

@@ -20,6 +20,9 @@ export function ensureUnionMerge(base: string): boolean {
   const existing = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
   if (existing.split(/\r?\n/).some((line) => line.trim() === UNION_MERGE_ENTRY)) return false;
   const separator = existing === "" || existing.endsWith("\n") ? "" : "\n";
-  fs.writeFileSync(file, `${existing}${separator}# lore: heuristic domain files grow by whole blocks; keep both sides' blocks\n${UNION_MERGE_ENTRY}\n`);
+  fs.writeFileSync(
+    file,
+    `${existing}${separator}# lore: heuristic domain files grow by whole blocks; keep both sides' blocks\n${UNION_MERGE_ENTRY}\n`,
+  );
   return true;
 }

@@ -112,7 +112,9 @@ function parseFrontMatterHeuristic(lines: string[]): ParsedHeuristic | undefined
     id: undefined,
     loreId: undefined,
     rule: rule.value,
-    confidence: confidence ? parseConfidence(confidence.value, confidence.line, "front matter") : ELF_DEFAULT_CONFIDENCE,
+    confidence: confidence
+      ? parseConfidence(confidence.value, confidence.line, "front matter")
+      : ELF_DEFAULT_CONFIDENCE,
     source: fields.get("source_type")?.value || "observation",
     explanation: fields.get("explanation")?.value ?? "",
     created: "",

@@ -16,7 +16,10 @@
 const MAX_SLUG_LENGTH = 100;
 
 function baseSlug(text: string): string {
-  return text.toLowerCase().replace(/ /g, "-").replace(/[^a-z0-9-]/g, "");
+  return text
+    .toLowerCase()
+    .replace(/ /g, "-")
+    .replace(/[^a-z0-9-]/g, "");
 }
 
 export function failureSlug(title: string): string {
@@ -24,5 +27,7 @@ export function failureSlug(title: string): string {
 }
 
 export function domainSlug(domain: string): string {
-  return baseSlug(domain).replace(/^-+|-+$/g, "").slice(0, MAX_SLUG_LENGTH);
+  return baseSlug(domain)
+    .replace(/^-+|-+$/g, "")
+    .slice(0, MAX_SLUG_LENGTH);
 }

@@ -105,7 +105,10 @@ export interface LockOwner extends ProcessIdentity {
 }
 
 export class LockTimeoutError extends Error {
-  constructor(readonly lockDir: string, readonly holder: string) {
+  constructor(
+    readonly lockDir: string,
+    readonly holder: string,
+  ) {
     super(`timed out waiting for the journal lock ${lockDir}: held by ${holder}`);
   }
 }
@@ -334,7 +337,8 @@ function pruneOldGates(lockDir: string): void {
     if (!name.startsWith(prefix)) continue;
     const gate = path.join(directory, name);
     const mtime = fs.statSync(gate, { throwIfNoEntry: false })?.mtimeMs;
-    if (mtime !== undefined && Date.now() - mtime > GATE_PRUNE_AGE_MS) fs.rmSync(gate, { recursive: true, force: true });
+    if (mtime !== undefined && Date.now() - mtime > GATE_PRUNE_AGE_MS)
+      fs.rmSync(gate, { recursive: true, force: true });
   }
 }
 

@@ -142,7 +142,10 @@ export function wakeFirstWaiter(queueDir: string): void {
   const me = currentProcess();
   for (const name of queuedNames(queueDir)) {
     const waiter = waiterOf(name);
-    if (waiter === undefined || (waiter.host === hostTag(me.host) && ownerLiveness({ ...waiter, host: me.host }) === "dead")) {
+    if (
+      waiter === undefined ||
+      (waiter.host === hostTag(me.host) && ownerLiveness({ ...waiter, host: me.host }) === "dead")
+    ) {
       removeIfPresent(path.join(queueDir, name));
       continue;
     }
@@ -154,7 +157,8 @@ export function wakeFirstWaiter(queueDir: string): void {
 export function wakeWaiter(queueDir: string, who: ProcessIdentity): void {
   for (const name of queuedNames(queueDir)) {
     const waiter = waiterOf(name);
-    if (waiter?.pid === who.pid && waiter.startTime === who.startTime && waiter.host === hostTag(who.host)) touchTicket(queueDir, name);
+    if (waiter?.pid === who.pid && waiter.startTime === who.startTime && waiter.host === hostTag(who.host))
+      touchTicket(queueDir, name);
   }
 }
 

@@ -14,12 +14,17 @@
  * - `domainName(field, value)`: a category name, never a path.
  */
 export class InvalidFieldError extends Error {
-  constructor(readonly field: string, rule: string) {
+  constructor(
+    readonly field: string,
+    rule: string,
+  ) {
     super(`${field}: ${rule}`);
   }
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the input rule rejects control characters
 const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: as above, newline and tab allowed
 const CONTROL_EXCEPT_NEWLINE_AND_TAB = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 function codePointsAtMost(value: string, max: number): boolean {
@@ -71,7 +76,10 @@ export function required(field: string, value: string): string {
 export function domainName(field: string, value: string, max: number): string {
   const domain = required(field, singleLine(field, value, max));
   if (/[/\\]/.test(domain) || domain === "..") {
-    throw new InvalidFieldError(field, `must be a name, not a path: no "/", "\\" or ".." (got ${JSON.stringify(domain)})`);
+    throw new InvalidFieldError(
+      field,
+      `must be a name, not a path: no "/", "\\" or ".." (got ${JSON.stringify(domain)})`,
+    );
   }
   return domain;
 }

@@ -105,7 +105,13 @@ function maintenanceDue(intent: PendingIntent): boolean {
  * its resolution and a wake-up; an interrupted record of a dead writer loses
  * its intent. This process's own intents are left to the caller.
  */
-async function settleMember(session: JournalSession, intent: PendingIntent, file: string, made: string | undefined, outcome: GroupOutcome): Promise<void> {
+async function settleMember(
+  session: JournalSession,
+  intent: PendingIntent,
+  file: string,
+  made: string | undefined,
+  outcome: GroupOutcome,
+): Promise<void> {
   // A handed-off record's writer (this process included) waits to be told its commit.
   const waiting = intent.handedOff && ownerWaits(intent);
   const commit = made ?? (waiting ? await lastCommitOf(session, file) : null);
@@ -180,13 +186,20 @@ export async function commitGroup(session: JournalSession, members: GroupMember[
  * each in its own commit; false, having committed nothing, where that does
  * not apply and they must be committed one by one.
  */
-async function commitInOneProcess(session: JournalSession, ordered: GroupMember[], files: string[], outcome: GroupOutcome): Promise<boolean> {
+async function commitInOneProcess(
+  session: JournalSession,
+  ordered: GroupMember[],
+  files: string[],
+  outcome: GroupOutcome,
+): Promise<boolean> {
   const repo = session.repo!;
   const commits = ordered.map((member, index) => ({ file: files[index], message: member.intent.record.commitMessage }));
   const ids = await commitEachInOneProcess(repo, commits, commitOptions(session));
   if (ids === undefined) return false;
   if (ordered.some((member) => maintenanceDue(member.intent))) {
-    await runGit(repo, ["maintenance", "run", "--auto", "--quiet"]).catch((error: Error) => warn(`git maintenance failed: ${error.message}`));
+    await runGit(repo, ["maintenance", "run", "--auto", "--quiet"]).catch((error: Error) =>
+      warn(`git maintenance failed: ${error.message}`),
+    );
   }
   for (const [index, { intent, mayBeCommitted }] of ordered.entries()) {
     if (ids[index] === undefined && !mayBeCommitted) {
@@ -201,7 +214,8 @@ async function commitInOneProcess(session: JournalSession, ordered: GroupMember[
 /** Warns about the members of other writers whose commit failed; their intents stay for the next run. */
 export function warnFailedCommits(outcome: GroupOutcome): void {
   for (const [intent, result] of outcome) {
-    if ("error" in result && !isOwn(intent)) warn(`could not commit ${intent.record.file} of an earlier record: ${result.error.message}`);
+    if ("error" in result && !isOwn(intent))
+      warn(`could not commit ${intent.record.file} of an earlier record: ${result.error.message}`);
   }
 }
 
@@ -217,14 +231,19 @@ export async function commitAwaiting(
 ): Promise<GroupOutcome> {
   const picked = session.awaiting.filter(which);
   session.awaiting = session.awaiting.filter((intent) => !picked.includes(intent));
-  const outcome = await commitGroup(session, [...picked.map((intent) => ({ intent, mayBeCommitted: true })), ...(own ? [own] : [])]);
+  const outcome = await commitGroup(session, [
+    ...picked.map((intent) => ({ intent, mayBeCommitted: true })),
+    ...(own ? [own] : []),
+  ]);
   warnFailedCommits(outcome);
   return outcome;
 }
 
 /** Commits the handed-off records on file `target` before it changes again. */
 export async function commitAwaitingOn(session: JournalSession, target: string): Promise<void> {
-  await commitAwaiting(session, { which: (intent) => journalAbsolutePath(session.layout, intent.record.file) === target });
+  await commitAwaiting(session, {
+    which: (intent) => journalAbsolutePath(session.layout, intent.record.file) === target,
+  });
 }
 
 export class HandOffTimeoutError extends Error {
@@ -241,7 +260,11 @@ export class HandOffTimeoutError extends Error {
  * HandOffTimeoutError after `options.timeoutMs`; the intent then stays, and
  * the next run commits the record.
  */
-export async function awaitGroupCommit(layout: JournalLayout, options: SessionOptions, intent: PendingIntent): Promise<string | null> {
+export async function awaitGroupCommit(
+  layout: JournalLayout,
+  options: SessionOptions,
+  intent: PendingIntent,
+): Promise<string | null> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     const resolution = intent.readResolution();

@@ -64,7 +64,10 @@ function settleRow(session: JournalSession, intent: PendingIntent, present: bool
  * Resolves every intent left in the journal; returns, with `leaveHandedOff`,
  * the handed-off records whose writers wait for their commit.
  */
-export async function recoverPending(session: JournalSession, options: { leaveHandedOff: boolean }): Promise<PendingIntent[]> {
+export async function recoverPending(
+  session: JournalSession,
+  options: { leaveHandedOff: boolean },
+): Promise<PendingIntent[]> {
   const awaiting: PendingIntent[] = [];
   const toCommit: GroupMember[] = [];
   for (const intent of PendingIntent.list(session.layout)) {

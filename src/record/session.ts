@@ -25,7 +25,12 @@
  * session needs: the deadline, the stale age, and the fencing check.
  */
 import fs from "node:fs";
-import { acquireJournalLock, acquireJournalLockUnless, type JournalLock, type JournalLockPaths } from "../lock/journal-lock.js";
+import {
+  acquireJournalLock,
+  acquireJournalLockUnless,
+  type JournalLock,
+  type JournalLockPaths,
+} from "../lock/journal-lock.js";
 import { openJournalDb, type JournalDb } from "../db/journal-db.js";
 import { findWorkTree, type GitRepo } from "../git/git-process.js";
 import type { CommitOptions } from "../git/commit.js";

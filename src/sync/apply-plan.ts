@@ -44,12 +44,16 @@ interface ArchivedRow {
 
 function findArchived(db: Database.Database, record: FileRecord): ArchivedRow | undefined {
   if (record.loreId !== undefined) {
-    const byLoreId = prepared(db, "SELECT id, row_id, row_json FROM lore_archive WHERE tbl = ? AND lore_id = ? ORDER BY id DESC LIMIT 1")
-      .get(record.table, record.loreId) as ArchivedRow | undefined;
+    const byLoreId = prepared(
+      db,
+      "SELECT id, row_id, row_json FROM lore_archive WHERE tbl = ? AND lore_id = ? ORDER BY id DESC LIMIT 1",
+    ).get(record.table, record.loreId) as ArchivedRow | undefined;
     if (byLoreId) return byLoreId;
   }
-  return prepared(db, "SELECT id, row_id, row_json FROM lore_archive WHERE tbl = ? AND match_key = ? AND lore_id IS NULL ORDER BY id DESC LIMIT 1")
-    .get(record.table, archiveKey(record.table, record.columns)) as ArchivedRow | undefined;
+  return prepared(
+    db,
+    "SELECT id, row_id, row_json FROM lore_archive WHERE tbl = ? AND match_key = ? AND lore_id IS NULL ORDER BY id DESC LIMIT 1",
+  ).get(record.table, archiveKey(record.table, record.columns)) as ArchivedRow | undefined;
 }
 
 function loreIdTaken(db: Database.Database, table: RecordTable, loreId: string): boolean {
@@ -81,7 +85,8 @@ export function insertRecordRowFor(
   options: { explicitIdOnly?: boolean } = {},
 ): number | undefined {
   const values: Record<string, string | number | null> = { ...record.columns, ...record.insertOnly };
-  if (withLoreId && record.loreId !== undefined && !loreIdTaken(db, record.table, record.loreId)) values.lore_id = record.loreId;
+  if (withLoreId && record.loreId !== undefined && !loreIdTaken(db, record.table, record.loreId))
+    values.lore_id = record.loreId;
   const archived = findArchived(db, record);
   const id = preferredId(db, record, archived);
   if (options.explicitIdOnly && id === undefined) return undefined;
@@ -91,28 +96,27 @@ export function insertRecordRowFor(
   }
   if (id !== undefined) values.id = id;
   const names = Object.keys(values);
-  const result = prepared(db, `INSERT INTO ${record.table} (${names.join(", ")}) VALUES (${names.map((name) => `@${name}`).join(", ")})`)
-    .run(values);
+  const result = prepared(
+    db,
+    `INSERT INTO ${record.table} (${names.join(", ")}) VALUES (${names.map((name) => `@${name}`).join(", ")})`,
+  ).run(values);
   if (archived) prepared(db, "DELETE FROM lore_archive WHERE id = ?").run(archived.id);
   return Number(result.lastInsertRowid);
 }
 
 export function updateRowFrom(db: Database.Database, row: Row, record: FileRecord, columns: string[]): void {
   const values: Record<string, string | number | null> = { id: row.id };
-  for (const column of columns) values[column] = column === "lore_id" ? (record.loreId ?? null) : record.columns[column];
+  for (const column of columns)
+    values[column] = column === "lore_id" ? (record.loreId ?? null) : record.columns[column];
   const assignments = columns.map((column) => `${column} = @${column}`).join(", ");
   prepared(db, `UPDATE ${row.table} SET ${assignments}, updated_at = CURRENT_TIMESTAMP WHERE id = @id`).run(values);
 }
 
 export function archiveRow(db: Database.Database, row: Row, reason: string): void {
-  prepared(db, "INSERT INTO lore_archive(tbl, row_id, lore_id, match_key, row_json, reason) VALUES (?, ?, ?, ?, ?, ?)").run(
-    row.table,
-    row.id,
-    row.loreId,
-    archiveKey(row.table, row.values),
-    JSON.stringify(row.values),
-    reason,
-  );
+  prepared(
+    db,
+    "INSERT INTO lore_archive(tbl, row_id, lore_id, match_key, row_json, reason) VALUES (?, ?, ?, ?, ?, ?)",
+  ).run(row.table, row.id, row.loreId, archiveKey(row.table, row.values), JSON.stringify(row.values), reason);
   prepared(db, `DELETE FROM ${row.table} WHERE id = ?`).run(row.id);
 }
 

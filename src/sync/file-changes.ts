@@ -114,7 +114,9 @@ function parseIndexListing(output: Buffer): Map<string, IndexEntry> {
 export function hashAlgorithmOf(repo: GitRepo | undefined): HashAlgorithm {
   if (!repo) return "sha1";
   try {
-    return /^\s*objectformat\s*=\s*sha256\s*$/im.test(fs.readFileSync(path.join(repo.gitDir, "config"), "utf8")) ? "sha256" : "sha1";
+    return /^\s*objectformat\s*=\s*sha256\s*$/im.test(fs.readFileSync(path.join(repo.gitDir, "config"), "utf8"))
+      ? "sha256"
+      : "sha1";
   } catch {
     return "sha1";
   }
@@ -198,7 +200,10 @@ async function changesFromGit(
   if (index) fingerprint.tracked = [...index.keys()].filter(isJournalFilePath).length;
   const view = parseStatus((await status).stdout.toString("utf8"), journalPrefix(repo, layout));
   const firstBlob = index?.values().next().value?.blob;
-  const changes = noChanges(fingerprint, firstBlob === undefined ? hashAlgorithmOf(repo) : firstBlob.length === 64 ? "sha256" : "sha1");
+  const changes = noChanges(
+    fingerprint,
+    firstBlob === undefined ? hashAlgorithmOf(repo) : firstBlob.length === 64 ? "sha256" : "sha1",
+  );
   const onDisk = [...view.untracked, ...view.ignored];
   for (const file of onDisk) if (isRecordTempPath(file)) changes.tempFiles.push(file);
   const candidates = new Set<string>();

@@ -75,9 +75,7 @@ export function isJournalFilePath(relative: string): boolean {
   const slash = relative.lastIndexOf("/");
   const directory = relative.slice(0, slash);
   const name = relative.slice(slash + 1);
-  return (
-    (directory === FAILURES_DIR || directory === HEURISTICS_DIR) && name.endsWith(".md") && !NOT_RECORDS.has(name)
-  );
+  return (directory === FAILURES_DIR || directory === HEURISTICS_DIR) && name.endsWith(".md") && !NOT_RECORDS.has(name);
 }
 
 /** A temp file write-file-atomic leaves behind (`<name>.md.<digits>`) in a record directory. */
@@ -103,12 +101,16 @@ export function blobId(bytes: Buffer, algorithm: HashAlgorithm): string {
 }
 
 // A control character other than tab, or an ANSI escape sequence (ELF strips both from the DB copy).
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escapes and control characters are stripped from messages
 const CONTROL = /\u001b\[[0-9;?]*[ -/]*[@-~]|[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
 
 function failureRecord(relative: string, text: string): FileRecord {
   const parsed = parseFailure(text);
-  const titleLine = text.replace(/\r\n/g, "\n").split("\n").findIndex((line) => line.startsWith("# ")) + 1;
+  const titleLine =
+    text
+      .replace(/\r\n/g, "\n")
+      .split("\n")
+      .findIndex((line) => line.startsWith("# ")) + 1;
   return {
     table: "learnings",
     path: relative,
@@ -177,7 +179,9 @@ function detached(text: string): string {
 
 function detachRecord(record: FileRecord): FileRecord {
   const copy = (values: Record<string, string | number>) =>
-    Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeof value === "string" ? detached(value) : value]));
+    Object.fromEntries(
+      Object.entries(values).map(([key, value]) => [key, typeof value === "string" ? detached(value) : value]),
+    );
   return {
     ...record,
     loreId: record.loreId === undefined ? undefined : detached(record.loreId),

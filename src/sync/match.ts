@@ -175,15 +175,21 @@ export function matchRecords(records: FileRecord[], rows: Row[], context: MatchC
   };
   const domainOf = (record: FileRecord) => inDomain.get(String(record.columns.domain));
   const heading = (record: FileRecord) =>
-    record.table === "heuristics" && record.headingId !== undefined ? free(domainOf(record)?.byId.get(record.headingId)) : undefined;
-  tryMatch((record) => (record.table === "learnings" ? atPath.get(record.path)?.find((row) => !isClaimed(row)) : undefined));
+    record.table === "heuristics" && record.headingId !== undefined
+      ? free(domainOf(record)?.byId.get(record.headingId))
+      : undefined;
+  tryMatch((record) =>
+    record.table === "learnings" ? atPath.get(record.path)?.find((row) => !isClaimed(row)) : undefined,
+  );
   tryMatch((record) => {
     const row = heading(record);
     return row && row.values.rule === record.columns.rule ? row : undefined;
   });
   tryMatch((record) =>
     record.table === "heuristics"
-      ? domainOf(record)?.byRule.get(String(record.columns.rule))?.find((row) => !isClaimed(row))
+      ? domainOf(record)
+          ?.byRule.get(String(record.columns.rule))
+          ?.find((row) => !isClaimed(row))
       : undefined,
   );
   tryMatch(heading);
@@ -197,7 +203,11 @@ export function matchRecords(records: FileRecord[], rows: Row[], context: MatchC
     const row = rowOf.get(record);
     if (row) {
       pairs.push({ record, row });
-      const columns = differingColumns(record, row, !loreIdTaken.has(record) && !byLoreId.has(`${record.table}:${record.loreId}`));
+      const columns = differingColumns(
+        record,
+        row,
+        !loreIdTaken.has(record) && !byLoreId.has(`${record.table}:${record.loreId}`),
+      );
       if (columns.length > 0) {
         findings.push({
           type: "edited",
@@ -213,7 +223,8 @@ export function matchRecords(records: FileRecord[], rows: Row[], context: MatchC
     const original = repeats.get(record);
     const headingRow = record.headingId ? rowsById.get(rowKey("heuristics", record.headingId)) : undefined;
     const headingHolder = headingRow ? claimedBy.get(rowKey("heuristics", headingRow.id)) : undefined;
-    const withLoreId = record.loreId !== undefined && !loreIdTaken.has(record) && !byLoreId.has(`${record.table}:${record.loreId}`);
+    const withLoreId =
+      record.loreId !== undefined && !loreIdTaken.has(record) && !byLoreId.has(`${record.table}:${record.loreId}`);
     const action: Action = { kind: "insert-row", record, withLoreId };
     if (original) {
       findings.push({
@@ -232,7 +243,13 @@ export function matchRecords(records: FileRecord[], rows: Row[], context: MatchC
         action,
       });
     } else {
-      findings.push({ type: "missing-row", path: record.path, line: record.line, detail: "no row in the database", action });
+      findings.push({
+        type: "missing-row",
+        path: record.path,
+        line: record.line,
+        detail: "no row in the database",
+        action,
+      });
     }
   }
 

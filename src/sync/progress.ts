@@ -69,7 +69,10 @@ function terminalProgress(): SyncProgressSink {
       if (!bar && total > 0 && Date.now() - startedAt >= delay) {
         const requireHere = createRequire(import.meta.filename);
         const { SingleBar: Bar, Presets } = requireHere("cli-progress") as typeof import("cli-progress");
-        bar = new Bar({ format: `lore sync: ${name} [{bar}] {value}/{total} files`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+        bar = new Bar(
+          { format: `lore sync: ${name} [{bar}] {value}/{total} files`, stream: process.stderr, hideCursor: true },
+          Presets.shades_classic,
+        );
         bar.start(total, done);
       }
       bar?.update(done);

@@ -106,7 +106,9 @@ function carryOverTables(candidate: BetterSqlite3.Database, old: BetterSqlite3.D
   const objects = tryRead(
     () =>
       old
-        .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")
+        .prepare(
+          "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'",
+        )
         .all() as Array<{ type: string; name: string; tbl_name: string; sql: string }>,
     [],
   );
@@ -137,14 +139,19 @@ function archiveOldRows(candidate: BetterSqlite3.Database, old: BetterSqlite3.Da
     "INSERT INTO lore_archive(tbl, row_id, lore_id, match_key, row_json, reason) VALUES (?, ?, ?, ?, ?, 'rebuild')",
   );
   for (const table of ["learnings", "heuristics"] as const) {
-    const rows = tryRead(() => old.prepare(`SELECT * FROM ${table}`).iterate() as IterableIterator<Record<string, unknown>>, [].values());
+    const rows = tryRead(
+      () => old.prepare(`SELECT * FROM ${table}`).iterate() as IterableIterator<Record<string, unknown>>,
+      [].values(),
+    );
     for (const row of tryIterate(rows)) {
       if (table === "learnings" && row.type !== "failure" && !String(row.filepath).startsWith("auto-")) {
         // Not lore's (ELF's successes, experiments, ...): carried over as it is.
         tryRead(() => {
           const columns = Object.keys(row).filter((column) => column !== "lore_id" || row.lore_id !== undefined);
-          prepared(candidate, `INSERT INTO learnings (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`)
-            .run(...columns.map((column) => row[column] as string | number | null));
+          prepared(
+            candidate,
+            `INSERT INTO learnings (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
+          ).run(...columns.map((column) => row[column] as string | number | null));
         }, undefined);
         continue;
       }
@@ -157,7 +164,9 @@ function archiveOldRows(candidate: BetterSqlite3.Database, old: BetterSqlite3.Da
 /** Hook rows come back from the archive as they were: they are DB-only data. */
 function restoreHookRows(candidate: BetterSqlite3.Database): void {
   const hooks = candidate
-    .prepare("SELECT id, row_json FROM lore_archive WHERE tbl = 'learnings' AND reason = 'rebuild' AND match_key LIKE 'auto-%'")
+    .prepare(
+      "SELECT id, row_json FROM lore_archive WHERE tbl = 'learnings' AND reason = 'rebuild' AND match_key LIKE 'auto-%'",
+    )
     .all() as Array<{ id: number; row_json: string }>;
   for (const hook of hooks) {
     const row = JSON.parse(hook.row_json) as Record<string, string | number | null>;
@@ -179,7 +188,9 @@ function reserveOldFailureIds(candidate: BetterSqlite3.Database): void {
   const highest = Number(
     candidate.prepare("SELECT max(row_id) FROM lore_archive WHERE tbl = 'learnings'").pluck().get() ?? 0,
   );
-  const current = Number(candidate.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'learnings'").pluck().get() ?? 0);
+  const current = Number(
+    candidate.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'learnings'").pluck().get() ?? 0,
+  );
   candidate.prepare("DELETE FROM sqlite_sequence WHERE name = 'learnings'").run();
   candidate.prepare("INSERT INTO sqlite_sequence(name, seq) VALUES ('learnings', ?)").run(Math.max(highest, current));
 }
@@ -201,7 +212,10 @@ function insertFromFiles(
 ): number {
   const cache = new SyncCache(candidate);
   const verifiedAt = Date.now();
-  const waiting = new Map<string, { file: Omit<JournalFileContent, "records">; rows: RowRef[]; records: FileRecord[] }>();
+  const waiting = new Map<
+    string,
+    { file: Omit<JournalFileContent, "records">; rows: RowRef[]; records: FileRecord[] }
+  >();
   let records = 0;
   reserveOldFailureIds(candidate);
   files.forEach((relative, index) => {
@@ -225,12 +239,15 @@ function insertFromFiles(
     else waiting.set(relative, { file, rows, records: later });
   });
   for (const { file, rows, records: later } of waiting.values()) {
-    for (const record of later) rows.push({ table: record.table, id: insertRecordRowFor(candidate, record, true) as number });
+    for (const record of later)
+      rows.push({ table: record.table, id: insertRecordRowFor(candidate, record, true) as number });
     cache.recordVerified({ ...file, recheck: false }, rows, verifiedAt);
   }
   // Every row now matches its file, except ELF's hook rows: sync reports those.
   candidate.exec("DELETE FROM lore_dirty");
-  candidate.exec("INSERT INTO lore_dirty(tbl, row_id) SELECT 'learnings', id FROM learnings WHERE filepath LIKE 'auto-%'");
+  candidate.exec(
+    "INSERT INTO lore_dirty(tbl, row_id) SELECT 'learnings', id FROM learnings WHERE filepath LIKE 'auto-%'",
+  );
   return records;
 }
 

@@ -64,13 +64,15 @@ export function formatReport(report: SyncReport): string[] {
         (report.rebuild.oldDatabaseError ? ` (its data could not be read: ${report.rebuild.oldDatabaseError})` : ""),
     );
   }
-  if (report.rebuildPlanned) lines.push("--rebuild would build memory/index.db anew from the files (--dry-run: nothing done).");
+  if (report.rebuildPlanned)
+    lines.push("--rebuild would build memory/index.db anew from the files (--dry-run: nothing done).");
   for (const finding of report.findings) lines.push(findingLine(finding));
   const scope = `${report.files} files, ${report.read} read, ${report.rows} rows compared`;
   if (report.mode === "fix") {
     const remaining = countedFindings(report.remaining);
     lines.push(`Fixed ${counted.length - remaining.length} of ${counted.length} findings (${scope}).`);
-    if (report.restored.length > 0) lines.push(`Restored ${report.restored.length} file(s)${report.commit ? `, committed ${report.commit}` : ""}.`);
+    if (report.restored.length > 0)
+      lines.push(`Restored ${report.restored.length} file(s)${report.commit ? `, committed ${report.commit}` : ""}.`);
     if (report.commitError) lines.push(`The restored files are not committed: ${report.commitError}`);
     for (const finding of remaining) lines.push(`still: ${findingLine(finding)}`);
   } else if (counted.length === 0 && !report.rebuildPlanned) {
@@ -78,7 +80,9 @@ export function formatReport(report: SyncReport): string[] {
   } else {
     lines.push(
       `${counted.length} finding(s) (${scope}); ` +
-        (report.mode === "dry-run" ? "`lore sync --fix` would take the actions above." : "`lore sync --dry-run` shows the plan, `--fix` applies it."),
+        (report.mode === "dry-run"
+          ? "`lore sync --fix` would take the actions above."
+          : "`lore sync --dry-run` shows the plan, `--fix` applies it."),
     );
   }
   return lines;

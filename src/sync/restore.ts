@@ -50,7 +50,10 @@ function text(value: string | number | null | undefined): string {
 
 function failureTarget(layout: JournalLayout, row: Row, taken: Set<string>): string {
   const stored = text(row.values.filepath);
-  const usable = isJournalFilePath(stored) && stored.startsWith(`${FAILURES_DIR}/`) && /^[A-Za-z0-9._-]+\.md$/.test(path.posix.basename(stored));
+  const usable =
+    isJournalFilePath(stored) &&
+    stored.startsWith(`${FAILURES_DIR}/`) &&
+    /^[A-Za-z0-9._-]+\.md$/.test(path.posix.basename(stored));
   if (usable && !taken.has(stored) && !fs.existsSync(journalAbsolutePath(layout, stored))) return stored;
   const stem = `${FAILURES_DIR}/${dateOf(row).replace(/-/g, "")}_${failureSlug(text(row.values.title))}`;
   for (let suffix = 1; ; suffix++) {
@@ -88,7 +91,9 @@ export function planRestore(db: Database.Database, layout: JournalLayout, rows: 
     }
     const target = `memory/heuristics/${domain}.md`;
     const before =
-      plan.files.get(target) ?? readFileIfPresent(journalAbsolutePath(layout, target))?.replace(/\n?$/, "\n") ?? renderDomainHeader(domain);
+      plan.files.get(target) ??
+      readFileIfPresent(journalAbsolutePath(layout, target))?.replace(/\n?$/, "\n") ??
+      renderDomainHeader(domain);
     const loreId = assignLoreId(row);
     prepared(db, "UPDATE heuristics SET lore_id = ? WHERE id = ?").run(loreId, row.id);
     plan.files.set(
@@ -120,4 +125,3 @@ export function writeRestoredFiles(layout: JournalLayout, plan: RestorePlan): st
   }
   return written;
 }
-

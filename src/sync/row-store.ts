@@ -86,9 +86,11 @@ export function unidentifiedHeuristics(db: Database.Database, domains: string[])
 
 export function allRows(db: Database.Database): Row[] {
   return (["learnings", "heuristics"] as const).flatMap((table) =>
-    (prepared(db, `SELECT * FROM ${table} WHERE ${IN_SCOPE[table]}`).all() as Array<Record<string, string | number | null>>).map(
-      (values) => toRow(table, values),
-    ),
+    (
+      prepared(db, `SELECT * FROM ${table} WHERE ${IN_SCOPE[table]}`).all() as Array<
+        Record<string, string | number | null>
+      >
+    ).map((values) => toRow(table, values)),
   );
 }
 

@@ -102,10 +102,14 @@ export function isInformational(finding: Finding): boolean {
   return finding.action.kind === "keep";
 }
 
-function tryOpen(layout: JournalLayout, timeoutMs: number): { db: JournalDb | undefined; problem: string | undefined; ino: number | undefined } {
+function tryOpen(
+  layout: JournalLayout,
+  timeoutMs: number,
+): { db: JournalDb | undefined; problem: string | undefined; ino: number | undefined } {
   const ino = databaseFileIdentity(layout.dbFile);
   try {
-    if (ino !== undefined && fs.statSync(layout.dbFile).size === 0) return { db: undefined, problem: "index.db is empty", ino };
+    if (ino !== undefined && fs.statSync(layout.dbFile).size === 0)
+      return { db: undefined, problem: "index.db is empty", ino };
     return { db: openJournalDb(layout.dbFile, { busyTimeoutMs: timeoutMs }), problem: undefined, ino };
   } catch (error) {
     if (error instanceof MissingDatabaseError) return { db: undefined, problem: "index.db does not exist", ino };
@@ -141,7 +145,13 @@ function loreLeftovers(layout: JournalLayout, lock: JournalLock): string[] {
     .map((name) => journalRelativePath(layout, path.join(layout.loreDir, name)));
 }
 
-function housekeepingFindings(layout: JournalLayout, lock: JournalLock, repo: GitRepo | undefined, changes: FileChanges, staleMs: number): Finding[] {
+function housekeepingFindings(
+  layout: JournalLayout,
+  lock: JournalLock,
+  repo: GitRepo | undefined,
+  changes: FileChanges,
+  staleMs: number,
+): Finding[] {
   const findings: Finding[] = [];
   for (const holder of lock.takenOverFrom) {
     findings.push({
@@ -160,16 +170,28 @@ function housekeepingFindings(layout: JournalLayout, lock: JournalLock, repo: Gi
     });
   }
   for (const file of [...changes.tempFiles, ...loreLeftovers(layout, lock)]) {
-    findings.push({ type: "temp-file", path: file, detail: "a temp file left by a killed writer", action: { kind: "remove-file", path: file } });
+    findings.push({
+      type: "temp-file",
+      path: file,
+      detail: "a temp file left by a killed writer",
+      action: { kind: "remove-file", path: file },
+    });
   }
   return findings;
 }
 
-function removeLeftovers(layout: JournalLayout, workTree: GitRepo | undefined, staleMs: number, findings: Finding[]): void {
+function removeLeftovers(
+  layout: JournalLayout,
+  workTree: GitRepo | undefined,
+  staleMs: number,
+  findings: Finding[],
+): void {
   // Checked again just before: a git started since may hold a new lock of the same name.
-  const orphans = workTree && findings.some(({ action }) => action.kind === "remove-lock") ? orphanedGitLocks(workTree, staleMs) : [];
+  const orphans =
+    workTree && findings.some(({ action }) => action.kind === "remove-lock") ? orphanedGitLocks(workTree, staleMs) : [];
   for (const { action } of findings) {
-    if (action.kind === "remove-file") fs.rmSync(path.join(layout.base, ...action.path.split("/")), { recursive: true, force: true });
+    if (action.kind === "remove-file")
+      fs.rmSync(path.join(layout.base, ...action.path.split("/")), { recursive: true, force: true });
     if (action.kind === "remove-lock" && orphans.includes(action.path)) fs.rmSync(action.path, { force: true });
   }
 }
@@ -222,7 +244,9 @@ export async function runSync(layout: JournalLayout, options: SyncOptions): Prom
     let damage = opened.problem ?? (db && options.full ? integrityProblem(db) : undefined);
     for (let attempt = 1; ; attempt++) {
       if (damage) report.findings.push(damageFinding(damage));
-      const rebuild = (damage !== undefined && options.mode === "fix") || (attempt === 1 && options.rebuild && options.mode !== "dry-run");
+      const rebuild =
+        (damage !== undefined && options.mode === "fix") ||
+        (attempt === 1 && options.rebuild && options.mode !== "dry-run");
       if (rebuild) {
         db?.close();
         db = undefined;
@@ -238,7 +262,9 @@ export async function runSync(layout: JournalLayout, options: SyncOptions): Prom
       } catch (error) {
         if (!isCorruption(error) || attempt > 1) throw error;
         damage = `index.db is damaged: ${(error as Error).message}`;
-        report.findings = report.findings.filter((finding) => finding.type === "db-damaged" || finding.type === "stale-lock");
+        report.findings = report.findings.filter(
+          (finding) => finding.type === "db-damaged" || finding.type === "stale-lock",
+        );
       }
     }
   } finally {
@@ -318,7 +344,14 @@ async function reconcile(
     report.rows = analysis.rows.length;
     lock.assertHeld();
     if (options.mode === "fix") {
-      await applyFix({ ...session, workTree: repo, prune: options.prune, restore: options.restore }, report, analysis, changes, cache, startedAt);
+      await applyFix(
+        { ...session, workTree: repo, prune: options.prune, restore: options.restore },
+        report,
+        analysis,
+        changes,
+        cache,
+        startedAt,
+      );
     } else if (!readOnlyPass && hasSomethingToRecord(analysis, changes, cache)) {
       const transaction = db.beginWrite(journalKey);
       try {
@@ -354,7 +387,9 @@ async function applyFix(
   startedAt: number,
 ): Promise<void> {
   const { db, layout, lock } = session;
-  const restoreRows: Row[] = report.findings.flatMap((finding) => (finding.action.kind === "restore-file" ? [finding.action.row] : []));
+  const restoreRows: Row[] = report.findings.flatMap((finding) =>
+    finding.action.kind === "restore-file" ? [finding.action.row] : [],
+  );
   let plan: RestorePlan = { files: new Map(), skipped: [] };
   const transaction = db.beginWrite(session.journalKey);
   try {
@@ -376,7 +411,10 @@ async function applyFix(
       lock.assertHeld();
       report.commit = await commitPaths(
         session.repo,
-        { files: written, message: `sync: restore ${restoreRows.length - plan.skipped.length} record(s) from the database` },
+        {
+          files: written,
+          message: `sync: restore ${restoreRows.length - plan.skipped.length} record(s) from the database`,
+        },
         commitOptions(session),
       );
     } catch (error) {
@@ -407,7 +445,12 @@ async function applyFix(
   }
   const verify = db.beginWrite(session.journalKey);
   try {
-    recordVerification(cache, final, { ...changes, worktreeDirty: new Set([...changes.worktreeDirty, ...report.restored]) }, startedAt);
+    recordVerification(
+      cache,
+      final,
+      { ...changes, worktreeDirty: new Set([...changes.worktreeDirty, ...report.restored]) },
+      startedAt,
+    );
     verify.commit();
   } catch (error) {
     verify.rollback();

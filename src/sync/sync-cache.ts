@@ -83,7 +83,7 @@ export class SyncCache {
   }
 
   recheckPaths(): string[] {
-    return (prepared(this.db, "SELECT path FROM lore_files WHERE worktree_dirty = 1").pluck().all() as string[]);
+    return prepared(this.db, "SELECT path FROM lore_files WHERE worktree_dirty = 1").pluck().all() as string[];
   }
 
   indexFingerprint(): IndexFingerprint | undefined {
@@ -91,7 +91,9 @@ export class SyncCache {
     if (row === undefined) return undefined;
     try {
       const parsed = JSON.parse(String(row)) as Partial<IndexFingerprint>;
-      return typeof parsed.stamp === "string" && typeof parsed.listing === "string" && typeof parsed.tracked === "number"
+      return typeof parsed.stamp === "string" &&
+        typeof parsed.listing === "string" &&
+        typeof parsed.tracked === "number"
         ? { stamp: parsed.stamp, listing: parsed.listing, tracked: parsed.tracked }
         : undefined;
     } catch {
@@ -100,9 +102,9 @@ export class SyncCache {
   }
 
   dirtyRows(): RowRef[] {
-    return (prepared(this.db, "SELECT tbl, row_id FROM lore_dirty").all() as Array<{ tbl: RecordTable; row_id: number }>).map(
-      (row) => ({ table: row.tbl, id: row.row_id }),
-    );
+    return (
+      prepared(this.db, "SELECT tbl, row_id FROM lore_dirty").all() as Array<{ tbl: RecordTable; row_id: number }>
+    ).map((row) => ({ table: row.tbl, id: row.row_id }));
   }
 
   /** The rows matched by the records of these files at their last verification. */
@@ -133,8 +135,18 @@ export class SyncCache {
     verifiedAtMs: number,
   ): void {
     this.forget(file.path);
-    prepared(this.db, "INSERT INTO lore_files(path, size, mtime_ms, ino, content_id, verified_at_ms, worktree_dirty) VALUES (?, ?, ?, ?, ?, ?, ?)")
-      .run(file.path, file.stat.size, file.stat.mtimeMs, file.stat.ino, file.contentId, verifiedAtMs, file.recheck ? 1 : 0);
+    prepared(
+      this.db,
+      "INSERT INTO lore_files(path, size, mtime_ms, ino, content_id, verified_at_ms, worktree_dirty) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ).run(
+      file.path,
+      file.stat.size,
+      file.stat.mtimeMs,
+      file.stat.ino,
+      file.contentId,
+      verifiedAtMs,
+      file.recheck ? 1 : 0,
+    );
     const map = prepared(this.db, "INSERT OR REPLACE INTO lore_file_rows(tbl, row_id, path) VALUES (?, ?, ?)");
     for (const row of rows) map.run(row.table, row.id, file.path);
   }
@@ -142,8 +154,10 @@ export class SyncCache {
   /** Keeps a file on the list to read again (it had a finding). */
   recordRecheck(file: string): void {
     this.forget(file);
-    prepared(this.db, "INSERT INTO lore_files(path, size, mtime_ms, ino, content_id, verified_at_ms, worktree_dirty) VALUES (?, -1, 0, '', '', 0, 1)")
-      .run(file);
+    prepared(
+      this.db,
+      "INSERT INTO lore_files(path, size, mtime_ms, ino, content_id, verified_at_ms, worktree_dirty) VALUES (?, -1, 0, '', '', 0, 1)",
+    ).run(file);
   }
 
   forget(file: string): void {
@@ -164,6 +178,10 @@ export class SyncCache {
 
   setIndexFingerprint(value: IndexFingerprint | undefined): void {
     if (value === undefined) prepared(this.db, "DELETE FROM lore_meta WHERE key = ?").run(FINGERPRINT_KEY);
-    else prepared(this.db, "INSERT OR REPLACE INTO lore_meta(key, value) VALUES (?, ?)").run(FINGERPRINT_KEY, JSON.stringify(value));
+    else
+      prepared(this.db, "INSERT OR REPLACE INTO lore_meta(key, value) VALUES (?, ?)").run(
+        FINGERPRINT_KEY,
+        JSON.stringify(value),
+      );
   }
 }

@@ -24,7 +24,12 @@ export interface VerifiedState {
 
 const RECORD_FINDINGS = new Set(["missing-row", "edited", "duplicate-id"]);
 
-export function recordVerification(cache: SyncCache, analysis: Analysis, state: VerifiedState, verifiedAtMs: number): void {
+export function recordVerification(
+  cache: SyncCache,
+  analysis: Analysis,
+  state: VerifiedState,
+  verifiedAtMs: number,
+): void {
   const findings = [...analysis.problems, ...analysis.result.findings];
   const unsettledPaths = new Set<string>();
   const unsettledRows: RowRef[] = [...analysis.result.leftAlone];
@@ -44,7 +49,12 @@ export function recordVerification(cache: SyncCache, analysis: Analysis, state: 
     }
     verified.add(content.path);
     cache.recordVerified(
-      { path: content.path, stat: content.stat, contentId: content.contentId, recheck: state.worktreeDirty.has(content.path) },
+      {
+        path: content.path,
+        stat: content.stat,
+        contentId: content.contentId,
+        recheck: state.worktreeDirty.has(content.path),
+      },
       rowsByPath.get(content.path) ?? [],
       verifiedAtMs,
     );

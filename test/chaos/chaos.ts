@@ -86,7 +86,9 @@ function git(cwd: string, args: string[]): string {
   return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
-const environment = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(FAILURE_|HEURISTIC_|LORE_|GIT_)/.test(key)));
+const environment = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !/^(FAILURE_|HEURISTIC_|LORE_|GIT_)/.test(key)),
+);
 
 interface Ack {
   kind: "failure" | "heuristic";
@@ -102,7 +104,12 @@ interface Child {
 
 function start(args: string[], cwd: string, env: NodeJS.ProcessEnv = environment): Child {
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [lore, ...args], { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [lore, ...args], {
+    cwd,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -110,7 +117,9 @@ function start(args: string[], cwd: string, env: NodeJS.ProcessEnv = environment
   return {
     pid: child.pid as number,
     startedAt,
-    done: new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - startedAt }))),
+    done: new Promise((resolve) =>
+      child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - startedAt })),
+    ),
   };
 }
 
@@ -172,7 +181,17 @@ async function chaos(run: Options, base: string, ackLog: string): Promise<Counte
       const roll = random.next();
       const name = `w${index}-${sequence++}`;
       let args: string[];
-      if (roll < 0.45) args = ["record-failure", "--json", "--title", `Chaos ${name}`, "--domain", "chaos", "--summary", `run ${run.seed}`];
+      if (roll < 0.45)
+        args = [
+          "record-failure",
+          "--json",
+          "--title",
+          `Chaos ${name}`,
+          "--domain",
+          "chaos",
+          "--summary",
+          `run ${run.seed}`,
+        ];
       else if (roll < 0.9) {
         const fresh = domains.length === 0 || random.chance(0.3);
         const domain = fresh ? `domain-${name}` : random.pick(domains);
@@ -194,7 +213,10 @@ async function chaos(run: Options, base: string, ackLog: string): Promise<Counte
         }
         if (args[0] !== "sync") {
           const printed = JSON.parse(result.stdout) as Ack;
-          fs.appendFileSync(ackLog, `${JSON.stringify({ kind: printed.kind, loreId: printed.loreId, path: printed.path })}\n`);
+          fs.appendFileSync(
+            ackLog,
+            `${JSON.stringify({ kind: printed.kind, loreId: printed.loreId, path: printed.path })}\n`,
+          );
           counters.acked++;
         }
       }
@@ -240,7 +262,11 @@ function countOf<T>(values: T[], value: T): number {
 function verify(base: string, ackLog: string): Verdict {
   const verdict: Verdict = { lost: [], duplicated: [], corrupt: [], orphans: [], stuckLocks: [], other: [], gates: 0 };
   const acks = fs.existsSync(ackLog)
-    ? fs.readFileSync(ackLog, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as Ack)
+    ? fs
+        .readFileSync(ackLog, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Ack)
     : [];
   const fileIds: string[] = [];
   for (const sub of ["failures", "heuristics"]) {
@@ -285,11 +311,20 @@ function verify(base: string, ackLog: string): Verdict {
     const inFiles = countOf(fileIds, ack.loreId);
     const inRows = countOf(rowIds, ack.loreId);
     const head = inHead(ack.path).split(marker).length - 1;
-    if (inFiles === 0 || inRows === 0 || head === 0) verdict.lost.push(`${ack.kind} ${ack.loreId} (${ack.path}): files ${inFiles}, rows ${inRows}, HEAD ${head}`);
-    else if (inFiles > 1 || inRows > 1 || head > 1) verdict.duplicated.push(`${ack.kind} ${ack.loreId}: files ${inFiles}, rows ${inRows}, HEAD ${head}`);
+    if (inFiles === 0 || inRows === 0 || head === 0)
+      verdict.lost.push(`${ack.kind} ${ack.loreId} (${ack.path}): files ${inFiles}, rows ${inRows}, HEAD ${head}`);
+    else if (inFiles > 1 || inRows > 1 || head > 1)
+      verdict.duplicated.push(`${ack.kind} ${ack.loreId}: files ${inFiles}, rows ${inRows}, HEAD ${head}`);
   }
-  const report = execFileSync(process.execPath, [lore, "sync", "--json"], { cwd: base, env: environment, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-  for (const finding of (JSON.parse(report) as { findings: Array<{ type: string; path: string | null; detail: string }> }).findings) {
+  const report = execFileSync(process.execPath, [lore, "sync", "--json"], {
+    cwd: base,
+    env: environment,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  for (const finding of (
+    JSON.parse(report) as { findings: Array<{ type: string; path: string | null; detail: string }> }
+  ).findings) {
     const line = `${finding.type} ${finding.path}: ${finding.detail}`;
     if (["missing-row", "missing-file"].includes(finding.type)) verdict.orphans.push(line);
     else if (["stale-lock", "temp-file"].includes(finding.type)) verdict.stuckLocks.push(line);
@@ -298,11 +333,14 @@ function verify(base: string, ackLog: string): Verdict {
   const loreDir = path.join(base, "memory", ".lore");
   for (const name of fs.readdirSync(loreDir)) {
     if (name.startsWith("journal.lock.takeover-")) verdict.gates++;
-    else if (name.startsWith("journal.lock") || name.startsWith("rebuild-")) verdict.stuckLocks.push(`memory/.lore/${name}`);
+    else if (name.startsWith("journal.lock") || name.startsWith("rebuild-"))
+      verdict.stuckLocks.push(`memory/.lore/${name}`);
   }
-  if (fs.readdirSync(path.join(loreDir, "pending")).length > 0) verdict.stuckLocks.push("memory/.lore/pending is not empty");
+  if (fs.readdirSync(path.join(loreDir, "pending")).length > 0)
+    verdict.stuckLocks.push("memory/.lore/pending is not empty");
   const waitQueue = path.join(loreDir, "lock-waiters");
-  for (const ticket of fs.existsSync(waitQueue) ? fs.readdirSync(waitQueue) : []) verdict.stuckLocks.push(`memory/.lore/lock-waiters/${ticket}`);
+  for (const ticket of fs.existsSync(waitQueue) ? fs.readdirSync(waitQueue) : [])
+    verdict.stuckLocks.push(`memory/.lore/lock-waiters/${ticket}`);
   if (fs.existsSync(path.join(base, ".git", "index.lock"))) verdict.stuckLocks.push(".git/index.lock");
   try {
     git(base, ["fsck", "--no-progress"]);
@@ -315,7 +353,9 @@ function verify(base: string, ackLog: string): Verdict {
 async function main(): Promise<void> {
   const run = options();
   const { base, ackLog, work } = await setUp();
-  process.stderr.write(`chaos: ${run.writers} writers for ${run.durationMs / 1000} s, a SIGKILL every ${run.killEveryMs} ms on average, seed ${run.seed}${run.handOffAlways ? ", every commit handed off" : ""}\n`);
+  process.stderr.write(
+    `chaos: ${run.writers} writers for ${run.durationMs / 1000} s, a SIGKILL every ${run.killEveryMs} ms on average, seed ${run.seed}${run.handOffAlways ? ", every commit handed off" : ""}\n`,
+  );
   const counters = await chaos(run, base, ackLog);
   const repairStarted = Date.now();
   const repair = start(["sync", "--fix", "--json"], base);
@@ -323,7 +363,13 @@ async function main(): Promise<void> {
   const repairMs = Date.now() - repairStarted;
   const verdict = verify(base, ackLog);
   if (repaired.code !== 0) verdict.other.push(`the final lore sync --fix exited ${repaired.code}`);
-  const violations = verdict.lost.length + verdict.duplicated.length + verdict.corrupt.length + verdict.orphans.length + verdict.stuckLocks.length + verdict.other.length;
+  const violations =
+    verdict.lost.length +
+    verdict.duplicated.length +
+    verdict.corrupt.length +
+    verdict.orphans.length +
+    verdict.stuckLocks.length +
+    verdict.other.length;
   const rows: Array<[string, string]> = [
     ["seed", String(run.seed)],
     ["writers x duration", `${run.writers} x ${run.durationMs / 1000} s`],
@@ -340,13 +386,24 @@ async function main(): Promise<void> {
     ["final lore sync --fix", `${repairMs} ms`],
     ["takeover gates left (kept 60 s by design)", String(verdict.gates)],
   ];
-  process.stdout.write(`| measure | value |\n| --- | --- |\n${rows.map(([name, value]) => `| ${name} | ${value} |`).join("\n")}\n`);
+  process.stdout.write(
+    `| measure | value |\n| --- | --- |\n${rows.map(([name, value]) => `| ${name} | ${value} |`).join("\n")}\n`,
+  );
   if (counters.longestRecovery) process.stderr.write(`chaos: longest recovery: ${counters.longestRecovery}\n`);
-  for (const [label, lines] of Object.entries({ lost: verdict.lost, duplicated: verdict.duplicated, corrupt: verdict.corrupt, orphans: verdict.orphans, "stuck locks": verdict.stuckLocks, other: verdict.other })) {
+  for (const [label, lines] of Object.entries({
+    lost: verdict.lost,
+    duplicated: verdict.duplicated,
+    corrupt: verdict.corrupt,
+    orphans: verdict.orphans,
+    "stuck locks": verdict.stuckLocks,
+    other: verdict.other,
+  })) {
     for (const line of lines.slice(0, 20)) process.stderr.write(`chaos: ${label}: ${line}\n`);
   }
   if (violations > 0) {
-    process.stderr.write(`chaos: ${violations} violation(s); replay with: npm run chaos -- --writers ${run.writers} --duration ${run.durationMs / 1000} --seed ${run.seed}${run.handOffAlways ? " --hand-off-always" : ""}\n`);
+    process.stderr.write(
+      `chaos: ${violations} violation(s); replay with: npm run chaos -- --writers ${run.writers} --duration ${run.durationMs / 1000} --seed ${run.seed}${run.handOffAlways ? " --hand-off-always" : ""}\n`,
+    );
     process.stderr.write(`chaos: the journal is kept in ${base}\n`);
     process.exit(1);
   }

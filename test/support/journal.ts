@@ -17,7 +17,11 @@ export function tempDir(prefix = "lore-test-"): string {
 }
 
 export function git(cwd: string, args: string[]): string {
-  return execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_DIR: undefined } as NodeJS.ProcessEnv });
+  return execFileSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, GIT_DIR: undefined } as NodeJS.ProcessEnv,
+  });
 }
 
 export function configureGitIdentity(dir: string): void {
@@ -112,21 +116,25 @@ export function invariantViolations(dir: string, options: { git: boolean } = { g
     if (!row) problems.push(`failure file ${file} has no row`);
     else if (row.filepath !== file) problems.push(`failure row ${row.id} points at ${row.filepath}, file is ${file}`);
   }
-  for (const [loreId, row] of rowFailures) if (!files.failures.has(loreId)) problems.push(`failure row ${row.id} has no file`);
+  for (const [loreId, row] of rowFailures)
+    if (!files.failures.has(loreId)) problems.push(`failure row ${row.id} has no file`);
   for (const [loreId, id] of files.heuristics) {
     const row = rowHeuristics.get(loreId);
     if (!row) problems.push(`heuristic H-${id} has no row`);
     else if (row.id !== id) problems.push(`heuristic H-${id} has row id ${row.id}`);
   }
-  for (const [loreId, row] of rowHeuristics) if (!files.heuristics.has(loreId)) problems.push(`heuristic row ${row.id} has no block`);
+  for (const [loreId, row] of rowHeuristics)
+    if (!files.heuristics.has(loreId)) problems.push(`heuristic row ${row.id} has no block`);
   for (const directory of ["failures", "heuristics"]) {
     for (const file of listFiles(path.join(dir, "memory", directory))) {
       if (/\.md\.\d+$/.test(file)) problems.push(`temp file left: ${file}`);
     }
   }
-  for (const intent of listFiles(path.join(dir, "memory", ".lore", "pending"))) problems.push(`pending intent left: ${intent}`);
+  for (const intent of listFiles(path.join(dir, "memory", ".lore", "pending")))
+    problems.push(`pending intent left: ${intent}`);
   if (fs.existsSync(path.join(dir, "memory", ".lore", "journal.lock"))) problems.push("journal lock still held");
-  for (const ticket of listFiles(path.join(dir, "memory", ".lore", "lock-waiters"))) problems.push(`wait-queue ticket left: ${ticket}`);
+  for (const ticket of listFiles(path.join(dir, "memory", ".lore", "lock-waiters")))
+    problems.push(`wait-queue ticket left: ${ticket}`);
   if (options.git) {
     if (fs.existsSync(path.join(dir, ".git", "index.lock"))) problems.push(".git/index.lock left");
     const status = git(dir, ["status", "--porcelain", "--", "memory"]).trim();

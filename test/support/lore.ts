@@ -78,9 +78,13 @@ export function toFlags(flags: Record<string, string>): string[] {
  * until the test kills it; resolves once it holds the lock.
  */
 export async function holdJournalLock(lockDir: string): Promise<ChildProcessByStdio<null, Readable, null>> {
-  const holder = spawn(process.execPath, [path.join(REPO_ROOT, "dist-test", "lock-contender.js"), "hold", lockDir, "0", "10000"], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const holder = spawn(
+    process.execPath,
+    [path.join(REPO_ROOT, "dist-test", "lock-contender.js"), "hold", lockDir, "0", "10000"],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     holder.stdout.once("data", () => resolve());
     holder.once("close", (code) => reject(new Error(`the lock holder exited (${code}) before it held the lock`)));

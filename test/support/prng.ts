@@ -38,4 +38,3 @@ export class Prng {
     return items[Math.floor(this.next() * items.length)];
   }
 }
-

@@ -71,29 +71,200 @@ export interface SyntheticJournalCounts {
 }
 
 const WORDS = [
-  "cache", "lock", "retry", "timeout", "queue", "worker", "schema", "migration", "index", "query",
-  "transaction", "commit", "branch", "merge", "rebase", "build", "bundle", "deploy", "release", "rollback",
-  "config", "secret", "token", "session", "cookie", "header", "request", "response", "payload", "stream",
-  "buffer", "socket", "connection", "pool", "thread", "process", "signal", "handler", "callback", "promise",
-  "async", "await", "event", "listener", "hook", "plugin", "module", "package", "dependency", "version",
-  "lockfile", "registry", "mirror", "proxy", "gateway", "router", "endpoint", "service", "client", "server",
-  "database", "table", "column", "row", "record", "journal", "log", "metric", "trace", "span",
-  "alert", "dashboard", "probe", "health", "check", "test", "fixture", "mock", "stub", "snapshot",
-  "assertion", "flaky", "race", "deadlock", "leak", "overflow", "underflow", "encoding", "locale", "timezone",
-  "clock", "date", "path", "symlink", "permission", "quota", "disk", "volume", "container", "image",
-  "cluster", "node", "replica", "shard", "partition", "backup", "restore", "archive", "upload", "download",
-  "parser", "lexer", "compiler", "linter", "formatter", "type", "interface", "generic", "null", "undefined",
-  "silently", "always", "never", "again", "after", "before", "during", "without", "with", "when",
-  "failed", "broke", "dropped", "ignored", "skipped", "corrupted", "duplicated", "stalled", "crashed", "hung",
-  "the", "a", "our", "every", "stale", "missing", "wrong", "partial", "empty", "large",
-  "production", "staging", "local", "remote", "nightly", "weekly", "manual", "automatic", "shared", "global",
+  "cache",
+  "lock",
+  "retry",
+  "timeout",
+  "queue",
+  "worker",
+  "schema",
+  "migration",
+  "index",
+  "query",
+  "transaction",
+  "commit",
+  "branch",
+  "merge",
+  "rebase",
+  "build",
+  "bundle",
+  "deploy",
+  "release",
+  "rollback",
+  "config",
+  "secret",
+  "token",
+  "session",
+  "cookie",
+  "header",
+  "request",
+  "response",
+  "payload",
+  "stream",
+  "buffer",
+  "socket",
+  "connection",
+  "pool",
+  "thread",
+  "process",
+  "signal",
+  "handler",
+  "callback",
+  "promise",
+  "async",
+  "await",
+  "event",
+  "listener",
+  "hook",
+  "plugin",
+  "module",
+  "package",
+  "dependency",
+  "version",
+  "lockfile",
+  "registry",
+  "mirror",
+  "proxy",
+  "gateway",
+  "router",
+  "endpoint",
+  "service",
+  "client",
+  "server",
+  "database",
+  "table",
+  "column",
+  "row",
+  "record",
+  "journal",
+  "log",
+  "metric",
+  "trace",
+  "span",
+  "alert",
+  "dashboard",
+  "probe",
+  "health",
+  "check",
+  "test",
+  "fixture",
+  "mock",
+  "stub",
+  "snapshot",
+  "assertion",
+  "flaky",
+  "race",
+  "deadlock",
+  "leak",
+  "overflow",
+  "underflow",
+  "encoding",
+  "locale",
+  "timezone",
+  "clock",
+  "date",
+  "path",
+  "symlink",
+  "permission",
+  "quota",
+  "disk",
+  "volume",
+  "container",
+  "image",
+  "cluster",
+  "node",
+  "replica",
+  "shard",
+  "partition",
+  "backup",
+  "restore",
+  "archive",
+  "upload",
+  "download",
+  "parser",
+  "lexer",
+  "compiler",
+  "linter",
+  "formatter",
+  "type",
+  "interface",
+  "generic",
+  "null",
+  "undefined",
+  "silently",
+  "always",
+  "never",
+  "again",
+  "after",
+  "before",
+  "during",
+  "without",
+  "with",
+  "when",
+  "failed",
+  "broke",
+  "dropped",
+  "ignored",
+  "skipped",
+  "corrupted",
+  "duplicated",
+  "stalled",
+  "crashed",
+  "hung",
+  "the",
+  "a",
+  "our",
+  "every",
+  "stale",
+  "missing",
+  "wrong",
+  "partial",
+  "empty",
+  "large",
+  "production",
+  "staging",
+  "local",
+  "remote",
+  "nightly",
+  "weekly",
+  "manual",
+  "automatic",
+  "shared",
+  "global",
 ];
 
 /** Tokens with the characters that free text really holds: `#`, `:`, quotes, unicode. */
 const SPECIAL_TOKENS = [
-  "#42", "issue #1337", "C#", "key: value", "note:", "ratio 3:1", "\"quoted\"", "'single'", "it's",
-  "`npm ci`", "café", "naïve", "Zürich", "→", "—", "✓", "日本語", "💥", "(see above)", "[draft]",
-  "50%", "a/b", "x*y", "<none>", "&&", "~/.config", "v2.1.0", "e.g.", "i.e.,", "½",
+  "#42",
+  "issue #1337",
+  "C#",
+  "key: value",
+  "note:",
+  "ratio 3:1",
+  '"quoted"',
+  "'single'",
+  "it's",
+  "`npm ci`",
+  "café",
+  "naïve",
+  "Zürich",
+  "→",
+  "—",
+  "✓",
+  "日本語",
+  "💥",
+  "(see above)",
+  "[draft]",
+  "50%",
+  "a/b",
+  "x*y",
+  "<none>",
+  "&&",
+  "~/.config",
+  "v2.1.0",
+  "e.g.",
+  "i.e.,",
+  "½",
 ];
 
 /** Lines that look like markdown structure; only lore's renderer (which escapes them) gets them. */
@@ -108,20 +279,84 @@ const STRUCTURAL_LINES = [
 ];
 
 /** Title-safe tokens: no colon (ELF keeps colons in file names, lore does not). */
-const TITLE_TOKENS = ["#42", "\"quoted\"", "'single'", "C++", "café", "v2", "—", "💥", "(again)", "it's"];
+const TITLE_TOKENS = ["#42", '"quoted"', "'single'", "C++", "café", "v2", "—", "💥", "(again)", "it's"];
 
 const DOMAIN_WORDS = [
-  "testing", "git", "api", "database", "build", "deploy", "auth", "caching", "networking", "frontend",
-  "backend", "security", "performance", "logging", "monitoring", "ci", "docker", "kubernetes", "migrations",
-  "config", "python", "typescript", "rust", "shell", "windows", "macos", "linux", "concurrency", "memory",
-  "storage", "search", "payments", "email", "i18n", "accessibility", "docs", "release", "dependencies",
-  "packaging", "observability",
+  "testing",
+  "git",
+  "api",
+  "database",
+  "build",
+  "deploy",
+  "auth",
+  "caching",
+  "networking",
+  "frontend",
+  "backend",
+  "security",
+  "performance",
+  "logging",
+  "monitoring",
+  "ci",
+  "docker",
+  "kubernetes",
+  "migrations",
+  "config",
+  "python",
+  "typescript",
+  "rust",
+  "shell",
+  "windows",
+  "macos",
+  "linux",
+  "concurrency",
+  "memory",
+  "storage",
+  "search",
+  "payments",
+  "email",
+  "i18n",
+  "accessibility",
+  "docs",
+  "release",
+  "dependencies",
+  "packaging",
+  "observability",
 ];
-const DOMAIN_QUALIFIERS = ["Core", "Web", "Mobile", "Data", "Infra", "Platform", "Client", "Server", "Internal", "Legacy"];
+const DOMAIN_QUALIFIERS = [
+  "Core",
+  "Web",
+  "Mobile",
+  "Data",
+  "Infra",
+  "Platform",
+  "Client",
+  "Server",
+  "Internal",
+  "Legacy",
+];
 
 const TAGS = [
-  "bug", "regression", "flaky", "ci", "prod", "incident", "perf", "security", "data-loss", "hotfix",
-  "tooling", "config", "race", "windows", "network", "ux", "docs", "upgrade", "infra", "postmortem",
+  "bug",
+  "regression",
+  "flaky",
+  "ci",
+  "prod",
+  "incident",
+  "perf",
+  "security",
+  "data-loss",
+  "hotfix",
+  "tooling",
+  "config",
+  "race",
+  "windows",
+  "network",
+  "ux",
+  "docs",
+  "upgrade",
+  "infra",
+  "postmortem",
 ];
 const CONFIDENCES = [0.3, 0.5, 0.6, 0.7, 0.85, 0.9];
 const SOURCES = ["observation", "failure", "success", "experiment", "code-review"];
@@ -215,7 +450,14 @@ function domainIndex(rng: Prng, count: number): number {
   return Math.floor(count * (rng.chance(0.5) ? u : u * u));
 }
 
-function elfFailure(record: { title: string; domain: string; severity: number; tags: string; summary: string; date: string }): string {
+function elfFailure(record: {
+  title: string;
+  domain: string;
+  severity: number;
+  tags: string;
+  summary: string;
+  date: string;
+}): string {
   return [
     `# ${record.title}`,
     "",
@@ -233,7 +475,14 @@ function elfFailure(record: { title: string; domain: string; severity: number; t
   ].join("\n");
 }
 
-function elfHeuristicBlock(block: { id: number; rule: string; confidence: number; source: string; explanation: string; created: string }): string {
+function elfHeuristicBlock(block: {
+  id: number;
+  rule: string;
+  confidence: number;
+  source: string;
+  explanation: string;
+  created: string;
+}): string {
   return (
     `## H-${block.id}: ${block.rule}\n\n` +
     `**Confidence**: ${block.confidence}\n` +
@@ -252,16 +501,21 @@ function share(value: number | undefined, fallback: number, name: string): numbe
 
 function markdownFiles(directory: string): string[] {
   if (!fs.existsSync(directory)) return [];
-  return fs.readdirSync(directory).filter((name) => name.endsWith(".md")).sort();
+  return fs
+    .readdirSync(directory)
+    .filter((name) => name.endsWith(".md"))
+    .sort();
 }
 
 export function generateJournal(dir: string, options: SyntheticJournalOptions): SyntheticJournalCounts {
   const { records } = options;
-  if (!Number.isSafeInteger(records) || records < 0) throw new RangeError(`synthetic journal: records must be an integer ≥ 0, got ${records}`);
+  if (!Number.isSafeInteger(records) || records < 0)
+    throw new RangeError(`synthetic journal: records must be an integer ≥ 0, got ${records}`);
   const heuristicShare = share(options.heuristicShare, 0.4, "heuristicShare");
   const elfShare = share(options.elfShare, 0.2, "elfShare");
   const domainCount = options.domains ?? Math.max(5, Math.floor(records / 250));
-  if (!Number.isSafeInteger(domainCount) || domainCount < 1) throw new RangeError(`synthetic journal: domains must be an integer ≥ 1, got ${domainCount}`);
+  if (!Number.isSafeInteger(domainCount) || domainCount < 1)
+    throw new RangeError(`synthetic journal: domains must be an integer ≥ 1, got ${domainCount}`);
   const rng = new Prng(options.seed ?? 1);
 
   const failuresDir = path.join(dir, "memory", "failures");
@@ -396,7 +650,8 @@ function changeHeuristic(rng: Prng, text: string, mark: string): string {
 }
 
 export function changeSomeFiles(dir: string, fraction: number, seed = 1): string[] {
-  if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`synthetic journal: fraction must be in 0..1, got ${fraction}`);
+  if (!(fraction >= 0 && fraction <= 1))
+    throw new RangeError(`synthetic journal: fraction must be in 0..1, got ${fraction}`);
   const rng = new Prng(seed);
   const changed: string[] = [];
   const groups = [

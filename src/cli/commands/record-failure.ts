@@ -24,7 +24,13 @@ export const recordFailureCommand = defineCommand<Args>({
   run: async (args) => {
     return runRecordCommand(args, {
       kind: "failure",
-      flags: { title: args.title, domain: args.domain, severity: args.severity, tags: args.tags, summary: args.summary },
+      flags: {
+        title: args.title,
+        domain: args.domain,
+        severity: args.severity,
+        tags: args.tags,
+        summary: args.summary,
+      },
       resolve: resolveFailureInput,
       draft: draftFailure,
       promptLabels: { title: "Title", domain: "Domain" },

@@ -11,10 +11,22 @@ import { loadSyncMain } from "../bundle-parts.js";
 
 const syncOptions = {
   fix: { type: "boolean", default: false, describe: "apply the fixes (the database follows the files)" },
-  "dry-run": { type: "boolean", default: false, describe: "print exactly the actions --fix would take, change nothing" },
-  restore: { type: "boolean", default: false, describe: "write files back from rows whose record is in no file (implies --fix)" },
+  "dry-run": {
+    type: "boolean",
+    default: false,
+    describe: "print exactly the actions --fix would take, change nothing",
+  },
+  restore: {
+    type: "boolean",
+    default: false,
+    describe: "write files back from rows whose record is in no file (implies --fix)",
+  },
   rebuild: { type: "boolean", default: false, describe: "rebuild the database from the files (implies --fix)" },
-  prune: { type: "boolean", default: false, describe: "also archive the rows ELF's hooks made for files that never existed" },
+  prune: {
+    type: "boolean",
+    default: false,
+    describe: "also archive the rows ELF's hooks made for files that never existed",
+  },
   full: { type: "boolean", default: false, describe: "read every file, not only what changed since the last sync" },
   ...journalOptions,
 } satisfies Record<string, Options>;
