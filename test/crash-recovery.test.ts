@@ -11,7 +11,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { STEP_NAMES, type StepName } from "../src/io/steps.js";
+import { STEP_NAMES, type StepName } from "../src/io/fault-points.js";
 import { createJournal, git, invariantViolations, readRows } from "./support/journal.js";
 import { recordFailure, recordHeuristic, runLore, toFlags } from "./support/lore.js";
 import { waitUntil } from "./support/processes.js";

@@ -279,7 +279,7 @@ describe("group commit", () => {
     expect(results.map((result) => result.code)).toEqual(results.map(() => 0));
     for (const result of results) {
       const ack = JSON.parse(result.stdout) as Ack;
-      const rule = readRows(dir).heuristics.find((row) => row.lore_id === ack.loreId)!.rule;
+      const rule = readRows(dir).heuristics.find((row) => row.lore_id === ack.loreId)?.rule;
       expect(addedRules(dir, ack.commit)).toEqual([expect.stringContaining(`: ${rule}`)]);
     }
     expectCleanJournal(dir);

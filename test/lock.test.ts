@@ -178,7 +178,7 @@ describe("lock order", () => {
   it("refuses SQLite's write lock without the journal lock", () => {
     const dir = tempDir();
     const db = createJournalDb(path.join(dir, "index.db"), { busyTimeoutMs: 100 });
-    expect(() => db.beginWrite(dir)).toThrow(LockOrderError);
+    expect(() => db.write(dir, () => undefined)).toThrow(LockOrderError);
     db.close();
   });
 
@@ -203,8 +203,7 @@ describe("lock order", () => {
       { timeoutMs: 1_000, staleMs: 2_000 },
     );
     const db = createJournalDb(path.join(dir, "index.db"), { busyTimeoutMs: 100 });
-    const transaction = db.beginWrite(dir);
-    transaction.commit();
+    db.write(dir, () => undefined);
     db.close();
     await lock.release();
     expect(fs.existsSync(lockDirIn(dir))).toBe(false);

@@ -2,7 +2,7 @@
 // tokens must be well formed and must not repeat. (Ids made by processes
 // started at once are checked by test/parallel.test.ts.)
 import { describe, expect, it } from "vitest";
-import { randomBytes, randomUuid } from "../src/io/random.js";
+import { randomBytes, randomUuid } from "../src/base/random.js";
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

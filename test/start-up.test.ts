@@ -111,7 +111,7 @@ describe("a git commit started to wait for its paths", () => {
       (failure: unknown) => failure,
     );
 
-    expect(error).toMatchObject({ exitCode: 128 });
+    expect(error).toMatchObject({ gitStatus: 128 });
     expect(String((error as Error).message)).toMatch(/No paths with --include\/--only/);
     expect(git(dir, ["rev-parse", "HEAD"])).toBe(headBefore);
     expect(git(dir, ["diff", "--cached", "--name-only"]).trim()).toBe("staged.txt");

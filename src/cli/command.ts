@@ -8,7 +8,7 @@
  * record's start-up; parsing alone costs a fraction of that.
  */
 import type { Options } from "yargs";
-import type { ExitCodeValue } from "./exit-codes.js";
+import type { ExitCodeValue } from "../base/errors.js";
 
 export interface LoreCommand<Args = Record<string, unknown>> {
   /** yargs command string, e.g. `init [dir]`. */

@@ -14,7 +14,7 @@
 import parse from "yargs-parser";
 import type { LoreCommand } from "./command.js";
 import { PARSER_CONFIGURATION } from "./parser-configuration.js";
-import { UsageError } from "./exit-codes.js";
+import { UsageError } from "../base/errors.js";
 
 export function fastParse(command: LoreCommand, argv: string[]): Record<string, unknown> | "show-with-yargs" {
   const strings: string[] = [];

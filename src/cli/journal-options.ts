@@ -13,7 +13,7 @@
  */
 import type { Options } from "yargs";
 import { InvalidFieldError, quoted } from "../record/fields.js";
-import type { SessionOptions } from "../record/session.js";
+import type { SessionOptions } from "../txn/session.js";
 
 export const journalOptions = {
   base: { type: "string", describe: "journal directory (default: $LORE_BASE, else the nearest one above)" },

@@ -16,7 +16,7 @@ import { syncCommand } from "./commands/sync.js";
 import { hookCommand } from "./commands/hook.js";
 import { hooksCommand } from "./commands/hooks.js";
 import type { LoreCommand } from "./command.js";
-import { exitCodeFor, messageFor } from "./exit-codes.js";
+import { exitCodeFor, messageFor } from "../base/errors.js";
 import { fastParse } from "./fast-parse.js";
 import { warnUnknownOptions } from "./unknown-options.js";
 import { loadYargsFront } from "./bundle-parts.js";

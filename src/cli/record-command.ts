@@ -6,11 +6,11 @@
  */
 import { locateJournal, type JournalLayout } from "../journal/layout.js";
 import { MissingFieldsError } from "../record/inputs.js";
-import { persistRecord, type PersistedRecord, type RecordDraft } from "../record/persist.js";
-import { withJournalSession } from "../record/session.js";
-import { awaitGroupCommit } from "../record/group-commit.js";
-import { warn } from "../io/warn.js";
-import { ExitCode, messageFor, type ExitCodeValue } from "./exit-codes.js";
+import { persistRecord, type PersistedRecord, type RecordDraft } from "../txn/record-transaction.js";
+import { withJournalSession } from "../txn/journal-session.js";
+import { awaitGroupCommit } from "../txn/hand-off.js";
+import { warn } from "../base/warn.js";
+import { ExitCode, messageFor, type ExitCodeValue } from "../base/errors.js";
 import { sessionOptionsFrom, type JournalArgs } from "./journal-options.js";
 
 export interface RecordCommandSpec<Flags, Input> {

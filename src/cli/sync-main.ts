@@ -9,13 +9,14 @@
 import { fileURLToPath } from "node:url";
 import { locateJournal, type JournalLayout } from "../journal/layout.js";
 import { findWorkTree } from "../git/git-process.js";
-import { hookPaths, hookStatus, installHooks, uninstallHooks } from "../hooks/hook-files.js";
+import { hookPaths } from "../git/hook-state.js";
+import { hookStatus, installHooks, uninstallHooks } from "../setup/hook-files.js";
 import { stagedJournalProblems } from "../hooks/staged-check.js";
-import { ensureUnionMerge, UNION_MERGE_ENTRY } from "../journal/git-attributes.js";
+import { ensureUnionMerge, UNION_MERGE_ENTRY } from "../setup/git-attributes.js";
 import { runSync, type SyncMode } from "../sync/run-sync.js";
 import { countedFindings, formatReport, reportJson } from "../sync/report.js";
 import { createProgress } from "../sync/progress.js";
-import { ExitCode, exitCodeFor, messageFor, UsageError, type ExitCodeValue } from "./exit-codes.js";
+import { ExitCode, exitCodeFor, messageFor, UsageError, type ExitCodeValue } from "../base/errors.js";
 import { sessionOptionsFrom, type JournalArgs } from "./journal-options.js";
 
 export interface SyncArgs extends JournalArgs {

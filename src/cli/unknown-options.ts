@@ -3,7 +3,7 @@
  * caller written for ELF keeps working, but says so on stderr, since a typo
  * such as `--titel` should not pass unnoticed.
  */
-import { warn } from "../io/warn.js";
+import { warn } from "../base/warn.js";
 
 const ALWAYS_KNOWN = new Set(["_", "$0", "help", "version"]);
 

@@ -6,7 +6,7 @@
  */
 import yargs, { type Argv } from "yargs";
 import type { LoreCommand } from "./command.js";
-import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
+import { ExitCode, type ExitCodeValue } from "../base/errors.js";
 import { PARSER_CONFIGURATION } from "./parser-configuration.js";
 
 export async function showWithYargs(commands: LoreCommand[], argv: string[], version: string): Promise<ExitCodeValue> {

@@ -9,19 +9,20 @@
  * is `MissingDatabaseError`, and `lore init` is the one place that creates it
  * (`createJournalDb`).
  *
- * Writes go through `beginWrite(journalKey)`, which takes SQLite's write lock
- * with `BEGIN IMMEDIATE` (so the transaction cannot fail to upgrade later) and
- * registers it in the lock order: the caller must hold the journal lock. The
- * returned transaction is ended by exactly one of `commit()` or `rollback()`;
- * `rollback()` after a failed commit is safe.
+ * Every write goes through `write(journalKey, work)`: SQLite's write lock
+ * with `BEGIN IMMEDIATE` (so the transaction cannot fail to upgrade later),
+ * registered in the lock order (the caller must hold the journal lock), then
+ * COMMIT, or ROLLBACK when anything throws. `rehearse` is the same, always
+ * rolled back.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
 import type BetterSqlite3 from "better-sqlite3";
 import { LockLevel, noteAcquired, noteReleased } from "../lock/lock-order.js";
-import { step } from "../io/steps.js";
+import { step } from "../io/fault-points.js";
 import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "./schema.js";
+import { ExitCode, LoreError } from "../base/errors.js";
 
 const requireHere = createRequire(import.meta.filename);
 const Database = requireHere("better-sqlite3") as typeof BetterSqlite3;
@@ -44,13 +45,14 @@ function addonPath(): string | undefined {
   return fs.existsSync(candidate) ? candidate : undefined;
 }
 
-export class MissingDatabaseError extends Error {
+export class MissingDatabaseError extends LoreError {
+  readonly exitCode = ExitCode.Invalid;
   constructor(readonly file: string) {
     super(`no journal database at ${file}`);
   }
 }
 
-export interface WriteTransaction {
+interface WriteTransaction {
   commit(): void;
   rollback(): void;
 }
@@ -74,13 +76,34 @@ export class JournalDb {
     readonly identity: number | undefined,
   ) {}
 
-  /** Whether `index.db` is no longer the file this connection opened (a rebuild replaced it). */
-  replacedOnDisk(file: string): boolean {
-    return databaseFileIdentity(file) !== this.identity;
+  /**
+   * Runs `work` in a write transaction, BEGIN IMMEDIATE to COMMIT, and returns
+   * what it returns; when `work` or the COMMIT throws, rolls back and rethrows.
+   * The journal lock of `journalKey` must be held (lock-order.ts).
+   */
+  write<T>(journalKey: string, work: () => T): T {
+    const transaction = this.beginWrite(journalKey);
+    try {
+      const result = work();
+      transaction.commit();
+      return result;
+    } catch (error) {
+      transaction.rollback();
+      throw error;
+    }
   }
 
-  /** Starts a write transaction; the journal lock of `journalKey` must be held. */
-  beginWrite(journalKey: string): WriteTransaction {
+  /** Runs `work` in a write transaction that is always rolled back: a rehearsal that changes nothing. */
+  async rehearse<T>(journalKey: string, work: () => Promise<T>): Promise<T> {
+    const transaction = this.beginWrite(journalKey);
+    try {
+      return await work();
+    } finally {
+      transaction.rollback();
+    }
+  }
+
+  private beginWrite(journalKey: string): WriteTransaction {
     noteAcquired(LockLevel.SqliteWrite, journalKey);
     try {
       step("db-begin");
@@ -120,14 +143,7 @@ export class JournalDb {
   ensureSchema(journalKey: string): void {
     if (this.sqlite.pragma("journal_mode", { simple: true }) !== "wal") this.sqlite.pragma("journal_mode = WAL");
     if (schemaVersion(this.sqlite) >= CURRENT_SCHEMA_VERSION) return;
-    const transaction = this.beginWrite(journalKey);
-    try {
-      migrate(this.sqlite);
-      transaction.commit();
-    } catch (error) {
-      transaction.rollback();
-      throw error;
-    }
+    this.write(journalKey, () => migrate(this.sqlite));
   }
 
   close(): void {

@@ -9,8 +9,8 @@
  * intent file can never inject SQL. Call inside a write transaction.
  */
 import type Database from "better-sqlite3";
+import type { RecordTable } from "../journal/journal-file.js";
 
-export type RecordTable = "learnings" | "heuristics";
 export type RowValues = Record<string, string | number | null>;
 
 const COLUMNS: Record<RecordTable, ReadonlySet<string>> = {

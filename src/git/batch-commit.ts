@@ -37,7 +37,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { currentBranch, runGit, startGit, type GitRepo } from "./git-process.js";
 import { waitForGitLocks } from "./git-locks.js";
-import { hookPaths, installedHooks } from "../hooks/hook-files.js";
+import { hookPaths } from "./hook-state.js";
 import type { CommitOptions } from "./commit.js";
 
 export interface FileCommit {
@@ -78,9 +78,9 @@ function usableIdentity(ident: string | undefined): ident is string {
   return match !== null && match[1].trim() !== "" && !match[2].includes("(none)");
 }
 
-/** The directory git runs this repository's commit hooks from, as lore's commits run them (commit.ts): lore's chained hooks where lore's are installed. */
-async function commitHooksDir(repo: GitRepo): Promise<string> {
-  return installedHooks(repo.gitDir)?.chainedDir ?? (await hookPaths(repo)).hooksDir;
+/** The directory git runs the commit hooks from, as commit.ts runs them: the one given, else the repository's own. */
+async function commitHooksDir(repo: GitRepo, options: CommitOptions): Promise<string> {
+  return options.hooksDir ?? (await hookPaths(repo)).hooksDir;
 }
 
 function anyCommitHook(hooksDir: string): boolean {
@@ -150,7 +150,7 @@ export async function commitEachInOneProcess(
 ): Promise<Array<string | undefined> | undefined> {
   const branch = currentBranch(repo);
   if (branch === undefined) return undefined;
-  const [settings, hooksDir] = await Promise.all([commitSettings(repo), commitHooksDir(repo)]);
+  const [settings, hooksDir] = await Promise.all([commitSettings(repo), commitHooksDir(repo, options)]);
   if (settings === undefined || isTrue(settings.get("commit.gpgsign")) || anyCommitHook(hooksDir)) return undefined;
   const committer = settings.get("git_committer_ident");
   const author = settings.get("git_author_ident");

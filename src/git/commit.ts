@@ -35,18 +35,19 @@
  * over never runs git again when it resumes.
  */
 import os from "node:os";
-import { backoffDelays, sleep } from "../lock/backoff.js";
-import { warn } from "../io/warn.js";
-import { step } from "../io/steps.js";
+import { backoffDelays, sleep } from "../base/backoff.js";
+import { warn } from "../base/warn.js";
+import { step } from "../io/fault-points.js";
 import { GitError, runGit, startGit, type GitRepo, type RunningGit } from "./git-process.js";
 import { waitForGitLocks } from "./git-locks.js";
-import { installedHooks } from "../hooks/hook-files.js";
 
 export interface CommitOptions {
   deadline: number;
   staleMs: number;
   /** Fencing: throws when the caller no longer holds the journal lock; checked before each git. */
   assertHeld: () => void;
+  /** The hooks directory lore's commits run (lore's chained hooks, hook-state.ts); undefined: the repository's own. */
+  hooksDir: string | undefined;
 }
 
 /** git failed because another git held one of its locks at that moment. */
@@ -184,9 +185,8 @@ export async function commitPaths(
   request: CommitRequest,
   options: CommitOptions,
 ): Promise<string | undefined> {
-  const chainedHooks = installedHooks(repo.gitDir)?.chainedDir;
   const commitWithoutPaths = [
-    ...(chainedHooks ? ["-c", `core.hooksPath=${chainedHooks}`] : []),
+    ...(options.hooksDir ? ["-c", `core.hooksPath=${options.hooksDir}`] : []),
     "-c",
     "core.abbrev=40",
     ...(request.maintenance ? [] : ["-c", "maintenance.auto=false"]),

@@ -21,14 +21,16 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { backoffDelays, sleep } from "../lock/backoff.js";
+import { backoffDelays, sleep } from "../base/backoff.js";
 import { commonDir, currentBranch, type GitRepo } from "./git-process.js";
-import { warn } from "../io/warn.js";
+import { warn } from "../base/warn.js";
 import { removeIfPresent } from "../io/durable-file.js";
+import { ExitCode, LoreError } from "../base/errors.js";
 
 const ORPHAN_MIN_AGE_MS = 250;
 
-export class GitLockTimeoutError extends Error {
+export class GitLockTimeoutError extends LoreError {
+  readonly exitCode = ExitCode.Failed;
   constructor(
     readonly lockFile: string,
     ageMs: number,

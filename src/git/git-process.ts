@@ -21,20 +21,24 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { readFileIfPresent } from "../io/durable-file.js";
+import { ExitCode, LoreError } from "../base/errors.js";
 
 export interface GitRepo {
   root: string;
   gitDir: string;
 }
 
-export class GitError extends Error {
+export class GitError extends LoreError {
+  readonly exitCode = ExitCode.Failed;
   constructor(
     readonly args: string[],
-    readonly exitCode: number | null,
+    readonly gitStatus: number | null,
     readonly stderr: string,
     readonly stdout = "",
   ) {
-    super(`git ${subcommandOf(args)} failed: ${stderr.trim().split("\n").slice(-3).join(" / ") || `exit ${exitCode}`}`);
+    super(
+      `git ${subcommandOf(args)} failed: ${stderr.trim().split("\n").slice(-3).join(" / ") || `exit ${gitStatus}`}`,
+    );
   }
 }
 

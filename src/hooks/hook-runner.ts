@@ -23,8 +23,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { findWorkTree, GitError, runGit } from "../git/git-process.js";
 import { journalLayout, type JournalLayout } from "../journal/layout.js";
-import { FAILURES_DIR, HEURISTICS_DIR } from "../sync/journal-file.js";
-import { installedHooks } from "./hook-files.js";
+import { FAILURES_DIR, HEURISTICS_DIR } from "../journal/journal-file.js";
+import { installedHooks } from "../git/hook-state.js";
 import { parentLockOf } from "../lock/parent-lock.js";
 
 function runChained(file: string, args: string[]): Promise<number> {
@@ -46,7 +46,7 @@ async function differs(layout: JournalLayout, from: string, to: string): Promise
     await runGit(layout.base, ["diff", "--quiet", from, to, "--", FAILURES_DIR, HEURISTICS_DIR], { stdout: false });
     return false;
   } catch (error) {
-    return !(error instanceof GitError) || error.exitCode !== 0;
+    return !(error instanceof GitError) || error.gitStatus !== 0;
   }
 }
 

@@ -26,7 +26,7 @@ import {
   isJournalFilePath,
   recordsOf,
   type FileRecord,
-} from "../sync/journal-file.js";
+} from "../journal/journal-file.js";
 
 async function indexContent(layout: JournalLayout, file: string, revision: "" | "HEAD"): Promise<string | undefined> {
   try {

@@ -23,9 +23,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
-import { armLibraryFsSteps, step } from "./steps.js";
+import { armLibraryFsSteps, step } from "./fault-points.js";
+import { ExitCode, LoreError } from "../base/errors.js";
 
-export class UnsafePathError extends Error {
+export class UnsafePathError extends LoreError {
+  readonly exitCode = ExitCode.UnsafePath;
   constructor(
     readonly target: string,
     reason: string,

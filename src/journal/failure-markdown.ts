@@ -15,6 +15,7 @@
  * number.
  */
 import { readBlockLines, renderBlockText } from "./block-text.js";
+import { ExitCode, LoreError } from "../base/errors.js";
 
 export interface FailureRecord {
   loreId: string;
@@ -32,7 +33,8 @@ export type ParsedFailure = Omit<FailureRecord, "loreId" | "severity"> & {
   severity: number | undefined;
 };
 
-export class MarkdownParseError extends Error {
+export class MarkdownParseError extends LoreError {
+  readonly exitCode = ExitCode.Failed;
   constructor(
     readonly line: number,
     reason: string,

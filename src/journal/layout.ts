@@ -17,6 +17,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { ExitCode, LoreError } from "../base/errors.js";
 
 export interface JournalLayout {
   base: string;
@@ -30,7 +31,8 @@ export interface JournalLayout {
   pendingDir: string;
 }
 
-export class NoJournalError extends Error {
+export class NoJournalError extends LoreError {
+  readonly exitCode = ExitCode.Invalid;
   constructor(where: string) {
     super(`no lore journal found ${where}; run \`lore init\` to create one`);
   }

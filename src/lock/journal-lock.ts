@@ -19,7 +19,7 @@
  * `LockLostError` once the lock has been taken over (a frozen holder that was
  * declared stale): the caller must then abort before it commits anything.
  * `release` never throws. A writer that handed its git commit off to a group
- * commit waits with `acquireJournalLockUnless`, which gives up once the
+ * commit waits with `acquireJournalLockAfterHandOff`, which gives up once the
  * commit is made.
  *
  * On disk, in `memory/.lore/`:
@@ -78,11 +78,12 @@ import path from "node:path";
 import properLockfile from "proper-lockfile";
 import { currentProcess, ownerLiveness, type ProcessIdentity } from "./process-identity.js";
 import { LockLevel, noteAcquired, noteReleased } from "./lock-order.js";
-import { backoffDelays } from "./backoff.js";
+import { backoffDelays } from "../base/backoff.js";
 import { announceParentLock, parentLockOf } from "./parent-lock.js";
 import { freshWaiterQueued, joinWaitQueue, waitQueueOf, wakeFirstWaiter, type WaitTicket } from "./wait-queue.js";
 import { removeIfPresent } from "../io/durable-file.js";
-import { randomBytes } from "../io/random.js";
+import { randomBytes } from "../base/random.js";
+import { ExitCode, LoreError, type ExitCodeValue } from "../base/errors.js";
 
 export interface JournalLockPaths {
   /** The lock directory (`memory/.lore/journal.lock`). */
@@ -104,7 +105,8 @@ export interface LockOwner extends ProcessIdentity {
   lockInode: number;
 }
 
-export class LockTimeoutError extends Error {
+export class LockTimeoutError extends LoreError {
+  readonly exitCode: ExitCodeValue = ExitCode.LockTimeout;
   constructor(
     readonly lockDir: string,
     readonly holder: string,
@@ -123,7 +125,8 @@ export class LockHeldByParentError extends LockTimeoutError {
   }
 }
 
-export class LockLostError extends Error {
+export class LockLostError extends LoreError {
+  readonly exitCode = ExitCode.Failed;
   constructor(lockDir: string, reason: string) {
     super(`lost the journal lock ${lockDir} (${reason}); nothing further was committed`);
   }
@@ -382,7 +385,7 @@ export async function acquireJournalLock(paths: JournalLockPaths, options: Journ
  * true (checked before each attempt; the holder that commits the record wakes
  * it).
  */
-export function acquireJournalLockUnless(
+export function acquireJournalLockAfterHandOff(
   paths: JournalLockPaths,
   options: JournalLockOptions,
   committed: () => boolean,

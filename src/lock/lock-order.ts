@@ -9,12 +9,15 @@
  * out-of-order acquisition is a programming error, found by tests, never a
  * deadlock found in production.
  */
+import { ExitCode, LoreError } from "../base/errors.js";
 export enum LockLevel {
   Journal = 1,
   SqliteWrite = 2,
 }
 
-export class LockOrderError extends Error {}
+export class LockOrderError extends LoreError {
+  readonly exitCode = ExitCode.Failed;
+}
 
 const held: Array<{ level: LockLevel; journalKey: string }> = [];
 

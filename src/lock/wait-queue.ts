@@ -38,7 +38,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { currentProcess, ownerLiveness, type ProcessIdentity } from "./process-identity.js";
 import { removeIfPresent } from "../io/durable-file.js";
-import { sleep } from "./backoff.js";
+import { sleep } from "../base/backoff.js";
 
 export interface WaitTicket {
   /** Waits `ms`, or less when woken; a wake-up that came while awake ends the next sleep at once. */

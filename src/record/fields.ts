@@ -13,7 +13,9 @@
  * - `required(field, value)`: not empty after trimming.
  * - `domainName(field, value)`: a category name, never a path.
  */
-export class InvalidFieldError extends Error {
+import { ExitCode, LoreError } from "../base/errors.js";
+export class InvalidFieldError extends LoreError {
+  readonly exitCode = ExitCode.Invalid;
   constructor(
     readonly field: string,
     rule: string,

@@ -13,8 +13,10 @@
 import { domainName, InvalidFieldError, multiLine, quoted, required, singleLine } from "./fields.js";
 import { domainSlug } from "../journal/slug.js";
 import { severityFromText } from "../journal/failure-markdown.js";
+import { ExitCode, LoreError } from "../base/errors.js";
 
-export class MissingFieldsError extends Error {
+export class MissingFieldsError extends LoreError {
+  readonly exitCode = ExitCode.Invalid;
   constructor(readonly fields: string[]) {
     super(`missing required ${fields.map((field) => `--${field}`).join(" and ")}`);
   }

@@ -7,12 +7,12 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { randomUuid } from "../io/random.js";
+import { randomUuid } from "../base/random.js";
 import type { JournalLayout } from "../journal/layout.js";
 import { renderFailure } from "../journal/failure-markdown.js";
 import { failureSlug } from "../journal/slug.js";
 import type { FailureInput } from "./inputs.js";
-import type { RecordDraft } from "./persist.js";
+import type { RecordDraft } from "../txn/record-transaction.js";
 import { localDate } from "./local-date.js";
 
 function uniqueFailureFile(directory: string, stem: string): string {

@@ -7,12 +7,12 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { randomUuid } from "../io/random.js";
+import { randomUuid } from "../base/random.js";
 import type { JournalLayout } from "../journal/layout.js";
 import { renderDomainHeader, renderHeuristicBlock } from "../journal/heuristic-markdown.js";
 import { readFileIfPresent } from "../io/durable-file.js";
 import type { HeuristicInput } from "./inputs.js";
-import type { RecordDraft } from "./persist.js";
+import type { RecordDraft } from "../txn/record-transaction.js";
 import { localDate } from "./local-date.js";
 
 export function draftHeuristic(layout: JournalLayout, input: HeuristicInput, now: Date): RecordDraft {

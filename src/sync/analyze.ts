@@ -25,7 +25,7 @@ import {
   type FileRecord,
   type HashAlgorithm,
   type JournalFileContent,
-} from "./journal-file.js";
+} from "../journal/journal-file.js";
 import { expectedPathOf, matchRecords, type Finding, type MatchResult } from "./match.js";
 import {
   allRows,

@@ -19,8 +19,8 @@
  * journal lock, then SQLite).
  */
 import type Database from "better-sqlite3";
-import type { RecordTable } from "../db/record-rows.js";
-import type { FileRecord } from "./journal-file.js";
+import type { RecordTable } from "../journal/journal-file.js";
+import type { FileRecord } from "../journal/journal-file.js";
 import type { Finding } from "./match.js";
 import type { Row } from "./row-store.js";
 import { prepared } from "../db/prepared.js";

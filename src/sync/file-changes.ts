@@ -44,8 +44,8 @@ import {
   sameStat,
   statFile,
   type HashAlgorithm,
-} from "./journal-file.js";
-import type { SyncCache } from "./sync-cache.js";
+} from "../journal/journal-file.js";
+import type { IndexFingerprint, SyncCache } from "./sync-cache.js";
 
 /** A file modified this close to its verification may hide a same-size rewrite. */
 export const RACY_MS = 2000;
@@ -76,14 +76,6 @@ function noChanges(indexFingerprint: IndexFingerprint | undefined, algorithm: Ha
     algorithm,
     fileCount: 0,
   };
-}
-
-/** What identifies git's index: the file's stat, and the hash of its listing of the record directories. */
-export interface IndexFingerprint {
-  stamp: string;
-  listing: string;
-  /** How many record files git's index held. */
-  tracked: number;
 }
 
 interface IndexEntry {

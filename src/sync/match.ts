@@ -32,8 +32,8 @@
  *      left alone: the file's own finding says what to do.
  */
 import { isHookRow, rowKey, type Row } from "./row-store.js";
-import type { FileRecord } from "./journal-file.js";
-import type { RecordTable } from "../db/record-rows.js";
+import type { FileRecord } from "../journal/journal-file.js";
+import type { RecordTable } from "../journal/journal-file.js";
 
 export type FindingType =
   | "missing-row"

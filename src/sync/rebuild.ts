@@ -30,10 +30,15 @@ import { openSqlite } from "../db/journal-db.js";
 import { migrate } from "../db/schema.js";
 import { prepared } from "../db/prepared.js";
 import { fsyncDirectory } from "../io/durable-file.js";
-import { step } from "../io/steps.js";
+import { step } from "../io/fault-points.js";
 import { insertRecordRowFor } from "./apply-plan.js";
 import { listJournalFiles } from "./file-changes.js";
-import { readJournalFile, type FileRecord, type HashAlgorithm, type JournalFileContent } from "./journal-file.js";
+import {
+  readJournalFile,
+  type FileRecord,
+  type HashAlgorithm,
+  type JournalFileContent,
+} from "../journal/journal-file.js";
 import { SyncCache, type RowRef } from "./sync-cache.js";
 
 export const REBUILD_PREFIX = "rebuild-";

@@ -27,7 +27,7 @@ import { renderFailure } from "../journal/failure-markdown.js";
 import { renderDomainHeader, renderHeuristicBlock } from "../journal/heuristic-markdown.js";
 import { domainSlug, failureSlug } from "../journal/slug.js";
 import { assertPlainPath, readFileIfPresent, writeFileDurably } from "../io/durable-file.js";
-import { FAILURES_DIR, isJournalFilePath } from "./journal-file.js";
+import { FAILURES_DIR, isJournalFilePath } from "../journal/journal-file.js";
 import type { Row } from "./row-store.js";
 import { prepared } from "../db/prepared.js";
 

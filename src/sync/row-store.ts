@@ -13,7 +13,7 @@
  * never loaded, so never changed. Reads only.
  */
 import type Database from "better-sqlite3";
-import type { RecordTable } from "../db/record-rows.js";
+import type { RecordTable } from "../journal/journal-file.js";
 import type { RowRef } from "./sync-cache.js";
 import { prepared } from "../db/prepared.js";
 

@@ -33,19 +33,19 @@ import fs from "node:fs";
 import path from "node:path";
 import type { JournalLayout } from "../journal/layout.js";
 import { journalRelativePath } from "../journal/layout.js";
-import { acquireJournalLock, type JournalLock } from "../lock/journal-lock.js";
-import { databaseFileIdentity, MissingDatabaseError, openJournalDb, type JournalDb } from "../db/journal-db.js";
+import type { JournalLock } from "../lock/journal-lock.js";
+import { openJournalDb, type JournalDb } from "../db/journal-db.js";
 import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "../db/schema.js";
-import { findWorkTree, type GitRepo, type RawGitResult } from "../git/git-process.js";
+import type { GitRepo, RawGitResult } from "../git/git-process.js";
 import { commitPaths } from "../git/commit.js";
 import { orphanedGitLocks } from "../git/git-locks.js";
-import { step } from "../io/steps.js";
-import { recoverPending } from "../record/recover.js";
-import { commitOptions, type JournalSession } from "../record/session.js";
+import { step } from "../io/fault-points.js";
+import { type HeldJournal, startSession, withJournalHeld } from "../txn/journal-session.js";
+import { commitOptions, type JournalSession } from "../txn/session.js";
 import { analyzeJournal, type Analysis } from "./analyze.js";
 import { applyRowActions } from "./apply-plan.js";
 import { detectChanges, hashAlgorithmOf, startGitStatus, type FileChanges } from "./file-changes.js";
-import type { HashAlgorithm } from "./journal-file.js";
+import type { HashAlgorithm } from "../journal/journal-file.js";
 import type { Finding } from "./match.js";
 import { REBUILD_PREFIX, rebuildDatabase, type RebuildResult } from "./rebuild.js";
 import { planRestore, writeRestoredFiles, type RestorePlan } from "./restore.js";
@@ -100,21 +100,6 @@ export interface SyncReport {
 /** Findings that do not by themselves make a journal "out of sync". */
 export function isInformational(finding: Finding): boolean {
   return finding.action.kind === "keep";
-}
-
-function tryOpen(
-  layout: JournalLayout,
-  timeoutMs: number,
-): { db: JournalDb | undefined; problem: string | undefined; ino: number | undefined } {
-  const ino = databaseFileIdentity(layout.dbFile);
-  try {
-    if (ino !== undefined && fs.statSync(layout.dbFile).size === 0)
-      return { db: undefined, problem: "index.db is empty", ino };
-    return { db: openJournalDb(layout.dbFile, { busyTimeoutMs: timeoutMs }), problem: undefined, ino };
-  } catch (error) {
-    if (error instanceof MissingDatabaseError) return { db: undefined, problem: "index.db does not exist", ino };
-    return { db: undefined, problem: `index.db cannot be opened: ${(error as Error).message}`, ino };
-  }
 }
 
 function integrityProblem(db: JournalDb): string | undefined {
@@ -224,53 +209,44 @@ function damageFinding(detail: string): Finding {
 }
 
 export async function runSync(layout: JournalLayout, options: SyncOptions): Promise<SyncReport> {
-  fs.mkdirSync(layout.pendingDir, { recursive: true });
-  const journalKey = layout.base;
-  let opened = tryOpen(layout, options.timeoutMs);
-  const lock = await acquireJournalLock({ lockDir: layout.lockDir, journalKey }, options);
-  const repo = findWorkTree(layout.base);
-  // git stats the tree while sync checks the database and repairs what a killed writer left.
-  const status = repo ? startGitStatus(layout) : undefined;
-  let db: JournalDb | undefined;
-  try {
-    if (databaseFileIdentity(layout.dbFile) !== opened.ino) {
-      // Rebuilt by another sync while we waited for the lock.
-      opened.db?.close();
-      opened = tryOpen(layout, options.timeoutMs);
-    }
-    db = opened.db;
-    const report = emptyReport(layout, options.mode);
-    // Reading the database is the light check; --full also runs SQLite's integrity_check.
-    let damage = opened.problem ?? (db && options.full ? integrityProblem(db) : undefined);
-    for (let attempt = 1; ; attempt++) {
-      if (damage) report.findings.push(damageFinding(damage));
-      const rebuild =
-        (damage !== undefined && options.mode === "fix") ||
-        (attempt === 1 && options.rebuild && options.mode !== "dry-run");
-      if (rebuild) {
-        db?.close();
-        db = undefined;
-        report.rebuild = rebuildWithProgress(layout, hashAlgorithmOf(repo), options);
-        db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
-      } else if (damage !== undefined || options.rebuild || db === undefined) {
-        report.rebuildPlanned = options.rebuild;
-        return report;
+  return withJournalHeld(layout, options, async (held) => {
+    const repo = held.workTree;
+    // git stats the tree while sync checks the database and repairs what a killed writer left.
+    const status = repo ? startGitStatus(layout) : undefined;
+    let db = held.database.db;
+    try {
+      const report = emptyReport(layout, options.mode);
+      // Reading the database is the light check; --full also runs SQLite's integrity_check.
+      let damage = held.database.problem ?? (db && options.full ? integrityProblem(db) : undefined);
+      for (let attempt = 1; ; attempt++) {
+        if (damage) report.findings.push(damageFinding(damage));
+        const rebuild =
+          (damage !== undefined && options.mode === "fix") ||
+          (attempt === 1 && options.rebuild && options.mode !== "dry-run");
+        if (rebuild) {
+          db?.close();
+          db = undefined;
+          report.rebuild = rebuildWithProgress(layout, hashAlgorithmOf(repo), options);
+          db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
+        } else if (damage !== undefined || options.rebuild || db === undefined) {
+          report.rebuildPlanned = options.rebuild;
+          return report;
+        }
+        try {
+          await reconcile(held, db, report, options, attempt === 1 ? status : undefined);
+          return report;
+        } catch (error) {
+          if (!isCorruption(error) || attempt > 1) throw error;
+          damage = `index.db is damaged: ${(error as Error).message}`;
+          report.findings = report.findings.filter(
+            (finding) => finding.type === "db-damaged" || finding.type === "stale-lock",
+          );
+        }
       }
-      try {
-        await reconcile(db, lock, repo, report, options, attempt === 1 ? status : undefined);
-        return report;
-      } catch (error) {
-        if (!isCorruption(error) || attempt > 1) throw error;
-        damage = `index.db is damaged: ${(error as Error).message}`;
-        report.findings = report.findings.filter(
-          (finding) => finding.type === "db-damaged" || finding.type === "stale-lock",
-        );
-      }
+    } finally {
+      db?.close();
     }
-  } finally {
-    db?.close();
-    await lock.release();
-  }
+  });
 }
 
 function rebuildWithProgress(layout: JournalLayout, algorithm: HashAlgorithm, options: SyncOptions): RebuildResult {
@@ -288,15 +264,13 @@ function rebuildWithProgress(layout: JournalLayout, algorithm: HashAlgorithm, op
 
 /** Steps 3 to 6 of the calling sequence, on a database that opened. */
 async function reconcile(
+  held: HeldJournal,
   db: JournalDb,
-  lock: JournalLock,
-  repo: GitRepo | undefined,
   report: SyncReport,
   options: SyncOptions,
   status: Promise<RawGitResult> | undefined,
 ): Promise<void> {
-  const { layout } = report;
-  const journalKey = layout.base;
+  const { layout, lock, journalKey, workTree: repo } = held;
   const behind = schemaVersion(db.sqlite) < CURRENT_SCHEMA_VERSION;
   if (behind) {
     report.findings.push({
@@ -306,21 +280,9 @@ async function reconcile(
       action: { kind: "migrate" },
     });
   }
-  if (options.mode === "fix") db.ensureSchema(journalKey);
-  const session: JournalSession = {
-    layout,
-    lock,
-    db,
-    repo: options.noCommit ? undefined : repo,
-    options: { timeoutMs: options.timeoutMs, staleMs: options.staleMs, noCommit: options.noCommit },
-    journalKey,
-    awaiting: [],
-  };
-  await recoverPending(session, { leaveHandedOff: false });
+  const session = await startSession(held, db, options, { migrate: options.mode === "fix", leaveHandedOff: false });
   const startedAt = Date.now();
-  const readOnlyPass = options.mode !== "fix" && behind ? db.beginWrite(journalKey) : undefined;
-  try {
-    if (readOnlyPass) migrate(db.sqlite);
+  const compare = async () => {
     const cache = new SyncCache(db.sqlite);
     const changes = await detectChanges(layout, repo, cache, { full: options.full, status });
     report.findings.push(...housekeepingFindings(layout, lock, repo, changes, options.staleMs));
@@ -352,18 +314,18 @@ async function reconcile(
         cache,
         startedAt,
       );
-    } else if (!readOnlyPass && hasSomethingToRecord(analysis, changes, cache)) {
-      const transaction = db.beginWrite(journalKey);
-      try {
-        recordVerification(cache, analysis, { ...changes }, startedAt);
-        transaction.commit();
-      } catch (error) {
-        transaction.rollback();
-        throw error;
-      }
+    } else if (!behind && hasSomethingToRecord(analysis, changes, cache)) {
+      db.write(journalKey, () => recordVerification(cache, analysis, { ...changes }, startedAt));
     }
-  } finally {
-    readOnlyPass?.rollback();
+  };
+  // A schema behind lore's is compared inside a migration that is rolled back: report and dry-run change nothing.
+  if (options.mode !== "fix" && behind) {
+    await db.rehearse(journalKey, async () => {
+      migrate(db.sqlite);
+      await compare();
+    });
+  } else {
+    await compare();
   }
 }
 
@@ -390,17 +352,12 @@ async function applyFix(
   const restoreRows: Row[] = report.findings.flatMap((finding) =>
     finding.action.kind === "restore-file" ? [finding.action.row] : [],
   );
-  let plan: RestorePlan = { files: new Map(), skipped: [] };
-  const transaction = db.beginWrite(session.journalKey);
-  try {
+  const plan: RestorePlan = db.write(session.journalKey, () => {
     applyRowActions(db.sqlite, report.findings);
-    if (restoreRows.length > 0) plan = planRestore(db.sqlite, layout, restoreRows);
+    const planned = restoreRows.length > 0 ? planRestore(db.sqlite, layout, restoreRows) : undefined;
     lock.assertHeld();
-    transaction.commit();
-  } catch (error) {
-    transaction.rollback();
-    throw error;
-  }
+    return planned ?? { files: new Map(), skipped: [] };
+  });
   step("sync-rows-applied");
   const written = writeRestoredFiles(layout, plan);
   report.restored = [...plan.files.keys()];
@@ -443,18 +400,13 @@ async function applyFix(
       finding.action = { kind: "needs-a-person" };
     }
   }
-  const verify = db.beginWrite(session.journalKey);
-  try {
+  db.write(session.journalKey, () =>
     recordVerification(
       cache,
       final,
       { ...changes, worktreeDirty: new Set([...changes.worktreeDirty, ...report.restored]) },
       startedAt,
-    );
-    verify.commit();
-  } catch (error) {
-    verify.rollback();
-    throw error;
-  }
+    ),
+  );
   step("sync-verified");
 }

@@ -18,9 +18,17 @@
  * deleted table) only makes the next sync read everything.
  */
 import type Database from "better-sqlite3";
-import type { RecordTable } from "../db/record-rows.js";
-import type { FileStat } from "./journal-file.js";
-import type { IndexFingerprint } from "./file-changes.js";
+import type { RecordTable } from "../journal/journal-file.js";
+import type { FileStat } from "../journal/journal-file.js";
+
+/** What identifies git's index: the file's stat, and the hash of its listing of the record directories. */
+export interface IndexFingerprint {
+  stamp: string;
+  listing: string;
+  /** How many record files git's index held. */
+  tracked: number;
+}
+
 import { prepared } from "../db/prepared.js";
 
 export interface CacheEntry {

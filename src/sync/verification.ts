@@ -12,7 +12,7 @@
  */
 import type { Analysis } from "./analyze.js";
 import type { RowRef, SyncCache } from "./sync-cache.js";
-import type { IndexFingerprint } from "./file-changes.js";
+import type { IndexFingerprint } from "./sync-cache.js";
 
 export interface VerifiedState {
   worktreeDirty: ReadonlySet<string>;

@@ -6,7 +6,7 @@
 import { defineCommand } from "../command.js";
 import { loadSyncMain } from "../bundle-parts.js";
 import { runHook } from "../../hooks/hook-runner.js";
-import type { ExitCodeValue } from "../exit-codes.js";
+import type { ExitCodeValue } from "../../base/errors.js";
 
 interface HookArgs {
   _: string[];

@@ -1,9 +1,9 @@
 /** `lore init [DIR] [--git]`: create or update a journal; running it again changes nothing. */
 import type { Options } from "yargs";
 import { defineCommand } from "../command.js";
-import { initJournal } from "../../journal/init-journal.js";
+import { initJournal } from "../../setup/init-journal.js";
 import { sessionOptionsFrom, type JournalArgs } from "../journal-options.js";
-import { ExitCode } from "../exit-codes.js";
+import { ExitCode } from "../../base/errors.js";
 
 interface Args {
   _: string[];

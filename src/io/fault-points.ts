@@ -25,6 +25,7 @@
  * `armLibraryFsSteps` returns the plain call: the cost is nil. The variables are read once, at start-up.
  */
 import fs from "node:fs";
+import { ExitCode, LoreError } from "../base/errors.js";
 
 /** Every step lore may crash or fail at, in the order a record passes them. */
 export const STEP_NAMES = [
@@ -96,7 +97,8 @@ const trace = process.env.LORE_TRACE_STEPS
 const armed = crashPlan !== undefined || fault !== undefined || trace !== undefined || stopAt !== undefined;
 
 /** Error thrown by an injected fault; it looks like the real error of that code. */
-export class InjectedFault extends Error {
+export class InjectedFault extends LoreError {
+  readonly exitCode = ExitCode.Failed;
   readonly code: string;
   constructor(step: string, code: string) {
     super(`${code}: injected fault at step ${step}`);

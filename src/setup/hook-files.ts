@@ -26,33 +26,18 @@ import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { runGit, type GitRepo } from "../git/git-process.js";
-import { readFileIfPresent } from "../io/durable-file.js";
+import { type HookPaths, installedHooks, writeHookState } from "../git/hook-state.js";
 
 export const MANAGED_HOOKS = ["pre-commit", "post-merge", "post-checkout", "post-rewrite"] as const;
 export type ManagedHook = (typeof MANAGED_HOOKS)[number];
 
 const MARKER = "lore: managed hook";
-export const CHAINED_DIR_NAME = "lore-chained";
-const HOOK_STATE_FILE = "lore-hooks.json";
-
-export interface HookPaths {
-  repo: GitRepo;
-  hooksDir: string;
-  chainedDir: string;
-}
 
 export interface HookState {
   name: ManagedHook;
   installed: boolean;
   current: boolean;
   chained: boolean;
-}
-
-/** Where git looks for hooks in `repo` (core.hooksPath included). */
-export async function hookPaths(repo: GitRepo): Promise<HookPaths> {
-  const output = (await runGit(repo, ["rev-parse", "--git-path", "hooks"])).stdout.trim();
-  const hooksDir = path.resolve(repo.root, output);
-  return { repo, hooksDir, chainedDir: path.join(hooksDir, CHAINED_DIR_NAME) };
 }
 
 /** The shim for `name`, calling the lore whose `bin/run.js` is `loreRunFile`. */
@@ -87,42 +72,6 @@ function writeExecutable(file: string, content: string): void {
   fs.writeFileSync(temp, content, { mode: 0o755 });
   fs.chmodSync(temp, 0o755);
   fs.renameSync(temp, file);
-}
-
-/** What `<git dir>/lore-hooks.json` holds while lore's hooks are installed. */
-export interface InstalledHooks {
-  hooksDir: string;
-  chainedDir: string;
-  /** The journal the hooks keep in sync. */
-  base: string;
-  /** Whether install set merge.conflictStyle (uninstall then unsets it). */
-  setConflictStyle: boolean;
-}
-
-/** The installation recorded in `gitDir`, or undefined when lore's hooks are not installed there. One small read. */
-export function installedHooks(gitDir: string): InstalledHooks | undefined {
-  // Every record asks, and most journals have no hooks: a missing file throws nothing.
-  const text = readFileIfPresent(path.join(gitDir, HOOK_STATE_FILE));
-  if (text === undefined) return undefined;
-  try {
-    const state = JSON.parse(text) as Partial<InstalledHooks>;
-    if (typeof state.hooksDir !== "string" || typeof state.chainedDir !== "string" || typeof state.base !== "string")
-      return undefined;
-    return {
-      hooksDir: state.hooksDir,
-      chainedDir: state.chainedDir,
-      base: state.base,
-      setConflictStyle: state.setConflictStyle === true,
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-function writeState(paths: HookPaths, state: InstalledHooks | undefined): void {
-  const file = path.join(paths.repo.gitDir, HOOK_STATE_FILE);
-  if (state === undefined) fs.rmSync(file, { force: true });
-  else fs.writeFileSync(file, `${JSON.stringify(state)}\n`);
 }
 
 /**
@@ -172,7 +121,7 @@ export async function installHooks(
   });
   const setNow = await ensureDiff3(paths.repo);
   const setConflictStyle = setNow || (installedHooks(paths.repo.gitDir)?.setConflictStyle ?? false);
-  writeState(paths, { hooksDir: paths.hooksDir, chainedDir: paths.chainedDir, base, setConflictStyle });
+  writeHookState(paths, { hooksDir: paths.hooksDir, chainedDir: paths.chainedDir, base, setConflictStyle });
   return { hooks: changes, setConflictStyle: setNow };
 }
 
@@ -196,7 +145,7 @@ export async function uninstallHooks(paths: HookPaths): Promise<Array<{ name: Ma
   }
   if (state?.setConflictStyle)
     await runGit(paths.repo, ["config", "--local", "--unset", "merge.conflictStyle"]).catch(() => undefined);
-  writeState(paths, undefined);
+  writeHookState(paths, undefined);
   return changes;
 }
 

@@ -18,7 +18,7 @@ import path from "node:path";
 import { createJournalDb } from "../db/journal-db.js";
 import { acquireJournalLock } from "../lock/journal-lock.js";
 import { findWorkTree, runGit } from "../git/git-process.js";
-import { journalLayout, type JournalLayout } from "./layout.js";
+import { journalLayout, type JournalLayout } from "../journal/layout.js";
 
 export const GITIGNORE_ENTRIES = [
   "memory/index.db",

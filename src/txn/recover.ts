@@ -39,8 +39,7 @@ function fileHoldsRecord(file: string, loreId: string): boolean {
 
 function settleRow(session: JournalSession, intent: PendingIntent, present: boolean): void {
   const { table, loreId, row } = intent.record;
-  const transaction = session.db.beginWrite(session.journalKey);
-  try {
+  session.db.write(session.journalKey, () => {
     const existing = findRecordRowId(session.db.sqlite, table, loreId);
     if (present && existing === undefined) {
       try {
@@ -53,11 +52,7 @@ function settleRow(session: JournalSession, intent: PendingIntent, present: bool
     } else if (!present && existing !== undefined) {
       deleteRecordRow(session.db.sqlite, table, loreId);
     }
-    transaction.commit();
-  } catch (error) {
-    transaction.rollback();
-    throw error;
-  }
+  });
 }
 
 /**

@@ -19,11 +19,13 @@
  */
 import fs from "node:fs";
 import { createHash } from "node:crypto";
-import type { JournalLayout } from "../journal/layout.js";
-import { journalAbsolutePath } from "../journal/layout.js";
-import { MarkdownParseError, parseFailure } from "../journal/failure-markdown.js";
-import { parseHeuristicFile } from "../journal/heuristic-markdown.js";
-import type { RecordTable } from "../db/record-rows.js";
+import type { JournalLayout } from "./layout.js";
+import { journalAbsolutePath } from "./layout.js";
+import { MarkdownParseError, parseFailure } from "./failure-markdown.js";
+
+/** ELF's table of each kind of record: failures in `learnings`, heuristics in `heuristics`. */
+export type RecordTable = "learnings" | "heuristics";
+import { parseHeuristicFile } from "./heuristic-markdown.js";
 
 export type HashAlgorithm = "sha1" | "sha256";
 

@@ -34,7 +34,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { JournalLayout } from "../journal/layout.js";
-import type { RecordTable, RowValues } from "../db/record-rows.js";
+import type { RowValues } from "../db/record-rows.js";
+import type { RecordTable } from "../journal/journal-file.js";
 import { isTempFileOf, readFileIfPresent, removeIfPresent } from "../io/durable-file.js";
 import type { ProcessIdentity } from "../lock/process-identity.js";
 

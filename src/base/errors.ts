@@ -1,0 +1,48 @@
+/**
+ * lore's exit codes, and the errors that carry them (the README lists both).
+ *
+ *   0   done (recorded; or, for sync, in sync)
+ *   1   failed: nothing was recorded (rolled back), or the record was kept but
+ *       its git commit failed (the next run commits it)
+ *   2   invalid input or usage: a bad or missing value, no journal
+ *   3   lore sync: the files and the database differ
+ *   6   unsafe path: a symlink or hard link where lore would write (as ELF)
+ *   75  timed out waiting for the journal lock (EX_TEMPFAIL: try again)
+ *
+ * Every error lore raises on purpose extends LoreError and declares its own
+ * `exitCode`. `exitCodeFor` reads that property, never the class, so a code
+ * reaches the user the same way from every bundle; any other error is 1.
+ * `messageFor` is the one line lore prints for an error.
+ */
+export const ExitCode = {
+  Ok: 0,
+  Failed: 1,
+  Invalid: 2,
+  OutOfSync: 3,
+  UnsafePath: 6,
+  LockTimeout: 75,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+const EXIT_CODES: ReadonlySet<unknown> = new Set(Object.values(ExitCode));
+
+export abstract class LoreError extends Error {
+  abstract readonly exitCode: ExitCodeValue;
+}
+
+/** A usage error found by a command itself (yargs reports its own). */
+export class UsageError extends LoreError {
+  readonly exitCode = ExitCode.Invalid;
+}
+
+export function exitCodeFor(error: unknown): ExitCodeValue {
+  const code = (error as { exitCode?: unknown } | undefined)?.exitCode;
+  return error instanceof Error && EXIT_CODES.has(code) ? (code as ExitCodeValue) : ExitCode.Failed;
+}
+
+/** The one line lore prints for an error. */
+export function messageFor(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0];
+}

@@ -1,0 +1,192 @@
+/**
+ * Group commit: writers queued for the journal lock together share their git
+ * work; each record still gets a commit of its own (docs/DESIGN.md).
+ *
+ *   // a holder, after its COMMIT (record-transaction.ts):
+ *   if (handOffWanted(session)) intent.handOff();      // then release; hand-off.ts waits
+ *   else await commitHandedOff(session, { own });       // every handed-off record, and its own
+ *
+ * `commitGroup` commits each member's file, oldest record first: a lone member
+ * as any record (record-commit.ts); several with one `git add` and one
+ * `git fast-import` (git/batch-commit.ts), or one `git commit --only` each
+ * where fast-import does not apply (hooks, signing, detached HEAD). Each
+ * commit id is written into the member's intent and its waiting writer woken.
+ * Call only while holding the journal lock, in a session with a work tree.
+ *
+ * Errors: a failed `git add` or fast-import is every member's outcome; in the
+ * one-by-one commits a lost lock ends the group and another failure is that
+ * member's outcome. Intents whose commit failed stay for the next run.
+ * `commitHandedOffOn` commits the records handed off on a file before it
+ * changes again, so that each commit holds only its own record.
+ */
+import { commitEachInOneProcess } from "../git/batch-commit.js";
+import { stagePaths } from "../git/commit.js";
+import { runGit } from "../git/git-process.js";
+import { warn } from "../base/warn.js";
+import { step } from "../io/fault-points.js";
+import { journalAbsolutePath } from "../journal/layout.js";
+import { LockLostError } from "../lock/journal-lock.js";
+import { currentProcess, ownerLiveness } from "../lock/process-identity.js";
+import { freshWaiterQueued, waitQueueOf, wakeWaiter } from "../lock/wait-queue.js";
+import type { PendingIntent } from "./pending-intent.js";
+import { commitRecordFile, maintenanceDue } from "./record-commit.js";
+import { commitOptions, type JournalSession, workTreeOf } from "./session.js";
+
+const handOffAlways = process.env.LORE_HAND_OFF === "always";
+
+/** Whether a holder that has written its record should leave its commit to a later holder. */
+export function handOffWanted(session: JournalSession): boolean {
+  return session.repo !== undefined && (handOffAlways || freshWaiterQueued(waitQueueOf(session.layout.lockDir)));
+}
+
+/** Whether `intent` is this process's own. */
+function isOwn(intent: PendingIntent): boolean {
+  const owner = intent.record.owner;
+  const me = currentProcess();
+  return owner?.pid === me.pid && owner.startTime === me.startTime && owner.host === me.host;
+}
+
+/** Whether the writer of a handed-off record is alive to collect its commit. */
+export function ownerWaits(intent: PendingIntent): boolean {
+  return intent.record.owner !== undefined && ownerLiveness(intent.record.owner) === "alive";
+}
+
+export interface GroupMember {
+  intent: PendingIntent;
+  /** The file is known to git already (no `git add` needed when it is committed alone). */
+  tracked?: boolean;
+  /** A commit may already hold the file (a committer killed before it wrote the resolution). */
+  mayBeCommitted?: boolean;
+}
+
+/** What became of each member's commit: the commit id (null: none was needed), or why it failed. */
+export type GroupOutcome = Map<PendingIntent, { commit: string | null } | { error: Error }>;
+
+/** The commit that last changed `file`, for a record whose commit was made but not written down. */
+async function lastCommitOf(session: JournalSession, file: string): Promise<string | null> {
+  const { stdout } = await runGit(workTreeOf(session), ["rev-list", "-1", "HEAD", "--", file]);
+  return stdout.trim() || null;
+}
+
+/**
+ * After a member's commit (`made` undefined: its file was committed already,
+ * by a committer killed before it told the writer, whose commit is then
+ * looked up): the outcome is noted; another writer's handed-off record gets
+ * its resolution and a wake-up; an interrupted record of a dead writer loses
+ * its intent. This process's own intents are left to the caller.
+ */
+async function settleMember(
+  session: JournalSession,
+  intent: PendingIntent,
+  file: string,
+  made: string | undefined,
+  outcome: GroupOutcome,
+): Promise<void> {
+  // A handed-off record's writer (this process included) waits to be told its commit.
+  const owner = intent.handedOff && ownerWaits(intent) ? intent.record.owner : undefined;
+  const commit = made ?? (owner ? await lastCommitOf(session, file) : null);
+  outcome.set(intent, { commit });
+  if (isOwn(intent)) return;
+  if (owner) {
+    step("group-committed");
+    intent.resolve(commit);
+    wakeWaiter(waitQueueOf(session.layout.lockDir), owner);
+  } else {
+    intent.remove();
+  }
+}
+
+export async function commitGroup(session: JournalSession, members: GroupMember[]): Promise<GroupOutcome> {
+  const outcome: GroupOutcome = new Map();
+  const ordered = [...members].sort((a, b) => (a.intent.record.createdAt ?? 0) - (b.intent.record.createdAt ?? 0));
+  const files = ordered.map((member) => journalAbsolutePath(session.layout, member.intent.record.file));
+  if (ordered.length > 1) {
+    try {
+      session.lock.assertHeld();
+      // Tracked files too: the index must hold what the new commits hold.
+      await stagePaths(workTreeOf(session), files, commitOptions(session));
+      if (await commitInOneProcess(session, ordered, files, outcome)) return outcome;
+    } catch (error) {
+      for (const member of ordered) outcome.set(member.intent, { error: error as Error });
+      return outcome;
+    }
+  }
+  for (const [index, member] of ordered.entries()) {
+    const { intent } = member;
+    try {
+      const tracked = ordered.length === 1 ? member.tracked : true;
+      const made = await commitRecordFile(session, intent, { tracked, mayBeCommitted: member.mayBeCommitted });
+      await settleMember(session, intent, files[index], made, outcome);
+    } catch (error) {
+      outcome.set(intent, { error: error as Error });
+      if (error instanceof LockLostError) {
+        // Not ours to commit any more: the rest stays for the holder that took the lock over.
+        for (const rest of ordered) if (!outcome.has(rest.intent)) outcome.set(rest.intent, { error });
+        break;
+      }
+    }
+  }
+  return outcome;
+}
+
+/**
+ * Commits the (staged) members with one `git fast-import`, each in its own
+ * commit; false, having committed nothing, where that does not apply.
+ */
+async function commitInOneProcess(
+  session: JournalSession,
+  ordered: GroupMember[],
+  files: string[],
+  outcome: GroupOutcome,
+): Promise<boolean> {
+  const repo = workTreeOf(session);
+  const commits = ordered.map((member, index) => ({ file: files[index], message: member.intent.record.commitMessage }));
+  const ids = await commitEachInOneProcess(repo, commits, commitOptions(session));
+  if (ids === undefined) return false;
+  if (ordered.some((member) => maintenanceDue(member.intent))) {
+    await runGit(repo, ["maintenance", "run", "--auto", "--quiet"]).catch((error: Error) =>
+      warn(`git maintenance failed: ${error.message}`),
+    );
+  }
+  for (const [index, { intent, mayBeCommitted }] of ordered.entries()) {
+    if (ids[index] === undefined && !mayBeCommitted) {
+      outcome.set(intent, { error: new Error(`${files[index]} does not differ from HEAD: nothing to commit`) });
+    } else {
+      await settleMember(session, intent, files[index], ids[index], outcome);
+    }
+  }
+  return true;
+}
+
+/** Warns about the members of other writers whose commit failed; their intents stay for the next run. */
+export function warnFailedCommits(outcome: GroupOutcome): void {
+  for (const [intent, result] of outcome) {
+    if ("error" in result && !isOwn(intent)) {
+      warn(`could not commit ${intent.record.file} of an earlier record: ${result.error.message}`);
+    }
+  }
+}
+
+/**
+ * Commits, as one group, the handed-off records in `session.awaiting` that
+ * `which` picks (all by default) together with `own` (this process's record,
+ * if any), and takes them out of `session.awaiting`.
+ */
+export async function commitHandedOff(
+  session: JournalSession,
+  { own, which = () => true }: { own?: GroupMember; which?: (intent: PendingIntent) => boolean } = {},
+): Promise<GroupOutcome> {
+  const picked = session.awaiting.filter(which);
+  session.awaiting = session.awaiting.filter((intent) => !picked.includes(intent));
+  const members = [...picked.map((intent) => ({ intent, mayBeCommitted: true })), ...(own ? [own] : [])];
+  const outcome = await commitGroup(session, members);
+  warnFailedCommits(outcome);
+  return outcome;
+}
+
+/** Commits the handed-off records on file `target` before it changes again. */
+export async function commitHandedOffOn(session: JournalSession, target: string): Promise<void> {
+  await commitHandedOff(session, {
+    which: (intent) => journalAbsolutePath(session.layout, intent.record.file) === target,
+  });
+}

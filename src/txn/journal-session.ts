@@ -1,0 +1,174 @@
+/**
+ * The journal transaction: the one sequence every writer of a journal follows
+ * (record, `lore sync`, `lore init`, and every writer to come).
+ *
+ *   await withJournalSession(layout, options, async (session) => {
+ *     session.db.write(session.journalKey, () => { ... });  // BEGIN IMMEDIATE, rows and files, COMMIT
+ *     ... the git commit (record-transaction.ts)
+ *   });
+ *
+ *   1. open the database (no lock yet: loading SQLite stays out of the hold);
+ *   2. take the journal lock (it also guards git), waiting up to timeoutMs;
+ *   3. reopen the database if a rebuild replaced the file meanwhile;
+ *   4. migrate the schema if it is behind;
+ *   5. recover what a killed writer left pending (recover.ts);
+ *   6. the writer's work: BEGIN IMMEDIATE, its rows, its files through the
+ *      pending intent, COMMIT, then its git commit (or the group commit);
+ *   7. release the lock, however the work ended.
+ *
+ * `withJournalSessionUntil` is the same for a writer waiting for its handed-off
+ * commit: undefined, without a session, once `done()` is true before it got
+ * the lock. `withJournalHeld` is steps 1-3 and 7 alone, for `lore sync`, which
+ * checks the database (and may rebuild it) before it calls `startSession`
+ * (steps 4 and 5). Errors: whatever a step throws, after the release;
+ * LockTimeoutError (exit 75) when the lock was not had in time. The database
+ * connection is left open for the caller (the CLI exits without closing it).
+ */
+import fs from "node:fs";
+import { databaseFileIdentity, type JournalDb, MissingDatabaseError, openJournalDb } from "../db/journal-db.js";
+import { findWorkTree, type GitRepo } from "../git/git-process.js";
+import { installedHooks } from "../git/hook-state.js";
+import { step } from "../io/fault-points.js";
+import type { JournalLayout } from "../journal/layout.js";
+import {
+  acquireJournalLock,
+  acquireJournalLockAfterHandOff,
+  type JournalLock,
+  type JournalLockPaths,
+} from "../lock/journal-lock.js";
+import { recoverPending } from "./recover.js";
+import type { JournalSession, SessionOptions } from "./session.js";
+
+/** The database as step 1 or 3 found it: open, or why it is not. */
+export interface FoundDatabase {
+  db: JournalDb | undefined;
+  problem: string | undefined;
+  /** The file's identity when it was looked at (step 3 compares it). */
+  identity: number | undefined;
+}
+
+/** Steps 1 to 3 done: the lock held, the database as found. */
+export interface HeldJournal {
+  layout: JournalLayout;
+  lock: JournalLock;
+  journalKey: string;
+  /** The work tree the journal is in, whether or not commits are wanted. */
+  workTree: GitRepo | undefined;
+  database: FoundDatabase;
+}
+
+type Opener = (layout: JournalLayout, options: SessionOptions) => FoundDatabase;
+
+/** Step 1 for a writer that needs the database: a missing one is MissingDatabaseError (exit 2, before any lock). */
+const openRequired: Opener = (layout, options) => {
+  const db = openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
+  return { db, problem: undefined, identity: db.identity };
+};
+
+/** Step 1 for `lore sync`: a database that is missing, empty or cannot be opened is a problem to report, not an error. */
+const openAsFound: Opener = (layout, options) => {
+  const identity = databaseFileIdentity(layout.dbFile);
+  try {
+    if (identity !== undefined && fs.statSync(layout.dbFile).size === 0) {
+      return { db: undefined, problem: "index.db is empty", identity };
+    }
+    return { db: openJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs }), problem: undefined, identity };
+  } catch (error) {
+    const problem =
+      error instanceof MissingDatabaseError
+        ? "index.db does not exist"
+        : `index.db cannot be opened: ${(error as Error).message}`;
+    return { db: undefined, problem, identity };
+  }
+};
+
+async function holdJournal<T>(
+  layout: JournalLayout,
+  options: SessionOptions,
+  open: Opener,
+  acquire: (paths: JournalLockPaths) => Promise<JournalLock | undefined>,
+  work: (held: HeldJournal) => Promise<T>,
+): Promise<T | undefined> {
+  fs.mkdirSync(layout.pendingDir, { recursive: true });
+  const journalKey = layout.base;
+  let database = open(layout, options);
+  const lock = await acquire({ lockDir: layout.lockDir, journalKey });
+  if (lock === undefined) {
+    database.db?.close();
+    return undefined;
+  }
+  try {
+    step("lock-acquired");
+    if (databaseFileIdentity(layout.dbFile) !== database.identity) {
+      // Written now, a row would go into the quarantined old database.
+      database.db?.close();
+      database = open(layout, options);
+    }
+    return await work({ layout, lock, journalKey, workTree: findWorkTree(layout.base), database });
+  } finally {
+    step("lock-release");
+    await lock.release();
+  }
+}
+
+/**
+ * Steps 4 and 5 on an open database: the session a writer works in. `lore
+ * sync` in report mode passes `migrate: false` (it compares inside a rolled
+ * back migration instead) and `leaveHandedOff: false` (it commits every
+ * handed-off record itself).
+ */
+export async function startSession(
+  held: HeldJournal,
+  db: JournalDb,
+  options: SessionOptions,
+  { migrate = true, leaveHandedOff = true }: { migrate?: boolean; leaveHandedOff?: boolean } = {},
+): Promise<JournalSession> {
+  if (migrate) db.ensureSchema(held.journalKey);
+  const repo = options.noCommit ? undefined : held.workTree;
+  const session: JournalSession = {
+    layout: held.layout,
+    lock: held.lock,
+    db,
+    repo,
+    hooksDir: repo && installedHooks(repo.gitDir)?.chainedDir,
+    options,
+    journalKey: held.journalKey,
+    awaiting: [],
+  };
+  session.awaiting = await recoverPending(session, { leaveHandedOff });
+  step("recovery-done");
+  return session;
+}
+
+function sessionWork<T>(options: SessionOptions, work: (session: JournalSession) => Promise<T>) {
+  // openRequired always gives a database.
+  return async (held: HeldJournal) => work(await startSession(held, held.database.db as JournalDb, options));
+}
+
+export async function withJournalSession<T>(
+  layout: JournalLayout,
+  options: SessionOptions,
+  work: (session: JournalSession) => Promise<T>,
+): Promise<T> {
+  const acquire = (paths: JournalLockPaths) => acquireJournalLock(paths, options);
+  return (await holdJournal(layout, options, openRequired, acquire, sessionWork(options, work))) as T;
+}
+
+export function withJournalSessionUntil<T>(
+  layout: JournalLayout,
+  options: SessionOptions,
+  done: () => boolean,
+  work: (session: JournalSession) => Promise<T>,
+): Promise<T | undefined> {
+  const acquire = (paths: JournalLockPaths) => acquireJournalLockAfterHandOff(paths, options, done);
+  return holdJournal(layout, options, openRequired, acquire, sessionWork(options, work));
+}
+
+export async function withJournalHeld<T>(
+  layout: JournalLayout,
+  options: SessionOptions,
+  work: (held: HeldJournal) => Promise<T>,
+): Promise<T> {
+  const acquire = (paths: JournalLockPaths) => acquireJournalLock(paths, options);
+  return (await holdJournal(layout, options, openAsFound, acquire, work)) as T;
+}

@@ -1,0 +1,165 @@
+/**
+ * The journal transaction of one record: its row, its markdown file through a
+ * pending intent, and its git commit (docs/DESIGN.md walks it hop by hop).
+ *
+ *   const record = await persistRecord(session, draft);   // inside withJournalSession
+ *   if (record.handedOff) record.commit = await awaitGroupCommit(layout, options, record.handedOff);
+ *
+ *   1. BEGIN IMMEDIATE, INSERT the row (which gives the record's id);
+ *   2. write the pending intent (row, file, commit message), then the file
+ *      durably (temp, fsync, rename, directory fsync);
+ *   3. COMMIT;
+ *   4. the git commit of the record's own file, when in a work tree: alone,
+ *      or handed off to a later holder (another writer queued behind), or
+ *      with the records earlier holders handed off (group-commit.ts);
+ *   5. remove the intent.
+ *
+ * The lock is checked (fencing) before the intent, before COMMIT and before
+ * git. Errors: before COMMIT took effect, the transaction rolls back and the
+ * file is put back as it was, then the error is thrown; if putting it back
+ * fails, the intent stays and the next run completes the record instead. A
+ * failed git commit is not thrown: the record is safe, `commitError` says why,
+ * and the intent stays for the next run to commit. A kill at any point leaves
+ * an intent that recover.ts resolves.
+ */
+import { insertRecordRow, type RowValues } from "../db/record-rows.js";
+import type { RecordTable } from "../journal/journal-file.js";
+import { assertPlainPath, readFileIfPresent, removeFileDurably, writeFileDurably } from "../io/durable-file.js";
+import { step } from "../io/fault-points.js";
+import { journalRelativePath } from "../journal/layout.js";
+import { LockLostError } from "../lock/journal-lock.js";
+import { currentProcess } from "../lock/process-identity.js";
+import { PendingIntent } from "./pending-intent.js";
+import { commitHandedOff, commitHandedOffOn, handOffWanted } from "./group-commit.js";
+import { commitRecordFile } from "./record-commit.js";
+import type { JournalSession } from "./session.js";
+
+export interface RecordDraft {
+  kind: "failure" | "heuristic";
+  table: RecordTable;
+  loreId: string;
+  /** Absolute path of the markdown file the record goes into. */
+  target: string;
+  /** The file's content before the record, or undefined when it is new. */
+  previous: string | undefined;
+  /** The row, without its id. */
+  row: RowValues;
+  /** The file's new content, given the record's id. */
+  render(id: number): string;
+  commitMessage: string;
+}
+
+export interface PersistedRecord {
+  id: number;
+  loreId: string;
+  file: string;
+  /** The file relative to the journal base, with `/`. */
+  path: string;
+  /** The git commit holding the record; null when none was made. */
+  commit: string | null;
+  /** Why the git commit failed; the record itself is safe. */
+  commitError?: Error;
+  /** Set when the commit was handed off: the intent to wait on (awaitGroupCommit). */
+  handedOff?: PendingIntent;
+}
+
+/** Puts the target back as it was; true when it verifiably is. */
+function restoreTarget(draft: RecordDraft): boolean {
+  try {
+    if (draft.previous === undefined) removeFileDurably(draft.target);
+    else if (readFileIfPresent(draft.target) !== draft.previous) writeFileDurably(draft.target, draft.previous);
+  } catch {
+    // Checked below: a failed directory fsync may still have put the file back.
+  }
+  try {
+    return readFileIfPresent(draft.target) === draft.previous;
+  } catch {
+    return false;
+  }
+}
+
+export async function persistRecord(session: JournalSession, draft: RecordDraft): Promise<PersistedRecord> {
+  const { db, lock, layout } = session;
+  const relativePath = journalRelativePath(layout, draft.target);
+  assertPlainPath(layout.base, draft.target);
+  if (session.awaiting.length > 0) await commitHandedOffOn(session, draft.target);
+  let pending: PendingIntent | undefined;
+  let written: { id: number; intent: PendingIntent };
+  try {
+    written = db.write(session.journalKey, () => {
+      const id = insertRecordRow(db.sqlite, draft.table, { ...draft.row, lore_id: draft.loreId });
+      step("db-insert");
+      const content = draft.render(id);
+      lock.assertHeld();
+      const intent = PendingIntent.create(layout, {
+        loreId: draft.loreId,
+        kind: draft.kind,
+        table: draft.table,
+        row: { ...draft.row, lore_id: draft.loreId, id },
+        file: relativePath,
+        commitMessage: draft.commitMessage,
+        owner: currentProcess(),
+        createdAt: Date.now(),
+      });
+      pending = intent;
+      step("intent-written");
+      writeFileDurably(draft.target, content, { onTempFile: (temp) => intent.addTempFile(temp) });
+      step("file-written");
+      lock.assertHeld();
+      return { id, intent };
+    });
+  } catch (error) {
+    // After losing the lock the file is no longer ours to touch: the intent
+    // stays, and the run that holds the lock now resolves it.
+    if (pending && !(error instanceof LockLostError) && restoreTarget(draft)) {
+      pending.removeTempFiles(draft.target);
+      pending.remove();
+    }
+    throw error;
+  }
+  const { id, intent } = written;
+  const record: PersistedRecord = { id, loreId: draft.loreId, file: draft.target, path: relativePath, commit: null };
+  if (session.repo) {
+    if (handOffWanted(session)) return handOff(session, intent, record);
+    const tracked = draft.previous !== undefined;
+    try {
+      record.commit =
+        session.awaiting.length === 0
+          ? ((await commitRecordFile(session, intent, { tracked })) ?? null)
+          : await commitWithHandedOff(session, intent, tracked);
+    } catch (error) {
+      record.commitError = error as Error;
+      return record;
+    }
+  }
+  intent.remove();
+  step("intent-removed");
+  return record;
+}
+
+/** Leaves the record's commit to a later holder (group-commit.ts); the caller waits with awaitGroupCommit. */
+function handOff(session: JournalSession, intent: PendingIntent, record: PersistedRecord): PersistedRecord {
+  try {
+    session.lock.assertHeld();
+  } catch (error) {
+    // Taken over while frozen: the holder now resolves the intent as an interrupted record.
+    record.commitError = error as Error;
+    return record;
+  }
+  intent.handOff();
+  step("commit-handed-off");
+  record.handedOff = intent;
+  return record;
+}
+
+/** Commits the record together with the records earlier holders handed off; its commit id, or throws its error. */
+async function commitWithHandedOff(
+  session: JournalSession,
+  intent: PendingIntent,
+  tracked: boolean,
+): Promise<string | null> {
+  const outcome = (await commitHandedOff(session, { own: { intent, tracked } })).get(intent);
+  if (outcome === undefined) throw new Error(`the group commit gave no outcome for ${intent.record.file}`);
+  if ("error" in outcome) throw outcome.error;
+  return outcome.commit;
+}
