@@ -15,10 +15,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { createJournalDb } from "../db/journal-db.js";
-import { acquireJournalLock } from "../lock/journal-lock.js";
 import { findWorkTree, runGit } from "../git/git-process.js";
 import { journalLayout, type JournalLayout } from "../journal/layout.js";
+import { withJournalCreated } from "../txn/journal-session.js";
 
 export const GITIGNORE_ENTRIES = [
   "memory/index.db",
@@ -61,17 +60,7 @@ export async function initJournal(directory: string, options: InitOptions): Prom
     fs.mkdirSync(dir, { recursive: true });
   }
   const createdDatabase = !fs.existsSync(layout.dbFile);
-  const lock = await acquireJournalLock({ lockDir: layout.lockDir, journalKey: layout.base }, options);
-  try {
-    const db = createJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
-    try {
-      db.ensureSchema(layout.base);
-    } finally {
-      db.close();
-    }
-  } finally {
-    await lock.release();
-  }
+  await withJournalCreated(layout, { ...options, noCommit: true }, async (db) => db.close());
   const gitignoreAdded = updateGitignore(layout.base);
   let gitInitialized = false;
   if (options.git && !findWorkTree(layout.base)) {

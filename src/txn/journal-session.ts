@@ -20,12 +20,19 @@
  * commit: undefined, without a session, once `done()` is true before it got
  * the lock. `withJournalHeld` is steps 1-3 and 7 alone, for `lore sync`, which
  * checks the database (and may rebuild it) before it calls `startSession`
- * (steps 4 and 5). Errors: whatever a step throws, after the release;
+ * (steps 4 and 5). `withJournalCreated` is `lore init`'s: steps 1 to 4 and 7,
+ * the database created under the lock when missing. Errors: whatever a step throws, after the release;
  * LockTimeoutError (exit 75) when the lock was not had in time. The database
  * connection is left open for the caller (the CLI exits without closing it).
  */
 import fs from "node:fs";
-import { databaseFileIdentity, type JournalDb, MissingDatabaseError, openJournalDb } from "../db/journal-db.js";
+import {
+  createJournalDb,
+  databaseFileIdentity,
+  type JournalDb,
+  MissingDatabaseError,
+  openJournalDb,
+} from "../db/journal-db.js";
 import { findWorkTree, type GitRepo } from "../git/git-process.js";
 import { installedHooks } from "../git/hook-state.js";
 import { step } from "../io/fault-points.js";
@@ -171,4 +178,23 @@ export async function withJournalHeld<T>(
 ): Promise<T> {
   const acquire = (paths: JournalLockPaths) => acquireJournalLock(paths, options);
   return (await holdJournal(layout, options, openAsFound, acquire, work)) as T;
+}
+
+/** Steps 1 to 4 and 7 for `lore init`: the database is created when missing, then migrated; `work` gets it. */
+export async function withJournalCreated<T>(
+  layout: JournalLayout,
+  options: SessionOptions,
+  work: (db: JournalDb) => Promise<T>,
+): Promise<T> {
+  // A missing database is created only under the lock (step 6 here), never before it.
+  const openIfPresent: Opener = () =>
+    databaseFileIdentity(layout.dbFile) === undefined
+      ? { db: undefined, problem: "index.db does not exist", identity: undefined }
+      : openRequired(layout, options);
+  const acquire = (paths: JournalLockPaths) => acquireJournalLock(paths, options);
+  return (await holdJournal(layout, options, openIfPresent, acquire, async (held) => {
+    const db = held.database.db ?? createJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
+    db.ensureSchema(held.journalKey);
+    return work(db);
+  })) as T;
 }
