@@ -5,15 +5,12 @@
  *   randomBytes(8).toString("hex")   // a lock owner's token
  *   randomUuid()                     // "1b4e28ba-2fa1-4d2e-8f1c-..."
  *
- * Loading node:crypto costs a record about 3 ms on these machines (its
- * modules, and the pages they touch), and a record needs only a few random
- * bytes. Where the system has `/dev/urandom` (Linux, macOS, the BSDs), the
- * bytes are read from it: the kernel's CSPRNG, the source node:crypto itself
- * seeds from. Elsewhere (Windows), or if it cannot be read, they come from
- * node:crypto, loaded then. Either way they are cryptographically random, so
- * ids made on different machines do not collide.
- *
- * Both functions throw only when no source works at all.
+ * Where the system has `/dev/urandom` (Linux, macOS, the BSDs), the bytes are
+ * read from it: the kernel's CSPRNG, the source node:crypto itself seeds from.
+ * Elsewhere (Windows), or if it cannot be read, they come from node:crypto,
+ * loaded then. Either way they are cryptographically random, so ids made on
+ * different machines do not collide. Both functions throw only when no source
+ * works at all. Why not node:crypto always: docs/PERFORMANCE.md#what-was-tried
  */
 import fs from "node:fs";
 import { createRequire } from "node:module";

@@ -1,19 +1,23 @@
 /**
  * The journal's SQLite index (`memory/index.db`).
  *
- * `openJournalDb(file, { busyTimeoutMs })` opens an existing database with a
- * busy timeout and `synchronous = FULL` (a committed row survives power loss,
- * not only a crash); opening takes no lock, so it may happen before the
- * journal lock, and `ensureSchema` (under the lock) puts it in WAL mode. It
- * never creates the file: a missing database
- * is `MissingDatabaseError`, and `lore init` is the one place that creates it
- * (`createJournalDb`).
+ *   const db = openJournalDb(layout.dbFile, { busyTimeoutMs });   // no lock taken
+ *   db.ensureSchema(journalKey);                                  // under the journal lock
+ *   const id = db.write(journalKey, () => insertRecordRow(db.sqlite, table, row));
  *
- * Every write goes through `write(journalKey, work)`: SQLite's write lock
- * with `BEGIN IMMEDIATE` (so the transaction cannot fail to upgrade later),
- * registered in the lock order (the caller must hold the journal lock), then
- * COMMIT, or ROLLBACK when anything throws. `rehearse` is the same, always
- * rolled back.
+ * `openJournalDb` opens an existing database with a busy timeout and
+ * `synchronous = FULL` (a committed row survives power loss, not only a
+ * crash). Opening takes no lock, so it may happen before the journal lock. It
+ * never creates the file: a missing database is `MissingDatabaseError` (exit
+ * 2), and `lore init` is the one place that creates it (`createJournalDb`).
+ * `ensureSchema` puts it in WAL mode and migrates it when it is behind.
+ *
+ * Every write goes through `write(journalKey, work)`: SQLite's write lock with
+ * `BEGIN IMMEDIATE` (so the transaction cannot fail to upgrade later),
+ * registered in the lock order (the caller must hold the journal lock, else
+ * LockOrderError), then COMMIT, or ROLLBACK and rethrow when anything throws.
+ * `rehearse` is the same for asynchronous work, always rolled back.
+ * Design: docs/DESIGN.md#better-sqlite3
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -29,8 +33,8 @@ const Database = requireHere("better-sqlite3") as typeof BetterSqlite3;
 
 /**
  * The addon's path, handed to better-sqlite3 so that it does not search for it
- * with the `bindings` package (about 1 ms per record); undefined, and the
- * search is used, where the addon lives elsewhere.
+ * with the `bindings` package (docs/PERFORMANCE.md); undefined, and the search
+ * is used, where the addon lives elsewhere.
  */
 function addonPath(): string | undefined {
   // The package's main file (lib/index.js) was resolved when it was loaded, and

@@ -1,37 +1,27 @@
 /**
- * Several commits in one git process: a group of records (record/group-commit.ts)
- * committed one after another by a single `git fast-import`, instead of one
- * `git commit --only` process each (about 28 ms each here, most of it starting
- * git and forking the Node process).
+ * Several commits in one git process: the records of a group
+ * (txn/group-commit.ts) committed one after another by one `git fast-import`.
  *
  *   await stagePaths(repo, files, options);                   // git add, first
  *   const ids = await commitEachInOneProcess(repo, commits, options);
  *   if (ids === undefined) ...commit them one by one with commitPaths
  *
- * Each commit holds one file as `git add` staged it (blob and mode, so clean
- * filters and line-ending conversion apply as for any commit), on top of the
- * one before it, with its own message: what `git commit --only -- <file>`
- * would make. The files must be staged first, and the index then agrees with
- * the new HEAD (a kill before the import leaves them staged, as a kill
- * between `git add` and `git commit` would). The branch moves once, at the
- * end, and only forward: if it moved meanwhile (the user's own commit),
- * fast-import refuses and nothing is committed.
+ * Each commit is what `git commit --only -m <message> -- <file>` would make:
+ * one file as `git add` staged it (blob and mode, so clean filters and
+ * line-ending conversion apply), on top of the one before, with its message
+ * cleaned as git cleans `-m` and the configured identity. The branch moves
+ * once, at the end, and only forward: if it moved meanwhile, fast-import
+ * refuses and nothing is committed. The reflog reads `fast-import`; git's
+ * automatic maintenance is the caller's to run.
  *
- * It returns undefined, having committed nothing, wherever a commit would do
- * more than fast-import does, and the caller commits one by one instead:
- * HEAD detached or unborn; a commit hook that would run (pre-commit,
- * prepare-commit-msg, commit-msg, post-commit, where `git rev-parse
- * --git-path hooks` says, or in lore's chained hooks where lore's are
- * installed);
- * commit.gpgSign set; no committer identity (commitPaths then falls back to
- * lore's own); or fast-import failing for any reason. The message gets git's
- * default clean-up for `-m` (trailing spaces and surplus blank lines
- * removed), the reflog entry reads `fast-import`, and automatic maintenance
- * is left to the next commit that runs it.
- *
- * Files already committed as they are (a killed committer's work) are left
- * out; their entry in the result is undefined. Call only while holding the
- * journal lock.
+ * Returns undefined, having committed nothing, where a commit would do more
+ * than fast-import does: HEAD detached or unborn, a commit hook that would
+ * run, `commit.gpgSign`, no usable identity, or fast-import failing. A file
+ * already committed as it is gets undefined in the result. Call only while
+ * holding the journal lock, with the files staged. Errors: GitError,
+ * GitLockTimeoutError, LockLostError, and an Error when fast-import committed
+ * but printed no commit ids.
+ * Design: docs/DESIGN.md#group-commit
  */
 import fs from "node:fs";
 import path from "node:path";

@@ -1,38 +1,26 @@
 /**
  * Committing a record's own paths, and nothing else.
  *
- * `stagePaths(repo, files, options)` only stages (`git add`), for a group of
- * records committed one by one afterwards (record/group-commit.ts).
+ *   const id = await commitPaths(repo, { files, message, tracked, maintenance, skipIfCommitted }, options);
+ *   await stagePaths(repo, files, options);   // `git add` alone, for a group (txn/group-commit.ts)
  *
- * `commitPaths(repo, request, options)` stages `request.files` (absolute
- * paths inside the work tree) and commits exactly them with
- * `git commit --only`: whatever the user had staged stays staged and stays
- * out of lore's commit. The commit is started while the add runs and gets its
- * paths when the add is done (addWithCommitWaiting). A file the caller knows
- * to be tracked is committed without the `git add` (one process less; if git
- * does not know it after all, it is added and the commit retried). With
- * `skipIfCommitted` (used by recovery), files that no longer differ from HEAD
- * are not committed again.
+ * `commitPaths` commits exactly `files` (absolute, inside the work tree) with
+ * `git commit --only`: what the user had staged stays staged and out of lore's
+ * commit. Unless `tracked`, it stages them first, with the commit started
+ * beside `git add` and handed its paths once the add is done; a `tracked` file
+ * that git does not know after all is added and the commit run again. It
+ * returns the new commit's id, or undefined when, with `skipIfCommitted`, the
+ * files no longer differ from HEAD. Without a committer identity it commits as
+ * `lore <lore@HOST>` and warns. Hooks run as for any commit, from
+ * `options.hooksDir` where given (lore's chained hooks); git's automatic
+ * maintenance runs only with `maintenance`.
  *
- * Before each git it waits out (or clears) git's own lock files through
- * git-locks.ts, and it retries a git that lost a race for one of them until
- * `deadline`. It returns the new commit's id, or undefined when there was
- * nothing to commit (a killed lore's git child may have committed the files).
- *
- * A repository with no committer identity (a fresh machine or CI runner) makes
- * git refuse to commit; lore then commits as `lore <lore@HOST>` and warns,
- * rather than leaving every record uncommitted. A configured identity is
- * always used as it is.
- *
- * Hooks run as for any commit, except that where lore's own hooks are
- * installed (hooks/hook-files.ts) only the hooks they chain run: lore's
- * pre-commit check would repeat what lore has just checked. git's automatic
- * maintenance (`git maintenance run --auto`, a child process that costs a
- * third of a small commit) runs only when `request.maintenance` is set;
- * callers set it on one commit in many.
- * Call only while holding the journal lock; `options.assertHeld` is checked
- * before each git process, so a holder frozen past the stale age and taken
- * over never runs git again when it resumes.
+ * Call only while holding the journal lock. Before each git it waits out, or
+ * clears, git's own lock files (git-locks.ts) and calls `options.assertHeld`
+ * (fencing: a holder that was taken over runs no git); a git that lost a race
+ * for one of git's locks runs again until `options.deadline`. Errors:
+ * GitError, GitLockTimeoutError, LockLostError.
+ * Design: docs/DESIGN.md#a-record-hop-by-hop
  */
 import os from "node:os";
 import { backoffDelays, sleep } from "../base/backoff.js";
@@ -131,8 +119,8 @@ function unknownPathspec(error: unknown): boolean {
 /**
  * Stages `files` with `git add` and returns a `git commit` started beside it:
  * the commit waits for its paths on standard input (finishStartedCommit), so
- * that git's start-up overlaps the add instead of following it (a process
- * start costs 5-10 ms here). A commit given `--only` and no paths refuses to
+ * that git's start-up overlaps the add instead of following it
+ * (docs/PERFORMANCE.md). A commit given `--only` and no paths refuses to
  * run ("No paths with --include/--only does not make sense"), and it reads its
  * paths before it touches the index or a lock, so one that never gets them
  * (the add failed, or lore was killed) changes nothing.

@@ -1,24 +1,24 @@
 /**
  * Durable file replacement: nobody ever sees a half-written file.
  *
- * `writeFileDurably(path, text, { onTempFile })` writes `text` to a temp file in
- * the same directory, fsyncs it, renames it over `path` and fsyncs the
- * directory, so that after it returns the new content survives a crash and
- * before it returns readers see the old content (or no file).
+ *   assertPlainPath(base, target);                              // before writing in the journal
+ *   writeFileDurably(target, text, { onTempFile: (temp) => intent.addTempFile(temp) });
+ *   removeFileDurably(target);
  *
- * The temp write, fsync and rename are write-file-atomic's. That library does
- * not fsync the directory (npm/write-file-atomic#64), so `fsyncDirectory` does;
- * and it leaves `<file>.<digits>` temp files behind when the process is killed,
- * so `onTempFile` reports each temp name before anything is written to it: the
- * caller records it (lore's pending intent) and crash recovery removes it
- * without scanning the directory. `isTempFileOf` recognises such names.
+ * `writeFileDurably` writes a temp file `<target>.<digits>` in the same
+ * directory, fsyncs it, renames it over `target` and fsyncs the directory:
+ * once it returns, the new content survives a crash; until then, readers see
+ * the old content (or no file). `onTempFile` gets each temp file's name before
+ * any byte is written to it, so the caller can record it and recovery remove
+ * it without scanning; `isTempFileOf` recognises such names. `assertPlainPath`
+ * refuses a target, or any directory between the journal base and it, that is
+ * a symbolic link, and a target with more than one hard link.
  *
- * write-file-atomic resolves symlinks and writes through them. `assertPlainPath`
- * refuses a target, or any directory between the journal base and it, that is a
- * symlink, or a target with more than one hard link (ELF's exit 6).
- *
- * Errors are thrown as they come (ENOSPC, EIO, EACCES, ...); a failed write
- * removes its temp file and leaves the old content in place.
+ * Errors: `UnsafePathError` (exit 6, as ELF); otherwise the file system's, as
+ * they come (ENOSPC, EIO, EACCES, ...). One thrown before the rename leaves the
+ * old content in place and no temp file; the directory fsync comes after the
+ * rename. Each durable action passes its named step (fault-points.ts).
+ * Design: docs/DESIGN.md#write-file-atomic
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -89,10 +89,10 @@ export function removeFileDurably(target: string): void {
 
 /**
  * The file's text, or undefined when it does not exist. Asked first, not
- * learnt from a thrown ENOENT: a process's first exception costs a record
- * about 0.6 ms, and a missing file is the common answer for some callers (a
- * new heuristic domain, git's `commondir`, lore's hook state). A file removed
- * between the two is still answered undefined.
+ * learnt from a thrown ENOENT: a process's first exception is costly
+ * (docs/PERFORMANCE.md), and a missing file is the common answer for some
+ * callers (a new heuristic domain, git's `commondir`, lore's hook state). A
+ * file removed between the two is still answered undefined.
  */
 export function readFileIfPresent(file: string): string | undefined {
   if (!fs.existsSync(file)) return undefined;

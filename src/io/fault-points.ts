@@ -1,28 +1,22 @@
 /**
  * Named steps: crash points and fault injection for tests.
  *
- * Every durable action in lore passes a named step first (`step("db-commit")`).
- * Tests arm a step through the environment, in the manner of LevelDB's fault
- * injection Env:
+ *   step("db-commit");                                   // before each durable action
+ *   armLibraryFsSteps(() => writeFileAtomic.sync(...));  // steps inside a library's call
  *
- *   LORE_CRASH_AT=<step>[:<n>]   the process SIGKILLs itself when it reaches
- *                                <step> for the n-th time (default 1st).
- *   LORE_FAULT=<step>:<CODE>     the step throws an Error with `code` CODE
- *                                (ENOSPC, EIO, EACCES, SQLITE_FULL, ...).
- *   LORE_STOP_AT=<step>          the process SIGSTOPs itself at <step> (the first
- *                                time), frozen as a holder past its stale age
- *                                would be, until a test sends SIGCONT.
- *   LORE_TRACE_STEPS=1           each step prints, on stderr, its time since
- *                                process start and its wall-clock time in ms
- *                                (to line up several processes).
+ * Tests arm a step through the environment, read once at start-up, in the
+ * manner of LevelDB's fault injection Env:
+ *   LORE_CRASH_AT=<step>[:<n>]   SIGKILL itself when reaching <step> the n-th time (default 1st)
+ *   LORE_FAULT=<step>:<CODE>     throw InjectedFault, with `code` CODE (ENOSPC, EIO, SQLITE_FULL, ...)
+ *   LORE_STOP_AT=<step>          SIGSTOP itself there the first time, as a frozen holder, until SIGCONT
+ *   LORE_TRACE_STEPS=1           print each step on stderr: ms since process start, and wall clock
  *
- * Steps that happen inside write-file-atomic (its temp-file fsync and rename)
- * are reached through `armLibraryFsSteps`, which wraps the `fs` functions that
- * the library calls, for the length of one call, and only when such a step is
- * armed.
- *
- * When none of the variables is set, `step()` tests one constant boolean and
- * `armLibraryFsSteps` returns the plain call: the cost is nil. The variables are read once, at start-up.
+ * `armLibraryFsSteps` reaches `temp-fsync` and `rename`, which happen inside
+ * write-file-atomic, by wrapping the `fs` functions the library calls, for the
+ * length of one call and only when such a step is armed. Unarmed, `step()`
+ * tests one constant and `armLibraryFsSteps` is the plain call, so the cost is
+ * nil. STEP_NAMES lists a record's steps in order, HAND_OFF_STEP_NAMES the
+ * group commit's, SYNC_STEP_NAMES those of `lore sync`.
  */
 import fs from "node:fs";
 import { ExitCode, LoreError } from "../base/errors.js";
@@ -48,7 +42,7 @@ export const STEP_NAMES = [
   "lock-release",
 ] as const;
 
-/** The steps of a group commit (record/group-commit.ts), passed only by a record that hands its commit off, or by a group's committer. */
+/** The steps of a group commit (txn/group-commit.ts), passed only by a record that hands its commit off, or by a group's committer. */
 export const HAND_OFF_STEP_NAMES = ["commit-handed-off", "group-committed"] as const;
 
 /** The steps of `lore sync` (src/sync) that change something, in order. */

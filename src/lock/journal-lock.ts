@@ -2,76 +2,25 @@
  * The journal lock: one writer at a time for a journal's files, its git work
  * tree and (taken after it, never before) its SQLite database.
  *
- * Calling sequence, as in git's lockfile.h:
- *
  *   const lock = await acquireJournalLock(paths, { timeoutMs, staleMs });
- *   try {
- *     lock.assertHeld();          // before every durable step (fencing)
- *     ...
- *   } finally {
- *     await lock.release();
- *   }
+ *   try { ...; lock.assertHeld(); ... }     // before every durable step (fencing)
+ *   finally { await lock.release(); }
  *
- * `acquireJournalLock` waits with exponential backoff and full jitter, bounded
- * by `timeoutMs`, then throws `LockTimeoutError`, whose message names the
- * holder (pid, host, age). A waiter also queues (wait-queue.ts), and each
- * release wakes the longest live waiter at once. `assertHeld` throws
- * `LockLostError` once the lock has been taken over (a frozen holder that was
- * declared stale): the caller must then abort before it commits anything.
- * `release` never throws. A writer that handed its git commit off to a group
- * commit waits with `acquireJournalLockAfterHandOff`, which gives up once the
- * commit is made.
+ * `acquireJournalLock` waits, woken early by the wait queue (wait-queue.ts),
+ * and takes over a stale lock: one whose owner is dead on this host at once,
+ * any whose heartbeat is older than `staleMs`; exactly one waiter wins each
+ * takeover. It throws `LockTimeoutError` (exit 75) after `timeoutMs`, naming
+ * the holder (pid, host, age), and `LockHeldByParentError` (exit 75) at once
+ * when the holder is the lore whose git runs this process's hook. `assertHeld`
+ * throws `LockLostError` once the lock was taken over: abort before committing
+ * anything. `release` never throws, removes the lock only while it is still
+ * this process's, and wakes the first waiter. `acquireJournalLockAfterHandOff`
+ * is the wait of a writer that handed its git commit off (txn/hand-off.ts).
  *
- * On disk, in `memory/.lore/`:
- *   journal.lock/            the lock itself: a directory made by proper-lockfile
- *                            (mkdir is atomic); its mtime is the heartbeat.
- *   journal.lock.owner       JSON: pid, host, process start time, acquisition
- *                            time, a random token and the inode of the lock
- *                            directory it belongs to.
- *   journal.lock.takeover-<key>      one gate per stale lock instance (its
- *                            owner's token, or its inode and heartbeat).
- *   lock-waiters/            the wait queue, a ticket per waiter (wait-queue.ts).
- *
- * What proper-lockfile 4.1.2 does, and where lore covers its gaps:
- * - Sound and used: atomic acquisition by mkdir, the mtime heartbeat timer, and
- *   release (also on normal process exit, through signal-exit).
- * - It records no owner. lore writes `journal.lock.owner` beside the directory
- *   (files cannot go inside: proper-lockfile releases with rmdir). The owner is
- *   bound to the lock instance by the directory's inode, so a leftover owner
- *   file of an earlier instance is never mistaken for the current holder's. It
- *   is removed before the directory on release and on takeover.
- * - Its stale takeover is racy (proper-lockfile#121: two waiters can both
- *   remove the directory and both "win"). lore disables it (its `stale` is set
- *   beyond reach) and takes over itself: a waiter must first create the gate
- *   directory for that exact instance (mkdir, so exactly one waiter wins per
- *   instance), re-check that the instance is still there, then rename the
- *   stale directory away. An instance is named by its owner's token, not by
- *   its inode: inodes are reused, and a gate left by the takeover of an
- *   earlier instance must not stop the next one. A
- *   waiter that loses the gate backs off and retries.
- * - Staleness is decided by owner and by age: an owner that is dead on this
- *   host (pid gone, or pid reused: the kernel start time differs) is taken over
- *   at once; a heartbeat older than `staleMs` is taken over even when the owner
- *   cannot be checked (another host, or no owner file yet).
- * - Its default `onCompromised` throws from a timer and kills the process. lore
- *   passes a handler that only marks the lock lost; `assertHeld` reports it.
- * - Its unlock, and its handler at process exit, remove the lock directory
- *   without checking whose it is. lore hands it a file system (`guardedFs`)
- *   that removes the directory only while this process still owns it, so a
- *   holder that was taken over never removes its successor's lock.
- * - Its heartbeat timer stops while the event loop is blocked, so a holder may
- *   look stale while it is merely busy or frozen (SIGSTOP). The holder checks
- *   `assertHeld` (lock directory inode and owner token unchanged) before each
- *   commit step, so a holder that lost its lock stops before it writes (fencing).
- *   The remaining window is the few microseconds between that check and the
- *   write; lore keeps every blocking stretch far shorter than `staleMs`.
- * - A lore started by a git hook of the lore process that holds this lock
- *   would wait for its own ancestor. While it holds the lock, a JournalLock
- *   announces so to the process's children (LORE_PARENT_LOCK,
- *   parent-lock.ts); such a lore fails at once with `LockHeldByParentError`
- *   (a LockTimeoutError: exit 75) instead.
- * - If a waiter dies holding a takeover gate, the gate is cleared after
- *   `staleMs`; gates older than a minute are pruned after a takeover.
+ * In `memory/.lore/`: `journal.lock/` (proper-lockfile's directory; its mtime
+ * is the heartbeat), `journal.lock.owner`, `journal.lock.takeover-<key>` gates
+ * and `lock-waiters/`.
+ * Design: docs/DESIGN.md#proper-lockfile
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -348,8 +297,8 @@ function pruneOldGates(lockDir: string): void {
 /**
  * One attempt at the lock directory, through proper-lockfile's synchronous
  * API: a record's mkdir, mtime probe and stat then cost no round trips
- * through libuv's thread pool (the lock was taken about 5 ms earlier). The
- * heartbeat still runs on a timer.
+ * through libuv's thread pool (docs/PERFORMANCE.md). The heartbeat still runs
+ * on a timer.
  */
 function tryMkdirLock(
   lockDir: string,
@@ -378,7 +327,7 @@ export async function acquireJournalLock(paths: JournalLockPaths, options: Journ
 
 /**
  * acquireJournalLock for a writer that handed its git commit off
- * (record/group-commit.ts): it queues as such, behind the writers queued with
+ * (txn/group-commit.ts): it queues as such, behind the writers queued with
  * a record still to write (it first waits until woken, or for
  * HANDED_OFF_POLL_MS, when there are any), polls only every
  * HANDED_OFF_POLL_MS, and gives up, returning undefined, once `committed()` is
@@ -405,8 +354,7 @@ async function acquire(
   // Joined once the lock is found held: the holder's release wakes the first waiter (wait-queue.ts).
   let ticket: WaitTicket | undefined;
   try {
-    // Polls are cheap but not free: with 20 contenders on 2 cores a 100 ms cap
-    // spent more CPU polling than a 200 ms cap lost in hand-off gaps.
+    // The cap weighs hand-off gaps against the CPU that polling costs (docs/PERFORMANCE.md).
     const delays = backoffDelays({ firstMs: 4, capMs: 200 });
     const queueDir = waitQueueOf(paths.lockDir);
     if (giveUpWhen && freshWaiterQueued(queueDir)) {

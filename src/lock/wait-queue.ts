@@ -1,38 +1,25 @@
 /**
  * The queue of processes waiting for the journal lock: a release wakes the
- * longest waiter at once, instead of leaving the lock free until some
- * waiter's next poll. With 20 writers those idle gaps added up to about 0.4 s.
- *
- * Calling sequence (journal-lock.ts):
+ * longest live waiter at once, instead of leaving the lock free until some
+ * waiter's next poll.
  *
  *   const ticket = joinWaitQueue(queueDir);    // once the lock was found held
  *   await ticket.sleep(backoffMs);              // ends early when woken
- *   ...
  *   ticket.leave();                             // acquired, timed out or failed
- *
  *   wakeFirstWaiter(queueDir);                  // by the holder, after its release
  *
  *   freshWaiterQueued(queueDir);                // by a holder: hand its commit off?
- *   joinWaitQueue(queueDir, "handoff");         // a writer that did
- *   wakeWaiter(queueDir, writer);               // by the holder that committed it
+ *   joinWaitQueue(queueDir, "handoff");         // a writer that did (txn/group-commit.ts)
+ *   wakeWaiter(queueDir, writer);               // by the holder that committed its record
  *
- * Waiters keep polling with backoff: a wake-up only cuts a sleep short. A lost
- * one (the releaser was killed before it woke anyone, the file system cannot
- * be watched, the waiter is on another host) costs time, never correctness,
- * and nothing here throws.
- *
- * A writer that has left its git commit to a later holder (group-commit.ts)
- * queues again with a `handoff` ticket, and holders ask `freshWaiterQueued`
- * whether anyone is waiting with a record still to write. The holder that
- * commits a handed-off record wakes its writer with `wakeWaiter`.
- *
- * On disk, `memory/.lore/lock-waiters/` holds one empty ticket file per
- * waiter, named `<join time>-<pid>-<process start time>-<host>-<random>`,
- * with `-handoff` after it for a handed-off writer:
- * names sort by arrival and say who waits. A waiter watches its own ticket;
- * the releaser wakes it by touching the ticket's times. Tickets of dead
- * waiters (killed while waiting) are removed by the next release that meets
- * them on its way to the first live waiter.
+ * A wake-up only cuts a sleep short: waiters keep polling with backoff, so a
+ * lost one (the releaser was killed, the file system cannot be watched, the
+ * waiter is on another host) costs time, never correctness. Nothing here
+ * throws. `memory/.lore/lock-waiters/` holds one empty ticket per waiter,
+ * `<join time>-<pid>-<process start time>-<host>-<random>[-handoff]`, so names
+ * sort by arrival and say who waits; a waiter watches its ticket, a releaser
+ * touches it, and removes the tickets of dead waiters it meets on the way.
+ * Design: docs/DESIGN.md#wait-queue
  */
 import fs from "node:fs";
 import path from "node:path";

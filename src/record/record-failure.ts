@@ -1,9 +1,9 @@
 /**
  * A failure record: `draftFailure(layout, input, now)` turns validated input
- * into a RecordDraft for persist.ts. Call it inside a journal session: the file
- * name it picks (`YYYYMMDD_<slug>.md`, local date) is unique only while the
- * journal lock is held. The same title on the same day gets `-2`, `-3`, ...
- * instead of overwriting, as ELF did.
+ * into a RecordDraft for persistRecord (txn/record-transaction.ts). Call it
+ * inside a journal session: the file name it picks (`YYYYMMDD_<slug>.md`,
+ * local date) is unique only while the journal lock is held. The same title
+ * on the same day gets `-2`, `-3`, ... instead of overwriting, as ELF did.
  */
 import fs from "node:fs";
 import path from "node:path";

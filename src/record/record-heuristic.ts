@@ -1,9 +1,10 @@
 /**
  * A heuristic record: `draftHeuristic(layout, input, now)` turns validated
- * input into a RecordDraft for persist.ts. The domain file is read here and
- * replaced whole by persist.ts (read-modify-write under the journal lock,
- * never an append in place), so ELF's race on the domain header cannot
- * happen: a new domain file gets ELF's header exactly once.
+ * input into a RecordDraft for persistRecord (txn/record-transaction.ts). The
+ * domain file is read here and replaced whole by persistRecord
+ * (read-modify-write under the journal lock, never an append in place), so
+ * ELF's race on the domain header cannot happen: a new domain file gets ELF's
+ * header exactly once.
  */
 import fs from "node:fs";
 import path from "node:path";

@@ -2,9 +2,7 @@
  * Applying sync's row actions (match.ts) to the database, and lore's archive,
  * where every row sync takes out of the index goes, DB-only data included.
  *
- *   const transaction = db.beginWrite(journalKey);
- *   applyRowActions(db.sqlite, findings);   // inserts, updates, archives
- *   transaction.commit();
+ *   db.write(journalKey, () => applyRowActions(db.sqlite, findings));   // inserts, updates, archives
  *
  * - `insert-row` inserts the record's row. If lore's archive holds the row
  *   the record had before (same lore id, or for ELF's records the same failure

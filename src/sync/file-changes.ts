@@ -2,33 +2,23 @@
  * Which journal files sync must read: those that may differ from what it
  * verified last time (sync-cache.ts), and nothing else.
  *
- *   const changes = await detectChanges(layout, repo, cache, { full });
+ *   const changes = await detectChanges(layout, repo, cache, { full, status });
  *   changes.toRead      // paths to read and verify
  *   changes.gone        // verified before, no longer on disk
  *   changes.tempFiles   // write-file-atomic leftovers in the record directories
  *
- * In a git work tree it asks git, which stats the tree in C and knows what
- * changed: `git ls-files -s` gives the blob id git's index holds for each
- * tracked file, and `git status` (with `--no-optional-locks`, so it never
- * takes index.lock) names the files whose working copy differs from the index,
- * the untracked ones and the ignored ones (temp files). A file that git calls
- * clean has its index blob as content, so it is skipped when that blob is the
- * content id sync verified. When the index is the one of the last sync, even
- * that comparison is skipped: git replaces `.git/index` by rename on every
- * change, so an unchanged inode, size and mtime mean an unchanged index and
- * `git ls-files` is not even run; otherwise a listing byte for byte the same
- * as last time (its fingerprint) means the same. Files that
- * differed from the index at the last sync, or had a finding, are always read
- * again (`recheck` in the cache; a file with a finding is cached with no
- * content id and an impossible size, so neither test can skip it).
- *
- * Outside git (or when git fails) every record file is listed and stat'ed; an
- * unchanged size, mtime and inode skips the read. A stat-based skip is only
- * trusted when the file was already older than RACY_MS when it was verified
- * (git's "racily clean" rule): a same-size rewrite within the clock's
- * granularity is then caught.
- *
- * With `full`, every file is read: `toRead` then lists every record file.
+ * A file is skipped only when its content is known to be what sync verified.
+ * In a git work tree, git says so: a file that `git status` calls clean holds
+ * its index blob, and is skipped when that blob is the content id sync
+ * verified (`git ls-files -s` runs only when `.git/index` changed, and is
+ * compared only when its listing did). Outside git, or when git fails, an
+ * unchanged size, mtime and inode skips a file that was older than RACY_MS
+ * when it was verified (git's "racily clean" rule). Files that differed from
+ * the index or had a finding last time are always read again (`recheck`);
+ * with `full`, every record file is read. `status` is a `git status` started
+ * earlier (startGitStatus), so that git works while sync does. Reads only;
+ * errors are the file system's.
+ * Design: docs/DESIGN.md#incremental-sync
  */
 import fs from "node:fs";
 import path from "node:path";

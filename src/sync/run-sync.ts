@@ -6,28 +6,22 @@
  *   report.findings    // what was found (and, with mode "fix", fixed)
  *   report.remaining   // after a fix: what still needs a person
  *
- * Calling sequence, the same locks in the same order as a record:
- *   1. open the database (no lock), take the journal lock, reopen the
- *      database if a rebuild replaced the file meanwhile;
- *   2. check it: a database that cannot be opened, or that SQLite finds
- *      damaged while sync reads it (with `full`, also by `integrity_check`
- *      over the whole file), is rebuilt from the files (rebuild.ts) with mode
- *      "fix" or `rebuild`, and only reported otherwise;
- *   3. repair what a killed lore left (recover.ts), as every command does;
+ * The journal transaction (txn/journal-session.ts), locks in a record's order:
+ *   1. withJournalHeld: open the database, take the journal lock, reopen it if
+ *      a rebuild replaced the file meanwhile;
+ *   2. a database that cannot be opened, or that SQLite finds damaged while
+ *      sync reads it (`full`: also `integrity_check`), is rebuilt (rebuild.ts)
+ *      in mode "fix" or with `rebuild`, and only reported otherwise;
+ *   3. startSession: recover what a killed lore left; "fix" also migrates
+ *      ("report" and "dry-run" compare inside a rolled-back migration);
  *   4. find what changed (file-changes.ts), compare (analyze.ts, match.ts),
- *      and look for leftover temp files and dead locks;
- *   5. mode "report" and "dry-run" stop here (dry-run's findings carry the
- *      exact actions "fix" would take); "fix" applies the row actions in one
- *      transaction (apply-plan.ts), writes restored files (`restore`),
- *      removes temp files and orphaned locks, then compares again;
- *   6. every mode records what it verified (verification.ts), so the next
- *      sync reads only what changed. This never changes a record.
- * A schema behind lore's is migrated by "fix"; "report" and "dry-run" compare
- * inside a transaction that migrates and is then rolled back.
- * A sync killed at any point leaves nothing the next command cannot repair:
- * row actions are one transaction, restored files are durable writes that the
- * next sync matches by lore id, and the rebuild swaps its database in with
- * one rename.
+ *      look for temp files and dead locks; "report" and "dry-run" stop here;
+ *   5. "fix": the row actions in one transaction (apply-plan.ts), restored
+ *      files written and committed (`restore`), leftovers removed, compared again;
+ *   6. every mode records what it verified (verification.ts).
+ * A sync killed at any point leaves nothing the next command cannot repair.
+ * Errors: LockTimeoutError (exit 75), or what a step throws.
+ * Design: docs/DESIGN.md#incremental-sync
  */
 import fs from "node:fs";
 import path from "node:path";

@@ -1,6 +1,6 @@
 /**
  * Group commit: writers queued for the journal lock together share their git
- * work; each record still gets a commit of its own (docs/DESIGN.md).
+ * work; each record still gets a commit of its own.
  *
  *   // a holder, after its COMMIT (record-transaction.ts):
  *   if (handOffWanted(session)) intent.handOff();      // then release; hand-off.ts waits
@@ -13,11 +13,12 @@
  * commit id is written into the member's intent and its waiting writer woken.
  * Call only while holding the journal lock, in a session with a work tree.
  *
- * Errors: a failed `git add` or fast-import is every member's outcome; in the
- * one-by-one commits a lost lock ends the group and another failure is that
- * member's outcome. Intents whose commit failed stay for the next run.
- * `commitHandedOffOn` commits the records handed off on a file before it
- * changes again, so that each commit holds only its own record.
+ * Errors: a failed `git add` is every member's outcome (a fast-import that
+ * refuses falls back to the one-by-one commits); in those, a lost lock ends the
+ * group and another failure is that member's outcome. Intents whose commit
+ * failed stay for the next run. `commitHandedOffOn` commits the records handed
+ * off on a file before it changes again, so each commit holds only its own.
+ * Design: docs/DESIGN.md#group-commit
  */
 import { commitEachInOneProcess } from "../git/batch-commit.js";
 import { stagePaths } from "../git/commit.js";

@@ -1,6 +1,6 @@
 /**
  * The journal transaction: the one sequence every writer of a journal follows
- * (record, `lore sync`, `lore init`, and every writer to come).
+ * (records, `lore sync`, `lore init`, and every writer to come).
  *
  *   await withJournalSession(layout, options, async (session) => {
  *     session.db.write(session.journalKey, () => { ... });  // BEGIN IMMEDIATE, rows and files, COMMIT
@@ -14,16 +14,17 @@
  *   5. recover what a killed writer left pending (recover.ts);
  *   6. the writer's work: BEGIN IMMEDIATE, its rows, its files through the
  *      pending intent, COMMIT, then its git commit (or the group commit);
- *   7. release the lock, however the work ended.
+ *   7. release the lock, however the work ended; the connection stays open.
  *
- * `withJournalSessionUntil` is the same for a writer waiting for its handed-off
- * commit: undefined, without a session, once `done()` is true before it got
- * the lock. `withJournalHeld` is steps 1-3 and 7 alone, for `lore sync`, which
- * checks the database (and may rebuild it) before it calls `startSession`
- * (steps 4 and 5). `withJournalCreated` is `lore init`'s: steps 1 to 4 and 7,
- * the database created under the lock when missing. Errors: whatever a step throws, after the release;
- * LockTimeoutError (exit 75) when the lock was not had in time. The database
- * connection is left open for the caller (the CLI exits without closing it).
+ * `withJournalSessionUntil`: the same for a writer waiting for its handed-off
+ * commit; undefined, with no session, once `done()` is true before it got the
+ * lock. `withJournalHeld`: steps 1-3 and 7, for `lore sync`, which checks (and
+ * may rebuild) the database, then calls `startSession` (steps 4 and 5).
+ * `withJournalCreated`: `lore init`'s steps 1-4 and 7, creating a missing
+ * database under the lock. Errors:
+ * MissingDatabaseError (exit 2, before any lock), LockTimeoutError (exit 75),
+ * or what a step threw, after the release.
+ * Design: docs/DESIGN.md#the-journal-transaction
  */
 import fs from "node:fs";
 import {

@@ -1,35 +1,27 @@
 /**
- * Pending intents: what a record was doing, so that a crash at any point is
- * repaired by the next run in time proportional to what was interrupted.
+ * Pending intents: what a record was doing, so that the next session repairs
+ * a kill at any point, in time proportional to what was interrupted.
  *
- * Before a record touches a markdown file it writes
- * `memory/.lore/pending/<lore-id>.json`: the row it is inserting (id included),
- * the file it is writing and the commit message. Each temp file the write
- * creates is appended to it, one JSON line each, before any byte goes into the
- * temp file. The intent is removed once the record is committed to the DB and
- * to git. A run that finds an intent left behind (recover.ts) completes or
- * undoes that record, removes its temp files, then removes the intent.
- *
- * A record that leaves its git commit to a later holder (group-commit.ts)
- * appends a hand-off line after its COMMIT; the holder that makes the commit
- * appends a resolution line with the commit id, and the record's own process,
- * which waits for it, reads it and removes the intent. The intent names its
- * owner (pid, host, process start time), so that recovery can tell a waiting
- * owner from a dead one.
- *
- * Intents are written and resolved under the journal lock; only the writer
- * of a handed-off record removes its intent without it, once it has read its
- * commit, so a listing may name an intent that is gone when it is read.
- *
- * Intents are written without fsync: they guard against a killed process, for
- * which the page cache is enough. After a power loss, `lore sync` (which reads
- * everything) is the repair. Listing them is one readdir of an almost always
- * empty directory.
- *
- *   const intent = PendingIntent.create(layout, record);
- *   writeFileDurably(target, text, { onTempFile: (t) => intent.addTempFile(t) });
- *   ...
+ *   const intent = PendingIntent.create(layout, record);   // before the file is touched
+ *   writeFileDurably(target, text, { onTempFile: (temp) => intent.addTempFile(temp) });
+ *   ...COMMIT, the git commit...
  *   intent.remove();
+ *
+ *   intent.handOff();             // its git commit left to a later holder (group-commit.ts)
+ *   other.resolve(commitId);      // by the holder that made that commit
+ *   intent.readResolution();      // by the waiting writer, which then removes the intent
+ *
+ * `memory/.lore/pending/<lore-id>.json` holds, on its first line, the row as
+ * inserted (id included), the file, the commit message and the owner (pid,
+ * host, process start time); then one JSON line per temp file, appended before
+ * any byte goes into it, the hand-off and the resolution. `PendingIntent.list`
+ * gives every intent (one whose first line cannot be read, with no record),
+ * ignores a later line cut short, and throws only the file system's errors.
+ * Intents are written and resolved under the journal lock; only a handed-off
+ * record's writer removes its own without it, so a listed intent may be gone.
+ * No fsync: an intent guards against a killed process, for which the page
+ * cache is enough; after a power loss `lore sync` is the repair.
+ * Design: docs/DESIGN.md#the-journal-transaction
  */
 import fs from "node:fs";
 import path from "node:path";

@@ -1,29 +1,27 @@
 /**
  * Crash recovery: resolves the pending intents a killed lore left behind.
  *
- * Runs at the start of every journal session, under the journal lock, before
- * the command's own work. Its cost is one readdir when nothing is pending, and
- * otherwise proportional to the number of interrupted records: it reads only
- * their files (and, for a record killed before its temp file was reported, the
- * directory listing of that file), never the rest of the journal. Its git
- * commits cost what any commit costs in that repository. For each intent:
+ *   session.awaiting = await recoverPending(session, { leaveHandedOff });
+ *
+ * Runs at the start of every journal session (journal-session.ts), under the
+ * journal lock, before the command's own work. For each intent:
  *   - its temp files are removed;
  *   - if the markdown file holds the record (its lore id line is there), the
- *     record is completed: the row is inserted if the transaction never
- *     committed (with the id already written in the markdown), and the file is
- *     committed to git if it is not yet;
- *   - otherwise the record never reached its file: any row is removed;
+ *     record is completed: its row inserted if the transaction never committed
+ *     (with the id the markdown shows), its file committed to git if not yet;
+ *   - otherwise the record never reached its file, and any row is removed;
  *   - then the intent is removed.
- * The commits are made as one group (group-commit.ts). A git commit that fails
- * again leaves the intent for the next run, with a warning; the rest of the
- * session goes on.
+ * A handed-off record (complete but for git) whose writer is alive and waits
+ * is returned untouched with `leaveHandedOff`; otherwise it is committed here
+ * and its writer told. A resolved intent stays until its writer has read it,
+ * or is removed once the writer is dead. The commits are made as one group
+ * (group-commit.ts).
  *
- * Records handed off for a group commit are complete but for git. Those whose
- * writer is alive and waits for the commit are returned untouched with
- * `leaveHandedOff` (a record session commits them with its own, or leaves them
- * to a later holder); otherwise they are committed here and their writers
- * told. An intent whose commit was written down for its writer stays until
- * that writer has read it, or is removed once the writer is dead.
+ * Cost: one readdir when nothing is pending; otherwise only the interrupted
+ * records' files (and, for one killed before its temp file was reported, that
+ * file's directory), never the rest of the journal. Errors: a database error
+ * is thrown; a git commit that fails again is a warning, and its intent stays
+ * for the next session.
  */
 import { deleteRecordRow, findRecordRowId, insertRecordRow } from "../db/record-rows.js";
 import { journalAbsolutePath } from "../journal/layout.js";
