@@ -4,8 +4,8 @@
 // file and a heuristic domain file parse back to exactly what was rendered;
 // files written by ELF itself (no lore id, the `# TIME-FIX-3` comment, plain or
 // upper-case field names, severity words, duplicate `H-0` ids) are read as ELF
-// meant them; malformed input is a MarkdownParseError with a line number; the
-// file-name slugs follow ELF's rules made safe.
+// meant them; malformed input is a MarkdownParseError with a line number.
+// (The file-name slugs are tested in slug.test.ts.)
 // Round trips are also checked over records generated with a seeded PRNG
 // (every field: markdown look-alikes, backslashes, unicode, empty optional
 // fields), with LF and with CRLF line ends.
@@ -23,7 +23,6 @@ import {
   renderHeuristicBlock,
   type HeuristicRecord,
 } from "../src/journal/heuristic-markdown.js";
-import { domainSlug, failureSlug } from "../src/journal/slug.js";
 import { ELF_FAILURE_SECTIONS } from "./support/elf-format.js";
 import { Prng } from "./support/prng.js";
 
@@ -715,37 +714,5 @@ describe("generated round trips (seeded)", () => {
   it.fails("KNOWN BUG: a heuristic whose rule or source holds U+2028 reads back as written", () => {
     const block = heuristic({ rule: "a\u2028b", source: "s\u2028t" });
     expect(parseHeuristicFile(renderDomainHeader("x") + renderHeuristicBlock(block))).toEqual([{ ...block, line: 7 }]);
-  });
-});
-
-describe("slugs", () => {
-  it("failureSlug: lowercased, spaces to dashes, punctuation and colons removed, 100 chars, never empty", () => {
-    expect(failureSlug("Hello World")).toBe("hello-world");
-    expect(failureSlug("Fix: the DB-lock, now!")).toBe("fix-the-db-lock-now");
-    expect(failureSlug("a:b")).toBe("ab");
-    expect(failureSlug("UPPER Case 42")).toBe("upper-case-42");
-    expect(failureSlug("dots.and/slashes\\..")).toBe("dotsandslashes");
-    expect(failureSlug("a".repeat(150))).toBe("a".repeat(100));
-    expect(failureSlug("x y ".repeat(40))).toHaveLength(100);
-    // Cut after filtering: removed characters do not count.
-    expect(failureSlug("!".repeat(50) + "b".repeat(120))).toBe("b".repeat(100));
-    expect(failureSlug("!!!")).toBe("untitled");
-    expect(failureSlug(":::")).toBe("untitled");
-    expect(failureSlug("")).toBe("untitled");
-    expect(failureSlug("日本語")).toBe("untitled");
-    expect(failureSlug("éàü")).toBe("untitled");
-    expect(failureSlug("café crème")).toBe("caf-crme");
-  });
-
-  it("domainSlug: ELF's domain slug with leading and trailing dashes stripped, empty allowed", () => {
-    expect(domainSlug("Testing Stuff")).toBe("testing-stuff");
-    expect(domainSlug("Concurrency Control/../x")).toBe("concurrency-controlx");
-    expect(domainSlug("-abc-")).toBe("abc");
-    expect(domainSlug(" spaced ")).toBe("spaced");
-    expect(domainSlug("--a-b--")).toBe("a-b");
-    expect(domainSlug("---")).toBe("");
-    expect(domainSlug("")).toBe("");
-    expect(domainSlug("!!!")).toBe("");
-    expect(domainSlug("a".repeat(130))).toBe("a".repeat(100));
   });
 });
