@@ -4,8 +4,11 @@
 // file and a heuristic domain file parse back to exactly what was rendered;
 // files written by ELF itself (no lore id, the `# TIME-FIX-3` comment, plain or
 // upper-case field names, severity words, duplicate `H-0` ids) are read as ELF
-// meant them; malformed input is a MarkdownParseError with a line number; and
-// the file-name slugs follow ELF's rules made safe.
+// meant them; malformed input is a MarkdownParseError with a line number.
+// (The file-name slugs are tested in slug.test.ts.)
+// Round trips are also checked over records generated with a seeded PRNG
+// (every field: markdown look-alikes, backslashes, unicode, empty optional
+// fields), with LF and with CRLF line ends.
 import { describe, expect, it } from "vitest";
 import { escapeBlockText, readBlockLines, renderBlockText, unescapeBlockText } from "../src/journal/block-text.js";
 import {
@@ -20,20 +23,8 @@ import {
   renderHeuristicBlock,
   type HeuristicRecord,
 } from "../src/journal/heuristic-markdown.js";
-import { domainSlug, failureSlug } from "../src/journal/slug.js";
 import { ELF_FAILURE_SECTIONS } from "./support/elf-format.js";
-
-/** A small seeded PRNG (mulberry32), so that a failing generated case can be reproduced. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { Prng } from "./support/prng.js";
 
 const FRAGMENTS = [
   "#",
@@ -72,12 +63,12 @@ const FRAGMENTS = [
 ];
 
 function generatedTexts(count: number, seed: number): string[] {
-  const random = prng(seed);
+  const random = new Prng(seed);
   const texts: string[] = [];
   for (let index = 0; index < count; index++) {
-    const length = Math.floor(random() * 25);
+    const length = Math.floor(random.next() * 25);
     let text = "";
-    for (let part = 0; part < length; part++) text += FRAGMENTS[Math.floor(random() * FRAGMENTS.length)];
+    for (let part = 0; part < length; part++) text += random.pick(FRAGMENTS);
     texts.push(text);
   }
   return texts;
@@ -510,34 +501,218 @@ describe("heuristic markdown", () => {
   });
 });
 
-describe("slugs", () => {
-  it("failureSlug: lowercased, spaces to dashes, punctuation and colons removed, 100 chars, never empty", () => {
-    expect(failureSlug("Hello World")).toBe("hello-world");
-    expect(failureSlug("Fix: the DB-lock, now!")).toBe("fix-the-db-lock-now");
-    expect(failureSlug("a:b")).toBe("ab");
-    expect(failureSlug("UPPER Case 42")).toBe("upper-case-42");
-    expect(failureSlug("dots.and/slashes\\..")).toBe("dotsandslashes");
-    expect(failureSlug("a".repeat(150))).toBe("a".repeat(100));
-    expect(failureSlug("x y ".repeat(40))).toHaveLength(100);
-    // Cut after filtering: removed characters do not count.
-    expect(failureSlug("!".repeat(50) + "b".repeat(120))).toBe("b".repeat(100));
-    expect(failureSlug("!!!")).toBe("untitled");
-    expect(failureSlug(":::")).toBe("untitled");
-    expect(failureSlug("")).toBe("untitled");
-    expect(failureSlug("日本語")).toBe("untitled");
-    expect(failureSlug("éàü")).toBe("untitled");
-    expect(failureSlug("café crème")).toBe("caf-crme");
+/**
+ * Pieces of one-line values: markdown structure and field look-alikes,
+ * backslashes, unicode (combining, astral, right-to-left mark, no-break
+ * space, BOM). No line terminator: no CR or LF (the input checks reject them),
+ * and no U+2028 or U+2029 (a known bug, tested below).
+ */
+const LINE_FRAGMENTS = [
+  "#",
+  "# ",
+  "## ",
+  "## H-3: ",
+  "## 4. ",
+  "---",
+  "-",
+  "<!--",
+  "-->",
+  "<!-- lore:id=0f0f0f0f-1111-2222-3333-444444444444 -->",
+  "\\",
+  "\\\\",
+  "\\#",
+  "**",
+  "**Domain**: ",
+  "**Confidence**: 0.1",
+  "**Source**: x",
+  "Severity: 1",
+  ": ",
+  ":",
+  " ",
+  "  ",
+  "\t",
+  "  # TIME-FIX-3: x",
+  "> ",
+  "a",
+  "Z",
+  "42",
+  "é",
+  "e\u0301",
+  "ß",
+  "日本語",
+  "🎉",
+  "\u200f",
+  "\u00a0",
+  "\ufeff",
+  "`",
+  "[x](y)",
+];
+
+/** Multi-line text: the one-line pieces, blank lines and lines that open with structure. */
+const TEXT_FRAGMENTS = [...LINE_FRAGMENTS, "\n", "\n", "\n\n", "\n#", "\n---", "\n<!--", "\n\\#", "\n\\\\---", "\n\t"];
+
+function generatedLine(random: Prng, maxParts: number): string {
+  let text = "";
+  for (let part = random.int(0, maxParts); part > 0; part--) text += random.pick(LINE_FRAGMENTS);
+  return text;
+}
+
+function generatedText(random: Prng): string {
+  let text = "";
+  for (let part = random.int(0, 30); part > 0; part--) text += random.pick(TEXT_FRAGMENTS);
+  return text;
+}
+
+/** Empty one time in five: the optional fields. */
+function optional(random: Prng, value: string): string {
+  return random.chance(0.2) ? "" : value;
+}
+
+function generatedLoreId(random: Prng): string {
+  const hex = (count: number) => Array.from({ length: count }, () => random.int(0, 15).toString(16)).join("");
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-${random.pick(["8", "9", "a", "b"])}${hex(3)}-${hex(12)}`;
+}
+
+function generatedDate(random: Prng): string {
+  const two = (value: number) => String(value).padStart(2, "0");
+  return `${random.int(1970, 2099)}-${two(random.int(1, 12))}-${two(random.int(1, 28))}`;
+}
+
+function generatedFailure(random: Prng): FailureRecord {
+  return {
+    loreId: generatedLoreId(random),
+    title: generatedLine(random, 10),
+    domain: optional(random, generatedLine(random, 6)),
+    severity: random.int(1, 5),
+    tags: optional(random, generatedLine(random, 8)),
+    summary: optional(random, generatedText(random)),
+    date: generatedDate(random),
+  };
+}
+
+function generatedHeuristic(random: Prng): HeuristicRecord {
+  const rule = generatedLine(random, 10);
+  return {
+    id: random.chance(0.1) ? 0 : random.int(1, 2_000_000),
+    loreId: generatedLoreId(random),
+    // A rule is never blank (the input checks require one; a blank heading is unparseable).
+    rule: rule.trim() === "" ? `r${rule}` : rule,
+    confidence: random.pick([0, 1, 0.3, 0.6, 0.7, 0.85, 1e-7, random.next(), random.int(0, 1000) / 1000]),
+    source: optional(random, generatedLine(random, 6)),
+    explanation: optional(random, generatedText(random)),
+    created: generatedDate(random),
+  };
+}
+
+const crlf = (text: string) => text.replace(/\n/g, "\r\n");
+
+describe("generated round trips (seeded)", () => {
+  it("generates the hostile and the empty values it exists for", () => {
+    const random = new Prng(1);
+    const failures = Array.from({ length: 400 }, () => generatedFailure(random));
+    const structural = /(^|\n)\\*(#|---|<!--)/;
+    expect(failures.filter((record) => structural.test(record.summary)).length).toBeGreaterThan(100);
+    expect(
+      failures.filter((record) => /^\\+(#|---|<!--)|\n\\+(#|---|<!--)/.test(record.summary)).length,
+    ).toBeGreaterThan(20);
+    expect(failures.filter((record) => /^(#|---|<!--)/.test(record.title)).length).toBeGreaterThan(20);
+    expect(failures.filter((record) => record.tags === "").length).toBeGreaterThan(40);
+    expect(failures.filter((record) => record.summary === "").length).toBeGreaterThan(40);
+    expect(failures.filter((record) => /[^\t -~]/.test(record.domain)).length).toBeGreaterThan(40);
+    expect(failures.filter((record) => /^[ \t]/.test(record.domain)).length).toBeGreaterThan(10);
   });
 
-  it("domainSlug: ELF's domain slug with leading and trailing dashes stripped, empty allowed", () => {
-    expect(domainSlug("Testing Stuff")).toBe("testing-stuff");
-    expect(domainSlug("Concurrency Control/../x")).toBe("concurrency-controlx");
-    expect(domainSlug("-abc-")).toBe("abc");
-    expect(domainSlug(" spaced ")).toBe("spaced");
-    expect(domainSlug("--a-b--")).toBe("a-b");
-    expect(domainSlug("---")).toBe("");
-    expect(domainSlug("")).toBe("");
-    expect(domainSlug("!!!")).toBe("");
-    expect(domainSlug("a".repeat(130))).toBe("a".repeat(100));
+  it("a failure file gives back every field exactly, with LF and with CRLF line ends", () => {
+    const random = new Prng(20251202);
+    for (let index = 0; index < 600; index++) {
+      const record = generatedFailure(random);
+      const text = renderFailure(record);
+      expect(parseFailure(text), `case ${index}: ${JSON.stringify(record)}`).toEqual(record);
+      expect(parseFailure(crlf(text)), `case ${index} (CRLF): ${JSON.stringify(record)}`).toEqual(record);
+    }
+  });
+
+  it("a generated failure file keeps ELF's structure: one title, ELF's sections, one lore id line last", () => {
+    const random = new Prng(77);
+    for (let index = 0; index < 300; index++) {
+      const record = generatedFailure(random);
+      const lines = renderFailure(record).split("\n");
+      const context = `case ${index}: ${JSON.stringify(record)}`;
+      expect(
+        lines.filter((line) => line.startsWith("# ")),
+        context,
+      ).toEqual([`# ${record.title}`]);
+      expect(
+        lines.filter((line) => line.startsWith("## ")),
+        context,
+      ).toEqual(["## Summary", "## What Happened", "## Root Cause", "## Impact", "## Prevention", "## Related"]);
+      expect(
+        lines.filter((line) => line.startsWith("<!--")),
+        context,
+      ).toEqual([`<!-- lore:id=${record.loreId} -->`]);
+      expect(lines.slice(-2), context).toEqual([`<!-- lore:id=${record.loreId} -->`, ""]);
+    }
+  });
+
+  it("a domain file of generated blocks gives back every block and its line exactly, LF and CRLF", () => {
+    const random = new Prng(4343);
+    for (let file = 0; file < 200; file++) {
+      const domain = random.pick(["x", "testing-stuff", "a-1", "0", "concurrency-control"]);
+      const records = Array.from({ length: random.int(1, 6) }, () => generatedHeuristic(random));
+      const { text, lines } = domainFile(domain, records);
+      const expected = records.map((record, index) => ({ ...record, line: lines[index] }));
+      expect(parseHeuristicFile(text), `file ${file}: ${JSON.stringify(records)}`).toEqual(expected);
+      expect(parseHeuristicFile(crlf(text)), `file ${file} (CRLF): ${JSON.stringify(records)}`).toEqual(expected);
+    }
+  });
+
+  it("a generated domain file has one heading and one `---` per block, and no other structure", () => {
+    const random = new Prng(9001);
+    for (let file = 0; file < 200; file++) {
+      const records = Array.from({ length: random.int(1, 6) }, () => generatedHeuristic(random));
+      const { text } = domainFile("x", records);
+      const lines = text.split("\n");
+      const context = `file ${file}: ${JSON.stringify(records)}`;
+      expect(
+        lines.filter((line) => line.startsWith("#")),
+        context,
+      ).toEqual(["# Heuristics: x", ...records.map((record) => `## H-${record.id}: ${record.rule}`)]);
+      expect(lines.filter((line) => line === "---").length, context).toBe(records.length + 1);
+      expect(
+        lines.filter((line) => line.startsWith("<!--")),
+        context,
+      ).toEqual(records.map((record) => `<!-- lore:id=${record.loreId} -->`));
+    }
+  });
+
+  it("empty optional fields read back empty: tags, summary, domain; source, explanation", () => {
+    const record = failure({ domain: "", tags: "", summary: "" });
+    expect(parseFailure(renderFailure(record))).toEqual(record);
+    expect(parseFailure(crlf(renderFailure(record)))).toEqual(record);
+    const block = heuristic({ source: "", explanation: "" });
+    expect(parseHeuristicFile(renderDomainHeader("x") + renderHeuristicBlock(block))).toEqual([{ ...block, line: 7 }]);
+  });
+
+  it("the block text of every generated text comes back through a CRLF file", () => {
+    const random = new Prng(555);
+    for (let index = 0; index < 300; index++) {
+      const text = generatedText(random);
+      const lines = crlf(renderBlockText(text)).replace(/\r\n/g, "\n").split("\n").slice(0, -1);
+      expect(readBlockLines(lines), JSON.stringify(text)).toBe(text);
+    }
+  });
+
+  // Known bug, reported and not fixed here: U+2028 and U+2029 pass the input
+  // checks (fields.ts rejects C0 and C1 controls only), but `.` in the parsers'
+  // patterns does not match them, so a field holding one is not read back.
+  // These fail today; when the bug is fixed, drop `.fails`.
+  it.fails("KNOWN BUG: a failure's domain or tags holding U+2028 read back as written", () => {
+    const record = failure({ domain: "a\u2028b", tags: "x\u2029y" });
+    expect(parseFailure(renderFailure(record))).toEqual(record);
+  });
+
+  it.fails("KNOWN BUG: a heuristic whose rule or source holds U+2028 reads back as written", () => {
+    const block = heuristic({ rule: "a\u2028b", source: "s\u2028t" });
+    expect(parseHeuristicFile(renderDomainHeader("x") + renderHeuristicBlock(block))).toEqual([{ ...block, line: 7 }]);
   });
 });

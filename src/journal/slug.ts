@@ -7,11 +7,11 @@
  * becomes `untitled`, never an empty name.
  *
  * `domainSlug(domain)`: lowercased, spaces turned into `-`, other characters
- * outside `a-z`, `0-9` and `-` removed, leading and trailing `-` stripped, then
- * cut to 100 characters (ELF's order, so file names stay the same); used for a
- * heuristic domain's file name and its database value. An empty result
- * is returned as "" for the caller to reject. `Testing Stuff` gives
- * `testing-stuff`.
+ * outside `a-z`, `0-9` and `-` removed, every leading and trailing `-`
+ * stripped (ELF strips one of each), then cut to 100 characters (ELF's
+ * order); used for a heuristic domain's file name and its database value. An
+ * empty result is returned as "" for the caller to reject. `Testing Stuff`
+ * gives `testing-stuff`.
  */
 const MAX_SLUG_LENGTH = 100;
 

@@ -10,7 +10,7 @@
  * - `multiLine(field, value, max)`: at most `max` characters; newline and tab
  *   are allowed, every other control character (carriage return and ANSI
  *   escapes included) is rejected; the value is kept exactly.
- * - `required(field, value)`: not empty after trimming.
+ * - `required(field, value)`: not the empty string (callers pass it trimmed).
  * - `domainName(field, value)`: a category name, never a path.
  */
 import { ExitCode, LoreError } from "../base/errors.js";

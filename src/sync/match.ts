@@ -1,35 +1,25 @@
 /**
- * Matching the records found in files with database rows, and what follows
- * from it: the findings about records and rows, each with the action `--fix`
- * would take. Pure: it reads nothing and writes nothing.
+ * Matching the records found in files with database rows, and the findings
+ * that follow, each with the action `--fix` would take. Pure: it reads
+ * nothing and writes nothing.
  *
  *   const result = matchRecords(records, rows, context);
  *   result.pairs      // record <-> row, found in sync or to be updated
  *   result.findings   // missing-row, missing-file, hook-row, edited, duplicate-id
+ *   result.leftAlone  // rows with no record that nothing is done to
  *
- * The matching rule (also in the README), in this order:
- *   1. By lore id: a record whose `<!-- lore:id=... -->` a row holds is that
- *      row's record. When several records carry the same lore id (a copied
- *      block or file), the one in the file the row was last matched in (or, for
- *      a failure, the row's `filepath`) keeps the row, else the first by path
- *      and line; the others are duplicates.
- *   2. Records left over, which are ELF's (no lore id) or duplicates, are
- *      matched only with rows that carry no lore id: a failure with a row of the
- *      same `filepath`; a heuristic, within its domain, with a row of the same
- *      id (`H-<id>`) and rule, else of the same rule, else of the same id.
- *   3. A record left over needs a row (`missing-row`, or `duplicate-id` when it
- *      repeats another record's lore id or `H-<id>`): `--fix` inserts one. Its
- *      DB-only data comes back from lore's archive when the record had a row
- *      before (apply-plan.ts).
- *   4. A matched record whose compared columns differ was edited by hand
- *      (`edited`): `--fix` updates the row from the file. DB-only data
- *      (confidence, validation counts, golden flag, dates) is never compared
- *      and never changed.
- *   5. A row left over has no file (`missing-file`): `--fix` moves it to the
- *      archive (nothing is lost), `--restore` writes its file back. A row of
- *      ELF's hooks (`auto-...` path) is a `hook-row`: kept, unless `--prune`.
- *      A row whose file could not be read (unparseable, conflict markers) is
- *      left alone: the file's own finding says what to do.
+ * Each rule is a function of its own, applied in this order (the README's
+ * "Matching a record with its row"):
+ *   1. matchByLoreId, with loreIdKeeper for a lore id several records carry;
+ *   2. matchWithoutLoreId: ELF_RULES (failureByPath, heuristicByIdAndRule,
+ *      heuristicByRule, heuristicById) pair the records left over with the
+ *      rows that carry no lore id;
+ *   3. unmatchedRecordFinding: a record left over needs a row;
+ *   4. editedFinding (editedColumns): a pair whose compared columns differ;
+ *   5. unmatchedRowOutcome: a row left over has no file, or is a hook row,
+ *      or is left alone with its unreadable file.
+ * Records are taken in path and line order, so the first of equals wins.
+ * Throws nothing.
  */
 import { isHookRow, rowKey, type Row } from "./row-store.js";
 import type { FileRecord } from "../journal/journal-file.js";
@@ -96,12 +86,175 @@ function where(record: FileRecord): string {
   return `${record.path}:${record.line}`;
 }
 
+function byPathAndLine(a: FileRecord, b: FileRecord): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line;
+}
+
+function loreIdKey(table: RecordTable, loreId: string | undefined): string {
+  return `${table}:${loreId}`;
+}
+
+/** Which record holds which row: each row at most one record, each record at most one row. */
+export class Claims {
+  private readonly holders = new Map<string, FileRecord>();
+  private readonly rows = new Map<FileRecord, Row>();
+
+  claim(record: FileRecord, row: Row): void {
+    this.holders.set(rowKey(row.table, row.id), record);
+    this.rows.set(record, row);
+  }
+
+  rowOf(record: FileRecord): Row | undefined {
+    return this.rows.get(record);
+  }
+
+  holderOf(table: RecordTable, id: number): FileRecord | undefined {
+    return this.holders.get(rowKey(table, id));
+  }
+
+  isClaimed(row: Row): boolean {
+    return this.holders.has(rowKey(row.table, row.id));
+  }
+}
+
+/**
+ * Rule 1, duplicates: of the records carrying one lore id (in path and line
+ * order), the one in the file `row`'s record was found in last, or in the file
+ * the row says it belongs in (a failure's `filepath`, a heuristic's domain
+ * file), keeps the row; else the first.
+ */
+export function loreIdKeeper(
+  carriers: readonly FileRecord[],
+  row: Row | undefined,
+  lastPathOf: (row: Row) => string | undefined,
+): FileRecord {
+  const preferred = row ? [lastPathOf(row), expectedPathOf(row)] : [];
+  return carriers.find((record) => preferred.includes(record.path)) ?? carriers[0];
+}
+
+export interface LoreIdMatch {
+  /** The rows that carry a lore id, by table and lore id (the last listed of rows sharing one). */
+  rowsByLoreId: Map<string, Row>;
+  /** Each record that repeats another's lore id, with the record that keeps it. */
+  repeats: Map<FileRecord, FileRecord>;
+}
+
+/**
+ * Rule 1: a record whose `<!-- lore:id=... -->` a row of its table holds is
+ * that row's record (loreIdKeeper picks among records sharing one). `sorted`
+ * is in path and line order.
+ */
+export function matchByLoreId(
+  sorted: readonly FileRecord[],
+  rows: readonly Row[],
+  lastPathOf: (row: Row) => string | undefined,
+  claims: Claims,
+): LoreIdMatch {
+  const rowsByLoreId = new Map<string, Row>();
+  for (const row of rows) if (row.loreId) rowsByLoreId.set(loreIdKey(row.table, row.loreId), row);
+  const carriers = new Map<string, FileRecord[]>();
+  for (const record of sorted) {
+    if (record.loreId === undefined) continue;
+    const key = loreIdKey(record.table, record.loreId);
+    carriers.set(key, [...(carriers.get(key) ?? []), record]);
+  }
+  const repeats = new Map<FileRecord, FileRecord>();
+  for (const [key, group] of carriers) {
+    const row = rowsByLoreId.get(key);
+    const keeper = loreIdKeeper(group, row, lastPathOf);
+    if (row) claims.claim(keeper, row);
+    for (const record of group) if (record !== keeper) repeats.set(record, keeper);
+  }
+  return { rowsByLoreId, repeats };
+}
+
+/** The rows without a lore id (ELF's), as rule 2 looks them up, each list in id order. */
+export interface RowsWithoutLoreId {
+  failuresAt: Map<string, Row[]>;
+  heuristicsIn: Map<string, { byId: Map<number, Row>; byRule: Map<string, Row[]> }>;
+}
+
+export function indexRowsWithoutLoreId(rows: readonly Row[]): RowsWithoutLoreId {
+  const index: RowsWithoutLoreId = { failuresAt: new Map(), heuristicsIn: new Map() };
+  for (const row of [...rows].sort((a, b) => a.id - b.id)) {
+    if (row.loreId !== null) continue;
+    if (row.table === "learnings") {
+      const key = String(row.values.filepath);
+      index.failuresAt.set(key, [...(index.failuresAt.get(key) ?? []), row]);
+      continue;
+    }
+    const domain = String(row.values.domain);
+    const inDomain = index.heuristicsIn.get(domain) ?? { byId: new Map(), byRule: new Map() };
+    index.heuristicsIn.set(domain, inDomain);
+    inDomain.byId.set(row.id, row);
+    const rule = String(row.values.rule);
+    inDomain.byRule.set(rule, [...(inDomain.byRule.get(rule) ?? []), row]);
+  }
+  return index;
+}
+
+/** One of rule 2's lookups: the unclaimed row without a lore id that `record` matches, if any. */
+export type ElfRule = (record: FileRecord, index: RowsWithoutLoreId, claims: Claims) => Row | undefined;
+
+/** Rule 2a: a failure, the first unclaimed row with its `filepath`. */
+export const failureByPath: ElfRule = (record, index, claims) =>
+  record.table === "learnings" ? index.failuresAt.get(record.path)?.find((row) => !claims.isClaimed(row)) : undefined;
+
+function domainOf(record: FileRecord, index: RowsWithoutLoreId) {
+  return index.heuristicsIn.get(String(record.columns.domain));
+}
+
+/** Rule 2d: a heuristic, the unclaimed row of its domain with its `H-<id>`. */
+export const heuristicById: ElfRule = (record, index, claims) => {
+  if (record.table !== "heuristics" || record.headingId === undefined) return undefined;
+  const row = domainOf(record, index)?.byId.get(record.headingId);
+  return row && !claims.isClaimed(row) ? row : undefined;
+};
+
+/** Rule 2b: a heuristic, the unclaimed row of its domain with its `H-<id>` and its rule. */
+export const heuristicByIdAndRule: ElfRule = (record, index, claims) => {
+  const row = heuristicById(record, index, claims);
+  return row && row.values.rule === record.columns.rule ? row : undefined;
+};
+
+/** Rule 2c: a heuristic, the first unclaimed row of its domain with its rule. */
+export const heuristicByRule: ElfRule = (record, index, claims) =>
+  record.table === "heuristics"
+    ? domainOf(record, index)
+        ?.byRule.get(String(record.columns.rule))
+        ?.find((row) => !claims.isClaimed(row))
+    : undefined;
+
+/** Rule 2's lookups in the order they are tried; each pass goes over every record still unmatched. */
+export const ELF_RULES: readonly ElfRule[] = [failureByPath, heuristicByIdAndRule, heuristicByRule, heuristicById];
+
+/**
+ * Rule 2: the records left over by rule 1 (ELF's, duplicates, and lore ids no
+ * row holds) are matched only with rows that carry no lore id, by ELF_RULES.
+ */
+export function matchWithoutLoreId(sorted: readonly FileRecord[], rows: readonly Row[], claims: Claims): void {
+  const index = indexRowsWithoutLoreId(rows);
+  for (const rule of ELF_RULES) {
+    for (const record of sorted) {
+      if (claims.rowOf(record)) continue;
+      const row = rule(record, index, claims);
+      if (row) claims.claim(record, row);
+    }
+  }
+}
+
 function normalized(value: string | number | null | undefined): string | number {
   if (value === null || value === undefined) return "";
   return typeof value === "number" ? value : value;
 }
 
-function differingColumns(record: FileRecord, row: Row, loreIdFree: boolean): string[] {
+/**
+ * Rule 4's comparison: the record's compared columns whose row value differs
+ * (a missing or null value reads as ""; numbers compare as numbers), and
+ * `lore_id` when the record's lore id is free (no row, no other record, holds
+ * it) and its row lacks it.
+ */
+export function editedColumns(record: FileRecord, row: Row, loreIdFree: boolean): string[] {
   const columns = Object.keys(record.columns).filter((column) => {
     const want = record.columns[column];
     const have = normalized(row.values[column]);
@@ -111,173 +264,119 @@ function differingColumns(record: FileRecord, row: Row, loreIdFree: boolean): st
   return columns;
 }
 
-function byPathAndLine(a: FileRecord, b: FileRecord): number {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line;
+/** Rule 4: a matched record edited by hand, or undefined when its row agrees. */
+export function editedFinding(record: FileRecord, row: Row, loreIdFree: boolean): Finding | undefined {
+  const columns = editedColumns(record, row, loreIdFree);
+  if (columns.length === 0) return undefined;
+  return {
+    type: "edited",
+    path: record.path,
+    line: record.line,
+    row: { table: row.table, id: row.id },
+    detail: `${columns.join(", ")} differ${columns.length === 1 ? "s" : ""} from ${row.table} row ${row.id}`,
+    action: { kind: "update-row", row, record, columns },
+  };
 }
 
-export function matchRecords(records: FileRecord[], rows: Row[], context: MatchContext): MatchResult {
-  const sorted = [...records].sort(byPathAndLine);
-  const claimedBy = new Map<string, FileRecord>();
-  const rowOf = new Map<FileRecord, Row>();
-  const claim = (record: FileRecord, row: Row) => {
-    claimedBy.set(rowKey(row.table, row.id), record);
-    rowOf.set(record, row);
-  };
-  const isClaimed = (row: Row) => claimedBy.has(rowKey(row.table, row.id));
-
-  // 1. By lore id.
-  const byLoreId = new Map<string, Row>();
-  for (const row of rows) if (row.loreId) byLoreId.set(`${row.table}:${row.loreId}`, row);
-  const carriers = new Map<string, FileRecord[]>();
-  for (const record of sorted) {
-    if (record.loreId === undefined) continue;
-    const key = `${record.table}:${record.loreId}`;
-    carriers.set(key, [...(carriers.get(key) ?? []), record]);
+/**
+ * Rule 3: a record without a row gets one. It is a `duplicate-id` when it
+ * repeats the lore id of `keeper`, or when `headingHolder` (the record holding
+ * the row `H-<id>` names) carries the same `H-<id>`; else a `missing-row`.
+ * The new row takes the record's lore id only when it is free.
+ */
+export function unmatchedRecordFinding(
+  record: FileRecord,
+  keeper: FileRecord | undefined,
+  headingHolder: FileRecord | undefined,
+  loreIdFree: boolean,
+): Finding {
+  const action: Action = { kind: "insert-row", record, withLoreId: loreIdFree };
+  const at = { path: record.path, line: record.line };
+  if (keeper) {
+    return {
+      type: "duplicate-id",
+      ...at,
+      detail: `lore id ${record.loreId} is also the record at ${where(keeper)}`,
+      action,
+    };
   }
-  const repeats = new Map<FileRecord, FileRecord>();
-  const loreIdTaken = new Set<FileRecord>();
-  for (const [key, group] of carriers) {
-    const row = byLoreId.get(key);
-    const preferred = row ? [context.lastPathOf(row), expectedPathOf(row)] : [];
-    const owner = group.find((record) => preferred.includes(record.path)) ?? group[0];
-    if (row) claim(owner, row);
-    for (const record of group) {
-      if (record === owner) continue;
-      repeats.set(record, owner);
-      loreIdTaken.add(record);
-    }
+  if (headingHolder && headingHolder.headingId === record.headingId) {
+    return {
+      type: "duplicate-id",
+      ...at,
+      detail: `H-${record.headingId} is also the heuristic at ${where(headingHolder)}`,
+      action,
+    };
   }
+  return { type: "missing-row", ...at, detail: "no row in the database", action };
+}
 
-  // 2. ELF's records and duplicates, with rows that carry no lore id.
-  const atPath = new Map<string, Row[]>();
-  const inDomain = new Map<string, { byId: Map<number, Row>; byRule: Map<string, Row[]> }>();
-  for (const row of [...rows].sort((a, b) => a.id - b.id)) {
-    if (row.loreId !== null) continue;
-    if (row.table === "learnings") {
-      const key = String(row.values.filepath);
-      atPath.set(key, [...(atPath.get(key) ?? []), row]);
-      continue;
-    }
-    const domain = String(row.values.domain);
-    const index = inDomain.get(domain) ?? { byId: new Map(), byRule: new Map() };
-    inDomain.set(domain, index);
-    index.byId.set(row.id, row);
-    const rule = String(row.values.rule);
-    index.byRule.set(rule, [...(index.byRule.get(rule) ?? []), row]);
+/**
+ * Rule 5: a row no record holds. Left alone when its file (last or expected)
+ * could not be read; a hook row (`auto-...`) is reported and kept, or archived
+ * with `prune`; any other row is `missing-file`, archived, or its file written
+ * back with `restore`.
+ */
+export function unmatchedRowOutcome(
+  row: Row,
+  context: MatchContext,
+): { leftAlone: boolean; finding: Finding | undefined } {
+  const expected = context.lastPathOf(row) ?? expectedPathOf(row);
+  if (context.problemPaths.has(expected) || context.problemPaths.has(expectedPathOf(row))) {
+    return { leftAlone: true, finding: undefined };
   }
-  const free = (row: Row | undefined) => (row && !isClaimed(row) ? row : undefined);
-  const tryMatch = (pick: (record: FileRecord) => Row | undefined) => {
-    for (const record of sorted) {
-      if (rowOf.has(record)) continue;
-      const row = pick(record);
-      if (row) claim(record, row);
-    }
-  };
-  const domainOf = (record: FileRecord) => inDomain.get(String(record.columns.domain));
-  const heading = (record: FileRecord) =>
-    record.table === "heuristics" && record.headingId !== undefined
-      ? free(domainOf(record)?.byId.get(record.headingId))
-      : undefined;
-  tryMatch((record) =>
-    record.table === "learnings" ? atPath.get(record.path)?.find((row) => !isClaimed(row)) : undefined,
-  );
-  tryMatch((record) => {
-    const row = heading(record);
-    return row && row.values.rule === record.columns.rule ? row : undefined;
-  });
-  tryMatch((record) =>
-    record.table === "heuristics"
-      ? domainOf(record)
-          ?.byRule.get(String(record.columns.rule))
-          ?.find((row) => !isClaimed(row))
-      : undefined,
-  );
-  tryMatch(heading);
-
-  const findings: Finding[] = [];
-  const pairs: MatchResult["pairs"] = [];
-  const rowsById = new Map(rows.map((row) => [rowKey(row.table, row.id), row]));
-
-  // 3. Records without a row; 4. rows that differ from their record.
-  for (const record of sorted) {
-    const row = rowOf.get(record);
-    if (row) {
-      pairs.push({ record, row });
-      const columns = differingColumns(
-        record,
-        row,
-        !loreIdTaken.has(record) && !byLoreId.has(`${record.table}:${record.loreId}`),
-      );
-      if (columns.length > 0) {
-        findings.push({
-          type: "edited",
-          path: record.path,
-          line: record.line,
-          row: { table: row.table, id: row.id },
-          detail: `${columns.join(", ")} differ${columns.length === 1 ? "s" : ""} from ${row.table} row ${row.id}`,
-          action: { kind: "update-row", row, record, columns },
-        });
-      }
-      continue;
-    }
-    const original = repeats.get(record);
-    const headingRow = record.headingId ? rowsById.get(rowKey("heuristics", record.headingId)) : undefined;
-    const headingHolder = headingRow ? claimedBy.get(rowKey("heuristics", headingRow.id)) : undefined;
-    const withLoreId =
-      record.loreId !== undefined && !loreIdTaken.has(record) && !byLoreId.has(`${record.table}:${record.loreId}`);
-    const action: Action = { kind: "insert-row", record, withLoreId };
-    if (original) {
-      findings.push({
-        type: "duplicate-id",
-        path: record.path,
-        line: record.line,
-        detail: `lore id ${record.loreId} is also the record at ${where(original)}`,
-        action,
-      });
-    } else if (headingHolder && headingHolder.headingId === record.headingId) {
-      findings.push({
-        type: "duplicate-id",
-        path: record.path,
-        line: record.line,
-        detail: `H-${record.headingId} is also the heuristic at ${where(headingHolder)}`,
-        action,
-      });
-    } else {
-      findings.push({
-        type: "missing-row",
-        path: record.path,
-        line: record.line,
-        detail: "no row in the database",
-        action,
-      });
-    }
-  }
-
-  // 5. Rows without a record.
-  const leftAlone: Row[] = [];
-  for (const row of rows) {
-    if (isClaimed(row)) continue;
-    const expected = context.lastPathOf(row) ?? expectedPathOf(row);
-    if (context.problemPaths.has(expected) || context.problemPaths.has(expectedPathOf(row))) {
-      leftAlone.push(row);
-    } else if (isHookRow(row)) {
-      if (!context.prune) leftAlone.push(row);
-      findings.push({
+  if (isHookRow(row)) {
+    return {
+      leftAlone: !context.prune,
+      finding: {
         type: "hook-row",
         path: String(row.values.filepath),
         row: { table: row.table, id: row.id },
         detail: `ELF hook row ${row.id} ("${String(row.values.title)}") has no file by design`,
         action: context.prune ? { kind: "archive-row", row } : { kind: "keep" },
-      });
-    } else {
-      findings.push({
-        type: "missing-file",
-        path: expectedPathOf(row),
-        row: { table: row.table, id: row.id },
-        detail: `${row.table} row ${row.id} ("${String(row.values.title ?? row.values.rule)}") has no record in the files`,
-        action: context.restore ? { kind: "restore-file", row } : { kind: "archive-row", row },
-      });
+      },
+    };
+  }
+  return {
+    leftAlone: false,
+    finding: {
+      type: "missing-file",
+      path: expectedPathOf(row),
+      row: { table: row.table, id: row.id },
+      detail: `${row.table} row ${row.id} ("${String(row.values.title ?? row.values.rule)}") has no record in the files`,
+      action: context.restore ? { kind: "restore-file", row } : { kind: "archive-row", row },
+    },
+  };
+}
+
+export function matchRecords(records: FileRecord[], rows: Row[], context: MatchContext): MatchResult {
+  const sorted = [...records].sort(byPathAndLine);
+  const claims = new Claims();
+  const { rowsByLoreId, repeats } = matchByLoreId(sorted, rows, context.lastPathOf, claims);
+  matchWithoutLoreId(sorted, rows, claims);
+
+  const loreIdFree = (record: FileRecord) =>
+    record.loreId !== undefined && !repeats.has(record) && !rowsByLoreId.has(loreIdKey(record.table, record.loreId));
+  const findings: Finding[] = [];
+  const pairs: MatchResult["pairs"] = [];
+  for (const record of sorted) {
+    const row = claims.rowOf(record);
+    if (row) {
+      pairs.push({ record, row });
+      const edited = editedFinding(record, row, loreIdFree(record));
+      if (edited) findings.push(edited);
+      continue;
     }
+    const headingHolder = record.headingId ? claims.holderOf("heuristics", record.headingId) : undefined;
+    findings.push(unmatchedRecordFinding(record, repeats.get(record), headingHolder, loreIdFree(record)));
+  }
+
+  const leftAlone: Row[] = [];
+  for (const row of rows) {
+    if (claims.isClaimed(row)) continue;
+    const outcome = unmatchedRowOutcome(row, context);
+    if (outcome.leftAlone) leftAlone.push(row);
+    if (outcome.finding) findings.push(outcome.finding);
   }
   return { pairs, findings, leftAlone };
 }
