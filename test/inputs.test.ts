@@ -488,3 +488,20 @@ describe("resolveHeuristicInput", () => {
     );
   });
 });
+
+describe("U+2028 and U+2029, which end a line in the markdown parsers' patterns", () => {
+  it("are rejected in a failure's domain and tags and in a heuristic's rule, source and explanation", () => {
+    const cases: Array<[string, () => unknown]> = [
+      ["domain", () => resolveFailureInput({ title: "t", domain: "a\u2028b" }, {})],
+      ["tags", () => resolveFailureInput({ title: "t", domain: "d", tags: "x\u2029y" }, {})],
+      ["summary", () => resolveFailureInput({ title: "t", domain: "d", summary: "one\u2028two" }, {})],
+      ["rule", () => resolveHeuristicInput({ domain: "d", rule: "a\u2028b" }, {})],
+      ["source", () => resolveHeuristicInput({ domain: "d", rule: "r", source: "s\u2028t" }, {})],
+      ["explanation", () => resolveHeuristicInput({ domain: "d", rule: "r", explanation: "e\u2029f" }, {})],
+    ];
+    for (const [field, resolve] of cases) {
+      expect(resolve, field).toThrow(InvalidFieldError);
+      expect(resolve, field).toThrow(new RegExp(`^${field}: .*found U\\+202[89] at position \\d+\\)$`));
+    }
+  });
+});

@@ -5,8 +5,8 @@
  * medium, high, critical (got \"9\")"). Nothing here writes anything.
  *
  * - `singleLine(field, value, max)`: at most `max` characters (code points,
- *   counted before trimming, as ELF does), no control characters at all; the
- *   value is trimmed.
+ *   counted before trimming, as ELF does), no control characters at all (nor
+ *   U+2028/U+2029, which end a line in the parsers); the value is trimmed.
  * - `multiLine(field, value, max)`: at most `max` characters; newline and tab
  *   are allowed, every other control character (carriage return and ANSI
  *   escapes included) is rejected; the value is kept exactly.
@@ -24,10 +24,11 @@ export class InvalidFieldError extends LoreError {
   }
 }
 
+// Control characters, and U+2028/U+2029, which end a line in the markdown parsers' patterns.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the input rule rejects control characters
-const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const ANY_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: as above, newline and tab allowed
-const CONTROL_EXCEPT_NEWLINE_AND_TAB = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+const CONTROL_EXCEPT_NEWLINE_AND_TAB = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
 
 function codePointsAtMost(value: string, max: number): boolean {
   if (value.length <= max) return true;
