@@ -1,4 +1,4 @@
-// Group commit (src/record/group-commit.ts): a holder that finds another
+// Group commit (src/txn/group-commit.ts): a holder that finds another
 // writer queued behind it hands its git commit off, and the writer that finds
 // nobody behind it commits the whole group, each record in a commit of its
 // own that holds only its own file. The handed-off writer reports the commit

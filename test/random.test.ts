@@ -1,4 +1,4 @@
-// Random ids without node:crypto (src/io/random.ts): record ids and lock
+// Random ids without node:crypto (src/base/random.ts): record ids and lock
 // tokens must be well formed and must not repeat. (Ids made by processes
 // started at once are checked by test/parallel.test.ts.)
 import { describe, expect, it } from "vitest";
