@@ -7,7 +7,8 @@
 //   CommonJS inside this ESM package.
 // - yargs's help and usage front is a second file, dist/yargs-front.js,
 //   loaded only when help, the version or a usage error is shown; `lore
-//   sync` is a third, dist/sync-main.js, loaded only by that command.
+//   sync`, `lore hooks` and the git hooks' work are a third,
+//   dist/sync-and-hooks.js, loaded only by those commands.
 // - better-sqlite3 stays external (a native addon), and so does cli-progress
 //   (required only when sync shows a progress bar).
 // - yargs is written as ESM and reads `import.meta.url`; in CommonJS that is
@@ -152,14 +153,14 @@ await build({
   entryPoints: {
     lore: "src/cli/main.ts",
     "yargs-front": "src/cli/yargs-front.ts",
-    "sync-main": "src/cli/sync-main.ts",
+    "sync-and-hooks": "src/cli/sync-and-hooks.ts",
   },
   outdir: "dist",
   bundle: true,
   platform: "node",
   format: "cjs",
   target: "node20",
-  external: ["better-sqlite3", "cli-progress", "./yargs-front.js", "./sync-main.js"],
+  external: ["better-sqlite3", "cli-progress", "./yargs-front.js", "./sync-and-hooks.js"],
   // graceful-fs (proper-lockfile's fs) patches fs at load time to queue on
   // EMFILE, which lore, holding a handful of files, never meets: plain fs.
   alias: { "graceful-fs": "node:fs" },

@@ -1,6 +1,6 @@
 /**
- * Loads the parts of lore that a record never needs, on demand: `lore sync`'s
- * implementation (dist/sync-main.js) and yargs's help and usage front
+ * Loads the parts of lore that a record never needs, on demand: `lore sync`, `lore
+ * hooks` and the git hooks' work (dist/sync-and-hooks.js) and yargs's help and usage front
  * (dist/yargs-front.js), each a bundle of its own (scripts/build.mjs), so that
  * a record's start-up never pays for them. They are required, not imported:
  * Node's `import()` of a CommonJS file first scans all of it for its exports
@@ -12,8 +12,8 @@ import { createRequire } from "node:module";
 
 const requireBesideBundle = createRequire(import.meta.filename);
 
-export function loadSyncMain(): typeof import("./sync-main.js") {
-  return requireBesideBundle("./sync-main.js") as typeof import("./sync-main.js");
+export function loadSyncAndHooks(): typeof import("./sync-and-hooks.js") {
+  return requireBesideBundle("./sync-and-hooks.js") as typeof import("./sync-and-hooks.js");
 }
 
 export function loadYargsFront(): typeof import("./yargs-front.js") {

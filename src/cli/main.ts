@@ -4,10 +4,11 @@
  *
  * A known command is parsed by fast-parse.ts and run at once; its usage
  * errors are reported there. Help, the version and a missing or unknown
- * command go to yargs-front.ts, loaded on demand (bundle-parts.ts). Errors
- * are printed as one line on stderr, `lore <command>: <message>`. Unknown
- * flags are skipped with a warning (unknown-options.ts), where ELF skipped
- * them silently.
+ * command go to yargs-front.ts, loaded on demand (bundle-parts.ts). A
+ * command's error, also one thrown in an on-demand bundle, is printed here as
+ * one line on stderr, `lore <command>: <message>`, and its exit code is the
+ * one the error carries (exitCodeFor). Unknown flags are skipped with a
+ * warning (unknown-options.ts), where ELF skipped them silently.
  */
 import { initCommand } from "./commands/init.js";
 import { recordFailureCommand } from "./commands/record-failure.js";
