@@ -5,10 +5,10 @@
 //   module it imports, and reading `fs`'s stream getters alone loads Node's
 //   streams (about 6 ms per record here). dist/package.json marks dist/ as
 //   CommonJS inside this ESM package.
-// - yargs's help and usage front is a second file, dist/yargs-front.js,
-//   loaded only when help, the version or a usage error is shown; `lore
-//   sync`, `lore hooks` and the git hooks' work are a third,
-//   dist/sync-and-hooks.js, loaded only by those commands.
+// - help, the version and usage errors (with all of yargs) are a second
+//   bundle, dist/help-and-usage.js; `lore sync`, `lore hooks` and the git
+//   hooks' work a third, dist/sync-and-hooks.js. Each is loaded only when
+//   needed (src/cli/on-demand-parts.ts).
 // - better-sqlite3 stays external (a native addon), and so does cli-progress
 //   (required only when sync shows a progress bar).
 // - yargs is written as ESM and reads `import.meta.url`; in CommonJS that is
@@ -152,7 +152,7 @@ const libraryShims = {
 await build({
   entryPoints: {
     lore: "src/cli/main.ts",
-    "yargs-front": "src/cli/yargs-front.ts",
+    "help-and-usage": "src/cli/help-and-usage.ts",
     "sync-and-hooks": "src/cli/sync-and-hooks.ts",
   },
   outdir: "dist",
@@ -160,7 +160,7 @@ await build({
   platform: "node",
   format: "cjs",
   target: "node20",
-  external: ["better-sqlite3", "cli-progress", "./yargs-front.js", "./sync-and-hooks.js"],
+  external: ["better-sqlite3", "cli-progress", "./help-and-usage.js", "./sync-and-hooks.js"],
   // graceful-fs (proper-lockfile's fs) patches fs at load time to queue on
   // EMFILE, which lore, holding a handful of files, never meets: plain fs.
   alias: { "graceful-fs": "node:fs" },
@@ -180,7 +180,7 @@ const bundleFile = new URL("lore.js", dist);
 const bundle = readFileSync(bundleFile, "utf8");
 // bin/run.js compiles the bundle as a script, which has no loader for import().
 if (/\bimport\(/.test(bundle))
-  throw new Error("dist/lore.js has a dynamic import(); load such parts with require (src/cli/bundle-parts.ts)");
+  throw new Error("dist/lore.js has a dynamic import(); load such parts with require (src/cli/on-demand-parts.ts)");
 writeFileSync(bundleFile, `//lore-build ${createHash("sha256").update(bundle).digest("hex").slice(0, 16)}\n${bundle}`);
 
 try {

@@ -5,7 +5,7 @@
  * git-hook-work.ts.
  */
 import { defineCommand } from "../command.js";
-import { loadSyncAndHooks } from "../bundle-parts.js";
+import { loadSyncAndHooks } from "../on-demand-parts.js";
 import { runHook } from "../../hooks/hook-runner.js";
 import type { ExitCodeValue } from "../../base/errors.js";
 

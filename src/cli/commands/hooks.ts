@@ -4,7 +4,7 @@
  */
 import type { Options } from "yargs";
 import { defineCommand } from "../command.js";
-import { loadSyncAndHooks } from "../bundle-parts.js";
+import { loadSyncAndHooks } from "../on-demand-parts.js";
 import type { HooksArgs } from "../manage-hooks.js";
 
 const hooksOptions = {

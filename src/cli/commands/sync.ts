@@ -7,7 +7,7 @@ import type { Options } from "yargs";
 import { defineCommand } from "../command.js";
 import { journalOptions } from "../journal-options.js";
 import type { SyncArgs } from "../sync-and-report.js";
-import { loadSyncAndHooks } from "../bundle-parts.js";
+import { loadSyncAndHooks } from "../on-demand-parts.js";
 
 const syncOptions = {
   fix: { type: "boolean", default: false, describe: "apply the fixes (the database follows the files)" },
