@@ -1,38 +1,26 @@
 /**
- * Committing a record's own paths, and nothing else.
+ * Committing a record's own paths, and nothing else. Call only while holding
+ * the journal lock.
  *
- * `stagePaths(repo, files, options)` only stages (`git add`), for a group of
- * records committed one by one afterwards (record/group-commit.ts).
+ *   await stagePaths(repo, files, options);   // git add only (txn/group-commit.ts)
+ *   const id = await commitPaths(repo, request, options);
  *
- * `commitPaths(repo, request, options)` stages `request.files` (absolute
- * paths inside the work tree) and commits exactly them with
- * `git commit --only`: whatever the user had staged stays staged and stays
- * out of lore's commit. The commit is started while the add runs and gets its
- * paths when the add is done (addWithCommitWaiting). A file the caller knows
- * to be tracked is committed without the `git add` (one process less; if git
- * does not know it after all, it is added and the commit retried). With
- * `skipIfCommitted` (used by recovery), files that no longer differ from HEAD
- * are not committed again.
+ * `commitPaths` stages `request.files` (absolute paths inside the work tree)
+ * and commits exactly them with `git commit --only`: what the user had staged
+ * stays staged and out of lore's commit. A file the caller knows to be tracked
+ * is committed without the add; with `skipIfCommitted` (recovery), files that
+ * no longer differ from HEAD are not committed again. Hooks run as for any
+ * commit, but only the chained ones where lore's hooks are installed
+ * (`options.hooksDir`); git's automatic maintenance runs only when
+ * `request.maintenance` is set. Without a committer identity it commits as
+ * `lore <lore@HOST>` and warns.
  *
- * Before each git it waits out (or clears) git's own lock files through
- * git-locks.ts, and it retries a git that lost a race for one of them until
- * `deadline`. It returns the new commit's id, or undefined when there was
- * nothing to commit (a killed lore's git child may have committed the files).
- *
- * A repository with no committer identity (a fresh machine or CI runner) makes
- * git refuse to commit; lore then commits as `lore <lore@HOST>` and warns,
- * rather than leaving every record uncommitted. A configured identity is
- * always used as it is.
- *
- * Hooks run as for any commit, except that where lore's own hooks are
- * installed (hooks/hook-files.ts) only the hooks they chain run: lore's
- * pre-commit check would repeat what lore has just checked. git's automatic
- * maintenance (`git maintenance run --auto`, a child process that costs a
- * third of a small commit) runs only when `request.maintenance` is set;
- * callers set it on one commit in many.
- * Call only while holding the journal lock; `options.assertHeld` is checked
- * before each git process, so a holder frozen past the stale age and taken
- * over never runs git again when it resumes.
+ * Before each git it waits out (or clears) git's lock files (git-locks.ts),
+ * checks `options.assertHeld`, and it retries a git that lost a race for one
+ * of git's locks until `options.deadline`. Resolves to the new commit's id, or
+ * undefined when there was nothing to commit. Throws GitError when git fails,
+ * and what `assertHeld` throws. Why: docs/notes-cli.md, "Committing a
+ * record's paths".
  */
 import os from "node:os";
 import { backoffDelays, sleep } from "../base/backoff.js";
@@ -56,7 +44,7 @@ function lostGitLockRace(error: unknown): boolean {
 }
 
 /** Waits until git's locks are free, then checks that the journal lock is still held: git may run now. */
-async function mayRunGit(repo: GitRepo, options: CommitOptions): Promise<void> {
+async function waitUntilGitMayRun(repo: GitRepo, options: CommitOptions): Promise<void> {
   await waitForGitLocks(repo, options.deadline, options.staleMs);
   options.assertHeld();
 }
@@ -65,7 +53,7 @@ async function mayRunGit(repo: GitRepo, options: CommitOptions): Promise<void> {
 async function retryingLockRaces<T>(repo: GitRepo, options: CommitOptions, attempt: () => Promise<T>): Promise<T> {
   const delays = backoffDelays({ firstMs: 5, capMs: 100 });
   for (;;) {
-    await mayRunGit(repo, options);
+    await waitUntilGitMayRun(repo, options);
     try {
       return await attempt();
     } catch (error) {
@@ -137,7 +125,7 @@ function unknownPathspec(error: unknown): boolean {
  * paths before it touches the index or a lock, so one that never gets them
  * (the add failed, or lore was killed) changes nothing.
  */
-function addWithCommitWaiting(
+function startCommitBesideAdd(
   repo: GitRepo,
   files: string[],
   commitArgs: string[],
@@ -171,7 +159,7 @@ async function finishStartedCommit(
   options: CommitOptions,
 ): Promise<string> {
   try {
-    await mayRunGit(repo, options);
+    await waitUntilGitMayRun(repo, options);
   } catch (error) {
     await abandon(started);
     throw error;
@@ -200,7 +188,7 @@ export async function commitPaths(
   step("git-add");
   const started = request.tracked
     ? undefined
-    : await addWithCommitWaiting(repo, request.files, commitWithoutPaths, options);
+    : await startCommitBesideAdd(repo, request.files, commitWithoutPaths, options);
   step("git-commit");
   let stdout: string;
   try {
