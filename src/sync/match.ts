@@ -8,28 +8,18 @@
  *   result.findings   // missing-row, missing-file, hook-row, edited, duplicate-id
  *
  * The matching rule (also in the README), in this order:
- *   1. By lore id: a record whose `<!-- lore:id=... -->` a row holds is that
- *      row's record. When several records carry the same lore id (a copied
- *      block or file), the one in the file the row was last matched in (or, for
- *      a failure, the row's `filepath`) keeps the row, else the first by path
- *      and line; the others are duplicates.
- *   2. Records left over, which are ELF's (no lore id) or duplicates, are
- *      matched only with rows that carry no lore id: a failure with a row of the
- *      same `filepath`; a heuristic, within its domain, with a row of the same
- *      id (`H-<id>`) and rule, else of the same rule, else of the same id.
- *   3. A record left over needs a row (`missing-row`, or `duplicate-id` when it
- *      repeats another record's lore id or `H-<id>`): `--fix` inserts one. Its
- *      DB-only data comes back from lore's archive when the record had a row
- *      before (apply-plan.ts).
- *   4. A matched record whose compared columns differ was edited by hand
- *      (`edited`): `--fix` updates the row from the file. DB-only data
- *      (confidence, validation counts, golden flag, dates) is never compared
- *      and never changed.
- *   5. A row left over has no file (`missing-file`): `--fix` moves it to the
- *      archive (nothing is lost), `--restore` writes its file back. A row of
- *      ELF's hooks (`auto-...` path) is a `hook-row`: kept, unless `--prune`.
- *      A row whose file could not be read (unparseable, conflict markers) is
- *      left alone: the file's own finding says what to do.
+ *   1. By lore id; among records that share one, the one in the file the row
+ *      was last matched in keeps the row, the others are duplicates.
+ *   2. Records left over (ELF's, or duplicates) match only rows without a lore
+ *      id: a failure by `filepath`; a heuristic, within its domain, by id and
+ *      rule, else by rule, else by id.
+ *   3. A record left over is `missing-row` (or `duplicate-id`): --fix inserts.
+ *   4. A matched record whose compared columns differ is `edited`: --fix
+ *      updates the row from the file; DB-only data is never compared.
+ *   5. A row left over is `missing-file` (--fix archives it, --restore writes
+ *      its file back) or, from ELF's hooks, `hook-row` (kept unless --prune);
+ *      a row whose file could not be read is left alone.
+ * The details of each step: docs/notes-cli.md, "Matching records and rows".
  */
 import { isHookRow, rowKey, type Row } from "./row-store.js";
 import type { FileRecord } from "../journal/journal-file.js";
@@ -165,8 +155,9 @@ export function matchRecords(records: FileRecord[], rows: Row[], context: MatchC
     const rule = String(row.values.rule);
     index.byRule.set(rule, [...(index.byRule.get(rule) ?? []), row]);
   }
-  const free = (row: Row | undefined) => (row && !isClaimed(row) ? row : undefined);
-  const tryMatch = (pick: (record: FileRecord) => Row | undefined) => {
+  const unclaimed = (row: Row | undefined) => (row && !isClaimed(row) ? row : undefined);
+  /** One matching pass: each record still without a row claims the row `pick` finds for it. */
+  const claimPicked = (pick: (record: FileRecord) => Row | undefined) => {
     for (const record of sorted) {
       if (rowOf.has(record)) continue;
       const row = pick(record);
@@ -176,23 +167,23 @@ export function matchRecords(records: FileRecord[], rows: Row[], context: MatchC
   const domainOf = (record: FileRecord) => inDomain.get(String(record.columns.domain));
   const heading = (record: FileRecord) =>
     record.table === "heuristics" && record.headingId !== undefined
-      ? free(domainOf(record)?.byId.get(record.headingId))
+      ? unclaimed(domainOf(record)?.byId.get(record.headingId))
       : undefined;
-  tryMatch((record) =>
+  claimPicked((record) =>
     record.table === "learnings" ? atPath.get(record.path)?.find((row) => !isClaimed(row)) : undefined,
   );
-  tryMatch((record) => {
+  claimPicked((record) => {
     const row = heading(record);
     return row && row.values.rule === record.columns.rule ? row : undefined;
   });
-  tryMatch((record) =>
+  claimPicked((record) =>
     record.table === "heuristics"
       ? domainOf(record)
           ?.byRule.get(String(record.columns.rule))
           ?.find((row) => !isClaimed(row))
       : undefined,
   );
-  tryMatch(heading);
+  claimPicked(heading);
 
   const findings: Finding[] = [];
   const pairs: MatchResult["pairs"] = [];
