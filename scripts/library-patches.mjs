@@ -10,7 +10,15 @@
 // has another version than its entry names, when a rewrite's text is not in
 // the file exactly once, or when a patch was never applied (the library no
 // longer asks for what it replaces). Check a new version's source against the
-// patch, then name the version here.
+// patch, then name the version here and in package.json.
+//
+// Pins: package.json names each patched library's exact version: lore's own
+// dependencies directly; signal-exit and graceful-fs, which only
+// proper-lockfile requires, through `overrides` scoped to proper-lockfile
+// (write-file-atomic keeps its signal-exit 4). Overrides rather than the
+// check alone, so that `npm install` here (where the build runs) fetches the
+// checked version instead of a newer one that fails the build; the check
+// still catches an override changed without its patch, or a stale install.
 //
 // Why each patch pays: docs/notes-cli.md, "Library patches".
 import { existsSync, readFileSync, realpathSync } from "node:fs";

@@ -2,8 +2,16 @@
 // versions they name: package.json pins those versions, and the build fails
 // when a patch no longer fits the installed library. Each case bundles the
 // patched libraries with esbuild in a child process, as the build does.
+import fs from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT, runNode } from "./support/lore.js";
+
+interface LibraryPatch {
+  library: string;
+  version: string;
+  requiredBy?: string;
+}
 
 /** Bundles the patched libraries with the plugin, after `change` (JavaScript editing `patches`). */
 async function bundleWithPatches(change: string): Promise<{ code: number | null; stderr: string }> {
@@ -22,7 +30,26 @@ async function bundleWithPatches(change: string): Promise<{ code: number | null;
   return { code: result.code, stderr: result.stderr };
 }
 
+async function libraryPatches(): Promise<LibraryPatch[]> {
+  const script = `import { LIBRARY_PATCHES } from "./scripts/library-patches.mjs"; process.stdout.write(JSON.stringify(LIBRARY_PATCHES));`;
+  const result = await runNode(["--input-type=module", "-e", script], { cwd: REPO_ROOT });
+  expect(result.stderr).toBe("");
+  return JSON.parse(result.stdout);
+}
+
 describe("library patches", () => {
+  it("name the versions package.json pins: dependencies exactly, proper-lockfile's through overrides", async () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
+    for (const patch of await libraryPatches()) {
+      const pinned = patch.requiredBy
+        ? manifest.overrides?.[patch.requiredBy]?.[patch.library]
+        : manifest.dependencies?.[patch.library];
+      expect(pinned, patch.library).toBe(patch.version);
+      if (patch.requiredBy)
+        expect(manifest.dependencies?.[patch.requiredBy], patch.requiredBy).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+  });
+
   it("apply to the installed libraries", async () => {
     expect(await bundleWithPatches("")).toEqual({ code: 0, stderr: "" });
   });
