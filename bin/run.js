@@ -25,8 +25,8 @@ const BUNDLE = path.join(__dirname, "..", "dist", "lore.js");
 const CODE_CACHE = path.join(__dirname, "..", "dist", "lore.v8cache");
 
 // Node 22.1+ caches compiled modules itself: there it also covers what the
-// bundle leaves outside (better-sqlite3's JavaScript, the sync and help
-// bundles). On Node 20 loading node:module for nothing would cost a record.
+// bundle leaves outside (better-sqlite3's JavaScript, dist/sync-and-hooks.js
+// and dist/help-and-usage.js). On Node 20 loading node:module for nothing would cost a record.
 if (Number(process.versions.node.split(".")[0]) >= 22) require("node:module").enableCompileCache?.();
 
 /** The build id on the bundle's first line, or undefined. */

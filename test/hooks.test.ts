@@ -119,7 +119,7 @@ describe("lore hooks install | uninstall | status", () => {
     const dir = await createJournal({ git: false });
     const result = await runLore(["hooks", "install"], { cwd: dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^lore hooks: hooks: .* is not inside a git work tree\n$/);
+    expect(result.stderr).toMatch(/^lore hooks: .* is not inside a git work tree\n$/);
   });
 });
 

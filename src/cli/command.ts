@@ -1,11 +1,13 @@
 /**
- * The shape of a lore command module: its yargs declaration (name, text,
- * options) and `run`, which returns the exit code.
+ * The shape of a lore command module: its declaration (`command`, the name
+ * and positionals in yargs's syntax; `describe`; `options`, in yargs's
+ * option format) and `run`, which resolves to the exit code.
  *
- * main.ts registers the declarations with yargs without a handler and
- * dispatches to `run` itself after parsing. A yargs handler would make yargs
- * render and cache the whole help text on every run, about 20 ms of a
- * record's start-up; parsing alone costs a fraction of that.
+ * main.ts picks the command whose name is the first argument, parses the
+ * rest against `options` with parse-arguments.ts (the positionals in
+ * `command` bound how many it takes; a last `[name..]` takes any number),
+ * calls `run`, and reports what `run` throws. yargs sees the declarations
+ * only to show help and usage errors (help-and-usage.ts), never to run one.
  */
 import type { Options } from "yargs";
 import type { ExitCodeValue } from "../base/errors.js";

@@ -32,8 +32,9 @@ export interface JournalArgs {
   "lock-timeout"?: string;
 }
 
-function seconds(field: string, value: string | undefined, fallback: number, minimum: number): number {
-  if (value === undefined || value.trim() === "") return fallback;
+/** `value`, a number of seconds at least `minimum`, in milliseconds; `fallbackMs` when unset. */
+function secondsAsMs(field: string, value: string | undefined, fallbackMs: number, minimum: number): number {
+  if (value === undefined || value.trim() === "") return fallbackMs;
   const parsed = Number(value);
   if (!/^\d+(\.\d+)?$/.test(value.trim()) || parsed < minimum) {
     throw new InvalidFieldError(field, `must be a number of seconds, at least ${minimum} (got ${quoted(value)})`);
@@ -43,8 +44,8 @@ function seconds(field: string, value: string | undefined, fallback: number, min
 
 export function sessionOptionsFrom(args: JournalArgs, env: NodeJS.ProcessEnv): SessionOptions {
   return {
-    timeoutMs: seconds("lock-timeout", args["lock-timeout"] ?? env.LORE_LOCK_TIMEOUT, 30_000, 0),
-    staleMs: seconds("LORE_LOCK_STALE", env.LORE_LOCK_STALE, 10_000, 2),
+    timeoutMs: secondsAsMs("lock-timeout", args["lock-timeout"] ?? env.LORE_LOCK_TIMEOUT, 30_000, 0),
+    staleMs: secondsAsMs("LORE_LOCK_STALE", env.LORE_LOCK_STALE, 10_000, 2),
     noCommit: !args.commit,
   };
 }

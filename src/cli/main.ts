@@ -1,13 +1,15 @@
 /**
  * The lore command line: `runCli(argv)` runs one command and resolves to its
- * exit code (exit-codes.ts); `argv` excludes node and the script.
+ * exit code (src/base/errors.ts); `argv` excludes node and the script.
  *
- * A known command is parsed by fast-parse.ts and run at once; its usage
- * errors are reported there. Help, the version and a missing or unknown
- * command go to yargs-front.ts, loaded on demand (bundle-parts.ts). Errors
- * are printed as one line on stderr, `lore <command>: <message>`. Unknown
- * flags are skipped with a warning (unknown-options.ts), where ELF skipped
- * them silently.
+ * A known command's arguments are parsed by parse-arguments.ts, and the
+ * command's `run` is called at once (command.ts). Help, the version and a
+ * missing or unknown command go to help-and-usage.ts, loaded on demand
+ * (on-demand-parts.ts). A command's error, also one thrown in an on-demand
+ * bundle, is printed here as one line on stderr, `lore <command>: <message>`,
+ * and its exit code is the one the error carries (exitCodeFor). Unknown flags
+ * are skipped with a warning (unknown-options.ts), where ELF skipped them
+ * silently.
  */
 import { initCommand } from "./commands/init.js";
 import { recordFailureCommand } from "./commands/record-failure.js";
@@ -17,9 +19,9 @@ import { hookCommand } from "./commands/hook.js";
 import { hooksCommand } from "./commands/hooks.js";
 import type { LoreCommand } from "./command.js";
 import { exitCodeFor, messageFor } from "../base/errors.js";
-import { fastParse } from "./fast-parse.js";
+import { parseArguments } from "./parse-arguments.js";
 import { warnUnknownOptions } from "./unknown-options.js";
-import { loadYargsFront } from "./bundle-parts.js";
+import { loadHelpAndUsage } from "./on-demand-parts.js";
 
 /** Set by the bundler (scripts/build.mjs) from package.json. */
 declare const LORE_VERSION: string;
@@ -33,16 +35,16 @@ const COMMANDS: LoreCommand[] = [
   hookCommand,
 ];
 
-function showWithYargs(argv: string[]): Promise<number> {
-  return loadYargsFront().showWithYargs(COMMANDS, argv, LORE_VERSION);
+function showHelpOrUsage(argv: string[]): Promise<number> {
+  return loadHelpAndUsage().showHelpOrUsage(COMMANDS, argv, LORE_VERSION);
 }
 
 export async function runCli(argv: string[]): Promise<number> {
   const command = COMMANDS.find((candidate) => candidate.command.split(" ")[0] === argv[0]);
-  if (!command) return showWithYargs(argv);
+  if (!command) return showHelpOrUsage(argv);
   try {
-    const args = fastParse(command, argv.slice(1));
-    if (args === "show-with-yargs") return showWithYargs(argv);
+    const args = parseArguments(command, argv.slice(1));
+    if (args === "help-or-version") return showHelpOrUsage(argv);
     warnUnknownOptions(args, command.options);
     return await command.run(args);
   } catch (error) {

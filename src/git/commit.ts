@@ -1,5 +1,6 @@
 /**
- * Committing a record's own paths, and nothing else.
+ * Committing a record's own paths, and nothing else. Call only while holding
+ * the journal lock.
  *
  *   const id = await commitPaths(repo, { files, message, tracked, maintenance, skipIfCommitted }, options);
  *   await stagePaths(repo, files, options);   // `git add` alone, for a group (txn/group-commit.ts)
@@ -15,8 +16,7 @@
  * `options.hooksDir` where given (lore's chained hooks); git's automatic
  * maintenance runs only with `maintenance`.
  *
- * Call only while holding the journal lock. Before each git it waits out, or
- * clears, git's own lock files (git-locks.ts) and calls `options.assertHeld`
+ * Before each git it waits out, or clears, git's own lock files (git-locks.ts) and calls `options.assertHeld`
  * (fencing: a holder that was taken over runs no git); a git that lost a race
  * for one of git's locks runs again until `options.deadline`. Errors:
  * GitError, GitLockTimeoutError, LockLostError.
@@ -44,7 +44,7 @@ function lostGitLockRace(error: unknown): boolean {
 }
 
 /** Waits until git's locks are free, then checks that the journal lock is still held: git may run now. */
-async function mayRunGit(repo: GitRepo, options: CommitOptions): Promise<void> {
+async function waitUntilGitMayRun(repo: GitRepo, options: CommitOptions): Promise<void> {
   await waitForGitLocks(repo, options.deadline, options.staleMs);
   options.assertHeld();
 }
@@ -53,7 +53,7 @@ async function mayRunGit(repo: GitRepo, options: CommitOptions): Promise<void> {
 async function retryingLockRaces<T>(repo: GitRepo, options: CommitOptions, attempt: () => Promise<T>): Promise<T> {
   const delays = backoffDelays({ firstMs: 5, capMs: 100 });
   for (;;) {
-    await mayRunGit(repo, options);
+    await waitUntilGitMayRun(repo, options);
     try {
       return await attempt();
     } catch (error) {
@@ -125,7 +125,7 @@ function unknownPathspec(error: unknown): boolean {
  * paths before it touches the index or a lock, so one that never gets them
  * (the add failed, or lore was killed) changes nothing.
  */
-function addWithCommitWaiting(
+function startCommitBesideAdd(
   repo: GitRepo,
   files: string[],
   commitArgs: string[],
@@ -159,7 +159,7 @@ async function finishStartedCommit(
   options: CommitOptions,
 ): Promise<string> {
   try {
-    await mayRunGit(repo, options);
+    await waitUntilGitMayRun(repo, options);
   } catch (error) {
     await abandon(started);
     throw error;
@@ -188,7 +188,7 @@ export async function commitPaths(
   step("git-add");
   const started = request.tracked
     ? undefined
-    : await addWithCommitWaiting(repo, request.files, commitWithoutPaths, options);
+    : await startCommitBesideAdd(repo, request.files, commitWithoutPaths, options);
   step("git-commit");
   let stdout: string;
   try {

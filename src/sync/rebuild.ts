@@ -85,7 +85,7 @@ function openOld(file: string): { db: BetterSqlite3.Database | undefined; error:
 }
 
 /** The rows of an iterator until the first one SQLite cannot read. */
-function* tryIterate<T>(rows: Iterator<T>): Generator<T> {
+function* rowsUntilUnreadable<T>(rows: Iterator<T>): Generator<T> {
   for (;;) {
     let next: IteratorResult<T>;
     try {
@@ -98,7 +98,8 @@ function* tryIterate<T>(rows: Iterator<T>): Generator<T> {
   }
 }
 
-function tryRead<T>(read: () => T, fallback: T): T {
+/** What `read` returns, or `fallback` when it throws (the old database may be damaged anywhere). */
+function readOrFallback<T>(read: () => T, fallback: T): T {
   try {
     return read();
   } catch {
@@ -108,7 +109,7 @@ function tryRead<T>(read: () => T, fallback: T): T {
 
 /** Copies ELF's other tables (and lore's archive) that the old database still yields. */
 function carryOverTables(candidate: BetterSqlite3.Database, old: BetterSqlite3.Database): void {
-  const objects = tryRead(
+  const objects = readOrFallback(
     () =>
       old
         .prepare(
@@ -119,11 +120,11 @@ function carryOverTables(candidate: BetterSqlite3.Database, old: BetterSqlite3.D
   );
   for (const table of objects.filter((object) => object.type === "table")) {
     if (RECORD_TABLES.has(table.name) || (table.name.startsWith("lore_") && table.name !== "lore_archive")) continue;
-    tryRead(() => {
+    readOrFallback(() => {
       if (table.name !== "lore_archive") candidate.exec(table.sql);
       const rows = old.prepare(`SELECT * FROM "${table.name}"`).iterate() as IterableIterator<Record<string, unknown>>;
       let insert: BetterSqlite3.Statement | undefined;
-      for (const row of tryIterate(rows)) {
+      for (const row of rowsUntilUnreadable(rows)) {
         const columns = Object.keys(row);
         insert ??= candidate.prepare(
           `INSERT OR IGNORE INTO "${table.name}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
@@ -134,7 +135,7 @@ function carryOverTables(candidate: BetterSqlite3.Database, old: BetterSqlite3.D
   }
   for (const object of objects.filter((entry) => entry.type !== "table")) {
     if (RECORD_TABLES.has(object.tbl_name) || object.tbl_name.startsWith("lore_")) continue;
-    tryRead(() => candidate.exec(object.sql), undefined);
+    readOrFallback(() => candidate.exec(object.sql), undefined);
   }
 }
 
@@ -144,14 +145,14 @@ function archiveOldRows(candidate: BetterSqlite3.Database, old: BetterSqlite3.Da
     "INSERT INTO lore_archive(tbl, row_id, lore_id, match_key, row_json, reason) VALUES (?, ?, ?, ?, ?, 'rebuild')",
   );
   for (const table of ["learnings", "heuristics"] as const) {
-    const rows = tryRead(
+    const rows = readOrFallback(
       () => old.prepare(`SELECT * FROM ${table}`).iterate() as IterableIterator<Record<string, unknown>>,
       [].values(),
     );
-    for (const row of tryIterate(rows)) {
+    for (const row of rowsUntilUnreadable(rows)) {
       if (table === "learnings" && row.type !== "failure" && !String(row.filepath).startsWith("auto-")) {
         // Not lore's (ELF's successes, experiments, ...): carried over as it is.
-        tryRead(() => {
+        readOrFallback(() => {
           const columns = Object.keys(row).filter((column) => column !== "lore_id" || row.lore_id !== undefined);
           prepared(
             candidate,
@@ -176,7 +177,7 @@ function restoreHookRows(candidate: BetterSqlite3.Database): void {
   for (const hook of hooks) {
     const row = JSON.parse(hook.row_json) as Record<string, string | number | null>;
     const columns = Object.keys(row);
-    tryRead(() => {
+    readOrFallback(() => {
       candidate
         .prepare(`INSERT INTO learnings (${columns.join(", ")}) VALUES (${columns.map((c) => `@${c}`).join(", ")})`)
         .run(row);

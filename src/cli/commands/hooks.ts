@@ -1,11 +1,11 @@
 /**
  * `lore hooks install | uninstall | status`: lore's git hooks for a journal
- * (src/hooks/hook-files.ts). The work is loaded on demand from sync-main.ts.
+ * (src/hooks/hook-files.ts). The work is loaded on demand from manage-hooks.ts.
  */
 import type { Options } from "yargs";
 import { defineCommand } from "../command.js";
-import { loadSyncMain } from "../bundle-parts.js";
-import type { HooksArgs } from "../sync-main.js";
+import { loadSyncAndHooks } from "../on-demand-parts.js";
+import type { HooksArgs } from "../manage-hooks.js";
 
 const hooksOptions = {
   base: { type: "string", describe: "journal directory (default: $LORE_BASE, else the nearest one above)" },
@@ -16,5 +16,5 @@ export const hooksCommand = defineCommand<HooksArgs>({
   command: "hooks <action>",
   describe: "install, uninstall or show lore's git hooks (install | uninstall | status)",
   options: hooksOptions,
-  run: (args) => loadSyncMain().runHooksCommand(args),
+  run: (args) => loadSyncAndHooks().manageHooks(args),
 });

@@ -1,13 +1,13 @@
 /**
  * `lore sync`: reconcile the markdown files and the SQLite index (the files
  * are the truth). Only the declaration lives here; the work is loaded on
- * demand from sync-main.ts, so a record's start-up never pays for it.
+ * demand from sync-and-report.ts, so a record's start-up never pays for it.
  */
 import type { Options } from "yargs";
 import { defineCommand } from "../command.js";
 import { journalOptions } from "../journal-options.js";
-import type { SyncArgs } from "../sync-main.js";
-import { loadSyncMain } from "../bundle-parts.js";
+import type { SyncArgs } from "../sync-and-report.js";
+import { loadSyncAndHooks } from "../on-demand-parts.js";
 
 const syncOptions = {
   fix: { type: "boolean", default: false, describe: "apply the fixes (the database follows the files)" },
@@ -35,5 +35,5 @@ export const syncCommand = defineCommand<SyncArgs>({
   command: "sync",
   describe: "compare the markdown files with the database; exit 0 in sync, 3 when not",
   options: syncOptions,
-  run: (args) => loadSyncMain().runSyncCommand(args),
+  run: (args) => loadSyncAndHooks().syncAndReport(args),
 });

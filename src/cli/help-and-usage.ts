@@ -1,15 +1,24 @@
 /**
- * The full yargs command line, loaded only when there is something to show:
- * help, the version, or the usage error of a missing or unknown command (see
- * fast-parse.ts for why the common path does without it). It prints what
- * yargs prints and returns the exit code; it never runs a command.
+ * Help, the version and the usage error of a missing or unknown command, with
+ * the full yargs: the command declarations are registered without handlers,
+ * and yargs prints what it prints.
+ *
+ *   const code = await showHelpOrUsage(commands, argv, version);
+ *
+ * Resolves to 0 after help or the version, 2 after a usage error (printed as
+ * `lore: <message>`); never runs a command, never throws for bad input. Part
+ * of the on-demand bundle dist/help-and-usage.js (on-demand-parts.ts).
  */
 import yargs, { type Argv } from "yargs";
 import type { LoreCommand } from "./command.js";
 import { ExitCode, type ExitCodeValue } from "../base/errors.js";
 import { PARSER_CONFIGURATION } from "./parser-configuration.js";
 
-export async function showWithYargs(commands: LoreCommand[], argv: string[], version: string): Promise<ExitCodeValue> {
+export async function showHelpOrUsage(
+  commands: LoreCommand[],
+  argv: string[],
+  version: string,
+): Promise<ExitCodeValue> {
   let usageError: string | undefined;
   let parser: Argv = yargs(argv)
     .scriptName("lore")

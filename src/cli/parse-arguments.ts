@@ -1,22 +1,22 @@
 /**
- * The fast path of the command line: parses one command's arguments with
- * yargs-parser (the parser inside yargs), from the command's own yargs option
- * declarations and the shared configuration.
+ * Parses one command's arguments with yargs-parser (the parser inside yargs),
+ * from the command's own option declarations and the shared configuration
+ * (parser-configuration.ts), without loading the rest of yargs.
  *
- * A record is a short-lived process started many times a minute, and loading
- * all of yargs (its help renderer, completion, locales) measured about 45 ms
- * here, half again of `node -e 0`; yargs-parser alone about 8 ms. So lore
- * loads yargs only when it has something to show: `--help`, `--version`, an
- * unknown command (yargs-front.ts). `fastParse` returns "show-with-yargs"
- * for `--help` and `--version`, throws `UsageError` for arguments it cannot
- * take, and otherwise returns the parsed arguments.
+ *   const args = parseArguments(command, argv);   // argv after the command name
+ *
+ * Returns the parsed arguments (positionals as strings in `_`), or
+ * "help-or-version" when `--help` or `--version` was given, which
+ * help-and-usage.ts shows. Throws UsageError for arguments the command cannot
+ * take: a missing value, too many positionals. Why a record does without full
+ * yargs: docs/DESIGN.md#parsing-without-yargs.
  */
 import parse from "yargs-parser";
 import type { LoreCommand } from "./command.js";
 import { PARSER_CONFIGURATION } from "./parser-configuration.js";
 import { UsageError } from "../base/errors.js";
 
-export function fastParse(command: LoreCommand, argv: string[]): Record<string, unknown> | "show-with-yargs" {
+export function parseArguments(command: LoreCommand, argv: string[]): Record<string, unknown> | "help-or-version" {
   const strings: string[] = [];
   const booleans: string[] = ["help", "version"];
   const defaults: Record<string, unknown> = {};
@@ -34,7 +34,7 @@ export function fastParse(command: LoreCommand, argv: string[]): Record<string, 
     configuration: PARSER_CONFIGURATION,
   });
   if (result.error) throw new UsageError(result.error.message);
-  if (result.argv.help === true || result.argv.version === true) return "show-with-yargs";
+  if (result.argv.help === true || result.argv.version === true) return "help-or-version";
   const positionals = result.argv._.map(String);
   // A variadic last positional (`[args..]`, as git's hook arguments) takes any number.
   const maximumPositionals = command.command.endsWith("..]")

@@ -1,0 +1,24 @@
+/**
+ * Loads, on demand, the parts of lore that a record never needs, each a
+ * bundle of its own beside dist/lore.js (scripts/build.mjs):
+ *
+ *   loadSyncAndHooks()   dist/sync-and-hooks.js: `lore sync`, `lore hooks`,
+ *                        the work of lore's git hooks
+ *   loadHelpAndUsage()   dist/help-and-usage.js: help, the version and
+ *                        usage errors, with all of yargs
+ *
+ * They are required, not imported (docs/DESIGN.md#on-demand-bundles). Runs
+ * from the bundle only, where this file and those bundles sit side by side in
+ * dist/.
+ */
+import { createRequire } from "node:module";
+
+const requireBesideBundle = createRequire(import.meta.filename);
+
+export function loadSyncAndHooks(): typeof import("./sync-and-hooks.js") {
+  return requireBesideBundle("./sync-and-hooks.js") as typeof import("./sync-and-hooks.js");
+}
+
+export function loadHelpAndUsage(): typeof import("./help-and-usage.js") {
+  return requireBesideBundle("./help-and-usage.js") as typeof import("./help-and-usage.js");
+}
