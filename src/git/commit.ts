@@ -97,7 +97,7 @@ export interface CommitRequest {
   tracked?: boolean;
   /** Let git run its automatic maintenance after this commit. */
   maintenance?: boolean;
-  /** Check first whether the files still differ from HEAD (recovery). */
+  /** The files may be committed already (recovery): git's "nothing to commit" then resolves to undefined. */
   skipIfCommitted?: boolean;
 }
 

@@ -1,6 +1,6 @@
 /**
  * `lore hooks install | uninstall | status`: lore's git hooks for a journal
- * (src/hooks/hook-files.ts). The work is loaded on demand from manage-hooks.ts.
+ * (src/setup/hook-files.ts). The work is loaded on demand from manage-hooks.ts.
  */
 import type { Options } from "yargs";
 import { defineCommand } from "../command.js";
