@@ -187,7 +187,7 @@ export async function withJournalCreated<T>(
   options: SessionOptions,
   work: (db: JournalDb) => Promise<T>,
 ): Promise<T> {
-  // A missing database is created only under the lock (step 6 here), never before it.
+  // A missing database is created only once the lock is held, never before it.
   const openIfPresent: Opener = () =>
     databaseFileIdentity(layout.dbFile) === undefined
       ? { db: undefined, problem: "index.db does not exist", identity: undefined }
