@@ -10,6 +10,7 @@
 //                            scripts/train-code-cache.cjs (bin/run.js uses it)
 //   dist/sync-and-hooks.js   loaded on demand (src/cli/on-demand-parts.ts)
 //   dist/help-and-usage.js   loaded on demand (src/cli/on-demand-parts.ts)
+//   dist/manage-elf.js       loaded on demand (src/cli/on-demand-parts.ts)
 // better-sqlite3 (a native addon) and cli-progress stay external.
 //
 // Libraries are patched through scripts/library-patches.mjs, one entry per
@@ -68,13 +69,14 @@ try {
       lore: "src/cli/main.ts",
       "help-and-usage": "src/cli/help-and-usage.ts",
       "sync-and-hooks": "src/cli/sync-and-hooks.ts",
+      "manage-elf": "src/cli/manage-elf.ts",
     },
     outdir: "dist",
     bundle: true,
     platform: "node",
     format: "cjs",
     target: "node20",
-    external: ["better-sqlite3", "cli-progress", "./help-and-usage.js", "./sync-and-hooks.js"],
+    external: ["better-sqlite3", "cli-progress", "./help-and-usage.js", "./sync-and-hooks.js", "./manage-elf.js"],
     define: {
       LORE_VERSION: JSON.stringify(version),
       "import.meta.url": "__loreModule.url",

@@ -779,8 +779,10 @@ describe("finding the journal", () => {
       { args: ["record-failure", ...toFlags({ title: "Nowhere", domain: "find", base: empty })] },
       { args: ["record-failure", ...toFlags({ title: "Nowhere", domain: "find" })], env: { LORE_BASE: empty } },
     ];
+    // An empty HOME: no ELF install root there to be taken for the journal.
+    const home = tempDir();
     for (const attempt of attempts) {
-      const result = await runLore(attempt.args, { cwd: empty, env: attempt.env });
+      const result = await runLore(attempt.args, { cwd: empty, env: { HOME: home, ...attempt.env } });
       expect(result.code).toBe(2);
       expect(result.stdout).toBe("");
       const lines = outputLines(result.stderr);

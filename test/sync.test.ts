@@ -814,7 +814,8 @@ describe("lore sync usage", () => {
       code: 2,
       stderr: "lore sync: --dry-run and --fix exclude each other\n",
     });
-    const nowhere = await runLore(["sync"], { cwd: tempDir() });
+    // An empty HOME: no ELF install root there to be taken for the journal.
+    const nowhere = await runLore(["sync"], { cwd: tempDir(), env: { HOME: tempDir() } });
     expect(nowhere.code).toBe(2);
     expect(nowhere.stderr).toMatch(/^lore sync: no lore journal found .*run `lore init`/);
   });

@@ -3,7 +3,9 @@
  * session options.
  *
  *   --base DIR          the journal (else LORE_BASE, else the nearest ancestor
- *                       of the working directory holding memory/index.db)
+ *                       of the working directory holding memory/index.db,
+ *                       else ELF's install root ~/.claude/emergent-learning
+ *                       when it holds one: journal/layout.ts locateJournal)
  *   --json              one JSON object on stdout on success
  *   --no-commit         skip git
  *   --lock-timeout S    seconds to wait for the journal lock (LORE_LOCK_TIMEOUT,
@@ -16,7 +18,10 @@ import { InvalidFieldError, quoted } from "../record/fields.js";
 import type { SessionOptions } from "../txn/session.js";
 
 export const journalOptions = {
-  base: { type: "string", describe: "journal directory (default: $LORE_BASE, else the nearest one above)" },
+  base: {
+    type: "string",
+    describe: "journal directory (default: $LORE_BASE, else the nearest one above, else ~/.claude/emergent-learning)",
+  },
   json: { type: "boolean", default: false, describe: "print one JSON object on success" },
   commit: { type: "boolean", default: true, describe: "commit the record to git (--no-commit: skip git)" },
   "lock-timeout": {

@@ -17,6 +17,7 @@ import { recordHeuristicCommand } from "./commands/record-heuristic.js";
 import { syncCommand } from "./commands/sync.js";
 import { hookCommand } from "./commands/hook.js";
 import { hooksCommand } from "./commands/hooks.js";
+import { elfCommand } from "./commands/elf.js";
 import type { LoreCommand } from "./command.js";
 import { exitCodeFor, messageFor } from "../base/errors.js";
 import { parseArguments } from "./parse-arguments.js";
@@ -33,6 +34,7 @@ const COMMANDS: LoreCommand[] = [
   syncCommand,
   hooksCommand,
   hookCommand,
+  elfCommand,
 ];
 
 function showHelpOrUsage(argv: string[]): Promise<number> {

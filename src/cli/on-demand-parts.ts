@@ -6,6 +6,7 @@
  *                        the work of lore's git hooks
  *   loadHelpAndUsage()   dist/help-and-usage.js: help, the version and
  *                        usage errors, with all of yargs
+ *   loadManageElf()      dist/manage-elf.js: `lore elf`
  *
  * They are required, not imported (docs/DESIGN.md#on-demand-bundles). Runs
  * from the bundle only, where this file and those bundles sit side by side in
@@ -21,4 +22,8 @@ export function loadSyncAndHooks(): typeof import("./sync-and-hooks.js") {
 
 export function loadHelpAndUsage(): typeof import("./help-and-usage.js") {
   return requireBesideBundle("./help-and-usage.js") as typeof import("./help-and-usage.js");
+}
+
+export function loadManageElf(): typeof import("./manage-elf.js") {
+  return requireBesideBundle("./manage-elf.js") as typeof import("./manage-elf.js");
 }

@@ -60,6 +60,8 @@ export function fsyncDirectory(directory: string): void {
 export interface DurableWriteOptions {
   /** Called with the temp file's path before any byte is written to it. */
   onTempFile?: (tempPath: string) => void;
+  /** The new file's mode (set on the temp file before the rename); default: the old file's, else 0666 less umask. */
+  mode?: number;
 }
 
 export function writeFileDurably(target: string, text: string, options: DurableWriteOptions = {}): void {
@@ -67,6 +69,7 @@ export function writeFileDurably(target: string, text: string, options: DurableW
     writeFileAtomic.sync(target, text, {
       encoding: "utf8",
       fsync: true,
+      mode: options.mode,
       tmpfileCreated: (tempPath: string) => {
         options.onTempFile?.(tempPath);
         step("temp-created");

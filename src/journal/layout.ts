@@ -7,15 +7,23 @@
  * pending intents), which is never committed.
  *
  * `locateJournal({ base, env, cwd })` picks the base: the `--base` flag, else
- * `LORE_BASE`, else the nearest ancestor of `cwd` holding `memory/index.db`.
- * With none it throws `NoJournalError`, whose message says to run `lore init`.
- * With `databaseOptional` (lore sync, which can rebuild a lost database), a
- * base whose `memory/` holds `failures/` or `heuristics/` is a journal too.
+ * `LORE_BASE`, else the nearest ancestor of `cwd` holding `memory/index.db`,
+ * else ELF's install root, `<home>/.claude/emergent-learning`
+ * (`elfInstallRoot`), when it holds `memory/index.db`: where ELF's hooks and
+ * `query.py` look, so that an ELF user's agents record there from any
+ * directory. `home` defaults to `os.homedir()`, which on POSIX is `$HOME`
+ * (tests set HOME). With none it throws `NoJournalError` (exit 2), one line
+ * naming every place it looked and saying to run `lore init`. With
+ * `databaseOptional` (lore sync, which can rebuild a lost database), a base
+ * whose `memory/` holds `failures/` or `heuristics/` is a journal too, except
+ * the install root, which counts only with its database: a half-installed ELF
+ * is never taken for the journal of a command run elsewhere.
  *
  * `journalRelativePath(layout, file)` is the path stored in the database and
  * given to git: relative to the base, always with `/`, on every platform.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { ExitCode, LoreError } from "../base/errors.js";
 
@@ -68,6 +76,13 @@ export interface LocateOptions {
   env: NodeJS.ProcessEnv;
   cwd: string;
   databaseOptional?: boolean;
+  /** The home directory whose ELF install root is the last resort; default os.homedir(). */
+  home?: string;
+}
+
+/** ELF's install root below `home`: `<home>/.claude/emergent-learning`. */
+export function elfInstallRoot(home: string = os.homedir()): string {
+  return path.join(home, ".claude", "emergent-learning");
 }
 
 function isJournal(layout: JournalLayout, databaseOptional: boolean): boolean {
@@ -87,7 +102,13 @@ export function locateJournal(options: LocateOptions): JournalLayout {
     const layout = journalLayout(directory);
     if (isJournal(layout, options.databaseOptional ?? false)) return layout;
     const parent = path.dirname(directory);
-    if (parent === directory) throw new NoJournalError(`in ${options.cwd} or any parent directory`);
+    if (parent === directory) break;
     directory = parent;
   }
+  const installRoot = journalLayout(elfInstallRoot(options.home));
+  if (isJournal(installRoot, false)) return installRoot;
+  throw new NoJournalError(
+    `in ${path.resolve(options.cwd)} or any directory above it, nor in ELF's install root ${installRoot.base} ` +
+      "(no --base or LORE_BASE given)",
+  );
 }

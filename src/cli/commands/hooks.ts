@@ -8,7 +8,10 @@ import { loadSyncAndHooks } from "../on-demand-parts.js";
 import type { HooksArgs } from "../manage-hooks.js";
 
 const hooksOptions = {
-  base: { type: "string", describe: "journal directory (default: $LORE_BASE, else the nearest one above)" },
+  base: {
+    type: "string",
+    describe: "journal directory (default: $LORE_BASE, else the nearest one above, else ~/.claude/emergent-learning)",
+  },
   json: { type: "boolean", default: false, describe: "print one JSON object" },
 } satisfies Record<string, Options>;
 
