@@ -62,14 +62,16 @@ describe.each([
       expect(crashed.signal).toBe("SIGKILL");
 
       const started = Date.now();
+      // A stale age of 60 s: a takeover by age, not by the owner's death, would take at least that.
       const next = await runLore([...recordArgs(scenario, `${step} after`), ...(withGit ? [] : ["--no-commit"])], {
         cwd: dir,
+        env: { LORE_LOCK_STALE: "60" },
       });
       const repairMs = Date.now() - started;
       expect(next.stderr).toBe("");
       expect(next.code).toBe(0);
-      // The lock of the killed process is taken over at once, not after the 10 s stale age.
-      expect(repairMs).toBeLessThan(5_000);
+      // The lock of the killed process is taken over at once, not after the stale age (with room for a slow machine).
+      expect(repairMs).toBeLessThan(30_000);
       expect(invariantViolations(dir, { git: withGit })).toEqual([]);
       // The killed record is wholly there or wholly absent; the next one is there.
       expect([before + 1, before + 2]).toContain(recordCount(dir));
