@@ -8,6 +8,8 @@ import { describe, expect, it } from "vitest";
 import type { FileRecord } from "../src/journal/journal-file.js";
 import {
   Claims,
+  changedPairFinding,
+  deletedRowOf,
   ELF_RULES,
   editedColumns,
   editedFinding,
@@ -22,6 +24,8 @@ import {
   matchByLoreId,
   matchRecords,
   matchWithoutLoreId,
+  recordFingerprint,
+  rowFingerprint,
   unmatchedRecordFinding,
   unmatchedRowOutcome,
 } from "../src/sync/match.js";
@@ -130,8 +134,20 @@ function heuristicRow(
 }
 
 function context(overrides: Partial<MatchContext> = {}): MatchContext {
-  return { problemPaths: new Set(), lastPathOf: () => undefined, prune: false, restore: false, ...overrides };
+  return {
+    problemPaths: new Set(),
+    lastPathOf: () => undefined,
+    prune: false,
+    restore: false,
+    baseOf: () => undefined,
+    deleted: [],
+    prefer: undefined,
+    ...overrides,
+  };
 }
+
+/** Rows that were matched by an earlier sync, at the path they belong in: without a record now, their file lost it. */
+const verifiedBefore = { lastPathOf: (row: Row) => expectedPathOf(row) };
 
 /** The pairs as [record path:line, row table:id], easy to compare. */
 function pairsOf(result: { pairs: Array<{ record: FileRecord; row: Row }> }): string[][] {
@@ -172,7 +188,7 @@ describe("rule 1: by lore id", () => {
     expect(match.repeats.size).toBe(0);
     expect([...match.rowsByLoreId.keys()]).toEqual([`learnings:${LORE_A}`]);
 
-    const result = matchRecords([record], rows, context());
+    const result = matchRecords([record], rows, context(verifiedBefore));
     expect(pairsOf(result)).toEqual([[`${F2}:1`, "learnings:7"]]);
     expect(findingsOf(result)).toEqual([
       ["edited", F2, 1, "filepath differs from learnings row 7", "update-row"],
@@ -371,7 +387,7 @@ describe("rule 2: ELF's records, with the rows that carry no lore id", () => {
   });
 
   it("stays within the heuristic's domain", () => {
-    const result = matchRecords([heuristicRecord("x", 7, "r")], [heuristicRow(7, "y", "r")], context());
+    const result = matchRecords([heuristicRecord("x", 7, "r")], [heuristicRow(7, "y", "r")], context(verifiedBefore));
     expect(pairsOf(result)).toEqual([]);
     expect(result.findings.map((finding) => finding.type)).toEqual(["missing-row", "missing-file"]);
   });
@@ -530,7 +546,7 @@ describe("rule 5: a row without a record", () => {
   it("is a missing-file at the path it belongs in: archived, or written back with --restore", () => {
     const failure = failureRow(2, F1);
     const heuristic = heuristicRow(3, "testing-stuff", "Do it");
-    expect(unmatchedRowOutcome(failure, context())).toEqual({
+    expect(unmatchedRowOutcome(failure, context(verifiedBefore))).toEqual({
       leftAlone: false,
       finding: {
         type: "missing-file",
@@ -540,7 +556,7 @@ describe("rule 5: a row without a record", () => {
         action: { kind: "archive-row", row: failure },
       },
     });
-    const restored = unmatchedRowOutcome(heuristic, context({ restore: true }));
+    const restored = unmatchedRowOutcome(heuristic, context({ ...verifiedBefore, restore: true }));
     expect(restored.finding?.path).toBe("memory/heuristics/testing-stuff.md");
     expect(restored.finding?.detail).toBe('heuristics row 3 ("Do it") has no record in the files');
     expect(restored.finding?.action).toEqual({ kind: "restore-file", row: heuristic });
@@ -563,7 +579,7 @@ describe("rule 5: a row without a record", () => {
     expect(pruned.leftAlone).toBe(false);
     expect(pruned.finding?.action).toEqual({ kind: "archive-row", row: hook });
     // `auto-` must begin the filepath: a failure file so named is an ordinary row.
-    expect(unmatchedRowOutcome(failureRow(9, "memory/failures/auto-x.md"), context()).finding?.type).toBe(
+    expect(unmatchedRowOutcome(failureRow(9, "memory/failures/auto-x.md"), context(verifiedBefore)).finding?.type).toBe(
       "missing-file",
     );
   });
@@ -578,7 +594,9 @@ describe("rule 5: a row without a record", () => {
       leftAlone: true,
       finding: undefined,
     });
-    expect(unmatchedRowOutcome(row, context({ problemPaths: new Set([F2]) })).finding?.type).toBe("missing-file");
+    expect(unmatchedRowOutcome(row, context({ problemPaths: new Set([F2]), ...verifiedBefore })).finding?.type).toBe(
+      "missing-file",
+    );
   });
 });
 
@@ -606,7 +624,7 @@ describe("matchRecords", () => {
     const result = matchRecords(
       [heuristicRecord("x", undefined, "new", { line: 9 }), failureRecord(F1, { loreId: LORE_A })],
       [hook, gone],
-      context(),
+      context(verifiedBefore),
     );
     expect(findingsOf(result).map((finding) => [finding[0], finding[1]])).toEqual([
       ["missing-row", F1],
@@ -615,5 +633,92 @@ describe("matchRecords", () => {
       ["missing-file", "memory/heuristics/y.md"],
     ]);
     expect(result.leftAlone).toEqual([hook]);
+  });
+});
+
+describe("three ways: the record and the row against what they agreed on at the last sync", () => {
+  const base = recordFingerprint(heuristicRecord("x", 7, "r"));
+  const withBase = context({ baseOf: () => base });
+
+  it("a record and its row in sync have one fingerprint; any compared column changes it", () => {
+    expect(rowFingerprint(heuristicRow(7, "x", "r"), heuristicRecord("x", 7, "r"))).toBe(base);
+    expect(recordFingerprint(heuristicRecord("x", 7, "r2"))).not.toBe(base);
+    const failure = failureRecord(F1);
+    expect(rowFingerprint(failureRow(1, F1), failure)).toBe(recordFingerprint(failure));
+    expect(rowFingerprint(failureRow(1, F1, null, { severity: 5 }), failure)).not.toBe(recordFingerprint(failure));
+  });
+
+  it("only the file changed: edited, the row follows the file", () => {
+    const finding = changedPairFinding(heuristicRecord("x", 7, "r2"), heuristicRow(7, "x", "r"), false, withBase);
+    expect(finding?.type).toBe("edited");
+    expect(finding?.action.kind).toBe("update-row");
+  });
+
+  it("only the row changed (ELF's dashboard): db-edited, the markdown is rewritten from the row", () => {
+    const record = heuristicRecord("x", 7, "r");
+    const row = heuristicRow(7, "x", "r changed in the dashboard");
+    const finding = changedPairFinding(record, row, false, withBase);
+    expect(finding).toMatchObject({
+      type: "db-edited",
+      path: record.path,
+      line: 7,
+      row: { table: "heuristics", id: 7 },
+    });
+    expect(finding?.action).toEqual({ kind: "rewrite-record", record, row });
+  });
+
+  it("both changed: a conflict, left to a person unless --prefer settles it", () => {
+    const record = heuristicRecord("x", 7, "file side");
+    const row = heuristicRow(7, "x", "db side");
+    expect(changedPairFinding(record, row, false, withBase)).toMatchObject({
+      type: "conflict",
+      action: { kind: "needs-a-person" },
+    });
+    expect(changedPairFinding(record, row, false, { ...withBase, prefer: "files" })?.action.kind).toBe("update-row");
+    expect(changedPairFinding(record, row, false, { ...withBase, prefer: "db" })?.action).toEqual({
+      kind: "rewrite-record",
+      record,
+      row,
+    });
+  });
+
+  it("never verified together: the file wins, as before", () => {
+    const finding = changedPairFinding(heuristicRecord("x", 7, "r2"), heuristicRow(7, "x", "r"), false, context());
+    expect(finding?.type).toBe("edited");
+    expect(
+      changedPairFinding(heuristicRecord("x", 7, "r"), heuristicRow(7, "x", "r"), false, withBase),
+    ).toBeUndefined();
+  });
+
+  it("an unchanged record whose row was deleted is db-deleted, once; a changed one is a missing-row", () => {
+    const record = heuristicRecord("x", 7, "r");
+    const deleted = [{ row: { table: "heuristics" as const, id: 7 }, path: record.path, base }];
+    expect(deletedRowOf(heuristicRecord("x", 7, "edited since"), [...deleted])).toBeUndefined();
+    const pending = [...deleted];
+    expect(deletedRowOf(record, pending)).toEqual({ table: "heuristics", id: 7 });
+    expect(deletedRowOf(record, pending)).toBeUndefined();
+    const result = matchRecords([record], [], context({ deleted }));
+    expect(findingsOf(result)).toEqual([
+      [
+        "db-deleted",
+        record.path,
+        7,
+        "heuristics row 7 was deleted in the database since the last sync",
+        "remove-record",
+      ],
+    ]);
+    expect(matchRecords([heuristicRecord("x", 7, "edited")], [], context({ deleted })).findings[0].type).toBe(
+      "missing-row",
+    );
+  });
+
+  it("a row without a lore id that no sync ever matched is db-only: written to markdown, kept", () => {
+    const learned = heuristicRow(12, "x", "[LEARNED] from a hook");
+    const outcome = unmatchedRowOutcome(learned, context());
+    expect(outcome.leftAlone).toBe(false);
+    expect(outcome.finding).toMatchObject({ type: "db-only", path: "memory/heuristics/x.md" });
+    expect(outcome.finding?.action).toEqual({ kind: "restore-file", row: learned });
+    // With a lore id, lore wrote its file: the file lost it.
+    expect(unmatchedRowOutcome(heuristicRow(13, "x", "r", LORE_A), context()).finding?.type).toBe("missing-file");
   });
 });

@@ -890,7 +890,9 @@ describe("lore sync under the journal lock", () => {
 
 describe("lore sync killed at each of its steps", () => {
   const cases: Array<{ step: string; args: string[] }> = [
-    ...["sync-rows-applied", "sync-files-restored", "sync-verified"].map((step) => ({ step, args: ["--restore"] })),
+    ...["files-intent-written", "files-written", "files-committed", "sync-rows-applied", "sync-verified"].map(
+      (step) => ({ step, args: ["--restore"] }),
+    ),
     ...["rebuild-built", "rebuild-quarantined", "rebuild-swapped"].map((step) => ({ step, args: ["--rebuild"] })),
   ];
   for (const { step, args } of cases) {

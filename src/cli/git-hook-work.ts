@@ -35,6 +35,7 @@ export async function runGitHookWork(name: string, layout: JournalLayout): Promi
       prune: false,
       rebuild: false,
       full: false,
+      prefer: undefined,
       timeoutMs: session.timeoutMs,
       staleMs: session.staleMs,
       noCommit: false,

@@ -15,6 +15,7 @@ import { locateJournal } from "../journal/layout.js";
 import { runSync, type SyncMode } from "../sync/run-sync.js";
 import { countedFindings, formatReport, reportJson } from "../sync/report.js";
 import { createProgress } from "../sync/progress.js";
+import { InvalidFieldError, quoted } from "../record/fields.js";
 import { ExitCode, UsageError, type ExitCodeValue } from "../base/errors.js";
 import { sessionOptionsFrom, type JournalArgs } from "./journal-options.js";
 
@@ -25,6 +26,12 @@ export interface SyncArgs extends JournalArgs {
   rebuild: boolean;
   prune: boolean;
   full: boolean;
+  prefer?: string;
+}
+
+function preferOf(args: SyncArgs): "files" | "db" | undefined {
+  if (args.prefer === undefined || args.prefer === "files" || args.prefer === "db") return args.prefer;
+  throw new InvalidFieldError("prefer", `must be files or db (got ${quoted(args.prefer)})`);
 }
 
 function modeOf(args: SyncArgs): SyncMode {
@@ -44,6 +51,7 @@ export async function syncAndReport(args: SyncArgs): Promise<ExitCodeValue> {
     prune: args.prune,
     rebuild: args.rebuild,
     full: args.full,
+    prefer: preferOf(args),
     timeoutMs: session.timeoutMs,
     staleMs: session.staleMs,
     noCommit: session.noCommit,

@@ -14,7 +14,9 @@
  *     ELF's tools included, so sync re-checks exactly those rows; and
  *     `lore_archive`, where sync keeps rows it takes out of the index (with
  *     their DB-only data) so that nothing is ever lost. Upgrading to version 2
- *     marks every existing row for checking.
+ *     marks every existing row for checking;
+ *   - version 3: `lore_file_rows.base`, what a matched record and its row
+ *     agreed on when sync last verified them (sync's three-way compare).
  *
  * Migrations only add: they never drop or rewrite a table, a column or a row,
  * so running lore on an existing ELF database keeps everything in it.
@@ -23,7 +25,7 @@
  */
 import type Database from "better-sqlite3";
 
-export const CURRENT_SCHEMA_VERSION = 2;
+export const CURRENT_SCHEMA_VERSION = 3;
 
 /** ELF's validation triggers: the same checks before every INSERT and UPDATE. */
 function validationTriggers(table: string, cases: string): string {
@@ -187,6 +189,8 @@ export function migrate(db: Database.Database): void {
   addLoreIdColumn(db, "learnings");
   addLoreIdColumn(db, "heuristics");
   db.exec(SYNC_TABLES);
+  // Version 3: the compared columns each matched row and its record agreed on, the base of sync's three-way compare.
+  if (!hasColumn(db, "lore_file_rows", "base")) db.exec("ALTER TABLE lore_file_rows ADD COLUMN base TEXT");
   if (from < 2) {
     // Rows from before the triggers: sync has never verified them.
     db.exec("INSERT OR IGNORE INTO lore_dirty(tbl, row_id) SELECT 'learnings', id FROM learnings");

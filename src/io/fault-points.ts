@@ -45,10 +45,12 @@ export const STEP_NAMES = [
 /** The steps of a group commit (txn/group-commit.ts), passed only by a record that hands its commit off, or by a group's committer. */
 export const HAND_OFF_STEP_NAMES = ["commit-handed-off", "group-committed"] as const;
 
+/** The steps of a writer that rewrites files with its rows (txn/files-transaction.ts), in order. */
+export const FILES_STEP_NAMES = ["files-intent-written", "files-written", "files-committed"] as const;
+
 /** The steps of `lore sync` (src/sync) that change something, in order. */
 export const SYNC_STEP_NAMES = [
   "sync-rows-applied",
-  "sync-files-restored",
   "sync-verified",
   "rebuild-built",
   "rebuild-quarantined",
@@ -58,6 +60,7 @@ export const SYNC_STEP_NAMES = [
 export type StepName =
   | (typeof STEP_NAMES)[number]
   | (typeof HAND_OFF_STEP_NAMES)[number]
+  | (typeof FILES_STEP_NAMES)[number]
   | (typeof SYNC_STEP_NAMES)[number];
 
 interface CrashPlan {

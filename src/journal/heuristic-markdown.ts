@@ -67,6 +67,12 @@ export function renderHeuristicBlock(heuristic: HeuristicRecord): string {
 }
 
 const HEADING = /^## (?:H-(\d+)(?::? ?(.*))?|(\d+)\. ?(.*))$/;
+
+/** Where the block whose heading is at `headingIndex` ends: the index of the next heading, or the end. */
+export function heuristicBlockEnd(lines: string[], headingIndex: number): number {
+  const next = lines.findIndex((line, index) => index > headingIndex && HEADING.test(line));
+  return next < 0 ? lines.length : next;
+}
 const FIELD = /^\*\*(Confidence|Source|Created)\*\*: ?(.*)$/;
 const QUOTED_RULE = /^> ?(.*)$/;
 

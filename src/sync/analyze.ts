@@ -52,6 +52,7 @@ export interface AnalysisInput {
   alreadyRead?: Map<string, JournalFileContent>;
   prune: boolean;
   restore: boolean;
+  prefer: "files" | "db" | undefined;
   onFileRead?: (count: number) => void;
 }
 
@@ -147,11 +148,21 @@ export function analyzeJournal(input: AnalysisInput): Analysis {
     });
   }
   const loaded = rows.values();
+  const present = new Set(loaded.map((row) => `${row.table}:${row.id}`));
+  const deleted = dirtyRefs.flatMap((ref) => {
+    if (present.has(`${ref.table}:${ref.id}`)) return [];
+    const last = cache.pathOf(ref);
+    const base = cache.baseOf(ref);
+    return last !== undefined && base !== undefined && files.has(last) ? [{ row: ref, path: last, base }] : [];
+  });
   const result = matchRecords(records, loaded, {
     problemPaths,
     lastPathOf: (row) => cache.pathOf(row),
     prune: input.prune,
     restore: input.restore,
+    baseOf: (row) => cache.baseOf(row),
+    deleted,
+    prefer: input.prefer,
   });
   return { files, rows: loaded, dirtyRefs, result, problems };
 }

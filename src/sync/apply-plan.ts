@@ -110,11 +110,20 @@ export function updateRowFrom(db: Database.Database, row: Row, record: FileRecor
   prepared(db, `UPDATE ${row.table} SET ${assignments}, updated_at = CURRENT_TIMESTAMP WHERE id = @id`).run(values);
 }
 
-export function archiveRow(db: Database.Database, row: Row, reason: string): void {
+/** Keeps a row's values in lore's archive, whether or not the row still exists. */
+export function archiveValues(
+  db: Database.Database,
+  row: { table: RecordTable; id: number; loreId: string | null; values: Record<string, unknown> },
+  reason: string,
+): void {
   prepared(
     db,
     "INSERT INTO lore_archive(tbl, row_id, lore_id, match_key, row_json, reason) VALUES (?, ?, ?, ?, ?, ?)",
-  ).run(row.table, row.id, row.loreId, archiveKey(row.table, row.values), JSON.stringify(row.values), reason);
+  ).run(row.table, row.id, row.loreId ?? null, archiveKey(row.table, row.values), JSON.stringify(row.values), reason);
+}
+
+export function archiveRow(db: Database.Database, row: Row, reason: string): void {
+  archiveValues(db, row, reason);
   prepared(db, `DELETE FROM ${row.table} WHERE id = ?`).run(row.id);
 }
 

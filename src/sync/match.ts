@@ -24,12 +24,17 @@
 import { isHookRow, rowKey, type Row } from "./row-store.js";
 import type { FileRecord } from "../journal/journal-file.js";
 import type { RecordTable } from "../journal/journal-file.js";
+import type { RowRef } from "./sync-cache.js";
 
 export type FindingType =
   | "missing-row"
   | "missing-file"
   | "hook-row"
   | "edited"
+  | "db-edited"
+  | "db-only"
+  | "db-deleted"
+  | "conflict"
   | "duplicate-id"
   | "unparseable"
   | "conflict-markers"
@@ -43,6 +48,8 @@ export type Action =
   | { kind: "update-row"; row: Row; record: FileRecord; columns: string[] }
   | { kind: "archive-row"; row: Row }
   | { kind: "restore-file"; row: Row }
+  | { kind: "rewrite-record"; record: FileRecord; row: Row }
+  | { kind: "remove-record"; record: FileRecord; row: RowRef }
   | { kind: "keep" }
   | { kind: "needs-a-person" }
   | { kind: "remove-file"; path: string }
@@ -68,6 +75,12 @@ export interface MatchContext {
   lastPathOf(row: Row): string | undefined;
   prune: boolean;
   restore: boolean;
+  /** What a row and its record agreed on at the last sync (recordFingerprint), if they were verified together. */
+  baseOf(row: RowRef): string | undefined;
+  /** Rows deleted since the last sync, with the file their record was in and what they agreed on then. */
+  deleted: ReadonlyArray<{ row: RowRef; path: string; base: string }>;
+  /** How a conflict is settled: by the files, by the database, or not at all (it needs a person). */
+  prefer: "files" | "db" | undefined;
 }
 
 export interface MatchResult {
@@ -264,6 +277,67 @@ export function editedColumns(record: FileRecord, row: Row, loreIdFree: boolean)
   return columns;
 }
 
+/** A record's compared columns as one string: stored at verification, the base of the three-way compare. */
+export function recordFingerprint(record: FileRecord): string {
+  return JSON.stringify(
+    Object.keys(record.columns)
+      .sort()
+      .map((column) => [column, String(record.columns[column])]),
+  );
+}
+
+/** The same string for a row, in the columns and types of `record`: equal exactly when editedColumns finds none. */
+export function rowFingerprint(row: Row, record: FileRecord): string {
+  return JSON.stringify(
+    Object.keys(record.columns)
+      .sort()
+      .map((column) => {
+        const have = normalized(row.values[column]);
+        return [column, typeof record.columns[column] === "number" ? String(Number(have)) : String(have)];
+      }),
+  );
+}
+
+/**
+ * Rule 4, three ways: a matched record and row that differ, judged against
+ * what they agreed on at the last sync (`base`). Only the file changed:
+ * `edited`, the row follows the file. Only the row changed (ELF's dashboard
+ * or hooks): `db-edited`, the markdown is rewritten from the row. Both:
+ * `conflict`, settled by `prefer` or left to a person. Never verified
+ * together: the file wins, as before.
+ */
+export function changedPairFinding(
+  record: FileRecord,
+  row: Row,
+  loreIdFree: boolean,
+  context: Pick<MatchContext, "baseOf" | "prefer">,
+): Finding | undefined {
+  const edited = editedFinding(record, row, loreIdFree);
+  const base = context.baseOf(row);
+  if (!edited || base === undefined || rowFingerprint(row, record) === base) return edited;
+  const at = { path: record.path, line: record.line, row: { table: row.table, id: row.id } };
+  if (recordFingerprint(record) === base) {
+    return {
+      type: "db-edited",
+      ...at,
+      detail: `${row.table} row ${row.id} was changed in the database since the last sync`,
+      action: { kind: "rewrite-record", record, row },
+    };
+  }
+  const action: Action =
+    context.prefer === "files"
+      ? edited.action
+      : context.prefer === "db"
+        ? { kind: "rewrite-record", record, row }
+        : { kind: "needs-a-person" };
+  return {
+    type: "conflict",
+    ...at,
+    detail: `both the record and ${row.table} row ${row.id} changed since the last sync (${edited.detail}); --prefer files or --prefer db settles it`,
+    action,
+  };
+}
+
 /** Rule 4: a matched record edited by hand, or undefined when its row agrees. */
 export function editedFinding(record: FileRecord, row: Row, loreIdFree: boolean): Finding | undefined {
   const columns = editedColumns(record, row, loreIdFree);
@@ -337,6 +411,18 @@ export function unmatchedRowOutcome(
       },
     };
   }
+  if (row.loreId === null && context.lastPathOf(row) === undefined) {
+    return {
+      leftAlone: false,
+      finding: {
+        type: "db-only",
+        path: expectedPathOf(row),
+        row: { table: row.table, id: row.id },
+        detail: `${row.table} row ${row.id} ("${String(row.values.title ?? row.values.rule)}") was written to the database only`,
+        action: { kind: "restore-file", row },
+      },
+    };
+  }
   return {
     leftAlone: false,
     finding: {
@@ -349,6 +435,22 @@ export function unmatchedRowOutcome(
   };
 }
 
+/**
+ * Rule 3's exception: an unchanged record whose row was deleted since the last
+ * sync (in ELF's dashboard) is the deleted row's record; that deletion is
+ * taken from `deleted`, so it is the record of one row only.
+ */
+export function deletedRowOf(
+  record: FileRecord,
+  deleted: Array<{ row: RowRef; path: string; base: string }>,
+): RowRef | undefined {
+  const print = recordFingerprint(record);
+  const at = deleted.findIndex(
+    (entry) => entry.row.table === record.table && entry.path === record.path && entry.base === print,
+  );
+  return at < 0 ? undefined : deleted.splice(at, 1)[0].row;
+}
+
 export function matchRecords(records: FileRecord[], rows: Row[], context: MatchContext): MatchResult {
   const sorted = [...records].sort(byPathAndLine);
   const claims = new Claims();
@@ -359,12 +461,25 @@ export function matchRecords(records: FileRecord[], rows: Row[], context: MatchC
     record.loreId !== undefined && !repeats.has(record) && !rowsByLoreId.has(loreIdKey(record.table, record.loreId));
   const findings: Finding[] = [];
   const pairs: MatchResult["pairs"] = [];
+  const deleted = [...context.deleted];
   for (const record of sorted) {
     const row = claims.rowOf(record);
     if (row) {
       pairs.push({ record, row });
-      const edited = editedFinding(record, row, loreIdFree(record));
-      if (edited) findings.push(edited);
+      const changed = changedPairFinding(record, row, loreIdFree(record), context);
+      if (changed) findings.push(changed);
+      continue;
+    }
+    const deletion = deletedRowOf(record, deleted);
+    if (deletion) {
+      findings.push({
+        type: "db-deleted",
+        path: record.path,
+        line: record.line,
+        row: deletion,
+        detail: `${record.table} row ${deletion.id} was deleted in the database since the last sync`,
+        action: { kind: "remove-record", record, row: deletion },
+      });
       continue;
     }
     const headingHolder = record.headingId ? claims.holderOf("heuristics", record.headingId) : undefined;

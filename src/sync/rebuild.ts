@@ -32,6 +32,7 @@ import { prepared } from "../db/prepared.js";
 import { fsyncDirectory } from "../io/durable-file.js";
 import { step } from "../io/fault-points.js";
 import { insertRecordRowFor } from "./apply-plan.js";
+import { recordFingerprint } from "./match.js";
 import { listJournalFiles } from "./file-changes.js";
 import {
   readJournalFile,
@@ -220,7 +221,7 @@ function insertFromFiles(
   const verifiedAt = Date.now();
   const waiting = new Map<
     string,
-    { file: Omit<JournalFileContent, "records">; rows: RowRef[]; records: FileRecord[] }
+    { file: Omit<JournalFileContent, "records">; rows: Array<RowRef & { base: string }>; records: FileRecord[] }
   >();
   let records = 0;
   reserveOldFailureIds(candidate);
@@ -232,12 +233,12 @@ function insertFromFiles(
       cache.recordRecheck(relative);
       return;
     }
-    const rows: RowRef[] = [];
+    const rows: Array<RowRef & { base: string }> = [];
     const later: FileRecord[] = [];
     for (const record of content.records) {
       const id = insertRecordRowFor(candidate, record, true, { explicitIdOnly: record.table === "heuristics" });
       if (id === undefined) later.push(record);
-      else rows.push({ table: record.table, id });
+      else rows.push({ table: record.table, id, base: recordFingerprint(record) });
     }
     records += content.records.length;
     const { records: _records, ...file } = content;
@@ -245,8 +246,10 @@ function insertFromFiles(
     else waiting.set(relative, { file, rows, records: later });
   });
   for (const { file, rows, records: later } of waiting.values()) {
-    for (const record of later)
-      rows.push({ table: record.table, id: insertRecordRowFor(candidate, record, true) as number });
+    for (const record of later) {
+      const id = insertRecordRowFor(candidate, record, true) as number;
+      rows.push({ table: record.table, id, base: recordFingerprint(record) });
+    }
     cache.recordVerified({ ...file, recheck: false }, rows, verifiedAt);
   }
   // Every row now matches its file, except ELF's hook rows: sync reports those.

@@ -19,6 +19,10 @@ export function describeAction(action: Action): string {
       return "move the row to lore's archive (memory/index.db, table lore_archive)";
     case "restore-file":
       return "write its record back to the file";
+    case "rewrite-record":
+      return "rewrite its record in the file from the row";
+    case "remove-record":
+      return "remove its record from the file (git keeps it) and archive what the row held";
     case "keep":
       return "keep it (--prune archives it)";
     case "needs-a-person":

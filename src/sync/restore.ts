@@ -1,21 +1,19 @@
 /**
- * `lore sync --restore`: markdown written back from database rows whose
- * record is in no file. This is ELF's repair direction; lore takes it only on
- * request.
+ * Markdown written from database rows: sync's write-backs.
  *
- *   const plan = planRestore(db, layout, rows);   // in the write transaction
- *   ...commit...
- *   writeRestoredFiles(layout, plan);              // after the commit
+ *   // inside writeRowsAndFiles (txn/files-transaction.ts), in the write transaction:
+ *   const plan = planWriteBacks(db, layout, findings);   // plan.files: path -> new text (null: remove)
  *
- * `planRestore` gives each row a lore id if it has none (so the new markdown
- * and the row match exactly) and, for a failure whose `filepath` is not a
- * usable record path (taken, or not `memory/failures/<name>.md`), a new file
- * name by the record commands' rules; it updates those rows. A failure gets
- * its own file in ELF's template; heuristics are added, as ELF's
- * `## H-<id>` blocks, to their domain's file (created with ELF's header when
- * missing), which is replaced whole. A heuristic whose domain is not a valid
- * domain file name cannot be written back and is reported, not restored.
- * Files are written durably (durable-file.ts), never through a symlink.
+ * `planWriteBacks` rewrites a `db-edited` record (or a conflict settled by
+ * the database) from its row, removes a `db-deleted` record (what its row
+ * held goes to lore's archive), then writes `restore-file` rows (`db-only`
+ * rows, and `--restore`'s) with `planRestore`: a failure gets its own file in
+ * ELF's template (a new name when its `filepath` is taken or unusable); a
+ * heuristic an `## H-<id>` block appended to its domain file. Rows without a
+ * lore id get one, so that record and row match exactly. A heuristic whose
+ * domain is not a domain file name is skipped and reported. Nothing is
+ * written here: the files transaction writes the plan, durably, never
+ * through a symlink. Design: docs/DESIGN.md#three-way-sync-and-write-backs
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -23,17 +21,25 @@ import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 import type { JournalLayout } from "../journal/layout.js";
 import { journalAbsolutePath } from "../journal/layout.js";
-import { renderFailure } from "../journal/failure-markdown.js";
-import { renderDomainHeader, renderHeuristicBlock } from "../journal/heuristic-markdown.js";
+import { parseFailure, renderFailure } from "../journal/failure-markdown.js";
+import {
+  heuristicBlockEnd,
+  parseHeuristicFile,
+  renderDomainHeader,
+  renderHeuristicBlock,
+} from "../journal/heuristic-markdown.js";
 import { domainSlug, failureSlug } from "../journal/slug.js";
-import { assertPlainPath, readFileIfPresent, writeFileDurably } from "../io/durable-file.js";
+import { readFileIfPresent } from "../io/durable-file.js";
 import { FAILURES_DIR, isJournalFilePath } from "../journal/journal-file.js";
 import type { Row } from "./row-store.js";
+import type { Finding } from "./match.js";
+import type { FileRecord } from "../journal/journal-file.js";
+import { archiveValues } from "./apply-plan.js";
 import { prepared } from "../db/prepared.js";
 
 export interface RestorePlan {
-  /** File (relative) -> its new content. */
-  files: Map<string, string>;
+  /** File (relative) -> its new content; null: the file is removed. */
+  files: Map<string, string | null>;
   /** Rows that cannot be written back, with why. */
   skipped: Array<{ row: Row; reason: string }>;
 }
@@ -62,8 +68,12 @@ function failureTarget(layout: JournalLayout, row: Row, taken: Set<string>): str
   }
 }
 
-export function planRestore(db: Database.Database, layout: JournalLayout, rows: Row[]): RestorePlan {
-  const plan: RestorePlan = { files: new Map(), skipped: [] };
+export function planRestore(
+  db: Database.Database,
+  layout: JournalLayout,
+  rows: Row[],
+  plan: RestorePlan = { files: new Map(), skipped: [] },
+): RestorePlan {
   const assignLoreId = (row: Row) => row.loreId ?? randomUUID();
   for (const row of rows.filter((candidate) => candidate.table === "learnings")) {
     const target = failureTarget(layout, row, new Set(plan.files.keys()));
@@ -91,8 +101,7 @@ export function planRestore(db: Database.Database, layout: JournalLayout, rows: 
     }
     const target = `memory/heuristics/${domain}.md`;
     const before =
-      plan.files.get(target) ??
-      readFileIfPresent(journalAbsolutePath(layout, target))?.replace(/\n?$/, "\n") ??
+      (plan.files.get(target) ?? readFileIfPresent(journalAbsolutePath(layout, target)))?.replace(/\n?$/, "\n") ??
       renderDomainHeader(domain);
     const loreId = assignLoreId(row);
     prepared(db, "UPDATE heuristics SET lore_id = ? WHERE id = ?").run(loreId, row.id);
@@ -113,15 +122,97 @@ export function planRestore(db: Database.Database, layout: JournalLayout, rows: 
   return plan;
 }
 
-/** Writes the planned files; returns their absolute paths. */
-export function writeRestoredFiles(layout: JournalLayout, plan: RestorePlan): string[] {
-  const written: string[] = [];
-  for (const [relative, content] of plan.files) {
-    const target = journalAbsolutePath(layout, relative);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    assertPlainPath(layout.base, target);
-    writeFileDurably(target, content);
-    written.push(target);
+/**
+ * The three-way write-backs of `findings` (match.ts), added to `plan`: a
+ * record rewritten from its row (`rewrite-record`), a record removed because
+ * its row was deleted (`remove-record`, whose last values go to lore's
+ * archive), then rows written to markdown (`restore-file`: db-only rows, and
+ * --restore's). Blocks in one domain file are edited from the last to the
+ * first, so earlier line numbers stay true. Rows without a lore id get one, so
+ * that each written record and its row match. Call inside the write
+ * transaction (files-transaction.ts writes the plan).
+ */
+export function planWriteBacks(db: Database.Database, layout: JournalLayout, findings: Finding[]): RestorePlan {
+  const plan: RestorePlan = { files: new Map(), skipped: [] };
+  const edits = findings
+    .map((finding) => finding.action)
+    .filter((action) => action.kind === "rewrite-record" || action.kind === "remove-record")
+    .sort((a, b) =>
+      a.record.path === b.record.path ? b.record.line - a.record.line : a.record.path < b.record.path ? -1 : 1,
+    );
+  for (const action of edits) {
+    const { record } = action;
+    const current = plan.files.has(record.path)
+      ? plan.files.get(record.path)
+      : readFileIfPresent(journalAbsolutePath(layout, record.path));
+    if (current === undefined || current === null) continue;
+    if (action.kind === "remove-record") {
+      archiveValues(
+        db,
+        {
+          table: record.table,
+          id: action.row.id,
+          loreId: record.loreId ?? null,
+          values: { id: action.row.id, ...record.columns },
+        },
+        "db-deleted",
+      );
+    }
+    if (record.table === "learnings") {
+      plan.files.set(
+        record.path,
+        action.kind === "remove-record" ? null : failureFromRow(db, action.row, current, record),
+      );
+      continue;
+    }
+    const lines = current.split("\n");
+    const start = record.line - 1;
+    const end = heuristicBlockEnd(lines, start);
+    const block = action.kind === "remove-record" ? [] : heuristicFromRow(db, action.row, current, record);
+    lines.splice(start, end - start, ...block);
+    plan.files.set(record.path, lines.join("\n"));
   }
-  return written;
+  const rows = findings.flatMap((finding) => (finding.action.kind === "restore-file" ? [finding.action.row] : []));
+  return rows.length > 0 ? planRestore(db, layout, rows, plan) : plan;
+}
+
+function loreIdFor(db: Database.Database, row: Row, record: FileRecord): string {
+  const loreId = record.loreId ?? row.loreId ?? randomUUID();
+  if (row.loreId !== loreId) prepared(db, `UPDATE ${row.table} SET lore_id = ? WHERE id = ?`).run(loreId, row.id);
+  return loreId;
+}
+
+function failureFromRow(db: Database.Database, row: Row, current: string, record: FileRecord): string {
+  let date = "";
+  try {
+    date = parseFailure(current).date;
+  } catch {
+    // Unreadable now: the row's date stands in.
+  }
+  if (String(row.values.filepath) !== record.path) {
+    prepared(db, "UPDATE learnings SET filepath = ? WHERE id = ?").run(record.path, row.id);
+  }
+  return renderFailure({
+    loreId: loreIdFor(db, row, record),
+    title: text(row.values.title),
+    domain: text(row.values.domain),
+    severity: Number(row.values.severity ?? 3),
+    tags: text(row.values.tags),
+    summary: text(row.values.summary),
+    date: date || dateOf(row),
+  });
+}
+
+function heuristicFromRow(db: Database.Database, row: Row, current: string, record: FileRecord): string[] {
+  const parsed = parseHeuristicFile(current).find((block) => block.line === record.line);
+  const rendered = renderHeuristicBlock({
+    id: record.headingId ?? row.id,
+    loreId: loreIdFor(db, row, record),
+    rule: text(row.values.rule),
+    confidence: Number(row.values.confidence ?? 0.5),
+    source: text(row.values.source_type) || "observation",
+    explanation: text(row.values.explanation),
+    created: parsed?.created || dateOf(row),
+  });
+  return rendered.split("\n").slice(0, -1);
 }

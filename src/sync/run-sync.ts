@@ -1,6 +1,6 @@
 /**
  * `lore sync`: one reconciliation of a journal's markdown and its SQLite
- * index. The markdown is the truth for record content; the database follows.
+ * index, three ways: each side against what they agreed on last time (match.ts).
  *
  *   const report = await runSync(layout, { mode: "fix", ... });
  *   report.findings    // what was found (and, with mode "fix", fixed)
@@ -16,8 +16,9 @@
  *      ("report" and "dry-run" compare inside a rolled-back migration);
  *   4. find what changed (file-changes.ts), compare (analyze.ts, match.ts),
  *      look for temp files and dead locks; "report" and "dry-run" stop here;
- *   5. "fix": the row actions in one transaction (apply-plan.ts), restored
- *      files written and committed (`restore`), leftovers removed, compared again;
+ *   5. "fix": the row actions in one transaction (apply-plan.ts), or, with
+ *      write-backs (restore.ts), rows and files in one files transaction
+ *      (txn/files-transaction.ts), committed; leftovers removed, compared again;
  *   6. every mode records what it verified (verification.ts).
  * A sync killed at any point leaves nothing the next command cannot repair.
  * Errors: LockTimeoutError (exit 75), or what a step throws.
@@ -31,21 +32,20 @@ import type { JournalLock } from "../lock/journal-lock.js";
 import { openJournalDb, type JournalDb } from "../db/journal-db.js";
 import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "../db/schema.js";
 import type { GitRepo, RawGitResult } from "../git/git-process.js";
-import { commitPaths } from "../git/commit.js";
 import { orphanedGitLocks } from "../git/git-locks.js";
 import { step } from "../io/fault-points.js";
 import { type HeldJournal, startSession, withJournalHeld } from "../txn/journal-session.js";
-import { commitOptions, type JournalSession } from "../txn/session.js";
+import { writeRowsAndFiles } from "../txn/files-transaction.js";
+import type { JournalSession } from "../txn/session.js";
 import { analyzeJournal, type Analysis } from "./analyze.js";
 import { applyRowActions } from "./apply-plan.js";
 import { detectChanges, hashAlgorithmOf, startGitStatus, type FileChanges } from "./file-changes.js";
 import type { HashAlgorithm } from "../journal/journal-file.js";
 import type { Finding } from "./match.js";
 import { REBUILD_PREFIX, rebuildDatabase, type RebuildResult } from "./rebuild.js";
-import { planRestore, writeRestoredFiles, type RestorePlan } from "./restore.js";
+import { planWriteBacks, type RestorePlan } from "./restore.js";
 import { SyncCache } from "./sync-cache.js";
 import { recordVerification } from "./verification.js";
-import type { Row } from "./row-store.js";
 
 export type SyncMode = "report" | "dry-run" | "fix";
 
@@ -55,6 +55,8 @@ export interface SyncOptions {
   restore: boolean;
   /** Also archive the rows ELF's hooks inserted for files that never existed. */
   prune: boolean;
+  /** How a conflict (record and row both changed since the last sync) is settled; undefined: left to a person. */
+  prefer: "files" | "db" | undefined;
   /** Rebuild the database from the files. */
   rebuild: boolean;
   /** Read every file, ignoring what earlier syncs verified. */
@@ -291,6 +293,7 @@ async function reconcile(
       full: options.full,
       prune: options.prune,
       restore: options.restore,
+      prefer: options.prefer,
       onFileRead: (count) => options.progress?.advance(count),
     });
     options.progress?.done();
@@ -301,7 +304,7 @@ async function reconcile(
     lock.assertHeld();
     if (options.mode === "fix") {
       await applyFix(
-        { ...session, workTree: repo, prune: options.prune, restore: options.restore },
+        { ...session, workTree: repo, prune: options.prune, restore: options.restore, prefer: options.prefer },
         report,
         analysis,
         changes,
@@ -334,8 +337,28 @@ function hasSomethingToRecord(analysis: Analysis, changes: FileChanges, cache: S
   return analysis.files.size > 0 || analysis.dirtyRefs.length > 0 || changes.gone.size > 0 || !sameIndex;
 }
 
+const WRITE_BACKS = new Set(["restore-file", "rewrite-record", "remove-record"]);
+
+/** The commit message of a fix's write-backs: what they do, counted. */
+function writeBackMessage(findings: Finding[], plan: RestorePlan): string {
+  const count = (kind: string) => findings.filter(({ action }) => action.kind === kind).length;
+  const parts = [
+    [count("restore-file") - plan.skipped.length, "write"],
+    [count("rewrite-record"), "rewrite"],
+    [count("remove-record"), "remove"],
+  ]
+    .filter(([n]) => Number(n) > 0)
+    .map(([n, verb]) => `${verb} ${n}`);
+  return `sync: ${parts.join(", ")} record(s) from the database`;
+}
+
 async function applyFix(
-  session: JournalSession & { workTree: GitRepo | undefined; prune: boolean; restore: boolean },
+  session: JournalSession & {
+    workTree: GitRepo | undefined;
+    prune: boolean;
+    restore: boolean;
+    prefer: SyncOptions["prefer"];
+  },
   report: SyncReport,
   analysis: Analysis,
   changes: FileChanges,
@@ -343,35 +366,24 @@ async function applyFix(
   startedAt: number,
 ): Promise<void> {
   const { db, layout, lock } = session;
-  const restoreRows: Row[] = report.findings.flatMap((finding) =>
-    finding.action.kind === "restore-file" ? [finding.action.row] : [],
-  );
-  const plan: RestorePlan = db.write(session.journalKey, () => {
+  let plan: RestorePlan = { files: new Map(), skipped: [] };
+  const writesBack = report.findings.some(({ action }) => WRITE_BACKS.has(action.kind));
+  const applyRows = () => {
     applyRowActions(db.sqlite, report.findings);
-    const planned = restoreRows.length > 0 ? planRestore(db.sqlite, layout, restoreRows) : undefined;
+    if (writesBack) plan = planWriteBacks(db.sqlite, layout, report.findings);
     lock.assertHeld();
-    return planned ?? { files: new Map(), skipped: [] };
-  });
-  step("sync-rows-applied");
-  const written = writeRestoredFiles(layout, plan);
-  report.restored = [...plan.files.keys()];
-  step("sync-files-restored");
-  removeLeftovers(layout, session.workTree, session.options.staleMs, report.findings);
-  if (session.repo && written.length > 0) {
-    try {
-      lock.assertHeld();
-      report.commit = await commitPaths(
-        session.repo,
-        {
-          files: written,
-          message: `sync: restore ${restoreRows.length - plan.skipped.length} record(s) from the database`,
-        },
-        commitOptions(session),
-      );
-    } catch (error) {
-      report.commitError = (error as Error).message;
-    }
+    return { files: plan.files, message: writeBackMessage(report.findings, plan) };
+  };
+  if (!writesBack) {
+    db.write(session.journalKey, applyRows);
+  } else {
+    const written = await writeRowsAndFiles(session, applyRows);
+    report.commit = written.commit ?? undefined;
+    report.commitError = written.commitError?.message;
   }
+  step("sync-rows-applied");
+  report.restored = [...plan.files.keys()];
+  removeLeftovers(layout, session.workTree, session.options.staleMs, report.findings);
   const alreadyRead = new Map(analysis.files);
   for (const file of report.restored) alreadyRead.delete(file);
   const final = analyzeJournal({
@@ -385,6 +397,7 @@ async function applyFix(
     alreadyRead,
     prune: session.prune,
     restore: session.restore,
+    prefer: session.prefer,
   });
   report.remaining = [...final.problems, ...final.result.findings.filter((finding) => !isInformational(finding))];
   for (const { row, reason } of plan.skipped) {

@@ -127,6 +127,14 @@ export class SyncCache {
     return rows;
   }
 
+  /** What a row and its record agreed on at their last verification (match.ts recordFingerprint). */
+  baseOf(row: RowRef): string | undefined {
+    const found = prepared(this.db, "SELECT base FROM lore_file_rows WHERE tbl = ? AND row_id = ?")
+      .pluck()
+      .get(row.table, row.id);
+    return found === undefined || found === null ? undefined : String(found);
+  }
+
   /** The file a row's record was found in at its last verification. */
   pathOf(row: RowRef): string | undefined {
     const found = prepared(this.db, "SELECT path FROM lore_file_rows WHERE tbl = ? AND row_id = ?")
@@ -139,7 +147,7 @@ export class SyncCache {
 
   recordVerified(
     file: { path: string; stat: FileStat; contentId: string; recheck: boolean },
-    rows: RowRef[],
+    rows: Array<RowRef & { base: string }>,
     verifiedAtMs: number,
   ): void {
     this.forget(file.path);
@@ -155,13 +163,18 @@ export class SyncCache {
       verifiedAtMs,
       file.recheck ? 1 : 0,
     );
-    const map = prepared(this.db, "INSERT OR REPLACE INTO lore_file_rows(tbl, row_id, path) VALUES (?, ?, ?)");
-    for (const row of rows) map.run(row.table, row.id, file.path);
+    const map = prepared(this.db, "INSERT OR REPLACE INTO lore_file_rows(tbl, row_id, path, base) VALUES (?, ?, ?, ?)");
+    for (const row of rows) map.run(row.table, row.id, file.path, row.base);
   }
 
-  /** Keeps a file on the list to read again (it had a finding). */
+  /**
+   * Keeps a file on the list to read again (it had a finding). The rows its
+   * records matched when last verified stay, with what they agreed on: that is
+   * the base the three-way compare needs until the finding is settled.
+   */
   recordRecheck(file: string): void {
-    this.forget(file);
+    prepared(this.db, "DELETE FROM lore_files WHERE path = ?").run(file);
+    this.all?.delete(file);
     prepared(
       this.db,
       "INSERT INTO lore_files(path, size, mtime_ms, ino, content_id, verified_at_ms, worktree_dirty) VALUES (?, -1, 0, '', '', 0, 1)",

@@ -11,6 +11,7 @@
  * still in git's index stays on the list too. Call inside a write transaction.
  */
 import type { Analysis } from "./analyze.js";
+import { recordFingerprint } from "./match.js";
 import type { RowRef, SyncCache } from "./sync-cache.js";
 import type { IndexFingerprint } from "./sync-cache.js";
 
@@ -22,7 +23,7 @@ export interface VerifiedState {
   goneTracked?: ReadonlySet<string>;
 }
 
-const RECORD_FINDINGS = new Set(["missing-row", "edited", "duplicate-id"]);
+const RECORD_FINDINGS = new Set(["missing-row", "edited", "duplicate-id", "db-edited", "db-deleted", "conflict"]);
 
 export function recordVerification(
   cache: SyncCache,
@@ -37,9 +38,10 @@ export function recordVerification(
     if (finding.path !== undefined && RECORD_FINDINGS.has(finding.type)) unsettledPaths.add(finding.path);
     if (finding.row) unsettledRows.push(finding.row);
   }
-  const rowsByPath = new Map<string, RowRef[]>();
+  const rowsByPath = new Map<string, Array<RowRef & { base: string }>>();
   for (const { record, row } of analysis.result.pairs) {
-    rowsByPath.set(record.path, [...(rowsByPath.get(record.path) ?? []), { table: row.table, id: row.id }]);
+    const matched = { table: row.table, id: row.id, base: recordFingerprint(record) };
+    rowsByPath.set(record.path, [...(rowsByPath.get(record.path) ?? []), matched]);
   }
   const verified = new Set<string>();
   for (const content of analysis.files.values()) {

@@ -45,6 +45,19 @@ export interface IntentRecord {
   createdAt?: number;
 }
 
+/** The name prefix of the intents of files-transaction.ts; a record's intent is `<lore-id>.json`. */
+export const FILES_INTENT_PREFIX = "files-";
+
+/** The names in the pending directory (one readdir; none when it does not exist). */
+export function pendingNames(layout: JournalLayout): string[] {
+  try {
+    return fs.readdirSync(layout.pendingDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+}
+
 /** A later line of an intent: a temp file, the hand-off, or the hand-off's resolution. */
 type IntentLine = { temp: string } | { handedOff: true } | { committed: string | null };
 
@@ -77,17 +90,13 @@ export class PendingIntent {
     return new PendingIntent(file, record, []);
   }
 
-  /** Every intent left in `layout`; intents that cannot be read are returned with no record. */
-  static list(layout: JournalLayout): Array<PendingIntent | { path: string; record: undefined }> {
-    let names: string[];
-    try {
-      names = fs.readdirSync(layout.pendingDir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw error;
-    }
+  /** Every record intent among `names`; intents that cannot be read are returned with no record. */
+  static list(
+    layout: JournalLayout,
+    names = pendingNames(layout),
+  ): Array<PendingIntent | { path: string; record: undefined }> {
     return names
-      .filter((name) => name.endsWith(".json"))
+      .filter((name) => name.endsWith(".json") && !name.startsWith(FILES_INTENT_PREFIX))
       .map((name) => PendingIntent.read(path.join(layout.pendingDir, name)))
       .filter((intent) => intent !== undefined);
   }

@@ -27,7 +27,8 @@ import { deleteRecordRow, findRecordRowId, insertRecordRow } from "../db/record-
 import { journalAbsolutePath } from "../journal/layout.js";
 import { readFileIfPresent, removeIfPresent } from "../io/durable-file.js";
 import { loreIdLine } from "../journal/failure-markdown.js";
-import { PendingIntent } from "./pending-intent.js";
+import { PendingIntent, pendingNames } from "./pending-intent.js";
+import { recoverFileWrites } from "./files-transaction.js";
 import type { JournalSession } from "./session.js";
 import { commitGroup, ownerWaits, warnFailedCommits, type GroupMember } from "./group-commit.js";
 
@@ -63,7 +64,10 @@ export async function recoverPending(
 ): Promise<PendingIntent[]> {
   const awaiting: PendingIntent[] = [];
   const toCommit: GroupMember[] = [];
-  for (const intent of PendingIntent.list(session.layout)) {
+  const names = pendingNames(session.layout);
+  if (names.length === 0) return awaiting;
+  await recoverFileWrites(session, names);
+  for (const intent of PendingIntent.list(session.layout, names)) {
     if (!(intent instanceof PendingIntent)) {
       // Cut short while being written: the record never reached its file.
       removeIfPresent(intent.path);

@@ -28,6 +28,10 @@ const syncOptions = {
     describe: "also archive the rows ELF's hooks made for files that never existed",
   },
   full: { type: "boolean", default: false, describe: "read every file, not only what changed since the last sync" },
+  prefer: {
+    type: "string",
+    describe: "settle conflicts (record and row both changed): files or db",
+  },
   ...journalOptions,
 } satisfies Record<string, Options>;
 

@@ -1,0 +1,205 @@
+/**
+ * The journal transaction of a writer that changes rows and rewrites whole
+ * files (sync's write-backs; the writers of later commands): its rows, its
+ * files through a pending intent, COMMIT, one git commit of those files.
+ *
+ *   const result = await writeRowsAndFiles(session, () => {
+ *     ...row changes...                     // inside BEGIN IMMEDIATE
+ *     return { files: new Map([[relativePath, newText]]), message };   // null text: remove the file
+ *   });
+ *   result.commit / result.commitError
+ *
+ * Inside the write transaction it writes an intent listing each file with its
+ * content before (`files-<id>.json` in the pending directory), a marker row
+ * in `lore_meta` that commits with the rows, then each file durably (temp,
+ * fsync, rename, directory fsync); then COMMIT. The marker tells recovery
+ * (recover.ts, `recoverFileWrites`) which way a kill went: present, the rows
+ * committed and the files are committed to git; absent, each file is put back
+ * as it was. Errors: before COMMIT took effect, the files are put back and
+ * the error is thrown; a failed git commit is returned as `commitError`, and
+ * the intent stays for the next command to commit. Only inside a session.
+ */
+import { randomUuid } from "../base/random.js";
+import { warn } from "../base/warn.js";
+import { prepared } from "../db/prepared.js";
+import { commitPaths } from "../git/commit.js";
+import {
+  assertPlainPath,
+  isTempFileOf,
+  readFileIfPresent,
+  removeFileDurably,
+  removeIfPresent,
+  writeFileDurably,
+} from "../io/durable-file.js";
+import { step } from "../io/fault-points.js";
+import { journalAbsolutePath } from "../journal/layout.js";
+import type { JournalLayout } from "../journal/layout.js";
+import { LockLostError } from "../lock/journal-lock.js";
+import fs from "node:fs";
+import path from "node:path";
+import { FILES_INTENT_PREFIX } from "./pending-intent.js";
+import { commitOptions, type JournalSession } from "./session.js";
+
+/** What a files intent holds: each file (relative) with its content before, and the commit message. */
+interface FilesIntentRecord {
+  id: string;
+  files: Array<{ path: string; previous: string | null }>;
+  commitMessage: string;
+}
+
+const MARKER_PREFIX = "files-txn:";
+
+export interface FilesResult {
+  /** The files written or removed, relative. */
+  files: string[];
+  commit: string | null;
+  commitError?: Error;
+}
+
+function intentPath(layout: JournalLayout, id: string): string {
+  return path.join(layout.pendingDir, `${FILES_INTENT_PREFIX}${id}.json`);
+}
+
+function putBack(layout: JournalLayout, files: FilesIntentRecord["files"]): boolean {
+  let back = true;
+  for (const { path: relative, previous } of files) {
+    const target = journalAbsolutePath(layout, relative);
+    try {
+      const now = readFileIfPresent(target);
+      if (now === (previous ?? undefined)) continue;
+      if (previous === null) removeFileDurably(target);
+      else writeFileDurably(target, previous);
+    } catch {
+      back = false;
+    }
+  }
+  return back;
+}
+
+function removeTempFilesOf(layout: JournalLayout, files: FilesIntentRecord["files"]): void {
+  for (const { path: relative } of files) {
+    const target = journalAbsolutePath(layout, relative);
+    let entries: string[];
+    try {
+      entries = fs.readdirSync(path.dirname(target));
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (isTempFileOf(target, entry)) removeIfPresent(path.join(path.dirname(target), entry));
+    }
+  }
+}
+
+async function commitFiles(session: JournalSession, record: FilesIntentRecord) {
+  if (!session.repo) return null;
+  session.lock.assertHeld();
+  const files = record.files.map((file) => journalAbsolutePath(session.layout, file.path));
+  return (
+    (await commitPaths(
+      session.repo,
+      { files, message: record.commitMessage, skipIfCommitted: true },
+      commitOptions(session),
+    )) ?? null
+  );
+}
+
+function finish(session: JournalSession, record: FilesIntentRecord): void {
+  // The intent first: an intent without its marker would be undone.
+  removeIfPresent(intentPath(session.layout, record.id));
+  session.db.write(session.journalKey, () =>
+    prepared(session.db.sqlite, "DELETE FROM lore_meta WHERE key = ?").run(`${MARKER_PREFIX}${record.id}`),
+  );
+}
+
+export async function writeRowsAndFiles(
+  session: JournalSession,
+  change: () => { files: Map<string, string | null>; message: string },
+): Promise<FilesResult> {
+  const { db, layout, lock } = session;
+  const id = randomUuid();
+  let record: FilesIntentRecord | undefined;
+  try {
+    record = db.write(session.journalKey, () => {
+      const { files: planned, message: commitMessage } = change();
+      const written: FilesIntentRecord = {
+        id,
+        commitMessage,
+        files: [...planned.keys()].map((relative) => ({
+          path: relative,
+          previous: readFileIfPresent(journalAbsolutePath(layout, relative)) ?? null,
+        })),
+      };
+      for (const file of written.files) assertPlainPath(layout.base, journalAbsolutePath(layout, file.path));
+      lock.assertHeld();
+      fs.mkdirSync(layout.pendingDir, { recursive: true });
+      fs.writeFileSync(intentPath(layout, id), `${JSON.stringify(written)}\n`);
+      record = written;
+      prepared(db.sqlite, "INSERT INTO lore_meta(key, value) VALUES (?, '1')").run(`${MARKER_PREFIX}${id}`);
+      step("files-intent-written");
+      for (const [relative, text] of planned) {
+        const target = journalAbsolutePath(layout, relative);
+        if (text === null) removeFileDurably(target);
+        else {
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          writeFileDurably(target, text);
+        }
+      }
+      step("files-written");
+      lock.assertHeld();
+      return written;
+    });
+  } catch (error) {
+    // After losing the lock the files are no longer ours to touch: the holder's recovery undoes them.
+    if (record && !(error instanceof LockLostError) && putBack(layout, record.files)) {
+      removeTempFilesOf(layout, record.files);
+      removeIfPresent(intentPath(layout, id));
+    }
+    throw error;
+  }
+  const result: FilesResult = { files: record.files.map((file) => file.path), commit: null };
+  try {
+    // A file written back as git already holds it (a restore of a deleted file) needs no commit.
+    result.commit = await commitFiles(session, record);
+  } catch (error) {
+    result.commitError = error as Error;
+    return result;
+  }
+  step("files-committed");
+  finish(session, record);
+  return result;
+}
+
+/**
+ * Resolves the files intents a killed writer left (from the session's
+ * recovery): committed ones are committed to git, the others put back.
+ */
+export async function recoverFileWrites(session: JournalSession, names: string[]): Promise<void> {
+  for (const name of names.filter((entry) => entry.startsWith(FILES_INTENT_PREFIX) && entry.endsWith(".json"))) {
+    const file = path.join(session.layout.pendingDir, name);
+    const text = readFileIfPresent(file);
+    let record: FilesIntentRecord;
+    try {
+      record = JSON.parse(text ?? "") as FilesIntentRecord;
+    } catch {
+      // Cut short while being written, before any file was touched (the marker is written after it).
+      removeIfPresent(file);
+      continue;
+    }
+    removeTempFilesOf(session.layout, record.files);
+    const marker = prepared(session.db.sqlite, "SELECT 1 FROM lore_meta WHERE key = ?").get(
+      `${MARKER_PREFIX}${record.id}`,
+    );
+    if (marker === undefined) {
+      if (putBack(session.layout, record.files)) removeIfPresent(file);
+      continue;
+    }
+    try {
+      await commitFiles(session, record);
+      finish(session, record);
+    } catch (error) {
+      if (error instanceof LockLostError) throw error;
+      warn(`could not commit ${record.files.map((entry) => entry.path).join(", ")}: ${(error as Error).message}`);
+    }
+  }
+}
