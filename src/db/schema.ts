@@ -17,7 +17,10 @@
  *     marks every existing row for checking;
  *   - version 3, a whole ELF journal: the rest of ELF's schema (elf-tables.ts:
  *     every other table, index and seed row of ELF's init_db.sql, and the
- *     `decisions` and `invariants` tables ELF's query.py creates).
+ *     `decisions` and `invariants` tables ELF's query.py creates). Upgrading to
+ *     version 3 marks every failure row for checking, since sync now expects
+ *     the whole summary in `learnings.summary`, as ELF stores it, where lore
+ *     used to store its first line.
  *
  * `learnings` and `heuristics` keep lore's definitions, in new journals too:
  * ELF's columns, types, defaults, indexes and trigger names, with the checks of
@@ -230,6 +233,12 @@ export function migrate(db: Database.Database): void {
     // Rows from before the triggers: sync has never verified them.
     db.exec("INSERT OR IGNORE INTO lore_dirty(tbl, row_id) SELECT 'learnings', id FROM learnings");
     db.exec("INSERT OR IGNORE INTO lore_dirty(tbl, row_id) SELECT 'heuristics', id FROM heuristics");
+  }
+  if (from < 3) {
+    // Failure rows sync verified against the first summary line: verify them again.
+    db.exec(
+      "INSERT OR IGNORE INTO lore_dirty(tbl, row_id) SELECT 'learnings', id FROM learnings WHERE type = 'failure'",
+    );
   }
   db.prepare("INSERT OR REPLACE INTO lore_meta(key, value) VALUES ('schema_version', ?)").run(
     String(CURRENT_SCHEMA_VERSION),

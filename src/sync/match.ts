@@ -250,15 +250,17 @@ function normalized(value: string | number | null | undefined): string | number 
 
 /**
  * Rule 4's comparison: the record's compared columns whose row value differs
- * (a missing or null value reads as ""; numbers compare as numbers), and
- * `lore_id` when the record's lore id is free (no row, no other record, holds
- * it) and its row lacks it.
+ * (a missing or null value reads as ""; numbers compare as numbers; a value
+ * the record's `alsoInSync` names counts as the same), and `lore_id` when the
+ * record's lore id is free (no row, no other record, holds it) and its row
+ * lacks it.
  */
 export function editedColumns(record: FileRecord, row: Row, loreIdFree: boolean): string[] {
   const columns = Object.keys(record.columns).filter((column) => {
     const want = record.columns[column];
     const have = normalized(row.values[column]);
-    return typeof want === "number" ? Number(have) !== want : String(have) !== want;
+    if (typeof want === "number") return Number(have) !== want;
+    return String(have) !== want && String(have) !== record.alsoInSync?.[column];
   });
   if (record.loreId !== undefined && row.loreId !== record.loreId && loreIdFree) columns.push("lore_id");
   return columns;

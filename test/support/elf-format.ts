@@ -1,9 +1,13 @@
+import { spawnSync } from "node:child_process";
+
 // ELF's interface as ../shared/reference/elf-format.md gives it, written out
 // independently of lore's own code: the failure template after the Summary
 // (the tests compare lore's files with it and build ELF-written files from
 // it) and ELF's database schema: a small ELF database (the record tables, plus
 // one other table of another shape), and, as elf-loop.md gives them, the whole
-// of ELF's init_db.sql and the two tables ELF's query.py creates lazily.
+// of ELF's init_db.sql and the two tables ELF's query.py creates lazily; and
+// the `learnings.summary` ELF's record-failure.sh stores, computed by a real
+// bash as the recorder computes it.
 export const ELF_FAILURE_SECTIONS = [
   "## What Happened",
   "",
@@ -478,3 +482,29 @@ CREATE INDEX IF NOT EXISTS idx_invariants_domain ON invariants(domain);
 CREATE INDEX IF NOT EXISTS idx_invariants_status ON invariants(status);
 CREATE INDEX IF NOT EXISTS idx_invariants_severity ON invariants(severity);
 `;
+
+/**
+ * bash computing `learnings.summary` from a summary as ELF's record-failure.sh
+ * does: sed strips colour sequences, tr strips control characters and turns
+ * line breaks into spaces, each step in a command substitution (which drops
+ * the newlines at the end); then `echo -e`, `head -n 1`, and the plain `echo`
+ * of its SQL quoting.
+ */
+const ELF_SUMMARY_COLUMN = String.raw`
+value=$(printf '%s' "$1" | sed 's/\x1b\[[0-9;]*[mGKHF]//g')
+value=$(printf '%s' "$value" | tr -d '\000-\010\013-\037\177')
+value=$(printf '%s' "$value" | tr '\r\n' '  ')
+value=$(echo -e "$value" | head -n 1)
+value=$(echo "$value")
+printf '%s' "$value"
+`;
+
+/** The `learnings.summary` ELF's recorder stores for `summary` (a real bash child process). */
+export function elfSummaryColumn(summary: string): string {
+  const result = spawnSync("bash", ["-c", ELF_SUMMARY_COLUMN, "elf", summary], {
+    encoding: "utf8",
+    env: { ...process.env, LC_ALL: "C.UTF-8" },
+  });
+  if (result.status !== 0) throw new Error(`bash failed: ${result.stderr}`);
+  return result.stdout;
+}
