@@ -51,8 +51,8 @@ function runLoreInMemoryArgv(args: Array<string | BigArg>, cwd: string): Promise
 }
 
 /**
- * A journal at <outer>/<inner>/journal (in a git repository with its
- * .gitignore committed, as createJournal makes it), so that a file written
+ * A journal at <outer>/<inner>/journal (in a git repository with the files
+ * init wrote committed, as createJournal makes it), so that a file written
  * up to two levels outside the journal lands in a directory of the test's own.
  */
 async function createNestedJournal(): Promise<{ outer: string; dir: string }> {
@@ -62,7 +62,7 @@ async function createNestedJournal(): Promise<{ outer: string; dir: string }> {
   const init = await runLore(["init", "--git"], { cwd: dir });
   if (init.code !== 0) throw new Error(`lore init failed: ${init.stderr}`);
   configureGitIdentity(dir);
-  git(dir, ["add", ".gitignore"]);
+  git(dir, ["add", ".gitignore", "memory/golden-rules.md"]);
   git(dir, ["commit", "-q", "-m", "journal"]);
   return { outer, dir };
 }

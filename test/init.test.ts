@@ -1,14 +1,15 @@
 // `lore init` as users run it (a real `node bin/lore.js` child process, real
-// SQLite, real git): it creates ELF's layout and ELF's whole schema, compared
-// with a fixture of ELF's init_db.sql and query.py's lazy tables (every table,
-// column, CHECK, index, trigger and seed row; learnings and heuristics refuse
-// exactly what ELF's refuse) plus lore's `lore_id`; its .gitignore entries
-// really make git ignore the index, its WAL files, lore's runtime directory and
-// temp files, and nothing else; it honours an explicit DIR and `--git` (no
-// nested repository); a second run changes nothing; and on an existing ELF
-// journal it keeps every file byte for byte and every row, column value,
-// schema object and foreign table, only adding, so that records can then be
-// added to it (and a rebuild keeps ELF's other tables).
+// SQLite, real git): it creates ELF's record directories, golden-rules.md (once,
+// never overwritten) and ELF's whole schema, compared with a fixture of ELF's
+// init_db.sql and query.py's lazy tables (every table, column, CHECK, index,
+// trigger and seed row; learnings and heuristics refuse exactly what ELF's
+// refuse) plus lore's `lore_id`; its .gitignore entries really make git ignore
+// the index, its WAL files, lore's runtime directory and temp files, and
+// nothing else; it honours an explicit DIR and `--git` (no nested repository);
+// a second run changes nothing; on an existing ELF journal it keeps every file
+// byte for byte and every row, column value, schema object and foreign table,
+// only adding, so that records can then be added to it (and a rebuild keeps
+// ELF's other tables).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -21,6 +22,17 @@ import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
 import { ELF_FAILURE_SECTIONS, ELF_INIT_DB_SQL, ELF_QUERY_PY_TABLES, ELF_SCHEMA } from "./support/elf-format.js";
 
 const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
+
+/** ELF's directories that hold a journal's records, which `lore init` makes. */
+const JOURNAL_DIRECTORIES = [
+  "memory/failures",
+  "memory/heuristics",
+  "memory/successes",
+  "experiments/active",
+  "experiments/completed",
+  "cycles",
+  "ceo-inbox",
+];
 
 const LEARNINGS_COLUMNS = [
   "id",
@@ -131,10 +143,21 @@ describe("lore init: a new journal", () => {
     expect(result.code).toBe(0);
     expect(result.stdout.split("\n")[0]).toBe(`Created journal: ${fs.realpathSync(dir)}`);
 
-    for (const sub of ["memory/failures", "memory/heuristics", "memory/successes"]) {
+    for (const sub of JOURNAL_DIRECTORIES) {
       expect(fs.statSync(path.join(dir, sub)).isDirectory(), sub).toBe(true);
       expect(fs.readdirSync(path.join(dir, sub)), sub).toEqual([]);
     }
+    // ELF's tooling directories are not a journal's; no .gitkeep anywhere.
+    expect(fs.readdirSync(dir).sort()).toEqual([".gitignore", "ceo-inbox", "cycles", "experiments", "memory"]);
+    expect(fs.readdirSync(path.join(dir, "experiments")).sort()).toEqual(["active", "completed"]);
+    expect(fs.readdirSync(path.join(dir, "memory")).sort()).toEqual([
+      ".lore",
+      "failures",
+      "golden-rules.md",
+      "heuristics",
+      "index.db",
+      "successes",
+    ]);
     expect(fs.statSync(path.join(dir, "memory", "index.db")).isFile()).toBe(true);
     // Without --git no repository is made.
     expect(fs.existsSync(path.join(dir, ".git"))).toBe(false);
@@ -249,7 +272,8 @@ describe("lore init: a new journal", () => {
     fs.writeFileSync(path.join(dir, "memory", "failures", "x.md.12345"), "partial");
     fs.writeFileSync(path.join(dir, "memory", ".lore", "pending", "i.json"), "{}");
     const status = git(dir, ["status", "--porcelain", "--untracked-files=all"]).split("\n").filter(Boolean).sort();
-    expect(status).toEqual(["?? .gitignore", "?? memory/failures/x.md"]);
+    // .gitignore and golden-rules.md are init's, for the user to commit.
+    expect(status).toEqual(["?? .gitignore", "?? memory/failures/x.md", "?? memory/golden-rules.md"]);
   });
 
   it("keeps an existing .gitignore as a prefix and adds only the missing entries, once", async () => {
@@ -311,7 +335,7 @@ describe("lore init: a new journal", () => {
     expect(result.code).toBe(0);
     const target = path.join(fs.realpathSync(cwd), "nested", "journal");
     expect(result.stdout.split("\n")[0]).toBe(`Created journal: ${target}`);
-    for (const sub of ["memory/failures", "memory/heuristics", "memory/successes"]) {
+    for (const sub of JOURNAL_DIRECTORIES) {
       expect(fs.statSync(path.join(target, sub)).isDirectory(), sub).toBe(true);
     }
     expect(fs.existsSync(path.join(target, "memory", "index.db"))).toBe(true);
@@ -515,7 +539,18 @@ describe("lore init: an existing ELF journal", () => {
     const filesAfter = snapshot(dir);
     for (const [file, content] of filesBefore) expect(filesAfter.get(file), file).toBe(content);
     const added = [...filesAfter.keys()].filter((file) => !filesBefore.has(file)).sort();
-    expect(added).toEqual([".gitignore", "memory/.lore/", "memory/.lore/pending/", "memory/successes/"]);
+    expect(added).toEqual([
+      ".gitignore",
+      "ceo-inbox/",
+      "cycles/",
+      "experiments/",
+      "experiments/active/",
+      "experiments/completed/",
+      "memory/.lore/",
+      "memory/.lore/pending/",
+      "memory/golden-rules.md",
+      "memory/successes/",
+    ]);
 
     const after = dbState(dir);
     // Every row is kept with all its values; lore_id is added, NULL for ELF's rows.
@@ -984,5 +1019,46 @@ describe("lore init: an existing ELF journal with ELF's whole schema", () => {
     // The cycle row's heuristic_id points at no heuristic: carried over as it was.
     expect(after.rows.cycles).toHaveLength(1);
     expect(after.rows.db_operations).toEqual(before.rows.db_operations);
+  });
+});
+
+describe("lore init: memory/golden-rules.md", () => {
+  it("is written once, in the format record-violation.sh reads, with no rule; never overwritten", async () => {
+    const dir = tempDir();
+    const first = await runLore(["init", "--json"], { cwd: dir });
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ createdGoldenRules: true });
+    const file = path.join(dir, "memory", "golden-rules.md");
+    const header = fs.readFileSync(file, "utf8");
+    const lines = header.split("\n");
+    expect(lines[0]).toBe("# Golden Rules");
+    expect(header.endsWith("\n---\n")).toBe(true);
+    // No rule: nothing that record-violation.sh lists (`^## [0-9]`), no other heading either.
+    expect(lines.filter((line) => line.startsWith("#"))).toEqual(["# Golden Rules"]);
+
+    // A rule promoted in format B reads as record-violation.sh reads it: the line after `## <N>.`.
+    const rule =
+      "\n## 1. Query first\n> Query the building before any task.\n\n**Why:** history\n**Promoted:** 2025-12-01\n**Validations:** 12\n\n---\n";
+    fs.appendFileSync(file, rule);
+    const withRule = fs.readFileSync(file, "utf8").split("\n");
+    const heading = withRule.findIndex((line) => /^## 1\./.test(line));
+    expect(withRule[heading + 1].replace(/^> /, "")).toBe("Query the building before any task.");
+    expect(withRule.filter((line) => /^## [0-9]/.test(line))).toEqual(["## 1. Query first"]);
+
+    const second = await runLore(["init", "--json"], { cwd: dir });
+    expect(JSON.parse(second.stdout)).toMatchObject({ createdGoldenRules: false });
+    expect(fs.readFileSync(file, "utf8")).toBe(header + rule);
+
+    // Emptied by hand, it stays empty; replaced by a link, nothing is written through it.
+    fs.writeFileSync(file, "");
+    expect((await runLore(["init"], { cwd: dir })).code).toBe(0);
+    expect(fs.readFileSync(file, "utf8")).toBe("");
+    fs.rmSync(file);
+    const elsewhere = path.join(tempDir(), "rules.md");
+    fs.symlinkSync(elsewhere, file);
+    expect((await runLore(["init"], { cwd: dir })).code).toBe(0);
+    expect(fs.lstatSync(file).isSymbolicLink()).toBe(true);
+    expect(fs.existsSync(elsewhere)).toBe(false);
+    expect(fs.readdirSync(path.join(dir, "memory", ".lore")).filter((name) => name.endsWith(".tmp"))).toEqual([]);
   });
 });

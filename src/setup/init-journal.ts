@@ -3,19 +3,32 @@
  * up to date, without losing anything.
  *
  * `initJournal(dir, { git, timeoutMs, staleMs })`:
- *   - creates `memory/failures`, `memory/heuristics`, `memory/successes`, lore's
- *     runtime directory and `memory/index.db` with the schema;
- *   - on an existing database, migrates the schema only by adding (under the
- *     journal lock, so running records are not disturbed);
+ *   - creates ELF's directories that hold a journal's records
+ *     (`JOURNAL_DIRECTORIES`) and lore's runtime directory; ELF's init also
+ *     makes `agents/` (its swarm's agent definitions), `logs/` (its scripts'
+ *     logs, which ELF's own .gitignore ignores and each script creates when it
+ *     logs), `query/` and `scripts/` (its code): tooling, not records, so lore
+ *     leaves them out. No `.gitkeep` is written: git keeps no empty
+ *     directory, and needs none, since every clone runs `lore init` for its
+ *     own `index.db` (never in git) and every writer creates its directory;
+ *   - creates `memory/index.db` with the schema (db/schema.ts: ELF's whole
+ *     schema plus lore's), or migrates an existing one, only by adding;
+ *   - writes `memory/golden-rules.md` when there is none, in the format ELF's
+ *     record-violation.sh reads (`## <N>. <Title>`, `> <statement>`,
+ *     `**Why:**`, `**Promoted:**`, `**Validations:**`, `---` between rules),
+ *     as a header and no rules: a journal starts with none. An existing file,
+ *     in any format, is never touched;
  *   - appends to `<dir>/.gitignore` the entries that keep the database, its
  *     WAL files and lore's lock, intent and temp files out of git, each only
  *     when missing;
  *   - with `git`, runs `git init` when `dir` is not inside a work tree.
- * Running it again changes nothing. It returns what it did, for the CLI to say.
+ * golden-rules.md is written under the journal lock. Running it
+ * again changes nothing. It returns what it did, for the CLI to say.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { findWorkTree, runGit } from "../git/git-process.js";
+import { createFileDurably } from "../io/durable-file.js";
 import { journalLayout, type JournalLayout } from "../journal/layout.js";
 import { withJournalCreated } from "../txn/journal-session.js";
 
@@ -28,6 +41,37 @@ export const GITIGNORE_ENTRIES = [
   "memory/**/*.md.[0-9]*",
 ];
 
+/**
+ * ELF's directories for a journal's records, relative to the base: memory's;
+ * the experiments' (start-experiment.sh writes `experiments/active/<run>/`,
+ * and its row points there) and their cycles' (ELF's init makes `cycles/`
+ * beside them, the counterpart of its `cycles` table); the CEO inbox, where
+ * record-violation.sh and integrate-proposal.py write escalations.
+ */
+export const JOURNAL_DIRECTORIES = [
+  "memory/failures",
+  "memory/heuristics",
+  "memory/successes",
+  "experiments/active",
+  "experiments/completed",
+  "cycles",
+  "ceo-inbox",
+];
+
+export const GOLDEN_RULES_FILE = "golden-rules.md";
+
+/** A golden-rules file with no rule yet, in ELF's format B. */
+export const GOLDEN_RULES_HEADER = `# Golden Rules
+
+Rules that every task follows, each a heuristic promoted once it proved
+itself. A rule is a heading \`## <N>. <Title>\`, then its statement in one
+line, \`> <statement>\`, then \`**Why:**\`, \`**Promoted:**\` and
+\`**Validations:**\` lines; a \`---\` line separates rules. ELF's
+record-violation.sh finds rule N by its heading.
+
+---
+`;
+
 export interface InitOptions {
   git: boolean;
   timeoutMs: number;
@@ -37,6 +81,7 @@ export interface InitOptions {
 export interface InitResult {
   layout: JournalLayout;
   createdDatabase: boolean;
+  createdGoldenRules: boolean;
   gitignoreAdded: string[];
   gitInitialized: boolean;
 }
@@ -56,16 +101,23 @@ function updateGitignore(base: string): string[] {
 
 export async function initJournal(directory: string, options: InitOptions): Promise<InitResult> {
   const layout = journalLayout(directory);
-  for (const dir of [layout.failuresDir, layout.heuristicsDir, layout.successesDir, layout.pendingDir]) {
+  for (const dir of [...JOURNAL_DIRECTORIES.map((name) => path.join(layout.base, name)), layout.pendingDir]) {
     fs.mkdirSync(dir, { recursive: true });
   }
   const createdDatabase = !fs.existsSync(layout.dbFile);
-  await withJournalCreated(layout, { ...options, noCommit: true }, async (db) => db.close());
+  const createdGoldenRules = await withJournalCreated(layout, { ...options, noCommit: true }, async (db) => {
+    db.close();
+    return createFileDurably(
+      path.join(layout.memoryDir, GOLDEN_RULES_FILE),
+      GOLDEN_RULES_HEADER,
+      path.join(layout.loreDir, `golden-rules-${process.pid}.tmp`),
+    );
+  });
   const gitignoreAdded = updateGitignore(layout.base);
   let gitInitialized = false;
   if (options.git && !findWorkTree(layout.base)) {
     await runGit(layout.base, ["init", "--quiet"]);
     gitInitialized = true;
   }
-  return { layout, createdDatabase, gitignoreAdded, gitInitialized };
+  return { layout, createdDatabase, createdGoldenRules, gitignoreAdded, gitInitialized };
 }
