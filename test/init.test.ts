@@ -9,7 +9,9 @@
 // a second run changes nothing; on an existing ELF journal it keeps every file
 // byte for byte and every row, column value, schema object and foreign table,
 // only adding, so that records can then be added to it (and a rebuild keeps
-// ELF's other tables).
+// ELF's other tables); and a committed index.db is untracked by a commit of its
+// removal alone, the user's staged changes staying staged, or, where a hook
+// refuses, with one warning line.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -17,7 +19,7 @@ import { createRequire } from "node:module";
 import type BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { runLore } from "./support/lore.js";
-import { git, openDb, tempDir } from "./support/journal.js";
+import { configureGitIdentity, git, openDb, tempDir } from "./support/journal.js";
 import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
 import { ELF_FAILURE_SECTIONS, ELF_INIT_DB_SQL, ELF_QUERY_PY_TABLES, ELF_SCHEMA } from "./support/elf-format.js";
 
@@ -1060,5 +1062,137 @@ describe("lore init: memory/golden-rules.md", () => {
     expect(fs.lstatSync(file).isSymbolicLink()).toBe(true);
     expect(fs.existsSync(elsewhere)).toBe(false);
     expect(fs.readdirSync(path.join(dir, "memory", ".lore")).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+  });
+});
+
+/** A repository whose journal's index.db (and its WAL) was committed, and a user with changes staged and not. */
+async function journalWithTrackedDatabase(subdirectory = ""): Promise<{ repo: string; dir: string }> {
+  const repo = tempDir("lore-tracked-db-");
+  git(repo, ["init", "-q"]);
+  configureGitIdentity(repo);
+  const dir = path.join(repo, subdirectory);
+  fs.mkdirSync(dir, { recursive: true });
+  expect((await runLore(["init"], { cwd: dir })).code).toBe(0);
+  expect(
+    (
+      await runLore(["record-failure", "--title", "Kept", "--domain", "d", "--summary", "s", "--no-commit"], {
+        cwd: dir,
+      })
+    ).code,
+  ).toBe(0);
+  fs.writeFileSync(path.join(repo, "notes.txt"), "v1\n");
+  // As ELF's scripts did: the database (with its WAL, as lore left it) committed, .gitignore notwithstanding.
+  const databaseFiles = ["index.db", "index.db-wal"].map((name) => path.join(dir, "memory", name));
+  for (const file of databaseFiles) expect(fs.existsSync(file), file).toBe(true);
+  git(repo, ["add", "-A"]);
+  git(repo, ["add", "-f", "--", ...databaseFiles]);
+  git(repo, ["commit", "-q", "-m", "ELF journal"]);
+  fs.writeFileSync(path.join(repo, "notes.txt"), "v2 staged\n");
+  fs.writeFileSync(path.join(repo, "new.txt"), "new, staged\n");
+  git(repo, ["add", "notes.txt", "new.txt"]);
+  fs.writeFileSync(path.join(repo, "notes.txt"), "v3 not staged\n");
+  return { repo, dir };
+}
+
+function databaseRows(dir: string): unknown[] {
+  const db = openDb(dir);
+  try {
+    return db.prepare("SELECT id, title, lore_id FROM learnings ORDER BY id").all();
+  } finally {
+    db.close();
+  }
+}
+
+describe("lore init: a memory/index.db tracked in git", () => {
+  it("is untracked by a commit of its removal alone; the user's staged changes stay staged; the file stays", async () => {
+    const { repo, dir } = await journalWithTrackedDatabase();
+    const head = git(repo, ["rev-parse", "HEAD"]).trim();
+    const stagedBefore = git(repo, ["diff", "--cached", "--", "notes.txt", "new.txt"]);
+    const unstagedBefore = git(repo, ["diff", "--", "notes.txt"]);
+    const rows = databaseRows(dir);
+
+    const init = await runLore(["init", "--json"], { cwd: dir });
+    expect({ code: init.code, stderr: init.stderr }).toEqual({ code: 0, stderr: "" });
+    const json = JSON.parse(init.stdout);
+    expect(json.untracked).toEqual(["memory/index.db", "memory/index.db-wal"]);
+    const commit = git(repo, ["rev-parse", "HEAD"]).trim();
+    expect(json.untrackCommit).toBe(commit);
+
+    // One commit on top of the old HEAD, removing exactly the two files.
+    expect(git(repo, ["rev-parse", "HEAD^"]).trim()).toBe(head);
+    expect(git(repo, ["log", "-1", "--format=%s"]).trim()).toBe("init: stop tracking memory/index.db");
+    expect(git(repo, ["show", "--name-status", "--format=", "HEAD"]).trim().split("\n")).toEqual([
+      "D\tmemory/index.db",
+      "D\tmemory/index.db-wal",
+    ]);
+    // git tracks them no more and ignores them now; they are still there, with every row.
+    expect(git(repo, ["ls-files", "--", "memory"]).trim().split("\n")).not.toContain("memory/index.db");
+    expect(git(repo, ["ls-files", "--", "memory/index.db", "memory/index.db-wal"]).trim()).toBe("");
+    expect(fs.existsSync(path.join(dir, "memory", "index.db"))).toBe(true);
+    expect(databaseRows(dir)).toEqual(rows);
+    // The user's staged changes are still staged, exactly, and out of lore's commit; the unstaged one too.
+    expect(git(repo, ["diff", "--cached", "--", "notes.txt", "new.txt"])).toBe(stagedBefore);
+    expect(git(repo, ["diff", "--cached", "--name-only"]).trim().split("\n")).toEqual(["new.txt", "notes.txt"]);
+    expect(git(repo, ["diff", "--", "notes.txt"])).toBe(unstagedBefore);
+    expect(git(repo, ["status", "--porcelain", "--", "memory"]).trim()).toBe("");
+
+    // Said in plain text too, and only once.
+    const again = await runLore(["init"], { cwd: dir });
+    expect(again.stdout).toBe(`Updated journal: ${fs.realpathSync(dir)}\n`);
+    expect(git(repo, ["rev-parse", "HEAD"]).trim()).toBe(commit);
+  });
+
+  it("says so in text, for a journal in a subdirectory of the repository", async () => {
+    const { repo, dir } = await journalWithTrackedDatabase("team/journal");
+    const init = await runLore(["init"], { cwd: dir });
+    expect({ code: init.code, stderr: init.stderr }).toEqual({ code: 0, stderr: "" });
+    const commit = git(repo, ["rev-parse", "HEAD"]).trim();
+    expect(init.stdout.split("\n")).toContain(
+      `Stopped git tracking team/journal/memory/index.db team/journal/memory/index.db-wal (commit ${commit}); the file stays`,
+    );
+    expect(git(repo, ["show", "--name-only", "--format=", "HEAD"]).trim().split("\n")).toEqual([
+      "team/journal/memory/index.db",
+      "team/journal/memory/index.db-wal",
+    ]);
+    expect(git(repo, ["diff", "--cached", "--name-only"]).trim().split("\n")).toEqual(["new.txt", "notes.txt"]);
+  });
+
+  it("where a hook refuses the commit: one warning line, exit 0, and git's index and HEAD as they were", async () => {
+    const { repo, dir } = await journalWithTrackedDatabase();
+    const hook = path.join(repo, ".git", "hooks", "pre-commit");
+    fs.writeFileSync(hook, "#!/bin/sh\necho 'no commits today' >&2\nexit 1\n");
+    fs.chmodSync(hook, 0o755);
+    const head = git(repo, ["rev-parse", "HEAD"]).trim();
+    const index = git(repo, ["ls-files", "-s"]);
+    const init = await runLore(["init"], { cwd: dir });
+    expect(init.code).toBe(0);
+    const warning = init.stderr.split("\n").filter((line) => line !== "");
+    expect(warning).toHaveLength(1);
+    expect(warning[0]).toMatch(
+      /^lore: warning: could not stop git tracking memory\/index\.db \(.*no commits today.*\)/,
+    );
+    expect(init.stdout).not.toContain("Stopped");
+    expect(git(repo, ["rev-parse", "HEAD"]).trim()).toBe(head);
+    expect(git(repo, ["ls-files", "-s"])).toBe(index);
+    expect(fs.readdirSync(path.join(dir, "memory", ".lore")).filter((name) => name.includes("index"))).toEqual([]);
+
+    // Once the hook lets it, the next init untracks it.
+    fs.rmSync(hook);
+    const retry = await runLore(["init"], { cwd: dir });
+    expect({ code: retry.code, stderr: retry.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(retry.stdout).toContain("Stopped git tracking memory/index.db memory/index.db-wal");
+  });
+
+  it("an index.db staged but never committed is only unstaged: no commit", async () => {
+    const repo = tempDir();
+    git(repo, ["init", "-q"]);
+    configureGitIdentity(repo);
+    expect((await runLore(["init"], { cwd: repo })).code).toBe(0);
+    git(repo, ["add", "-f", "memory/index.db"]);
+    const init = await runLore(["init", "--json"], { cwd: repo });
+    expect({ code: init.code, stderr: init.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(JSON.parse(init.stdout)).toMatchObject({ untracked: ["memory/index.db"], untrackCommit: null });
+    expect(git(repo, ["ls-files"]).trim()).toBe("");
+    expect(spawnSync("git", ["rev-parse", "--verify", "-q", "HEAD"], { cwd: repo }).status).not.toBe(0);
   });
 });

@@ -18,19 +18,26 @@
  *     `**Why:**`, `**Promoted:**`, `**Validations:**`, `---` between rules),
  *     as a header and no rules: a journal starts with none. An existing file,
  *     in any format, is never touched;
+ *   - where git tracks `memory/index.db` (or its `-wal`, `-shm`, `-journal`),
+ *     stops tracking it with a commit of its removal alone (git/commit.ts
+ *     commitRemoval), the file staying; where that fails (a hook refuses, git
+ *     fails) it warns in one line and carries on;
  *   - appends to `<dir>/.gitignore` the entries that keep the database, its
  *     WAL files and lore's lock, intent and temp files out of git, each only
  *     when missing;
  *   - with `git`, runs `git init` when `dir` is not inside a work tree.
- * golden-rules.md is written under the journal lock. Running it
+ * The files and the commit are written under the journal lock. Running it
  * again changes nothing. It returns what it did, for the CLI to say.
  */
 import fs from "node:fs";
 import path from "node:path";
+import { warn } from "../base/warn.js";
+import { commitRemoval } from "../git/commit.js";
 import { findWorkTree, runGit } from "../git/git-process.js";
+import { installedHooks } from "../git/hook-state.js";
 import { createFileDurably } from "../io/durable-file.js";
 import { journalLayout, type JournalLayout } from "../journal/layout.js";
-import { withJournalCreated } from "../txn/journal-session.js";
+import { type HeldJournal, withJournalCreated } from "../txn/journal-session.js";
 
 export const GITIGNORE_ENTRIES = [
   "memory/index.db",
@@ -72,6 +79,9 @@ record-violation.sh finds rule N by its heading.
 ---
 `;
 
+/** The database and the files SQLite keeps beside it, which git must not track. */
+const DATABASE_FILES = ["index.db", "index.db-wal", "index.db-shm", "index.db-journal"];
+
 export interface InitOptions {
   git: boolean;
   timeoutMs: number;
@@ -84,6 +94,10 @@ export interface InitResult {
   createdGoldenRules: boolean;
   gitignoreAdded: string[];
   gitInitialized: boolean;
+  /** The database files git tracked and no longer does, relative to the work tree. */
+  untracked: string[];
+  /** The commit that removed them from HEAD; null when HEAD held none. */
+  untrackCommit: string | null;
 }
 
 function updateGitignore(base: string): string[] {
@@ -99,25 +113,78 @@ function updateGitignore(base: string): string[] {
   return missing;
 }
 
+/**
+ * Stops git tracking the database files, under the journal lock; warns and
+ * returns nothing untracked when git cannot.
+ */
+async function untrackDatabase(
+  layout: JournalLayout,
+  held: HeldJournal,
+  options: InitOptions,
+): Promise<{ untracked: string[]; commit: string | undefined }> {
+  const repo = held.workTree;
+  if (!repo) return { untracked: [], commit: undefined };
+  const paths = DATABASE_FILES.map((name) =>
+    path.relative(repo.root, path.join(layout.memoryDir, name)).split(path.sep).join("/"),
+  );
+  try {
+    return await commitRemoval(
+      repo,
+      {
+        paths,
+        message:
+          "init: stop tracking memory/index.db\n\n" +
+          "The journal's SQLite index is local to each clone: lore builds it from\n" +
+          "the markdown files, and a tracked copy conflicts on every merge. The\n" +
+          "files stay in the work tree, and .gitignore keeps them out.",
+        indexFile: path.join(layout.loreDir, `untrack-${process.pid}.index`),
+      },
+      {
+        deadline: Date.now() + options.timeoutMs,
+        staleMs: options.staleMs,
+        assertHeld: () => held.lock.assertHeld(),
+        hooksDir: installedHooks(repo.gitDir)?.chainedDir,
+      },
+    );
+  } catch (error) {
+    const reason = (error as Error).message.split("\n")[0];
+    warn(`could not stop git tracking ${paths[0]} (${reason}); untrack it with \`git rm --cached\` and commit`);
+    return { untracked: [], commit: undefined };
+  }
+}
+
 export async function initJournal(directory: string, options: InitOptions): Promise<InitResult> {
   const layout = journalLayout(directory);
   for (const dir of [...JOURNAL_DIRECTORIES.map((name) => path.join(layout.base, name)), layout.pendingDir]) {
     fs.mkdirSync(dir, { recursive: true });
   }
   const createdDatabase = !fs.existsSync(layout.dbFile);
-  const createdGoldenRules = await withJournalCreated(layout, { ...options, noCommit: true }, async (db) => {
-    db.close();
-    return createFileDurably(
-      path.join(layout.memoryDir, GOLDEN_RULES_FILE),
-      GOLDEN_RULES_HEADER,
-      path.join(layout.loreDir, `golden-rules-${process.pid}.tmp`),
-    );
-  });
+  const { createdGoldenRules, untracked, commit } = await withJournalCreated(
+    layout,
+    { ...options, noCommit: true },
+    async (db, held) => {
+      db.close();
+      const created = createFileDurably(
+        path.join(layout.memoryDir, GOLDEN_RULES_FILE),
+        GOLDEN_RULES_HEADER,
+        path.join(layout.loreDir, `golden-rules-${process.pid}.tmp`),
+      );
+      return { createdGoldenRules: created, ...(await untrackDatabase(layout, held, options)) };
+    },
+  );
   const gitignoreAdded = updateGitignore(layout.base);
   let gitInitialized = false;
   if (options.git && !findWorkTree(layout.base)) {
     await runGit(layout.base, ["init", "--quiet"]);
     gitInitialized = true;
   }
-  return { layout, createdDatabase, createdGoldenRules, gitignoreAdded, gitInitialized };
+  return {
+    layout,
+    createdDatabase,
+    createdGoldenRules,
+    gitignoreAdded,
+    gitInitialized,
+    untracked,
+    untrackCommit: commit ?? null,
+  };
 }
