@@ -10,7 +10,11 @@
 // only the record's file (a user's staged change stays staged), no overwrite
 // of a same-day same-title failure, safe slugs, a one-line warning outside a
 // git work tree, and how the journal is found (--base, LORE_BASE, the nearest
-// ancestor). After every successful record the journal's invariants hold.
+// ancestor). After every successful record the journal's invariants hold. A
+// failure's row holds its whole summary as ELF's recorder stores it (computed
+// by a real bash as the recorder computes it), so `lore sync` on a journal
+// ELF's recorder wrote finds nothing to change, and an older lore's
+// first-line rows are reported edited once and fixed.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -27,7 +31,7 @@ import {
   type LearningRow,
 } from "./support/journal.js";
 import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
-import { ELF_FAILURE_SECTIONS } from "./support/elf-format.js";
+import { ELF_FAILURE_SECTIONS, ELF_INIT_DB_SQL, ELF_QUERY_PY_TABLES, elfSummaryColumn } from "./support/elf-format.js";
 import type { FailureRecord } from "../src/journal/failure-markdown.js";
 
 interface Day {
@@ -138,7 +142,7 @@ describe("record-failure, as ELF's record-failure.sh", () => {
       domain: "Release Engineering",
       severity: "4",
       tags: "deploy,rollback",
-      summary: "Pushed the wrong build.\nSecond line stays in the file only.",
+      summary: "Pushed the wrong build.\nThe second line is in the row too.",
     };
     const { result, days } = await dated(() => recordFailure(dir, flags));
     expectOk(result);
@@ -153,7 +157,7 @@ describe("record-failure, as ELF's record-failure.sh", () => {
       type: "failure",
       filepath: `memory/failures/${path.basename(file)}`,
       title: "Deploy Broke Prod",
-      summary: "Pushed the wrong build.",
+      summary: "Pushed the wrong build. The second line is in the row too.",
       tags: "deploy,rollback",
       domain: "Release Engineering",
       severity: 4,
@@ -188,7 +192,7 @@ describe("record-failure, as ELF's record-failure.sh", () => {
       domain: "EnvDomain",
       severity: 5,
       tags: "env,tags",
-      summary: "env summary",
+      summary: "env summary more",
     });
     expect(envRow.filepath).toMatch(/^memory\/failures\/\d{8}_from-the-environment\.md$/);
     expect(fs.readFileSync(path.join(dir, envRow.filepath), "utf8")).toContain(
@@ -216,9 +220,33 @@ describe("record-failure, as ELF's record-failure.sh", () => {
       domain: "EnvDomain",
       severity: 2,
       tags: "env,tags",
-      summary: "env summary",
+      summary: "env summary more",
     });
     expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("a multi-line summary is stored as ELF stores it: all of it, its line breaks turned into spaces", async () => {
+    const summaries = [
+      "First line.\nSecond line.\nThird line.",
+      "\nafter a blank line\n\n\tindented, then blank lines at the end\n\n\n",
+      "ends with spaces  \n  and starts with them",
+      "Résumé: 💥\nשורה שנייה",
+    ];
+    for (const summary of summaries) {
+      const result = await recordFailure(dir, { title: "Multi Line", domain: "summaries", summary });
+      expectOk(result);
+      const row = lastLearning(dir);
+      // What ELF's recorder stores for the same summary, computed by bash as ELF computes it.
+      expect(row.summary, JSON.stringify(summary)).toBe(elfSummaryColumn(summary));
+      expect(row.summary).toBe(summary.replace(/\n+$/, "").replace(/\n/g, " "));
+      // The file keeps the summary exactly.
+      expect(fs.readFileSync(path.join(dir, row.filepath), "utf8")).toContain(`\n## Summary\n\n${summary}\n\n## What`);
+    }
+    expect(invariantViolations(dir)).toEqual([]);
+    // lore's own journal is in sync with what lore stored.
+    const sync = await runLore(["sync", "--json"], { cwd: dir });
+    expect(sync.code).toBe(0);
+    expect(JSON.parse(sync.stdout).findings).toEqual([]);
   });
 
   it("defaults: severity 3, summary 'No summary provided', empty tags", async () => {
@@ -351,7 +379,11 @@ describe("record-failure, as ELF's record-failure.sh", () => {
       { cwd: dir },
     );
     expectOk(result);
-    expect(lastLearning(dir)).toMatchObject({ title: "--- dashed title", domain: "dashes", summary: "- step one" });
+    expect(lastLearning(dir)).toMatchObject({
+      title: "--- dashed title",
+      domain: "dashes",
+      summary: "- step one - step two",
+    });
     expect(invariantViolations(dir)).toEqual([]);
   });
 });
@@ -524,7 +556,13 @@ describe("the record-failure and record-heuristic executables", () => {
     const rowB = lastLearning(viaBin);
     const strip = (row: LearningRow) => ({ ...row, lore_id: undefined, created_at: undefined, updated_at: undefined });
     expect(strip(rowB)).toEqual(strip(rowA));
-    expect(rowB).toMatchObject({ title: "Bin Parity", domain: "Bins", severity: 4, tags: "from-env", summary: "same" });
+    expect(rowB).toMatchObject({
+      title: "Bin Parity",
+      domain: "Bins",
+      severity: 4,
+      tags: "from-env",
+      summary: "same in both",
+    });
     expect(normalise(viaBin, b, rowB.lore_id as string)).toBe(normalise(viaLore, a, rowA.lore_id as string));
     const fileA = fs.readFileSync(path.join(viaLore, rowA.filepath), "utf8").replace(rowA.lore_id as string, "<id>");
     const fileB = fs.readFileSync(path.join(viaBin, rowB.filepath), "utf8").replace(rowB.lore_id as string, "<id>");
@@ -790,5 +828,122 @@ describe("finding the journal", () => {
       expect(lines[0]).toContain("lore init");
     }
     expect(fs.readdirSync(empty)).toEqual([]);
+  });
+});
+
+/** A failure file exactly as ELF's record-failure.sh writes it (its heredoc; the summary raw). */
+function elfWrittenFailure(f: { title: string; domain: string; severity: number; tags: string; summary: string }) {
+  return [
+    `# ${f.title}`,
+    "",
+    `**Domain**: ${f.domain}`,
+    `**Severity**: ${f.severity}`,
+    `**Tags**: ${f.tags}`,
+    "**Date**: 2025-12-01  # TIME-FIX-3: Use consistent captured date",
+    "",
+    "## Summary",
+    "",
+    f.summary,
+    "",
+    ...ELF_FAILURE_SECTIONS,
+    "",
+  ].join("\n");
+}
+
+/** Summaries as ELF's recorder got them: flags with real line breaks, its prompt's literal `\n`, escapes, colour, CRLF. */
+const ELF_SUMMARIES = [
+  "Given as a flag, on two lines.\nThe second line.",
+  "Three paragraphs.\n\nWith blank lines between.\n\nAnd a newline at the end.\n",
+  "\n  Starts with a blank line and spaces.\n\ttabbed\ttoo",
+  "typed at the prompt, line one\\ntyped at the prompt, line two\\n",
+  "A Windows path C:\\new\\temp, which echo -e cut",
+  "\u001b[31mcoloured\u001b[0m output\r\nwith a CRLF line end",
+  "Résumé: 💥\nשורה שנייה بالعربية",
+];
+
+describe("lore sync on a journal ELF's recorder wrote, multi-line summaries included", () => {
+  it("finds nothing to change: each row is what ELF derived from its file's summary", async () => {
+    const dir = tempDir("lore-elf-summaries-");
+    const failures = path.join(dir, "memory", "failures");
+    fs.mkdirSync(failures, { recursive: true });
+    const { default: Database } = await import("better-sqlite3");
+    const db = new Database(path.join(dir, "memory", "index.db"));
+    db.exec(ELF_INIT_DB_SQL);
+    db.exec(ELF_QUERY_PY_TABLES);
+    ELF_SUMMARIES.forEach((summary, index) => {
+      const record = { title: `ELF failure ${index}`, domain: "ELF Domain", severity: 3, tags: "elf", summary };
+      const file = `memory/failures/20251201_elf-failure-${index}.md`;
+      fs.writeFileSync(path.join(dir, file), elfWrittenFailure(record));
+      db.prepare(
+        "INSERT INTO learnings(type, filepath, title, summary, tags, domain, severity) VALUES ('failure', ?, ?, ?, ?, ?, ?)",
+      ).run(file, record.title, elfSummaryColumn(summary), record.tags, record.domain, record.severity);
+    });
+    db.close();
+    git(dir, ["init", "-q"]);
+    git(dir, ["add", "memory/failures"]);
+    git(dir, ["-c", "user.name=elf", "-c", "user.email=elf@example.invalid", "commit", "-q", "-m", "ELF"]);
+    const rowsBefore = readRows(dir).learnings.map((row) => [row.id, row.summary]);
+    // Several of ELF's rows hold more than the first line, some less than the text.
+    expect(rowsBefore.filter(([, summary]) => String(summary).includes("second line")).length).toBeGreaterThan(0);
+
+    // The first sync only says that the schema is ELF's, not lore's.
+    const first = await runLore(["sync", "--json"], { cwd: dir });
+    expect(JSON.parse(first.stdout).findings.map((f: { type: string }) => f.type)).toEqual(["schema-behind"]);
+    expect(first.code).toBe(3);
+    const fix = await runLore(["sync", "--fix", "--json"], { cwd: dir });
+    expect({ code: fix.code, remaining: JSON.parse(fix.stdout).remaining }).toEqual({ code: 0, remaining: [] });
+    for (const args of [
+      ["sync", "--json"],
+      ["sync", "--full", "--json"],
+    ]) {
+      const again = await runLore(args, { cwd: dir });
+      expect({ code: again.code, findings: JSON.parse(again.stdout).findings }, args.join(" ")).toEqual({
+        code: 0,
+        findings: [],
+      });
+    }
+    // No row was rewritten: not one summary replaced by another rendering of its text.
+    expect(readRows(dir).learnings.map((row) => [row.id, row.summary])).toEqual(rowsBefore);
+  });
+
+  it("an older lore journal, whose rows hold the first summary line, is reported edited once and fixed by --fix", async () => {
+    const dir = await createJournal({ git: true });
+    const summaries = ["One line only.", "First line.\nSecond line.", "Top.\n\nBottom.\n"];
+    for (const [index, summary] of summaries.entries()) {
+      expectOk(await recordFailure(dir, { title: `Older ${index}`, domain: "older", summary }));
+    }
+    expect((await runLore(["sync"], { cwd: dir })).code).toBe(0);
+    // As an older lore left the journal: first lines in the rows, schema version 2, verified by its last sync.
+    const { default: Database } = await import("better-sqlite3");
+    const db = new Database(path.join(dir, "memory", "index.db"));
+    for (const row of db.prepare("SELECT id, summary FROM learnings").all() as Array<{ id: number; summary: string }>) {
+      const index = readRows(dir).learnings.findIndex((candidate) => candidate.id === row.id);
+      db.prepare("UPDATE learnings SET summary = ? WHERE id = ?").run(summaries[index].split("\n")[0], row.id);
+    }
+    db.exec("DELETE FROM lore_dirty");
+    db.exec("UPDATE lore_meta SET value = '2' WHERE key = 'schema_version'");
+    db.close();
+
+    const report = await runLore(["sync", "--json"], { cwd: dir });
+    expect(report.code).toBe(3);
+    const findings = JSON.parse(report.stdout).findings as Array<{ type: string; path: string; columns?: string[] }>;
+    const rows = readRows(dir).learnings;
+    expect(findings.map((f) => `${f.type} ${f.path} ${f.columns ?? ""}`).sort()).toEqual(
+      [
+        "schema-behind memory/index.db ",
+        `edited ${rows[1].filepath} summary`,
+        `edited ${rows[2].filepath} summary`,
+      ].sort(),
+    );
+    const fix = await runLore(["sync", "--fix", "--json"], { cwd: dir });
+    expect({ code: fix.code, remaining: JSON.parse(fix.stdout).remaining }).toEqual({ code: 0, remaining: [] });
+    expect(readRows(dir).learnings.map((row) => row.summary)).toEqual([
+      "One line only.",
+      "First line. Second line.",
+      "Top.  Bottom.",
+    ]);
+    const after = await runLore(["sync", "--json"], { cwd: dir });
+    expect({ code: after.code, findings: JSON.parse(after.stdout).findings }).toEqual({ code: 0, findings: [] });
+    expect(invariantViolations(dir)).toEqual([]);
   });
 });

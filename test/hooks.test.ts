@@ -289,7 +289,7 @@ describe("journals shared between clones", () => {
     configureGitIdentity(seed);
     ok(await runLore(["init"], { cwd: seed }));
     ok(await runLore(["hooks", "install"], { cwd: seed }));
-    git(seed, ["add", ".gitignore", ".gitattributes"]);
+    git(seed, ["add", ".gitignore", ".gitattributes", "memory/golden-rules.md"]);
     git(seed, ["commit", "-q", "-m", "journal"]);
     git(seed, ["push", "-q", "origin", "HEAD"]);
 
@@ -342,7 +342,7 @@ describe("journals shared between clones", () => {
     const bare = path.join(root, "journal.git");
     git(root, ["init", "-q", "--bare", bare]);
     const a = await clone(bare, "a");
-    git(a, ["add", ".gitignore", ".gitattributes"]);
+    git(a, ["add", ".gitignore", ".gitattributes", "memory/golden-rules.md"]);
     git(a, ["commit", "-q", "-m", "journal"]);
     git(a, ["push", "-q", "origin", "HEAD"]);
     const b = await clone(bare, "b");

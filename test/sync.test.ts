@@ -756,14 +756,17 @@ describe("lore sync --rebuild and a damaged database", () => {
       "UPDATE heuristics SET times_validated = 3, times_violated = 1, is_golden = 1, confidence = 0.99 WHERE rule = 'Rule 2'",
     );
     sql(dir, "INSERT INTO learnings(type, filepath, title) VALUES ('failure', 'auto-failures/x.md', 'hook row')");
-    sql(dir, "CREATE TABLE experiments (id INTEGER PRIMARY KEY, name TEXT)");
+    // ELF's experiments table, which lore init made, and a table of another tool's.
     sql(dir, "INSERT INTO experiments(name) VALUES ('kept')");
+    sql(dir, "CREATE TABLE notes (id INTEGER PRIMARY KEY, name TEXT)");
+    sql(dir, "INSERT INTO notes(name) VALUES ('kept too')");
     const before = dbDump(dir);
     const rebuild = await sync(dir, "--rebuild");
     expect(rebuild.code).toBe(0);
     expect(dbDump(dir)).toEqual(before);
     const db = openDb(dir);
     expect(db.prepare("SELECT name FROM experiments").pluck().all()).toEqual(["kept"]);
+    expect(db.prepare("SELECT name FROM notes").pluck().all()).toEqual(["kept too"]);
     db.close();
   });
 });

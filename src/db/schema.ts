@@ -15,15 +15,27 @@
  *     `lore_archive`, where sync keeps rows it takes out of the index (with
  *     their DB-only data) so that nothing is ever lost. Upgrading to version 2
  *     marks every existing row for checking;
- *   - version 3: `lore_file_rows.base`, what a matched record and its row
- *     agreed on when sync last verified them (sync's three-way compare).
+ *   - version 3, a whole ELF journal: the rest of ELF's schema (elf-tables.ts:
+ *     every other table, index and seed row of ELF's init_db.sql, and the
+ *     `decisions` and `invariants` tables ELF's query.py creates). Upgrading to
+ *     version 3 marks every failure row for checking, since sync now expects
+ *     the whole summary in `learnings.summary`, as ELF stores it, where lore
+ *     used to store its first line. It also adds `lore_file_rows.base`, what
+ *     a matched record and its row agreed on when sync last verified them.
+ *
+ * `learnings` and `heuristics` keep lore's definitions, in new journals too:
+ * ELF's columns, types, defaults, indexes and trigger names, with the checks of
+ * ELF's CHECK constraints and triggers made by the triggers alone.
  *
  * Migrations only add: they never drop or rewrite a table, a column or a row,
- * so running lore on an existing ELF database keeps everything in it.
+ * so running lore on an existing ELF database keeps everything in it. A table
+ * that exists is kept as it is, whatever its columns; an index of ELF's is
+ * made only where its table has the columns it names.
  * `migrate(db)` must run inside a write transaction; `schemaVersion(db)` reads
  * the version (0 for a database lore never touched).
  */
 import type Database from "better-sqlite3";
+import { ELF_INDEXES, ELF_SEED_ROWS, ELF_TABLES } from "./elf-tables.js";
 
 export const CURRENT_SCHEMA_VERSION = 3;
 
@@ -41,7 +53,7 @@ END;`,
     .join("\n");
 }
 
-const ELF_TABLES = `
+const RECORD_TABLES = `
 CREATE TABLE IF NOT EXISTS learnings (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   type TEXT NOT NULL,
@@ -159,9 +171,37 @@ ${dirtyTriggers("learnings")}
 ${dirtyTriggers("heuristics")}
 `;
 
+function columnsOf(db: Database.Database, table: string): Set<string> {
+  const columns = db.prepare(`PRAGMA table_info("${table}")`).all() as Array<{ name: string }>;
+  return new Set(columns.map((entry) => entry.name));
+}
+
 function hasColumn(db: Database.Database, table: string, column: string): boolean {
-  const columns = db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
-  return columns.some((entry) => entry.name === column);
+  return columnsOf(db, table).has(column);
+}
+
+/** The column an index entry names: `created_at DESC` names `created_at`. */
+function indexedColumn(entry: string): string {
+  return entry.replace(/ DESC$/, "");
+}
+
+/** ELF's other tables, their indexes (where they fit the table as it is) and seed rows (where missing). */
+function addElfTables(db: Database.Database): void {
+  for (const table of ELF_TABLES) db.exec(table);
+  const names = new Set(db.prepare("SELECT name FROM sqlite_master").pluck().all() as string[]);
+  for (const index of ELF_INDEXES) {
+    const columns = columnsOf(db, index.table);
+    if (names.has(index.name) || !index.columns.every((entry) => columns.has(indexedColumn(entry)))) continue;
+    db.exec(`CREATE INDEX IF NOT EXISTS ${index.name} ON ${index.table}(${index.columns.join(", ")})`);
+  }
+  for (const seed of ELF_SEED_ROWS) {
+    const columns = columnsOf(db, seed.table);
+    const keys = Object.keys(seed.values);
+    if (!keys.every((key) => columns.has(key))) continue;
+    db.prepare(
+      `INSERT OR IGNORE INTO ${seed.table} (${keys.join(", ")}) VALUES (${keys.map((key) => `@${key}`).join(", ")})`,
+    ).run(seed.values);
+  }
 }
 
 function addLoreIdColumn(db: Database.Database, table: "learnings" | "heuristics"): void {
@@ -184,7 +224,8 @@ export function schemaVersion(db: Database.Database): number {
 /** Brings `db` to CURRENT_SCHEMA_VERSION by adding only. Call inside a write transaction. */
 export function migrate(db: Database.Database): void {
   const from = schemaVersion(db);
-  db.exec(ELF_TABLES);
+  db.exec(RECORD_TABLES);
+  addElfTables(db);
   db.exec(LORE_META);
   addLoreIdColumn(db, "learnings");
   addLoreIdColumn(db, "heuristics");
@@ -195,6 +236,12 @@ export function migrate(db: Database.Database): void {
     // Rows from before the triggers: sync has never verified them.
     db.exec("INSERT OR IGNORE INTO lore_dirty(tbl, row_id) SELECT 'learnings', id FROM learnings");
     db.exec("INSERT OR IGNORE INTO lore_dirty(tbl, row_id) SELECT 'heuristics', id FROM heuristics");
+  }
+  if (from < 3) {
+    // Failure rows sync verified against the first summary line: verify them again.
+    db.exec(
+      "INSERT OR IGNORE INTO lore_dirty(tbl, row_id) SELECT 'learnings', id FROM learnings WHERE type = 'failure'",
+    );
   }
   db.prepare("INSERT OR REPLACE INTO lore_meta(key, value) VALUES ('schema_version', ?)").run(
     String(CURRENT_SCHEMA_VERSION),

@@ -16,17 +16,25 @@
  * `options.hooksDir` where given (lore's chained hooks); git's automatic
  * maintenance runs only with `maintenance`.
  *
+ * `commitRemoval` stops git tracking some paths and leaves their files in the
+ * work tree (`lore init` untracking `memory/index.db`): one commit of their
+ * removal alone, made from a temporary index built from HEAD (`git commit
+ * --only` would add the work tree's file back), then their removal from git's
+ * index; the user's staged changes stay staged and out of the commit. It
+ * returns the paths git tracked and the commit, if HEAD held any of them.
+ *
  * Before each git it waits out, or clears, git's own lock files (git-locks.ts) and calls `options.assertHeld`
  * (fencing: a holder that was taken over runs no git); a git that lost a race
  * for one of git's locks runs again until `options.deadline`. Errors:
  * GitError, GitLockTimeoutError, LockLostError.
  * Design: docs/DESIGN.md#a-record-hop-by-hop
  */
+import fs from "node:fs";
 import os from "node:os";
 import { backoffDelays, sleep } from "../base/backoff.js";
 import { warn } from "../base/warn.js";
 import { step } from "../io/fault-points.js";
-import { GitError, runGit, startGit, type GitRepo, type RunningGit } from "./git-process.js";
+import { GitError, type GitRunOptions, runGit, startGit, type GitRepo, type RunningGit } from "./git-process.js";
 import { waitForGitLocks } from "./git-locks.js";
 
 export interface CommitOptions {
@@ -67,7 +75,7 @@ async function runGitWaitingForLocks(
   repo: GitRepo,
   args: string[],
   options: CommitOptions,
-  output: { stdout?: boolean } = {},
+  output: GitRunOptions = {},
 ): Promise<string> {
   return retryingLockRaces(repo, options, async () => (await runGit(repo, args, output)).stdout);
 }
@@ -168,16 +176,23 @@ async function finishStartedCommit(
   return (await started.result).stdout.toString("utf8");
 }
 
+/** The `-c` options of every commit lore makes: its hooks directory, full ids, maintenance only when asked. */
+function commitConfig(options: CommitOptions, maintenance: boolean): string[] {
+  return [
+    ...(options.hooksDir ? ["-c", `core.hooksPath=${options.hooksDir}`] : []),
+    "-c",
+    "core.abbrev=40",
+    ...(maintenance ? [] : ["-c", "maintenance.auto=false"]),
+  ];
+}
+
 export async function commitPaths(
   repo: GitRepo,
   request: CommitRequest,
   options: CommitOptions,
 ): Promise<string | undefined> {
   const commitWithoutPaths = [
-    ...(options.hooksDir ? ["-c", `core.hooksPath=${options.hooksDir}`] : []),
-    "-c",
-    "core.abbrev=40",
-    ...(request.maintenance ? [] : ["-c", "maintenance.auto=false"]),
+    ...commitConfig(options, request.maintenance ?? false),
     "commit",
     "--only",
     "--no-status",
@@ -211,4 +226,87 @@ export async function commitPaths(
   }
   step("git-committed");
   return committedId(stdout) ?? (await runGit(repo, ["rev-parse", "HEAD"])).stdout.trim();
+}
+
+export interface RemovalRequest {
+  /** Paths relative to the work tree's root, with `/`, taken literally (no glob). */
+  paths: string[];
+  message: string;
+  /** Where git may write its temporary index; removed afterwards. */
+  indexFile: string;
+}
+
+export interface RemovalResult {
+  /** The paths git tracked (in HEAD or in its index), now untracked. */
+  untracked: string[];
+  /** The commit of their removal; undefined when HEAD held none of them. */
+  commit: string | undefined;
+}
+
+function nulSeparated(output: string): string[] {
+  return output.split("\0").filter((entry) => entry !== "");
+}
+
+export async function commitRemoval(
+  repo: GitRepo,
+  request: RemovalRequest,
+  options: CommitOptions,
+): Promise<RemovalResult> {
+  const literal = ["--literal-pathspecs", "--no-optional-locks"];
+  options.assertHeld();
+  const head = await runGit(repo, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).then(
+    (result) => result.stdout.trim(),
+    () => undefined,
+  );
+  const inHead = head
+    ? nulSeparated(
+        (
+          await runGit(repo, [
+            ...literal,
+            "ls-tree",
+            "-r",
+            "-z",
+            "--name-only",
+            "--full-tree",
+            head,
+            "--",
+            ...request.paths,
+          ])
+        ).stdout,
+      )
+    : [];
+  const inIndex = nulSeparated((await runGit(repo, [...literal, "ls-files", "-z", "--", ...request.paths])).stdout);
+  let commit: string | undefined;
+  if (head && inHead.length > 0) {
+    const temporary = { env: { GIT_INDEX_FILE: request.indexFile } };
+    const clear = () => {
+      for (const file of [request.indexFile, `${request.indexFile}.lock`]) fs.rmSync(file, { force: true });
+    };
+    try {
+      clear();
+      await runGitWaitingForLocks(repo, ["read-tree", head], options, temporary);
+      await runGitWaitingForLocks(repo, [...literal, "rm", "--cached", "-q", "--", ...inHead], options, temporary);
+      const commitArgs = [...commitConfig(options, false), "commit", "--no-status", "--message", request.message];
+      let stdout: string;
+      try {
+        stdout = await runGitWaitingForLocks(repo, commitArgs, options, temporary);
+      } catch (error) {
+        if (!missingIdentity(error)) throw error;
+        warn("git has no user.name/user.email here: committed as lore; set them with `git config`");
+        stdout = await runGitWaitingForLocks(repo, [...fallbackIdentity(), ...commitArgs], options, temporary);
+      }
+      commit = committedId(stdout) ?? (await runGit(repo, ["rev-parse", "HEAD"])).stdout.trim();
+    } finally {
+      clear();
+    }
+    // git commit takes HEAD as it finds it: only a git outside lore could have moved it since read-tree.
+    const parent = (await runGit(repo, ["rev-parse", `${commit}^`])).stdout.trim();
+    if (parent !== head)
+      warn(`HEAD moved while lore committed ${commit}: check that it removed only ${inHead.join(" ")}`);
+  }
+  if (inIndex.length > 0) {
+    // -f: the index's copy now differs from HEAD, which git rm --cached otherwise refuses to drop.
+    await runGitWaitingForLocks(repo, [...literal, "rm", "--cached", "-f", "-q", "--", ...inIndex], options);
+  }
+  return { untracked: [...new Set([...inHead, ...inIndex])].sort(), commit };
 }

@@ -12,7 +12,8 @@
  * array, never a shell, never a command line built from strings. The
  * environment is the caller's minus the variables that would point git at
  * another repository or index (`GIT_DIR`, `GIT_INDEX_FILE`, ... which git sets
- * when it runs a hook), since lore names its repository explicitly. A non-zero
+ * when it runs a hook), since lore names its repository explicitly, plus the
+ * caller's `env` for this git alone. A non-zero
  * exit rejects with `GitError`, carrying git's stderr. `runGitRaw` is the same
  * with the output as bytes. `startGit` starts git without waiting for it,
  * optionally with a pipe to its standard input.
@@ -106,25 +107,24 @@ export interface RawGitResult {
   stderr: string;
 }
 
+export interface GitRunOptions {
+  /** false: git's standard output is discarded unread. */
+  stdout?: boolean;
+  /** Variables set for this git only (`GIT_INDEX_FILE` for a temporary index). */
+  env?: Record<string, string>;
+}
+
 /**
  * Runs git and collects its output. With `{ stdout: false }` git's standard
  * output is discarded unread, which spares Node a pipe (a socket) per run.
  */
-export async function runGit(
-  repo: GitRepo | string,
-  args: string[],
-  options: { stdout?: boolean } = {},
-): Promise<GitResult> {
+export async function runGit(repo: GitRepo | string, args: string[], options: GitRunOptions = {}): Promise<GitResult> {
   const result = await runGitRaw(repo, args, options);
   return { stdout: result.stdout.toString("utf8"), stderr: result.stderr };
 }
 
 /** runGit with git's standard output as bytes (for large listings: hashed or split without decoding). */
-export function runGitRaw(
-  repo: GitRepo | string,
-  args: string[],
-  options: { stdout?: boolean } = {},
-): Promise<RawGitResult> {
+export function runGitRaw(repo: GitRepo | string, args: string[], options: GitRunOptions = {}): Promise<RawGitResult> {
   return startGit(repo, args, options).result;
 }
 
@@ -145,11 +145,11 @@ export interface RunningGit {
 export function startGit(
   repo: GitRepo | string,
   args: string[],
-  options: { stdout?: boolean; stdin?: boolean } = {},
+  options: GitRunOptions & { stdin?: boolean } = {},
 ): RunningGit {
   const cwd = typeof repo === "string" ? repo : repo.root;
   const child = spawn("git", ["-C", cwd, ...args], {
-    env: gitEnvironment(),
+    env: { ...gitEnvironment(), ...options.env },
     stdio: [options.stdin ? "pipe" : "ignore", options.stdout === false ? "ignore" : "pipe", "pipe"],
     windowsHide: true,
   });

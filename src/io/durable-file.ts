@@ -4,6 +4,7 @@
  *   assertPlainPath(base, target);                              // before writing in the journal
  *   writeFileDurably(target, text, { onTempFile: (temp) => intent.addTempFile(temp) });
  *   removeFileDurably(target);
+ *   createFileDurably(target, text, temp);                      // only where nothing is
  *
  * `writeFileDurably` writes a temp file `<target>.<digits>` in the same
  * directory, fsyncs it, renames it over `target` and fsyncs the directory:
@@ -77,6 +78,56 @@ export function writeFileDurably(target: string, text: string, options: DurableW
     }),
   );
   fsyncDirectory(path.dirname(target));
+}
+
+/**
+ * Creates `target` with `text` unless something is there already, which is
+ * never replaced (nor written through, when it is a symbolic link). The text
+ * is written and fsynced in `temp` (a path on the same file system), which is
+ * then hard-linked to `target`: the link fails when `target` exists, so a file
+ * appears whole or not at all. Where the file system has no hard links, the
+ * file is created exclusively and written in place. Returns whether it created
+ * the file; `temp` is gone afterwards.
+ */
+export function createFileDurably(target: string, text: string, temp: string): boolean {
+  removeIfPresent(temp);
+  const fd = fs.openSync(temp, "wx");
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  let created = true;
+  try {
+    fs.linkSync(temp, target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") created = false;
+    else if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP") created = createInPlace(target, text);
+    else throw error;
+  } finally {
+    removeIfPresent(temp);
+  }
+  if (created) fsyncDirectory(path.dirname(target));
+  return created;
+}
+
+function createInPlace(target: string, text: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(target, "wx");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  }
+  try {
+    fs.writeSync(fd, text);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return true;
 }
 
 /** Remove a file (if present) and make the removal durable. */

@@ -13,15 +13,19 @@
  *
  * Row values follow ELF's rules for reading files back (sync-db-markdown.sh):
  * a failure without a Domain line gets `unknown`, without a valid Severity 3,
- * and its row summary is the first line of its Summary, without control
- * characters (as ELF stores it); a heuristic's domain is its file name (or a
- * YAML front matter's `domain:`). Nothing here writes.
+ * and its row summary is its whole Summary as ELF's recorder stores it
+ * (summary-column.ts: line breaks turned into spaces, control characters
+ * removed); a heuristic's domain is its file name (or a YAML front matter's
+ * `domain:`). Where ELF's recorder stored a shorter rendering of the same
+ * summary (its `echo -e`), that value is in `alsoInSync`: a row holding it is
+ * in sync, and sync never writes it. Nothing here writes.
  */
 import fs from "node:fs";
 import { createHash } from "node:crypto";
 import type { JournalLayout } from "./layout.js";
 import { journalAbsolutePath } from "./layout.js";
 import { MarkdownParseError, parseFailure } from "./failure-markdown.js";
+import { elfRecorderSummary, summaryColumn } from "./summary-column.js";
 
 /** ELF's table of each kind of record: failures in `learnings`, heuristics in `heuristics`. */
 export type RecordTable = "learnings" | "heuristics";
@@ -48,6 +52,12 @@ export interface FileRecord {
   columns: Record<string, string | number>;
   /** Values a new row gets that the file holds but sync does not compare (a heuristic's confidence). */
   insertOnly: Record<string, string | number>;
+  /**
+   * Other values of a compared column that count as in sync with the record
+   * (what ELF's recorder stored for a failure's summary, where that differs
+   * from `columns.summary`); never written to a row.
+   */
+  alsoInSync?: Record<string, string>;
 }
 
 export interface FileProblem {
@@ -102,12 +112,10 @@ export function blobId(bytes: Buffer, algorithm: HashAlgorithm): string {
   return createHash(algorithm).update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }
 
-// A control character other than tab, or an ANSI escape sequence (ELF strips both from the DB copy).
-// biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escapes and control characters are stripped from messages
-const CONTROL = /\u001b\[[0-9;?]*[ -/]*[@-~]|[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
-
 function failureRecord(relative: string, text: string): FileRecord {
   const parsed = parseFailure(text);
+  const summary = summaryColumn(parsed.summary);
+  const recorded = elfRecorderSummary(parsed.summary);
   const titleLine =
     text
       .replace(/\r\n/g, "\n")
@@ -123,12 +131,13 @@ function failureRecord(relative: string, text: string): FileRecord {
       type: "failure",
       filepath: relative,
       title: parsed.title,
-      summary: parsed.summary.split("\n")[0].replace(CONTROL, ""),
+      summary,
       tags: parsed.tags,
       domain: parsed.domain === "" ? "unknown" : parsed.domain,
       severity: parsed.severity ?? 3,
     },
     insertOnly: {},
+    ...(recorded === undefined ? {} : { alsoInSync: { summary: recorded } }),
   };
 }
 
@@ -189,6 +198,7 @@ function detachRecord(record: FileRecord): FileRecord {
     loreId: record.loreId === undefined ? undefined : detached(record.loreId),
     columns: copy(record.columns),
     insertOnly: copy(record.insertOnly),
+    ...(record.alsoInSync === undefined ? {} : { alsoInSync: copy(record.alsoInSync) as Record<string, string> }),
   };
 }
 

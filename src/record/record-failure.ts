@@ -4,6 +4,8 @@
  * inside a journal session: the file name it picks (`YYYYMMDD_<slug>.md`,
  * local date) is unique only while the journal lock is held. The same title
  * on the same day gets `-2`, `-3`, ... instead of overwriting, as ELF did.
+ * The row's summary is the whole summary as ELF stores it, line breaks turned
+ * into spaces (journal/summary-column.ts).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -11,6 +13,7 @@ import { randomUuid } from "../base/random.js";
 import type { JournalLayout } from "../journal/layout.js";
 import { renderFailure } from "../journal/failure-markdown.js";
 import { failureSlug } from "../journal/slug.js";
+import { summaryColumn } from "../journal/summary-column.js";
 import type { FailureInput } from "./inputs.js";
 import type { RecordDraft } from "../txn/record-transaction.js";
 import { localDate } from "./local-date.js";
@@ -37,7 +40,7 @@ export function draftFailure(layout: JournalLayout, input: FailureInput, now: Da
       type: "failure",
       filepath: `memory/failures/${path.basename(target)}`,
       title: input.title,
-      summary: input.summary.split("\n")[0],
+      summary: summaryColumn(input.summary),
       tags: input.tags,
       domain: input.domain,
       severity: input.severity,

@@ -263,15 +263,17 @@ function normalized(value: string | number | null | undefined): string | number 
 
 /**
  * Rule 4's comparison: the record's compared columns whose row value differs
- * (a missing or null value reads as ""; numbers compare as numbers), and
- * `lore_id` when the record's lore id is free (no row, no other record, holds
- * it) and its row lacks it.
+ * (a missing or null value reads as ""; numbers compare as numbers; a value
+ * the record's `alsoInSync` names counts as the same), and `lore_id` when the
+ * record's lore id is free (no row, no other record, holds it) and its row
+ * lacks it.
  */
 export function editedColumns(record: FileRecord, row: Row, loreIdFree: boolean): string[] {
   const columns = Object.keys(record.columns).filter((column) => {
     const want = record.columns[column];
     const have = normalized(row.values[column]);
-    return typeof want === "number" ? Number(have) !== want : String(have) !== want;
+    if (typeof want === "number") return Number(have) !== want;
+    return String(have) !== want && String(have) !== record.alsoInSync?.[column];
   });
   if (record.loreId !== undefined && row.loreId !== record.loreId && loreIdFree) columns.push("lore_id");
   return columns;
@@ -293,7 +295,9 @@ export function rowFingerprint(row: Row, record: FileRecord): string {
       .sort()
       .map((column) => {
         const have = normalized(row.values[column]);
-        return [column, typeof record.columns[column] === "number" ? String(Number(have)) : String(have)];
+        if (typeof record.columns[column] === "number") return [column, String(Number(have))];
+        // ELF's shorter rendering of the record's text is the record's value (editedColumns agrees).
+        return [column, String(have) === record.alsoInSync?.[column] ? String(record.columns[column]) : String(have)];
       }),
   );
 }

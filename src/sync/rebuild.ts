@@ -12,7 +12,8 @@
  *    data no file holds: each record's DB-only columns (matched by lore id,
  *    else by failure path or heuristic domain and rule), the rows of ELF's
  *    hooks, lore's archive, and every other table (ELF's experiments,
- *    metrics, ...). Old rows that match no file go to the archive.
+ *    metrics, ...), each with its old definition and rows. Old rows that
+ *    match no file go to the archive.
  * 3. It moves the old `index.db` (hard-linked, so the path never goes
  *    missing) and its `-wal` and `-shm` into
  *    `memory/.lore/quarantine/<timestamp>/` (the WAL was folded into the
@@ -122,7 +123,11 @@ function carryOverTables(candidate: BetterSqlite3.Database, old: BetterSqlite3.D
   for (const table of objects.filter((object) => object.type === "table")) {
     if (RECORD_TABLES.has(table.name) || (table.name.startsWith("lore_") && table.name !== "lore_archive")) continue;
     readOrFallback(() => {
-      if (table.name !== "lore_archive") candidate.exec(table.sql);
+      if (table.name !== "lore_archive") {
+        // The candidate's own empty copy (migrate made ELF's tables) gives way to the old definition and rows.
+        candidate.exec(`DROP TABLE IF EXISTS "${table.name}"`);
+        candidate.exec(table.sql);
+      }
       const rows = old.prepare(`SELECT * FROM "${table.name}"`).iterate() as IterableIterator<Record<string, unknown>>;
       let insert: BetterSqlite3.Statement | undefined;
       for (const row of rowsUntilUnreadable(rows)) {
@@ -322,11 +327,15 @@ export function rebuildDatabase(
   try {
     candidate.pragma("journal_mode = OFF");
     candidate.pragma("synchronous = OFF");
+    // Rows are carried over as they were, dangling references included (ELF's sqlite3 shell never checked them).
+    candidate.pragma("foreign_keys = OFF");
     candidate.exec("BEGIN");
     migrate(candidate);
     if (old.db) {
       carryOverTables(candidate, old.db);
       archiveOldRows(candidate, old.db);
+      // What the old database lacked of ELF's schema (and its seed rows), added again by adding only.
+      migrate(candidate);
     }
     restoreHookRows(candidate);
     records = insertFromFiles(candidate, layout, files, options);

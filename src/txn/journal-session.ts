@@ -21,7 +21,8 @@
  * lock. `withJournalHeld`: steps 1-3 and 7, for `lore sync`, which checks (and
  * may rebuild) the database, then calls `startSession` (steps 4 and 5).
  * `withJournalCreated`: `lore init`'s steps 1-4 and 7, creating a missing
- * database under the lock. Errors:
+ * database under the lock, then init's own writes (its files, and a commit
+ * that untracks the database) under the same lock. Errors:
  * MissingDatabaseError (exit 2, before any lock), LockTimeoutError (exit 75),
  * or what a step threw, after the release.
  * Design: docs/DESIGN.md#the-journal-transaction
@@ -181,11 +182,15 @@ export async function withJournalHeld<T>(
   return (await holdJournal(layout, options, openAsFound, acquire, work)) as T;
 }
 
-/** Steps 1 to 4 and 7 for `lore init`: the database is created when missing, then migrated; `work` gets it. */
+/**
+ * Steps 1 to 4 and 7 for `lore init`: the database is created when missing,
+ * then migrated; `work` gets it and the held journal (its lock, its work
+ * tree), for init's own writes under the lock.
+ */
 export async function withJournalCreated<T>(
   layout: JournalLayout,
   options: SessionOptions,
-  work: (db: JournalDb) => Promise<T>,
+  work: (db: JournalDb, held: HeldJournal) => Promise<T>,
 ): Promise<T> {
   // A missing database is created only once the lock is held, never before it.
   const openIfPresent: Opener = () =>
@@ -196,6 +201,6 @@ export async function withJournalCreated<T>(
   return (await holdJournal(layout, options, openIfPresent, acquire, async (held) => {
     const db = held.database.db ?? createJournalDb(layout.dbFile, { busyTimeoutMs: options.timeoutMs });
     db.ensureSchema(held.journalKey);
-    return work(db);
+    return work(db, held);
   })) as T;
 }

@@ -30,14 +30,14 @@ export function configureGitIdentity(dir: string): void {
   git(dir, ["config", "commit.gpgsign", "false"]);
 }
 
-/** A new journal; with `git`, inside a new repository whose .gitignore is committed. */
+/** A new journal; with `git`, inside a new repository where the files init wrote (.gitignore, golden rules) are committed. */
 export async function createJournal(options: { git: boolean } = { git: true }): Promise<string> {
   const dir = tempDir();
   const init = await runLore(["init", ...(options.git ? ["--git"] : [])], { cwd: dir });
   if (init.code !== 0) throw new Error(`lore init failed: ${init.stderr}`);
   if (options.git) {
     configureGitIdentity(dir);
-    git(dir, ["add", ".gitignore"]);
+    git(dir, ["add", ".gitignore", "memory/golden-rules.md"]);
     git(dir, ["commit", "-q", "-m", "journal"]);
   }
   return dir;

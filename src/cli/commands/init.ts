@@ -32,6 +32,11 @@ export const initCommand = defineCommand<Args>({
         `${result.createdDatabase ? "Created" : "Updated"} journal: ${result.layout.base}`,
         ...(result.gitInitialized ? ["Initialized a git repository"] : []),
         ...(result.gitignoreAdded.length ? [`Added to .gitignore: ${result.gitignoreAdded.join(" ")}`] : []),
+        ...(result.untracked.length
+          ? [
+              `Stopped git tracking ${result.untracked.join(" ")}${result.untrackCommit ? ` (commit ${result.untrackCommit})` : ""}; the file stays`,
+            ]
+          : []),
       ];
       process.stdout.write(`${lines.join("\n")}\n`);
     }
