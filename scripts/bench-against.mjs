@@ -57,7 +57,7 @@ async function newJournal(root) {
   git(dir, ["config", "commit.gpgsign", "false"]);
   const init = await run([path.join(root, "bin", "lore.js"), "init"], dir);
   if (init.code !== 0) throw new Error(`lore init failed: ${init.stderr}`);
-  git(dir, ["add", ".gitignore"]);
+  git(dir, ["add", ".gitignore", "memory/golden-rules.md"]);
   git(dir, ["commit", "-q", "-m", "journal"]);
   return dir;
 }

@@ -73,7 +73,7 @@ async function newJournal() {
   const dir = newRepo("lore-bench-");
   const init = await run(process.execPath, [lore, "init"], dir);
   if (init.code !== 0) throw new Error(`lore init failed: ${init.stderr}`);
-  git(dir, ["add", ".gitignore"]);
+  git(dir, ["add", ".gitignore", "memory/golden-rules.md"]);
   git(dir, ["commit", "-q", "-m", "journal"]);
   return dir;
 }

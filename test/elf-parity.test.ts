@@ -921,6 +921,8 @@ describe("lore sync on a journal ELF's recorder wrote, multi-line summaries incl
       db.prepare("UPDATE learnings SET summary = ? WHERE id = ?").run(summaries[index].split("\n")[0], row.id);
     }
     db.exec("DELETE FROM lore_dirty");
+    // Version 2 had no base column: what its syncs verified carries no base.
+    db.exec("UPDATE lore_file_rows SET base = NULL");
     db.exec("UPDATE lore_meta SET value = '2' WHERE key = 'schema_version'");
     db.close();
 

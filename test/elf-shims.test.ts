@@ -35,7 +35,7 @@ async function initJournal(dir: string): Promise<void> {
   const init = await runLore(["init", "--git", dir], { cwd: tempDir(), env: { HOME: emptyHome() } });
   expect({ code: init.code, stderr: init.stderr }).toEqual({ code: 0, stderr: "" });
   configureGitIdentity(dir);
-  git(dir, ["add", ".gitignore"]);
+  git(dir, ["add", ".gitignore", "memory/golden-rules.md"]);
   git(dir, ["commit", "-q", "-m", "journal"]);
 }
 

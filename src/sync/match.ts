@@ -392,8 +392,9 @@ export function unmatchedRecordFinding(
 /**
  * Rule 5: a row no record holds. Left alone when its file (last or expected)
  * could not be read; a hook row (`auto-...`) is reported and kept, or archived
- * with `prune`; any other row is `missing-file`, archived, or its file written
- * back with `restore`.
+ * with `prune`; a row without a lore id that no sync ever matched is
+ * `db-only`, written to markdown; any other row is `missing-file`, archived,
+ * or its file written back with `restore`.
  */
 export function unmatchedRowOutcome(
   row: Row,
@@ -415,26 +416,17 @@ export function unmatchedRowOutcome(
       },
     };
   }
-  if (row.loreId === null && context.lastPathOf(row) === undefined) {
-    return {
-      leftAlone: false,
-      finding: {
-        type: "db-only",
-        path: expectedPathOf(row),
-        row: { table: row.table, id: row.id },
-        detail: `${row.table} row ${row.id} ("${String(row.values.title ?? row.values.rule)}") was written to the database only`,
-        action: { kind: "restore-file", row },
-      },
-    };
-  }
+  // Never matched and without a lore id: written by another tool, never to a file (db-only).
+  const databaseOnly = row.loreId === null && context.lastPathOf(row) === undefined;
+  const name = `${row.table} row ${row.id} ("${String(row.values.title ?? row.values.rule)}")`;
   return {
     leftAlone: false,
     finding: {
-      type: "missing-file",
+      type: databaseOnly ? "db-only" : "missing-file",
       path: expectedPathOf(row),
       row: { table: row.table, id: row.id },
-      detail: `${row.table} row ${row.id} ("${String(row.values.title ?? row.values.rule)}") has no record in the files`,
-      action: context.restore ? { kind: "restore-file", row } : { kind: "archive-row", row },
+      detail: databaseOnly ? `${name} was written to the database only` : `${name} has no record in the files`,
+      action: databaseOnly || context.restore ? { kind: "restore-file", row } : { kind: "archive-row", row },
     },
   };
 }

@@ -137,7 +137,7 @@ async function setUp(): Promise<{ base: string; ackLog: string; work: string }> 
   git(base, ["config", "gc.auto", "0"]);
   execFileSync(process.execPath, [lore, "init"], { cwd: base, env: environment, stdio: "ignore" });
   execFileSync(process.execPath, [lore, "hooks", "install"], { cwd: base, env: environment, stdio: "ignore" });
-  git(base, ["add", ".gitignore", ".gitattributes"]);
+  git(base, ["add", ".gitignore", ".gitattributes", "memory/golden-rules.md"]);
   git(base, ["commit", "-q", "-m", "journal"]);
   return { base, ackLog: path.join(work, "acks.ndjson"), work };
 }
