@@ -57,7 +57,9 @@ async function newJournal(root) {
   git(dir, ["config", "commit.gpgsign", "false"]);
   const init = await run([path.join(root, "bin", "lore.js"), "init"], dir);
   if (init.code !== 0) throw new Error(`lore init failed: ${init.stderr}`);
-  git(dir, ["add", ".gitignore", "memory/golden-rules.md"]);
+  // An older lore's init may not write golden-rules.md.
+  const written = [".gitignore", "memory/golden-rules.md"].filter((file) => fs.existsSync(path.join(dir, file)));
+  git(dir, ["add", ...written]);
   git(dir, ["commit", "-q", "-m", "journal"]);
   return dir;
 }
