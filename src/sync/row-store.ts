@@ -66,7 +66,11 @@ function selectIn(
 
 export function loadRows(db: Database.Database, refs: RowRef[]): Row[] {
   const byTable = new Map<RecordTable, number[]>();
-  for (const ref of refs) byTable.set(ref.table, [...(byTable.get(ref.table) ?? []), ref.id]);
+  for (const ref of refs) {
+    const ids = byTable.get(ref.table);
+    if (ids) ids.push(ref.id);
+    else byTable.set(ref.table, [ref.id]);
+  }
   return [...byTable].flatMap(([table, ids]) => selectIn(db, table, "id", ids));
 }
 
