@@ -11,6 +11,10 @@
  * for files that never existed). Other learnings (ELF's successes,
  * experiments, observations with files of their own) are not lore's and are
  * never loaded, so never changed. Reads only.
+ *
+ * A row read again on the same connection with the same values is the object
+ * read before (so a sync that compares before and after --fix holds each row
+ * once); Row objects are never changed.
  */
 import type Database from "better-sqlite3";
 import type { RecordTable } from "../journal/journal-file.js";
@@ -39,8 +43,38 @@ export function rowKey(table: RecordTable, id: number): string {
   return `${table}:${id}`;
 }
 
-function toRow(table: RecordTable, values: Record<string, string | number | null>): Row {
-  return { table, id: Number(values.id), loreId: (values.lore_id as string | null) ?? null, values };
+type Values = Row["values"];
+
+/**
+ * The rows read on each connection, by table and id. A row read again with
+ * the same values is the object read before: a sync compares twice (before
+ * and after --fix) and looks rows up several ways (id, lore id, path, domain),
+ * and it then holds each row once, while the copies it reads again die young.
+ */
+const readBefore = new WeakMap<Database.Database, Record<RecordTable, Map<number, Row>>>();
+
+function sameValues(before: Values, now: Values): boolean {
+  let count = 0;
+  for (const column in now) {
+    if (before[column] !== now[column]) return false;
+    count++;
+  }
+  for (const _ in before) count--;
+  return count === 0;
+}
+
+function toRow(db: Database.Database, table: RecordTable, values: Values): Row {
+  let known = readBefore.get(db);
+  if (!known) {
+    known = { learnings: new Map(), heuristics: new Map() };
+    readBefore.set(db, known);
+  }
+  const id = Number(values.id);
+  const before = known[table].get(id);
+  if (before && sameValues(before.values, values)) return before;
+  const row: Row = { table, id, loreId: (values.lore_id as string | null) ?? null, values };
+  known[table].set(id, row);
+  return row;
 }
 
 const CHUNK = 500;
@@ -57,9 +91,7 @@ function selectIn(
   for (let start = 0; start < unique.length; start += CHUNK) {
     const chunk = unique.slice(start, start + CHUNK);
     const sql = `SELECT * FROM ${table} WHERE ${IN_SCOPE[table]} AND ${column} IN (${chunk.map(() => "?").join(", ")})${extra}`;
-    for (const values of prepared(db, sql).all(...chunk) as Array<Record<string, string | number | null>>) {
-      rows.push(toRow(table, values));
-    }
+    for (const values of prepared(db, sql).iterate(...chunk) as Iterable<Values>) rows.push(toRow(db, table, values));
   }
   return rows;
 }
@@ -89,32 +121,33 @@ export function unidentifiedHeuristics(db: Database.Database, domains: string[])
 }
 
 export function allRows(db: Database.Database): Row[] {
-  return (["learnings", "heuristics"] as const).flatMap((table) =>
-    (
-      prepared(db, `SELECT * FROM ${table} WHERE ${IN_SCOPE[table]}`).all() as Array<
-        Record<string, string | number | null>
-      >
-    ).map((values) => toRow(table, values)),
-  );
+  const rows: Row[] = [];
+  for (const table of ["learnings", "heuristics"] as const) {
+    for (const values of prepared(db, `SELECT * FROM ${table} WHERE ${IN_SCOPE[table]}`).iterate() as Iterable<Values>)
+      rows.push(toRow(db, table, values));
+  }
+  return rows;
 }
 
-/** Rows by table and id, each once. */
+/** Rows by table and id, each once, in the order they were added. */
 export class RowSet {
-  private readonly rows = new Map<string, Row>();
+  private readonly ids: Record<RecordTable, Set<number>> = { learnings: new Set(), heuristics: new Set() };
+  private readonly rows: Row[] = [];
 
   /** Adds the rows not yet present; returns those. */
   add(rows: Row[]): Row[] {
     const added: Row[] = [];
     for (const row of rows) {
-      const key = rowKey(row.table, row.id);
-      if (this.rows.has(key)) continue;
-      this.rows.set(key, row);
+      const ids = this.ids[row.table];
+      if (ids.has(row.id)) continue;
+      ids.add(row.id);
+      this.rows.push(row);
       added.push(row);
     }
     return added;
   }
 
   values(): Row[] {
-    return [...this.rows.values()];
+    return [...this.rows];
   }
 }
