@@ -196,11 +196,13 @@ async function changesFromGit(
   }
   for (const file of cache.recheckPaths()) candidates.add(file);
   if (index) {
+    // Every tracked file is looked up in the cache: read it whole, once, rather than a query per file.
+    const cached = [...cache.allPaths()];
     for (const [file, entry] of index) {
       if (!isJournalFilePath(file)) continue;
       if (full || entry.unmerged || cache.entry(file)?.contentId !== entry.blob) candidates.add(file);
     }
-    for (const file of cache.allPaths()) if (!index.has(file)) candidates.add(file);
+    for (const file of cached) if (!index.has(file)) candidates.add(file);
   }
   const tracked = (file: string) => (index ? index.has(file) : !view.untracked.has(file) && !view.ignored.has(file));
   for (const file of candidates) {
@@ -235,6 +237,8 @@ function listDirectory(layout: JournalLayout, directory: string): string[] {
 function changesFromStat(layout: JournalLayout, cache: SyncCache, full: boolean): FileChanges {
   const changes = noChanges(undefined, "sha1");
   const present = new Set<string>();
+  // Every record file is looked up in the cache: read it whole, once, rather than a query per file.
+  const cached = [...cache.allPaths()];
   for (const file of [...listDirectory(layout, FAILURES_DIR), ...listDirectory(layout, HEURISTICS_DIR)]) {
     if (isRecordTempPath(file)) changes.tempFiles.push(file);
     if (!isJournalFilePath(file)) continue;
@@ -242,7 +246,7 @@ function changesFromStat(layout: JournalLayout, cache: SyncCache, full: boolean)
     present.add(file);
     if (full || !isTrustedByStat(layout, file, cache)) changes.toRead.add(file);
   }
-  for (const file of cache.allPaths()) if (!present.has(file)) changes.gone.add(file);
+  for (const file of cached) if (!present.has(file)) changes.gone.add(file);
   changes.fileCount = present.size;
   return changes;
 }
