@@ -41,7 +41,7 @@ import {
   type HashAlgorithm,
   type JournalFileContent,
 } from "../journal/journal-file.js";
-import { SyncCache, type RowRef } from "./sync-cache.js";
+import { type MatchedRow, SyncCache } from "./sync-cache.js";
 
 export const REBUILD_PREFIX = "rebuild-";
 
@@ -226,7 +226,7 @@ function insertFromFiles(
   const verifiedAt = Date.now();
   const waiting = new Map<
     string,
-    { file: Omit<JournalFileContent, "records">; rows: Array<RowRef & { base: string }>; records: FileRecord[] }
+    { file: Omit<JournalFileContent, "records">; rows: MatchedRow[]; records: FileRecord[] }
   >();
   let records = 0;
   reserveOldFailureIds(candidate);
@@ -238,7 +238,7 @@ function insertFromFiles(
       cache.recordRecheck(relative);
       return;
     }
-    const rows: Array<RowRef & { base: string }> = [];
+    const rows: MatchedRow[] = [];
     const later: FileRecord[] = [];
     for (const record of content.records) {
       const id = insertRecordRowFor(candidate, record, true, { explicitIdOnly: record.table === "heuristics" });

@@ -12,7 +12,7 @@
  */
 import type { Analysis } from "./analyze.js";
 import { recordFingerprint } from "./match.js";
-import type { RowRef, SyncCache } from "./sync-cache.js";
+import type { MatchedRow, RowRef, SyncCache, VerifiedFile } from "./sync-cache.js";
 import type { IndexFingerprint } from "./sync-cache.js";
 
 export interface VerifiedState {
@@ -24,6 +24,13 @@ export interface VerifiedState {
 }
 
 const RECORD_FINDINGS = new Set(["missing-row", "edited", "duplicate-id", "db-edited", "db-deleted", "conflict"]);
+
+/** Rows by table and id (without a string per row). */
+function refSet(rows: Iterable<RowRef>): { has(row: RowRef): boolean } {
+  const ids: Record<RowRef["table"], Set<number>> = { learnings: new Set(), heuristics: new Set() };
+  for (const row of rows) ids[row.table].add(row.id);
+  return { has: (row) => ids[row.table].has(row.id) };
+}
 
 export function recordVerification(
   cache: SyncCache,
@@ -38,42 +45,45 @@ export function recordVerification(
     if (finding.path !== undefined && RECORD_FINDINGS.has(finding.type)) unsettledPaths.add(finding.path);
     if (finding.row) unsettledRows.push(finding.row);
   }
-  const rowsByPath = new Map<string, Array<RowRef & { base: string }>>();
+  const rowsByPath = new Map<string, MatchedRow[]>();
   for (const { record, row } of analysis.result.pairs) {
-    const matched = { table: row.table, id: row.id, base: recordFingerprint(record) };
-    rowsByPath.set(record.path, [...(rowsByPath.get(record.path) ?? []), matched]);
+    const rows = rowsByPath.get(record.path);
+    const ref = { table: row.table, id: row.id, base: recordFingerprint(record) };
+    if (rows) rows.push(ref);
+    else rowsByPath.set(record.path, [ref]);
   }
   const verified = new Set<string>();
+  const verifiedFiles: Array<{ file: VerifiedFile; rows: MatchedRow[] }> = [];
   for (const content of analysis.files.values()) {
     if (content.problem || unsettledPaths.has(content.path) || !content.settled) {
       cache.recordRecheck(content.path);
       continue;
     }
     verified.add(content.path);
-    cache.recordVerified(
-      {
+    verifiedFiles.push({
+      file: {
         path: content.path,
         stat: content.stat,
         contentId: content.contentId,
         recheck: state.worktreeDirty.has(content.path),
       },
-      rowsByPath.get(content.path) ?? [],
-      verifiedAtMs,
-    );
+      rows: rowsByPath.get(content.path) ?? [],
+    });
   }
+  cache.recordVerifiedFiles(verifiedFiles, verifiedAtMs);
   for (const file of state.gone ?? []) if (!analysis.files.has(file)) cache.forget(file);
   // A tracked file deleted from the work tree can come back clean (a checkout)
   // without changing git's index: it must be looked at again every time.
   for (const file of state.goneTracked ?? []) if (!analysis.files.has(file)) cache.recordRecheck(file);
-  const unsettled = new Set(unsettledRows.map((row) => `${row.table}:${row.id}`));
+  const unsettled = refSet(unsettledRows);
   cache.clearDirty(
     analysis.result.pairs
-      .filter(({ record, row }) => verified.has(record.path) && !unsettled.has(`${row.table}:${row.id}`))
+      .filter(({ record, row }) => verified.has(record.path) && !unsettled.has(row))
       .map(({ row }) => ({ table: row.table, id: row.id })),
   );
   // Changed rows that no longer exist (or are not lore's) have had their files read: done with.
-  const loaded = new Set(analysis.rows.map((row) => `${row.table}:${row.id}`));
-  cache.clearDirty(analysis.dirtyRefs.filter((ref) => !loaded.has(`${ref.table}:${ref.id}`)));
+  const loaded = refSet(analysis.rows);
+  cache.clearDirty(analysis.dirtyRefs.filter((ref) => !loaded.has(ref)));
   cache.markDirty(unsettledRows.map((row) => ({ table: row.table, id: row.id })));
   cache.setIndexFingerprint(state.indexFingerprint);
 }
