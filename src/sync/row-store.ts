@@ -45,13 +45,21 @@ export function rowKey(table: RecordTable, id: number): string {
 
 type Values = Row["values"];
 
+/** Columns whose values repeat across rows (a domain, a tag list, the type): each value held once. */
+const REPEATING = new Set(["type", "domain", "tags", "source_type"]);
+
+interface ReadBefore {
+  rows: Record<RecordTable, Map<number, Row>>;
+  strings: Map<string, string>;
+}
+
 /**
  * The rows read on each connection, by table and id. A row read again with
  * the same values is the object read before: a sync compares twice (before
  * and after --fix) and looks rows up several ways (id, lore id, path, domain),
  * and it then holds each row once, while the copies it reads again die young.
  */
-const readBefore = new WeakMap<Database.Database, Record<RecordTable, Map<number, Row>>>();
+const readBefore = new WeakMap<Database.Database, ReadBefore>();
 
 function sameValues(before: Values, now: Values): boolean {
   let count = 0;
@@ -63,17 +71,35 @@ function sameValues(before: Values, now: Values): boolean {
   return count === 0;
 }
 
+/** `values` with its repeating strings shared with the rows read before (the same strings, fewer copies). */
+function shareStrings(values: Values, strings: Map<string, string>): Values {
+  for (const column in values) {
+    const value = values[column];
+    if (typeof value !== "string" || !REPEATING.has(column)) continue;
+    const known = strings.get(value);
+    if (known === undefined) strings.set(value, value);
+    else values[column] = known;
+  }
+  if (values.updated_at === values.created_at) values.updated_at = values.created_at;
+  return values;
+}
+
 function toRow(db: Database.Database, table: RecordTable, values: Values): Row {
   let known = readBefore.get(db);
   if (!known) {
-    known = { learnings: new Map(), heuristics: new Map() };
+    known = { rows: { learnings: new Map(), heuristics: new Map() }, strings: new Map() };
     readBefore.set(db, known);
   }
   const id = Number(values.id);
-  const before = known[table].get(id);
+  const before = known.rows[table].get(id);
   if (before && sameValues(before.values, values)) return before;
-  const row: Row = { table, id, loreId: (values.lore_id as string | null) ?? null, values };
-  known[table].set(id, row);
+  const row: Row = {
+    table,
+    id,
+    loreId: (values.lore_id as string | null) ?? null,
+    values: shareStrings(values, known.strings),
+  };
+  known.rows[table].set(id, row);
   return row;
 }
 
