@@ -292,7 +292,7 @@ describe("generateElfJournal", () => {
       expect(row, name).toMatchObject({
         type: "failure",
         title: failure.title,
-        summary: failure.summary.split("\n")[0],
+        summary: failure.summary.replace(/\n/g, " "),
         tags: failure.tags,
         domain: failure.domain,
         severity: failure.severity,
@@ -344,11 +344,13 @@ describe("generateElfJournal", () => {
     const overwritten = counts.failures - counts.failureFiles;
     expect(overwritten).toBeGreaterThan(0);
     const types = report.findings.map((finding) => finding.type).sort();
-    expect(types).toEqual([
-      ...Array(overwritten).fill("edited"),
-      ...Array(overwritten).fill("missing-file"),
-      "schema-behind",
-    ]);
+    expect(types).toEqual([...Array(overwritten).fill("db-only"), "schema-behind"]);
+    // The overwritten records live on in their rows; --fix writes them back to markdown.
+    const fixed = await runLore(["sync", "--fix", "--json"], { cwd: dir });
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const again = await runLore(["sync", "--json"], { cwd: dir });
+    expect(JSON.parse(again.stdout).findings).toEqual([]);
+    expect(failureFiles(dir)).toHaveLength(counts.failures);
   });
 });
 

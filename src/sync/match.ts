@@ -209,9 +209,17 @@ export function indexRowsWithoutLoreId(rows: readonly Row[]): RowsWithoutLoreId 
 /** One of rule 2's lookups: the unclaimed row without a lore id that `record` matches, if any. */
 export type ElfRule = (record: FileRecord, index: RowsWithoutLoreId, claims: Claims) => Row | undefined;
 
-/** Rule 2a: a failure, the first unclaimed row with its `filepath`. */
-export const failureByPath: ElfRule = (record, index, claims) =>
-  record.table === "learnings" ? index.failuresAt.get(record.path)?.find((row) => !claims.isClaimed(row)) : undefined;
+/**
+ * Rule 2a: a failure, an unclaimed row with its `filepath`: the first one in
+ * sync with it, else the last one. ELF names a failure's file by its day and
+ * title, so recording a title again on one day overwrites the file: of the
+ * rows left with one `filepath`, the last recorded wrote what the file holds.
+ */
+export const failureByPath: ElfRule = (record, index, claims) => {
+  if (record.table !== "learnings") return undefined;
+  const unclaimed = index.failuresAt.get(record.path)?.filter((row) => !claims.isClaimed(row)) ?? [];
+  return unclaimed.find((row) => editedColumns(record, row, false).length === 0) ?? unclaimed.at(-1);
+};
 
 function domainOf(record: FileRecord, index: RowsWithoutLoreId) {
   return index.heuristicsIn.get(String(record.columns.domain));

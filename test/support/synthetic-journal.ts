@@ -584,16 +584,7 @@ export function generateJournal(dir: string, options: SyntheticJournalOptions): 
       summary: "",
       date: dayString(day),
     };
-    let content = "";
-    for (;;) {
-      record.summary = summary.join("\n");
-      content = elf ? elfFailure(record) : renderFailure(record);
-      const size = Buffer.byteLength(content);
-      if (size > MAX_FAILURE_BYTES && summary.length > 1) summary.pop();
-      else if (size < MIN_FAILURE_BYTES) summary.push(textLine(rng, !elf));
-      else break;
-      while (summary.at(-1) === "") summary.pop();
-    }
+    const content = sizedFailure(rng, summary, record, elf ? elfFailure : renderFailure, !elf);
     const stem = `${record.date.replace(/-/g, "")}_${failureSlug(failureTitle)}`;
     let name = `${stem}.md`;
     for (let suffix = 2; names.has(name); suffix++) name = `${stem}-${suffix}.md`;
@@ -652,6 +643,29 @@ function timestampOn(day: string, rng: Prng): string {
 }
 
 /**
+ * A failure's markdown, its summary (one line each, changed in place) grown or
+ * cut until the file's size is within MIN_FAILURE_BYTES..MAX_FAILURE_BYTES;
+ * `record.summary` is left as the summary written.
+ */
+function sizedFailure<T extends { summary: string }>(
+  rng: Prng,
+  summary: string[],
+  record: T,
+  render: (record: T) => string,
+  structural: boolean,
+): string {
+  for (;;) {
+    record.summary = summary.join("\n");
+    const content = render(record);
+    const size = Buffer.byteLength(content);
+    if (size > MAX_FAILURE_BYTES && summary.length > 1) summary.pop();
+    else if (size < MIN_FAILURE_BYTES) summary.push(textLine(rng, structural));
+    else return content;
+    while (summary.at(-1) === "") summary.pop();
+  }
+}
+
+/**
  * A journal as ELF's own recorders leave it (the ELF interface,
  * elf-format.md): no lore id anywhere, ELF's markdown written raw, and the
  * rows its scripts insert, in an ELF database (ELF_SCHEMA).
@@ -659,8 +673,9 @@ function timestampOn(day: string, rng: Prng): string {
  *     the row ids through 2024-2026. As with ELF, the same title on the same
  *     day (about 1%) overwrites the earlier file, leaving two rows with one
  *     `filepath`; other titles recur on later days. Row: `learnings` with
- *     type `failure`, the file's path, the title, the first summary line, the
- *     tags, the domain as typed and the severity.
+ *     type `failure`, the file's path, the title, the whole summary with its
+ *     line breaks turned into spaces (as ELF's recorder stores one given as a
+ *     flag or variable), the tags, the domain as typed and the severity.
  *   - Heuristics: the row first, then its block appended to
  *     `memory/heuristics/<domain slug>.md` (created with ELF's header) with
  *     `H-<row id>`, except about 0.5% that show `H-0` (the id ELF reads back
@@ -721,16 +736,7 @@ export function generateElfJournal(dir: string, options: ElfJournalOptions): Elf
       summary: "",
       date: dayString(day),
     };
-    let content = "";
-    for (;;) {
-      record.summary = summary.join("\n");
-      content = elfFailure(record);
-      const size = Buffer.byteLength(content);
-      if (size > MAX_FAILURE_BYTES && summary.length > 1) summary.pop();
-      else if (size < MIN_FAILURE_BYTES) summary.push(textLine(rng, false));
-      else break;
-      while (summary.at(-1) === "") summary.pop();
-    }
+    const content = sizedFailure(rng, summary, record, elfFailure, false);
     const name = `${record.date.replace(/-/g, "")}_${elfFailureSlug(failureTitle)}.md`;
     files.set(name, content);
     const stamp = timestampOn(record.date, rng);
@@ -738,7 +744,7 @@ export function generateElfJournal(dir: string, options: ElfJournalOptions): Elf
       type: "failure",
       filepath: `memory/failures/${name}`,
       title: record.title,
-      summary: summary[0],
+      summary: summary.join(" "),
       tags: record.tags,
       domain: record.domain,
       severity: record.severity,
