@@ -6,6 +6,7 @@
 // an edited record are reported as, with the action `--fix` would take.
 import { describe, expect, it } from "vitest";
 import type { FileRecord } from "../src/journal/journal-file.js";
+import { recordFingerprint } from "../src/journal/record-fingerprint.js";
 import {
   Claims,
   changedPairFinding,
@@ -24,7 +25,6 @@ import {
   matchByLoreId,
   matchRecords,
   matchWithoutLoreId,
-  recordFingerprint,
   rowFingerprint,
   unmatchedRecordFinding,
   unmatchedRowOutcome,

@@ -33,7 +33,7 @@ import { prepared } from "../db/prepared.js";
 import { fsyncDirectory } from "../io/durable-file.js";
 import { step } from "../io/fault-points.js";
 import { insertRecordRowFor } from "./apply-plan.js";
-import { recordFingerprint } from "./match.js";
+import { recordFingerprint } from "../journal/record-fingerprint.js";
 import { listJournalFiles } from "./file-changes.js";
 import {
   readJournalFile,

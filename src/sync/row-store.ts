@@ -11,10 +11,7 @@
  * for files that never existed). Other learnings (ELF's successes,
  * experiments, observations with files of their own) are not lore's and are
  * never loaded, so never changed. Reads only.
- *
- * A row read again on the same connection with the same values is the object
- * read before (so a sync that compares before and after --fix holds each row
- * once); Row objects are never changed.
+ * Row objects are never changed.
  */
 import type Database from "better-sqlite3";
 import type { RecordTable } from "../journal/journal-file.js";
@@ -48,28 +45,11 @@ type Values = Row["values"];
 /** Columns whose values repeat across rows (a domain, a tag list, the type): each value held once. */
 const REPEATING = new Set(["type", "domain", "tags", "source_type"]);
 
-interface ReadBefore {
-  rows: Record<RecordTable, Map<number, Row>>;
-  strings: Map<string, string>;
-}
-
 /**
- * The rows read on each connection, by table and id. A row read again with
- * the same values is the object read before: a sync compares twice (before
- * and after --fix) and looks rows up several ways (id, lore id, path, domain),
- * and it then holds each row once, while the copies it reads again die young.
+ * The repeating strings read on each connection: a row's type, domain, tags
+ * and source are held once however many rows carry them.
  */
-const readBefore = new WeakMap<Database.Database, ReadBefore>();
-
-function sameValues(before: Values, now: Values): boolean {
-  let count = 0;
-  for (const column in now) {
-    if (before[column] !== now[column]) return false;
-    count++;
-  }
-  for (const _ in before) count--;
-  return count === 0;
-}
+const stringsRead = new WeakMap<Database.Database, Map<string, string>>();
 
 /** `values` with its repeating strings shared with the rows read before (the same strings, fewer copies). */
 function shareStrings(values: Values, strings: Map<string, string>): Values {
@@ -85,22 +65,17 @@ function shareStrings(values: Values, strings: Map<string, string>): Values {
 }
 
 function toRow(db: Database.Database, table: RecordTable, values: Values): Row {
-  let known = readBefore.get(db);
-  if (!known) {
-    known = { rows: { learnings: new Map(), heuristics: new Map() }, strings: new Map() };
-    readBefore.set(db, known);
+  let strings = stringsRead.get(db);
+  if (!strings) {
+    strings = new Map();
+    stringsRead.set(db, strings);
   }
-  const id = Number(values.id);
-  const before = known.rows[table].get(id);
-  if (before && sameValues(before.values, values)) return before;
-  const row: Row = {
+  return {
     table,
-    id,
+    id: Number(values.id),
     loreId: (values.lore_id as string | null) ?? null,
-    values: shareStrings(values, known.strings),
+    values: shareStrings(values, strings),
   };
-  known.rows[table].set(id, row);
-  return row;
 }
 
 const CHUNK = 500;
@@ -146,6 +121,38 @@ export function unidentifiedHeuristics(db: Database.Database, domains: string[])
   return selectIn(db, "heuristics", "domain", domains, " AND lore_id IS NULL");
 }
 
+/** Every row in scope, by table and id. */
+export function rowRefsInScope(db: Database.Database): RowRef[] {
+  const refs: RowRef[] = [];
+  for (const table of ["learnings", "heuristics"] as const) {
+    const ids = prepared(db, `SELECT id FROM ${table} WHERE ${IN_SCOPE[table]} ORDER BY id`).pluck().iterate();
+    for (const id of ids as Iterable<number>) refs.push({ table, id });
+  }
+  return refs;
+}
+
+/** What says where these rows belong (a failure's filepath, a heuristic's domain), by table and id; a row that is gone is absent. */
+export function homesOfRows(
+  db: Database.Database,
+  refs: RowRef[],
+): Record<RecordTable, Map<number, Pick<Row, "table" | "values">>> {
+  const homes: Record<RecordTable, Map<number, Pick<Row, "table" | "values">>> = {
+    learnings: new Map(),
+    heuristics: new Map(),
+  };
+  const column = { learnings: "filepath", heuristics: "domain" } as const;
+  for (const table of ["learnings", "heuristics"] as const) {
+    const ids = [...new Set(refs.filter((ref) => ref.table === table).map((ref) => ref.id))];
+    for (let start = 0; start < ids.length; start += CHUNK) {
+      const chunk = ids.slice(start, start + CHUNK);
+      const sql = `SELECT id, ${column[table]} FROM ${table} WHERE id IN (${chunk.map(() => "?").join(", ")})`;
+      for (const values of prepared(db, sql).iterate(...chunk) as Iterable<Values>)
+        homes[table].set(Number(values.id), { table, values });
+    }
+  }
+  return homes;
+}
+
 export function allRows(db: Database.Database): Row[] {
   const rows: Row[] = [];
   for (const table of ["learnings", "heuristics"] as const) {
@@ -155,17 +162,19 @@ export function allRows(db: Database.Database): Row[] {
   return rows;
 }
 
-/** Rows by table and id, each once, in the order they were added. */
+/** Rows by table and id, each once, in the order they were added; never those `skipped` names. */
 export class RowSet {
   private readonly ids: Record<RecordTable, Set<number>> = { learnings: new Set(), heuristics: new Set() };
   private readonly rows: Row[] = [];
+
+  constructor(private readonly skipped: { has(row: RowRef): boolean } = { has: () => false }) {}
 
   /** Adds the rows not yet present; returns those. */
   add(rows: Row[]): Row[] {
     const added: Row[] = [];
     for (const row of rows) {
       const ids = this.ids[row.table];
-      if (ids.has(row.id)) continue;
+      if (ids.has(row.id) || this.skipped.has(row)) continue;
       ids.add(row.id);
       this.rows.push(row);
       added.push(row);

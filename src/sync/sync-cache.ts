@@ -10,7 +10,7 @@
  *   cache.dirtyRows()          // rows changed since (triggers fill lore_dirty)
  *   ...
  *   cache.recordVerified(file, rows) / cache.recordVerifiedFiles([{ file, rows }, ...])
- *   cache.recordRecheck(path) / cache.forget(path)
+ *   cache.recordRecheck(path) / cache.forget(path) / cache.forgetRows(rows)
  *   cache.clearDirty(rows) / cache.markDirty(rows) / cache.setIndexFingerprint(value)
  *
  * Lookups stay cheap at any size: `rowsOf` asks for its paths a few hundred
@@ -26,6 +26,7 @@
 import type Database from "better-sqlite3";
 import type { RecordTable } from "../journal/journal-file.js";
 import type { FileStat } from "../journal/journal-file.js";
+import { fingerprintOf } from "../journal/record-fingerprint.js";
 
 /** What identifies git's index: the file's stat, and the hash of its listing of the record directories. */
 export interface IndexFingerprint {
@@ -50,7 +51,7 @@ export interface RowRef {
   id: number;
 }
 
-/** A row matched by a record, with what the two agreed on (match.ts recordFingerprint). */
+/** A row matched by a record, with what the two agreed on (record-fingerprint.ts). */
 export interface MatchedRow extends RowRef {
   base: string;
 }
@@ -84,8 +85,9 @@ const FINGERPRINT_KEY = "sync_index_fingerprint";
 /** Paths or rows per statement: at seven values each, well under SQLite's 32,766 bound values. */
 const CHUNK = 500;
 
-/** How many row ids pathOf and baseOf read at once. */
+/** How many row ids pathOf and baseOf read at once, and how many such blocks are kept per table. */
 const PATH_BLOCK = 128;
+const PATH_BLOCKS_KEPT = 256;
 
 function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
@@ -197,7 +199,11 @@ export class SyncCache {
     return this.verifiedRow(row)?.path;
   }
 
-  /** What a row and its record agreed on at their last verification (match.ts recordFingerprint). */
+  /**
+   * What a row and its record agreed on at their last verification
+   * (record-fingerprint.ts). Schema 3 first stored the compared columns
+   * themselves, a JSON array: such a base is hashed when read.
+   */
   baseOf(row: RowRef): string | undefined {
     return this.verifiedRow(row)?.base;
   }
@@ -207,6 +213,7 @@ export class SyncCache {
     const blocks = this.pathBlocks[row.table];
     let verified = blocks.get(block);
     if (!verified) {
+      if (blocks.size >= PATH_BLOCKS_KEPT) blocks.clear();
       verified = new Map();
       const rows = prepared(
         this.db,
@@ -216,7 +223,11 @@ export class SyncCache {
         path: string;
         base: string | null;
       }>;
-      for (const found of rows) verified.set(found.row_id, { path: found.path, base: found.base ?? undefined });
+      for (const found of rows) {
+        const base =
+          found.base === null ? undefined : found.base.startsWith("[") ? fingerprintOf(found.base) : found.base;
+        verified.set(found.row_id, { path: found.path, base });
+      }
       blocks.set(block, verified);
     }
     return verified.get(row.id);
@@ -291,6 +302,20 @@ export class SyncCache {
       prepared(this.db, `DELETE FROM lore_file_rows WHERE path IN (${placeholders(chunk.length)})`).run(...chunk);
     }
     for (const file of files) this.all?.delete(file);
+    this.pathBlocks.learnings.clear();
+    this.pathBlocks.heuristics.clear();
+  }
+
+  /** Forgets which file these rows' records were in, and what they agreed on. */
+  forgetRows(rows: readonly RowRef[]): void {
+    for (const [table, ids] of idsByTable(rows)) {
+      for (const chunk of chunks(ids, CHUNK)) {
+        prepared(this.db, `DELETE FROM lore_file_rows WHERE tbl = ? AND row_id IN (${placeholders(chunk.length)})`).run(
+          table,
+          ...chunk,
+        );
+      }
+    }
     this.pathBlocks.learnings.clear();
     this.pathBlocks.heuristics.clear();
   }

@@ -1,7 +1,7 @@
 /**
  * Writing down what a sync verified (sync-cache.ts), so the next one skips it.
  *
- *   recordVerification(cache, analysis, { worktreeDirty, indexFingerprint, gone }, startedAtMs);
+ *   recordVerification(cache, comparison, { worktreeDirty, indexFingerprint, gone }, startedAtMs);
  *
  * A file read in this run is recorded as verified, with the rows its records
  * matched, only when all of them are in sync and it did not change while it
@@ -10,8 +10,7 @@
  * findings, and rows left alone, stay there. A file that is gone from disk but
  * still in git's index stays on the list too. Call inside a write transaction.
  */
-import type { Analysis } from "./analyze.js";
-import { recordFingerprint } from "./match.js";
+import { type Comparison, RefSet } from "./compare-journal.js";
 import type { MatchedRow, RowRef, SyncCache, VerifiedFile } from "./sync-cache.js";
 import type { IndexFingerprint } from "./sync-cache.js";
 
@@ -25,36 +24,35 @@ export interface VerifiedState {
 
 const RECORD_FINDINGS = new Set(["missing-row", "edited", "duplicate-id", "db-edited", "db-deleted", "conflict"]);
 
-/** Rows by table and id (without a string per row). */
-function refSet(rows: Iterable<RowRef>): { has(row: RowRef): boolean } {
-  const ids: Record<RowRef["table"], Set<number>> = { learnings: new Set(), heuristics: new Set() };
-  for (const row of rows) ids[row.table].add(row.id);
-  return { has: (row) => ids[row.table].has(row.id) };
+/** Rows by table and id. */
+function refSet(rows: Iterable<RowRef>): RefSet {
+  const set = new RefSet();
+  for (const row of rows) set.add(row);
+  return set;
 }
 
 export function recordVerification(
   cache: SyncCache,
-  analysis: Analysis,
+  comparison: Comparison,
   state: VerifiedState,
   verifiedAtMs: number,
 ): void {
-  const findings = [...analysis.problems, ...analysis.result.findings];
+  const findings = [...comparison.problems, ...comparison.findings];
   const unsettledPaths = new Set<string>();
-  const unsettledRows: RowRef[] = [...analysis.result.leftAlone];
+  const unsettledRows: RowRef[] = [...comparison.leftAlone];
   for (const finding of findings) {
     if (finding.path !== undefined && RECORD_FINDINGS.has(finding.type)) unsettledPaths.add(finding.path);
     if (finding.row) unsettledRows.push(finding.row);
   }
   const rowsByPath = new Map<string, MatchedRow[]>();
-  for (const { record, row } of analysis.result.pairs) {
-    const rows = rowsByPath.get(record.path);
-    const ref = { table: row.table, id: row.id, base: recordFingerprint(record) };
-    if (rows) rows.push(ref);
-    else rowsByPath.set(record.path, [ref]);
+  for (const { path, ...row } of comparison.pairs) {
+    const rows = rowsByPath.get(path);
+    if (rows) rows.push(row);
+    else rowsByPath.set(path, [row]);
   }
   const verified = new Set<string>();
   const verifiedFiles: Array<{ file: VerifiedFile; rows: MatchedRow[] }> = [];
-  for (const content of analysis.files.values()) {
+  for (const content of comparison.files.values()) {
     if (content.problem || unsettledPaths.has(content.path) || !content.settled) {
       cache.recordRecheck(content.path);
       continue;
@@ -71,19 +69,19 @@ export function recordVerification(
     });
   }
   cache.recordVerifiedFiles(verifiedFiles, verifiedAtMs);
-  for (const file of state.gone ?? []) if (!analysis.files.has(file)) cache.forget(file);
+  for (const file of state.gone ?? []) if (!comparison.files.has(file)) cache.forget(file);
   // A tracked file deleted from the work tree can come back clean (a checkout)
   // without changing git's index: it must be looked at again every time.
-  for (const file of state.goneTracked ?? []) if (!analysis.files.has(file)) cache.recordRecheck(file);
+  for (const file of state.goneTracked ?? []) if (!comparison.files.has(file)) cache.recordRecheck(file);
   const unsettled = refSet(unsettledRows);
   cache.clearDirty(
-    analysis.result.pairs
-      .filter(({ record, row }) => verified.has(record.path) && !unsettled.has(row))
-      .map(({ row }) => ({ table: row.table, id: row.id })),
+    comparison.pairs
+      .filter((pair) => verified.has(pair.path) && !unsettled.has(pair))
+      .map(({ table, id }) => ({ table, id })),
   );
   // Changed rows that no longer exist (or are not lore's) have had their files read: done with.
-  const loaded = refSet(analysis.rows);
-  cache.clearDirty(analysis.dirtyRefs.filter((ref) => !loaded.has(ref)));
+  const loaded = refSet(comparison.rows);
+  cache.clearDirty(comparison.dirtyRefs.filter((ref) => !loaded.has(ref)));
   cache.markDirty(unsettledRows.map((row) => ({ table: row.table, id: row.id })));
   cache.setIndexFingerprint(state.indexFingerprint);
 }
