@@ -21,7 +21,7 @@
  * in sync, and sync never writes it. Nothing here writes.
  */
 import fs from "node:fs";
-import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import type { JournalLayout } from "./layout.js";
 import { journalAbsolutePath } from "./layout.js";
 import { MarkdownParseError, parseFailure } from "./failure-markdown.js";
@@ -107,9 +107,13 @@ export function sameStat(a: FileStat, b: FileStat): boolean {
   return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 }
 
+/** node:crypto, loaded when a blob id is first asked for: a record never asks, and its start-up stays without it. */
+let crypto: typeof import("node:crypto") | undefined;
+
 /** git's object id of a blob with these bytes. */
 export function blobId(bytes: Buffer, algorithm: HashAlgorithm): string {
-  return createHash(algorithm).update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+  crypto ??= createRequire(import.meta.filename)("node:crypto") as typeof import("node:crypto");
+  return crypto.createHash(algorithm).update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }
 
 /** The 1-based number of the first line that starts with `prefix`, or 0 (lines end at `\n`). */

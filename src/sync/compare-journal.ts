@@ -10,7 +10,8 @@
  *
  * Up to BATCH_FILES files (and as many changed rows) are one analysis
  * (analyze.ts), exactly as before. Beyond that, the files are taken a batch
- * at a time, in the order given, each with the changed rows that belong to
+ * at a time (about BATCH_FILES failure files' worth: a domain file counts by
+ * its size), in the order given, each with the changed rows that belong to
  * its files (the file a row was last matched in, else the file it belongs
  * in); the changed rows that belong to none come last. Each batch is an
  * analysis of its own that pulls in whatever its records and rows could
@@ -18,11 +19,13 @@
  * read again, the rows they matched are not matched again, and a record that
  * repeats a lore id they matched is a duplicate. A row that one batch left
  * without a record and a later one matched is not reported. Of each batch,
- * only the findings keep their records and rows; the rest is dropped before
- * the next batch is read. Reads only; throws what reading a file or SQLite
+ * only the findings keep their records and rows; the rest is dropped, and
+ * collected (base/heap.ts), before the next batch is read. Reads only; throws what reading a file or SQLite
  * throws.
  */
-import type { JournalFileContent, RecordTable } from "../journal/journal-file.js";
+import { collectGarbage } from "../base/heap.js";
+import { HEURISTICS_DIR, type JournalFileContent, type RecordTable, statFile } from "../journal/journal-file.js";
+import { journalAbsolutePath, type JournalLayout } from "../journal/layout.js";
 import { type Analysis, type AnalysisInput, analyzeJournal, type EarlierAnalyses } from "./analyze.js";
 import { expectedPathOf, type Finding, type RecordAt } from "./match.js";
 import { recordFingerprint } from "../journal/record-fingerprint.js";
@@ -38,7 +41,7 @@ export type FileRead = Omit<JournalFileContent, "records">;
 export interface Comparison {
   files: Map<string, FileRead>;
   /** Every row loaded. */
-  rows: RowRef[];
+  rows: RefSet;
   /** The rows lore_dirty named when the comparison started (some may no longer exist). */
   dirtyRefs: RowRef[];
   /** Each record found in sync with its row (or to be updated from it), by path, with their base. */
@@ -62,6 +65,19 @@ export class RefSet {
   has(row: RowRef): boolean {
     return this.ids[row.table].has(row.id);
   }
+
+  get size(): number {
+    return this.ids.learnings.size + this.ids.heuristics.size;
+  }
+
+  /** A new set of this one's rows and `other`'s. */
+  with(other: RefSet): RefSet {
+    const both = new RefSet();
+    for (const table of ["learnings", "heuristics"] as const) {
+      both.ids[table] = new Set([...this.ids[table], ...other.ids[table]]);
+    }
+    return both;
+  }
 }
 
 const ROW_FINDINGS = new Set(["missing-file", "db-only", "hook-row"]);
@@ -80,7 +96,7 @@ class Folded implements EarlierAnalyses {
   constructor(dirtyRefs: RowRef[]) {
     this.comparison = {
       files: new Map(),
-      rows: [],
+      rows: new RefSet(),
       dirtyRefs,
       pairs: [],
       findings: [],
@@ -98,7 +114,7 @@ class Folded implements EarlierAnalyses {
       comparison.files.set(file, read);
       this.read.add(file);
     }
-    for (const row of analysis.rows) comparison.rows.push({ table: row.table, id: row.id });
+    for (const row of analysis.rows) comparison.rows.add(row);
     for (const { record, row } of analysis.result.pairs) {
       comparison.pairs.push({ path: record.path, table: row.table, id: row.id, base: recordFingerprint(record) });
       this.matched.add(row);
@@ -140,9 +156,83 @@ export function compareJournal(input: AnalysisInput): Comparison {
     folded.add(analyzeJournal({ ...input, files, dirtyRefs }));
     return folded.done();
   }
-  // The rows to start from, each with the batch of the file it belongs to; the rest come last.
-  const batchOf = new Map(files.map((file, at) => [file, Math.floor(at / BATCH_FILES)]));
-  const batches = Math.ceil(files.length / BATCH_FILES);
+  const batchFiles = inBatches(input.layout, files);
+  const batches = batchFiles.length;
+  const start = startingRows(input, batchFiles, dirtyRefs);
+  for (let batch = 0; batch <= batches; batch++) {
+    folded.add(
+      analyzeJournal({
+        ...input,
+        full: false,
+        files: batchFiles[batch] ?? [],
+        rows: start[batch].rows,
+        dirtyRefs: start[batch].dirty,
+        earlier: folded,
+      }),
+    );
+    // What the batch read is garbage now: collect it before the next batch, not at V8's leisure.
+    collectGarbage();
+  }
+  return folded.done();
+}
+
+/**
+ * A comparison after --fix: `first` with what `final` compared again (the
+ * files and rows the fix touched) replaced by what `final` found.
+ */
+export function withFinalPass(first: Comparison, final: Comparison): Comparison {
+  const again = final.rows;
+  const files = new Map(first.files);
+  for (const [file, read] of final.files) files.set(file, read);
+  return {
+    files,
+    rows: first.rows.with(final.rows),
+    dirtyRefs: [...first.dirtyRefs, ...final.dirtyRefs],
+    pairs: [...first.pairs.filter((pair) => !final.files.has(pair.path) && !again.has(pair)), ...final.pairs],
+    findings: final.findings,
+    leftAlone: [...first.leftAlone.filter((row) => !again.has(row)), ...final.leftAlone],
+    problems: final.problems,
+  };
+}
+
+/** A failure file's size, about: a file counts in a batch as so many failure files' worth of records. */
+const FAILURE_FILE_BYTES = 3000;
+
+/**
+ * The files in batches of about BATCH_FILES failure files' worth, in the
+ * order given. A domain file holds hundreds of heuristics, so it counts by its
+ * size; a failure file counts one.
+ */
+function inBatches(layout: JournalLayout, files: string[]): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let weight = 0;
+  for (const file of files) {
+    const size = file.startsWith(`${HEURISTICS_DIR}/`) ? statFile(journalAbsolutePath(layout, file))?.size : undefined;
+    const fileWeight = Math.max(1, Math.ceil((size ?? 0) / FAILURE_FILE_BYTES));
+    if (current.length > 0 && weight + fileWeight > BATCH_FILES) {
+      batches.push(current);
+      current = [];
+      weight = 0;
+    }
+    current.push(file);
+    weight += fileWeight;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/**
+ * The rows each batch starts from (and the changed ones among them): those
+ * that belong to its files; batch `batches` gets the rest.
+ */
+function startingRows(
+  input: AnalysisInput,
+  batchFiles: string[][],
+  dirtyRefs: RowRef[],
+): Array<{ rows: RowRef[]; dirty: RowRef[] }> {
+  const batches = batchFiles.length;
+  const batchOf = new Map(batchFiles.flatMap((files, batch) => files.map((file) => [file, batch] as const)));
   const start = Array.from({ length: batches + 1 }, () => ({ rows: [] as RowRef[], dirty: [] as RowRef[] }));
   const startRows = input.full ? rowRefsInScope(input.db) : input.rows;
   const homes = homesOfRows(input.db, [...dirtyRefs, ...startRows]);
@@ -155,37 +245,5 @@ export function compareJournal(input: AnalysisInput): Comparison {
   };
   for (const ref of dirtyRefs) home(ref).dirty.push(ref);
   for (const ref of startRows) home(ref).rows.push(ref);
-  for (let batch = 0; batch <= batches; batch++) {
-    folded.add(
-      analyzeJournal({
-        ...input,
-        full: false,
-        files: files.slice(batch * BATCH_FILES, (batch + 1) * BATCH_FILES),
-        rows: start[batch].rows,
-        dirtyRefs: start[batch].dirty,
-        earlier: folded,
-      }),
-    );
-  }
-  return folded.done();
-}
-
-/**
- * A comparison after --fix: `first` with what `final` compared again (the
- * files and rows the fix touched) replaced by what `final` found.
- */
-export function withFinalPass(first: Comparison, final: Comparison): Comparison {
-  const again = new RefSet();
-  for (const row of final.rows) again.add(row);
-  const files = new Map(first.files);
-  for (const [file, read] of final.files) files.set(file, read);
-  return {
-    files,
-    rows: [...first.rows, ...final.rows],
-    dirtyRefs: [...first.dirtyRefs, ...final.dirtyRefs],
-    pairs: [...first.pairs.filter((pair) => !final.files.has(pair.path) && !again.has(pair)), ...final.pairs],
-    findings: final.findings,
-    leftAlone: [...first.leftAlone.filter((row) => !again.has(row)), ...final.leftAlone],
-    problems: final.problems,
-  };
+  return start;
 }

@@ -80,11 +80,18 @@ function journalPrefix(repo: GitRepo, layout: JournalLayout): string {
 
 function parseIndexListing(output: Buffer): Map<string, IndexEntry> {
   const entries = new Map<string, IndexEntry>();
-  for (const record of output.toString("utf8").split("\0")) {
-    if (record === "") continue;
-    const tab = record.indexOf("\t");
-    const [, blob, stage] = record.slice(0, tab).split(" ");
-    const file = record.slice(tab + 1);
+  // Each string decoded on its own: slices of the whole listing would keep all of it alive as long as any path.
+  for (let start = 0; start < output.length; ) {
+    let end = output.indexOf(0, start);
+    if (end < 0) end = output.length;
+    const tab = output.indexOf(9, start);
+    if (tab < 0 || tab > end) {
+      start = end + 1;
+      continue;
+    }
+    const [, blob, stage] = output.toString("latin1", start, tab).split(" ");
+    const file = output.toString("utf8", tab + 1, end);
+    start = end + 1;
     const existing = entries.get(file);
     if (stage === "0") entries.set(file, { blob, unmerged: false });
     else entries.set(file, { blob: existing?.blob ?? blob, unmerged: true });

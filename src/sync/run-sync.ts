@@ -302,7 +302,7 @@ async function reconcile(
     report.findings.push(...analysis.problems, ...analysis.findings);
     report.files = changes.fileCount;
     report.read = analysis.files.size;
-    report.rows = analysis.rows.length;
+    report.rows = analysis.rows.size;
     lock.assertHeld();
     if (options.mode === "fix") {
       await applyFix(

@@ -9,7 +9,7 @@
  *   cache.baseOf(row)          // what the row and its record agreed on then
  *   cache.dirtyRows()          // rows changed since (triggers fill lore_dirty)
  *   ...
- *   cache.recordVerified(file, rows) / cache.recordVerifiedFiles([{ file, rows }, ...])
+ *   cache.recordVerified(file, rows) / cache.recordVerifiedFiles(files, rowsWithTheirPaths)
  *   cache.recordRecheck(path) / cache.forget(path) / cache.forgetRows(rows)
  *   cache.clearDirty(rows) / cache.markDirty(rows) / cache.setIndexFingerprint(value)
  *
@@ -161,7 +161,8 @@ export class SyncCache {
       tbl: RecordTable;
       row_id: number;
     }>) {
-      rows.push({ table: row.tbl, id: row.row_id });
+      // The table's name as a constant, not a string of its own per row.
+      rows.push({ table: row.tbl === "learnings" ? "learnings" : "heuristics", id: row.row_id });
     }
     return rows;
   }
@@ -236,21 +237,27 @@ export class SyncCache {
   // Writes: inside the caller's write transaction.
 
   recordVerified(file: VerifiedFile, rows: readonly MatchedRow[], verifiedAtMs: number): void {
-    this.recordVerifiedFiles([{ file, rows }], verifiedAtMs);
+    this.recordVerifiedFiles(
+      [file],
+      rows.map((row) => ({ ...row, path: file.path })),
+      verifiedAtMs,
+    );
   }
 
   /**
-   * The same as recordVerified for each file in turn, in a few statements
-   * per few hundred files or rows. The files' paths must differ.
+   * The same as recordVerified for each file, with `rows` the rows their
+   * records matched (each with its file's path), in a few statements per few
+   * hundred files or rows. The files' paths must differ.
    */
   recordVerifiedFiles(
-    files: ReadonlyArray<{ file: VerifiedFile; rows: readonly MatchedRow[] }>,
+    files: readonly VerifiedFile[],
+    rows: ReadonlyArray<MatchedRow & { path: string }>,
     verifiedAtMs: number,
   ): void {
-    this.forgetAll(files.map(({ file }) => file.path));
+    this.forgetAll(files.map((file) => file.path));
     for (const chunk of chunks(files, CHUNK)) {
       const values: Array<string | number> = [];
-      for (const { file } of chunk) {
+      for (const file of chunk) {
         values.push(
           file.path,
           file.stat.size,
@@ -266,11 +273,9 @@ export class SyncCache {
         `INSERT INTO lore_files(path, size, mtime_ms, ino, content_id, verified_at_ms, worktree_dirty) VALUES ${placeholders(chunk.length, "(?, ?, ?, ?, ?, ?, ?)")}`,
       ).run(...values);
     }
-    const mapped: Array<{ row: MatchedRow; path: string }> = [];
-    for (const { file, rows } of files) for (const row of rows) mapped.push({ row, path: file.path });
-    for (const chunk of chunks(mapped, CHUNK)) {
+    for (const chunk of chunks(rows, CHUNK)) {
       const values: Array<string | number> = [];
-      for (const { row, path } of chunk) values.push(row.table, row.id, path, row.base);
+      for (const row of chunk) values.push(row.table, row.id, row.path, row.base);
       prepared(
         this.db,
         `INSERT OR REPLACE INTO lore_file_rows(tbl, row_id, path, base) VALUES ${placeholders(chunk.length, "(?, ?, ?, ?)")}`,

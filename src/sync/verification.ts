@@ -11,7 +11,7 @@
  * still in git's index stays on the list too. Call inside a write transaction.
  */
 import { type Comparison, RefSet } from "./compare-journal.js";
-import type { MatchedRow, RowRef, SyncCache, VerifiedFile } from "./sync-cache.js";
+import type { RowRef, SyncCache, VerifiedFile } from "./sync-cache.js";
 import type { IndexFingerprint } from "./sync-cache.js";
 
 export interface VerifiedState {
@@ -44,14 +44,8 @@ export function recordVerification(
     if (finding.path !== undefined && RECORD_FINDINGS.has(finding.type)) unsettledPaths.add(finding.path);
     if (finding.row) unsettledRows.push(finding.row);
   }
-  const rowsByPath = new Map<string, MatchedRow[]>();
-  for (const { path, ...row } of comparison.pairs) {
-    const rows = rowsByPath.get(path);
-    if (rows) rows.push(row);
-    else rowsByPath.set(path, [row]);
-  }
   const verified = new Set<string>();
-  const verifiedFiles: Array<{ file: VerifiedFile; rows: MatchedRow[] }> = [];
+  const verifiedFiles: VerifiedFile[] = [];
   for (const content of comparison.files.values()) {
     if (content.problem || unsettledPaths.has(content.path) || !content.settled) {
       cache.recordRecheck(content.path);
@@ -59,28 +53,22 @@ export function recordVerification(
     }
     verified.add(content.path);
     verifiedFiles.push({
-      file: {
-        path: content.path,
-        stat: content.stat,
-        contentId: content.contentId,
-        recheck: state.worktreeDirty.has(content.path),
-      },
-      rows: rowsByPath.get(content.path) ?? [],
+      path: content.path,
+      stat: content.stat,
+      contentId: content.contentId,
+      recheck: state.worktreeDirty.has(content.path),
     });
   }
-  cache.recordVerifiedFiles(verifiedFiles, verifiedAtMs);
+  const verifiedPairs = comparison.pairs.filter((pair) => verified.has(pair.path));
+  cache.recordVerifiedFiles(verifiedFiles, verifiedPairs, verifiedAtMs);
   for (const file of state.gone ?? []) if (!comparison.files.has(file)) cache.forget(file);
   // A tracked file deleted from the work tree can come back clean (a checkout)
   // without changing git's index: it must be looked at again every time.
   for (const file of state.goneTracked ?? []) if (!comparison.files.has(file)) cache.recordRecheck(file);
   const unsettled = refSet(unsettledRows);
-  cache.clearDirty(
-    comparison.pairs
-      .filter((pair) => verified.has(pair.path) && !unsettled.has(pair))
-      .map(({ table, id }) => ({ table, id })),
-  );
+  cache.clearDirty(verifiedPairs.filter((pair) => !unsettled.has(pair)));
   // Changed rows that no longer exist (or are not lore's) have had their files read: done with.
-  const loaded = refSet(comparison.rows);
+  const loaded = comparison.rows;
   cache.clearDirty(comparison.dirtyRefs.filter((ref) => !loaded.has(ref)));
   cache.markDirty(unsettledRows.map((row) => ({ table: row.table, id: row.id })));
   cache.setIndexFingerprint(state.indexFingerprint);
