@@ -9,6 +9,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { recordFailure, recordHeuristic, runLore } from "./support/lore.js";
 import { createJournal, git, invariantViolations, openDb, readRows } from "./support/journal.js";
+import { isStopped, waitUntil } from "./support/processes.js";
 import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
 
 interface Finding {
@@ -235,6 +236,43 @@ describe("three-way sync", () => {
     expect(validated).toEqual({ times_validated: 7, confidence: 0.9 });
     expect(git(dir, ["status", "--porcelain", "--", "memory"]).trim()).toBe("");
   });
+
+  it.runIf(process.platform === "linux")(
+    "a row changed in the database while a sync runs stays marked: the next sync writes it back",
+    async () => {
+      const dir = await verifiedJournal();
+      // The sync reads the domain file (a newline added at its end, committed) and finds its
+      // rows in sync, and fixes the failure edited by hand; while it is frozen after that fix, the
+      // dashboard changes a row it found in sync, in a file the fix did not touch.
+      fs.appendFileSync(path.join(dir, DOMAIN_FILE), "\n");
+      git(dir, ["commit", "-q", "-m", "a newline", "--", DOMAIN_FILE]);
+      const failure = path.join(dir, String(readRows(dir).learnings[0].filepath));
+      fs.writeFileSync(failure, fs.readFileSync(failure, "utf8").replace("Two writers", "Two writers, by hand"));
+      let pid = 0;
+      const running = runLore(["sync", "--fix", "--json"], {
+        cwd: dir,
+        env: { LORE_STOP_AT: "sync-rows-applied" },
+        onSpawn: (spawned) => (pid = spawned),
+      });
+      await waitUntil(() => pid !== 0 && isStopped(pid), "the sync is frozen after its fix");
+      const db = openDb(dir);
+      db.pragma("busy_timeout = 10000");
+      db.prepare(
+        "UPDATE heuristics SET rule = 'Read the lock order, from the dashboard' WHERE rule = 'Read the lock order'",
+      ).run();
+      db.close();
+      process.kill(pid, "SIGCONT");
+      expect((await running).code).toBe(0);
+      const next = await sync(dir);
+      expect(next.json.findings.map((finding) => [finding.type, finding.path])).toEqual([["db-edited", DOMAIN_FILE]]);
+      expect((await sync(dir, "--fix")).code).toBe(0);
+      expect(rules(dir)).toEqual(["Run the tests first", "Read the lock order, from the dashboard"]);
+      expect(readRows(dir).learnings[0].summary).toBe("Two writers, by hand");
+      expect((await sync(dir)).json.findings).toEqual([]);
+      // The failure edited by hand is the user's to commit; the write-back was committed.
+      expect(git(dir, ["status", "--porcelain", "--", "memory/heuristics"]).trim()).toBe("");
+    },
+  );
 
   it.each(["files-intent-written", "files-written", "files-committed"])(
     "a sync --fix killed at %s leaves what the next command repairs",

@@ -44,6 +44,8 @@ export interface Comparison {
   rows: RefSet;
   /** The rows lore_dirty named when the comparison started (some may no longer exist). */
   dirtyRefs: RowRef[];
+  /** The number of lore_dirty's latest mark before anything was read (SyncCache.dirtySeq). */
+  seenUpTo: number;
   /** Each record found in sync with its row (or to be updated from it), by path, with their base. */
   pairs: Array<MatchedRow & { path: string }>;
   /** match.ts's findings: records first, in batch order, then rows without a record. */
@@ -93,11 +95,12 @@ class Folded implements EarlierAnalyses {
   /** Per row without a record: its finding, or undefined when left alone; a later batch's word replaces it. */
   private readonly rowOutcomes = new Map<string, { row: RowRef; finding: Finding | undefined }>();
 
-  constructor(dirtyRefs: RowRef[]) {
+  constructor(dirtyRefs: RowRef[], seenUpTo: number) {
     this.comparison = {
       files: new Map(),
       rows: new RefSet(),
       dirtyRefs,
+      seenUpTo,
       pairs: [],
       findings: [],
       leftAlone: [],
@@ -150,8 +153,9 @@ class Folded implements EarlierAnalyses {
 
 export function compareJournal(input: AnalysisInput): Comparison {
   const files = [...new Set(input.files)];
+  const seenUpTo = input.cache.dirtySeq();
   const dirtyRefs = input.dirtyRefs ?? input.cache.dirtyRows();
-  const folded = new Folded(dirtyRefs);
+  const folded = new Folded(dirtyRefs, seenUpTo);
   if (!input.full && files.length <= BATCH_FILES && dirtyRefs.length + input.rows.length <= BATCH_FILES) {
     folded.add(analyzeJournal({ ...input, files, dirtyRefs }));
     return folded.done();
@@ -188,6 +192,8 @@ export function withFinalPass(first: Comparison, final: Comparison): Comparison 
     files,
     rows: first.rows.with(final.rows),
     dirtyRefs: [...first.dirtyRefs, ...final.dirtyRefs],
+    // The fix's own changes came after `first` looked: they stay marked, and the next sync finds them in sync.
+    seenUpTo: first.seenUpTo,
     pairs: [...first.pairs.filter((pair) => !final.files.has(pair.path) && !again.has(pair)), ...final.pairs],
     findings: final.findings,
     leftAlone: [...first.leftAlone.filter((row) => !again.has(row)), ...final.leftAlone],

@@ -7,11 +7,12 @@
  *   cache.rowsOf(paths)        // the rows that the records of those files matched
  *   cache.pathOf(row)          // the file a row's record was found in
  *   cache.baseOf(row)          // what the row and its record agreed on then
+ *   cache.dirtySeq()           // the latest change's number, taken before reading
  *   cache.dirtyRows()          // rows changed since (triggers fill lore_dirty)
  *   ...
  *   cache.recordVerified(file, rows) / cache.recordVerifiedFiles(files, rowsWithTheirPaths)
  *   cache.recordRecheck(path) / cache.forget(path) / cache.forgetRows(rows)
- *   cache.clearDirty(rows) / cache.markDirty(rows) / cache.setIndexFingerprint(value)
+ *   cache.clearDirty(rows, seenUpTo) / cache.markDirty(rows) / cache.setIndexFingerprint(value)
  *
  * Lookups stay cheap at any size: `rowsOf` asks for its paths a few hundred
  * at a time, `pathOf` reads the rows' files a block of ids at a time, and the
@@ -153,6 +154,11 @@ export class SyncCache {
     } catch {
       return undefined;
     }
+  }
+
+  /** The number of the latest mark in lore_dirty: taken before reading, it tells a mark seen from one made later. */
+  dirtySeq(): number {
+    return Number(prepared(this.db, "SELECT coalesce(max(seq), 0) FROM lore_dirty").pluck().get());
   }
 
   dirtyRows(): RowRef[] {
@@ -313,25 +319,23 @@ export class SyncCache {
 
   /** Forgets which file these rows' records were in, and what they agreed on. */
   forgetRows(rows: readonly RowRef[]): void {
-    for (const [table, ids] of idsByTable(rows)) {
-      for (const chunk of chunks(ids, CHUNK)) {
-        prepared(this.db, `DELETE FROM lore_file_rows WHERE tbl = ? AND row_id IN (${placeholders(chunk.length)})`).run(
-          table,
-          ...chunk,
-        );
-      }
-    }
+    this.deleteRows("lore_file_rows", rows);
     this.pathBlocks.learnings.clear();
     this.pathBlocks.heuristics.clear();
   }
 
-  clearDirty(rows: readonly RowRef[]): void {
+  /** Clears these rows' marks, those numbered up to `seenUpTo` (dirtySeq when sync looked): a later change stays marked. */
+  clearDirty(rows: readonly RowRef[], seenUpTo: number): void {
+    this.deleteRows("lore_dirty", rows, ` AND seq <= ${Math.trunc(seenUpTo)}`);
+  }
+
+  private deleteRows(from: "lore_file_rows" | "lore_dirty", rows: readonly RowRef[], where = ""): void {
     for (const [table, ids] of idsByTable(rows)) {
       for (const chunk of chunks(ids, CHUNK)) {
-        prepared(this.db, `DELETE FROM lore_dirty WHERE tbl = ? AND row_id IN (${placeholders(chunk.length)})`).run(
-          table,
-          ...chunk,
-        );
+        prepared(
+          this.db,
+          `DELETE FROM ${from} WHERE tbl = ? AND row_id IN (${placeholders(chunk.length)})${where}`,
+        ).run(table, ...chunk);
       }
     }
   }

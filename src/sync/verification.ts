@@ -6,7 +6,8 @@
  * A file read in this run is recorded as verified, with the rows its records
  * matched, only when all of them are in sync and it did not change while it
  * was read; a file with any finding is kept on the list to read again. A row
- * leaves `lore_dirty` only when it was found in sync with its record; rows in
+ * leaves `lore_dirty` only when it was found in sync with its record, and
+ * only if it did not change again after the comparison began; rows in
  * findings, and rows left alone, stay there. A file that is gone from disk but
  * still in git's index stays on the list too. Call inside a write transaction.
  */
@@ -66,10 +67,16 @@ export function recordVerification(
   // without changing git's index: it must be looked at again every time.
   for (const file of state.goneTracked ?? []) if (!comparison.files.has(file)) cache.recordRecheck(file);
   const unsettled = refSet(unsettledRows);
-  cache.clearDirty(verifiedPairs.filter((pair) => !unsettled.has(pair)));
+  cache.clearDirty(
+    verifiedPairs.filter((pair) => !unsettled.has(pair)),
+    comparison.seenUpTo,
+  );
   // Changed rows that no longer exist (or are not lore's) have had their files read: done with.
   const loaded = comparison.rows;
-  cache.clearDirty(comparison.dirtyRefs.filter((ref) => !loaded.has(ref)));
+  cache.clearDirty(
+    comparison.dirtyRefs.filter((ref) => !loaded.has(ref)),
+    comparison.seenUpTo,
+  );
   cache.markDirty(unsettledRows.map((row) => ({ table: row.table, id: row.id })));
   cache.setIndexFingerprint(state.indexFingerprint);
 }
