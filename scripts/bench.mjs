@@ -245,16 +245,7 @@ async function syncFigures(records) {
   rss.push(rebuild.rssMb);
   const warm = await measuredLore(["sync"], dir);
   if (warm.code !== 0) throw new Error(`sync after the rebuild found differences: ${warm.stderr}`);
-  const statusMs = [];
-  const unchangedMs = [];
-  for (let round = 0; round < SYNC_ROUNDS; round++) {
-    statusMs.push(await must(run("git", ["status", "--porcelain"], dir), "git status"));
-    const unchanged = await measuredLore(["sync"], dir);
-    if (unchanged.code !== 0)
-      throw new Error(`sync with nothing changed exited ${unchanged.code}: ${unchanged.stderr}`);
-    unchangedMs.push(unchanged.ms);
-    rss.push(unchanged.rssMb);
-  }
+  const { status, unchanged } = await unchangedSyncs(dir, rss, "sync with nothing changed");
   const changedMs = [];
   let changedFiles = 0;
   for (let round = 0; round < CHANGE_ROUNDS; round++) {
@@ -274,12 +265,29 @@ async function syncFigures(records) {
     records,
     files: generated.files,
     rebuildMs: rebuild.ms,
-    status: median(statusMs),
-    unchanged: median(unchangedMs),
+    status,
+    unchanged,
     changed: median(changedMs),
     changedFiles,
     peakRssMb: Math.max(...rss),
   };
+}
+
+/**
+ * SYNC_ROUNDS syncs with nothing changed, each after a `git status` of the
+ * same tree: their medians, and each sync's peak RSS pushed onto `rss`.
+ */
+async function unchangedSyncs(dir, rss, what) {
+  const statusMs = [];
+  const unchangedMs = [];
+  for (let round = 0; round < SYNC_ROUNDS; round++) {
+    statusMs.push(await must(run("git", ["status", "--porcelain"], dir), "git status"));
+    const unchanged = await measuredLore(["sync"], dir);
+    if (unchanged.code !== 0) throw new Error(`${what} exited ${unchanged.code}: ${unchanged.stderr}`);
+    unchangedMs.push(unchanged.ms);
+    rss.push(unchanged.rssMb);
+  }
+  return { status: median(statusMs), unchanged: median(unchangedMs) };
 }
 
 /**
@@ -309,16 +317,7 @@ async function elfSyncFigures(failures) {
   const fix = await measuredLore(["sync", "--fix"], dir);
   if (fix.code !== 0) throw new Error(`cold sync --fix exited ${fix.code}: ${fix.stderr}`);
   const rss = [fix.rssMb];
-  const statusMs = [];
-  const unchangedMs = [];
-  for (let round = 0; round < SYNC_ROUNDS; round++) {
-    statusMs.push(await must(run("git", ["status", "--porcelain"], dir), "git status"));
-    const unchanged = await measuredLore(["sync"], dir);
-    if (unchanged.code !== 0)
-      throw new Error(`sync after the cold --fix exited ${unchanged.code}: ${unchanged.stderr}`);
-    unchangedMs.push(unchanged.ms);
-    rss.push(unchanged.rssMb);
-  }
+  const { status, unchanged } = await unchangedSyncs(dir, rss, "sync after the cold --fix");
   fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   return {
     failures,
@@ -326,8 +325,8 @@ async function elfSyncFigures(failures) {
     files: generated.files,
     fixMs: fix.ms,
     fixRssMb: fix.rssMb,
-    status: median(statusMs),
-    unchanged: median(unchangedMs),
+    status,
+    unchanged,
     peakRssMb: Math.max(...rss),
   };
 }

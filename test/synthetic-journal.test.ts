@@ -22,7 +22,7 @@ import {
   type ElfJournalOptions,
   type SyntheticJournalOptions,
 } from "./support/synthetic-journal.js";
-import { configureGitIdentity, git, openDb, tempDir, type HeuristicRow, type LearningRow } from "./support/journal.js";
+import { configureGitIdentity, git, readRows, tempDir, type LearningRow } from "./support/journal.js";
 import { REPO_ROOT, runLore } from "./support/lore.js";
 import { ELF_FAILURE_SECTIONS } from "./support/elf-format.js";
 
@@ -213,18 +213,6 @@ function elfGenerated(options: ElfJournalOptions = ELF_OPTIONS) {
   return { dir, counts: generateElfJournal(dir, options) };
 }
 
-function elfRows(dir: string): { learnings: LearningRow[]; heuristics: HeuristicRow[] } {
-  const db = openDb(dir);
-  try {
-    return {
-      learnings: db.prepare("SELECT * FROM learnings ORDER BY id").all() as LearningRow[],
-      heuristics: db.prepare("SELECT * FROM heuristics ORDER BY id").all() as HeuristicRow[],
-    };
-  } finally {
-    db.close();
-  }
-}
-
 const elfJournal = elfGenerated();
 
 describe("generateElfJournal", () => {
@@ -256,7 +244,7 @@ describe("generateElfJournal", () => {
     // A title recorded twice on one day overwrote its file: two rows, one file.
     expect(counts.failureFiles).toBeLessThan(counts.failures);
     expect(counts.failureFiles).toBeGreaterThan(counts.failures * 0.97);
-    const { learnings } = elfRows(dir);
+    const { learnings } = readRows(dir);
     expect(learnings).toHaveLength(counts.failures);
     expect(learnings.map((row) => row.id)).toEqual(Array.from({ length: counts.failures }, (_, i) => i + 1));
     const lastRowOf = new Map(learnings.map((row) => [row.filepath, row]));
@@ -303,7 +291,7 @@ describe("generateElfJournal", () => {
 
   it("writes domain files of ELF's blocks, H-<row id> (now and then H-0), each with its row", () => {
     const { dir, counts } = elfJournal;
-    const { heuristics } = elfRows(dir);
+    const { heuristics } = readRows(dir);
     expect(heuristics.map((row) => row.id)).toEqual(Array.from({ length: counts.heuristics }, (_, i) => i + 1));
     let blocks = 0;
     let zero = 0;

@@ -454,6 +454,13 @@ function domainNames(count: number): string[] {
   return names;
 }
 
+/** `value`, when it is an integer of at least `least`; else a RangeError naming it. */
+function checkedCount(name: string, value: number, least: number): number {
+  if (!Number.isSafeInteger(value) || value < least)
+    throw new RangeError(`synthetic journal: ${name} must be an integer ≥ ${least}, got ${value}`);
+  return value;
+}
+
 /** A domain index, skewed so that a few domains are large, as in real journals. */
 function domainIndex(rng: Prng, count: number): number {
   const u = rng.next();
@@ -518,14 +525,10 @@ function markdownFiles(directory: string): string[] {
 }
 
 export function generateJournal(dir: string, options: SyntheticJournalOptions): SyntheticJournalCounts {
-  const { records } = options;
-  if (!Number.isSafeInteger(records) || records < 0)
-    throw new RangeError(`synthetic journal: records must be an integer ≥ 0, got ${records}`);
+  const records = checkedCount("records", options.records, 0);
   const heuristicShare = share(options.heuristicShare, 0.4, "heuristicShare");
   const elfShare = share(options.elfShare, 0.2, "elfShare");
-  const domainCount = options.domains ?? Math.max(5, Math.floor(records / 250));
-  if (!Number.isSafeInteger(domainCount) || domainCount < 1)
-    throw new RangeError(`synthetic journal: domains must be an integer ≥ 1, got ${domainCount}`);
+  const domainCount = checkedCount("domains", options.domains ?? Math.max(5, Math.floor(records / 250)), 1);
   const rng = new Prng(options.seed ?? 1);
 
   const failuresDir = path.join(dir, "memory", "failures");
@@ -575,15 +578,7 @@ export function generateJournal(dir: string, options: SyntheticJournalOptions): 
     const day = recurring && rng.chance(0.6) ? recurring.day : rng.int(0, DAYS - 1);
     if (!recurring) earlier.push({ title: failureTitle, day });
     const summary = text(rng, rng.int(1, 10), !elf);
-    const record = {
-      loreId: elf ? "" : newLoreId(),
-      title: failureTitle,
-      domain: domains[domainIndex(rng, domainCount)],
-      severity: rng.pick(SEVERITIES),
-      tags: tags(rng),
-      summary: "",
-      date: dayString(day),
-    };
+    const record = { loreId: elf ? "" : newLoreId(), ...failureFields(rng, failureTitle, domains, day) };
     const content = sizedFailure(rng, summary, record, elf ? elfFailure : renderFailure, !elf);
     const stem = `${record.date.replace(/-/g, "")}_${failureSlug(failureTitle)}`;
     let name = `${stem}.md`;
@@ -642,6 +637,18 @@ function timestampOn(day: string, rng: Prng): string {
   return `${day} ${two(rng.int(0, 23))}:${two(rng.int(0, 59))}:${two(rng.int(0, 59))}`;
 }
 
+/** A failure's fields but its summary (left empty for sizedFailure), its domain one of `domains`. */
+function failureFields(rng: Prng, title: string, domains: readonly string[], day: number) {
+  return {
+    title,
+    domain: domains[domainIndex(rng, domains.length)],
+    severity: rng.pick(SEVERITIES),
+    tags: tags(rng),
+    summary: "",
+    date: dayString(day),
+  };
+}
+
 /**
  * A failure's markdown, its summary (one line each, changed in place) grown or
  * cut until the file's size is within MIN_FAILURE_BYTES..MAX_FAILURE_BYTES;
@@ -686,15 +693,9 @@ function sizedFailure<T extends { summary: string }>(
  * Throws when `dir` already holds failure or heuristic files, or a database.
  */
 export function generateElfJournal(dir: string, options: ElfJournalOptions): ElfJournalCounts {
-  const failureCount = options.failures;
-  if (!Number.isSafeInteger(failureCount) || failureCount < 0)
-    throw new RangeError(`synthetic journal: failures must be an integer ≥ 0, got ${failureCount}`);
-  const heuristicCount = options.heuristics ?? Math.round(failureCount * 0.2);
-  if (!Number.isSafeInteger(heuristicCount) || heuristicCount < 0)
-    throw new RangeError(`synthetic journal: heuristics must be an integer ≥ 0, got ${heuristicCount}`);
-  const domainCount = options.domains ?? Math.max(1, Math.round(heuristicCount / 250));
-  if (!Number.isSafeInteger(domainCount) || domainCount < 1)
-    throw new RangeError(`synthetic journal: domains must be an integer ≥ 1, got ${domainCount}`);
+  const failureCount = checkedCount("failures", options.failures, 0);
+  const heuristicCount = checkedCount("heuristics", options.heuristics ?? Math.round(failureCount * 0.2), 0);
+  const domainCount = checkedCount("domains", options.domains ?? Math.max(1, Math.round(heuristicCount / 250)), 1);
   const rng = new Prng(options.seed ?? 1);
 
   const failuresDir = path.join(dir, "memory", "failures");
@@ -728,14 +729,7 @@ export function generateElfJournal(dir: string, options: ElfJournalOptions): Elf
     previous = { title: failureTitle, day };
     earlier.push(failureTitle);
     const summary = text(rng, rng.int(1, 10), false);
-    const record = {
-      title: failureTitle,
-      domain: domains[domainIndex(rng, domainCount)],
-      severity: rng.pick(SEVERITIES),
-      tags: tags(rng),
-      summary: "",
-      date: dayString(day),
-    };
+    const record = failureFields(rng, failureTitle, domains, day);
     const content = sizedFailure(rng, summary, record, elfFailure, false);
     const name = `${record.date.replace(/-/g, "")}_${elfFailureSlug(failureTitle)}.md`;
     files.set(name, content);
