@@ -15,8 +15,19 @@
 //     (scripts/generate-journal.ts): a cold `--rebuild` (<= 60 s at 100k), a
 //     re-sync with nothing changed (<= 2 x `git status` on the same tree,
 //     interleaved), a re-sync with 1% of the files changed, and the peak RSS
-//     of every sync run (<= 300 MB at 100k).
-// The table is printed and written to docs/BENCHMARKS.md.
+//     of every sync run (<= 300 MB at 100k);
+//   - `lore sync` on journals as ELF's own recorders leave them (no lore ids,
+//     ELF's database and rows; `generate-journal --style elf`) of 10k and
+//     100k failures plus 20% heuristics: a cold `--fix` (<= 60 s and <= 300 MB
+//     peak RSS at 100k), a re-sync with nothing changed after it (<= 2 x
+//     `git status`, interleaved), and the growth of the cold `--fix` from the
+//     smallest size to the largest (at most about the growth of the journal).
+// The table is printed and, when every part ran, written to docs/BENCHMARKS.md.
+//
+// Environment: BENCH_PARTS picks parts (record, hooks, recovery, parallel,
+// sync, elf; default all), BENCH_SYNC_SIZES and BENCH_ELF_SIZES the journal
+// sizes (records; ELF failures), BENCH_ROUNDS, BENCH_PARALLEL_ROUNDS,
+// BENCH_SYNC_ROUNDS and BENCH_RECOVERY_SIZE the rounds and sizes.
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -31,6 +42,12 @@ const WRITERS = 20;
 const RECOVERY_JOURNAL_SIZE = Number(process.env.BENCH_RECOVERY_SIZE ?? 5000);
 const SYNC_SIZES = (process.env.BENCH_SYNC_SIZES ?? "10000,100000").split(",").map(Number);
 const SYNC_ROUNDS = Number(process.env.BENCH_SYNC_ROUNDS ?? 7);
+const ELF_SIZES = (process.env.BENCH_ELF_SIZES ?? "10000,100000").split(",").map(Number);
+const ELF_HEURISTIC_SHARE = 0.2;
+const ALL_PARTS = ["record", "hooks", "recovery", "parallel", "sync", "elf"];
+const PARTS = new Set((process.env.BENCH_PARTS ?? ALL_PARTS.join(",")).split(",").map((part) => part.trim()));
+for (const part of PARTS)
+  if (!ALL_PARTS.includes(part)) throw new Error(`BENCH_PARTS: unknown part "${part}" (${ALL_PARTS.join(", ")})`);
 const CHANGE_ROUNDS = 5;
 const generator = path.join(root, "dist-test", "generate-journal.js");
 const rssReporter = path.join(root, "scripts", "report-max-rss.cjs");
@@ -228,16 +245,7 @@ async function syncFigures(records) {
   rss.push(rebuild.rssMb);
   const warm = await measuredLore(["sync"], dir);
   if (warm.code !== 0) throw new Error(`sync after the rebuild found differences: ${warm.stderr}`);
-  const statusMs = [];
-  const unchangedMs = [];
-  for (let round = 0; round < SYNC_ROUNDS; round++) {
-    statusMs.push(await must(run("git", ["status", "--porcelain"], dir), "git status"));
-    const unchanged = await measuredLore(["sync"], dir);
-    if (unchanged.code !== 0)
-      throw new Error(`sync with nothing changed exited ${unchanged.code}: ${unchanged.stderr}`);
-    unchangedMs.push(unchanged.ms);
-    rss.push(unchanged.rssMb);
-  }
+  const { status, unchanged } = await unchangedSyncs(dir, rss, "sync with nothing changed");
   const changedMs = [];
   let changedFiles = 0;
   for (let round = 0; round < CHANGE_ROUNDS; round++) {
@@ -257,10 +265,68 @@ async function syncFigures(records) {
     records,
     files: generated.files,
     rebuildMs: rebuild.ms,
-    status: median(statusMs),
-    unchanged: median(unchangedMs),
+    status,
+    unchanged,
     changed: median(changedMs),
     changedFiles,
+    peakRssMb: Math.max(...rss),
+  };
+}
+
+/**
+ * SYNC_ROUNDS syncs with nothing changed, each after a `git status` of the
+ * same tree: their medians, and each sync's peak RSS pushed onto `rss`.
+ */
+async function unchangedSyncs(dir, rss, what) {
+  const statusMs = [];
+  const unchangedMs = [];
+  for (let round = 0; round < SYNC_ROUNDS; round++) {
+    statusMs.push(await must(run("git", ["status", "--porcelain"], dir), "git status"));
+    const unchanged = await measuredLore(["sync"], dir);
+    if (unchanged.code !== 0) throw new Error(`${what} exited ${unchanged.code}: ${unchanged.stderr}`);
+    unchangedMs.push(unchanged.ms);
+    rss.push(unchanged.rssMb);
+  }
+  return { status: median(statusMs), unchanged: median(unchangedMs) };
+}
+
+/**
+ * A journal as ELF's recorders leave it (files without lore ids, ELF's
+ * database with its rows), in git: a cold `lore sync --fix` (which also
+ * migrates the database), then syncs with nothing changed, interleaved with
+ * `git status` on the same tree.
+ */
+async function elfSyncFigures(failures) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lore-bench-elf-"));
+  const heuristics = Math.round(failures * ELF_HEURISTIC_SHARE);
+  const generated = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [generator, "--style", "elf", "--failures", String(failures), "--heuristics", String(heuristics), "--out", dir],
+      { encoding: "utf8" },
+    ),
+  );
+  git(dir, ["init", "-q"]);
+  git(dir, ["config", "user.name", "lore bench"]);
+  git(dir, ["config", "user.email", "bench@example.invalid"]);
+  git(dir, ["config", "gc.auto", "0"]);
+  git(dir, ["config", "maintenance.auto", "false"]);
+  fs.writeFileSync(path.join(dir, ".gitignore"), "memory/index.db*\nmemory/.lore/\n");
+  git(dir, ["add", "-A"]);
+  git(dir, ["commit", "-q", "-m", "ELF journal"]);
+  const fix = await measuredLore(["sync", "--fix"], dir);
+  if (fix.code !== 0) throw new Error(`cold sync --fix exited ${fix.code}: ${fix.stderr}`);
+  const rss = [fix.rssMb];
+  const { status, unchanged } = await unchangedSyncs(dir, rss, "sync after the cold --fix");
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  return {
+    failures,
+    heuristics,
+    files: generated.files,
+    fixMs: fix.ms,
+    fixRssMb: fix.rssMb,
+    status,
+    unchanged,
     peakRssMb: Math.max(...rss),
   };
 }
@@ -307,54 +373,126 @@ async function hookFigures() {
   };
 }
 
-const single = await singleRecordFigures();
-const hooks = await hookFigures();
-const recovery = await recoveryFigures();
-const parallel = await parallelFigures();
+const single = PARTS.has("record") ? await singleRecordFigures() : undefined;
+const hooks = PARTS.has("hooks") ? await hookFigures() : undefined;
+const recovery = PARTS.has("recovery") ? await recoveryFigures() : undefined;
+const parallel = PARTS.has("parallel") ? await parallelFigures() : undefined;
 const syncRuns = [];
-for (const size of SYNC_SIZES) syncRuns.push(await syncFigures(size));
-const floor = single.node + single.gitCommit;
-const recordRatio = single.record / floor;
-const parallelRatio = parallel.median.wallMs / single.record;
-const allSucceeded = parallel.all.every((round) => round.succeeded === WRITERS && round.committed === WRITERS);
+if (PARTS.has("sync")) for (const size of SYNC_SIZES) syncRuns.push(await syncFigures(size));
+const elfRuns = [];
+if (PARTS.has("elf")) for (const size of ELF_SIZES) elfRuns.push(await elfSyncFigures(size));
 const verdict = (ok) => (ok ? "met" : "NOT met");
 const fmt = (ms) => `${ms.toFixed(0)} ms`;
+const count = (n) => n.toLocaleString("en-US");
 
-const table = [
-  "| measure | value | target | result |",
-  "| --- | --- | --- | --- |",
-  `| \`node -e 0\` (median of ${ROUNDS}) | ${fmt(single.node)} | | |`,
-  `| bare \`git commit\` of one staged file (median of ${ROUNDS}) | ${fmt(single.gitCommit)} | | |`,
-  `| floor = node + git commit | ${fmt(floor)} | | |`,
-  `| one \`record-failure\`, git commit included (median of ${ROUNDS}) | ${fmt(single.record)} = ${recordRatio.toFixed(2)} x floor | <= 1.5 x floor | ${verdict(recordRatio <= 1.5)} |`,
-  `| ${WRITERS} writers at once (median of ${PARALLEL_ROUNDS} rounds) | ${fmt(parallel.median.wallMs)} = ${parallelRatio.toFixed(1)} x one record, ${(WRITERS / (parallel.median.wallMs / 1000)).toFixed(1)} records/s | all succeed, <= 15 x one record | ${verdict(allSucceeded && parallelRatio <= 15)} |`,
-  ...[10, RECOVERY_JOURNAL_SIZE].map((size) => {
+function recordRows() {
+  if (!single) return [];
+  const floor = single.node + single.gitCommit;
+  const recordRatio = single.record / floor;
+  return [
+    `| \`node -e 0\` (median of ${ROUNDS}) | ${fmt(single.node)} | | |`,
+    `| bare \`git commit\` of one staged file (median of ${ROUNDS}) | ${fmt(single.gitCommit)} | | |`,
+    `| floor = node + git commit | ${fmt(floor)} | | |`,
+    `| one \`record-failure\`, git commit included (median of ${ROUNDS}) | ${fmt(single.record)} = ${recordRatio.toFixed(2)} x floor | <= 1.5 x floor | ${verdict(recordRatio <= 1.5)} |`,
+  ];
+}
+
+function parallelRows() {
+  if (!parallel) return [];
+  const allSucceeded = parallel.all.every((round) => round.succeeded === WRITERS && round.committed === WRITERS);
+  // Against one record of this run, or, with the record part left out, without a ratio.
+  const ratio = single ? parallel.median.wallMs / single.record : undefined;
+  const against = ratio === undefined ? "" : ` = ${ratio.toFixed(1)} x one record`;
+  return [
+    `| ${WRITERS} writers at once (median of ${PARALLEL_ROUNDS} rounds) | ${fmt(parallel.median.wallMs)}${against}, ${(WRITERS / (parallel.median.wallMs / 1000)).toFixed(1)} records/s | all succeed, <= 15 x one record | ${verdict(allSucceeded && (ratio === undefined || ratio <= 15))} |`,
+  ];
+}
+
+function recoveryRows() {
+  if (!recovery) return [];
+  return [10, RECOVERY_JOURNAL_SIZE].map((size) => {
     const { ordinary, afterCrash } = recovery[size];
     return `| journal of ${size} records: a record ${fmt(ordinary)}; the record after a SIGKILLed one, which repairs it first, ${fmt(afterCrash)} (median of 7 each) | repair adds ${fmt(afterCrash - ordinary)} | | |`;
-  }),
-  `| ${WRITERS} writers: exits 0 / commits, every round | ${parallel.all.map((round) => `${round.succeeded}/${round.committed}`).join(", ")} | ${WRITERS}/${WRITERS} | ${verdict(allSucceeded)} |`,
-  `| post-checkout hook, nothing changed in the journal (median of ${ROUNDS}) | ${fmt(hooks.postCheckout)} = \`node -e 0\` (${fmt(hooks.node)}) + ${fmt(hooks.postCheckout - hooks.node)} | <= node -e 0 + 100 ms | ${verdict(hooks.postCheckout - hooks.node <= 100)} |`,
-  `| one \`record-failure\` with lore's hooks installed (median of ${ROUNDS}) | ${fmt(hooks.hookedRecord)}, against ${fmt(hooks.plainRecord)} without = ${(((hooks.hookedRecord - hooks.plainRecord) / hooks.plainRecord) * 100).toFixed(0)}% | <= +20% | ${verdict(hooks.hookedRecord <= hooks.plainRecord * 1.2)} |`,
-  ...syncRuns.flatMap((figures) => {
+  });
+}
+
+function parallelExitRows() {
+  if (!parallel) return [];
+  const allSucceeded = parallel.all.every((round) => round.succeeded === WRITERS && round.committed === WRITERS);
+  return [
+    `| ${WRITERS} writers: exits 0 / commits, every round | ${parallel.all.map((round) => `${round.succeeded}/${round.committed}`).join(", ")} | ${WRITERS}/${WRITERS} | ${verdict(allSucceeded)} |`,
+  ];
+}
+
+function hookRows() {
+  if (!hooks) return [];
+  return [
+    `| post-checkout hook, nothing changed in the journal (median of ${ROUNDS}) | ${fmt(hooks.postCheckout)} = \`node -e 0\` (${fmt(hooks.node)}) + ${fmt(hooks.postCheckout - hooks.node)} | <= node -e 0 + 100 ms | ${verdict(hooks.postCheckout - hooks.node <= 100)} |`,
+    `| one \`record-failure\` with lore's hooks installed (median of ${ROUNDS}) | ${fmt(hooks.hookedRecord)}, against ${fmt(hooks.plainRecord)} without = ${(((hooks.hookedRecord - hooks.plainRecord) / hooks.plainRecord) * 100).toFixed(0)}% | <= +20% | ${verdict(hooks.hookedRecord <= hooks.plainRecord * 1.2)} |`,
+  ];
+}
+
+function syncRows() {
+  return syncRuns.flatMap((figures) => {
     const atScale = figures.records >= 100_000;
     const ratio = figures.unchanged / figures.status;
-    const size = `${figures.records.toLocaleString("en-US")} records (${figures.files.toLocaleString("en-US")} files)`;
+    const size = `${count(figures.records)} records (${count(figures.files)} files)`;
     return [
       `| \`lore sync --rebuild\`, cold, ${size} | ${(figures.rebuildMs / 1000).toFixed(1)} s | ${atScale ? "<= 60 s" : ""} | ${atScale ? verdict(figures.rebuildMs <= 60_000) : ""} |`,
       `| \`lore sync\`, nothing changed, ${size} (median of ${SYNC_ROUNDS}) | ${fmt(figures.unchanged)} = ${ratio.toFixed(2)} x \`git status\` (${fmt(figures.status)}, median of ${SYNC_ROUNDS}, interleaved) | ${atScale ? "<= 2 x git status" : ""} | ${atScale ? verdict(ratio <= 2) : ""} |`,
       `| \`lore sync --fix\`, 1% of files changed (${figures.changedFiles} files), ${size} (median of ${CHANGE_ROUNDS}) | ${fmt(figures.changed)} | | |`,
       `| peak RSS of any \`lore sync\` run above, ${size} | ${figures.peakRssMb.toFixed(0)} MB | ${atScale ? "<= 300 MB" : ""} | ${atScale ? verdict(figures.peakRssMb <= 300) : ""} |`,
     ];
-  }),
-  "| ELF `record-failure.sh`, one record (reported, not measured here) | about 1.7 s | | |",
-  "| ELF `record-failure.sh`, 20 at once (reported, not measured here) | about 39 s, 9 of 20 failed | | |",
+  });
+}
+
+function elfRows() {
+  const rows = elfRuns.flatMap((figures) => {
+    const atScale = figures.failures >= 100_000;
+    const ratio = figures.unchanged / figures.status;
+    const size = `ELF journal of ${count(figures.failures)} failures and ${count(figures.heuristics)} heuristics (${count(figures.files)} files)`;
+    return [
+      `| \`lore sync --fix\`, cold, ${size} | ${(figures.fixMs / 1000).toFixed(1)} s, peak RSS ${figures.fixRssMb.toFixed(0)} MB | ${atScale ? "<= 60 s, <= 300 MB" : ""} | ${atScale ? verdict(figures.fixMs <= 60_000 && figures.fixRssMb <= 300) : ""} |`,
+      `| \`lore sync\`, nothing changed after it, ${size} (median of ${SYNC_ROUNDS}) | ${fmt(figures.unchanged)} = ${ratio.toFixed(2)} x \`git status\` (${fmt(figures.status)}, median of ${SYNC_ROUNDS}, interleaved) | ${atScale ? "<= 2 x git status" : ""} | ${atScale ? verdict(ratio <= 2) : ""} |`,
+      `| peak RSS of any \`lore sync\` run above, ${size} | ${figures.peakRssMb.toFixed(0)} MB | ${atScale ? "<= 300 MB" : ""} | ${atScale ? verdict(figures.peakRssMb <= 300) : ""} |`,
+    ];
+  });
+  if (elfRuns.length >= 2) {
+    const small = elfRuns[0];
+    const large = elfRuns.at(-1);
+    const sizeGrowth = large.failures / small.failures;
+    const growth = large.fixMs / small.fixMs;
+    rows.push(
+      `| growth of the cold \`lore sync --fix\` of an ELF journal, ${count(small.failures)} to ${count(large.failures)} failures (${sizeGrowth.toFixed(0)} x the journal) | ${growth.toFixed(1)} x the time | <= about ${sizeGrowth.toFixed(0)} x | ${verdict(growth <= sizeGrowth * 1.2)} |`,
+    );
+  }
+  return rows;
+}
+
+const table = [
+  "| measure | value | target | result |",
+  "| --- | --- | --- | --- |",
+  ...recordRows(),
+  ...parallelRows(),
+  ...recoveryRows(),
+  ...parallelExitRows(),
+  ...hookRows(),
+  ...syncRows(),
+  ...elfRows(),
+  ...(PARTS.has("record")
+    ? [
+        "| ELF `record-failure.sh`, one record (reported, not measured here) | about 1.7 s | | |",
+        "| ELF `record-failure.sh`, 20 at once (reported, not measured here) | about 39 s, 9 of 20 failed | | |",
+      ]
+    : []),
 ].join("\n");
 
 const context = `Node ${process.version}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, git ${git(root, ["--version"]).trim().replace("git version ", "")}`;
 console.log(table);
 console.log(`\n${context}`);
 
-const document = `# Benchmarks
+if (ALL_PARTS.every((part) => PARTS.has(part))) {
+  const document = `# Benchmarks
 
 \`npm run bench\` (scripts/bench.mjs) writes this file. Figures are medians of
 rounds that interleave the floor and lore in the same run, because these
@@ -364,5 +502,8 @@ Latest run: ${new Date().toISOString().slice(0, 10)}, ${context}.
 
 ${table}
 `;
-fs.mkdirSync(path.join(root, "docs"), { recursive: true });
-fs.writeFileSync(path.join(root, "docs", "BENCHMARKS.md"), document);
+  fs.mkdirSync(path.join(root, "docs"), { recursive: true });
+  fs.writeFileSync(path.join(root, "docs", "BENCHMARKS.md"), document);
+} else {
+  console.log(`\nOnly ${[...PARTS].join(", ")} ran (BENCH_PARTS): docs/BENCHMARKS.md is left as it was.`);
+}

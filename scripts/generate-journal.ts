@@ -5,6 +5,12 @@
 //     [--heuristic-share F] [--elf-share F] [--domains N]
 //   {"failures":...,"heuristics":...,"domainFiles":...,"files":...}
 //
+//   node dist-test/generate-journal.js --style elf --failures N --out DIR [--seed S]
+//     [--heuristics M] [--domains N]
+//   {"failures":...,"failureFiles":...,"heuristics":...,"domainFiles":...,"files":...}
+//                               (a journal as ELF's recorders leave it, with its
+//                                database: generateElfJournal)
+//
 //   node dist-test/generate-journal.js --change F --out DIR [--seed S]
 //   {"changed":[...paths]}      (edits a fraction F of DIR's record files, as
 //                                changeSomeFiles does)
@@ -15,10 +21,11 @@
 // prints its message and exits 1. The bundle is built by
 // scripts/build-test-tools.mjs (for vitest and for `npm run bench`).
 import { parseArgs } from "node:util";
-import { changeSomeFiles, generateJournal } from "../test/support/synthetic-journal.js";
+import { changeSomeFiles, generateElfJournal, generateJournal } from "../test/support/synthetic-journal.js";
 
 const USAGE =
   "usage: generate-journal --records N --out DIR [--seed S] [--heuristic-share F] [--elf-share F] [--domains N]\n" +
+  "       generate-journal --style elf --failures N --out DIR [--seed S] [--heuristics M] [--domains N]\n" +
   "       generate-journal --change F --out DIR [--seed S]";
 
 function fail(message: string): never {
@@ -50,6 +57,9 @@ function main(): void {
     "elf-share": { type: "string" },
     domains: { type: "string" },
     change: { type: "string" },
+    style: { type: "string" },
+    failures: { type: "string" },
+    heuristics: { type: "string" },
   } as const;
   let values: ReturnType<typeof parseArgs<{ options: typeof flags; strict: true; allowPositionals: false }>>["values"];
   try {
@@ -70,6 +80,29 @@ function main(): void {
     }
     return;
   }
+  const style = values.style ?? "lore";
+  if (style !== "lore" && style !== "elf") fail("--style must be lore or elf");
+  if (style === "elf") {
+    if (values.records !== undefined || values["heuristic-share"] !== undefined || values["elf-share"] !== undefined)
+      fail("--style elf takes --failures and --heuristics, not --records or shares");
+    const failures = integer(values.failures, "failures", 0);
+    if (failures === undefined) fail("--failures is required with --style elf");
+    const elfOptions = {
+      failures,
+      heuristics: integer(values.heuristics, "heuristics", 0),
+      domains: integer(values.domains, "domains", 1),
+      seed: integer(values.seed, "seed", 0),
+    };
+    try {
+      process.stdout.write(`${JSON.stringify(generateElfJournal(values.out, elfOptions))}\n`);
+    } catch (error) {
+      process.stderr.write(`generate-journal: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+    return;
+  }
+  if (values.failures !== undefined || values.heuristics !== undefined)
+    fail("--failures and --heuristics go with --style elf");
   const records = integer(values.records, "records", 0);
   if (records === undefined) fail("--records is required");
   const options = {

@@ -337,6 +337,79 @@ describe("journals shared between clones", () => {
     keptA.close();
   });
 
+  it("rows edited, deleted and inserted in one clone's database reach the other clone through git", async () => {
+    const root = tempDir("lore-db-edits-");
+    const bare = path.join(root, "journal.git");
+    git(root, ["init", "-q", "--bare", bare]);
+    const a = await clone(bare, "a");
+    git(a, ["add", ".gitignore", ".gitattributes", "memory/golden-rules.md"]);
+    git(a, ["commit", "-q", "-m", "journal"]);
+    for (const rule of ["Rule one", "Rule two", "Rule three"]) ok(await recordHeuristic(a, { domain: "shared", rule }));
+    git(a, ["push", "-q", "origin", "HEAD"]);
+    const b = await clone(bare, "b");
+    // B's database starts empty: the clone's checkout ran before lore's hooks were there.
+    ok(await runLore(["sync", "--fix"], { cwd: b }));
+    await expectInSync(b);
+
+    // In A, ELF's dashboard and hooks change only rows.
+    const dbA = openDb(a);
+    dbA.prepare("UPDATE heuristics SET rule = 'Rule one, edited in the dashboard' WHERE rule = 'Rule one'").run();
+    dbA.prepare("DELETE FROM heuristics WHERE rule = 'Rule two'").run();
+    dbA
+      .prepare(
+        "INSERT INTO heuristics (domain, rule, explanation, source_type, confidence) VALUES ('shared', 'Learned by a hook', 'From a hook', 'auto', 0.6)",
+      )
+      .run();
+    dbA.prepare("UPDATE heuristics SET times_validated = 5 WHERE rule = 'Rule three'").run();
+    dbA.close();
+    // A checkout that leaves the journal's files alone undoes none of it.
+    git(a, ["checkout", "-q", "-b", "topic"]);
+    git(a, ["checkout", "-q", "-"]);
+    expect(
+      readRows(a)
+        .heuristics.map((row) => row.rule)
+        .sort(),
+    ).toEqual(["Learned by a hook", "Rule one, edited in the dashboard", "Rule three"]);
+
+    // B records meanwhile; A's pull runs the hooks, which bring B's record in and write A's rows back.
+    ok(await recordFailure(b, { title: "Failure in B", domain: "shared" }));
+    git(b, ["push", "-q", "origin", "HEAD"]);
+    expect(gitRun(a, ["pull", "-q", "--no-edit", "origin", "HEAD"]).code).toBe(0);
+    expect(git(a, ["status", "--porcelain"])).toBe("");
+    await expectInSync(a);
+    const rulesOf = (dir: string) =>
+      parseHeuristicFile(fs.readFileSync(path.join(dir, "memory", "heuristics", "shared.md"), "utf8"))
+        .map((block) => block.rule)
+        .sort();
+    expect(rulesOf(a)).toEqual(["Learned by a hook", "Rule one, edited in the dashboard", "Rule three"]);
+    const keptA = openDb(a);
+    expect(
+      keptA.prepare("SELECT source_type, confidence FROM heuristics WHERE rule = 'Learned by a hook'").get(),
+    ).toEqual({
+      source_type: "auto",
+      confidence: 0.6,
+    });
+    expect(keptA.prepare("SELECT times_validated FROM heuristics WHERE rule = 'Rule three'").pluck().get()).toBe(5);
+    keptA.close();
+
+    // B pulls A's commits: its rows follow the files, its archive keeps the deleted row.
+    git(a, ["push", "-q", "origin", "HEAD"]);
+    expect(gitRun(b, ["pull", "-q", "--no-edit", "origin", "HEAD"]).code).toBe(0);
+    expect(git(b, ["status", "--porcelain"])).toBe("");
+    await expectInSync(b);
+    expect(rulesOf(b)).toEqual(rulesOf(a));
+    expect(
+      readRows(b)
+        .heuristics.map((row) => row.rule)
+        .sort(),
+    ).toEqual(rulesOf(a));
+    expect(readRows(b).learnings.map((row) => row.title)).toEqual(["Failure in B"]);
+    const archivedB = openDb(b);
+    const archived = archivedB.prepare("SELECT row_json FROM lore_archive").pluck().all() as string[];
+    archivedB.close();
+    expect(archived.map((json) => JSON.parse(json).rule)).toEqual(["Rule two"]);
+  });
+
   it("a rebase, and a checkout of an older commit and back, keep the DB equal to the files at each step", async () => {
     const root = tempDir("lore-rebase-");
     const bare = path.join(root, "journal.git");

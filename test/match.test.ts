@@ -6,6 +6,7 @@
 // an edited record are reported as, with the action `--fix` would take.
 import { describe, expect, it } from "vitest";
 import type { FileRecord } from "../src/journal/journal-file.js";
+import { recordFingerprint } from "../src/journal/record-fingerprint.js";
 import {
   Claims,
   changedPairFinding,
@@ -24,7 +25,6 @@ import {
   matchByLoreId,
   matchRecords,
   matchWithoutLoreId,
-  recordFingerprint,
   rowFingerprint,
   unmatchedRecordFinding,
   unmatchedRowOutcome,
@@ -299,19 +299,25 @@ describe("rule 2: ELF's records, with the rows that carry no lore id", () => {
     expect([...index.heuristicsIn.keys()]).toEqual(["x", "y"]);
   });
 
-  it("failureByPath: a failure, the first unclaimed row with its filepath", () => {
-    const rows = [failureRow(9, F1), failureRow(4, F1), failureRow(6, F2)];
+  it("failureByPath: a failure, the unclaimed row with its filepath in sync with it, else the last", () => {
+    const other = { summary: "Another summary" };
+    const rows = [failureRow(9, F1, null, other), failureRow(4, F1, null, other), failureRow(6, F2)];
     const index = indexRowsWithoutLoreId(rows);
     const claims = new Claims();
     const record = failureRecord(F1);
-    expect(failureByPath(record, index, claims)).toBe(rows[1]);
-    claims.claim(failureRecord(F1, { line: 99 }), rows[1]);
+    // Both rows differ from the record: the last one recorded (ELF overwrote the file with it).
     expect(failureByPath(record, index, claims)).toBe(rows[0]);
-    claims.claim(failureRecord(F1, { line: 98 }), rows[0]);
+    claims.claim(failureRecord(F1, { line: 99 }), rows[0]);
+    expect(failureByPath(record, index, claims)).toBe(rows[1]);
+    claims.claim(failureRecord(F1, { line: 98 }), rows[1]);
     expect(failureByPath(record, index, claims)).toBeUndefined();
     expect(failureByPath(failureRecord(F3), index, new Claims())).toBeUndefined();
     // Not a heuristic, even one whose path is a failure row's filepath.
     expect(failureByPath(heuristicRecord("x", 6, "r", { path: F2 }), index, new Claims())).toBeUndefined();
+    // A row in sync with the record wins over a later one.
+    const inSync = failureRow(4, F1);
+    const withOneInSync = indexRowsWithoutLoreId([inSync, failureRow(9, F1, null, other)]);
+    expect(failureByPath(record, withOneInSync, new Claims())).toBe(inSync);
   });
 
   it("heuristicByIdAndRule: the row of its domain with its H-<id>, only when the rule is the same", () => {

@@ -233,9 +233,12 @@ describe("lore sync: a journal in sync", () => {
 });
 
 describe("lore sync: each finding, reported, planned and fixed", () => {
-  it("missing-row: a record whose row was deleted by hand gets a row again, with its lore id (and a heuristic its H-id)", async () => {
+  it("missing-row: a record whose row is gone, never known deleted, gets a row again, with its lore id (and a heuristic its H-id)", async () => {
     const dir = await journalWithRecords();
     const before = readRows(dir);
+    // Gone without a trace of what the row and its record agreed on (as with
+    // an older copy of index.db): nothing says the database deleted it.
+    sql(dir, "DELETE FROM lore_file_rows");
     sql(dir, "DELETE FROM heuristics WHERE rule = 'Rule 2'");
     sql(dir, "DELETE FROM learnings WHERE title = 'Failure 3'");
     const fix = await reportPlanFix(dir, "missing-row");
@@ -902,9 +905,12 @@ describe("lore sync killed at each of its steps", () => {
     it(`leaves a journal the next sync repairs: SIGKILL at ${step} (sync ${args.join(" ")})`, async () => {
       const dir = await journalWithRecords();
       sql(dir, "UPDATE heuristics SET times_validated = 4 WHERE rule = 'Rule 3'");
-      // Something to fix: a row deleted by hand, a file deleted, a file edited.
-      sql(dir, "DELETE FROM learnings WHERE title = 'Failure 1'");
+      // Something to fix: a file deleted, a file added by hand (it has no row), a file edited.
       fs.rmSync(path.join(dir, "memory", "failures", failureFiles(dir)[1]));
+      fs.writeFileSync(
+        path.join(dir, "memory", "failures", "20250101_failure-4.md"),
+        "# Failure 4\n\n**Domain**: testing\n**Severity**: 3\n**Tags**: \n**Date**: 2025-01-01\n\n## Summary\n\nAdded by hand\n",
+      );
       const domainFile = path.join(dir, "memory", "heuristics", "testing.md");
       fs.writeFileSync(domainFile, fs.readFileSync(domainFile, "utf8").replace("why 2", "why two"));
       const killed = await runLore(["sync", ...args], { cwd: dir, env: { LORE_CRASH_AT: step } });
@@ -915,7 +921,9 @@ describe("lore sync killed at each of its steps", () => {
       expect({ code: after.code, findings: after.json.findings }).toEqual({ code: 0, findings: [] });
       const rows = readRows(dir);
       expect(rows.learnings.map((row) => row.title).sort()).toEqual(
-        args.includes("--restore") ? ["Failure 1", "Failure 2", "Failure 3"] : ["Failure 1", "Failure 3"],
+        args.includes("--restore")
+          ? ["Failure 1", "Failure 2", "Failure 3", "Failure 4"]
+          : ["Failure 1", "Failure 3", "Failure 4"],
       );
       expect(rows.heuristics.find((row) => row.rule === "Rule 2")?.explanation).toBe("why two");
       const db = openDb(dir);

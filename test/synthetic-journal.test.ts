@@ -4,7 +4,10 @@
 // and every domain file parses with lore's parsers, lore-style records with a
 // unique lore id and ELF-style ones as ELF wrote them; H-ids are 1..N; and
 // changeSomeFiles changes exactly the files it reports, in a way the parsers
-// see, keeping them parseable. Also the CLI bundle dist-test/generate-journal.js.
+// see, keeping them parseable. The ELF mode (generateElfJournal) writes what
+// ELF's recorders write, files and rows, which lore's sync reads back as in
+// sync (but for the rows of a failure recorded twice on one day). Also the CLI
+// bundle dist-test/generate-journal.js.
 import fs from "node:fs";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
@@ -12,9 +15,16 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseFailure, type ParsedFailure } from "../src/journal/failure-markdown.js";
 import { parseHeuristicFile, renderDomainHeader, type ParsedHeuristic } from "../src/journal/heuristic-markdown.js";
 import { failureSlug } from "../src/journal/slug.js";
-import { changeSomeFiles, generateJournal, type SyntheticJournalOptions } from "./support/synthetic-journal.js";
-import { tempDir } from "./support/journal.js";
-import { REPO_ROOT } from "./support/lore.js";
+import {
+  changeSomeFiles,
+  generateElfJournal,
+  generateJournal,
+  type ElfJournalOptions,
+  type SyntheticJournalOptions,
+} from "./support/synthetic-journal.js";
+import { configureGitIdentity, git, readRows, tempDir, type LearningRow } from "./support/journal.js";
+import { REPO_ROOT, runLore } from "./support/lore.js";
+import { ELF_FAILURE_SECTIONS } from "./support/elf-format.js";
 
 const OPTIONS: SyntheticJournalOptions = { records: 500, seed: 42 };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -196,6 +206,142 @@ describe("generateJournal", () => {
   });
 });
 
+const ELF_OPTIONS: ElfJournalOptions = { failures: 600, heuristics: 400, seed: 42 };
+
+function elfGenerated(options: ElfJournalOptions = ELF_OPTIONS) {
+  const dir = newDir();
+  return { dir, counts: generateElfJournal(dir, options) };
+}
+
+const elfJournal = elfGenerated();
+
+describe("generateElfJournal", () => {
+  it("is deterministic, database included; another seed gives another journal", () => {
+    const again = elfGenerated();
+    expect(again.counts).toEqual(elfJournal.counts);
+    expectSameTree(snapshot(again.dir), snapshot(elfJournal.dir));
+    const other = elfGenerated({ ...ELF_OPTIONS, seed: 43 });
+    expect(failureFiles(other.dir)).not.toEqual(failureFiles(elfJournal.dir));
+  });
+
+  it("writes ELF's layout, file names and failure markdown, with no lore id, and one row per failure recorded", () => {
+    const { dir, counts } = elfJournal;
+    expect(counts).toEqual({
+      failures: 600,
+      failureFiles: counts.failureFiles,
+      heuristics: 400,
+      domainFiles: 2,
+      files: counts.failureFiles + 2,
+    });
+    expect(fs.readdirSync(path.join(dir, "memory")).sort()).toEqual([
+      "failures",
+      "heuristics",
+      "index.db",
+      "successes",
+    ]);
+    const names = failureFiles(dir);
+    expect(names).toHaveLength(counts.failureFiles);
+    // A title recorded twice on one day overwrote its file: two rows, one file.
+    expect(counts.failureFiles).toBeLessThan(counts.failures);
+    expect(counts.failureFiles).toBeGreaterThan(counts.failures * 0.97);
+    const { learnings } = readRows(dir);
+    expect(learnings).toHaveLength(counts.failures);
+    expect(learnings.map((row) => row.id)).toEqual(Array.from({ length: counts.failures }, (_, i) => i + 1));
+    const lastRowOf = new Map(learnings.map((row) => [row.filepath, row]));
+    expect([...lastRowOf.keys()].sort()).toEqual(names.map((name) => `memory/failures/${name}`));
+    for (const name of names) {
+      const text = read(dir, `memory/failures/${name}`);
+      const failure = parseFailure(text);
+      const row = lastRowOf.get(`memory/failures/${name}`) as LearningRow;
+      expect(name, name).toBe(
+        `${failure.date.replace(/-/g, "")}_${failure.title
+          .toLowerCase()
+          .replace(/ /g, "-")
+          .replace(/[^a-z0-9:-]/g, "")}.md`,
+      );
+      expect(text, name).toBe(
+        [
+          `# ${failure.title}`,
+          "",
+          `**Domain**: ${failure.domain}`,
+          `**Severity**: ${failure.severity}`,
+          `**Tags**: ${failure.tags}`,
+          `**Date**: ${failure.date}  # TIME-FIX-3: Use consistent captured date`,
+          "",
+          "## Summary",
+          "",
+          failure.summary,
+          "",
+          ...ELF_FAILURE_SECTIONS,
+          "",
+        ].join("\n"),
+      );
+      expect(failure.loreId, name).toBeUndefined();
+      expect(row, name).toMatchObject({
+        type: "failure",
+        title: failure.title,
+        summary: failure.summary.replace(/\n/g, " "),
+        tags: failure.tags,
+        domain: failure.domain,
+        severity: failure.severity,
+      });
+      expect(row.lore_id, name).toBeUndefined();
+    }
+  });
+
+  it("writes domain files of ELF's blocks, H-<row id> (now and then H-0), each with its row", () => {
+    const { dir, counts } = elfJournal;
+    const { heuristics } = readRows(dir);
+    expect(heuristics.map((row) => row.id)).toEqual(Array.from({ length: counts.heuristics }, (_, i) => i + 1));
+    let blocks = 0;
+    let zero = 0;
+    for (const name of domainFiles(dir)) {
+      const slug = name.slice(0, -".md".length);
+      const text = read(dir, `memory/heuristics/${name}`);
+      expect(text.startsWith(renderDomainHeader(slug)), name).toBe(true);
+      const rows = heuristics.filter((row) => row.domain === slug);
+      const parsed = parseHeuristicFile(text);
+      expect(parsed.length, name).toBeGreaterThan(100);
+      expect(parsed.map((block) => block.rule)).toEqual(rows.map((row) => row.rule));
+      parsed.forEach((block, at) => {
+        const row = rows[at];
+        if (block.id === 0) zero++;
+        else expect(block.id).toBe(row.id);
+        expect(block.loreId).toBeUndefined();
+        expect(block).toMatchObject({
+          explanation: row.explanation,
+          source: row.source_type,
+          confidence: row.confidence,
+        });
+      });
+      blocks += parsed.length;
+    }
+    expect(blocks).toBe(counts.heuristics);
+    expect(zero).toBeGreaterThan(0);
+    expect(zero).toBeLessThan(10);
+  });
+
+  it("is a journal lore's sync finds in sync, but for the rows of an overwritten failure file", async () => {
+    const { dir, counts } = elfGenerated({ failures: 300, heuristics: 200, seed: 7 });
+    git(dir, ["init", "-q"]);
+    configureGitIdentity(dir);
+    git(dir, ["add", "memory/failures", "memory/heuristics"]);
+    git(dir, ["commit", "-q", "-m", "ELF journal"]);
+    const result = await runLore(["sync", "--json"], { cwd: dir });
+    const report = JSON.parse(result.stdout) as { findings: Array<{ type: string; path: string }> };
+    const overwritten = counts.failures - counts.failureFiles;
+    expect(overwritten).toBeGreaterThan(0);
+    const types = report.findings.map((finding) => finding.type).sort();
+    expect(types).toEqual([...Array(overwritten).fill("db-only"), "schema-behind"]);
+    // The overwritten records live on in their rows; --fix writes them back to markdown.
+    const fixed = await runLore(["sync", "--fix", "--json"], { cwd: dir });
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const again = await runLore(["sync", "--json"], { cwd: dir });
+    expect(JSON.parse(again.stdout).findings).toEqual([]);
+    expect(failureFiles(dir)).toHaveLength(counts.failures);
+  });
+});
+
 describe("changeSomeFiles", () => {
   it("changes exactly the files it reports, the same ones for the same seed, and keeps them parseable", () => {
     const { dir, counts } = generated();
@@ -252,5 +398,19 @@ describe("generate-journal CLI", () => {
     expect(stdout.endsWith("\n")).toBe(true);
     expect(JSON.parse(stdout)).toEqual(journal.counts);
     expectSameTree(snapshot(out), snapshot(journal.dir));
+  });
+
+  it("writes an ELF-mode journal with --style elf", () => {
+    const out = path.join(newDir(), "journal");
+    const stdout = execFileSync(
+      process.execPath,
+      [
+        path.join(REPO_ROOT, "dist-test", "generate-journal.js"),
+        ...["--style", "elf", "--failures", "600", "--heuristics", "400", "--out", out, "--seed", "42"],
+      ],
+      { encoding: "utf8" },
+    );
+    expect(JSON.parse(stdout)).toEqual(elfJournal.counts);
+    expectSameTree(snapshot(out), snapshot(elfJournal.dir));
   });
 });

@@ -9,6 +9,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { recordFailure, recordHeuristic, runLore } from "./support/lore.js";
 import { createJournal, git, invariantViolations, openDb, readRows } from "./support/journal.js";
+import { isStopped, waitUntil } from "./support/processes.js";
 import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
 
 interface Finding {
@@ -141,6 +142,137 @@ describe("three-way sync", () => {
     expect(git(dir, ["status", "--porcelain", "--", "memory"]).trim()).toBe("");
     expect((await sync(dir)).json.findings).toEqual([]);
   });
+
+  it("sync --fix beside 10 concurrent writers, with DB-side edits arriving meanwhile: nothing lost, nothing undone", async () => {
+    const dir = await verifiedJournal();
+    const seeded = ["Seeded one", "Seeded two", "Seeded three", "Seeded four"];
+    for (const rule of seeded) expect((await recordHeuristic(dir, { domain: "testing", rule })).code).toBe(0);
+    expect((await sync(dir)).json.findings).toEqual([]);
+
+    // What ELF's dashboard and hooks do to the rows, as they do it: plain SQL
+    // on their own connection, waiting out lore's write transactions.
+    const edits: Array<[string, ...unknown[]]> = [
+      ["UPDATE heuristics SET rule = 'Seeded one, edited' WHERE rule = 'Seeded one'"],
+      ["DELETE FROM heuristics WHERE rule = 'Seeded two'"],
+      [
+        "INSERT INTO heuristics (domain, rule, explanation, source_type, confidence) VALUES ('testing', ?, 'From a hook', 'auto', 0.6)",
+        "Learned while writers ran",
+      ],
+      ["UPDATE heuristics SET times_validated = 7, confidence = 0.9 WHERE rule = 'Seeded three'"],
+      ["UPDATE learnings SET summary = 'Two writers, edited in the dashboard' WHERE title = 'Lock race'"],
+      [
+        "INSERT INTO heuristics (domain, rule, explanation, source_type, confidence) VALUES ('hooks', ?, 'From a hook', 'auto', 0.5)",
+        "Learned in a new domain",
+      ],
+    ];
+    async function editRows(): Promise<void> {
+      for (const [statement, ...values] of edits) {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const db = openDb(dir);
+        try {
+          db.pragma("busy_timeout = 10000");
+          db.prepare(statement).run(...values);
+        } finally {
+          db.close();
+        }
+      }
+    }
+    const writers = Array.from({ length: 10 }, (_, i) =>
+      i % 2 === 0
+        ? recordFailure(dir, { title: `Concurrent failure ${i}`, domain: "locks", summary: `Writer ${i}` })
+        : recordHeuristic(dir, { domain: i % 4 === 1 ? "testing" : "parallel", rule: `Concurrent rule ${i}` }),
+    );
+    const syncs = [0, 300, 700].map(async (delay) => {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      return runLore(["sync", "--fix", "--json"], { cwd: dir });
+    });
+    const [written, synced] = await Promise.all([Promise.all(writers), Promise.all(syncs), editRows()]);
+    for (const result of written) expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+    // A sync may find a record that arrived after it looked, but it never fails.
+    for (const result of synced) expect([0, 3], result.stderr).toContain(result.code);
+
+    // Whatever the order was, one more --fix settles everything, and a second finds nothing.
+    expect((await sync(dir, "--fix")).code).toBe(0);
+    expect((await sync(dir)).json.findings).toEqual([]);
+    expect(invariantViolations(dir)).toEqual([]);
+
+    const rows = readRows(dir);
+    expect(rows.learnings.map((row) => row.title).sort()).toEqual(
+      ["Lock race", ...[0, 2, 4, 6, 8].map((i) => `Concurrent failure ${i}`)].sort(),
+    );
+    expect(rows.learnings.find((row) => row.title === "Lock race")?.summary).toBe(
+      "Two writers, edited in the dashboard",
+    );
+    const expectedRules = [
+      "Run the tests first",
+      "Read the lock order",
+      "Seeded one, edited",
+      "Seeded three",
+      "Seeded four",
+      "Learned while writers ran",
+      "Learned in a new domain",
+      ...[1, 3, 5, 7, 9].map((i) => `Concurrent rule ${i}`),
+    ].sort();
+    expect(rows.heuristics.map((row) => row.rule).sort()).toEqual(expectedRules);
+    // The markdown says the same: the edits were written back, the deletion removed its block.
+    const blocks = fs
+      .readdirSync(path.join(dir, "memory", "heuristics"))
+      .flatMap((name) =>
+        parseHeuristicFile(fs.readFileSync(path.join(dir, "memory", "heuristics", name), "utf8")).map(
+          (block) => block.rule,
+        ),
+      );
+    expect(blocks.sort()).toEqual(expectedRules);
+    const lockRace = rows.learnings.find((row) => row.title === "Lock race");
+    expect(fs.readFileSync(path.join(dir, String(lockRace?.filepath)), "utf8")).toContain(
+      "Two writers, edited in the dashboard",
+    );
+    // DB-only data survives every write-back.
+    const db = openDb(dir);
+    const validated = db
+      .prepare("SELECT times_validated, confidence FROM heuristics WHERE rule = 'Seeded three'")
+      .get();
+    db.close();
+    expect(validated).toEqual({ times_validated: 7, confidence: 0.9 });
+    expect(git(dir, ["status", "--porcelain", "--", "memory"]).trim()).toBe("");
+  });
+
+  it.runIf(process.platform === "linux")(
+    "a row changed in the database while a sync runs stays marked: the next sync writes it back",
+    async () => {
+      const dir = await verifiedJournal();
+      // The sync reads the domain file (a newline added at its end, committed) and finds its
+      // rows in sync, and fixes the failure edited by hand; while it is frozen after that fix, the
+      // dashboard changes a row it found in sync, in a file the fix did not touch.
+      fs.appendFileSync(path.join(dir, DOMAIN_FILE), "\n");
+      git(dir, ["commit", "-q", "-m", "a newline", "--", DOMAIN_FILE]);
+      const failure = path.join(dir, String(readRows(dir).learnings[0].filepath));
+      fs.writeFileSync(failure, fs.readFileSync(failure, "utf8").replace("Two writers", "Two writers, by hand"));
+      let pid = 0;
+      const running = runLore(["sync", "--fix", "--json"], {
+        cwd: dir,
+        env: { LORE_STOP_AT: "sync-rows-applied" },
+        onSpawn: (spawned) => (pid = spawned),
+      });
+      await waitUntil(() => pid !== 0 && isStopped(pid), "the sync is frozen after its fix");
+      const db = openDb(dir);
+      db.pragma("busy_timeout = 10000");
+      db.prepare(
+        "UPDATE heuristics SET rule = 'Read the lock order, from the dashboard' WHERE rule = 'Read the lock order'",
+      ).run();
+      db.close();
+      process.kill(pid, "SIGCONT");
+      expect((await running).code).toBe(0);
+      const next = await sync(dir);
+      expect(next.json.findings.map((finding) => [finding.type, finding.path])).toEqual([["db-edited", DOMAIN_FILE]]);
+      expect((await sync(dir, "--fix")).code).toBe(0);
+      expect(rules(dir)).toEqual(["Run the tests first", "Read the lock order, from the dashboard"]);
+      expect(readRows(dir).learnings[0].summary).toBe("Two writers, by hand");
+      expect((await sync(dir)).json.findings).toEqual([]);
+      // The failure edited by hand is the user's to commit; the write-back was committed.
+      expect(git(dir, ["status", "--porcelain", "--", "memory/heuristics"]).trim()).toBe("");
+    },
+  );
 
   it.each(["files-intent-written", "files-written", "files-committed"])(
     "a sync --fix killed at %s leaves what the next command repairs",

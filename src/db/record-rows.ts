@@ -4,7 +4,10 @@
  * `insertRecordRow(db, table, values)` inserts a row (with an explicit `id` when
  * `values.id` is set, as crash recovery does to keep the id already written in
  * the markdown) and returns its id. `findRecordRowId` and
- * `deleteRecordRow` find and remove a row by `lore_id`. Column names are
+ * `deleteRecordRow` find and remove a row by `lore_id`. `recordRowBase`
+ * notes which file a row's record is in and the record's fingerprint
+ * (record-fingerprint.ts): the base `lore sync` compares the two with, so that
+ * a later change to the row alone is known as the database's. Column names are
  * checked against the tables' columns, so values read back from a pending
  * intent file can never inject SQL. Call inside a write transaction.
  */
@@ -34,4 +37,13 @@ export function findRecordRowId(db: Database.Database, table: RecordTable, loreI
 
 export function deleteRecordRow(db: Database.Database, table: RecordTable, loreId: string): void {
   db.prepare(`DELETE FROM ${table} WHERE lore_id = ?`).run(loreId);
+}
+
+export function recordRowBase(db: Database.Database, table: RecordTable, id: number, path: string, base: string): void {
+  db.prepare("INSERT OR REPLACE INTO lore_file_rows(tbl, row_id, path, base) VALUES (?, ?, ?, ?)").run(
+    table,
+    id,
+    path,
+    base,
+  );
 }

@@ -21,7 +21,10 @@
  *     version 3 marks every failure row for checking, since sync now expects
  *     the whole summary in `learnings.summary`, as ELF stores it, where lore
  *     used to store its first line. It also adds `lore_file_rows.base`, what
- *     a matched record and its row agreed on when sync last verified them.
+ *     a matched record and its row agreed on when sync last verified them;
+ *   - version 4: `lore_dirty.seq`, a number each mark takes (the triggers give
+ *     a changed row the next one, even when it was marked already), so a sync
+ *     clears only the marks it saw, never a change made while it ran.
  *
  * `learnings` and `heuristics` keep lore's definitions, in new journals too:
  * ELF's columns, types, defaults, indexes and trigger names, with the checks of
@@ -37,7 +40,7 @@
 import type Database from "better-sqlite3";
 import { ELF_INDEXES, ELF_SEED_ROWS, ELF_TABLES } from "./elf-tables.js";
 
-export const CURRENT_SCHEMA_VERSION = 3;
+export const CURRENT_SCHEMA_VERSION = 4;
 
 /** ELF's validation triggers: the same checks before every INSERT and UPDATE. */
 function validationTriggers(table: string, cases: string): string {
@@ -120,8 +123,14 @@ const COMPARED_COLUMNS = {
   heuristics: ["domain", "rule", "explanation", "source_type", "lore_id"],
 } as const;
 
+/** The dirty-marking triggers; each mark takes the next `seq`, so a change made after sync looked is never cleared by it. */
+const DIRTY_TRIGGERS = ["insert", "update", "delete"].flatMap((event) =>
+  ["learnings", "heuristics"].map((table) => `lore_dirty_${table}_${event}`),
+);
+
 function dirtyTriggers(table: keyof typeof COMPARED_COLUMNS): string {
-  const mark = (row: "NEW" | "OLD") => `INSERT OR IGNORE INTO lore_dirty(tbl, row_id) VALUES ('${table}', ${row}.id);`;
+  const mark = (row: "NEW" | "OLD") =>
+    `INSERT INTO lore_dirty(tbl, row_id, seq) VALUES ('${table}', ${row}.id, (SELECT coalesce(max(seq), 0) + 1 FROM lore_dirty)) ON CONFLICT(tbl, row_id) DO UPDATE SET seq = excluded.seq;`;
   return `
 CREATE TRIGGER IF NOT EXISTS lore_dirty_${table}_insert AFTER INSERT ON ${table}
 BEGIN ${mark("NEW")} END;
@@ -153,8 +162,10 @@ CREATE INDEX IF NOT EXISTS idx_lore_file_rows_path ON lore_file_rows(path);
 CREATE TABLE IF NOT EXISTS lore_dirty (
   tbl TEXT NOT NULL,
   row_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (tbl, row_id)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idx_lore_dirty_seq ON lore_dirty(seq);
 CREATE TABLE IF NOT EXISTS lore_archive (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   tbl TEXT NOT NULL,
@@ -229,6 +240,11 @@ export function migrate(db: Database.Database): void {
   db.exec(LORE_META);
   addLoreIdColumn(db, "learnings");
   addLoreIdColumn(db, "heuristics");
+  // Version 4: lore_dirty's marks are numbered, and its triggers number them.
+  if (columnsOf(db, "lore_dirty").size > 0 && !hasColumn(db, "lore_dirty", "seq")) {
+    db.exec("ALTER TABLE lore_dirty ADD COLUMN seq INTEGER NOT NULL DEFAULT 0");
+  }
+  if (from < 4) for (const trigger of DIRTY_TRIGGERS) db.exec(`DROP TRIGGER IF EXISTS ${trigger}`);
   db.exec(SYNC_TABLES);
   // Version 3: the compared columns each matched row and its record agreed on, the base of sync's three-way compare.
   if (!hasColumn(db, "lore_file_rows", "base")) db.exec("ALTER TABLE lore_file_rows ADD COLUMN base TEXT");

@@ -129,12 +129,18 @@ function parseFrontMatterHeuristic(lines: string[]): ParsedHeuristic | undefined
   };
 }
 
+/** The index of the first heading at or after `from`, or -1. */
+function nextHeading(lines: string[], from: number): number {
+  for (let at = from; at < lines.length; at++) if (HEADING.test(lines[at])) return at;
+  return -1;
+}
+
 export function parseHeuristicFile(text: string): ParsedHeuristic[] {
   const lines = text.replace(/\r\n/g, "\n").split("\n");
   const frontMatter = parseFrontMatterHeuristic(lines);
   if (frontMatter) return [frontMatter];
   const blocks: ParsedHeuristic[] = [];
-  let index = lines.findIndex((line) => HEADING.test(line));
+  let index = nextHeading(lines, 0);
   while (index >= 0 && index < lines.length) {
     const heading = HEADING.exec(lines[index]) as RegExpExecArray;
     const id = heading[1] === undefined ? undefined : Number(heading[1]);
@@ -174,7 +180,7 @@ export function parseHeuristicFile(text: string): ParsedHeuristic[] {
     while (at < lines.length && lines[at] !== "---" && !HEADING.test(lines[at])) at++;
     block.explanation = readBlockLines(lines.slice(lastField + 1, at));
     blocks.push(block);
-    index = lines.findIndex((line, position) => position >= at && HEADING.test(line));
+    index = nextHeading(lines, at);
   }
   return blocks;
 }

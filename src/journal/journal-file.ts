@@ -21,7 +21,7 @@
  * in sync, and sync never writes it. Nothing here writes.
  */
 import fs from "node:fs";
-import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import type { JournalLayout } from "./layout.js";
 import { journalAbsolutePath } from "./layout.js";
 import { MarkdownParseError, parseFailure } from "./failure-markdown.js";
@@ -107,20 +107,30 @@ export function sameStat(a: FileStat, b: FileStat): boolean {
   return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 }
 
+/** node:crypto, loaded when a blob id is first asked for: a record never asks, and its start-up stays without it. */
+let crypto: typeof import("node:crypto") | undefined;
+
 /** git's object id of a blob with these bytes. */
 export function blobId(bytes: Buffer, algorithm: HashAlgorithm): string {
-  return createHash(algorithm).update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+  crypto ??= createRequire(import.meta.filename)("node:crypto") as typeof import("node:crypto");
+  return crypto.createHash(algorithm).update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
+/** The 1-based number of the first line that starts with `prefix`, or 0 (lines end at `\n`). */
+function firstLineStartingWith(text: string, prefix: string): number {
+  for (let start = 0, line = 1; ; line++) {
+    if (text.startsWith(prefix, start)) return line;
+    const end = text.indexOf("\n", start);
+    if (end < 0) return 0;
+    start = end + 1;
+  }
 }
 
 function failureRecord(relative: string, text: string): FileRecord {
   const parsed = parseFailure(text);
   const summary = summaryColumn(parsed.summary);
   const recorded = elfRecorderSummary(parsed.summary);
-  const titleLine =
-    text
-      .replace(/\r\n/g, "\n")
-      .split("\n")
-      .findIndex((line) => line.startsWith("# ")) + 1;
+  const titleLine = firstLineStartingWith(text, "# ");
   return {
     table: "learnings",
     path: relative,
@@ -165,6 +175,8 @@ const CONFLICT_END = /^>{7}(?: |$)/;
 
 /** The line of a git conflict (`<<<<<<<`, `=======`, `>>>>>>>` in order), or undefined. */
 export function conflictMarkerLine(text: string): number | undefined {
+  // No line can start a conflict: the common case, without splitting the text.
+  if (!text.includes("<<<<<<<")) return undefined;
   const lines = text.replace(/\r\n/g, "\n").split("\n");
   const start = lines.findIndex((line) => CONFLICT_START.test(line));
   if (start < 0) return undefined;

@@ -25,8 +25,9 @@ import {
   type FileRecord,
   type HashAlgorithm,
   type JournalFileContent,
+  type RecordTable,
 } from "../journal/journal-file.js";
-import { expectedPathOf, matchRecords, type Finding, type MatchResult } from "./match.js";
+import { expectedPathOf, matchRecords, type Finding, type MatchResult, type RecordAt } from "./match.js";
 import {
   allRows,
   failureRowsAt,
@@ -48,12 +49,24 @@ export interface AnalysisInput {
   /** Rows to load first (besides lore_dirty's). */
   rows: RowRef[];
   full: boolean;
-  /** Files already read in this run (a second pass after --fix reuses them). */
-  alreadyRead?: Map<string, JournalFileContent>;
+  /** The changed rows to start from; all of lore_dirty when not given. */
+  dirtyRefs?: RowRef[];
+  /** What earlier analyses of this run settled: their files are not read again, their pairs not matched again. */
+  earlier?: EarlierAnalyses;
   prune: boolean;
   restore: boolean;
   prefer: "files" | "db" | undefined;
   onFileRead?: (count: number) => void;
+}
+
+export interface EarlierAnalyses {
+  /** The files they read, and those of them that could not be read as records. */
+  read: ReadonlySet<string>;
+  problemPaths: ReadonlySet<string>;
+  /** The rows their records matched. */
+  matched: { has(row: RowRef): boolean };
+  /** Where the record is that holds a lore id whose row they matched. */
+  heldElsewhere: (table: RecordTable, loreId: string) => RecordAt | undefined;
 }
 
 export interface Analysis {
@@ -91,15 +104,16 @@ function recordLookups(db: Database.Database, records: FileRecord[]): Row[] {
 export function analyzeJournal(input: AnalysisInput): Analysis {
   const { db, layout, cache } = input;
   const files = new Map<string, JournalFileContent>();
-  const rows = new RowSet();
+  const earlier = input.earlier;
+  const rows = new RowSet(earlier?.matched);
   const queue = new Set<string>(input.files);
   let read = 0;
   const readQueued = (): FileRecord[] => {
     const records: FileRecord[] = [];
     for (const file of queue) {
       queue.delete(file);
-      if (files.has(file)) continue;
-      const content = input.alreadyRead?.get(file) ?? readJournalFile(layout, file, input.algorithm);
+      if (files.has(file) || earlier?.read.has(file)) continue;
+      const content = readJournalFile(layout, file, input.algorithm);
       if (!content) continue;
       files.set(file, content);
       records.push(...content.records);
@@ -107,7 +121,7 @@ export function analyzeJournal(input: AnalysisInput): Analysis {
     }
     return records;
   };
-  const dirtyRefs = cache.dirtyRows();
+  const dirtyRefs = input.dirtyRefs ?? cache.dirtyRows();
   if (input.full) {
     rows.add(allRows(db));
     readQueued();
@@ -123,7 +137,8 @@ export function analyzeJournal(input: AnalysisInput): Analysis {
       newRows = [...newRows, ...rows.add(recordLookups(db, records))];
       for (const row of newRows) {
         for (const candidate of [cache.pathOf(row), expectedPathOf(row)]) {
-          if (candidate === undefined || files.has(candidate) || !isJournalFilePath(candidate)) continue;
+          if (candidate === undefined || files.has(candidate) || earlier?.read.has(candidate)) continue;
+          if (!isJournalFilePath(candidate)) continue;
           if (statFile(journalAbsolutePath(layout, candidate))) queue.add(candidate);
         }
       }
@@ -133,7 +148,7 @@ export function analyzeJournal(input: AnalysisInput): Analysis {
   }
 
   const problems: Finding[] = [];
-  const problemPaths = new Set<string>();
+  const problemPaths = new Set<string>(earlier?.problemPaths);
   const records: FileRecord[] = [];
   for (const content of files.values()) {
     records.push(...content.records);
@@ -150,7 +165,7 @@ export function analyzeJournal(input: AnalysisInput): Analysis {
   const loaded = rows.values();
   const present = new Set(loaded.map((row) => `${row.table}:${row.id}`));
   const deleted = dirtyRefs.flatMap((ref) => {
-    if (present.has(`${ref.table}:${ref.id}`)) return [];
+    if (present.has(`${ref.table}:${ref.id}`) || earlier?.matched.has(ref)) return [];
     const last = cache.pathOf(ref);
     const base = cache.baseOf(ref);
     return last !== undefined && base !== undefined && files.has(last) ? [{ row: ref, path: last, base }] : [];
@@ -163,6 +178,7 @@ export function analyzeJournal(input: AnalysisInput): Analysis {
     baseOf: (row) => cache.baseOf(row),
     deleted,
     prefer: input.prefer,
+    heldElsewhere: earlier?.heldElsewhere,
   });
   return { files, rows: loaded, dirtyRefs, result, problems };
 }

@@ -80,11 +80,18 @@ function journalPrefix(repo: GitRepo, layout: JournalLayout): string {
 
 function parseIndexListing(output: Buffer): Map<string, IndexEntry> {
   const entries = new Map<string, IndexEntry>();
-  for (const record of output.toString("utf8").split("\0")) {
-    if (record === "") continue;
-    const tab = record.indexOf("\t");
-    const [, blob, stage] = record.slice(0, tab).split(" ");
-    const file = record.slice(tab + 1);
+  // Each string decoded on its own: slices of the whole listing would keep all of it alive as long as any path.
+  for (let start = 0; start < output.length; ) {
+    let end = output.indexOf(0, start);
+    if (end < 0) end = output.length;
+    const tab = output.indexOf(9, start);
+    if (tab < 0 || tab > end) {
+      start = end + 1;
+      continue;
+    }
+    const [, blob, stage] = output.toString("latin1", start, tab).split(" ");
+    const file = output.toString("utf8", tab + 1, end);
+    start = end + 1;
     const existing = entries.get(file);
     if (stage === "0") entries.set(file, { blob, unmerged: false });
     else entries.set(file, { blob: existing?.blob ?? blob, unmerged: true });
@@ -196,11 +203,13 @@ async function changesFromGit(
   }
   for (const file of cache.recheckPaths()) candidates.add(file);
   if (index) {
+    // Every tracked file is looked up in the cache: read it whole, once, rather than a query per file.
+    const cached = [...cache.allPaths()];
     for (const [file, entry] of index) {
       if (!isJournalFilePath(file)) continue;
       if (full || entry.unmerged || cache.entry(file)?.contentId !== entry.blob) candidates.add(file);
     }
-    for (const file of cache.allPaths()) if (!index.has(file)) candidates.add(file);
+    for (const file of cached) if (!index.has(file)) candidates.add(file);
   }
   const tracked = (file: string) => (index ? index.has(file) : !view.untracked.has(file) && !view.ignored.has(file));
   for (const file of candidates) {
@@ -235,6 +244,8 @@ function listDirectory(layout: JournalLayout, directory: string): string[] {
 function changesFromStat(layout: JournalLayout, cache: SyncCache, full: boolean): FileChanges {
   const changes = noChanges(undefined, "sha1");
   const present = new Set<string>();
+  // Every record file is looked up in the cache: read it whole, once, rather than a query per file.
+  const cached = [...cache.allPaths()];
   for (const file of [...listDirectory(layout, FAILURES_DIR), ...listDirectory(layout, HEURISTICS_DIR)]) {
     if (isRecordTempPath(file)) changes.tempFiles.push(file);
     if (!isJournalFilePath(file)) continue;
@@ -242,7 +253,7 @@ function changesFromStat(layout: JournalLayout, cache: SyncCache, full: boolean)
     present.add(file);
     if (full || !isTrustedByStat(layout, file, cache)) changes.toRead.add(file);
   }
-  for (const file of cache.allPaths()) if (!present.has(file)) changes.gone.add(file);
+  for (const file of cached) if (!present.has(file)) changes.gone.add(file);
   changes.fileCount = present.size;
   return changes;
 }

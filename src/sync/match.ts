@@ -25,6 +25,7 @@ import { isHookRow, rowKey, type Row } from "./row-store.js";
 import type { FileRecord } from "../journal/journal-file.js";
 import type { RecordTable } from "../journal/journal-file.js";
 import type { RowRef } from "./sync-cache.js";
+import { fingerprintOf, recordFingerprint } from "../journal/record-fingerprint.js";
 
 export type FindingType =
   | "missing-row"
@@ -81,7 +82,12 @@ export interface MatchContext {
   deleted: ReadonlyArray<{ row: RowRef; path: string; base: string }>;
   /** How a conflict is settled: by the files, by the database, or not at all (it needs a person). */
   prefer: "files" | "db" | undefined;
+  /** Where the record is that keeps a lore id whose row an earlier comparison matched (compare-journal.ts). */
+  heldElsewhere?: (table: RecordTable, loreId: string) => RecordAt | undefined;
 }
+
+/** Where a record is: its file and the line it starts on. */
+export type RecordAt = Pick<FileRecord, "path" | "line">;
 
 export interface MatchResult {
   pairs: Array<{ record: FileRecord; row: Row }>;
@@ -91,11 +97,11 @@ export interface MatchResult {
 }
 
 /** The file a row's record belongs in. */
-export function expectedPathOf(row: Row): string {
+export function expectedPathOf(row: Pick<Row, "table" | "values">): string {
   return row.table === "learnings" ? String(row.values.filepath) : `memory/heuristics/${String(row.values.domain)}.md`;
 }
 
-function where(record: FileRecord): string {
+function where(record: RecordAt): string {
   return `${record.path}:${record.line}`;
 }
 
@@ -148,8 +154,8 @@ export function loreIdKeeper(
 export interface LoreIdMatch {
   /** The rows that carry a lore id, by table and lore id (the last listed of rows sharing one). */
   rowsByLoreId: Map<string, Row>;
-  /** Each record that repeats another's lore id, with the record that keeps it. */
-  repeats: Map<FileRecord, FileRecord>;
+  /** Each record that repeats another's lore id, with where the record is that keeps it. */
+  repeats: Map<FileRecord, RecordAt>;
 }
 
 /**
@@ -162,6 +168,7 @@ export function matchByLoreId(
   rows: readonly Row[],
   lastPathOf: (row: Row) => string | undefined,
   claims: Claims,
+  heldElsewhere: MatchContext["heldElsewhere"] = () => undefined,
 ): LoreIdMatch {
   const rowsByLoreId = new Map<string, Row>();
   for (const row of rows) if (row.loreId) rowsByLoreId.set(loreIdKey(row.table, row.loreId), row);
@@ -171,8 +178,13 @@ export function matchByLoreId(
     const key = loreIdKey(record.table, record.loreId);
     carriers.set(key, [...(carriers.get(key) ?? []), record]);
   }
-  const repeats = new Map<FileRecord, FileRecord>();
+  const repeats = new Map<FileRecord, RecordAt>();
   for (const [key, group] of carriers) {
+    const keptElsewhere = heldElsewhere(group[0].table, group[0].loreId as string);
+    if (keptElsewhere) {
+      for (const record of group) repeats.set(record, keptElsewhere);
+      continue;
+    }
     const row = rowsByLoreId.get(key);
     const keeper = loreIdKeeper(group, row, lastPathOf);
     if (row) claims.claim(keeper, row);
@@ -209,9 +221,17 @@ export function indexRowsWithoutLoreId(rows: readonly Row[]): RowsWithoutLoreId 
 /** One of rule 2's lookups: the unclaimed row without a lore id that `record` matches, if any. */
 export type ElfRule = (record: FileRecord, index: RowsWithoutLoreId, claims: Claims) => Row | undefined;
 
-/** Rule 2a: a failure, the first unclaimed row with its `filepath`. */
-export const failureByPath: ElfRule = (record, index, claims) =>
-  record.table === "learnings" ? index.failuresAt.get(record.path)?.find((row) => !claims.isClaimed(row)) : undefined;
+/**
+ * Rule 2a: a failure, an unclaimed row with its `filepath`: the first one in
+ * sync with it, else the last one. ELF names a failure's file by its day and
+ * title, so recording a title again on one day overwrites the file: of the
+ * rows left with one `filepath`, the last recorded wrote what the file holds.
+ */
+export const failureByPath: ElfRule = (record, index, claims) => {
+  if (record.table !== "learnings") return undefined;
+  const unclaimed = index.failuresAt.get(record.path)?.filter((row) => !claims.isClaimed(row)) ?? [];
+  return unclaimed.find((row) => editedColumns(record, row, false).length === 0) ?? unclaimed.at(-1);
+};
 
 function domainOf(record: FileRecord, index: RowsWithoutLoreId) {
   return index.heuristicsIn.get(String(record.columns.domain));
@@ -279,26 +299,19 @@ export function editedColumns(record: FileRecord, row: Row, loreIdFree: boolean)
   return columns;
 }
 
-/** A record's compared columns as one string: stored at verification, the base of the three-way compare. */
-export function recordFingerprint(record: FileRecord): string {
-  return JSON.stringify(
-    Object.keys(record.columns)
-      .sort()
-      .map((column) => [column, String(record.columns[column])]),
-  );
-}
-
 /** The same string for a row, in the columns and types of `record`: equal exactly when editedColumns finds none. */
 export function rowFingerprint(row: Row, record: FileRecord): string {
-  return JSON.stringify(
-    Object.keys(record.columns)
-      .sort()
-      .map((column) => {
-        const have = normalized(row.values[column]);
-        if (typeof record.columns[column] === "number") return [column, String(Number(have))];
-        // ELF's shorter rendering of the record's text is the record's value (editedColumns agrees).
-        return [column, String(have) === record.alsoInSync?.[column] ? String(record.columns[column]) : String(have)];
-      }),
+  return fingerprintOf(
+    JSON.stringify(
+      Object.keys(record.columns)
+        .sort()
+        .map((column) => {
+          const have = normalized(row.values[column]);
+          if (typeof record.columns[column] === "number") return [column, String(Number(have))];
+          // ELF's shorter rendering of the record's text is the record's value (editedColumns agrees).
+          return [column, String(have) === record.alsoInSync?.[column] ? String(record.columns[column]) : String(have)];
+        }),
+    ),
   );
 }
 
@@ -364,7 +377,7 @@ export function editedFinding(record: FileRecord, row: Row, loreIdFree: boolean)
  */
 export function unmatchedRecordFinding(
   record: FileRecord,
-  keeper: FileRecord | undefined,
+  keeper: RecordAt | undefined,
   headingHolder: FileRecord | undefined,
   loreIdFree: boolean,
 ): Finding {
@@ -450,7 +463,7 @@ export function deletedRowOf(
 export function matchRecords(records: FileRecord[], rows: Row[], context: MatchContext): MatchResult {
   const sorted = [...records].sort(byPathAndLine);
   const claims = new Claims();
-  const { rowsByLoreId, repeats } = matchByLoreId(sorted, rows, context.lastPathOf, claims);
+  const { rowsByLoreId, repeats } = matchByLoreId(sorted, rows, context.lastPathOf, claims, context.heldElsewhere);
   matchWithoutLoreId(sorted, rows, claims);
 
   const loreIdFree = (record: FileRecord) =>

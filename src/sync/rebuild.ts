@@ -33,7 +33,7 @@ import { prepared } from "../db/prepared.js";
 import { fsyncDirectory } from "../io/durable-file.js";
 import { step } from "../io/fault-points.js";
 import { insertRecordRowFor } from "./apply-plan.js";
-import { recordFingerprint } from "./match.js";
+import { recordFingerprint } from "../journal/record-fingerprint.js";
 import { listJournalFiles } from "./file-changes.js";
 import {
   readJournalFile,
@@ -41,7 +41,7 @@ import {
   type HashAlgorithm,
   type JournalFileContent,
 } from "../journal/journal-file.js";
-import { SyncCache, type RowRef } from "./sync-cache.js";
+import { type MatchedRow, SyncCache } from "./sync-cache.js";
 
 export const REBUILD_PREFIX = "rebuild-";
 
@@ -226,7 +226,7 @@ function insertFromFiles(
   const verifiedAt = Date.now();
   const waiting = new Map<
     string,
-    { file: Omit<JournalFileContent, "records">; rows: Array<RowRef & { base: string }>; records: FileRecord[] }
+    { file: Omit<JournalFileContent, "records">; rows: MatchedRow[]; records: FileRecord[] }
   >();
   let records = 0;
   reserveOldFailureIds(candidate);
@@ -238,7 +238,7 @@ function insertFromFiles(
       cache.recordRecheck(relative);
       return;
     }
-    const rows: Array<RowRef & { base: string }> = [];
+    const rows: MatchedRow[] = [];
     const later: FileRecord[] = [];
     for (const record of content.records) {
       const id = insertRecordRowFor(candidate, record, true, { explicitIdOnly: record.table === "heuristics" });

@@ -11,6 +11,7 @@
  * for files that never existed). Other learnings (ELF's successes,
  * experiments, observations with files of their own) are not lore's and are
  * never loaded, so never changed. Reads only.
+ * Row objects are never changed.
  */
 import type Database from "better-sqlite3";
 import type { RecordTable } from "../journal/journal-file.js";
@@ -39,8 +40,42 @@ export function rowKey(table: RecordTable, id: number): string {
   return `${table}:${id}`;
 }
 
-function toRow(table: RecordTable, values: Record<string, string | number | null>): Row {
-  return { table, id: Number(values.id), loreId: (values.lore_id as string | null) ?? null, values };
+type Values = Row["values"];
+
+/** Columns whose values repeat across rows (a domain, a tag list, the type): each value held once. */
+const REPEATING = new Set(["type", "domain", "tags", "source_type"]);
+
+/**
+ * The repeating strings read on each connection: a row's type, domain, tags
+ * and source are held once however many rows carry them.
+ */
+const stringsRead = new WeakMap<Database.Database, Map<string, string>>();
+
+/** `values` with its repeating strings shared with the rows read before (the same strings, fewer copies). */
+function shareStrings(values: Values, strings: Map<string, string>): Values {
+  for (const column in values) {
+    const value = values[column];
+    if (typeof value !== "string" || !REPEATING.has(column)) continue;
+    const known = strings.get(value);
+    if (known === undefined) strings.set(value, value);
+    else values[column] = known;
+  }
+  if (values.updated_at === values.created_at) values.updated_at = values.created_at;
+  return values;
+}
+
+function toRow(db: Database.Database, table: RecordTable, values: Values): Row {
+  let strings = stringsRead.get(db);
+  if (!strings) {
+    strings = new Map();
+    stringsRead.set(db, strings);
+  }
+  return {
+    table,
+    id: Number(values.id),
+    loreId: (values.lore_id as string | null) ?? null,
+    values: shareStrings(values, strings),
+  };
 }
 
 const CHUNK = 500;
@@ -57,16 +92,18 @@ function selectIn(
   for (let start = 0; start < unique.length; start += CHUNK) {
     const chunk = unique.slice(start, start + CHUNK);
     const sql = `SELECT * FROM ${table} WHERE ${IN_SCOPE[table]} AND ${column} IN (${chunk.map(() => "?").join(", ")})${extra}`;
-    for (const values of prepared(db, sql).all(...chunk) as Array<Record<string, string | number | null>>) {
-      rows.push(toRow(table, values));
-    }
+    for (const values of prepared(db, sql).iterate(...chunk) as Iterable<Values>) rows.push(toRow(db, table, values));
   }
   return rows;
 }
 
 export function loadRows(db: Database.Database, refs: RowRef[]): Row[] {
   const byTable = new Map<RecordTable, number[]>();
-  for (const ref of refs) byTable.set(ref.table, [...(byTable.get(ref.table) ?? []), ref.id]);
+  for (const ref of refs) {
+    const ids = byTable.get(ref.table);
+    if (ids) ids.push(ref.id);
+    else byTable.set(ref.table, [ref.id]);
+  }
   return [...byTable].flatMap(([table, ids]) => selectIn(db, table, "id", ids));
 }
 
@@ -84,33 +121,68 @@ export function unidentifiedHeuristics(db: Database.Database, domains: string[])
   return selectIn(db, "heuristics", "domain", domains, " AND lore_id IS NULL");
 }
 
-export function allRows(db: Database.Database): Row[] {
-  return (["learnings", "heuristics"] as const).flatMap((table) =>
-    (
-      prepared(db, `SELECT * FROM ${table} WHERE ${IN_SCOPE[table]}`).all() as Array<
-        Record<string, string | number | null>
-      >
-    ).map((values) => toRow(table, values)),
-  );
+/** Every row in scope, by table and id. */
+export function rowRefsInScope(db: Database.Database): RowRef[] {
+  const refs: RowRef[] = [];
+  for (const table of ["learnings", "heuristics"] as const) {
+    const ids = prepared(db, `SELECT id FROM ${table} WHERE ${IN_SCOPE[table]} ORDER BY id`).pluck().iterate();
+    for (const id of ids as Iterable<number>) refs.push({ table, id });
+  }
+  return refs;
 }
 
-/** Rows by table and id, each once. */
+/** What says where these rows belong (a failure's filepath, a heuristic's domain), by table and id; a row that is gone is absent. */
+export function homesOfRows(
+  db: Database.Database,
+  refs: RowRef[],
+): Record<RecordTable, Map<number, Pick<Row, "table" | "values">>> {
+  const homes: Record<RecordTable, Map<number, Pick<Row, "table" | "values">>> = {
+    learnings: new Map(),
+    heuristics: new Map(),
+  };
+  const column = { learnings: "filepath", heuristics: "domain" } as const;
+  for (const table of ["learnings", "heuristics"] as const) {
+    const ids = [...new Set(refs.filter((ref) => ref.table === table).map((ref) => ref.id))];
+    for (let start = 0; start < ids.length; start += CHUNK) {
+      const chunk = ids.slice(start, start + CHUNK);
+      const sql = `SELECT id, ${column[table]} FROM ${table} WHERE id IN (${chunk.map(() => "?").join(", ")})`;
+      for (const values of prepared(db, sql).iterate(...chunk) as Iterable<Values>)
+        homes[table].set(Number(values.id), { table, values });
+    }
+  }
+  return homes;
+}
+
+export function allRows(db: Database.Database): Row[] {
+  const rows: Row[] = [];
+  for (const table of ["learnings", "heuristics"] as const) {
+    for (const values of prepared(db, `SELECT * FROM ${table} WHERE ${IN_SCOPE[table]}`).iterate() as Iterable<Values>)
+      rows.push(toRow(db, table, values));
+  }
+  return rows;
+}
+
+/** Rows by table and id, each once, in the order they were added; never those `skipped` names. */
 export class RowSet {
-  private readonly rows = new Map<string, Row>();
+  private readonly ids: Record<RecordTable, Set<number>> = { learnings: new Set(), heuristics: new Set() };
+  private readonly rows: Row[] = [];
+
+  constructor(private readonly skipped: { has(row: RowRef): boolean } = { has: () => false }) {}
 
   /** Adds the rows not yet present; returns those. */
   add(rows: Row[]): Row[] {
     const added: Row[] = [];
     for (const row of rows) {
-      const key = rowKey(row.table, row.id);
-      if (this.rows.has(key)) continue;
-      this.rows.set(key, row);
+      const ids = this.ids[row.table];
+      if (ids.has(row.id) || this.skipped.has(row)) continue;
+      ids.add(row.id);
+      this.rows.push(row);
       added.push(row);
     }
     return added;
   }
 
   values(): Row[] {
-    return [...this.rows.values()];
+    return [...this.rows];
   }
 }

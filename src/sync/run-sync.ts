@@ -14,11 +14,13 @@
  *      in mode "fix" or with `rebuild`, and only reported otherwise;
  *   3. startSession: recover what a killed lore left; "fix" also migrates
  *      ("report" and "dry-run" compare inside a rolled-back migration);
- *   4. find what changed (file-changes.ts), compare (analyze.ts, match.ts),
- *      look for temp files and dead locks; "report" and "dry-run" stop here;
+ *   4. find what changed (file-changes.ts), compare (compare-journal.ts,
+ *      analyze.ts, match.ts), look for temp files and dead locks; "report"
+ *      and "dry-run" stop here;
  *   5. "fix": the row actions in one transaction (apply-plan.ts), or, with
  *      write-backs (restore.ts), rows and files in one files transaction
- *      (txn/files-transaction.ts), committed; leftovers removed, compared again;
+ *      (txn/files-transaction.ts), committed; leftovers removed; what the fix
+ *      touched compared again;
  *   6. every mode records what it verified (verification.ts).
  * A sync killed at any point leaves nothing the next command cannot repair.
  * Errors: LockTimeoutError (exit 75), or what a step throws.
@@ -37,14 +39,14 @@ import { step } from "../io/fault-points.js";
 import { type HeldJournal, startSession, withJournalHeld } from "../txn/journal-session.js";
 import { writeRowsAndFiles } from "../txn/files-transaction.js";
 import type { JournalSession } from "../txn/session.js";
-import { analyzeJournal, type Analysis } from "./analyze.js";
+import { type Comparison, compareJournal, withFinalPass } from "./compare-journal.js";
 import { applyRowActions } from "./apply-plan.js";
 import { detectChanges, hashAlgorithmOf, startGitStatus, type FileChanges } from "./file-changes.js";
-import type { HashAlgorithm } from "../journal/journal-file.js";
+import { type HashAlgorithm, isJournalFilePath } from "../journal/journal-file.js";
 import type { Finding } from "./match.js";
 import { REBUILD_PREFIX, rebuildDatabase, type RebuildResult } from "./rebuild.js";
 import { planWriteBacks, type RestorePlan } from "./restore.js";
-import { SyncCache } from "./sync-cache.js";
+import { type RowRef, SyncCache } from "./sync-cache.js";
 import { recordVerification } from "./verification.js";
 
 export type SyncMode = "report" | "dry-run" | "fix";
@@ -283,7 +285,7 @@ async function reconcile(
     const changes = await detectChanges(layout, repo, cache, { full: options.full, status });
     report.findings.push(...housekeepingFindings(layout, lock, repo, changes, options.staleMs));
     options.progress?.phase("reading", changes.toRead.size);
-    const analysis = analyzeJournal({
+    const analysis = compareJournal({
       db: db.sqlite,
       layout,
       cache,
@@ -297,10 +299,10 @@ async function reconcile(
       onFileRead: (count) => options.progress?.advance(count),
     });
     options.progress?.done();
-    report.findings.push(...analysis.problems, ...analysis.result.findings);
+    report.findings.push(...analysis.problems, ...analysis.findings);
     report.files = changes.fileCount;
     report.read = analysis.files.size;
-    report.rows = analysis.rows.length;
+    report.rows = analysis.rows.size;
     lock.assertHeld();
     if (options.mode === "fix") {
       await applyFix(
@@ -327,7 +329,7 @@ async function reconcile(
 }
 
 /** Whether recording this analysis would change the cache (a sync that found nothing new writes nothing). */
-function hasSomethingToRecord(analysis: Analysis, changes: FileChanges, cache: SyncCache): boolean {
+function hasSomethingToRecord(analysis: Comparison, changes: FileChanges, cache: SyncCache): boolean {
   const previous = cache.indexFingerprint();
   const sameIndex =
     previous !== undefined &&
@@ -360,7 +362,7 @@ async function applyFix(
     prefer: SyncOptions["prefer"];
   },
   report: SyncReport,
-  analysis: Analysis,
+  analysis: Comparison,
   changes: FileChanges,
   cache: SyncCache,
   startedAt: number,
@@ -370,6 +372,13 @@ async function applyFix(
   const writesBack = report.findings.some(({ action }) => WRITE_BACKS.has(action.kind));
   const applyRows = () => {
     applyRowActions(db.sqlite, report.findings);
+    // A row sync took out (or saw deleted) is no longer anyone's base: if its
+    // record comes back, it is a record without a row, not a deletion to repeat.
+    cache.forgetRows(
+      report.findings.flatMap(({ action }) =>
+        action.kind === "archive-row" ? [action.row] : action.kind === "remove-record" ? [action.row] : [],
+      ),
+    );
     if (writesBack) plan = planWriteBacks(db.sqlite, layout, report.findings);
     lock.assertHeld();
     return { files: plan.files, message: writeBackMessage(report.findings, plan) };
@@ -384,22 +393,28 @@ async function applyFix(
   step("sync-rows-applied");
   report.restored = [...plan.files.keys()];
   removeLeftovers(layout, session.workTree, session.options.staleMs, report.findings);
-  const alreadyRead = new Map(analysis.files);
-  for (const file of report.restored) alreadyRead.delete(file);
-  const final = analyzeJournal({
+  // Only what the fix touched is compared again; every other pair stands as found.
+  const touchedFiles = new Set(report.restored);
+  const touchedRows: RowRef[] = [];
+  for (const finding of [...analysis.problems, ...analysis.findings]) {
+    if (finding.path !== undefined) touchedFiles.add(finding.path);
+    if (finding.row) touchedRows.push(finding.row);
+  }
+  const finalPass = compareJournal({
     db: db.sqlite,
     layout,
     cache,
     algorithm: changes.algorithm,
-    files: [...analysis.files.keys(), ...report.restored],
-    rows: analysis.rows.map((row) => ({ table: row.table, id: row.id })),
+    files: [...touchedFiles].filter((file) => isJournalFilePath(file)),
+    rows: touchedRows,
+    dirtyRefs: touchedRows,
     full: false,
-    alreadyRead,
     prune: session.prune,
     restore: session.restore,
     prefer: session.prefer,
   });
-  report.remaining = [...final.problems, ...final.result.findings.filter((finding) => !isInformational(finding))];
+  const final = withFinalPass(analysis, finalPass);
+  report.remaining = [...finalPass.problems, ...finalPass.findings.filter((finding) => !isInformational(finding))];
   for (const { row, reason } of plan.skipped) {
     const finding = report.remaining.find((entry) => entry.row?.table === row.table && entry.row.id === row.id);
     if (finding) {

@@ -1,18 +1,18 @@
 /**
  * Writing down what a sync verified (sync-cache.ts), so the next one skips it.
  *
- *   recordVerification(cache, analysis, { worktreeDirty, indexFingerprint, gone }, startedAtMs);
+ *   recordVerification(cache, comparison, { worktreeDirty, indexFingerprint, gone }, startedAtMs);
  *
  * A file read in this run is recorded as verified, with the rows its records
  * matched, only when all of them are in sync and it did not change while it
  * was read; a file with any finding is kept on the list to read again. A row
- * leaves `lore_dirty` only when it was found in sync with its record; rows in
+ * leaves `lore_dirty` only when it was found in sync with its record, and
+ * only if it did not change again after the comparison began; rows in
  * findings, and rows left alone, stay there. A file that is gone from disk but
  * still in git's index stays on the list too. Call inside a write transaction.
  */
-import type { Analysis } from "./analyze.js";
-import { recordFingerprint } from "./match.js";
-import type { RowRef, SyncCache } from "./sync-cache.js";
+import { type Comparison, RefSet } from "./compare-journal.js";
+import type { RowRef, SyncCache, VerifiedFile } from "./sync-cache.js";
 import type { IndexFingerprint } from "./sync-cache.js";
 
 export interface VerifiedState {
@@ -25,55 +25,58 @@ export interface VerifiedState {
 
 const RECORD_FINDINGS = new Set(["missing-row", "edited", "duplicate-id", "db-edited", "db-deleted", "conflict"]);
 
+/** Rows by table and id. */
+function refSet(rows: Iterable<RowRef>): RefSet {
+  const set = new RefSet();
+  for (const row of rows) set.add(row);
+  return set;
+}
+
 export function recordVerification(
   cache: SyncCache,
-  analysis: Analysis,
+  comparison: Comparison,
   state: VerifiedState,
   verifiedAtMs: number,
 ): void {
-  const findings = [...analysis.problems, ...analysis.result.findings];
+  const findings = [...comparison.problems, ...comparison.findings];
   const unsettledPaths = new Set<string>();
-  const unsettledRows: RowRef[] = [...analysis.result.leftAlone];
+  const unsettledRows: RowRef[] = [...comparison.leftAlone];
   for (const finding of findings) {
     if (finding.path !== undefined && RECORD_FINDINGS.has(finding.type)) unsettledPaths.add(finding.path);
     if (finding.row) unsettledRows.push(finding.row);
   }
-  const rowsByPath = new Map<string, Array<RowRef & { base: string }>>();
-  for (const { record, row } of analysis.result.pairs) {
-    const matched = { table: row.table, id: row.id, base: recordFingerprint(record) };
-    rowsByPath.set(record.path, [...(rowsByPath.get(record.path) ?? []), matched]);
-  }
   const verified = new Set<string>();
-  for (const content of analysis.files.values()) {
+  const verifiedFiles: VerifiedFile[] = [];
+  for (const content of comparison.files.values()) {
     if (content.problem || unsettledPaths.has(content.path) || !content.settled) {
       cache.recordRecheck(content.path);
       continue;
     }
     verified.add(content.path);
-    cache.recordVerified(
-      {
-        path: content.path,
-        stat: content.stat,
-        contentId: content.contentId,
-        recheck: state.worktreeDirty.has(content.path),
-      },
-      rowsByPath.get(content.path) ?? [],
-      verifiedAtMs,
-    );
+    verifiedFiles.push({
+      path: content.path,
+      stat: content.stat,
+      contentId: content.contentId,
+      recheck: state.worktreeDirty.has(content.path),
+    });
   }
-  for (const file of state.gone ?? []) if (!analysis.files.has(file)) cache.forget(file);
+  const verifiedPairs = comparison.pairs.filter((pair) => verified.has(pair.path));
+  cache.recordVerifiedFiles(verifiedFiles, verifiedPairs, verifiedAtMs);
+  for (const file of state.gone ?? []) if (!comparison.files.has(file)) cache.forget(file);
   // A tracked file deleted from the work tree can come back clean (a checkout)
   // without changing git's index: it must be looked at again every time.
-  for (const file of state.goneTracked ?? []) if (!analysis.files.has(file)) cache.recordRecheck(file);
-  const unsettled = new Set(unsettledRows.map((row) => `${row.table}:${row.id}`));
+  for (const file of state.goneTracked ?? []) if (!comparison.files.has(file)) cache.recordRecheck(file);
+  const unsettled = refSet(unsettledRows);
   cache.clearDirty(
-    analysis.result.pairs
-      .filter(({ record, row }) => verified.has(record.path) && !unsettled.has(`${row.table}:${row.id}`))
-      .map(({ row }) => ({ table: row.table, id: row.id })),
+    verifiedPairs.filter((pair) => !unsettled.has(pair)),
+    comparison.seenUpTo,
   );
   // Changed rows that no longer exist (or are not lore's) have had their files read: done with.
-  const loaded = new Set(analysis.rows.map((row) => `${row.table}:${row.id}`));
-  cache.clearDirty(analysis.dirtyRefs.filter((ref) => !loaded.has(`${ref.table}:${ref.id}`)));
+  const loaded = comparison.rows;
+  cache.clearDirty(
+    comparison.dirtyRefs.filter((ref) => !loaded.has(ref)),
+    comparison.seenUpTo,
+  );
   cache.markDirty(unsettledRows.map((row) => ({ table: row.table, id: row.id })));
   cache.setIndexFingerprint(state.indexFingerprint);
 }

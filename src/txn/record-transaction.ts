@@ -5,7 +5,8 @@
  *   const record = await persistRecord(session, draft);   // inside withJournalSession
  *   if (record.handedOff) record.commit = await awaitGroupCommit(layout, options, record.handedOff);
  *
- *   1. BEGIN IMMEDIATE, INSERT the row (which gives the record's id);
+ *   1. BEGIN IMMEDIATE, INSERT the row (which gives the record's id), and
+ *      note the record's fingerprint with it (record-rows.ts recordRowBase);
  *   2. write the pending intent (row, file, commit message), then the file
  *      durably (temp, fsync, rename, directory fsync);
  *   3. COMMIT;
@@ -22,8 +23,9 @@
  * and the intent stays for the next run to commit. A kill at any point leaves
  * an intent that recover.ts resolves.
  */
-import { insertRecordRow, type RowValues } from "../db/record-rows.js";
-import type { RecordTable } from "../journal/journal-file.js";
+import { insertRecordRow, recordRowBase, type RowValues } from "../db/record-rows.js";
+import { type RecordTable, recordsOf } from "../journal/journal-file.js";
+import { recordFingerprint } from "../journal/record-fingerprint.js";
 import { assertPlainPath, readFileIfPresent, removeFileDurably, writeFileDurably } from "../io/durable-file.js";
 import { step } from "../io/fault-points.js";
 import { journalRelativePath } from "../journal/layout.js";
@@ -90,6 +92,8 @@ export async function persistRecord(session: JournalSession, draft: RecordDraft)
       const id = insertRecordRow(db.sqlite, draft.table, { ...draft.row, lore_id: draft.loreId });
       step("db-insert");
       const content = draft.render(id);
+      const written = recordsOf(relativePath, content).find((record) => record.loreId === draft.loreId);
+      if (written) recordRowBase(db.sqlite, draft.table, id, relativePath, recordFingerprint(written));
       lock.assertHeld();
       const intent = PendingIntent.create(layout, {
         loreId: draft.loreId,

@@ -23,7 +23,9 @@
  * is thrown; a git commit that fails again is a warning, and its intent stays
  * for the next session.
  */
-import { deleteRecordRow, findRecordRowId, insertRecordRow } from "../db/record-rows.js";
+import { deleteRecordRow, findRecordRowId, insertRecordRow, recordRowBase } from "../db/record-rows.js";
+import { recordsOf } from "../journal/journal-file.js";
+import { recordFingerprint } from "../journal/record-fingerprint.js";
 import { journalAbsolutePath } from "../journal/layout.js";
 import { readFileIfPresent, removeIfPresent } from "../io/durable-file.js";
 import { loreIdLine } from "../journal/failure-markdown.js";
@@ -37,17 +39,21 @@ function fileHoldsRecord(file: string, loreId: string): boolean {
 }
 
 function settleRow(session: JournalSession, intent: PendingIntent, present: boolean): void {
-  const { table, loreId, row } = intent.record;
+  const { table, loreId, row, file } = intent.record;
   session.db.write(session.journalKey, () => {
     const existing = findRecordRowId(session.db.sqlite, table, loreId);
     if (present && existing === undefined) {
+      let id: number;
       try {
-        insertRecordRow(session.db.sqlite, table, row);
+        id = insertRecordRow(session.db.sqlite, table, row);
       } catch {
         // The id was taken meanwhile by a writer outside lore: keep the record under a new id.
         const { id: _taken, ...withoutId } = row;
-        insertRecordRow(session.db.sqlite, table, withoutId);
+        id = insertRecordRow(session.db.sqlite, table, withoutId);
       }
+      const text = readFileIfPresent(journalAbsolutePath(session.layout, file)) ?? "";
+      const record = recordsOf(file, text).find((found) => found.loreId === loreId);
+      if (record) recordRowBase(session.db.sqlite, table, id, file, recordFingerprint(record));
     } else if (!present && existing !== undefined) {
       deleteRecordRow(session.db.sqlite, table, loreId);
     }

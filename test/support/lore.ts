@@ -26,7 +26,8 @@ export interface RunOptions {
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(FAILURE_|HEURISTIC_|LORE_|GIT_)/.test(key)) continue;
+    // LORE_SYNC_BATCH_FILES is kept: the suite can be run with sync comparing a few files at a time.
+    if (/^(FAILURE_|HEURISTIC_|LORE_|GIT_)/.test(key) && key !== "LORE_SYNC_BATCH_FILES") continue;
     env[key] = value;
   }
   for (const [key, value] of Object.entries(extra)) {

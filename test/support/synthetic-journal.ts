@@ -4,6 +4,8 @@
  *
  *   const counts = generateJournal(dir, { records: 10_000, seed: 1 });
  *   // counts: { failures, heuristics, domainFiles, files }
+ *   const elf = generateElfJournal(dir, { failures: 10_000, seed: 1 });
+ *   // elf: { failures, failureFiles, heuristics, domainFiles, files }
  *   const changed = changeSomeFiles(dir, 0.01, 2);
  *   // changed: relative paths ("memory/failures/20250314_x.md", ...)
  *
@@ -34,6 +36,12 @@
  *     with `parseHeuristicFile`.
  * It throws when `dir` already holds failure or heuristic files.
  *
+ * `generateElfJournal(dir, { failures, heuristics, seed })` writes a journal
+ * as ELF's own recorders leave it: no lore id anywhere, ELF's file names and
+ * raw markdown, a few hundred `## H-<id>` blocks per domain file, and ELF's
+ * `memory/index.db` with the rows its scripts insert (its own comment has the
+ * details). The same options give a byte-identical tree, database included.
+ *
  * `changeSomeFiles(dir, fraction, seed = 1)` edits round(fraction * n) of the
  * n failure files and, separately, of the m domain files (at least one of each
  * when fraction > 0), chosen by the seeded PRNG: a failure's first summary line
@@ -45,11 +53,13 @@
  * memory and written once.
  */
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
+import type BetterSqlite3 from "better-sqlite3";
 import { renderFailure } from "../../src/journal/failure-markdown.js";
 import { renderDomainHeader, renderHeuristicBlock } from "../../src/journal/heuristic-markdown.js";
 import { domainSlug, failureSlug } from "../../src/journal/slug.js";
-import { ELF_FAILURE_SECTIONS } from "./elf-format.js";
+import { ELF_FAILURE_SECTIONS, ELF_SCHEMA } from "./elf-format.js";
 import { Prng } from "./prng.js";
 
 export interface SyntheticJournalOptions {
@@ -444,6 +454,13 @@ function domainNames(count: number): string[] {
   return names;
 }
 
+/** `value`, when it is an integer of at least `least`; else a RangeError naming it. */
+function checkedCount(name: string, value: number, least: number): number {
+  if (!Number.isSafeInteger(value) || value < least)
+    throw new RangeError(`synthetic journal: ${name} must be an integer ≥ ${least}, got ${value}`);
+  return value;
+}
+
 /** A domain index, skewed so that a few domains are large, as in real journals. */
 function domainIndex(rng: Prng, count: number): number {
   const u = rng.next();
@@ -508,14 +525,10 @@ function markdownFiles(directory: string): string[] {
 }
 
 export function generateJournal(dir: string, options: SyntheticJournalOptions): SyntheticJournalCounts {
-  const { records } = options;
-  if (!Number.isSafeInteger(records) || records < 0)
-    throw new RangeError(`synthetic journal: records must be an integer ≥ 0, got ${records}`);
+  const records = checkedCount("records", options.records, 0);
   const heuristicShare = share(options.heuristicShare, 0.4, "heuristicShare");
   const elfShare = share(options.elfShare, 0.2, "elfShare");
-  const domainCount = options.domains ?? Math.max(5, Math.floor(records / 250));
-  if (!Number.isSafeInteger(domainCount) || domainCount < 1)
-    throw new RangeError(`synthetic journal: domains must be an integer ≥ 1, got ${domainCount}`);
+  const domainCount = checkedCount("domains", options.domains ?? Math.max(5, Math.floor(records / 250)), 1);
   const rng = new Prng(options.seed ?? 1);
 
   const failuresDir = path.join(dir, "memory", "failures");
@@ -565,25 +578,8 @@ export function generateJournal(dir: string, options: SyntheticJournalOptions): 
     const day = recurring && rng.chance(0.6) ? recurring.day : rng.int(0, DAYS - 1);
     if (!recurring) earlier.push({ title: failureTitle, day });
     const summary = text(rng, rng.int(1, 10), !elf);
-    const record = {
-      loreId: elf ? "" : newLoreId(),
-      title: failureTitle,
-      domain: domains[domainIndex(rng, domainCount)],
-      severity: rng.pick(SEVERITIES),
-      tags: tags(rng),
-      summary: "",
-      date: dayString(day),
-    };
-    let content = "";
-    for (;;) {
-      record.summary = summary.join("\n");
-      content = elf ? elfFailure(record) : renderFailure(record);
-      const size = Buffer.byteLength(content);
-      if (size > MAX_FAILURE_BYTES && summary.length > 1) summary.pop();
-      else if (size < MIN_FAILURE_BYTES) summary.push(textLine(rng, !elf));
-      else break;
-      while (summary.at(-1) === "") summary.pop();
-    }
+    const record = { loreId: elf ? "" : newLoreId(), ...failureFields(rng, failureTitle, domains, day) };
+    const content = sizedFailure(rng, summary, record, elf ? elfFailure : renderFailure, !elf);
     const stem = `${record.date.replace(/-/g, "")}_${failureSlug(failureTitle)}`;
     let name = `${stem}.md`;
     for (let suffix = 2; names.has(name); suffix++) name = `${stem}-${suffix}.md`;
@@ -600,6 +596,226 @@ export function generateJournal(dir: string, options: SyntheticJournalOptions): 
   }
   const failures = records - heuristicCount;
   return { failures, heuristics: heuristicCount, domainFiles, files: failures + domainFiles };
+}
+
+export interface ElfJournalOptions {
+  /** Failures ELF's record-failure.sh recorded (rows; a few share a file, see below). */
+  failures: number;
+  /** Heuristics ELF's record-heuristic.sh recorded; default round(failures * 0.2). */
+  heuristics?: number;
+  /** Number of heuristic domains; default heuristics / 250 (a few hundred blocks a file), at least 1. */
+  domains?: number;
+  seed?: number;
+  /** Write ELF's `memory/index.db` with the recorders' rows; default true. */
+  database?: boolean;
+}
+
+export interface ElfJournalCounts {
+  failures: number;
+  /** Failure files: fewer than failures when the same title was recorded twice on one day. */
+  failureFiles: number;
+  heuristics: number;
+  domainFiles: number;
+  files: number;
+}
+
+/** Title tokens that ELF's slug and lore's agree on: ASCII, and no colon. */
+const ELF_TITLE_TOKENS = ["#42", '"quoted"', "'single'", "C++", "v2", "(again)", "it's", "50%", "[draft]"];
+
+/** ELF's failure file slug (record-failure.sh): colons survive, and nothing stands in for an empty one. */
+function elfFailureSlug(title: string): string {
+  return title
+    .toLowerCase()
+    .replace(/ /g, "-")
+    .replace(/[^a-z0-9:-]/g, "")
+    .slice(0, 100);
+}
+
+/** A deterministic `YYYY-MM-DD HH:MM:SS` on `day`, as SQLite's CURRENT_TIMESTAMP writes it. */
+function timestampOn(day: string, rng: Prng): string {
+  const two = (value: number) => String(value).padStart(2, "0");
+  return `${day} ${two(rng.int(0, 23))}:${two(rng.int(0, 59))}:${two(rng.int(0, 59))}`;
+}
+
+/** A failure's fields but its summary (left empty for sizedFailure), its domain one of `domains`. */
+function failureFields(rng: Prng, title: string, domains: readonly string[], day: number) {
+  return {
+    title,
+    domain: domains[domainIndex(rng, domains.length)],
+    severity: rng.pick(SEVERITIES),
+    tags: tags(rng),
+    summary: "",
+    date: dayString(day),
+  };
+}
+
+/**
+ * A failure's markdown, its summary (one line each, changed in place) grown or
+ * cut until the file's size is within MIN_FAILURE_BYTES..MAX_FAILURE_BYTES;
+ * `record.summary` is left as the summary written.
+ */
+function sizedFailure<T extends { summary: string }>(
+  rng: Prng,
+  summary: string[],
+  record: T,
+  render: (record: T) => string,
+  structural: boolean,
+): string {
+  for (;;) {
+    record.summary = summary.join("\n");
+    const content = render(record);
+    const size = Buffer.byteLength(content);
+    if (size > MAX_FAILURE_BYTES && summary.length > 1) summary.pop();
+    else if (size < MIN_FAILURE_BYTES) summary.push(textLine(rng, structural));
+    else return content;
+    while (summary.at(-1) === "") summary.pop();
+  }
+}
+
+/**
+ * A journal as ELF's own recorders leave it (the ELF interface,
+ * elf-format.md): no lore id anywhere, ELF's markdown written raw, and the
+ * rows its scripts insert, in an ELF database (ELF_SCHEMA).
+ *   - Failures: one file each, `YYYYMMDD_<ELF slug>.md`, dates rising with
+ *     the row ids through 2024-2026. As with ELF, the same title on the same
+ *     day (about 1%) overwrites the earlier file, leaving two rows with one
+ *     `filepath`; other titles recur on later days. Row: `learnings` with
+ *     type `failure`, the file's path, the title, the whole summary with its
+ *     line breaks turned into spaces (as ELF's recorder stores one given as a
+ *     flag or variable), the tags, the domain as typed and the severity.
+ *   - Heuristics: the row first, then its block appended to
+ *     `memory/heuristics/<domain slug>.md` (created with ELF's header) with
+ *     `H-<row id>`, except about 0.5% that show `H-0` (the id ELF reads back
+ *     under contention). Row: `heuristics` with the domain slug, rule,
+ *     explanation, source and confidence.
+ *   - Dates in the rows (created_at, updated_at) are taken from the files, so
+ *     that the database too depends only on the options and seed.
+ * Throws when `dir` already holds failure or heuristic files, or a database.
+ */
+export function generateElfJournal(dir: string, options: ElfJournalOptions): ElfJournalCounts {
+  const failureCount = checkedCount("failures", options.failures, 0);
+  const heuristicCount = checkedCount("heuristics", options.heuristics ?? Math.round(failureCount * 0.2), 0);
+  const domainCount = checkedCount("domains", options.domains ?? Math.max(1, Math.round(heuristicCount / 250)), 1);
+  const rng = new Prng(options.seed ?? 1);
+
+  const failuresDir = path.join(dir, "memory", "failures");
+  const heuristicsDir = path.join(dir, "memory", "heuristics");
+  const dbFile = path.join(dir, "memory", "index.db");
+  for (const directory of [failuresDir, heuristicsDir]) {
+    if (markdownFiles(directory).length > 0) throw new Error(`synthetic journal: ${directory} already holds records`);
+  }
+  if (fs.existsSync(dbFile)) throw new Error(`synthetic journal: ${dbFile} already exists`);
+  for (const directory of [failuresDir, heuristicsDir, path.join(dir, "memory", "successes")]) {
+    fs.mkdirSync(directory, { recursive: true });
+  }
+
+  const failureRows: Array<Record<string, string | number>> = [];
+  const files = new Map<string, string>();
+  const earlier: string[] = [];
+  const domains = domainNames(domainCount);
+  let previous: { title: string; day: number } | undefined;
+  for (let index = 0; index < failureCount; index++) {
+    let day = Math.min(DAYS - 1, Math.floor(((index + rng.next()) * DAYS) / failureCount));
+    let failureTitle: string;
+    if (previous && rng.chance(0.01)) {
+      // Recorded again the same day: ELF overwrites the file, and the database gets a second row.
+      failureTitle = previous.title;
+      day = previous.day;
+    } else if (earlier.length > 0 && rng.chance(0.01)) {
+      failureTitle = rng.pick(earlier);
+    } else {
+      failureTitle = words(rng, rng.int(3, 12), ELF_TITLE_TOKENS, 0.04).join(" ");
+    }
+    previous = { title: failureTitle, day };
+    earlier.push(failureTitle);
+    const summary = text(rng, rng.int(1, 10), false);
+    const record = failureFields(rng, failureTitle, domains, day);
+    const content = sizedFailure(rng, summary, record, elfFailure, false);
+    const name = `${record.date.replace(/-/g, "")}_${elfFailureSlug(failureTitle)}.md`;
+    files.set(name, content);
+    const stamp = timestampOn(record.date, rng);
+    failureRows.push({
+      type: "failure",
+      filepath: `memory/failures/${name}`,
+      title: record.title,
+      summary: summary.join(" "),
+      tags: record.tags,
+      domain: record.domain,
+      severity: record.severity,
+      created_at: stamp,
+      updated_at: stamp,
+    });
+  }
+  for (const [name, content] of files) fs.writeFileSync(path.join(failuresDir, name), content);
+
+  const slugs = domains.map(domainSlug);
+  const blocks: string[][] = slugs.map(() => []);
+  const heuristicRows: Array<Record<string, string | number>> = [];
+  for (let index = 0; index < heuristicCount; index++) {
+    const domain = domainIndex(rng, domainCount);
+    const created = dayString(Math.min(DAYS - 1, Math.floor(((index + rng.next()) * DAYS) / heuristicCount)));
+    const block = {
+      id: rng.chance(0.005) ? 0 : index + 1,
+      rule: rule(rng),
+      confidence: rng.pick(CONFIDENCES),
+      source: rng.pick(SOURCES),
+      created,
+      explanation: text(rng, rng.int(1, 5), false).join("\n"),
+    };
+    blocks[domain].push(elfHeuristicBlock(block));
+    const stamp = timestampOn(created, rng);
+    heuristicRows.push({
+      domain: slugs[domain],
+      rule: block.rule,
+      explanation: block.explanation,
+      source_type: block.source,
+      confidence: block.confidence,
+      created_at: stamp,
+      updated_at: stamp,
+    });
+  }
+  let domainFiles = 0;
+  for (let i = 0; i < domainCount; i++) {
+    if (blocks[i].length === 0) continue;
+    fs.writeFileSync(path.join(heuristicsDir, `${slugs[i]}.md`), renderDomainHeader(slugs[i]) + blocks[i].join(""));
+    domainFiles++;
+  }
+
+  if (options.database ?? true) writeElfDatabase(dbFile, failureRows, heuristicRows);
+  return {
+    failures: failureCount,
+    failureFiles: files.size,
+    heuristics: heuristicCount,
+    domainFiles,
+    files: files.size + domainFiles,
+  };
+}
+
+/** ELF's database as its init makes it, with the rows inserted in order (ids 1..N in each table). */
+function writeElfDatabase(
+  file: string,
+  failures: Array<Record<string, string | number>>,
+  heuristics: Array<Record<string, string | number>>,
+): void {
+  const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
+  const db = new Database(file);
+  try {
+    db.exec(ELF_SCHEMA);
+    const insertAll = (table: string, rows: Array<Record<string, string | number>>) => {
+      if (rows.length === 0) return;
+      const columns = Object.keys(rows[0]);
+      const insert = db.prepare(
+        `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map((column) => `@${column}`).join(", ")})`,
+      );
+      for (const row of rows) insert.run(row);
+    };
+    db.transaction(() => {
+      insertAll("learnings", failures);
+      insertAll("heuristics", heuristics);
+    })();
+  } finally {
+    db.close();
+  }
 }
 
 /** `count` distinct items of `items`, chosen by `rng` (a partial Fisher-Yates shuffle). */
