@@ -237,6 +237,30 @@ describe("three-way sync", () => {
     expect(git(dir, ["status", "--porcelain", "--", "memory"]).trim()).toBe("");
   });
 
+  it("a write-back of 250 files is one commit of those files only, the user's staged file left staged", async () => {
+    const dir = await verifiedJournal();
+    fs.writeFileSync(path.join(dir, "notes.txt"), "mine\n");
+    git(dir, ["add", "notes.txt"]);
+    const db = openDb(dir);
+    const insert = db.prepare(
+      "INSERT INTO learnings (type, filepath, title, summary, domain, severity) VALUES ('failure', ?, ?, 'Only in the database', 'bulk', 3)",
+    );
+    db.transaction(() => {
+      for (let i = 1; i <= 250; i++) insert.run(`memory/failures/20250101_bulk-${i}.md`, `Bulk ${i}`);
+    })();
+    db.close();
+    const fixed = await sync(dir, "--fix");
+    expect(fixed.code, fixed.result.stderr).toBe(0);
+    expect(fixed.json.findings.filter((finding) => finding.type === "db-only")).toHaveLength(250);
+    const committed = git(dir, ["show", "--name-only", "--format=", "HEAD"]).trim().split("\n");
+    expect(committed).toHaveLength(250);
+    expect(committed.every((file) => /^memory\/failures\/20250101_bulk-\d+\.md$/.test(file))).toBe(true);
+    expect(git(dir, ["log", "-1", "--format=%s"]).trim()).toBe("sync: write 250 record(s) from the database");
+    expect(git(dir, ["status", "--porcelain"]).trim()).toBe("A  notes.txt");
+    expect(fs.readdirSync(path.join(dir, "memory", ".lore")).filter((name) => name.endsWith(".index"))).toEqual([]);
+    expect((await sync(dir)).json.findings).toEqual([]);
+  });
+
   it.runIf(process.platform === "linux")(
     "a row changed in the database while a sync runs stays marked: the next sync writes it back",
     async () => {

@@ -98,7 +98,12 @@ async function commitFiles(session: JournalSession, record: FilesIntentRecord) {
   return (
     (await commitPaths(
       session.repo,
-      { files, message: record.commitMessage, skipIfCommitted: true },
+      {
+        files,
+        message: record.commitMessage,
+        skipIfCommitted: true,
+        indexFile: path.join(session.layout.loreDir, "files-commit.index"),
+      },
       commitOptions(session),
     )) ?? null
   );
