@@ -12,8 +12,8 @@
  * their lore ids, their failure path, their heuristic domain (ELF's rows) and
  * their `H-<id>`; for a row, the file it was last matched in and the file it
  * belongs in. It repeats until nothing new comes in, so a record and its row
- * are always compared together, however the change arrived. With `full`, it
- * reads every file and loads every row in scope. Reads only.
+ * are always compared together, however the change arrived (a `--full` sync
+ * starts from every file and every row: compare-journal.ts). Reads only.
  */
 import type Database from "better-sqlite3";
 import type { JournalLayout } from "../journal/layout.js";
@@ -28,15 +28,7 @@ import {
   type RecordTable,
 } from "../journal/journal-file.js";
 import { expectedPathOf, matchRecords, type Finding, type MatchResult, type RecordAt } from "./match.js";
-import {
-  allRows,
-  failureRowsAt,
-  loadRows,
-  RowSet,
-  rowsWithLoreIds,
-  unidentifiedHeuristics,
-  type Row,
-} from "./row-store.js";
+import { failureRowsAt, loadRows, RowSet, rowsWithLoreIds, unidentifiedHeuristics, type Row } from "./row-store.js";
 import type { RowRef, SyncCache } from "./sync-cache.js";
 
 export interface AnalysisInput {
@@ -44,11 +36,10 @@ export interface AnalysisInput {
   layout: JournalLayout;
   cache: SyncCache;
   algorithm: HashAlgorithm;
-  /** Files to read first (with `full`: every record file). */
+  /** Files to read first. */
   files: Iterable<string>;
   /** Rows to load first (besides lore_dirty's). */
   rows: RowRef[];
-  full: boolean;
   /** The changed rows to start from; all of lore_dirty when not given. */
   dirtyRefs?: RowRef[];
   /** What earlier analyses of this run settled: their files are not read again, their pairs not matched again. */
@@ -122,29 +113,24 @@ export function analyzeJournal(input: AnalysisInput): Analysis {
     return records;
   };
   const dirtyRefs = input.dirtyRefs ?? cache.dirtyRows();
-  if (input.full) {
-    rows.add(allRows(db));
-    readQueued();
-  } else {
-    // A changed row's last file is read even when the row is gone (deleted by hand).
-    for (const ref of dirtyRefs) {
-      const last = cache.pathOf(ref);
-      if (last !== undefined && statFile(journalAbsolutePath(layout, last))) queue.add(last);
-    }
-    let newRows = rows.add(loadRows(db, [...dirtyRefs, ...input.rows]));
-    for (;;) {
-      const records = readQueued();
-      newRows = [...newRows, ...rows.add(recordLookups(db, records))];
-      for (const row of newRows) {
-        for (const candidate of [cache.pathOf(row), expectedPathOf(row)]) {
-          if (candidate === undefined || files.has(candidate) || earlier?.read.has(candidate)) continue;
-          if (!isJournalFilePath(candidate)) continue;
-          if (statFile(journalAbsolutePath(layout, candidate))) queue.add(candidate);
-        }
+  // A changed row's last file is read even when the row is gone (deleted by hand).
+  for (const ref of dirtyRefs) {
+    const last = cache.pathOf(ref);
+    if (last !== undefined && statFile(journalAbsolutePath(layout, last))) queue.add(last);
+  }
+  let newRows = rows.add(loadRows(db, [...dirtyRefs, ...input.rows]));
+  for (;;) {
+    const records = readQueued();
+    newRows = [...newRows, ...rows.add(recordLookups(db, records))];
+    for (const row of newRows) {
+      for (const candidate of [cache.pathOf(row), expectedPathOf(row)]) {
+        if (candidate === undefined || files.has(candidate) || earlier?.read.has(candidate)) continue;
+        if (!isJournalFilePath(candidate)) continue;
+        if (statFile(journalAbsolutePath(layout, candidate))) queue.add(candidate);
       }
-      newRows = [];
-      if (queue.size === 0) break;
     }
+    newRows = [];
+    if (queue.size === 0) break;
   }
 
   const problems: Finding[] = [];

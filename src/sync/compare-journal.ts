@@ -20,8 +20,8 @@
  * repeats a lore id they matched is a duplicate. A row that one batch left
  * without a record and a later one matched is not reported. Of each batch,
  * only the findings keep their records and rows; the rest is dropped, and
- * collected (base/heap.ts), before the next batch is read. Reads only; throws what reading a file or SQLite
- * throws.
+ * collected (base/heap.ts), before the next batch is read. Reads only;
+ * throws what reading a file or SQLite throws.
  */
 import { collectGarbage } from "../base/heap.js";
 import { HEURISTICS_DIR, type JournalFileContent, type RecordTable, statFile } from "../journal/journal-file.js";
@@ -151,7 +151,10 @@ class Folded implements EarlierAnalyses {
   }
 }
 
-export function compareJournal(input: AnalysisInput): Comparison {
+/** What compareJournal compares: analyze.ts's input, and `full`: every record file and every row in scope. */
+export type ComparisonInput = AnalysisInput & { full: boolean };
+
+export function compareJournal(input: ComparisonInput): Comparison {
   const files = [...new Set(input.files)];
   const seenUpTo = input.cache.dirtySeq();
   const dirtyRefs = input.dirtyRefs ?? input.cache.dirtyRows();
@@ -167,7 +170,6 @@ export function compareJournal(input: AnalysisInput): Comparison {
     folded.add(
       analyzeJournal({
         ...input,
-        full: false,
         files: batchFiles[batch] ?? [],
         rows: start[batch].rows,
         dirtyRefs: start[batch].dirty,
@@ -233,7 +235,7 @@ function inBatches(layout: JournalLayout, files: string[]): string[][] {
  * that belong to its files; batch `batches` gets the rest.
  */
 function startingRows(
-  input: AnalysisInput,
+  input: ComparisonInput,
   batchFiles: string[][],
   dirtyRefs: RowRef[],
 ): Array<{ rows: RowRef[]; dirty: RowRef[] }> {

@@ -153,15 +153,6 @@ export function homesOfRows(
   return homes;
 }
 
-export function allRows(db: Database.Database): Row[] {
-  const rows: Row[] = [];
-  for (const table of ["learnings", "heuristics"] as const) {
-    for (const values of prepared(db, `SELECT * FROM ${table} WHERE ${IN_SCOPE[table]}`).iterate() as Iterable<Values>)
-      rows.push(toRow(db, table, values));
-  }
-  return rows;
-}
-
 /** Rows by table and id, each once, in the order they were added; never those `skipped` names. */
 export class RowSet {
   private readonly ids: Record<RecordTable, Set<number>> = { learnings: new Set(), heuristics: new Set() };
