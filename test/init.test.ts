@@ -1081,9 +1081,11 @@ async function journalWithTrackedDatabase(subdirectory = ""): Promise<{ repo: st
     ).code,
   ).toBe(0);
   fs.writeFileSync(path.join(repo, "notes.txt"), "v1\n");
-  // As ELF's scripts did: the database (with its WAL, as lore left it) committed, .gitignore notwithstanding.
+  // As ELF's scripts did: the database with its WAL committed, .gitignore notwithstanding. Whether
+  // SQLite left a WAL when lore exited depends on whether the connection was closed at exit (Node 22
+  // may close it, and the last close checkpoints and deletes the WAL), so an empty one stands in.
   const databaseFiles = ["index.db", "index.db-wal"].map((name) => path.join(dir, "memory", name));
-  for (const file of databaseFiles) expect(fs.existsSync(file), file).toBe(true);
+  if (!fs.existsSync(databaseFiles[1])) fs.writeFileSync(databaseFiles[1], "");
   git(repo, ["add", "-A"]);
   git(repo, ["add", "-f", "--", ...databaseFiles]);
   git(repo, ["commit", "-q", "-m", "ELF journal"]);
