@@ -144,7 +144,7 @@ export class JournalLock {
     this.withdrawAnnouncement();
     // Taken over, the directory and owner file belong to someone else now.
     this.releasedOwned = this.holds();
-    if (this.releasedOwned) removeIfPresent(ownerPath(this.paths.lockDir));
+    if (this.releasedOwned) removeIfPresent(lockOwnerFile(this.paths.lockDir));
     try {
       this.releaseDirectory();
     } catch {
@@ -175,7 +175,8 @@ function guardedFs(mayRemove: () => boolean) {
   };
 }
 
-function ownerPath(lockDir: string): string {
+/** The file beside the lock directory that names its owner. */
+export function lockOwnerFile(lockDir: string): string {
   return `${lockDir}.owner`;
 }
 
@@ -189,7 +190,7 @@ function statInode(target: string): number | undefined {
 
 function readOwner(lockDir: string): LockOwner | undefined {
   try {
-    return JSON.parse(fs.readFileSync(ownerPath(lockDir), "utf8")) as LockOwner;
+    return JSON.parse(fs.readFileSync(lockOwnerFile(lockDir), "utf8")) as LockOwner;
   } catch {
     return undefined;
   }
@@ -198,9 +199,9 @@ function readOwner(lockDir: string): LockOwner | undefined {
 function writeOwner(lockDir: string, owner: LockOwner): void {
   // Atomic replacement without fsync: the owner file only has to be right for
   // live processes; after a power loss every owner is dead anyway.
-  const temp = `${ownerPath(lockDir)}.${owner.token}`;
+  const temp = `${lockOwnerFile(lockDir)}.${owner.token}`;
   fs.writeFileSync(temp, JSON.stringify(owner));
-  fs.renameSync(temp, ownerPath(lockDir));
+  fs.renameSync(temp, lockOwnerFile(lockDir));
 }
 
 interface HolderView {
@@ -269,7 +270,7 @@ function takeOver(lockDir: string, view: HolderView, staleMs: number): boolean {
   }
   const current = inspectHolder(lockDir);
   if (!current || current.inode !== view.inode || instanceKey(current) !== instanceKey(view)) return false;
-  if (current.owner) removeIfPresent(ownerPath(lockDir));
+  if (current.owner) removeIfPresent(lockOwnerFile(lockDir));
   const tomb = `${lockDir}.stale-${view.inode}-${randomBytes(4).toString("hex")}`;
   try {
     fs.renameSync(lockDir, tomb);

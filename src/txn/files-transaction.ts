@@ -56,6 +56,11 @@ export interface FilesResult {
   commitError?: Error;
 }
 
+/** The temporary git index the commits of these files are made from. */
+export function filesCommitIndex(layout: JournalLayout): string {
+  return path.join(layout.loreDir, "files-commit.index");
+}
+
 function intentPath(layout: JournalLayout, id: string): string {
   return path.join(layout.pendingDir, `${FILES_INTENT_PREFIX}${id}.json`);
 }
@@ -102,7 +107,7 @@ async function commitFiles(session: JournalSession, record: FilesIntentRecord) {
         files,
         message: record.commitMessage,
         skipIfCommitted: true,
-        indexFile: path.join(session.layout.loreDir, "files-commit.index"),
+        indexFile: filesCommitIndex(session.layout),
       },
       commitOptions(session),
     )) ?? null
