@@ -446,6 +446,45 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     expect(invariantViolations(dir)).toEqual([]);
   });
 
+  it("stale-lock: a journal lock with a heartbeat from the future is taken over, reported, and fixed", async () => {
+    const dir = await journalWithRecords();
+    const lockDir = path.join(dir, "memory", ".lore", "journal.lock");
+    const plantFutureLock = (owner: boolean) => {
+      fs.mkdirSync(lockDir);
+      if (owner) {
+        const foreign = { pid: 4242, host: "another-host", startTime: null, acquiredAt: Date.now() + 3_600_000 };
+        fs.writeFileSync(
+          `${lockDir}.owner`,
+          JSON.stringify({ ...foreign, token: "t", lockInode: fs.statSync(lockDir).ino }),
+        );
+      }
+      const future = new Date(Date.now() + 3_600_000);
+      fs.utimesSync(lockDir, future, future);
+    };
+    // No owner: what a restored backup leaves. Reported (exit 3), taken over, then in sync.
+    plantFutureLock(false);
+    const report = await sync(dir, "--lock-timeout", "5");
+    expect(report.json.findings.map((f) => `${f.type} ${f.path} ${f.action}`)).toEqual([
+      "stale-lock memory/.lore/journal.lock taken-over",
+    ]);
+    expect(report.json.findings[0].detail).toMatch(/heartbeat 3\d{3}\.\d s in the future/);
+    expect(report.code).toBe(3);
+    expect((await sync(dir)).code).toBe(0);
+    // A foreign owner whose clock is an hour ahead: --fix clears it, and nothing is left.
+    plantFutureLock(true);
+    const fix = await sync(dir, "--fix", "--lock-timeout", "5");
+    expect(fix.json.findings.map((f) => `${f.type} ${f.action}`)).toEqual(["stale-lock taken-over"]);
+    expect(fix.json.findings[0].detail).toMatch(/pid 4242 on host another-host, acquired 3\d{3}\.\d s in the future/);
+    expect({ code: fix.code, remaining: fix.json.remaining }).toEqual({ code: 0, remaining: [] });
+    // And a writer is not held up either.
+    plantFutureLock(false);
+    expect((await recordFailure(dir, { title: "After the future lock", domain: "x", "lock-timeout": "5" })).code).toBe(
+      0,
+    );
+    expect(fs.existsSync(`${lockDir}.owner`)).toBe(false);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
   it("hook-row: ELF's auto- rows are reported but kept (exit 0), and archived only with --prune", async () => {
     const dir = await journalWithRecords();
     sql(

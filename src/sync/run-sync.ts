@@ -140,7 +140,7 @@ function housekeepingFindings(
     findings.push({
       type: "stale-lock",
       path: journalRelativePath(layout, layout.lockDir),
-      detail: `the journal lock was held by ${holder}, which is gone`,
+      detail: `the journal lock was stale, held by ${holder}`,
       action: { kind: "taken-over" },
     });
   }
