@@ -39,6 +39,7 @@ interface JsonFinding {
   row: { table: string; id: number } | null;
   detail: string;
   action: string;
+  actionText: string;
   columns?: string[];
 }
 
@@ -438,12 +439,49 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
       env: { LORE_CRASH_AT: "file-written" },
     });
     expect(killed.signal).toBe("SIGKILL");
+    // The report takes the dead lock over, and only says what recovery will do with the record.
     const report = await sync(dir);
-    expect(report.json.findings.map((f) => `${f.type} ${f.action}`)).toEqual(["stale-lock taken-over"]);
+    expect(report.json.findings.map((f) => `${f.type} ${f.action}`)).toEqual([
+      "stale-lock taken-over",
+      "pending recover",
+    ]);
+    expect(report.json.findings[1].actionText).toBe("insert its row, and commit its file");
     expect(report.code).toBe(3);
+    expect(readRows(dir).learnings.map((row) => row.title)).not.toContain("Killed");
+    // --dry-run plans exactly what --fix does: recovery's row, so no missing-row beside it.
+    const dryRun = await sync(dir, "--dry-run");
+    expect(dryRun.json.findings.map((f) => `${f.type} ${f.action}`)).toEqual(["pending recover"]);
+    const fix = await sync(dir, "--fix");
+    expect(plan(fix.json.findings)).toEqual(plan(dryRun.json.findings));
+    expect({ code: fix.code, remaining: fix.json.remaining }).toEqual({ code: 0, remaining: [] });
     expect((await sync(dir)).code).toBe(0);
     expect(readRows(dir).learnings.map((row) => row.title)).toContain("Killed");
     expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("pending: sync and --dry-run change nothing while a record is pending; --fix archives a row whose file went", async () => {
+    const dir = await journalWithRecords();
+    // A record whose commit a hook refused (exit 1, the intent stays), then its file taken by a stash.
+    const hook = path.join(dir, ".git", "hooks", "pre-commit");
+    fs.writeFileSync(hook, "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    expect((await recordFailure(dir, { title: "Stashed", domain: "x" })).code).toBe(1);
+    fs.rmSync(hook);
+    git(dir, ["stash", "push", "--include-untracked", "--quiet"]);
+    const pendingDir = path.join(dir, "memory", ".lore", "pending");
+    const before = { db: dbDump(dir), pending: fs.readdirSync(pendingDir) };
+    expect(before.pending).toHaveLength(1);
+    for (const mode of [[], ["--dry-run"]]) {
+      const text = await runLore(["sync", ...mode], { cwd: dir });
+      expect(text.code).toBe(3);
+      expect(text.stdout).not.toMatch(/In sync/);
+      expect(text.stdout).toMatch(/^pending +memory\/failures\/\S+_stashed\.md: .*-> move its row to lore's archive/m);
+      expect({ db: dbDump(dir), pending: fs.readdirSync(pendingDir) }).toEqual(before);
+    }
+    const fix = await reportPlanFix(dir, "pending");
+    expect(fix.findings.map((f) => `${f.type} ${f.action} ${f.row?.table}`)).toEqual(["pending recover learnings"]);
+    expect(fs.readdirSync(pendingDir)).toEqual([]);
+    const archive = dbDump(dir) as { archive: Array<{ tbl: string; row_json: string }> };
+    expect(archive.archive.map((row) => JSON.parse(row.row_json).title)).toEqual(["Stashed"]);
   });
 
   it("stale-lock: a journal lock with a heartbeat from the future is taken over, reported, and fixed", async () => {

@@ -12,8 +12,11 @@
  *   2. a database that cannot be opened, or that SQLite finds damaged while
  *      sync reads it (`full`: also `integrity_check`), is rebuilt (rebuild.ts)
  *      in mode "fix" or with `rebuild`, and only reported otherwise;
- *   3. startSession: recover what a killed lore left; "fix" also migrates
- *      ("report" and "dry-run" compare inside a rolled-back migration);
+ *   3. startSession: "fix" migrates and recovers what a killed lore left
+ *      (each intent a `pending` finding); "report" and "dry-run" do neither,
+ *      but compare inside a rolled-back migration and recovery
+ *      (txn/recover.ts rehearseRecovery) when either has work: they report
+ *      the same findings and change nothing;
  *   4. find what changed (file-changes.ts), compare (compare-journal.ts,
  *      analyze.ts, match.ts), look for temp files and dead locks; "report"
  *      and "dry-run" stop here;
@@ -38,6 +41,8 @@ import { orphanedGitLocks } from "../git/git-locks.js";
 import { step } from "../io/fault-points.js";
 import { type HeldJournal, startSession, withJournalHeld } from "../txn/journal-session.js";
 import { writeRowsAndFiles } from "../txn/files-transaction.js";
+import { pendingNames, type RecoveryStep } from "../txn/pending-intent.js";
+import { rehearseRecovery } from "../txn/recover.js";
 import type { JournalSession } from "../txn/session.js";
 import { type Comparison, compareJournal, withFinalPass } from "./compare-journal.js";
 import { applyRowActions } from "./apply-plan.js";
@@ -278,12 +283,20 @@ async function reconcile(
       action: { kind: "migrate" },
     });
   }
-  const session = await startSession(held, db, options, { migrate: options.mode === "fix", leaveHandedOff: false });
+  const fix = options.mode === "fix";
+  const session = await startSession(held, db, options, { migrate: fix, recover: fix, leaveHandedOff: false });
+  // Without --fix, a schema behind lore's and what a killed writer left are compared as migration and
+  // recovery would leave them, inside a transaction that is rolled back: report and dry-run change nothing.
+  const rehearsal = !fix && (behind || pendingNames(layout).length > 0);
   const startedAt = Date.now();
   const compare = async () => {
+    const recovered = fix ? session.recovered : rehearsal ? rehearseRecovery(session) : [];
     const cache = new SyncCache(db.sqlite);
     const changes = await detectChanges(layout, repo, cache, { full: options.full, status });
-    report.findings.push(...housekeepingFindings(layout, lock, repo, changes, options.staleMs));
+    report.findings.push(
+      ...housekeepingFindings(layout, lock, repo, changes, options.staleMs),
+      ...recovered.map(pendingFinding),
+    );
     options.progress?.phase("reading", changes.toRead.size);
     const analysis = compareJournal({
       db: db.sqlite,
@@ -304,7 +317,7 @@ async function reconcile(
     report.read = analysis.files.size;
     report.rows = analysis.rows.size;
     lock.assertHeld();
-    if (options.mode === "fix") {
+    if (fix) {
       await applyFix(
         { ...session, workTree: repo, prune: options.prune, restore: options.restore, prefer: options.prefer },
         report,
@@ -313,19 +326,30 @@ async function reconcile(
         cache,
         startedAt,
       );
-    } else if (!behind && hasSomethingToRecord(analysis, changes, cache)) {
+      report.remaining.push(...recovered.filter((step) => step.unresolved !== undefined).map(pendingFinding));
+    } else if (!rehearsal && hasSomethingToRecord(analysis, changes, cache)) {
       db.write(journalKey, () => recordVerification(cache, analysis, { ...changes }, startedAt));
     }
   };
-  // A schema behind lore's is compared inside a migration that is rolled back: report and dry-run change nothing.
-  if (options.mode !== "fix" && behind) {
+  if (rehearsal) {
     await db.rehearse(journalKey, async () => {
-      migrate(db.sqlite);
+      if (behind) migrate(db.sqlite);
       await compare();
     });
   } else {
     await compare();
   }
+}
+
+/** A pending intent, as recovery found it (and, after --fix, left it when `unresolved`). */
+function pendingFinding(step: RecoveryStep): Finding {
+  return {
+    type: "pending",
+    path: step.path,
+    row: step.row,
+    detail: step.unresolved === undefined ? step.found : `${step.found}; ${step.unresolved}`,
+    action: { kind: "recover", repair: step.repair },
+  };
 }
 
 /** Whether recording this analysis would change the cache (a sync that found nothing new writes nothing). */

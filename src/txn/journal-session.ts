@@ -126,15 +126,20 @@ async function holdJournal<T>(
 
 /**
  * Steps 4 and 5 on an open database: the session a writer works in. `lore
- * sync` in report mode passes `migrate: false` (it compares inside a rolled
- * back migration instead) and `leaveHandedOff: false` (it commits every
- * handed-off record itself).
+ * sync` passes `leaveHandedOff: false` (it commits every handed-off record
+ * itself), and without --fix `migrate: false` and `recover: false`: it
+ * compares inside a rolled back migration and recovery (recover.ts
+ * rehearseRecovery) instead, changing nothing.
  */
 export async function startSession(
   held: HeldJournal,
   db: JournalDb,
   options: SessionOptions,
-  { migrate = true, leaveHandedOff = true }: { migrate?: boolean; leaveHandedOff?: boolean } = {},
+  {
+    migrate = true,
+    recover = true,
+    leaveHandedOff = true,
+  }: { migrate?: boolean; recover?: boolean; leaveHandedOff?: boolean } = {},
 ): Promise<JournalSession> {
   if (migrate) db.ensureSchema(held.journalKey);
   const repo = options.noCommit ? undefined : held.workTree;
@@ -147,8 +152,13 @@ export async function startSession(
     options,
     journalKey: held.journalKey,
     awaiting: [],
+    recovered: [],
   };
-  session.awaiting = await recoverPending(session, { leaveHandedOff });
+  if (recover) {
+    const recovery = await recoverPending(session, { leaveHandedOff });
+    session.awaiting = recovery.awaiting;
+    session.recovered = recovery.steps;
+  }
   step("recovery-done");
   return session;
 }
