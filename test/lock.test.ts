@@ -226,6 +226,27 @@ describe("the record commands and the journal lock", () => {
   });
 });
 
+describe("a lock attempt that fails", () => {
+  it("leaves no owner temp file and no lock directory, so that sync finds the journal clean", async () => {
+    const dir = await createJournal({ git: true });
+    const loreDir = path.join(dir, "memory", ".lore");
+    // A directory in the owner file's place: renaming the owner's temp file over it fails.
+    const owner = path.join(loreDir, "journal.lock.owner");
+    fs.mkdirSync(path.join(owner, "in-the-way"), { recursive: true });
+    const refused = await runLore(["record-failure", "--title", "owner refused", "--domain", "Locks"], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/journal\.lock\.owner/);
+    fs.rmSync(owner, { recursive: true });
+    expect(fs.readdirSync(loreDir).filter((name) => name.startsWith("journal.lock"))).toEqual([]);
+    const sync = await runLore(["sync"], { cwd: dir });
+    expect({ code: sync.code, stdout: sync.stdout }).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^In sync/m),
+    });
+    expect(readRows(dir).learnings).toEqual([]);
+  });
+});
+
 describe("lock order", () => {
   it("refuses SQLite's write lock without the journal lock", () => {
     const dir = tempDir();

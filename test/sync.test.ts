@@ -424,6 +424,15 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     expect(fs.existsSync(temp)).toBe(false);
   });
 
+  it("temp-file: the owner temp file a lock attempt killed before its rename left is removed", async () => {
+    const dir = await journalWithRecords();
+    const temp = path.join(dir, "memory", ".lore", "journal.lock.owner.0123456789abcdef");
+    fs.writeFileSync(temp, '{"pid":4242,"host":"gone"');
+    const fix = await reportPlanFix(dir, "temp-file");
+    expect(fix.findings.map((f) => f.path)).toEqual(["memory/.lore/journal.lock.owner.0123456789abcdef"]);
+    expect(fs.existsSync(temp)).toBe(false);
+  });
+
   it("stale-lock: git's index.lock left by a dead git is removed", async () => {
     const dir = await journalWithRecords();
     const indexLock = path.join(dir, ".git", "index.lock");

@@ -20,8 +20,11 @@
  * is the wait of a writer that handed its git commit off (txn/hand-off.ts).
  *
  * In `memory/.lore/`: `journal.lock/` (proper-lockfile's directory; its mtime
- * is the heartbeat), `journal.lock.owner`, `journal.lock.takeover-<key>` gates
- * and `lock-waiters/`.
+ * is the heartbeat), `journal.lock.owner` (written as
+ * `journal.lock.owner.<token>`, then renamed: an attempt that fails there
+ * removes that temp file and its directory, and only a killed one leaves the
+ * temp file, which `lore sync` reports and removes; `isOwnerTempFile`),
+ * `journal.lock.takeover-<key>` gates and `lock-waiters/`.
  * Design: docs/DESIGN.md#proper-lockfile
  */
 import fs from "node:fs";
@@ -198,12 +201,23 @@ function readOwner(lockDir: string): LockOwner | undefined {
   }
 }
 
+/** The temp file an owner file is written in before its rename: `journal.lock.owner.<token>`. */
+export function isOwnerTempFile(lockDir: string, name: string): boolean {
+  return name.startsWith(`${path.basename(lockOwnerFile(lockDir))}.`);
+}
+
 function writeOwner(lockDir: string, owner: LockOwner): void {
   // Atomic replacement without fsync: the owner file only has to be right for
   // live processes; after a power loss every owner is dead anyway.
   const temp = `${lockOwnerFile(lockDir)}.${owner.token}`;
-  fs.writeFileSync(temp, JSON.stringify(owner));
-  fs.renameSync(temp, lockOwnerFile(lockDir));
+  try {
+    fs.writeFileSync(temp, JSON.stringify(owner));
+    fs.renameSync(temp, lockOwnerFile(lockDir));
+  } catch (error) {
+    // A failed attempt leaves nothing behind (ENOSPC may have created the file before failing).
+    removeIfPresent(temp);
+    throw error;
+  }
 }
 
 interface HolderView {
@@ -402,7 +416,13 @@ async function acquire(
           token: randomBytes(8).toString("hex"),
           lockInode: statInode(paths.lockDir) ?? -1,
         };
-        writeOwner(paths.lockDir, owner);
+        try {
+          writeOwner(paths.lockDir, owner);
+        } catch (error) {
+          // Not held without an owner record: the directory goes too (its removal is this attempt's own).
+          releaseDirectory();
+          throw error;
+        }
         lock = new JournalLock(paths, owner, releaseDirectory);
         lock.takenOverFrom.push(...takenOverFrom);
         return lock;

@@ -33,7 +33,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { JournalLayout } from "../journal/layout.js";
 import { journalRelativePath } from "../journal/layout.js";
-import type { JournalLock } from "../lock/journal-lock.js";
+import { isOwnerTempFile, type JournalLock } from "../lock/journal-lock.js";
 import { openJournalDb, type JournalDb } from "../db/journal-db.js";
 import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "../db/schema.js";
 import type { GitRepo, RawGitResult } from "../git/git-process.js";
@@ -114,19 +114,22 @@ function integrityProblem(db: JournalDb): string | undefined {
   }
 }
 
-/** lore's own leftovers in memory/.lore: owner temp files, takeover tombs, rebuild candidates. */
-function loreLeftovers(layout: JournalLayout, lock: JournalLock): string[] {
+/**
+ * lore's own leftovers in memory/.lore: owner temp files (only a killed lock
+ * attempt leaves one: a failed one removes its own, and this sync's was
+ * renamed before it held the lock), takeover tombs, rebuild candidates.
+ */
+function loreLeftovers(layout: JournalLayout): string[] {
   let names: string[];
   try {
     names = fs.readdirSync(layout.loreDir);
   } catch {
     return [];
   }
-  const ownTemp = `journal.lock.owner.${lock.owner.token}`;
   return names
     .filter(
       (name) =>
-        (name.startsWith("journal.lock.owner.") && name !== ownTemp) ||
+        isOwnerTempFile(layout.lockDir, name) ||
         name.startsWith("journal.lock.stale-") ||
         name.startsWith(REBUILD_PREFIX),
     )
@@ -157,7 +160,7 @@ function housekeepingFindings(
       action: { kind: "remove-lock", path: gitLock },
     });
   }
-  for (const file of [...changes.tempFiles, ...loreLeftovers(layout, lock)]) {
+  for (const file of [...changes.tempFiles, ...loreLeftovers(layout)]) {
     findings.push({
       type: "temp-file",
       path: file,
