@@ -12,7 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { STEP_NAMES, type StepName } from "../src/io/fault-points.js";
-import { createJournal, git, invariantViolations, readRows } from "./support/journal.js";
+import { createJournal, git, invariantViolations, openDb, readRows } from "./support/journal.js";
 import { recordFailure, recordHeuristic, runLore, toFlags } from "./support/lore.js";
 import { waitUntil } from "./support/processes.js";
 
@@ -154,5 +154,49 @@ describe("successive crashes in one journal", () => {
     }
     expect(invariantViolations(dir)).toEqual([]);
     expect(readRows(dir).learnings).toHaveLength(8);
+  });
+});
+
+describe("a record whose commit failed and whose file then went away (a git stash)", () => {
+  it("keeps its row, DB-only data included, in lore's archive, and the row comes back with the file", async () => {
+    const dir = await createJournal({ git: true });
+    const hook = path.join(dir, ".git", "hooks", "pre-commit");
+    fs.writeFileSync(hook, "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    const refused = await recordHeuristic(dir, { domain: "stashed", rule: "kept in the archive" });
+    expect(refused.code).toBe(1);
+    fs.rmSync(hook);
+    const [row] = readRows(dir).heuristics;
+    const db = openDb(dir);
+    db.prepare("UPDATE heuristics SET times_validated = 3 WHERE id = ?").run(row.id);
+    db.close();
+    git(dir, ["stash", "push", "--include-untracked", "--quiet"]);
+    expect(fs.existsSync(path.join(dir, "memory", "heuristics", "stashed.md"))).toBe(false);
+
+    // The next command resolves the intent: the record is in no file, but its transaction committed.
+    const next = await recordFailure(dir, { title: "after the stash", domain: "Crash" });
+    expect(next.code).toBe(0);
+    expect(readRows(dir).heuristics).toEqual([]);
+    const archived = openDb(dir);
+    const kept = archived.prepare("SELECT tbl, row_id, lore_id, row_json FROM lore_archive").all() as Array<{
+      tbl: string;
+      row_id: number;
+      lore_id: string;
+      row_json: string;
+    }>;
+    archived.close();
+    expect(kept.map(({ tbl, row_id, lore_id }) => ({ tbl, row_id, lore_id }))).toEqual([
+      { tbl: "heuristics", row_id: row.id, lore_id: row.lore_id },
+    ]);
+    expect(JSON.parse(kept[0].row_json)).toMatchObject({ rule: "kept in the archive", times_validated: 3 });
+
+    // Its file back, sync gives the row back, with its id and its DB-only data.
+    git(dir, ["stash", "pop", "--quiet"]);
+    const sync = await runLore(["sync", "--fix"], { cwd: dir });
+    expect(sync.code).toBe(0);
+    const back = openDb(dir);
+    expect(back.prepare("SELECT id, lore_id, times_validated FROM heuristics").all()).toEqual([
+      { id: row.id, lore_id: row.lore_id, times_validated: 3 },
+    ]);
+    back.close();
   });
 });

@@ -280,22 +280,32 @@ describe("lore init: a new journal", () => {
 
   it("keeps an existing .gitignore as a prefix and adds only the missing entries, once", async () => {
     const dir = tempDir();
-    // Trailing spaces are insignificant to git, so "memory/.lore/  " already is the entry.
-    const existing = "node_modules/\nmemory/index.db\nmemory/.lore/  \n*.log";
+    // Trailing spaces are insignificant to git, so "memory/index.db-wal  " already is the entry; an
+    // older lore's "memory/.lore/" matches only a directory, so "memory/.lore" is still added.
+    const existing = "node_modules/\nmemory/index.db\nmemory/index.db-wal  \nmemory/.lore/\n*.log";
     fs.writeFileSync(path.join(dir, ".gitignore"), existing);
     const first = await runLore(["init"], { cwd: dir });
     expect(first.code).toBe(0);
     const after = fs.readFileSync(path.join(dir, ".gitignore"), "utf8");
     expect(after.startsWith(`${existing}\n`)).toBe(true);
     const lines = after.split("\n").map((line) => line.trim());
-    for (const entry of ["memory/index.db", "memory/index.db-wal", "memory/index.db-shm", "memory/.lore/"]) {
+    for (const entry of [
+      "memory/index.db",
+      "memory/index.db-wal",
+      "memory/index.db-shm",
+      "memory/index.db-journal",
+      "memory/.lore",
+      "memory/.lore/",
+      "memory/**/*.md.[0-9]*",
+    ]) {
       expect(
         lines.filter((line) => line === entry),
         entry,
       ).toHaveLength(1);
     }
     expect(first.stdout).toContain("Added to .gitignore:");
-    expect(first.stdout).not.toMatch(/Added to \.gitignore:.* memory\/index\.db( |$)/m);
+    expect(first.stdout).not.toMatch(/Added to \.gitignore:.* memory\/index\.db(-wal)?( |$)/m);
+    expect(first.stdout).toMatch(/Added to \.gitignore:.* memory\/\.lore( |$)/m);
 
     const second = await runLore(["init"], { cwd: dir });
     expect(second.code).toBe(0);
@@ -311,6 +321,16 @@ describe("lore init: a new journal", () => {
     ]) {
       expect(ignoredByGit(dir, ignored), ignored).toBe(true);
     }
+  });
+
+  it("makes git ignore memory/.lore also as a symbolic link, so that such a link is never committed", async () => {
+    const dir = tempDir();
+    expect((await runLore(["init", "--git"], { cwd: dir })).code).toBe(0);
+    fs.rmSync(path.join(dir, "memory", ".lore"), { recursive: true });
+    fs.symlinkSync(tempDir(), path.join(dir, "memory", ".lore"));
+    expect(ignoredByGit(dir, "memory/.lore")).toBe(true);
+    const status = git(dir, ["status", "--porcelain", "--untracked-files=all"]).split("\n").filter(Boolean).sort();
+    expect(status).toEqual(["?? .gitignore", "?? memory/golden-rules.md"]);
   });
 
   it("does not count an entry with leading whitespace, which git reads as another pattern", async () => {

@@ -151,6 +151,58 @@ describe("journal lock", () => {
   });
 });
 
+describe("a heartbeat from the future (a clock set back, a restored backup)", () => {
+  /** A lock directory as another clock left it: its heartbeat `aheadMs` in the future, with `owner` when given. */
+  function futureLock(dir: string, aheadMs: number, owner?: object): string {
+    const lockDir = lockDirIn(dir);
+    fs.mkdirSync(lockDir);
+    const inode = fs.statSync(lockDir).ino;
+    if (owner) fs.writeFileSync(`${lockDir}.owner`, JSON.stringify({ ...owner, lockInode: inode }));
+    const future = new Date(Date.now() + aheadMs);
+    fs.utimesSync(lockDir, future, future);
+    return lockDir;
+  }
+
+  const foreign = { pid: 4242, host: "another-host", startTime: null, acquiredAt: Date.now() + 3_600_000, token: "f" };
+  for (const [name, owner] of [
+    ["no owner", undefined],
+    ["a foreign owner", foreign],
+  ] as const) {
+    it(`is stale when more than the stale age ahead, with ${name}: taken over at once`, async () => {
+      const dir = tempDir();
+      const lockDir = futureLock(dir, 3_600_000, owner);
+      const started = Date.now();
+      const lock = await acquireJournalLock({ lockDir, journalKey: dir }, { timeoutMs: 5_000, staleMs: 2_000 });
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(lock.takenOverFrom).toHaveLength(1);
+      expect(lock.takenOverFrom[0]).toMatch(/3\d{3}\.\d s in the future/);
+      await lock.release();
+    });
+  }
+
+  it("is waited for when within the stale age, and the timeout says it is in the future", async () => {
+    const dir = tempDir();
+    const lockDir = futureLock(dir, 20_000);
+    const failure = acquireJournalLock({ lockDir, journalKey: dir }, { timeoutMs: 300, staleMs: 30_000 });
+    await expect(failure).rejects.toThrow(/heartbeat 1\d\.\d s in the future/);
+  });
+
+  it("is not stale while its owner is alive on this host (its next heartbeat corrects it)", async () => {
+    const dir = tempDir();
+    const holder = contender(["hold", lockDirIn(dir), "0", "30000"]);
+    await until(() => holder.lines.some((line) => line.startsWith("acquired")));
+    const future = new Date(Date.now() + 3_600_000);
+    fs.utimesSync(lockDirIn(dir), future, future);
+    const failure = acquireJournalLock(
+      { lockDir: lockDirIn(dir), journalKey: dir },
+      { timeoutMs: 300, staleMs: 2_000 },
+    );
+    await expect(failure).rejects.toBeInstanceOf(LockTimeoutError);
+    holder.kill("SIGKILL");
+    await holder.output;
+  });
+});
+
 describe("the record commands and the journal lock", () => {
   it("exit 75 on a lock timeout, naming the holder, and write nothing", async () => {
     const dir = await createJournal({ git: true });
@@ -171,6 +223,27 @@ describe("the record commands and the journal lock", () => {
     );
     expect(readRows(dir).learnings).toHaveLength(0);
     expect(fs.readdirSync(path.join(dir, "memory", "failures"))).toEqual([]);
+  });
+});
+
+describe("a lock attempt that fails", () => {
+  it("leaves no owner temp file and no lock directory, so that sync finds the journal clean", async () => {
+    const dir = await createJournal({ git: true });
+    const loreDir = path.join(dir, "memory", ".lore");
+    // A directory in the owner file's place: renaming the owner's temp file over it fails.
+    const owner = path.join(loreDir, "journal.lock.owner");
+    fs.mkdirSync(path.join(owner, "in-the-way"), { recursive: true });
+    const refused = await runLore(["record-failure", "--title", "owner refused", "--domain", "Locks"], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/journal\.lock\.owner/);
+    fs.rmSync(owner, { recursive: true });
+    expect(fs.readdirSync(loreDir).filter((name) => name.startsWith("journal.lock"))).toEqual([]);
+    const sync = await runLore(["sync"], { cwd: dir });
+    expect({ code: sync.code, stdout: sync.stdout }).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^In sync/m),
+    });
+    expect(readRows(dir).learnings).toEqual([]);
   });
 });
 

@@ -39,6 +39,7 @@ interface JsonFinding {
   row: { table: string; id: number } | null;
   detail: string;
   action: string;
+  actionText: string;
   columns?: string[];
 }
 
@@ -423,6 +424,15 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     expect(fs.existsSync(temp)).toBe(false);
   });
 
+  it("temp-file: the owner temp file a lock attempt killed before its rename left is removed", async () => {
+    const dir = await journalWithRecords();
+    const temp = path.join(dir, "memory", ".lore", "journal.lock.owner.0123456789abcdef");
+    fs.writeFileSync(temp, '{"pid":4242,"host":"gone"');
+    const fix = await reportPlanFix(dir, "temp-file");
+    expect(fix.findings.map((f) => f.path)).toEqual(["memory/.lore/journal.lock.owner.0123456789abcdef"]);
+    expect(fs.existsSync(temp)).toBe(false);
+  });
+
   it("stale-lock: git's index.lock left by a dead git is removed", async () => {
     const dir = await journalWithRecords();
     const indexLock = path.join(dir, ".git", "index.lock");
@@ -438,11 +448,87 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
       env: { LORE_CRASH_AT: "file-written" },
     });
     expect(killed.signal).toBe("SIGKILL");
+    // The report takes the dead lock over, and only says what recovery will do with the record.
     const report = await sync(dir);
-    expect(report.json.findings.map((f) => `${f.type} ${f.action}`)).toEqual(["stale-lock taken-over"]);
+    expect(report.json.findings.map((f) => `${f.type} ${f.action}`)).toEqual([
+      "stale-lock taken-over",
+      "pending recover",
+    ]);
+    expect(report.json.findings[1].actionText).toBe("insert its row, and commit its file");
     expect(report.code).toBe(3);
+    expect(readRows(dir).learnings.map((row) => row.title)).not.toContain("Killed");
+    // --dry-run plans exactly what --fix does: recovery's row, so no missing-row beside it.
+    const dryRun = await sync(dir, "--dry-run");
+    expect(dryRun.json.findings.map((f) => `${f.type} ${f.action}`)).toEqual(["pending recover"]);
+    const fix = await sync(dir, "--fix");
+    expect(plan(fix.json.findings)).toEqual(plan(dryRun.json.findings));
+    expect({ code: fix.code, remaining: fix.json.remaining }).toEqual({ code: 0, remaining: [] });
     expect((await sync(dir)).code).toBe(0);
     expect(readRows(dir).learnings.map((row) => row.title)).toContain("Killed");
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("pending: sync and --dry-run change nothing while a record is pending; --fix archives a row whose file went", async () => {
+    const dir = await journalWithRecords();
+    // A record whose commit a hook refused (exit 1, the intent stays), then its file taken by a stash.
+    const hook = path.join(dir, ".git", "hooks", "pre-commit");
+    fs.writeFileSync(hook, "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    expect((await recordFailure(dir, { title: "Stashed", domain: "x" })).code).toBe(1);
+    fs.rmSync(hook);
+    git(dir, ["stash", "push", "--include-untracked", "--quiet"]);
+    const pendingDir = path.join(dir, "memory", ".lore", "pending");
+    const before = { db: dbDump(dir), pending: fs.readdirSync(pendingDir) };
+    expect(before.pending).toHaveLength(1);
+    for (const mode of [[], ["--dry-run"]]) {
+      const text = await runLore(["sync", ...mode], { cwd: dir });
+      expect(text.code).toBe(3);
+      expect(text.stdout).not.toMatch(/In sync/);
+      expect(text.stdout).toMatch(/^pending +memory\/failures\/\S+_stashed\.md: .*-> move its row to lore's archive/m);
+      expect({ db: dbDump(dir), pending: fs.readdirSync(pendingDir) }).toEqual(before);
+    }
+    const fix = await reportPlanFix(dir, "pending");
+    expect(fix.findings.map((f) => `${f.type} ${f.action} ${f.row?.table}`)).toEqual(["pending recover learnings"]);
+    expect(fs.readdirSync(pendingDir)).toEqual([]);
+    const archive = dbDump(dir) as { archive: Array<{ tbl: string; row_json: string }> };
+    expect(archive.archive.map((row) => JSON.parse(row.row_json).title)).toEqual(["Stashed"]);
+  });
+
+  it("stale-lock: a journal lock with a heartbeat from the future is taken over, reported, and fixed", async () => {
+    const dir = await journalWithRecords();
+    const lockDir = path.join(dir, "memory", ".lore", "journal.lock");
+    const plantFutureLock = (owner: boolean) => {
+      fs.mkdirSync(lockDir);
+      if (owner) {
+        const foreign = { pid: 4242, host: "another-host", startTime: null, acquiredAt: Date.now() + 3_600_000 };
+        fs.writeFileSync(
+          `${lockDir}.owner`,
+          JSON.stringify({ ...foreign, token: "t", lockInode: fs.statSync(lockDir).ino }),
+        );
+      }
+      const future = new Date(Date.now() + 3_600_000);
+      fs.utimesSync(lockDir, future, future);
+    };
+    // No owner: what a restored backup leaves. Reported (exit 3), taken over, then in sync.
+    plantFutureLock(false);
+    const report = await sync(dir, "--lock-timeout", "5");
+    expect(report.json.findings.map((f) => `${f.type} ${f.path} ${f.action}`)).toEqual([
+      "stale-lock memory/.lore/journal.lock taken-over",
+    ]);
+    expect(report.json.findings[0].detail).toMatch(/heartbeat 3\d{3}\.\d s in the future/);
+    expect(report.code).toBe(3);
+    expect((await sync(dir)).code).toBe(0);
+    // A foreign owner whose clock is an hour ahead: --fix clears it, and nothing is left.
+    plantFutureLock(true);
+    const fix = await sync(dir, "--fix", "--lock-timeout", "5");
+    expect(fix.json.findings.map((f) => `${f.type} ${f.action}`)).toEqual(["stale-lock taken-over"]);
+    expect(fix.json.findings[0].detail).toMatch(/pid 4242 on host another-host, acquired 3\d{3}\.\d s in the future/);
+    expect({ code: fix.code, remaining: fix.json.remaining }).toEqual({ code: 0, remaining: [] });
+    // And a writer is not held up either.
+    plantFutureLock(false);
+    expect((await recordFailure(dir, { title: "After the future lock", domain: "x", "lock-timeout": "5" })).code).toBe(
+      0,
+    );
+    expect(fs.existsSync(`${lockDir}.owner`)).toBe(false);
     expect(invariantViolations(dir)).toEqual([]);
   });
 

@@ -3,13 +3,15 @@
  *
  * `insertRecordRow(db, table, values)` inserts a row (with an explicit `id` when
  * `values.id` is set, as crash recovery does to keep the id already written in
- * the markdown) and returns its id. `findRecordRowId` and
- * `deleteRecordRow` find and remove a row by `lore_id`. `recordRowBase`
- * notes which file a row's record is in and the record's fingerprint
- * (record-fingerprint.ts): the base `lore sync` compares the two with, so that
- * a later change to the row alone is known as the database's. Column names are
- * checked against the tables' columns, so values read back from a pending
- * intent file can never inject SQL. Call inside a write transaction.
+ * the markdown) and returns its id. `findRecordRowId` finds a row by
+ * `lore_id`. `recordRowBase` notes which file a row's record is in and the
+ * record's fingerprint (record-fingerprint.ts): the base `lore sync` compares
+ * the two with, so that a later change to the row alone is known as the
+ * database's; `forgetRowBase` drops it, for a row taken out of the index
+ * (record-archive.ts), whose record is no deletion to repeat when it returns.
+ * Column names are checked against the tables' columns, so values read back
+ * from a pending intent file can never inject SQL. Call inside a write
+ * transaction.
  */
 import type Database from "better-sqlite3";
 import type { RecordTable } from "../journal/journal-file.js";
@@ -35,10 +37,6 @@ export function findRecordRowId(db: Database.Database, table: RecordTable, loreI
   return row?.id;
 }
 
-export function deleteRecordRow(db: Database.Database, table: RecordTable, loreId: string): void {
-  db.prepare(`DELETE FROM ${table} WHERE lore_id = ?`).run(loreId);
-}
-
 export function recordRowBase(db: Database.Database, table: RecordTable, id: number, path: string, base: string): void {
   db.prepare("INSERT OR REPLACE INTO lore_file_rows(tbl, row_id, path, base) VALUES (?, ?, ?, ?)").run(
     table,
@@ -46,4 +44,9 @@ export function recordRowBase(db: Database.Database, table: RecordTable, id: num
     path,
     base,
   );
+}
+
+/** Forgets a row's base: once the row is out of the index, its record coming back is a record without a row. */
+export function forgetRowBase(db: Database.Database, table: RecordTable, id: number): void {
+  db.prepare("DELETE FROM lore_file_rows WHERE tbl = ? AND row_id = ?").run(table, id);
 }

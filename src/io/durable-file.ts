@@ -2,6 +2,7 @@
  * Durable file replacement: nobody ever sees a half-written file.
  *
  *   assertPlainPath(base, target);                              // before writing in the journal
+ *   assertNoSymlinks([dir, file, ...]);                         // lore's own paths, one lstat each
  *   writeFileDurably(target, text, { onTempFile: (temp) => intent.addTempFile(temp) });
  *   removeFileDurably(target);
  *   createFileDurably(target, text, temp);                      // only where nothing is
@@ -13,7 +14,8 @@
  * any byte is written to it, so the caller can record it and recovery remove
  * it without scanning; `isTempFileOf` recognises such names. `assertPlainPath`
  * refuses a target, or any directory between the journal base and it, that is
- * a symbolic link, and a target with more than one hard link.
+ * a symbolic link, and a target with more than one hard link;
+ * `assertNoSymlinks` refuses any of a list of paths that is a symbolic link.
  *
  * Errors: `UnsafePathError` (exit 6, as ELF); otherwise the file system's, as
  * they come (ENOSPC, EIO, EACCES, ...). One thrown before the rename leaves the
@@ -197,6 +199,19 @@ export function assertPlainPath(base: string, target: string): void {
     if (stats.isSymbolicLink()) throw new UnsafePathError(target, `${current} is a symbolic link`);
     if (index === parts.length - 1 && stats.isFile() && stats.nlink > 1) {
       throw new UnsafePathError(target, "it has more than one hard link");
+    }
+  }
+}
+
+/**
+ * Refuses any of `paths` that is a symbolic link, with one lstat each; a path
+ * that does not exist passes. List a directory before the paths inside it:
+ * the first link found is the one named.
+ */
+export function assertNoSymlinks(paths: readonly string[]): void {
+  for (const target of paths) {
+    if (fs.lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      throw new UnsafePathError(target, "it is a symbolic link");
     }
   }
 }

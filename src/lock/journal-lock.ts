@@ -8,9 +8,11 @@
  *
  * `acquireJournalLock` waits, woken early by the wait queue (wait-queue.ts),
  * and takes over a stale lock: one whose owner is dead on this host at once,
- * any whose heartbeat is older than `staleMs`; exactly one waiter wins each
- * takeover. It throws `LockTimeoutError` (exit 75) after `timeoutMs`, naming
- * the holder (pid, host, age), and `LockHeldByParentError` (exit 75) at once
+ * any whose heartbeat is older than `staleMs`, or more than `staleMs` in the
+ * future unless its owner is alive on this host (`staleReason`); exactly one
+ * waiter wins each takeover, and notes in `takenOverFrom` why the holder was
+ * stale. It throws `LockTimeoutError` (exit 75) after `timeoutMs`, naming the
+ * holder (pid, host, age; a heartbeat ahead of this clock "in the future"), and `LockHeldByParentError` (exit 75) at once
  * when the holder is the lore whose git runs this process's hook. `assertHeld`
  * throws `LockLostError` once the lock was taken over: abort before committing
  * anything. `release` never throws, removes the lock only while it is still
@@ -18,8 +20,11 @@
  * is the wait of a writer that handed its git commit off (txn/hand-off.ts).
  *
  * In `memory/.lore/`: `journal.lock/` (proper-lockfile's directory; its mtime
- * is the heartbeat), `journal.lock.owner`, `journal.lock.takeover-<key>` gates
- * and `lock-waiters/`.
+ * is the heartbeat), `journal.lock.owner` (written as
+ * `journal.lock.owner.<token>`, then renamed: an attempt that fails there
+ * removes that temp file and its directory, and only a killed one leaves the
+ * temp file, which `lore sync` reports and removes; `isOwnerTempFile`),
+ * `journal.lock.takeover-<key>` gates and `lock-waiters/`.
  * Design: docs/DESIGN.md#proper-lockfile
  */
 import fs from "node:fs";
@@ -94,7 +99,7 @@ const HANDED_OFF_POLL_MS = 500;
 export class JournalLock {
   private lostReason: string | undefined;
   private released = false;
-  /** The stale holders this acquisition took the lock over from, described. */
+  /** The stale holders this acquisition took the lock over from, each described with why it was stale. */
   readonly takenOverFrom: string[] = [];
   /** Undoes LORE_PARENT_LOCK, which tells this process's children that it holds the lock. */
   private readonly withdrawAnnouncement: () => void;
@@ -144,7 +149,7 @@ export class JournalLock {
     this.withdrawAnnouncement();
     // Taken over, the directory and owner file belong to someone else now.
     this.releasedOwned = this.holds();
-    if (this.releasedOwned) removeIfPresent(ownerPath(this.paths.lockDir));
+    if (this.releasedOwned) removeIfPresent(lockOwnerFile(this.paths.lockDir));
     try {
       this.releaseDirectory();
     } catch {
@@ -175,7 +180,8 @@ function guardedFs(mayRemove: () => boolean) {
   };
 }
 
-function ownerPath(lockDir: string): string {
+/** The file beside the lock directory that names its owner. */
+export function lockOwnerFile(lockDir: string): string {
   return `${lockDir}.owner`;
 }
 
@@ -189,18 +195,29 @@ function statInode(target: string): number | undefined {
 
 function readOwner(lockDir: string): LockOwner | undefined {
   try {
-    return JSON.parse(fs.readFileSync(ownerPath(lockDir), "utf8")) as LockOwner;
+    return JSON.parse(fs.readFileSync(lockOwnerFile(lockDir), "utf8")) as LockOwner;
   } catch {
     return undefined;
   }
 }
 
+/** The temp file an owner file is written in before its rename: `journal.lock.owner.<token>`. */
+export function isOwnerTempFile(lockDir: string, name: string): boolean {
+  return name.startsWith(`${path.basename(lockOwnerFile(lockDir))}.`);
+}
+
 function writeOwner(lockDir: string, owner: LockOwner): void {
   // Atomic replacement without fsync: the owner file only has to be right for
   // live processes; after a power loss every owner is dead anyway.
-  const temp = `${ownerPath(lockDir)}.${owner.token}`;
-  fs.writeFileSync(temp, JSON.stringify(owner));
-  fs.renameSync(temp, ownerPath(lockDir));
+  const temp = `${lockOwnerFile(lockDir)}.${owner.token}`;
+  try {
+    fs.writeFileSync(temp, JSON.stringify(owner));
+    fs.renameSync(temp, lockOwnerFile(lockDir));
+  } catch (error) {
+    // A failed attempt leaves nothing behind (ENOSPC may have created the file before failing).
+    removeIfPresent(temp);
+    throw error;
+  }
 }
 
 interface HolderView {
@@ -237,18 +254,37 @@ function instanceKey(view: HolderView): string {
 
 function describeHolder(view: HolderView | undefined): string {
   if (!view) return "nobody (the lock was just released)";
-  if (!view.owner) return `an unknown process (no owner record), heartbeat ${formatAge(view.heartbeatAgeMs)} ago`;
-  const age = formatAge(Date.now() - view.owner.acquiredAt);
-  return `pid ${view.owner.pid} on host ${view.owner.host} for ${age}`;
+  const heartbeat = `heartbeat ${formatWhen(view.heartbeatAgeMs)}`;
+  if (!view.owner) return `an unknown process (no owner record), ${heartbeat}`;
+  const heldMs = Date.now() - view.owner.acquiredAt;
+  const holder = `pid ${view.owner.pid} on host ${view.owner.host}`;
+  // An owner whose clock is ahead of this host's: say so, with its heartbeat, rather than a negative age.
+  return heldMs < 0 ? `${holder}, acquired ${formatWhen(heldMs)}, ${heartbeat}` : `${holder} for ${formatAge(heldMs)}`;
 }
 
 function formatAge(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-function isStale(view: HolderView, staleMs: number): boolean {
-  if (view.owner && ownerLiveness(view.owner) === "dead") return true;
-  return view.heartbeatAgeMs > staleMs;
+/** How long ago `ageMs` was, or how far in the future a negative one is. */
+function formatWhen(ageMs: number): string {
+  return ageMs < 0 ? `${formatAge(-ageMs)} in the future` : `${formatAge(ageMs)} ago`;
+}
+
+/**
+ * Why the holder seen in `view` is stale, or undefined when it is not: its
+ * owner is dead on this host, or its heartbeat is more than `staleMs` old, or
+ * more than `staleMs` in the future (another host's clock, this one set back,
+ * a restored backup), unless its owner is alive on this host: that owner's
+ * next heartbeat, within `staleMs / 4`, brings it back to this clock.
+ */
+function staleReason(view: HolderView, staleMs: number): string | undefined {
+  const liveness = view.owner ? ownerLiveness(view.owner) : "unknown";
+  if (liveness === "dead") return "its owner is dead";
+  if (view.heartbeatAgeMs > staleMs) return `its heartbeat is older than the stale age (${formatAge(staleMs)})`;
+  if (view.heartbeatAgeMs < -staleMs && liveness !== "alive")
+    return `its heartbeat is further in the future than the stale age (${formatAge(staleMs)})`;
+  return undefined;
 }
 
 /**
@@ -269,7 +305,7 @@ function takeOver(lockDir: string, view: HolderView, staleMs: number): boolean {
   }
   const current = inspectHolder(lockDir);
   if (!current || current.inode !== view.inode || instanceKey(current) !== instanceKey(view)) return false;
-  if (current.owner) removeIfPresent(ownerPath(lockDir));
+  if (current.owner) removeIfPresent(lockOwnerFile(lockDir));
   const tomb = `${lockDir}.stale-${view.inode}-${randomBytes(4).toString("hex")}`;
   try {
     fs.renameSync(lockDir, tomb);
@@ -380,7 +416,13 @@ async function acquire(
           token: randomBytes(8).toString("hex"),
           lockInode: statInode(paths.lockDir) ?? -1,
         };
-        writeOwner(paths.lockDir, owner);
+        try {
+          writeOwner(paths.lockDir, owner);
+        } catch (error) {
+          // Not held without an owner record: the directory goes too (its removal is this attempt's own).
+          releaseDirectory();
+          throw error;
+        }
         lock = new JournalLock(paths, owner, releaseDirectory);
         lock.takenOverFrom.push(...takenOverFrom);
         return lock;
@@ -390,8 +432,9 @@ async function acquire(
       if (holder?.owner && parent?.lockDir === paths.lockDir && holder.owner.pid === parent.pid) {
         throw new LockHeldByParentError(paths.lockDir, describeHolder(holder));
       }
-      if (holder && isStale(holder, staleMs)) {
-        if (takeOver(paths.lockDir, holder, staleMs)) takenOverFrom.push(describeHolder(holder));
+      const stale = holder && staleReason(holder, staleMs);
+      if (holder && stale) {
+        if (takeOver(paths.lockDir, holder, staleMs)) takenOverFrom.push(`${describeHolder(holder)}: ${stale}`);
         continue;
       }
       if (Date.now() >= deadline) throw new LockTimeoutError(paths.lockDir, describeHolder(holder));

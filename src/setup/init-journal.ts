@@ -3,6 +3,9 @@
  * up to date, without losing anything.
  *
  * `initJournal(dir, { git, timeoutMs, staleMs })`:
+ *   - first refuses (UnsafePathError, exit 6) a symbolic link where lore
+ *     keeps the database, its lock, intents or records
+ *     (txn/plain-journal-paths.ts), before it creates anything;
  *   - creates ELF's directories that hold a journal's records
  *     (`JOURNAL_DIRECTORIES`) and lore's runtime directory; ELF's init also
  *     makes `agents/` (its swarm's agent definitions), `logs/` (its scripts'
@@ -38,13 +41,15 @@ import { installedHooks } from "../git/hook-state.js";
 import { createFileDurably } from "../io/durable-file.js";
 import { journalLayout, type JournalLayout } from "../journal/layout.js";
 import { type HeldJournal, withJournalCreated } from "../txn/journal-session.js";
+import { assertJournalPathsPlain } from "../txn/plain-journal-paths.js";
 
 export const GITIGNORE_ENTRIES = [
   "memory/index.db",
   "memory/index.db-wal",
   "memory/index.db-shm",
   "memory/index.db-journal",
-  "memory/.lore/",
+  // No trailing slash: it also matches a symbolic link of that name, which lore refuses and git must not commit.
+  "memory/.lore",
   "memory/**/*.md.[0-9]*",
 ];
 
@@ -155,6 +160,8 @@ async function untrackDatabase(
 
 export async function initJournal(directory: string, options: InitOptions): Promise<InitResult> {
   const layout = journalLayout(directory);
+  // Before the first mkdir, which would create directories through a link.
+  assertJournalPathsPlain(layout);
   for (const dir of [...JOURNAL_DIRECTORIES.map((name) => path.join(layout.base, name)), layout.pendingDir]) {
     fs.mkdirSync(dir, { recursive: true });
   }

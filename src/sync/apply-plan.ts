@@ -12,7 +12,7 @@
  *   when that id is free, so the markdown and the database agree.
  * - `update-row` sets the compared columns from the file; nothing else.
  * - `archive-row` copies the whole row, as JSON, into `lore_archive`, then
- *   deletes it.
+ *   deletes it (db/record-archive.ts, which crash recovery uses too).
  * Other actions touch no row. Call inside a write transaction (lock order:
  * journal lock, then SQLite).
  */
@@ -22,37 +22,13 @@ import type { FileRecord } from "../journal/journal-file.js";
 import type { Finding } from "./match.js";
 import type { Row } from "./row-store.js";
 import { prepared } from "../db/prepared.js";
+import { type ArchivedRow, archiveRow, findArchived, removeFromArchive } from "../db/record-archive.js";
 
 /** Columns only the database holds, restored from the archive with a returning record. */
 const DB_ONLY_COLUMNS: Record<RecordTable, string[]> = {
   learnings: ["created_at", "updated_at"],
   heuristics: ["confidence", "times_validated", "times_violated", "is_golden", "source_id", "created_at", "updated_at"],
 };
-
-/** How an ELF record (no lore id) is recognised in the archive. */
-function archiveKey(table: RecordTable, values: Record<string, unknown>): string {
-  return table === "learnings" ? String(values.filepath) : `${String(values.domain)}\n${String(values.rule)}`;
-}
-
-interface ArchivedRow {
-  id: number;
-  row_id: number;
-  row_json: string;
-}
-
-function findArchived(db: Database.Database, record: FileRecord): ArchivedRow | undefined {
-  if (record.loreId !== undefined) {
-    const byLoreId = prepared(
-      db,
-      "SELECT id, row_id, row_json FROM lore_archive WHERE tbl = ? AND lore_id = ? ORDER BY id DESC LIMIT 1",
-    ).get(record.table, record.loreId) as ArchivedRow | undefined;
-    if (byLoreId) return byLoreId;
-  }
-  return prepared(
-    db,
-    "SELECT id, row_id, row_json FROM lore_archive WHERE tbl = ? AND match_key = ? AND lore_id IS NULL ORDER BY id DESC LIMIT 1",
-  ).get(record.table, archiveKey(record.table, record.columns)) as ArchivedRow | undefined;
-}
 
 function loreIdTaken(db: Database.Database, table: RecordTable, loreId: string): boolean {
   return prepared(db, `SELECT 1 FROM ${table} WHERE lore_id = ?`).get(loreId) !== undefined;
@@ -85,7 +61,7 @@ export function insertRecordRowFor(
   const values: Record<string, string | number | null> = { ...record.columns, ...record.insertOnly };
   if (withLoreId && record.loreId !== undefined && !loreIdTaken(db, record.table, record.loreId))
     values.lore_id = record.loreId;
-  const archived = findArchived(db, record);
+  const archived = findArchived(db, record.table, record.loreId, record.columns);
   const id = preferredId(db, record, archived);
   if (options.explicitIdOnly && id === undefined) return undefined;
   if (archived) {
@@ -98,7 +74,7 @@ export function insertRecordRowFor(
     db,
     `INSERT INTO ${record.table} (${names.join(", ")}) VALUES (${names.map((name) => `@${name}`).join(", ")})`,
   ).run(values);
-  if (archived) prepared(db, "DELETE FROM lore_archive WHERE id = ?").run(archived.id);
+  if (archived) removeFromArchive(db, archived.id);
   return Number(result.lastInsertRowid);
 }
 
@@ -108,23 +84,6 @@ export function updateRowFrom(db: Database.Database, row: Row, record: FileRecor
     values[column] = column === "lore_id" ? (record.loreId ?? null) : record.columns[column];
   const assignments = columns.map((column) => `${column} = @${column}`).join(", ");
   prepared(db, `UPDATE ${row.table} SET ${assignments}, updated_at = CURRENT_TIMESTAMP WHERE id = @id`).run(values);
-}
-
-/** Keeps a row's values in lore's archive, whether or not the row still exists. */
-export function archiveValues(
-  db: Database.Database,
-  row: { table: RecordTable; id: number; loreId: string | null; values: Record<string, unknown> },
-  reason: string,
-): void {
-  prepared(
-    db,
-    "INSERT INTO lore_archive(tbl, row_id, lore_id, match_key, row_json, reason) VALUES (?, ?, ?, ?, ?, ?)",
-  ).run(row.table, row.id, row.loreId ?? null, archiveKey(row.table, row.values), JSON.stringify(row.values), reason);
-}
-
-export function archiveRow(db: Database.Database, row: Row, reason: string): void {
-  archiveValues(db, row, reason);
-  prepared(db, `DELETE FROM ${row.table} WHERE id = ?`).run(row.id);
 }
 
 /**

@@ -41,6 +41,7 @@ export type FindingType =
   | "conflict-markers"
   | "temp-file"
   | "stale-lock"
+  | "pending"
   | "db-damaged"
   | "schema-behind";
 
@@ -56,6 +57,8 @@ export type Action =
   | { kind: "remove-file"; path: string }
   | { kind: "remove-lock"; path: string }
   | { kind: "taken-over" }
+  /** What crash recovery does with a pending intent (txn/recover.ts), as it says it. */
+  | { kind: "recover"; repair: string }
   | { kind: "migrate" }
   | { kind: "rebuild" };
 

@@ -30,6 +30,7 @@ import type { JournalLayout } from "../journal/layout.js";
 import { openSqlite } from "../db/journal-db.js";
 import { migrate } from "../db/schema.js";
 import { prepared } from "../db/prepared.js";
+import { archiveValues } from "../db/record-archive.js";
 import { fsyncDirectory } from "../io/durable-file.js";
 import { step } from "../io/fault-points.js";
 import { insertRecordRowFor } from "./apply-plan.js";
@@ -147,9 +148,6 @@ function carryOverTables(candidate: BetterSqlite3.Database, old: BetterSqlite3.D
 
 /** The old rows, for their DB-only data and ids: rows in scope go to the candidate's archive first. */
 function archiveOldRows(candidate: BetterSqlite3.Database, old: BetterSqlite3.Database): void {
-  const insert = candidate.prepare(
-    "INSERT INTO lore_archive(tbl, row_id, lore_id, match_key, row_json, reason) VALUES (?, ?, ?, ?, ?, 'rebuild')",
-  );
   for (const table of ["learnings", "heuristics"] as const) {
     const rows = readOrFallback(
       () => old.prepare(`SELECT * FROM ${table}`).iterate() as IterableIterator<Record<string, unknown>>,
@@ -167,8 +165,8 @@ function archiveOldRows(candidate: BetterSqlite3.Database, old: BetterSqlite3.Da
         }, undefined);
         continue;
       }
-      const key = table === "learnings" ? String(row.filepath) : `${String(row.domain)}\n${String(row.rule)}`;
-      insert.run(table, Number(row.id), (row.lore_id as string | null | undefined) ?? null, key, JSON.stringify(row));
+      const loreId = (row.lore_id as string | null | undefined) ?? null;
+      archiveValues(candidate, { table, id: Number(row.id), loreId, values: row }, "rebuild");
     }
   }
 }

@@ -33,6 +33,8 @@ export function describeAction(action: Action): string {
       return "remove it";
     case "taken-over":
       return "taken over";
+    case "recover":
+      return action.repair;
     case "migrate":
       return "migrate the schema (adding only)";
     case "rebuild":

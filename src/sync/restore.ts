@@ -34,7 +34,7 @@ import { FAILURES_DIR, isJournalFilePath } from "../journal/journal-file.js";
 import type { Row } from "./row-store.js";
 import type { Finding } from "./match.js";
 import type { FileRecord } from "../journal/journal-file.js";
-import { archiveValues } from "./apply-plan.js";
+import { archiveValues } from "../db/record-archive.js";
 import { prepared } from "../db/prepared.js";
 
 export interface RestorePlan {

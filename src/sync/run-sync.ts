@@ -12,8 +12,11 @@
  *   2. a database that cannot be opened, or that SQLite finds damaged while
  *      sync reads it (`full`: also `integrity_check`), is rebuilt (rebuild.ts)
  *      in mode "fix" or with `rebuild`, and only reported otherwise;
- *   3. startSession: recover what a killed lore left; "fix" also migrates
- *      ("report" and "dry-run" compare inside a rolled-back migration);
+ *   3. startSession: "fix" migrates and recovers what a killed lore left
+ *      (each intent a `pending` finding); "report" and "dry-run" do neither,
+ *      but compare inside a rolled-back migration and recovery
+ *      (txn/recover.ts rehearseRecovery) when either has work: they report
+ *      the same findings and change nothing;
  *   4. find what changed (file-changes.ts), compare (compare-journal.ts,
  *      analyze.ts, match.ts), look for temp files and dead locks; "report"
  *      and "dry-run" stop here;
@@ -30,7 +33,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { JournalLayout } from "../journal/layout.js";
 import { journalRelativePath } from "../journal/layout.js";
-import type { JournalLock } from "../lock/journal-lock.js";
+import { isOwnerTempFile, type JournalLock } from "../lock/journal-lock.js";
 import { openJournalDb, type JournalDb } from "../db/journal-db.js";
 import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "../db/schema.js";
 import type { GitRepo, RawGitResult } from "../git/git-process.js";
@@ -38,6 +41,8 @@ import { orphanedGitLocks } from "../git/git-locks.js";
 import { step } from "../io/fault-points.js";
 import { type HeldJournal, startSession, withJournalHeld } from "../txn/journal-session.js";
 import { writeRowsAndFiles } from "../txn/files-transaction.js";
+import { pendingNames, type RecoveryStep } from "../txn/pending-intent.js";
+import { rehearseRecovery } from "../txn/recover.js";
 import type { JournalSession } from "../txn/session.js";
 import { type Comparison, compareJournal, withFinalPass } from "./compare-journal.js";
 import { applyRowActions } from "./apply-plan.js";
@@ -109,19 +114,22 @@ function integrityProblem(db: JournalDb): string | undefined {
   }
 }
 
-/** lore's own leftovers in memory/.lore: owner temp files, takeover tombs, rebuild candidates. */
-function loreLeftovers(layout: JournalLayout, lock: JournalLock): string[] {
+/**
+ * lore's own leftovers in memory/.lore: owner temp files (only a killed lock
+ * attempt leaves one: a failed one removes its own, and this sync's was
+ * renamed before it held the lock), takeover tombs, rebuild candidates.
+ */
+function loreLeftovers(layout: JournalLayout): string[] {
   let names: string[];
   try {
     names = fs.readdirSync(layout.loreDir);
   } catch {
     return [];
   }
-  const ownTemp = `journal.lock.owner.${lock.owner.token}`;
   return names
     .filter(
       (name) =>
-        (name.startsWith("journal.lock.owner.") && name !== ownTemp) ||
+        isOwnerTempFile(layout.lockDir, name) ||
         name.startsWith("journal.lock.stale-") ||
         name.startsWith(REBUILD_PREFIX),
     )
@@ -140,7 +148,7 @@ function housekeepingFindings(
     findings.push({
       type: "stale-lock",
       path: journalRelativePath(layout, layout.lockDir),
-      detail: `the journal lock was held by ${holder}, which is gone`,
+      detail: `the journal lock was stale, held by ${holder}`,
       action: { kind: "taken-over" },
     });
   }
@@ -152,7 +160,7 @@ function housekeepingFindings(
       action: { kind: "remove-lock", path: gitLock },
     });
   }
-  for (const file of [...changes.tempFiles, ...loreLeftovers(layout, lock)]) {
+  for (const file of [...changes.tempFiles, ...loreLeftovers(layout)]) {
     findings.push({
       type: "temp-file",
       path: file,
@@ -278,12 +286,20 @@ async function reconcile(
       action: { kind: "migrate" },
     });
   }
-  const session = await startSession(held, db, options, { migrate: options.mode === "fix", leaveHandedOff: false });
+  const fix = options.mode === "fix";
+  const session = await startSession(held, db, options, { migrate: fix, recover: fix, leaveHandedOff: false });
+  // Without --fix, a schema behind lore's and what a killed writer left are compared as migration and
+  // recovery would leave them, inside a transaction that is rolled back: report and dry-run change nothing.
+  const rehearsal = !fix && (behind || pendingNames(layout).length > 0);
   const startedAt = Date.now();
   const compare = async () => {
+    const recovered = fix ? session.recovered : rehearsal ? rehearseRecovery(session) : [];
     const cache = new SyncCache(db.sqlite);
     const changes = await detectChanges(layout, repo, cache, { full: options.full, status });
-    report.findings.push(...housekeepingFindings(layout, lock, repo, changes, options.staleMs));
+    report.findings.push(
+      ...housekeepingFindings(layout, lock, repo, changes, options.staleMs),
+      ...recovered.map(pendingFinding),
+    );
     options.progress?.phase("reading", changes.toRead.size);
     const analysis = compareJournal({
       db: db.sqlite,
@@ -304,7 +320,7 @@ async function reconcile(
     report.read = analysis.files.size;
     report.rows = analysis.rows.size;
     lock.assertHeld();
-    if (options.mode === "fix") {
+    if (fix) {
       await applyFix(
         { ...session, workTree: repo, prune: options.prune, restore: options.restore, prefer: options.prefer },
         report,
@@ -313,19 +329,30 @@ async function reconcile(
         cache,
         startedAt,
       );
-    } else if (!behind && hasSomethingToRecord(analysis, changes, cache)) {
+      report.remaining.push(...recovered.filter((step) => step.unresolved !== undefined).map(pendingFinding));
+    } else if (!rehearsal && hasSomethingToRecord(analysis, changes, cache)) {
       db.write(journalKey, () => recordVerification(cache, analysis, { ...changes }, startedAt));
     }
   };
-  // A schema behind lore's is compared inside a migration that is rolled back: report and dry-run change nothing.
-  if (options.mode !== "fix" && behind) {
+  if (rehearsal) {
     await db.rehearse(journalKey, async () => {
-      migrate(db.sqlite);
+      if (behind) migrate(db.sqlite);
       await compare();
     });
   } else {
     await compare();
   }
+}
+
+/** A pending intent, as recovery found it (and, after --fix, left it when `unresolved`). */
+function pendingFinding(step: RecoveryStep): Finding {
+  return {
+    type: "pending",
+    path: step.path,
+    row: step.row,
+    detail: step.unresolved === undefined ? step.found : `${step.found}; ${step.unresolved}`,
+    action: { kind: "recover", repair: step.repair },
+  };
 }
 
 /** Whether recording this analysis would change the cache (a sync that found nothing new writes nothing). */

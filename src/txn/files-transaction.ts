@@ -15,12 +15,14 @@
  * fsync, rename, directory fsync); then COMMIT. The marker tells recovery
  * (recover.ts, `recoverFileWrites`) which way a kill went: present, the rows
  * committed and the files are committed to git; absent, each file is put back
- * as it was. Errors: before COMMIT took effect, the files are put back and
+ * as it was; `describeFileWrites` says which, touching nothing (lore sync's
+ * report). Errors: before COMMIT took effect, the files are put back and
  * the error is thrown; a failed git commit is returned as `commitError`, and
  * the intent stays for the next command to commit. Only inside a session.
  */
 import { randomUuid } from "../base/random.js";
 import { warn } from "../base/warn.js";
+import { messageFor } from "../base/errors.js";
 import { prepared } from "../db/prepared.js";
 import { commitPaths } from "../git/commit.js";
 import {
@@ -32,12 +34,12 @@ import {
   writeFileDurably,
 } from "../io/durable-file.js";
 import { step } from "../io/fault-points.js";
-import { journalAbsolutePath } from "../journal/layout.js";
+import { journalAbsolutePath, journalRelativePath } from "../journal/layout.js";
 import type { JournalLayout } from "../journal/layout.js";
 import { LockLostError } from "../lock/journal-lock.js";
 import fs from "node:fs";
 import path from "node:path";
-import { FILES_INTENT_PREFIX } from "./pending-intent.js";
+import { FILES_INTENT_PREFIX, type RecoveryStep } from "./pending-intent.js";
 import { commitOptions, type JournalSession } from "./session.js";
 
 /** What a files intent holds: each file (relative) with its content before, and the commit message. */
@@ -54,6 +56,11 @@ export interface FilesResult {
   files: string[];
   commit: string | null;
   commitError?: Error;
+}
+
+/** The temporary git index the commits of these files are made from. */
+export function filesCommitIndex(layout: JournalLayout): string {
+  return path.join(layout.loreDir, "files-commit.index");
 }
 
 function intentPath(layout: JournalLayout, id: string): string {
@@ -102,7 +109,7 @@ async function commitFiles(session: JournalSession, record: FilesIntentRecord) {
         files,
         message: record.commitMessage,
         skipIfCommitted: true,
-        indexFile: path.join(session.layout.loreDir, "files-commit.index"),
+        indexFile: filesCommitIndex(session.layout),
       },
       commitOptions(session),
     )) ?? null
@@ -175,28 +182,73 @@ export async function writeRowsAndFiles(
   return result;
 }
 
-/**
- * Resolves the files intents a killed writer left (from the session's
- * recovery): committed ones are committed to git, the others put back.
- */
-export async function recoverFileWrites(session: JournalSession, names: string[]): Promise<void> {
+/** A files intent found by recovery: its record (undefined: cut short while being written), and whether its rows committed. */
+interface FoundFilesIntent {
+  file: string;
+  record: FilesIntentRecord | undefined;
+  committed: boolean;
+}
+
+function foundFilesIntents(session: JournalSession, names: string[]): FoundFilesIntent[] {
+  const found: FoundFilesIntent[] = [];
   for (const name of names.filter((entry) => entry.startsWith(FILES_INTENT_PREFIX) && entry.endsWith(".json"))) {
     const file = path.join(session.layout.pendingDir, name);
     const text = readFileIfPresent(file);
-    let record: FilesIntentRecord;
+    if (text === undefined) continue;
+    let record: FilesIntentRecord | undefined;
     try {
-      record = JSON.parse(text ?? "") as FilesIntentRecord;
+      record = JSON.parse(text) as FilesIntentRecord;
     } catch {
       // Cut short while being written, before any file was touched (the marker is written after it).
+      record = undefined;
+    }
+    const marker =
+      record &&
+      prepared(session.db.sqlite, "SELECT 1 FROM lore_meta WHERE key = ?").get(`${MARKER_PREFIX}${record.id}`);
+    found.push({ file, record, committed: marker !== undefined });
+  }
+  return found;
+}
+
+function recoveryStep(session: JournalSession, { file, record, committed }: FoundFilesIntent): RecoveryStep {
+  const where = journalRelativePath(session.layout, file);
+  if (!record) {
+    const found = "a write-back's intent cut short while being written, before any file was touched";
+    return { path: where, found, repair: "remove the intent" };
+  }
+  const files = record.files.map((entry) => entry.path).join(", ");
+  if (!committed) {
+    const found = `a write-back of ${files} cut short before its rows were committed`;
+    return { path: where, found, repair: "put its files back as they were" };
+  }
+  const found = `a write-back of ${files} whose rows were committed, its files not committed to git`;
+  return { path: where, found, repair: session.repo ? "commit its files" : "remove its intent" };
+}
+
+/** What recoverFileWrites would do, described; nothing is touched. */
+export function describeFileWrites(session: JournalSession, names: string[]): RecoveryStep[] {
+  return foundFilesIntents(session, names).map((found) => recoveryStep(session, found));
+}
+
+/**
+ * Resolves the files intents a killed writer left (from the session's
+ * recovery): committed ones are committed to git, the others put back.
+ * Returns what it did, each step `unresolved` where its intent stays.
+ */
+export async function recoverFileWrites(session: JournalSession, names: string[]): Promise<RecoveryStep[]> {
+  const steps: RecoveryStep[] = [];
+  for (const found of foundFilesIntents(session, names)) {
+    const step = recoveryStep(session, found);
+    steps.push(step);
+    const { file, record } = found;
+    if (!record) {
       removeIfPresent(file);
       continue;
     }
     removeTempFilesOf(session.layout, record.files);
-    const marker = prepared(session.db.sqlite, "SELECT 1 FROM lore_meta WHERE key = ?").get(
-      `${MARKER_PREFIX}${record.id}`,
-    );
-    if (marker === undefined) {
+    if (!found.committed) {
       if (putBack(session.layout, record.files)) removeIfPresent(file);
+      else step.unresolved = "its files could not all be put back";
       continue;
     }
     try {
@@ -205,6 +257,8 @@ export async function recoverFileWrites(session: JournalSession, names: string[]
     } catch (error) {
       if (error instanceof LockLostError) throw error;
       warn(`could not commit ${record.files.map((entry) => entry.path).join(", ")}: ${(error as Error).message}`);
+      step.unresolved = `its commit failed: ${messageFor(error)}`;
     }
   }
+  return steps;
 }

@@ -7,7 +7,9 @@
  *     ... the git commit (record-transaction.ts)
  *   });
  *
- *   1. open the database (no lock yet: loading SQLite stays out of the hold);
+ *   1. refuse a symbolic link where lore keeps its database, lock, intents or
+ *      records (plain-journal-paths.ts); open the database (no lock yet:
+ *      loading SQLite stays out of the hold);
  *   2. take the journal lock (it also guards git), waiting up to timeoutMs;
  *   3. reopen the database if a rebuild replaced the file meanwhile;
  *   4. migrate the schema if it is behind;
@@ -22,8 +24,8 @@
  * may rebuild) the database, then calls `startSession` (steps 4 and 5).
  * `withJournalCreated`: `lore init`'s steps 1-4 and 7, creating a missing
  * database under the lock, then init's own writes (its files, and a commit
- * that untracks the database) under the same lock. Errors:
- * MissingDatabaseError (exit 2, before any lock), LockTimeoutError (exit 75),
+ * that untracks the database) under the same lock. Errors: UnsafePathError
+ * (exit 6) and MissingDatabaseError (exit 2), before any lock; LockTimeoutError (exit 75),
  * or what a step threw, after the release.
  * Design: docs/DESIGN.md#the-journal-transaction
  */
@@ -45,6 +47,7 @@ import {
   type JournalLock,
   type JournalLockPaths,
 } from "../lock/journal-lock.js";
+import { assertJournalPathsPlain } from "./plain-journal-paths.js";
 import { recoverPending } from "./recover.js";
 import type { JournalSession, SessionOptions } from "./session.js";
 
@@ -98,6 +101,7 @@ async function holdJournal<T>(
   acquire: (paths: JournalLockPaths) => Promise<JournalLock | undefined>,
   work: (held: HeldJournal) => Promise<T>,
 ): Promise<T | undefined> {
+  assertJournalPathsPlain(layout);
   fs.mkdirSync(layout.pendingDir, { recursive: true });
   const journalKey = layout.base;
   let database = open(layout, options);
@@ -122,15 +126,20 @@ async function holdJournal<T>(
 
 /**
  * Steps 4 and 5 on an open database: the session a writer works in. `lore
- * sync` in report mode passes `migrate: false` (it compares inside a rolled
- * back migration instead) and `leaveHandedOff: false` (it commits every
- * handed-off record itself).
+ * sync` passes `leaveHandedOff: false` (it commits every handed-off record
+ * itself), and without --fix `migrate: false` and `recover: false`: it
+ * compares inside a rolled back migration and recovery (recover.ts
+ * rehearseRecovery) instead, changing nothing.
  */
 export async function startSession(
   held: HeldJournal,
   db: JournalDb,
   options: SessionOptions,
-  { migrate = true, leaveHandedOff = true }: { migrate?: boolean; leaveHandedOff?: boolean } = {},
+  {
+    migrate = true,
+    recover = true,
+    leaveHandedOff = true,
+  }: { migrate?: boolean; recover?: boolean; leaveHandedOff?: boolean } = {},
 ): Promise<JournalSession> {
   if (migrate) db.ensureSchema(held.journalKey);
   const repo = options.noCommit ? undefined : held.workTree;
@@ -143,8 +152,13 @@ export async function startSession(
     options,
     journalKey: held.journalKey,
     awaiting: [],
+    recovered: [],
   };
-  session.awaiting = await recoverPending(session, { leaveHandedOff });
+  if (recover) {
+    const recovery = await recoverPending(session, { leaveHandedOff });
+    session.awaiting = recovery.awaiting;
+    session.recovered = recovery.steps;
+  }
   step("recovery-done");
   return session;
 }

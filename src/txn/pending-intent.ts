@@ -45,6 +45,21 @@ export interface IntentRecord {
   createdAt?: number;
 }
 
+/**
+ * One pending intent as recovery found it (recover.ts, files-transaction.ts):
+ * what was interrupted, and what recovery does (or did) about it.
+ */
+export interface RecoveryStep {
+  /** The file the interrupted write was for, relative to the journal base (the intent's own, for one cut short). */
+  path: string;
+  /** The record's row, for a record's intent. */
+  row?: { table: RecordTable; id: number };
+  found: string;
+  repair: string;
+  /** Set when recovery could not finish it (its commit failed): the intent stays, and why. */
+  unresolved?: string;
+}
+
 /** The name prefix of the intents of files-transaction.ts; a record's intent is `<lore-id>.json`. */
 export const FILES_INTENT_PREFIX = "files-";
 

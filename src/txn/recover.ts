@@ -1,7 +1,8 @@
 /**
  * Crash recovery: resolves the pending intents a killed lore left behind.
  *
- *   session.awaiting = await recoverPending(session, { leaveHandedOff });
+ *   const { awaiting, steps } = await recoverPending(session, { leaveHandedOff });
+ *   const steps = rehearseRecovery(session);   // lore sync's report and --dry-run, inside db.rehearse
  *
  * Runs at the start of every journal session (journal-session.ts), under the
  * journal lock, before the command's own work. For each intent:
@@ -9,13 +10,25 @@
  *   - if the markdown file holds the record (its lore id line is there), the
  *     record is completed: its row inserted if the transaction never committed
  *     (with the id the markdown shows), its file committed to git if not yet;
- *   - otherwise the record never reached its file, and any row is removed;
+ *   - otherwise: a row for it exists only if its transaction committed (the
+ *     file is written before the COMMIT), so the file lost the record later (a
+ *     `git stash`, a checkout, a hand): the row goes to lore's archive, whole,
+ *     as sync's `missing-file` fix does (db/record-archive.ts), and comes back
+ *     with the record. A row is never deleted. With no row, the record never
+ *     reached its file, and nothing is left to do;
  *   - then the intent is removed.
  * A handed-off record (complete but for git) whose writer is alive and waits
  * is returned untouched with `leaveHandedOff`; otherwise it is committed here
  * and its writer told. A resolved intent stays until its writer has read it,
  * or is removed once the writer is dead. The commits are made as one group
- * (group-commit.ts).
+ * (group-commit.ts). Each intent that needed work is described as a
+ * RecoveryStep (what was found, what recovery does), marked `unresolved`
+ * when its commit failed and its intent stays.
+ *
+ * `rehearseRecovery` decides the same, and makes the same row changes, but in
+ * the caller's write transaction, which the caller rolls back; it removes no
+ * file or intent and runs no git. `lore sync` without `--fix` reports its
+ * steps and compares what recovery would leave, changing nothing.
  *
  * Cost: one readdir when nothing is pending; otherwise only the interrupted
  * records' files (and, for one killed before its temp file was reported, that
@@ -23,80 +36,175 @@
  * is thrown; a git commit that fails again is a warning, and its intent stays
  * for the next session.
  */
-import { deleteRecordRow, findRecordRowId, insertRecordRow, recordRowBase } from "../db/record-rows.js";
+import type Database from "better-sqlite3";
+import { messageFor } from "../base/errors.js";
+import { findRecordRowId, forgetRowBase, insertRecordRow, recordRowBase } from "../db/record-rows.js";
+import { archiveRecordRow } from "../db/record-archive.js";
 import { recordsOf } from "../journal/journal-file.js";
 import { recordFingerprint } from "../journal/record-fingerprint.js";
-import { journalAbsolutePath } from "../journal/layout.js";
+import { journalAbsolutePath, journalRelativePath } from "../journal/layout.js";
 import { readFileIfPresent, removeIfPresent } from "../io/durable-file.js";
 import { loreIdLine } from "../journal/failure-markdown.js";
-import { PendingIntent, pendingNames } from "./pending-intent.js";
-import { recoverFileWrites } from "./files-transaction.js";
+import { PendingIntent, pendingNames, type RecoveryStep } from "./pending-intent.js";
+import { describeFileWrites, recoverFileWrites } from "./files-transaction.js";
 import type { JournalSession } from "./session.js";
 import { commitGroup, ownerWaits, warnFailedCommits, type GroupMember } from "./group-commit.js";
+
+/** The reason a recovered row is archived under: the same situation as sync's finding of that name. */
+const ARCHIVE_REASON = "missing-file";
 
 function fileHoldsRecord(file: string, loreId: string): boolean {
   return readFileIfPresent(file)?.split("\n").includes(loreIdLine(loreId)) ?? false;
 }
 
-function settleRow(session: JournalSession, intent: PendingIntent, present: boolean): void {
+/** What recovery does with one readable intent. */
+type Disposition =
+  /** Nothing now: resolved, its writer alive to read it; or handed off where no commit is made. */
+  | { kind: "leave" }
+  /** Handed off, its writer alive and waiting: returned to the caller (leaveHandedOff). */
+  | { kind: "await" }
+  /** Resolved, its writer gone: the intent is removed. */
+  | { kind: "drop"; step: RecoveryStep }
+  /** Handed off: complete in its file and the database, only git is left. */
+  | { kind: "commit"; step: RecoveryStep }
+  /** Interrupted: the row follows the file (`present`: the file holds the record), then git. */
+  | { kind: "settle"; present: boolean; step: RecoveryStep };
+
+function dispose(session: JournalSession, intent: PendingIntent, leaveHandedOff: boolean): Disposition {
+  const { file, loreId, table, row } = intent.record;
+  const where = { path: file, row: { table, id: Number(row.id) } };
+  if (intent.resolution) {
+    if (ownerWaits(intent)) return { kind: "leave" };
+    const found = "a record whose commit was made, its writer gone before it read it";
+    return { kind: "drop", step: { ...where, found, repair: "remove its intent" } };
+  }
+  if (intent.handedOff) {
+    if (!session.repo) return { kind: "leave" };
+    if (leaveHandedOff && ownerWaits(intent)) return { kind: "await" };
+    const found = "a record whose git commit was handed off to another writer and not made";
+    return { kind: "commit", step: { ...where, found, repair: "commit its file" } };
+  }
+  const present = fileHoldsRecord(journalAbsolutePath(session.layout, file), loreId);
+  const hasRow = findRecordRowId(session.db.sqlite, table, loreId) !== undefined;
+  const commit = session.repo ? "commit its file" : undefined;
+  let found: string;
+  let repair: string;
+  if (present) {
+    found = `an interrupted record, in its file ${hasRow ? "and" : "but not"} in the database`;
+    repair = hasRow ? (commit ?? "remove its intent") : ["insert its row", commit].filter(Boolean).join(", and ");
+  } else if (hasRow) {
+    found = "a record whose row was committed but whose file no longer holds it (its commit failed, then it went)";
+    repair = "move its row to lore's archive (lore_archive), whence it comes back with the record";
+  } else {
+    found = "an interrupted record that never reached its file";
+    repair = "remove its intent";
+  }
+  return { kind: "settle", present, step: { ...where, found, repair } };
+}
+
+/** The row follows the file: inserted when the file holds the record, archived when it does not. In a write transaction. */
+function settleRow(db: Database.Database, session: JournalSession, intent: PendingIntent, present: boolean): void {
   const { table, loreId, row, file } = intent.record;
-  session.db.write(session.journalKey, () => {
-    const existing = findRecordRowId(session.db.sqlite, table, loreId);
-    if (present && existing === undefined) {
-      let id: number;
-      try {
-        id = insertRecordRow(session.db.sqlite, table, row);
-      } catch {
-        // The id was taken meanwhile by a writer outside lore: keep the record under a new id.
-        const { id: _taken, ...withoutId } = row;
-        id = insertRecordRow(session.db.sqlite, table, withoutId);
-      }
-      const text = readFileIfPresent(journalAbsolutePath(session.layout, file)) ?? "";
-      const record = recordsOf(file, text).find((found) => found.loreId === loreId);
-      if (record) recordRowBase(session.db.sqlite, table, id, file, recordFingerprint(record));
-    } else if (!present && existing !== undefined) {
-      deleteRecordRow(session.db.sqlite, table, loreId);
+  const existing = findRecordRowId(db, table, loreId);
+  if (present && existing === undefined) {
+    let id: number;
+    try {
+      id = insertRecordRow(db, table, row);
+    } catch {
+      // The id was taken meanwhile by a writer outside lore: keep the record under a new id.
+      const { id: _taken, ...withoutId } = row;
+      id = insertRecordRow(db, table, withoutId);
     }
-  });
+    const text = readFileIfPresent(journalAbsolutePath(session.layout, file)) ?? "";
+    const record = recordsOf(file, text).find((found) => found.loreId === loreId);
+    if (record) recordRowBase(db, table, id, file, recordFingerprint(record));
+  } else if (!present && existing !== undefined) {
+    archiveRecordRow(db, table, loreId, ARCHIVE_REASON);
+    // As sync's own archiving: when the record comes back, it brings its row back, not a deletion.
+    forgetRowBase(db, table, existing);
+  }
+}
+
+/** An intent that cannot be read: cut short while being written, before its record reached its file. */
+function cutShortStep(session: JournalSession, intentPath: string): RecoveryStep {
+  return {
+    path: journalRelativePath(session.layout, intentPath),
+    found: "an intent cut short while being written; its record never reached its file",
+    repair: "remove the intent",
+  };
 }
 
 /**
  * Resolves every intent left in the journal; returns, with `leaveHandedOff`,
- * the handed-off records whose writers wait for their commit.
+ * the handed-off records whose writers wait for their commit, and the steps
+ * taken.
  */
 export async function recoverPending(
   session: JournalSession,
   options: { leaveHandedOff: boolean },
-): Promise<PendingIntent[]> {
+): Promise<{ awaiting: PendingIntent[]; steps: RecoveryStep[] }> {
   const awaiting: PendingIntent[] = [];
   const toCommit: GroupMember[] = [];
   const names = pendingNames(session.layout);
-  if (names.length === 0) return awaiting;
-  await recoverFileWrites(session, names);
+  if (names.length === 0) return { awaiting, steps: [] };
+  const steps = await recoverFileWrites(session, names);
+  const committing = new Map<PendingIntent, RecoveryStep>();
   for (const intent of PendingIntent.list(session.layout, names)) {
     if (!(intent instanceof PendingIntent)) {
-      // Cut short while being written: the record never reached its file.
       removeIfPresent(intent.path);
+      steps.push(cutShortStep(session, intent.path));
       continue;
     }
-    if (intent.resolution) {
-      if (!ownerWaits(intent)) intent.remove();
+    const disposition = dispose(session, intent, options.leaveHandedOff);
+    if (disposition.kind === "leave") continue;
+    if (disposition.kind === "await") {
+      awaiting.push(intent);
       continue;
     }
-    if (intent.handedOff) {
-      // Complete in its file and the DB (the hand-off comes after the COMMIT): only git is left.
-      if (!session.repo) continue;
-      if (options.leaveHandedOff && ownerWaits(intent)) awaiting.push(intent);
-      else toCommit.push({ intent, mayBeCommitted: true });
+    steps.push(disposition.step);
+    if (disposition.kind === "drop") {
+      intent.remove();
       continue;
     }
-    const file = journalAbsolutePath(session.layout, intent.record.file);
-    intent.removeTempFiles(file);
-    const present = fileHoldsRecord(file, intent.record.loreId);
-    settleRow(session, intent, present);
-    if (present && session.repo) toCommit.push({ intent, mayBeCommitted: true });
-    else intent.remove();
+    if (disposition.kind === "settle") {
+      intent.removeTempFiles(journalAbsolutePath(session.layout, intent.record.file));
+      session.db.write(session.journalKey, () => settleRow(session.db.sqlite, session, intent, disposition.present));
+      if (!disposition.present || !session.repo) {
+        intent.remove();
+        continue;
+      }
+    }
+    toCommit.push({ intent, mayBeCommitted: true });
+    committing.set(intent, disposition.step);
   }
-  if (toCommit.length > 0) warnFailedCommits(await commitGroup(session, toCommit));
-  return awaiting;
+  if (toCommit.length > 0) {
+    const outcome = await commitGroup(session, toCommit);
+    warnFailedCommits(outcome);
+    for (const [intent, result] of outcome) {
+      const step = committing.get(intent);
+      if (step && "error" in result) step.unresolved = `its commit failed: ${messageFor(result.error)}`;
+    }
+  }
+  return { awaiting, steps };
+}
+
+/**
+ * What recoverPending would do, as steps, with its row changes made in the
+ * caller's open write transaction (which the caller rolls back); no file,
+ * intent or git is touched. Handed-off records are all taken as to commit.
+ */
+export function rehearseRecovery(session: JournalSession): RecoveryStep[] {
+  const names = pendingNames(session.layout);
+  if (names.length === 0) return [];
+  const steps = describeFileWrites(session, names);
+  for (const intent of PendingIntent.list(session.layout, names)) {
+    if (!(intent instanceof PendingIntent)) {
+      steps.push(cutShortStep(session, intent.path));
+      continue;
+    }
+    const disposition = dispose(session, intent, false);
+    if (disposition.kind === "settle") settleRow(session.db.sqlite, session, intent, disposition.present);
+    if ("step" in disposition) steps.push(disposition.step);
+  }
+  return steps;
 }

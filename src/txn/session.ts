@@ -2,17 +2,18 @@
  * What a writer holds inside the journal transaction (journal-session.ts).
  *
  * A JournalSession exists only while its journal lock is held: the database
- * connection, the lock, the work tree to commit to, and the records other
- * writers handed off for a group commit (group-commit.ts). `commitOptions`
- * gives git/commit.ts what every commit made under the lock needs: the
- * deadline, the stale age, the fencing check, and the hooks directory.
+ * connection, the lock, the work tree to commit to, the records other
+ * writers handed off for a group commit (group-commit.ts), and what its
+ * recovery did. `commitOptions` gives git/commit.ts what every commit made
+ * under the lock needs: the deadline, the stale age, the fencing check, and
+ * the hooks directory.
  */
 import type { JournalDb } from "../db/journal-db.js";
 import type { CommitOptions } from "../git/commit.js";
 import type { GitRepo } from "../git/git-process.js";
 import type { JournalLayout } from "../journal/layout.js";
 import type { JournalLock } from "../lock/journal-lock.js";
-import type { PendingIntent } from "./pending-intent.js";
+import type { PendingIntent, RecoveryStep } from "./pending-intent.js";
 
 export interface SessionOptions {
   /** How long to wait for the journal lock, and for git's own locks. */
@@ -36,6 +37,8 @@ export interface JournalSession {
   journalKey: string;
   /** Records handed off by writers that wait for their commit (group-commit.ts). */
   awaiting: PendingIntent[];
+  /** What this session's recovery found and did (recover.ts), for lore sync to report. */
+  recovered: RecoveryStep[];
 }
 
 /** The options of a git commit made while `session` holds the journal lock. */
