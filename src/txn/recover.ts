@@ -9,7 +9,10 @@
  *   - if the markdown file holds the record (its lore id line is there), the
  *     record is completed: its row inserted if the transaction never committed
  *     (with the id the markdown shows), its file committed to git if not yet;
- *   - otherwise the record never reached its file, and any row is removed;
+ *   - otherwise the record never reached its file: any row is removed, and
+ *     the table's sequence kept at the id it took (the ids issued may name
+ *     it: db/ids-issued.ts), so that the next record does not find the
+ *     database behind;
  *   - then the intent is removed.
  * A handed-off record (complete but for git) whose writer is alive and waits
  * is returned untouched with `leaveHandedOff`; otherwise it is committed here
@@ -24,6 +27,7 @@
  * for the next session.
  */
 import { deleteRecordRow, findRecordRowId, insertRecordRow, recordRowBase } from "../db/record-rows.js";
+import { raiseIdSequence } from "../db/ids-issued.js";
 import { recordsOf } from "../journal/journal-file.js";
 import { recordFingerprint } from "../journal/record-fingerprint.js";
 import { journalAbsolutePath } from "../journal/layout.js";
@@ -57,6 +61,8 @@ function settleRow(session: JournalSession, intent: PendingIntent, present: bool
     } else if (!present && existing !== undefined) {
       deleteRecordRow(session.db.sqlite, table, loreId);
     }
+    // An id the record took is never given again, even when the record never was (db/ids-issued.ts).
+    if (!present && typeof row.id === "number") raiseIdSequence(session.db.sqlite, table, row.id);
   });
 }
 
