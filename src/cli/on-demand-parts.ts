@@ -3,7 +3,8 @@
  * bundle of its own beside dist/lore.js (scripts/build.mjs):
  *
  *   loadSyncAndHooks()   dist/sync-and-hooks.js: `lore sync`, `lore hooks`,
- *                        the work of lore's git hooks
+ *                        the work of lore's git hooks, a record's repair of
+ *                        a database behind its journal
  *   loadHelpAndUsage()   dist/help-and-usage.js: help, the version and
  *                        usage errors, with all of yargs
  *   loadManageElf()      dist/manage-elf.js: `lore elf`

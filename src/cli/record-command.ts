@@ -3,12 +3,19 @@
  * for missing required fields), find the journal, persist the record in a
  * journal session (and, when its commit was handed off to a group commit,
  * wait for it), and report it, as text in ELF's words or as JSON.
+ *
+ * A database found behind its journal (DatabaseBehindError, thrown before
+ * anything was written) is repaired as `lore sync --fix` would, in this
+ * process (repair-database.ts, loaded only then), with one warning line;
+ * then the record is made again, once, taking an id above every id in use.
  */
 import { locateJournal, type JournalLayout } from "../journal/layout.js";
 import { MissingFieldsError } from "../record/inputs.js";
 import { persistRecord, type PersistedRecord, type RecordDraft } from "../txn/record-transaction.js";
 import { withJournalSession } from "../txn/journal-session.js";
 import { awaitGroupCommit } from "../txn/hand-off.js";
+import { DatabaseBehindError } from "../txn/database-behind.js";
+import { loadSyncAndHooks } from "./on-demand-parts.js";
 import { warn } from "../base/warn.js";
 import { ExitCode, messageFor, type ExitCodeValue } from "../base/errors.js";
 import { sessionOptionsFrom, type JournalArgs } from "./journal-options.js";
@@ -41,12 +48,24 @@ export async function runRecordCommand<Flags, Input>(
   const input = await resolveInput(spec);
   const options = sessionOptionsFrom(args, process.env);
   const layout = locateJournal({ base: args.base, env: process.env, cwd: process.cwd() });
-  const record = await withJournalSession(layout, options, async (session) => {
-    if (!session.repo && !options.noCommit) {
-      warn(`${layout.base} is not inside a git work tree: recorded without a commit (--no-commit silences this)`);
-    }
-    return persistRecord(session, spec.draft(layout, input, now));
-  });
+  let warnedNoWorkTree = false;
+  const persist = (repaired: boolean) =>
+    withJournalSession(layout, options, async (session) => {
+      if (!session.repo && !options.noCommit && !warnedNoWorkTree) {
+        warnedNoWorkTree = true;
+        warn(`${layout.base} is not inside a git work tree: recorded without a commit (--no-commit silences this)`);
+      }
+      return persistRecord(session, spec.draft(layout, input, now), { repaired });
+    });
+  let record: PersistedRecord;
+  try {
+    record = await persist(false);
+  } catch (error) {
+    if (!(error instanceof DatabaseBehindError)) throw error;
+    const repair = await loadSyncAndHooks().repairDatabase(layout, options);
+    warn(`the database was behind the journal (${error.reason}); ${repair}`);
+    record = await persist(true);
+  }
   if (record.handedOff) {
     try {
       record.commit = await awaitGroupCommit(layout, options, record.handedOff);

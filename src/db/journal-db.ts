@@ -5,9 +5,10 @@
  *   db.ensureSchema(journalKey);                                  // under the journal lock
  *   const id = db.write(journalKey, () => insertRecordRow(db.sqlite, table, row));
  *
- * `openJournalDb` opens an existing database with a busy timeout and
+ * `openJournalDb` opens an existing database with a busy timeout,
  * `synchronous = FULL` (a committed row survives power loss, not only a
- * crash). Opening takes no lock, so it may happen before the journal lock. It
+ * crash) and a WAL folded into the file every 64 pages (a few records), so
+ * that a lost WAL takes few commits with it. Opening takes no lock, so it may happen before the journal lock. It
  * never creates the file: a missing database is `MissingDatabaseError` (exit
  * 2), and `lore init` is the one place that creates it (`createJournalDb`).
  * `ensureSchema` puts it in WAL mode and migrates it when it is behind.
@@ -16,6 +17,7 @@
  * `BEGIN IMMEDIATE` (so the transaction cannot fail to upgrade later),
  * registered in the lock order (the caller must hold the journal lock, else
  * LockOrderError), then COMMIT, or ROLLBACK and rethrow when anything throws.
+ * After a COMMIT, a WAL past 64 pages is folded in and truncated.
  * `rehearse` is the same for asynchronous work, always rolled back.
  * Design: docs/DESIGN.md#better-sqlite3
  */
@@ -87,14 +89,47 @@ export class JournalDb {
    */
   write<T>(journalKey: string, work: () => T): T {
     const transaction = this.beginWrite(journalKey);
+    let result: T;
     try {
-      const result = work();
+      result = work();
       transaction.commit();
-      return result;
     } catch (error) {
       transaction.rollback();
       throw error;
     }
+    this.boundWal();
+    return result;
+  }
+
+  private walLimitBytes: number | undefined;
+
+  /**
+   * Folds the WAL into the database file and truncates it, once it holds more
+   * than WAL_PAGES pages. SQLite's automatic checkpoint alone does not bound
+   * it for lore: each record is a new process, which rebuilds the WAL's index
+   * from the file and so never finds it folded in, and never starts it over.
+   * A reader (ELF's tools) in the way is not waited for: the WAL stays until
+   * a later commit. Never throws: a WAL that stays long is only slower.
+   */
+  private boundWal(): void {
+    try {
+      this.walLimitBytes ??= WAL_HEADER_BYTES + WAL_PAGES * (WAL_FRAME_HEADER_BYTES + this.pageSize());
+      const walBytes = fs.statSync(`${this.sqlite.name}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+      if (walBytes <= this.walLimitBytes) return;
+      const busyTimeout = this.sqlite.pragma("busy_timeout", { simple: true });
+      this.sqlite.pragma("busy_timeout = 0");
+      try {
+        this.sqlite.pragma("wal_checkpoint(TRUNCATE)");
+      } finally {
+        this.sqlite.pragma(`busy_timeout = ${Number(busyTimeout)}`);
+      }
+    } catch {
+      // Left for a later commit.
+    }
+  }
+
+  private pageSize(): number {
+    return Number(this.sqlite.pragma("page_size", { simple: true }));
   }
 
   /** Runs `work` in a write transaction that is always rolled back: a rehearsal that changes nothing. */
@@ -163,9 +198,21 @@ export function openSqlite(
   return new Database(file, { ...options, nativeBinding: addonPath() });
 }
 
+/**
+ * The WAL is folded into the database file once it holds this many pages
+ * (SQLite's automatic checkpoint, whose default is 1000, and JournalDb's
+ * truncation): a record writes about 13, so a WAL lost, cut short or garbled
+ * takes at most a few records with it
+ * (docs/DESIGN.md#better-sqlite3).
+ */
+const WAL_PAGES = 64;
+const WAL_HEADER_BYTES = 32;
+const WAL_FRAME_HEADER_BYTES = 24;
+
 function configure(sqlite: BetterSqlite3.Database, busyTimeoutMs: number): void {
   sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
   sqlite.pragma("synchronous = FULL");
+  sqlite.pragma(`wal_autocheckpoint = ${WAL_PAGES}`);
 }
 
 export function openJournalDb(file: string, options: { busyTimeoutMs: number }): JournalDb {

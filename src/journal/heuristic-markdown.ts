@@ -2,6 +2,7 @@
  * A heuristic domain file (`memory/heuristics/<domain-slug>.md`), in ELF's format.
  *
  * `renderDomainHeader(slug)` is ELF's header for a new domain file.
+ * `highestHeadingId(text)` is the highest `H-<id>` its headings show.
  * `renderHeuristicBlock(heuristic)` is one `## H-<id>: <rule>` block, followed
  * by lore's stable id comment, the Confidence, Source and Created lines, the
  * explanation (escaped by block-text.ts, so it cannot fake a heading, an
@@ -67,6 +68,13 @@ export function renderHeuristicBlock(heuristic: HeuristicRecord): string {
 }
 
 const HEADING = /^## (?:H-(\d+)(?::? ?(.*))?|(\d+)\. ?(.*))$/;
+
+/** The highest `H-<id>` a domain file's headings show; 0 when none does. */
+export function highestHeadingId(text: string): number {
+  let highest = 0;
+  for (const match of text.matchAll(/^## H-(\d+)/gm)) highest = Math.max(highest, Number(match[1]));
+  return highest;
+}
 
 /** Where the block whose heading is at `headingIndex` ends: the index of the next heading, or the end. */
 export function heuristicBlockEnd(lines: string[], headingIndex: number): number {

@@ -29,6 +29,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import type { JournalLayout } from "../journal/layout.js";
 import { openSqlite } from "../db/journal-db.js";
 import { migrate } from "../db/schema.js";
+import { raiseIdSequence } from "../db/ids-issued.js";
 import { prepared } from "../db/prepared.js";
 import { archiveValues } from "../db/record-archive.js";
 import { fsyncDirectory } from "../io/durable-file.js";
@@ -198,13 +199,8 @@ function reserveOldFailureIds(candidate: BetterSqlite3.Database): void {
   const highest = Number(
     candidate.prepare("SELECT max(row_id) FROM lore_archive WHERE tbl = 'learnings'").pluck().get() ?? 0,
   );
-  const current = Number(
-    candidate.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'learnings'").pluck().get() ?? 0,
-  );
-  candidate.prepare("DELETE FROM sqlite_sequence WHERE name = 'learnings'").run();
-  candidate.prepare("INSERT INTO sqlite_sequence(name, seq) VALUES ('learnings', ?)").run(Math.max(highest, current));
+  raiseIdSequence(candidate, "learnings", highest);
 }
-
 /**
  * Inserts the rows of every record file, streaming: a file is read, its rows
  * inserted and its verification recorded, then it is dropped. A failure takes

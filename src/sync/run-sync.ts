@@ -24,7 +24,9 @@
  *      write-backs (restore.ts), rows and files in one files transaction
  *      (txn/files-transaction.ts), committed; leftovers removed; what the fix
  *      touched compared again;
- *   6. every mode records what it verified (verification.ts).
+ *   6. every mode records what it verified (verification.ts); "fix" also
+ *      raises each id sequence to the ids issued, and those to the
+ *      sequences (db/ids-issued.ts), so that no id is given twice.
  * A sync killed at any point leaves nothing the next command cannot repair.
  * Errors: LockTimeoutError (exit 75), or what a step throws.
  * Design: docs/DESIGN.md#incremental-sync
@@ -36,6 +38,7 @@ import { journalRelativePath } from "../journal/layout.js";
 import { isOwnerTempFile, type JournalLock } from "../lock/journal-lock.js";
 import { openJournalDb, type JournalDb } from "../db/journal-db.js";
 import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "../db/schema.js";
+import { alignIdsIssued } from "../db/ids-issued.js";
 import type { GitRepo, RawGitResult } from "../git/git-process.js";
 import { orphanedGitLocks } from "../git/git-locks.js";
 import { step } from "../io/fault-points.js";
@@ -449,13 +452,15 @@ async function applyFix(
       finding.action = { kind: "needs-a-person" };
     }
   }
-  db.write(session.journalKey, () =>
+  db.write(session.journalKey, () => {
     recordVerification(
       cache,
       final,
       { ...changes, worktreeDirty: new Set([...changes.worktreeDirty, ...report.restored]) },
       startedAt,
-    ),
-  );
+    );
+    // No id the database gave before it lost commits (or was rebuilt) is given again.
+    alignIdsIssued(layout, db.sqlite);
+  });
   step("sync-verified");
 }

@@ -18,6 +18,9 @@
  *      pending intent, COMMIT, then its git commit (or the group commit);
  *   7. release the lock, however the work ended; the connection stays open.
  *
+ * `withJournalSession` is a record's: its step 1 (and 3) first checks that
+ * `index.db` is a database (database-behind.ts: an empty or headerless one
+ * in a journal with records is DatabaseBehindError, damaged).
  * `withJournalSessionUntil`: the same for a writer waiting for its handed-off
  * commit; undefined, with no session, once `done()` is true before it got the
  * lock. `withJournalHeld`: steps 1-3 and 7, for `lore sync`, which checks (and
@@ -25,8 +28,9 @@
  * `withJournalCreated`: `lore init`'s steps 1-4 and 7, creating a missing
  * database under the lock, then init's own writes (its files, and a commit
  * that untracks the database) under the same lock. Errors: UnsafePathError
- * (exit 6) and MissingDatabaseError (exit 2), before any lock; LockTimeoutError (exit 75),
- * or what a step threw, after the release.
+ * (exit 6) and MissingDatabaseError (exit 2), before any lock;
+ * DatabaseBehindError (exit 1), LockTimeoutError (exit 75), or what a step
+ * threw, after the release.
  * Design: docs/DESIGN.md#the-journal-transaction
  */
 import fs from "node:fs";
@@ -49,6 +53,7 @@ import {
 } from "../lock/journal-lock.js";
 import { assertJournalPathsPlain } from "./plain-journal-paths.js";
 import { recoverPending } from "./recover.js";
+import { assertDatabaseFileSound } from "./database-behind.js";
 import type { JournalSession, SessionOptions } from "./session.js";
 
 /** The database as step 1 or 3 found it: open, or why it is not. */
@@ -168,13 +173,19 @@ function sessionWork<T>(options: SessionOptions, work: (session: JournalSession)
   return async (held: HeldJournal) => work(await startSession(held, held.database.db as JournalDb, options));
 }
 
+/** Step 1 for a record: openRequired, once the file is known to be a database (database-behind.ts). */
+const openForRecord: Opener = (layout, options) => {
+  assertDatabaseFileSound(layout);
+  return openRequired(layout, options);
+};
+
 export async function withJournalSession<T>(
   layout: JournalLayout,
   options: SessionOptions,
   work: (session: JournalSession) => Promise<T>,
 ): Promise<T> {
   const acquire = (paths: JournalLockPaths) => acquireJournalLock(paths, options);
-  return (await holdJournal(layout, options, openRequired, acquire, sessionWork(options, work))) as T;
+  return (await holdJournal(layout, options, openForRecord, acquire, sessionWork(options, work))) as T;
 }
 
 export function withJournalSessionUntil<T>(

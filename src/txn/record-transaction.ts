@@ -5,9 +5,13 @@
  *   const record = await persistRecord(session, draft);   // inside withJournalSession
  *   if (record.handedOff) record.commit = await awaitGroupCommit(layout, options, record.handedOff);
  *
- *   1. BEGIN IMMEDIATE, INSERT the row (which gives the record's id), and
+ *   0. check that the database is not behind the journal (database-behind.ts):
+ *      DatabaseBehindError, before anything is written, unless `repaired`;
+ *   1. BEGIN IMMEDIATE (with `repaired`, raise the table's sequence above
+ *      every id in use), INSERT the row (which gives the record's id), and
  *      note the record's fingerprint with it (record-rows.ts recordRowBase);
- *   2. write the pending intent (row, file, commit message), then the file
+ *   2. write the pending intent (row, file, commit message), raise the ids
+ *      issued to the new id (db/ids-issued.ts, fdatasync), then the file
  *      durably (temp, fsync, rename, directory fsync);
  *   3. COMMIT;
  *   4. the git commit of the record's own file, when in a work tree: alone,
@@ -17,13 +21,15 @@
  *
  * The lock is checked (fencing) before the intent, before COMMIT and before
  * git. Errors: before COMMIT took effect, the transaction rolls back and the
- * file is put back as it was, then the error is thrown; if putting it back
- * fails, the intent stays and the next run completes the record instead. A
+ * file is put back as it was (and the ids issued), then the error is thrown;
+ * if putting it back fails, the intent stays and the next run completes the
+ * record instead. A
  * failed git commit is not thrown: the record is safe, `commitError` says why,
  * and the intent stays for the next run to commit. A kill at any point leaves
  * an intent that recover.ts resolves.
  */
 import { insertRecordRow, recordRowBase, type RowValues } from "../db/record-rows.js";
+import { type IdsIssued, raiseIdSequence, raiseIdsIssued, restoreIdsIssued } from "../db/ids-issued.js";
 import { type RecordTable, recordsOf } from "../journal/journal-file.js";
 import { recordFingerprint } from "../journal/record-fingerprint.js";
 import { assertPlainPath, readFileIfPresent, removeFileDurably, writeFileDurably } from "../io/durable-file.js";
@@ -34,6 +40,7 @@ import { currentProcess } from "../lock/process-identity.js";
 import { PendingIntent } from "./pending-intent.js";
 import { commitHandedOff, commitHandedOffOn, handOffWanted } from "./group-commit.js";
 import { commitRecordFile } from "./record-commit.js";
+import { idFloor } from "./database-behind.js";
 import type { JournalSession } from "./session.js";
 
 export interface RecordDraft {
@@ -80,15 +87,26 @@ function restoreTarget(draft: RecordDraft): boolean {
   }
 }
 
-export async function persistRecord(session: JournalSession, draft: RecordDraft): Promise<PersistedRecord> {
+/**
+ * @param repaired the database was found behind and repaired in this run:
+ *   take an id above every id in use rather than throw DatabaseBehindError.
+ */
+export async function persistRecord(
+  session: JournalSession,
+  draft: RecordDraft,
+  { repaired = false }: { repaired?: boolean } = {},
+): Promise<PersistedRecord> {
   const { db, lock, layout } = session;
   const relativePath = journalRelativePath(layout, draft.target);
   assertPlainPath(layout.base, draft.target);
+  const floor = idFloor(session, draft, { repaired });
   if (session.awaiting.length > 0) await commitHandedOffOn(session, draft.target);
   let pending: PendingIntent | undefined;
+  let issued: { before: IdsIssued | undefined } | undefined;
   let written: { id: number; intent: PendingIntent };
   try {
     written = db.write(session.journalKey, () => {
+      if (floor !== undefined) raiseIdSequence(db.sqlite, draft.table, floor);
       const id = insertRecordRow(db.sqlite, draft.table, { ...draft.row, lore_id: draft.loreId });
       step("db-insert");
       const content = draft.render(id);
@@ -107,6 +125,7 @@ export async function persistRecord(session: JournalSession, draft: RecordDraft)
       });
       pending = intent;
       step("intent-written");
+      issued = { before: raiseIdsIssued(layout, db.sqlite) };
       writeFileDurably(draft.target, content, { onTempFile: (temp) => intent.addTempFile(temp) });
       step("file-written");
       lock.assertHeld();
@@ -118,6 +137,11 @@ export async function persistRecord(session: JournalSession, draft: RecordDraft)
     if (pending && !(error instanceof LockLostError) && restoreTarget(draft)) {
       pending.removeTempFiles(draft.target);
       pending.remove();
+      try {
+        if (issued) restoreIdsIssued(layout, issued.before, db.sqlite);
+      } catch {
+        // Left raised: the next record finds the database behind by one id, and repairs that.
+      }
     }
     throw error;
   }

@@ -15,7 +15,10 @@
  *     `git stash`, a checkout, a hand): the row goes to lore's archive, whole,
  *     as sync's `missing-file` fix does (db/record-archive.ts), and comes back
  *     with the record. A row is never deleted. With no row, the record never
- *     reached its file, and nothing is left to do;
+ *     reached its file, and nothing is left to do. Either way the table's
+ *     sequence is kept at the id the record took (the ids issued may name it:
+ *     db/ids-issued.ts), so that the next record does not find the database
+ *     behind;
  *   - then the intent is removed.
  * A handed-off record (complete but for git) whose writer is alive and waits
  * is returned untouched with `leaveHandedOff`; otherwise it is committed here
@@ -40,6 +43,7 @@ import type Database from "better-sqlite3";
 import { messageFor } from "../base/errors.js";
 import { findRecordRowId, forgetRowBase, insertRecordRow, recordRowBase } from "../db/record-rows.js";
 import { archiveRecordRow } from "../db/record-archive.js";
+import { raiseIdSequence } from "../db/ids-issued.js";
 import { recordsOf } from "../journal/journal-file.js";
 import { recordFingerprint } from "../journal/record-fingerprint.js";
 import { journalAbsolutePath, journalRelativePath } from "../journal/layout.js";
@@ -123,6 +127,8 @@ function settleRow(db: Database.Database, session: JournalSession, intent: Pendi
     // As sync's own archiving: when the record comes back, it brings its row back, not a deletion.
     forgetRowBase(db, table, existing);
   }
+  // An id the record took is never given again, even when the record never was (db/ids-issued.ts).
+  if (!present && typeof row.id === "number") raiseIdSequence(db, table, row.id);
 }
 
 /** An intent that cannot be read: cut short while being written, before its record reached its file. */
