@@ -39,6 +39,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { FILES_INTENT_PREFIX } from "./pending-intent.js";
 import { commitOptions, type JournalSession } from "./session.js";
+import { makeDirectory, writeFile } from "../io/file-system.js";
 
 /** What a files intent holds: each file (relative) with its content before, and the commit message. */
 interface FilesIntentRecord {
@@ -137,8 +138,8 @@ export async function writeRowsAndFiles(
       };
       for (const file of written.files) assertPlainPath(layout.base, journalAbsolutePath(layout, file.path));
       lock.assertHeld();
-      fs.mkdirSync(layout.pendingDir, { recursive: true });
-      fs.writeFileSync(intentPath(layout, id), `${JSON.stringify(written)}\n`);
+      makeDirectory(layout.pendingDir, { recursive: true });
+      writeFile(intentPath(layout, id), `${JSON.stringify(written)}\n`);
       record = written;
       prepared(db.sqlite, "INSERT INTO lore_meta(key, value) VALUES (?, '1')").run(`${MARKER_PREFIX}${id}`);
       step("files-intent-written");
@@ -146,7 +147,7 @@ export async function writeRowsAndFiles(
         const target = journalAbsolutePath(layout, relative);
         if (text === null) removeFileDurably(target);
         else {
-          fs.mkdirSync(path.dirname(target), { recursive: true });
+          makeDirectory(path.dirname(target), { recursive: true });
           writeFileDurably(target, text);
         }
       }

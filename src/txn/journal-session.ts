@@ -47,6 +47,7 @@ import {
 } from "../lock/journal-lock.js";
 import { recoverPending } from "./recover.js";
 import type { JournalSession, SessionOptions } from "./session.js";
+import { makeDirectory } from "../io/file-system.js";
 
 /** The database as step 1 or 3 found it: open, or why it is not. */
 export interface FoundDatabase {
@@ -98,7 +99,7 @@ async function holdJournal<T>(
   acquire: (paths: JournalLockPaths) => Promise<JournalLock | undefined>,
   work: (held: HeldJournal) => Promise<T>,
 ): Promise<T | undefined> {
-  fs.mkdirSync(layout.pendingDir, { recursive: true });
+  makeDirectory(layout.pendingDir, { recursive: true });
   const journalKey = layout.base;
   let database = open(layout, options);
   const lock = await acquire({ lockDir: layout.lockDir, journalKey });
