@@ -1,9 +1,10 @@
 // Bundles the tools that tests and benchmarks run as real processes into
 // dist-test/, so that plain `node` runs them: the lock contender of the lock
 // tests (test/fixtures/lock-contender.ts), the synthetic journal generator
-// (scripts/generate-journal.ts) and the kill -9 harness (test/chaos/chaos.ts).
-// Run by vitest's global setup, `npm run bench` and `npm run chaos`, after
-// scripts/build.mjs.
+// (scripts/generate-journal.ts), the kill -9 harness (test/chaos/chaos.ts)
+// and the power-loss simulator's long profile (test/power-loss/power-loss.ts).
+// Run by vitest's global setup, `npm run bench`, `npm run chaos` and
+// `npm run powerloss`, after scripts/build.mjs.
 import { build } from "esbuild";
 
 await build({
@@ -11,6 +12,7 @@ await build({
     "lock-contender": "test/fixtures/lock-contender.ts",
     "generate-journal": "scripts/generate-journal.ts",
     chaos: "test/chaos/chaos.ts",
+    powerloss: "test/power-loss/power-loss.ts",
   },
   outdir: "dist-test",
   bundle: true,

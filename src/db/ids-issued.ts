@@ -17,12 +17,13 @@
  * a deleted row does not lower it; only a lost commit does.
  *
  * The file is one block of BLOCK_SIZE bytes, the two numbers and a checksum
- * of them, overwritten in place at offset 0 and made durable with fdatasync:
+ * of them, overwritten in place at offset 0 and made durable with fsync:
  * no temp file, no rename, no directory fsync, so it costs one small write
  * and one flush. The block lies in one disk sector, and a block that is cut
  * short or garbled fails its checksum and reads as unknown, never as a wrong
- * number. It is created in place the first time, without a directory fsync:
- * a power loss may take the new name, which reads as unknown too. Only the
+ * number. The first time it is created, and its directory fsynced, so that
+ * its name is durable too. It is written through the file-system seam
+ * (io/file-system.ts), as every durable operation of lore's. Only the
  * journal lock's holder writes it, and only upward, but for `restoreIdsIssued`,
  * which puts back what a rolled-back record raised.
  * Errors: the file system's, from writing; reading never throws.
@@ -34,6 +35,7 @@ import type Database from "better-sqlite3";
 import type { JournalLayout } from "../journal/layout.js";
 import type { RecordTable } from "../journal/journal-file.js";
 import { prepared } from "./prepared.js";
+import { closeFile, openForWriting, syncDirectory, syncFile, writeToFile } from "../io/file-system.js";
 
 export type IdsIssued = Record<RecordTable, number>;
 
@@ -79,13 +81,17 @@ export function readIdsIssued(layout: JournalLayout): IdsIssued | undefined {
 }
 
 function writeIdsIssued(layout: JournalLayout, ids: IdsIssued): void {
-  const fd = fs.openSync(idsIssuedFile(layout), fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+  const file = idsIssuedFile(layout);
+  const created = !fs.existsSync(file);
+  // In place once it exists: one write at offset 0 and one fsync, no rename.
+  const fd = openForWriting(file, created ? "wx" : "r+", 0o644);
   try {
-    fs.writeSync(fd, block(ids), 0, BLOCK_SIZE, 0);
-    fs.fdatasyncSync(fd);
+    writeToFile(fd, block(ids));
+    syncFile(fd);
   } finally {
-    fs.closeSync(fd);
+    closeFile(fd);
   }
+  if (created) syncDirectory(path.dirname(file));
 }
 
 /** The highest id each record table has given (0 for one that never gave any). */

@@ -27,6 +27,7 @@ import { createRequire } from "node:module";
 import type BetterSqlite3 from "better-sqlite3";
 import { LockLevel, noteAcquired, noteReleased } from "../lock/lock-order.js";
 import { step } from "../io/fault-points.js";
+import { noteDatabaseCommit } from "../io/file-system.js";
 import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "./schema.js";
 import { ExitCode, LoreError } from "../base/errors.js";
 
@@ -168,6 +169,7 @@ export class JournalDb {
       commit: () => {
         step("db-commit");
         end("COMMIT");
+        noteDatabaseCommit(this.sqlite.name, () => this.sqlite.serialize());
         step("db-committed");
       },
       rollback: () => end("ROLLBACK"),

@@ -32,7 +32,6 @@
  * GitError, GitLockTimeoutError, LockLostError.
  * Design: docs/DESIGN.md#a-record-hop-by-hop
  */
-import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { backoffDelays, sleep } from "../base/backoff.js";
@@ -40,6 +39,7 @@ import { warn } from "../base/warn.js";
 import { step } from "../io/fault-points.js";
 import { GitError, type GitRunOptions, runGit, startGit, type GitRepo, type RunningGit } from "./git-process.js";
 import { waitForGitLocks } from "./git-locks.js";
+import { removeTree } from "../io/file-system.js";
 
 export interface CommitOptions {
   deadline: number;
@@ -254,7 +254,7 @@ async function headCommit(repo: GitRepo): Promise<string | undefined> {
 
 /** A temporary index's files, gone (before a commit uses the index, and after). */
 function clearIndexFile(indexFile: string): void {
-  for (const file of [indexFile, `${indexFile}.lock`]) fs.rmSync(file, { force: true });
+  for (const file of [indexFile, `${indexFile}.lock`]) removeTree(file);
 }
 
 /** `git commit` of the index GIT_INDEX_FILE names, as lore commits: its config, and its identity when git has none. */

@@ -22,6 +22,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { readFileIfPresent } from "../io/durable-file.js";
+import { noteGitProcess } from "../io/file-system.js";
 import { ExitCode, LoreError } from "../base/errors.js";
 
 export interface GitRepo {
@@ -153,6 +154,7 @@ export function startGit(
     stdio: [options.stdin ? "pipe" : "ignore", options.stdout === false ? "ignore" : "pipe", "pipe"],
     windowsHide: true,
   });
+  noteGitProcess(child, () => (typeof repo === "string" ? findWorkTree(repo)?.gitDir : repo.gitDir));
   // git may exit before reading its input (a bad option, a missing repository): its error, not EPIPE, is the result.
   child.stdin?.on("error", () => {});
   const result = new Promise<RawGitResult>((resolve, reject) => {

@@ -11,10 +11,10 @@
  * repeat the checks lore has just made. Reading costs one small file read and
  * throws nothing when lore's hooks are absent.
  */
-import fs from "node:fs";
 import path from "node:path";
 import { readFileIfPresent } from "../io/durable-file.js";
 import { type GitRepo, runGit } from "./git-process.js";
+import { removeTree, writeFile } from "../io/file-system.js";
 
 export const CHAINED_DIR_NAME = "lore-chained";
 const HOOK_STATE_FILE = "lore-hooks.json";
@@ -65,6 +65,6 @@ export function installedHooks(gitDir: string): InstalledHooks | undefined {
 /** Records (or, with undefined, removes) the installation in the repository's git dir. */
 export function writeHookState(paths: HookPaths, state: InstalledHooks | undefined): void {
   const file = path.join(paths.repo.gitDir, HOOK_STATE_FILE);
-  if (state === undefined) fs.rmSync(file, { force: true });
-  else fs.writeFileSync(file, `${JSON.stringify(state)}\n`);
+  if (state === undefined) removeTree(file);
+  else writeFile(file, `${JSON.stringify(state)}\n`);
 }

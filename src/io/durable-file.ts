@@ -20,13 +20,25 @@
  * Errors: `UnsafePathError` (exit 6, as ELF); otherwise the file system's, as
  * they come (ENOSPC, EIO, EACCES, ...). One thrown before the rename leaves the
  * old content in place and no temp file; the directory fsync comes after the
- * rename. Each durable action passes its named step (fault-points.ts).
+ * rename. Each durable action passes its named step (fault-points.ts) and
+ * goes through the file-system seam (file-system.ts), write-file-atomic's own
+ * calls included.
  * Design: docs/DESIGN.md#write-file-atomic
  */
 import fs from "node:fs";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { armLibraryFsSteps, step } from "./fault-points.js";
+import {
+  closeFile,
+  linkPath,
+  openForWriting,
+  removeFile,
+  routeLibraryFs,
+  syncDirectory,
+  syncFile,
+  writeToFile,
+} from "./file-system.js";
 import { ExitCode, LoreError } from "../base/errors.js";
 
 export class UnsafePathError extends LoreError {
@@ -42,22 +54,7 @@ export class UnsafePathError extends LoreError {
 /** fsync a directory so that a rename or unlink inside it is durable. */
 export function fsyncDirectory(directory: string): void {
   step("dir-fsync");
-  let fd: number;
-  try {
-    fd = fs.openSync(directory, "r");
-  } catch (error) {
-    // Windows cannot open a directory for fsync; its renames are journaled by NTFS.
-    if (process.platform === "win32") return;
-    throw error;
-  }
-  try {
-    fs.fsyncSync(fd);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "EINVAL" && code !== "EPERM" && code !== "EISDIR") throw error;
-  } finally {
-    fs.closeSync(fd);
-  }
+  syncDirectory(directory);
 }
 
 export interface DurableWriteOptions {
@@ -69,15 +66,17 @@ export interface DurableWriteOptions {
 
 export function writeFileDurably(target: string, text: string, options: DurableWriteOptions = {}): void {
   armLibraryFsSteps(() =>
-    writeFileAtomic.sync(target, text, {
-      encoding: "utf8",
-      fsync: true,
-      mode: options.mode,
-      tmpfileCreated: (tempPath: string) => {
-        options.onTempFile?.(tempPath);
-        step("temp-created");
-      },
-    }),
+    routeLibraryFs(() =>
+      writeFileAtomic.sync(target, text, {
+        encoding: "utf8",
+        fsync: true,
+        mode: options.mode,
+        tmpfileCreated: (tempPath: string) => {
+          options.onTempFile?.(tempPath);
+          step("temp-created");
+        },
+      }),
+    ),
   );
   fsyncDirectory(path.dirname(target));
 }
@@ -93,16 +92,10 @@ export function writeFileDurably(target: string, text: string, options: DurableW
  */
 export function createFileDurably(target: string, text: string, temp: string): boolean {
   removeIfPresent(temp);
-  const fd = fs.openSync(temp, "wx");
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  writeSyncedFile(temp, text);
   let created = true;
   try {
-    fs.linkSync(temp, target);
+    linkPath(temp, target);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EEXIST") created = false;
@@ -115,19 +108,34 @@ export function createFileDurably(target: string, text: string, temp: string): b
   return created;
 }
 
-function createInPlace(target: string, text: string): boolean {
-  let fd: number;
+/**
+ * Creates `file`, which must not exist, with `text`, then fsyncs it and its
+ * directory: once this returns, both the content and the name survive a power
+ * loss. Written in place, so a crash midway may leave it cut short: for files
+ * whose readers take a cut-short one for absent (an intent).
+ */
+export function createNewFileDurably(file: string, text: string): void {
+  writeSyncedFile(file, text);
+  fsyncDirectory(path.dirname(file));
+}
+
+/** Creates `file` (which must not exist) with `text`, fsynced. */
+function writeSyncedFile(file: string, text: string): void {
+  const fd = openForWriting(file, "wx");
   try {
-    fd = fs.openSync(target, "wx");
+    writeToFile(fd, text);
+    syncFile(fd);
+  } finally {
+    closeFile(fd);
+  }
+}
+
+function createInPlace(target: string, text: string): boolean {
+  try {
+    writeSyncedFile(target, text);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw error;
-  }
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
   }
   return true;
 }
@@ -135,7 +143,7 @@ function createInPlace(target: string, text: string): boolean {
 /** Remove a file (if present) and make the removal durable. */
 export function removeFileDurably(target: string): void {
   try {
-    fs.unlinkSync(target);
+    removeFile(target);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
     throw error;
@@ -163,7 +171,7 @@ export function readFileIfPresent(file: string): string | undefined {
 /** Remove a file if present; no fsync (used for temp and scratch files). */
 export function removeIfPresent(target: string): void {
   try {
-    fs.unlinkSync(target);
+    removeFile(target);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }

@@ -38,6 +38,7 @@ import { freshWaiterQueued, joinWaitQueue, waitQueueOf, wakeFirstWaiter, type Wa
 import { removeIfPresent } from "../io/durable-file.js";
 import { randomBytes } from "../base/random.js";
 import { ExitCode, LoreError, type ExitCodeValue } from "../base/errors.js";
+import { makeDirectory, removeDirectory, removeTree, renamePath, writeFile } from "../io/file-system.js";
 
 export interface JournalLockPaths {
   /** The lock directory (`memory/.lore/journal.lock`). */
@@ -160,8 +161,9 @@ export class JournalLock {
 }
 
 /**
- * The file system proper-lockfile works through: plain fs, except that the
- * lock directory is removed only while this process still owns it.
+ * The file system proper-lockfile works through: fs, its mkdir and rmdir
+ * through the file-system seam (io/file-system.ts), except that the lock
+ * directory is removed only while this process still owns it.
  * proper-lockfile's unlock, and its handler at process exit, remove the
  * directory without checking; a holder that was frozen past the stale age
  * and taken over would otherwise remove its successor's lock when it resumes
@@ -170,12 +172,12 @@ export class JournalLock {
  */
 function guardedFs(mayRemove: () => boolean) {
   return {
-    mkdirSync: fs.mkdirSync,
+    mkdirSync: makeDirectory,
     statSync: fs.statSync,
     utimesSync: fs.utimesSync,
     realpathSync: fs.realpathSync,
     rmdirSync: (target: string) => {
-      if (mayRemove()) fs.rmdirSync(target);
+      if (mayRemove()) removeDirectory(target);
     },
   };
 }
@@ -211,8 +213,8 @@ function writeOwner(lockDir: string, owner: LockOwner): void {
   // live processes; after a power loss every owner is dead anyway.
   const temp = `${lockOwnerFile(lockDir)}.${owner.token}`;
   try {
-    fs.writeFileSync(temp, JSON.stringify(owner));
-    fs.renameSync(temp, lockOwnerFile(lockDir));
+    writeFile(temp, JSON.stringify(owner));
+    renamePath(temp, lockOwnerFile(lockDir));
   } catch (error) {
     // A failed attempt leaves nothing behind (ENOSPC may have created the file before failing).
     removeIfPresent(temp);
@@ -295,12 +297,12 @@ function staleReason(view: HolderView, staleMs: number): string | undefined {
 function takeOver(lockDir: string, view: HolderView, staleMs: number): boolean {
   const gate = `${lockDir}.takeover-${instanceKey(view)}`;
   try {
-    fs.mkdirSync(gate);
+    makeDirectory(gate);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     // A waiter that died inside its takeover leaves the gate: clear it late.
     const gateAge = Date.now() - (fs.statSync(gate, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-    if (gateAge > staleMs) fs.rmSync(gate, { recursive: true, force: true });
+    if (gateAge > staleMs) removeTree(gate);
     return false;
   }
   const current = inspectHolder(lockDir);
@@ -308,12 +310,12 @@ function takeOver(lockDir: string, view: HolderView, staleMs: number): boolean {
   if (current.owner) removeIfPresent(lockOwnerFile(lockDir));
   const tomb = `${lockDir}.stale-${view.inode}-${randomBytes(4).toString("hex")}`;
   try {
-    fs.renameSync(lockDir, tomb);
+    renamePath(lockDir, tomb);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw error;
   }
-  fs.rmSync(tomb, { recursive: true, force: true });
+  removeTree(tomb);
   pruneOldGates(lockDir);
   return true;
 }
@@ -325,8 +327,7 @@ function pruneOldGates(lockDir: string): void {
     if (!name.startsWith(prefix)) continue;
     const gate = path.join(directory, name);
     const mtime = fs.statSync(gate, { throwIfNoEntry: false })?.mtimeMs;
-    if (mtime !== undefined && Date.now() - mtime > GATE_PRUNE_AGE_MS)
-      fs.rmSync(gate, { recursive: true, force: true });
+    if (mtime !== undefined && Date.now() - mtime > GATE_PRUNE_AGE_MS) removeTree(gate);
   }
 }
 

@@ -26,6 +26,7 @@ import path from "node:path";
 import { currentProcess, ownerLiveness, type ProcessIdentity } from "./process-identity.js";
 import { removeIfPresent } from "../io/durable-file.js";
 import { sleep } from "../base/backoff.js";
+import { makeDirectory, writeFile } from "../io/file-system.js";
 
 export interface WaitTicket {
   /** Waits `ms`, or less when woken; a wake-up that came while awake ends the next sleep at once. */
@@ -65,8 +66,8 @@ export function joinWaitQueue(queueDir: string, kind: WaiterKind = "fresh"): Wai
   const ticketFile = path.join(queueDir, ticketName(currentProcess(), kind));
   let watcher: fs.FSWatcher;
   try {
-    fs.mkdirSync(queueDir, { recursive: true });
-    fs.writeFileSync(ticketFile, "", { flag: "wx" });
+    makeDirectory(queueDir, { recursive: true });
+    writeFile(ticketFile, "", { flag: "wx" });
     watcher = fs.watch(ticketFile, { persistent: false });
   } catch {
     removeIfPresent(ticketFile);

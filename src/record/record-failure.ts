@@ -17,6 +17,7 @@ import { summaryColumn } from "../journal/summary-column.js";
 import type { FailureInput } from "./inputs.js";
 import type { RecordDraft } from "../txn/record-transaction.js";
 import { localDate } from "./local-date.js";
+import { makeDirectory } from "../io/file-system.js";
 
 function uniqueFailureFile(directory: string, stem: string): string {
   for (let suffix = 1; ; suffix++) {
@@ -27,7 +28,7 @@ function uniqueFailureFile(directory: string, stem: string): string {
 
 export function draftFailure(layout: JournalLayout, input: FailureInput, now: Date): RecordDraft {
   const date = localDate(now);
-  fs.mkdirSync(layout.failuresDir, { recursive: true });
+  makeDirectory(layout.failuresDir, { recursive: true });
   const target = uniqueFailureFile(layout.failuresDir, `${date.compact}_${failureSlug(input.title)}`);
   const loreId = randomUuid();
   return {

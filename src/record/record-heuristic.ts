@@ -6,7 +6,6 @@
  * ELF's race on the domain header cannot happen: a new domain file gets ELF's
  * header exactly once.
  */
-import fs from "node:fs";
 import path from "node:path";
 import { randomUuid } from "../base/random.js";
 import type { JournalLayout } from "../journal/layout.js";
@@ -15,9 +14,10 @@ import { readFileIfPresent } from "../io/durable-file.js";
 import type { HeuristicInput } from "./inputs.js";
 import type { RecordDraft } from "../txn/record-transaction.js";
 import { localDate } from "./local-date.js";
+import { makeDirectory } from "../io/file-system.js";
 
 export function draftHeuristic(layout: JournalLayout, input: HeuristicInput, now: Date): RecordDraft {
-  fs.mkdirSync(layout.heuristicsDir, { recursive: true });
+  makeDirectory(layout.heuristicsDir, { recursive: true });
   const target = path.join(layout.heuristicsDir, `${input.domain}.md`);
   const previous = readFileIfPresent(target);
   const before = previous === undefined ? renderDomainHeader(input.domain) : previous.replace(/\n?$/, "\n");

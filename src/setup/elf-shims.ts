@@ -70,6 +70,7 @@ import {
   UnsafePathError,
   writeFileDurably,
 } from "../io/durable-file.js";
+import { copyFile, linkPath, makeDirectory, removeDirectory, renamePath, syncFileAt } from "../io/file-system.js";
 
 /** One of ELF's scripts that lore replaces, and the lore command its shim runs. */
 export interface ElfScript {
@@ -265,21 +266,16 @@ function noteOf(file: string): KeptNote {
 /** Keeps `script` at `kept`: a hard link (the same file, untouched), else a byte copy with its mode. */
 function keepOriginal(script: string, kept: string, stats: fs.Stats): void {
   try {
-    fs.linkSync(script, kept);
+    linkPath(script, kept);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "EXDEV" && code !== "EMLINK")
       throw error;
     const temp = `${kept}.${process.pid}`;
-    fs.copyFileSync(script, temp, fs.constants.COPYFILE_EXCL);
+    copyFile(script, temp, fs.constants.COPYFILE_EXCL);
     fs.chmodSync(temp, stats.mode & 0o7777);
-    const fd = fs.openSync(temp, "r");
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, kept);
+    syncFileAt(temp, "r");
+    renamePath(temp, kept);
   }
   fsyncDirectory(path.dirname(kept));
 }
@@ -351,7 +347,7 @@ export function installElfShims(paths: ElfPaths, program: LoreProgram): ElfScrip
     if (found.kind === "missing" && !keptStats) return { script, change: "missing" };
     if (found.kind === "elf") {
       if (!fs.existsSync(paths.originalsDir)) {
-        fs.mkdirSync(paths.originalsDir);
+        makeDirectory(paths.originalsDir);
         fsyncDirectory(paths.scriptsDir);
       }
       if (!keptStats) keepOriginal(file, kept, found.stats);
@@ -377,7 +373,7 @@ export function uninstallElfShims(paths: ElfPaths): ElfScriptChange[] {
     const keptThere = exists(kept);
     if (found.kind === "elf") return { script, change: keptThere ? "left" : "not-installed" };
     if (keptThere) {
-      fs.renameSync(kept, file);
+      renamePath(kept, file);
       fsyncDirectory(paths.scriptsDir);
       fsyncDirectory(paths.originalsDir);
       delete state.originals[script];
@@ -391,7 +387,7 @@ export function uninstallElfShims(paths: ElfPaths): ElfScriptChange[] {
   if (fs.existsSync(paths.originalsDir)) {
     writeState(paths, state);
     try {
-      fs.rmdirSync(paths.originalsDir);
+      removeDirectory(paths.originalsDir);
       fsyncDirectory(paths.scriptsDir);
     } catch {
       // Not empty: an original kept for a script that is ELF's again, or a file lore did not put there.

@@ -12,6 +12,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { writeFile } from "../io/file-system.js";
 
 export const UNION_MERGE_ENTRY = "memory/heuristics/*.md merge=union";
 
@@ -20,7 +21,7 @@ export function ensureUnionMerge(base: string): boolean {
   const existing = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
   if (existing.split(/\r?\n/).some((line) => line.trim() === UNION_MERGE_ENTRY)) return false;
   const separator = existing === "" || existing.endsWith("\n") ? "" : "\n";
-  fs.writeFileSync(
+  writeFile(
     file,
     `${existing}${separator}# lore: heuristic domain files grow by whole blocks; keep both sides' blocks\n${UNION_MERGE_ENTRY}\n`,
   );

@@ -27,6 +27,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { runGit, type GitRepo } from "../git/git-process.js";
 import { type HookPaths, installedHooks, writeHookState } from "../git/hook-state.js";
+import { makeDirectory, removeDirectory, removeTree, renamePath, writeFile } from "../io/file-system.js";
 
 export const MANAGED_HOOKS = ["pre-commit", "post-merge", "post-checkout", "post-rewrite"] as const;
 export type ManagedHook = (typeof MANAGED_HOOKS)[number];
@@ -69,9 +70,9 @@ function isShim(file: string): boolean {
 
 function writeExecutable(file: string, content: string): void {
   const temp = `${file}.lore-${process.pid}`;
-  fs.writeFileSync(temp, content, { mode: 0o755 });
+  writeFile(temp, content, { mode: 0o755 });
   fs.chmodSync(temp, 0o755);
-  fs.renameSync(temp, file);
+  renamePath(temp, file);
 }
 
 /**
@@ -103,14 +104,14 @@ export async function installHooks(
   loreRunFile: string,
   base: string,
 ): Promise<{ hooks: Array<{ name: ManagedHook; change: HookChange }>; setConflictStyle: boolean }> {
-  fs.mkdirSync(paths.chainedDir, { recursive: true });
+  makeDirectory(paths.chainedDir, { recursive: true });
   const changes = MANAGED_HOOKS.map((name) => {
     const file = path.join(paths.hooksDir, name);
     const shim = renderShim(name, loreRunFile);
     if (fs.existsSync(file) && !isShim(file)) {
       const chained = path.join(paths.chainedDir, name);
       if (fs.existsSync(chained)) throw new Error(`${chained} exists already: move it away, then install again`);
-      fs.renameSync(file, chained);
+      renamePath(file, chained);
       writeExecutable(file, shim);
       return { name, change: "chained" as const };
     }
@@ -132,14 +133,14 @@ export async function uninstallHooks(paths: HookPaths): Promise<Array<{ name: Ma
     const chained = path.join(paths.chainedDir, name);
     if (!isShim(file)) return { name, change: "absent" as const };
     if (fs.existsSync(chained)) {
-      fs.renameSync(chained, file);
+      renamePath(chained, file);
       return { name, change: "restored" as const };
     }
-    fs.rmSync(file, { force: true });
+    removeTree(file);
     return { name, change: "removed" as const };
   });
   try {
-    fs.rmdirSync(paths.chainedDir);
+    removeDirectory(paths.chainedDir);
   } catch {
     // Not empty (a chained file lore did not put there) or already gone: left as it is.
   }

@@ -42,6 +42,7 @@ import { createFileDurably } from "../io/durable-file.js";
 import { journalLayout, type JournalLayout } from "../journal/layout.js";
 import { type HeldJournal, withJournalCreated } from "../txn/journal-session.js";
 import { assertJournalPathsPlain } from "../txn/plain-journal-paths.js";
+import { makeDirectory, writeFile } from "../io/file-system.js";
 
 export const GITIGNORE_ENTRIES = [
   "memory/index.db",
@@ -114,7 +115,7 @@ function updateGitignore(base: string): string[] {
   if (missing.length === 0) return [];
   const separator = existing === "" || existing.endsWith("\n") ? "" : "\n";
   const heading = present.has("# lore: local index and runtime files") ? "" : "# lore: local index and runtime files\n";
-  fs.writeFileSync(file, `${existing}${separator}${heading}${missing.join("\n")}\n`);
+  writeFile(file, `${existing}${separator}${heading}${missing.join("\n")}\n`);
   return missing;
 }
 
@@ -163,7 +164,7 @@ export async function initJournal(directory: string, options: InitOptions): Prom
   // Before the first mkdir, which would create directories through a link.
   assertJournalPathsPlain(layout);
   for (const dir of [...JOURNAL_DIRECTORIES.map((name) => path.join(layout.base, name)), layout.pendingDir]) {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirectory(dir, { recursive: true });
   }
   const createdDatabase = !fs.existsSync(layout.dbFile);
   const { createdGoldenRules, untracked, commit } = await withJournalCreated(

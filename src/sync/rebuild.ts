@@ -44,6 +44,7 @@ import {
   type JournalFileContent,
 } from "../journal/journal-file.js";
 import { type MatchedRow, SyncCache } from "./sync-cache.js";
+import { copyFile, linkPath, makeDirectory, removeTree, renamePath, syncFileAt } from "../io/file-system.js";
 
 export const REBUILD_PREFIX = "rebuild-";
 
@@ -265,11 +266,11 @@ function timestamp(): string {
 
 /** A new directory under `parent` named after the time (never one that exists). */
 function freshDirectory(parent: string): string {
-  fs.mkdirSync(parent, { recursive: true });
+  makeDirectory(parent, { recursive: true });
   for (let attempt = 1; ; attempt++) {
     const candidate = path.join(parent, attempt === 1 ? timestamp() : `${timestamp()}-${attempt}`);
     try {
-      fs.mkdirSync(candidate);
+      makeDirectory(candidate);
       return candidate;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
@@ -286,12 +287,12 @@ function quarantineOld(layout: JournalLayout): string | undefined {
     const to = path.join(directory, `index.db${suffix}`);
     if (suffix === "") {
       try {
-        fs.linkSync(from, to);
+        linkPath(from, to);
       } catch {
-        fs.copyFileSync(from, to);
+        copyFile(from, to);
       }
     } else {
-      fs.renameSync(from, to);
+      renamePath(from, to);
     }
   }
   fsyncDirectory(directory);
@@ -299,20 +300,11 @@ function quarantineOld(layout: JournalLayout): string | undefined {
   return directory;
 }
 
-function fsyncFile(file: string): void {
-  const fd = fs.openSync(file, "r+");
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 export function rebuildDatabase(
   layout: JournalLayout,
   options: { algorithm: HashAlgorithm; onFileRead?: (count: number, total: number) => void },
 ): RebuildResult {
-  fs.mkdirSync(layout.loreDir, { recursive: true });
+  makeDirectory(layout.loreDir, { recursive: true });
   const candidateFile = path.join(layout.loreDir, `${REBUILD_PREFIX}${timestamp()}-${process.pid}.db`);
   const candidate = openSqlite(candidateFile, {});
   const old = openOld(layout.dbFile);
@@ -339,16 +331,16 @@ export function rebuildDatabase(
   } catch (error) {
     candidate.close();
     old.db?.close();
-    fs.rmSync(candidateFile, { force: true });
+    removeTree(candidateFile);
     throw error;
   }
   candidate.close();
   old.db?.close();
-  fsyncFile(candidateFile);
+  syncFileAt(candidateFile);
   step("rebuild-built");
   const quarantine = quarantineOld(layout);
   step("rebuild-quarantined");
-  fs.renameSync(candidateFile, layout.dbFile);
+  renamePath(candidateFile, layout.dbFile);
   fsyncDirectory(layout.memoryDir);
   step("rebuild-swapped");
   return { quarantine, records, carriedOver: old.db !== undefined, oldDatabaseError: old.error };

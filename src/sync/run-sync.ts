@@ -56,6 +56,7 @@ import { REBUILD_PREFIX, rebuildDatabase, type RebuildResult } from "./rebuild.j
 import { planWriteBacks, type RestorePlan } from "./restore.js";
 import { type RowRef, SyncCache } from "./sync-cache.js";
 import { recordVerification } from "./verification.js";
+import { removeTree } from "../io/file-system.js";
 
 export type SyncMode = "report" | "dry-run" | "fix";
 
@@ -184,9 +185,8 @@ function removeLeftovers(
   const orphans =
     workTree && findings.some(({ action }) => action.kind === "remove-lock") ? orphanedGitLocks(workTree, staleMs) : [];
   for (const { action } of findings) {
-    if (action.kind === "remove-file")
-      fs.rmSync(path.join(layout.base, ...action.path.split("/")), { recursive: true, force: true });
-    if (action.kind === "remove-lock" && orphans.includes(action.path)) fs.rmSync(action.path, { force: true });
+    if (action.kind === "remove-file") removeTree(path.join(layout.base, ...action.path.split("/")));
+    if (action.kind === "remove-lock" && orphans.includes(action.path)) removeTree(action.path);
   }
 }
 

@@ -27,6 +27,7 @@ import { prepared } from "../db/prepared.js";
 import { commitPaths } from "../git/commit.js";
 import {
   assertPlainPath,
+  createNewFileDurably,
   isTempFileOf,
   readFileIfPresent,
   removeFileDurably,
@@ -41,6 +42,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { FILES_INTENT_PREFIX, type RecoveryStep } from "./pending-intent.js";
 import { commitOptions, type JournalSession } from "./session.js";
+import { makeDirectory } from "../io/file-system.js";
 
 /** What a files intent holds: each file (relative) with its content before, and the commit message. */
 interface FilesIntentRecord {
@@ -144,8 +146,9 @@ export async function writeRowsAndFiles(
       };
       for (const file of written.files) assertPlainPath(layout.base, journalAbsolutePath(layout, file.path));
       lock.assertHeld();
-      fs.mkdirSync(layout.pendingDir, { recursive: true });
-      fs.writeFileSync(intentPath(layout, id), `${JSON.stringify(written)}\n`);
+      makeDirectory(layout.pendingDir, { recursive: true });
+      // Durable before any file is touched: a power loss must not keep rewritten files and lose their intent.
+      createNewFileDurably(intentPath(layout, id), `${JSON.stringify(written)}\n`);
       record = written;
       prepared(db.sqlite, "INSERT INTO lore_meta(key, value) VALUES (?, '1')").run(`${MARKER_PREFIX}${id}`);
       step("files-intent-written");
@@ -153,7 +156,7 @@ export async function writeRowsAndFiles(
         const target = journalAbsolutePath(layout, relative);
         if (text === null) removeFileDurably(target);
         else {
-          fs.mkdirSync(path.dirname(target), { recursive: true });
+          makeDirectory(path.dirname(target), { recursive: true });
           writeFileDurably(target, text);
         }
       }

@@ -55,6 +55,7 @@ import { assertJournalPathsPlain } from "./plain-journal-paths.js";
 import { recoverPending } from "./recover.js";
 import { assertDatabaseFileSound } from "./database-behind.js";
 import type { JournalSession, SessionOptions } from "./session.js";
+import { makeDirectory } from "../io/file-system.js";
 
 /** The database as step 1 or 3 found it: open, or why it is not. */
 export interface FoundDatabase {
@@ -107,7 +108,7 @@ async function holdJournal<T>(
   work: (held: HeldJournal) => Promise<T>,
 ): Promise<T | undefined> {
   assertJournalPathsPlain(layout);
-  fs.mkdirSync(layout.pendingDir, { recursive: true });
+  makeDirectory(layout.pendingDir, { recursive: true });
   const journalKey = layout.base;
   let database = open(layout, options);
   const lock = await acquire({ lockDir: layout.lockDir, journalKey });

@@ -30,6 +30,7 @@ import type { RowValues } from "../db/record-rows.js";
 import type { RecordTable } from "../journal/journal-file.js";
 import { isTempFileOf, readFileIfPresent, removeIfPresent } from "../io/durable-file.js";
 import type { ProcessIdentity } from "../lock/process-identity.js";
+import { appendToFile, writeFile } from "../io/file-system.js";
 
 export interface IntentRecord {
   loreId: string;
@@ -101,7 +102,7 @@ export class PendingIntent {
 
   static create(layout: JournalLayout, record: IntentRecord): PendingIntent {
     const file = path.join(layout.pendingDir, `${record.loreId}.json`);
-    fs.writeFileSync(file, `${JSON.stringify(record)}\n`);
+    writeFile(file, `${JSON.stringify(record)}\n`);
     return new PendingIntent(file, record, []);
   }
 
@@ -141,7 +142,7 @@ export class PendingIntent {
   }
 
   private append(line: IntentLine): void {
-    fs.appendFileSync(this.path, `${JSON.stringify(line)}\n`);
+    appendToFile(this.path, `${JSON.stringify(line)}\n`);
   }
 
   /** Whether the record left its git commit to a later holder. */

@@ -2,10 +2,20 @@
 // environment cleaned of the variables lore reads, so that the machine's own
 // settings never leak into a test.
 import { execFileSync, spawn, type ChildProcessByStdio } from "node:child_process";
+import fs from "node:fs";
 import type { Readable } from "node:stream";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
-export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+/** The checkout: the nearest directory above this module with bin/lore.js (test/support here, dist-test when bundled). */
+function checkoutRoot(): string {
+  for (let directory = path.dirname(fileURLToPath(import.meta.url)); ; directory = path.dirname(directory)) {
+    if (fs.existsSync(path.join(directory, "bin", "lore.js"))) return directory;
+    if (path.dirname(directory) === directory) throw new Error("no bin/lore.js above the test support code");
+  }
+}
+
+export const REPO_ROOT = checkoutRoot();
 
 export interface RunResult {
   code: number | null;

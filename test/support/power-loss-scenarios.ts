@@ -1,0 +1,220 @@
+/**
+ * The commands the power-loss simulator (power-loss.ts) cuts short, each on
+ * a journal built for it, with what must survive and what runs after the
+ * crash. Shared by test/power-loss.test.ts (bounded) and
+ * test/power-loss/power-loss.ts (`npm run powerloss`, the long profile).
+ *
+ * KNOWN_VIOLATIONS lists what today's code is known to violate, per
+ * scenario, with the reason: the suite expects those to be found (so that a
+ * fix shows, and the entry is removed then) and every other invariant to hold.
+ * KNOWN_WHERE_SOME_SURVIVE adds what only states in which some unsynced items
+ * survive show, which the long profile explores.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { createJournal, openDb } from "./journal.js";
+import { runLore } from "./lore.js";
+import { type Acknowledged, failure, heuristic, type Invariant, type Scenario } from "./power-loss.js";
+
+function recordArgs(record: Acknowledged, domain: string): string[] {
+  return record.kind === "failure"
+    ? ["record-failure", "--title", record.text, "--domain", domain, "--summary", "what happened"]
+    : ["record-heuristic", "--domain", domain, "--rule", record.text, "--explanation", "why it holds"];
+}
+
+/** A journal (in git or not) with `records` recorded in it, each into `domain`. */
+async function journalWith(withGit: boolean, records: Acknowledged[], domain: string): Promise<string> {
+  const dir = await createJournal({ git: withGit });
+  for (const record of records) {
+    const result = await runLore(recordArgs(record, domain), { cwd: dir });
+    if (result.code !== 0) throw new Error(`recording "${record.text}" failed while preparing: ${result.stderr}`);
+  }
+  return dir;
+}
+
+function sql(dir: string, statement: string, ...values: unknown[]): void {
+  const db = openDb(dir);
+  try {
+    db.prepare(statement).run(...values);
+  } finally {
+    db.close();
+  }
+}
+
+/** A record command on a journal holding `earlier`; the next command records `after` into the same place. */
+function recordScenario(
+  name: string,
+  withGit: boolean,
+  earlier: Acknowledged[],
+  recorded: Acknowledged,
+  domain: string,
+  after: Acknowledged,
+): Scenario {
+  const committed = (record: Acknowledged) => ({ ...record, committed: withGit });
+  return {
+    name,
+    git: withGit,
+    prepare: () => journalWith(withGit, earlier, domain),
+    command: recordArgs(recorded, domain),
+    before: earlier.map(committed),
+    own: [committed(recorded)],
+    next: [{ args: recordArgs(after, domain), acknowledges: [committed(after)] }],
+  };
+}
+
+const restored = failure("a failure whose file was deleted");
+const editedByHand = failure("a failure retitled by hand", false);
+const writtenByHand = failure("a failure written by hand", false);
+const editedInDb = heuristic("the rule as ELF's dashboard left it");
+const rowOnly = failure("a failure only ELF's database holds");
+
+export const SCENARIOS: Scenario[] = [
+  recordScenario(
+    "record-failure",
+    true,
+    [failure("an earlier failure")],
+    failure("the recorded failure"),
+    "Power",
+    failure("the next failure"),
+  ),
+  recordScenario(
+    "record-heuristic into a new domain",
+    true,
+    [heuristic("an earlier rule")],
+    heuristic("the recorded rule"),
+    "fresh",
+    heuristic("the next rule"),
+  ),
+  recordScenario(
+    "record-heuristic into an existing domain",
+    true,
+    [heuristic("an earlier rule")],
+    heuristic("the recorded rule"),
+    "existing",
+    heuristic("the next rule"),
+  ),
+  {
+    name: "sync --fix (a file edited by hand, a file without a row)",
+    git: true,
+    prepare: async () => {
+      const dir = await journalWith(
+        true,
+        [failure("an earlier failure"), failure("a failure edited by hand")],
+        "Power",
+      );
+      const failures = path.join(dir, "memory", "failures");
+      const edited = fs.readdirSync(failures).find((name) => name.includes("edited-by-hand")) as string;
+      const file = path.join(failures, edited);
+      fs.writeFileSync(
+        file,
+        fs.readFileSync(file, "utf8").replace("# a failure edited by hand", `# ${editedByHand.text}`),
+      );
+      fs.writeFileSync(
+        path.join(failures, "20260101_written-by-hand.md"),
+        `# ${writtenByHand.text}\n\n**Domain**: Power\n**Severity**: 2\n\n## Summary\n\nNo row yet.\n`,
+      );
+      return dir;
+    },
+    command: ["sync", "--fix"],
+    before: [failure("an earlier failure")],
+    own: [editedByHand, writtenByHand],
+    next: [{ args: ["sync", "--fix"], acknowledges: [editedByHand, writtenByHand] }],
+    replaced: ["a failure edited by hand"],
+  },
+  {
+    name: "sync --restore (a row whose file was deleted)",
+    git: true,
+    prepare: async () => {
+      const dir = await journalWith(true, [failure("an earlier failure"), restored], "Power");
+      const failures = path.join(dir, "memory", "failures");
+      fs.rmSync(path.join(failures, fs.readdirSync(failures).find((name) => name.includes("was-deleted")) as string));
+      return dir;
+    },
+    command: ["sync", "--restore"],
+    before: [failure("an earlier failure")],
+    own: [restored],
+    next: [{ args: ["sync", "--restore"], acknowledges: [restored] }],
+  },
+  {
+    name: "sync --rebuild",
+    git: true,
+    prepare: () =>
+      journalWith(
+        true,
+        [failure("an earlier failure"), failure("a second failure"), heuristic("an earlier rule")],
+        "Power",
+      ),
+    command: ["sync", "--rebuild"],
+    before: [failure("an earlier failure"), failure("a second failure"), heuristic("an earlier rule")],
+    own: [],
+    next: [{ args: recordArgs(failure("the next failure"), "Power"), acknowledges: [failure("the next failure")] }],
+  },
+  {
+    name: "sync --fix writing DB-side edits back (ELF's dashboard and hooks)",
+    git: true,
+    prepare: async () => {
+      const dir = await journalWith(
+        true,
+        [failure("an earlier failure"), heuristic("a rule ELF's dashboard edits")],
+        "elf",
+      );
+      sql(dir, "UPDATE heuristics SET rule = ? WHERE rule = ?", editedInDb.text, "a rule ELF's dashboard edits");
+      sql(
+        dir,
+        "INSERT INTO learnings (type, filepath, title, summary, domain, severity) VALUES ('failure', ?, ?, 'Only in the database', 'elf', 3)",
+        "memory/failures/20260101_only-in-the-database.md",
+        rowOnly.text,
+      );
+      return dir;
+    },
+    command: ["sync", "--fix"],
+    before: [failure("an earlier failure")],
+    own: [editedInDb, rowOnly],
+    next: [{ args: ["sync", "--fix"], acknowledges: [editedInDb, rowOnly] }],
+    replaced: ["a rule ELF's dashboard edits"],
+  },
+];
+
+/** A record outside git: the scenario the missing-fsync tests take an fsync out of. */
+export const WITHOUT_GIT = recordScenario(
+  "record-failure outside git",
+  false,
+  [failure("an earlier failure")],
+  failure("the recorded failure"),
+  "Power",
+  failure("the next failure"),
+);
+
+const GIT_NOT_DURABLE = "git runs without core.fsync, so a power loss after the exit can take the commit";
+
+/**
+ * What today's code is known to violate where everything unsynced is lost (the
+ * bounded profile finds these), by scenario and invariant, with why.
+ */
+export const KNOWN_VIOLATIONS: Record<string, Partial<Record<Invariant, string>>> = {
+  "record-failure": {
+    uncommitted: `${GIT_NOT_DURABLE}, and nothing commits the file again`,
+  },
+  "sync --fix writing DB-side edits back (ELF's dashboard and hooks)": {
+    uncommitted: `the files intent is not fsynced and ${GIT_NOT_DURABLE}: the rewritten files stay uncommitted`,
+  },
+};
+
+const OWNER_TEMP_LEFT =
+  "a kill between the lock owner's temp file and its rename leaves journal.lock.owner.<token>, which only `lore sync --fix` removes";
+const RECORD_TEMP_LEFT = `${OWNER_TEMP_LEFT}; and the pending intent not being fsynced, a record's temp file whose intent was lost, which the next record does not look for`;
+
+/**
+ * What today's code is known to violate in states where some unsynced items
+ * survive (a kill -9, where all do, among them): the long profile finds these
+ * besides KNOWN_VIOLATIONS.
+ */
+export const KNOWN_WHERE_SOME_SURVIVE: Record<string, Partial<Record<Invariant, string>>> = {
+  "record-failure": { leftover: RECORD_TEMP_LEFT },
+  "record-heuristic into a new domain": { leftover: RECORD_TEMP_LEFT },
+  "record-heuristic into an existing domain": { leftover: RECORD_TEMP_LEFT },
+  "sync --rebuild": {
+    leftover: `${OWNER_TEMP_LEFT}; and a rebuild cut short leaves its candidate database, which only \`lore sync --fix\` removes`,
+  },
+  "record-failure outside git": { leftover: RECORD_TEMP_LEFT },
+};
