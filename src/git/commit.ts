@@ -2,7 +2,7 @@
  * Committing a record's own paths, and nothing else. Call only while holding
  * the journal lock.
  *
- *   const id = await commitPaths(repo, { files, message, tracked, maintenance, skipIfCommitted }, options);
+ *   const id = await commitPaths(repo, { files, message, tracked, maintenance }, options);
  *   await stagePaths(repo, files, options);   // `git add` alone, for a group (txn/group-commit.ts)
  *
  * `commitPaths` commits exactly `files` (absolute, inside the work tree) with
@@ -10,8 +10,9 @@
  * commit. Unless `tracked`, it stages them first, with the commit started
  * beside `git add` and handed its paths once the add is done; a `tracked` file
  * that git does not know after all is added and the commit run again. It
- * returns the new commit's id, or undefined when, with `skipIfCommitted`, the
- * files no longer differ from HEAD. Given an `indexFile`, more than MANY_PATHS
+ * returns the new commit's id, or undefined when the files do not differ
+ * from HEAD: committed already (by a commit that landed before lore was told,
+ * or by a git outside lore), which is not a failure. Given an `indexFile`, more than MANY_PATHS
  * files are committed from a temporary index instead (HEAD's tree plus their
  * staged entries), since `--only` matches every path of HEAD's tree against
  * every file: 14 s for 1,000 files among 100,000. Without a committer identity it commits as
@@ -109,8 +110,6 @@ export interface CommitRequest {
   tracked?: boolean;
   /** Let git run its automatic maintenance after this commit. */
   maintenance?: boolean;
-  /** The files may be committed already (recovery): git's "nothing to commit" then resolves to undefined. */
-  skipIfCommitted?: boolean;
   /**
    * Where git may write a temporary index, for a commit of more than
    * MANY_PATHS files (commitManyPaths); removed afterwards. Without it, every
@@ -227,7 +226,7 @@ export async function commitPaths(
       ? await finishStartedCommit(repo, started, request.files, options)
       : await runGitWaitingForLocks(repo, commitArgs, options);
   } catch (error) {
-    if (request.skipIfCommitted && nothingToCommit(error)) {
+    if (nothingToCommit(error)) {
       return undefined;
     } else if (request.tracked && unknownPathspec(error)) {
       await stagePaths(repo, request.files, options);
@@ -320,7 +319,7 @@ async function commitManyPaths(
     try {
       commit = await commitIndex(repo, request.message, request.maintenance ?? false, options, temporary);
     } catch (error) {
-      if (request.skipIfCommitted && nothingToCommit(error)) return undefined;
+      if (nothingToCommit(error)) return undefined;
       throw error;
     }
   } finally {

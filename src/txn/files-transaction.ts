@@ -101,7 +101,6 @@ async function commitFiles(session: JournalSession, record: FilesIntentRecord) {
       {
         files,
         message: record.commitMessage,
-        skipIfCommitted: true,
         indexFile: path.join(session.layout.loreDir, "files-commit.index"),
       },
       commitOptions(session),

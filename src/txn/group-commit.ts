@@ -30,7 +30,7 @@ import { LockLostError } from "../lock/journal-lock.js";
 import { currentProcess, ownerLiveness } from "../lock/process-identity.js";
 import { freshWaiterQueued, waitQueueOf, wakeWaiter } from "../lock/wait-queue.js";
 import type { PendingIntent } from "./pending-intent.js";
-import { commitRecordFile, maintenanceDue } from "./record-commit.js";
+import { commitHolding, commitRecordFile, maintenanceDue } from "./record-commit.js";
 import { commitOptions, type JournalSession, workTreeOf } from "./session.js";
 
 const handOffAlways = process.env.LORE_HAND_OFF === "always";
@@ -56,36 +56,29 @@ export interface GroupMember {
   intent: PendingIntent;
   /** The file is known to git already (no `git add` needed when it is committed alone). */
   tracked?: boolean;
-  /** A commit may already hold the file (a committer killed before it wrote the resolution). */
-  mayBeCommitted?: boolean;
 }
 
 /** What became of each member's commit: the commit id (null: none was needed), or why it failed. */
 export type GroupOutcome = Map<PendingIntent, { commit: string | null } | { error: Error }>;
 
-/** The commit that last changed `file`, for a record whose commit was made but not written down. */
-async function lastCommitOf(session: JournalSession, file: string): Promise<string | null> {
-  const { stdout } = await runGit(workTreeOf(session), ["rev-list", "-1", "HEAD", "--", file]);
-  return stdout.trim() || null;
-}
-
 /**
  * After a member's commit (`made` undefined: its file was committed already,
- * by a committer killed before it told the writer, whose commit is then
- * looked up): the outcome is noted; another writer's handed-off record gets
- * its resolution and a wake-up; an interrupted record of a dead writer loses
- * its intent. This process's own intents are left to the caller.
+ * by a committer killed before it told the writer, or a commit that landed
+ * before lore was told; the commit that holds it is then looked up): the
+ * outcome is noted; another writer's handed-off record gets its resolution
+ * and a wake-up; an interrupted record of a dead writer loses its intent.
+ * This process's own intents are left to the caller.
  */
 async function settleMember(
   session: JournalSession,
   intent: PendingIntent,
   file: string,
-  made: string | undefined,
+  made: string | null | undefined,
   outcome: GroupOutcome,
 ): Promise<void> {
   // A handed-off record's writer (this process included) waits to be told its commit.
   const owner = intent.handedOff && ownerWaits(intent) ? intent.record.owner : undefined;
-  const commit = made ?? (owner ? await lastCommitOf(session, file) : null);
+  const commit = made === undefined ? await commitHolding(session, file) : made;
   outcome.set(intent, { commit });
   if (isOwn(intent)) return;
   if (owner) {
@@ -116,7 +109,7 @@ export async function commitGroup(session: JournalSession, members: GroupMember[
     const { intent } = member;
     try {
       const tracked = ordered.length === 1 ? member.tracked : true;
-      const made = await commitRecordFile(session, intent, { tracked, mayBeCommitted: member.mayBeCommitted });
+      const made = await commitRecordFile(session, intent, { tracked });
       await settleMember(session, intent, files[index], made, outcome);
     } catch (error) {
       outcome.set(intent, { error: error as Error });
@@ -149,13 +142,8 @@ async function commitInOneProcess(
       warn(`git maintenance failed: ${error.message}`),
     );
   }
-  for (const [index, { intent, mayBeCommitted }] of ordered.entries()) {
-    if (ids[index] === undefined && !mayBeCommitted) {
-      outcome.set(intent, { error: new Error(`${files[index]} does not differ from HEAD: nothing to commit`) });
-    } else {
-      await settleMember(session, intent, files[index], ids[index], outcome);
-    }
-  }
+  for (const [index, { intent }] of ordered.entries())
+    await settleMember(session, intent, files[index], ids[index], outcome);
   return true;
 }
 
@@ -179,7 +167,7 @@ export async function commitHandedOff(
 ): Promise<GroupOutcome> {
   const picked = session.awaiting.filter(which);
   session.awaiting = session.awaiting.filter((intent) => !picked.includes(intent));
-  const members = [...picked.map((intent) => ({ intent, mayBeCommitted: true })), ...(own ? [own] : [])];
+  const members = [...picked.map((intent) => ({ intent })), ...(own ? [own] : [])];
   const outcome = await commitGroup(session, members);
   warnFailedCommits(outcome);
   return outcome;

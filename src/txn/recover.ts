@@ -87,14 +87,14 @@ export async function recoverPending(
       // Complete in its file and the DB (the hand-off comes after the COMMIT): only git is left.
       if (!session.repo) continue;
       if (options.leaveHandedOff && ownerWaits(intent)) awaiting.push(intent);
-      else toCommit.push({ intent, mayBeCommitted: true });
+      else toCommit.push({ intent });
       continue;
     }
     const file = journalAbsolutePath(session.layout, intent.record.file);
     intent.removeTempFiles(file);
     const present = fileHoldsRecord(file, intent.record.loreId);
     settleRow(session, intent, present);
-    if (present && session.repo) toCommit.push({ intent, mayBeCommitted: true });
+    if (present && session.repo) toCommit.push({ intent });
     else intent.remove();
   }
   if (toCommit.length > 0) warnFailedCommits(await commitGroup(session, toCommit));
