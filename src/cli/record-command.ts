@@ -2,7 +2,9 @@
  * What the two record commands share: resolve the input (prompting on a TTY
  * for missing required fields), find the journal, persist the record in a
  * journal session (and, when its commit was handed off to a group commit,
- * wait for it), and report it, as text in ELF's words or as JSON.
+ * wait for it), and report it, as text in ELF's words or as JSON. A record
+ * whose commit failed exits 1 saying the next lore command commits it; one
+ * whose file git ignores exits 1 naming the rule, with no such promise.
  */
 import { locateJournal, type JournalLayout } from "../journal/layout.js";
 import { MissingFieldsError } from "../record/inputs.js";
@@ -10,6 +12,7 @@ import { persistRecord, type PersistedRecord, type RecordDraft } from "../txn/re
 import { withJournalSession } from "../txn/journal-session.js";
 import { awaitGroupCommit } from "../txn/hand-off.js";
 import { warn } from "../base/warn.js";
+import { IgnoredByGitError } from "../git/ignore-rules.js";
 import { ExitCode, messageFor, type ExitCodeValue } from "../base/errors.js";
 import { sessionOptionsFrom, type JournalArgs } from "./journal-options.js";
 
@@ -60,6 +63,14 @@ export async function runRecordCommand<Flags, Input>(
     );
   } else {
     process.stdout.write(`${spec.describe(record).join("\n")}\n`);
+  }
+  if (record.commitError instanceof IgnoredByGitError) {
+    process.stderr.write(
+      `lore record-${spec.kind}: recorded ${record.path} (id ${record.id}), but it is not committed: ` +
+        `${messageFor(record.commitError)}; remove that rule (\`lore init\` does, where it is the journal's own), ` +
+        "or record with --no-commit\n",
+    );
+    return ExitCode.Failed;
   }
   if (record.commitError) {
     process.stderr.write(

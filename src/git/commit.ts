@@ -30,7 +30,8 @@
  * Before each git it waits out, or clears, git's own lock files (git-locks.ts) and calls `options.assertHeld`
  * (fencing: a holder that was taken over runs no git); a git that lost a race
  * for one of git's locks runs again until `options.deadline`. Errors:
- * GitError, GitLockTimeoutError, LockLostError.
+ * GitError, IgnoredByGitError (`git add` refused files git ignores: it
+ * names them and their rules), GitLockTimeoutError, LockLostError.
  * Design: docs/DESIGN.md#a-record-hop-by-hop
  */
 import fs from "node:fs";
@@ -41,6 +42,7 @@ import { warn } from "../base/warn.js";
 import { step } from "../io/fault-points.js";
 import { GitError, type GitRunOptions, runGit, startGit, type GitRepo, type RunningGit } from "./git-process.js";
 import { waitForGitLocks } from "./git-locks.js";
+import { IgnoredByGitError, ignoringRules } from "./ignore-rules.js";
 
 export interface CommitOptions {
   deadline: number;
@@ -98,9 +100,26 @@ function nothingToCommit(error: unknown): boolean {
   );
 }
 
+/** git refused to add some of the files because it ignores them. */
+function refusedAsIgnored(error: unknown): boolean {
+  return error instanceof GitError && /paths are ignored by one of your \.gitignore files/.test(error.stderr);
+}
+
+/** A failed `git add` of `files` as lore reports it: for files git ignores, IgnoredByGitError naming their rules. */
+async function addError(repo: GitRepo, files: string[], error: unknown): Promise<unknown> {
+  if (!refusedAsIgnored(error)) return error;
+  const rules = await ignoringRules(repo, files);
+  return rules.size > 0 ? IgnoredByGitError.of(repo, rules) : error;
+}
+
 /** Stages `files` with one `git add` (nothing for none), waiting out git's locks as commitPaths does. */
 export async function stagePaths(repo: GitRepo, files: string[], options: CommitOptions): Promise<void> {
-  if (files.length > 0) await runGitWaitingForLocks(repo, ["add", "--", ...files], options, { stdout: false });
+  if (files.length === 0) return;
+  try {
+    await runGitWaitingForLocks(repo, ["add", "--", ...files], options, { stdout: false });
+  } catch (error) {
+    throw await addError(repo, files, error);
+  }
 }
 
 export interface CommitRequest {
@@ -161,7 +180,7 @@ function startCommitBesideAdd(
       return committing;
     } catch (error) {
       await abandon(committing);
-      throw error;
+      throw await addError(repo, files, error);
     }
   });
 }

@@ -17,12 +17,15 @@
  * committed and the files are committed to git; absent, each file is put back
  * as it was. Errors: before COMMIT took effect, the files are put back and
  * the error is thrown; a failed git commit is returned as `commitError`, and
- * the intent stays for the next command to commit. Only inside a session.
+ * the intent stays for the next command to commit (unless git ignores a file,
+ * IgnoredByGitError: no command could, and the intent goes). Only inside a
+ * session.
  */
 import { randomUuid } from "../base/random.js";
 import { warn } from "../base/warn.js";
 import { prepared } from "../db/prepared.js";
 import { commitPaths } from "../git/commit.js";
+import { IgnoredByGitError } from "../git/ignore-rules.js";
 import {
   assertPlainPath,
   isTempFileOf,
@@ -167,6 +170,8 @@ export async function writeRowsAndFiles(
     result.commit = await commitFiles(session, record);
   } catch (error) {
     result.commitError = error as Error;
+    // git ignores a file: no later command could commit it, so the intent promises nothing.
+    if (error instanceof IgnoredByGitError) finish(session, record);
     return result;
   }
   step("files-committed");
@@ -203,6 +208,7 @@ export async function recoverFileWrites(session: JournalSession, names: string[]
       finish(session, record);
     } catch (error) {
       if (error instanceof LockLostError) throw error;
+      if (error instanceof IgnoredByGitError) finish(session, record);
       warn(`could not commit ${record.files.map((entry) => entry.path).join(", ")}: ${(error as Error).message}`);
     }
   }

@@ -23,6 +23,7 @@
 import { commitEachInOneProcess } from "../git/batch-commit.js";
 import { stagePaths } from "../git/commit.js";
 import { runGit } from "../git/git-process.js";
+import { IgnoredByGitError } from "../git/ignore-rules.js";
 import { warn } from "../base/warn.js";
 import { step } from "../io/fault-points.js";
 import { journalAbsolutePath } from "../journal/layout.js";
@@ -90,17 +91,52 @@ async function settleMember(
   }
 }
 
+/**
+ * A member whose file git ignores: its record stays uncommitted, and no later
+ * command could commit it, so its intent promises nothing more. Another
+ * writer's handed-off record is resolved with the reason (its writer reports
+ * it); an interrupted record of a dead writer loses its intent. This
+ * process's own intents are left to the caller.
+ */
+function settleIgnored(
+  session: JournalSession,
+  intent: PendingIntent,
+  error: IgnoredByGitError,
+  outcome: GroupOutcome,
+): void {
+  outcome.set(intent, { error });
+  if (isOwn(intent)) return;
+  if (intent.handedOff && ownerWaits(intent) && intent.record.owner) {
+    intent.resolve(null, error.message);
+    wakeWaiter(waitQueueOf(session.layout.lockDir), intent.record.owner);
+  } else {
+    intent.remove();
+  }
+}
+
 export async function commitGroup(session: JournalSession, members: GroupMember[]): Promise<GroupOutcome> {
   const outcome: GroupOutcome = new Map();
   const ordered = [...members].sort((a, b) => (a.intent.record.createdAt ?? 0) - (b.intent.record.createdAt ?? 0));
   const files = ordered.map((member) => journalAbsolutePath(session.layout, member.intent.record.file));
+  const repo = workTreeOf(session);
   if (ordered.length > 1) {
     try {
       session.lock.assertHeld();
       // Tracked files too: the index must hold what the new commits hold.
-      await stagePaths(workTreeOf(session), files, commitOptions(session));
+      await stagePaths(repo, files, commitOptions(session));
       if (await commitInOneProcess(session, ordered, files, outcome)) return outcome;
     } catch (error) {
+      const ignored = error instanceof IgnoredByGitError ? ordered.filter((_, i) => error.rules.has(files[i])) : [];
+      if (error instanceof IgnoredByGitError && ignored.length > 0) {
+        // The others are committed as a group of their own.
+        for (const member of ignored) {
+          const file = journalAbsolutePath(session.layout, member.intent.record.file);
+          settleIgnored(session, member.intent, error.forFile(repo, file) ?? error, outcome);
+        }
+        const rest = ordered.filter((member) => !ignored.includes(member));
+        for (const [intent, result] of await commitGroup(session, rest)) outcome.set(intent, result);
+        return outcome;
+      }
       for (const member of ordered) outcome.set(member.intent, { error: error as Error });
       return outcome;
     }
@@ -113,6 +149,7 @@ export async function commitGroup(session: JournalSession, members: GroupMember[
       await settleMember(session, intent, files[index], made, outcome);
     } catch (error) {
       outcome.set(intent, { error: error as Error });
+      if (error instanceof IgnoredByGitError) settleIgnored(session, intent, error, outcome);
       if (error instanceof LockLostError) {
         // Not ours to commit any more: the rest stays for the holder that took the lock over.
         for (const rest of ordered) if (!outcome.has(rest.intent)) outcome.set(rest.intent, { error });
@@ -147,10 +184,14 @@ async function commitInOneProcess(
   return true;
 }
 
-/** Warns about the members of other writers whose commit failed; their intents stay for the next run. */
+/**
+ * Warns about the members of other writers whose commit failed; their intents
+ * stay for the next run (those git ignores excepted). A writer told why its
+ * record is not committed (its resolution) says so itself.
+ */
 export function warnFailedCommits(outcome: GroupOutcome): void {
   for (const [intent, result] of outcome) {
-    if ("error" in result && !isOwn(intent)) {
+    if ("error" in result && !isOwn(intent) && intent.resolution === undefined) {
       warn(`could not commit ${intent.record.file} of an earlier record: ${result.error.message}`);
     }
   }

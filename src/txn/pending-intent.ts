@@ -9,6 +9,7 @@
  *
  *   intent.handOff();             // its git commit left to a later holder (group-commit.ts)
  *   other.resolve(commitId);      // by the holder that made that commit
+ *   other.resolve(null, reason);  // by a holder that found it can never be committed (git ignores it)
  *   intent.readResolution();      // by the waiting writer, which then removes the intent
  *
  * `memory/.lore/pending/<lore-id>.json` holds, on its first line, the row as
@@ -59,11 +60,12 @@ export function pendingNames(layout: JournalLayout): string[] {
 }
 
 /** A later line of an intent: a temp file, the hand-off, or the hand-off's resolution. */
-type IntentLine = { temp: string } | { handedOff: true } | { committed: string | null };
+type IntentLine = { temp: string } | { handedOff: true } | { committed: string | null; notCommitted?: string };
 
-/** How a handed-off record was resolved: its commit, or null when none was made. */
+/** How a handed-off record was resolved: its commit, or null when none was made (and why, when none ever can be). */
 export interface Resolution {
   commit: string | null;
+  notCommitted?: string;
 }
 
 /** A later line of an intent; undefined for one cut short (by a crash, or read while being appended). */
@@ -122,7 +124,7 @@ export class PendingIntent {
     if (line === undefined) return;
     if ("temp" in line) this.tempFiles.push(line.temp);
     else if ("handedOff" in line) this.handedOffMark = true;
-    else if ("committed" in line) this.resolutionFound = { commit: line.committed };
+    else if ("committed" in line) this.resolutionFound = { commit: line.committed, notCommitted: line.notCommitted };
   }
 
   private append(line: IntentLine): void {
@@ -145,10 +147,10 @@ export class PendingIntent {
     this.handedOffMark = true;
   }
 
-  /** Records the commit made for a handed-off record, for its owner to read. */
-  resolve(commit: string | null): void {
-    this.append({ committed: commit });
-    this.resolutionFound = { commit };
+  /** Records the commit made for a handed-off record, for its owner to read; or, with `notCommitted`, why none can be. */
+  resolve(commit: string | null, notCommitted?: string): void {
+    this.append({ committed: commit, notCommitted });
+    this.resolutionFound = { commit, notCommitted };
   }
 
   /** Reads the intent again: its resolution, or undefined while there is none (or the intent is gone). */
