@@ -1,7 +1,8 @@
 // A journal whose record files git ignores (ELF's own .gitignore ignores
 // memory/): `lore init` undoes a rule of the journal's own .gitignore files
 // and names it, and refuses (exit 2) a rule from elsewhere; a record never
-// promises a commit that cannot happen, and leaves no pending intent.
+// promises a commit that cannot happen, and leaves no pending intent; sync
+// reads the ignored files, and reports them uncommitted, naming the rule.
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -133,5 +134,53 @@ describe("a record in a journal whose record files git ignores", () => {
     for (const result of results) expectNotCommitted(result, ".gitignore:");
     expect(pendingIntents(dir)).toEqual([]);
     expect(readRows(dir).learnings).toHaveLength(3);
+  });
+});
+
+describe("lore sync in a journal whose record files git ignores", () => {
+  it("reads the ignored files (a failure without a row is found), and reports them uncommitted, naming the rule", async () => {
+    const dir = await createJournal({ git: true });
+    expect((await recordFailure(dir, { title: "with a row", domain: "ignore" })).code).toBe(0);
+    fs.appendFileSync(path.join(dir, ".gitignore"), "memory/failures/\n");
+    git(dir, ["rm", "-q", "--cached", "-r", "memory/failures"]);
+    git(dir, ["commit", "-q", "-m", "ignore the failures"]);
+    // A failure written by hand, as ELF's recorder writes one (no lore id), with no row.
+    const failures = path.join(dir, "memory", "failures");
+    const recorded = fs.readFileSync(path.join(failures, fs.readdirSync(failures)[0]), "utf8");
+    fs.writeFileSync(
+      path.join(failures, "20260101_no-row.md"),
+      recorded.replace("# with a row", "# No row").replace(/<!-- lore:id=.* -->\n/, ""),
+    );
+    for (const args of [["--full"], []]) {
+      const report = await runLore(["sync", "--json", ...args], { cwd: dir });
+      expect(report.code).toBe(3);
+      const json = JSON.parse(report.stdout) as {
+        findings: Array<{ type: string; path: string; detail: string; action: string }>;
+      };
+      const byType = json.findings.map((f) => `${f.type} ${f.path} ${f.action}`);
+      expect(byType).toHaveLength(3);
+      expect(byType).toEqual(
+        expect.arrayContaining([
+          "missing-row memory/failures/20260101_no-row.md insert-row",
+          expect.stringMatching(/^uncommitted memory\/failures\/\d{8}_with-a-row\.md leave-ignored$/),
+          "uncommitted memory/failures/20260101_no-row.md leave-ignored",
+        ]),
+      );
+      for (const finding of json.findings.filter((f) => f.type === "uncommitted")) {
+        expect(finding.detail).toContain("git ignores it (.gitignore:");
+      }
+    }
+    // --fix inserts the row, and leaves the ignored files to a person (exit 3).
+    const fix = await runLore(["sync", "--fix"], { cwd: dir });
+    expect(fix.code).toBe(3);
+    expect(
+      readRows(dir)
+        .learnings.map((row) => row.title)
+        .sort(),
+    ).toEqual(["No row", "with a row"]);
+    // Kept out of git on purpose: --no-commit does not look for uncommitted files.
+    const outOfGit = await runLore(["sync", "--no-commit"], { cwd: dir });
+    expect(outOfGit.stdout).toContain("In sync");
+    expect(outOfGit.code).toBe(0);
   });
 });

@@ -42,7 +42,8 @@ export type FindingType =
   | "temp-file"
   | "stale-lock"
   | "db-damaged"
-  | "schema-behind";
+  | "schema-behind"
+  | "uncommitted";
 
 export type Action =
   | { kind: "insert-row"; record: FileRecord; withLoreId: boolean }
@@ -55,6 +56,8 @@ export type Action =
   | { kind: "needs-a-person" }
   | { kind: "remove-file"; path: string }
   | { kind: "remove-lock"; path: string }
+  | { kind: "commit-file"; path: string }
+  | { kind: "leave-ignored" }
   | { kind: "taken-over" }
   | { kind: "migrate" }
   | { kind: "rebuild" };

@@ -40,7 +40,7 @@ import type { JournalLayout } from "../journal/layout.js";
 import { LockLostError } from "../lock/journal-lock.js";
 import fs from "node:fs";
 import path from "node:path";
-import { FILES_INTENT_PREFIX } from "./pending-intent.js";
+import { FILES_INTENT_PREFIX, PendingIntent, pendingNames } from "./pending-intent.js";
 import { commitOptions, type JournalSession } from "./session.js";
 
 /** What a files intent holds: each file (relative) with its content before, and the commit message. */
@@ -183,14 +183,35 @@ export async function writeRowsAndFiles(
  * Resolves the files intents a killed writer left (from the session's
  * recovery): committed ones are committed to git, the others put back.
  */
+/** The files intents among `names`: each intent's path, and its record (undefined: cut short while being written). */
+function filesIntents(
+  layout: JournalLayout,
+  names: string[],
+): Array<{ file: string; record: FilesIntentRecord | undefined }> {
+  return names
+    .filter((entry) => entry.startsWith(FILES_INTENT_PREFIX) && entry.endsWith(".json"))
+    .map((name) => {
+      const file = path.join(layout.pendingDir, name);
+      try {
+        return { file, record: JSON.parse(readFileIfPresent(file) ?? "") as FilesIntentRecord };
+      } catch {
+        return { file, record: undefined };
+      }
+    });
+}
+
+/** The files (relative) that pending intents still hold: a record's file, a files transaction's files. */
+export function filesOfPendingIntents(layout: JournalLayout): Set<string> {
+  const names = pendingNames(layout);
+  const files = new Set<string>();
+  for (const intent of PendingIntent.list(layout, names)) if (intent.record) files.add(intent.record.file);
+  for (const { record } of filesIntents(layout, names)) for (const entry of record?.files ?? []) files.add(entry.path);
+  return files;
+}
+
 export async function recoverFileWrites(session: JournalSession, names: string[]): Promise<void> {
-  for (const name of names.filter((entry) => entry.startsWith(FILES_INTENT_PREFIX) && entry.endsWith(".json"))) {
-    const file = path.join(session.layout.pendingDir, name);
-    const text = readFileIfPresent(file);
-    let record: FilesIntentRecord;
-    try {
-      record = JSON.parse(text ?? "") as FilesIntentRecord;
-    } catch {
+  for (const { file, record } of filesIntents(session.layout, names)) {
+    if (record === undefined) {
       // Cut short while being written, before any file was touched (the marker is written after it).
       removeIfPresent(file);
       continue;
