@@ -6,6 +6,9 @@
 //     floor is `node -e 0` plus one bare `git commit` of one staged file;
 //   - 20 record-failure writers started at once all succeed, in <= 15 x the
 //     time of one record;
+//   - for information, what durable git costs: one record and 20 writers
+//     again with LORE_GIT_FSYNC=off (git as configured, which by default
+//     syncs nothing), interleaved with the durable runs;
 //   - and, for information, what repairing a SIGKILLed record adds to the next
 //     command in a journal of 10 records and of 5,000;
 //   - lore's git hooks: a post-checkout that changes nothing in the journal
@@ -101,53 +104,75 @@ async function must(result, what) {
   return value.ms;
 }
 
+/** lore with git left as configured (git/git-process.ts): what durable git costs is the difference. */
+const GIT_NOT_DURABLE = { LORE_GIT_FSYNC: "off" };
+
+function recordOnce(journal, round, extraEnv = {}) {
+  return must(
+    run(
+      process.execPath,
+      [recordFailureBin, "--title", `bench ${round}`, "--domain", "Bench", "--summary", "one record"],
+      journal,
+      extraEnv,
+    ),
+    "record-failure",
+  );
+}
+
 async function singleRecordFigures() {
   const journal = await newJournal();
+  const notDurable = await newJournal();
   const bare = newRepo("lore-bench-git-");
   const nodeMs = [];
   const gitMs = [];
   const recordMs = [];
+  const notDurableMs = [];
   for (let round = 0; round < ROUNDS; round++) {
     nodeMs.push(await must(run(process.execPath, ["-e", "0"], bare), "node -e 0"));
     const file = `file-${round}.md`;
     fs.writeFileSync(path.join(bare, file), `round ${round}\n`);
     git(bare, ["add", "--", file]);
     gitMs.push(await must(run("git", ["commit", "-q", "-m", `round ${round}`], bare), "git commit"));
-    recordMs.push(
-      await must(
-        run(
-          process.execPath,
-          [recordFailureBin, "--title", `bench ${round}`, "--domain", "Bench", "--summary", "one record"],
-          journal,
-        ),
-        "record-failure",
-      ),
-    );
+    recordMs.push(await recordOnce(journal, round));
+    notDurableMs.push(await recordOnce(notDurable, round, GIT_NOT_DURABLE));
   }
-  return { node: median(nodeMs), gitCommit: median(gitMs), record: median(recordMs) };
+  return {
+    node: median(nodeMs),
+    gitCommit: median(gitMs),
+    record: median(recordMs),
+    recordNotDurable: median(notDurableMs),
+  };
+}
+
+/** WRITERS record-failure processes started at once in a new journal. */
+async function writersAtOnce(extraEnv) {
+  const journal = await newJournal();
+  const started = process.hrtime.bigint();
+  const results = await Promise.all(
+    Array.from({ length: WRITERS }, (_, index) =>
+      run(
+        process.execPath,
+        [recordFailureBin, "--title", "parallel", "--domain", "Bench", "--summary", `writer ${index}`],
+        journal,
+        extraEnv,
+      ),
+    ),
+  );
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const succeeded = results.filter((result) => result.code === 0).length;
+  const committed = Number(git(journal, ["rev-list", "--count", "HEAD"]).trim()) - 1;
+  return { wallMs, succeeded, committed };
 }
 
 async function parallelFigures() {
   const rounds = [];
+  const notDurableMs = [];
   for (let round = 0; round < PARALLEL_ROUNDS; round++) {
-    const journal = await newJournal();
-    const started = process.hrtime.bigint();
-    const results = await Promise.all(
-      Array.from({ length: WRITERS }, (_, index) =>
-        run(
-          process.execPath,
-          [recordFailureBin, "--title", "parallel", "--domain", "Bench", "--summary", `writer ${index}`],
-          journal,
-        ),
-      ),
-    );
-    const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const succeeded = results.filter((result) => result.code === 0).length;
-    const committed = Number(git(journal, ["rev-list", "--count", "HEAD"]).trim()) - 1;
-    rounds.push({ wallMs, succeeded, committed });
+    rounds.push(await writersAtOnce({}));
+    notDurableMs.push((await writersAtOnce(GIT_NOT_DURABLE)).wallMs);
   }
   rounds.sort((a, b) => a.wallMs - b.wallMs);
-  return { median: rounds[Math.floor(rounds.length / 2)], all: rounds };
+  return { median: rounds[Math.floor(rounds.length / 2)], all: rounds, notDurableMs: median(notDurableMs) };
 }
 
 /**
@@ -384,6 +409,8 @@ if (PARTS.has("elf")) for (const size of ELF_SIZES) elfRuns.push(await elfSyncFi
 const verdict = (ok) => (ok ? "met" : "NOT met");
 const fmt = (ms) => `${ms.toFixed(0)} ms`;
 const count = (n) => n.toLocaleString("en-US");
+const durableCost = (durable, notDurable) =>
+  `${fmt(durable - notDurable)} (${(((durable - notDurable) / notDurable) * 100).toFixed(0)}%)`;
 
 function recordRows() {
   if (!single) return [];
@@ -394,6 +421,7 @@ function recordRows() {
     `| bare \`git commit\` of one staged file (median of ${ROUNDS}) | ${fmt(single.gitCommit)} | | |`,
     `| floor = node + git commit | ${fmt(floor)} | | |`,
     `| one \`record-failure\`, git commit included (median of ${ROUNDS}) | ${fmt(single.record)} = ${recordRatio.toFixed(2)} x floor | <= 1.5 x floor | ${verdict(recordRatio <= 1.5)} |`,
+    `| the same with git not durable (\`LORE_GIT_FSYNC=off\`, median of ${ROUNDS}, interleaved) | ${fmt(single.recordNotDurable)}: durable git adds ${durableCost(single.record, single.recordNotDurable)} | | |`,
   ];
 }
 
@@ -405,6 +433,7 @@ function parallelRows() {
   const against = ratio === undefined ? "" : ` = ${ratio.toFixed(1)} x one record`;
   return [
     `| ${WRITERS} writers at once (median of ${PARALLEL_ROUNDS} rounds) | ${fmt(parallel.median.wallMs)}${against}, ${(WRITERS / (parallel.median.wallMs / 1000)).toFixed(1)} records/s | all succeed, <= 15 x one record | ${verdict(allSucceeded && (ratio === undefined || ratio <= 15))} |`,
+    `| the same with git not durable (\`LORE_GIT_FSYNC=off\`, median of ${PARALLEL_ROUNDS} rounds, interleaved) | ${fmt(parallel.notDurableMs)}: durable git adds ${durableCost(parallel.median.wallMs, parallel.notDurableMs)} | | |`,
   ];
 }
 

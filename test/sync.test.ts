@@ -229,6 +229,7 @@ describe("lore sync: a journal in sync", () => {
     expect(after.json.read).toBe(1);
     expect(after.json.findings.map((f) => `${f.type} ${f.path} ${f.columns}`)).toEqual([
       "edited memory/heuristics/x.md rule",
+      "uncommitted memory/heuristics/x.md undefined",
     ]);
   });
 });
@@ -302,10 +303,14 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     const domainFile = path.join(dir, "memory", "heuristics", "testing.md");
     fs.writeFileSync(domainFile, fs.readFileSync(domainFile, "utf8").replace("why 3", "because of 3"));
     const fix = await reportPlanFix(dir, "edited");
+    // The files edited by hand are committed too.
     expect(fix.findings.map((f) => `${f.type} ${(f.columns ?? []).join(",")}`).sort()).toEqual([
       "edited explanation",
       "edited title,severity",
+      "uncommitted ",
+      "uncommitted ",
     ]);
+    expect(git(dir, ["status", "--porcelain"])).toBe("");
     const rows = readRows(dir);
     expect(rows.learnings.find((row) => row.title === "Failure two")?.severity).toBe(5);
     const db = openDb(dir);
@@ -386,13 +391,22 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     const rowsBefore = readRows(dir);
     const report = await sync(dir);
     expect(report.code).toBe(3);
+    // Uncommitted too, and not committed while they cannot be read.
     expect(report.json.findings.map((f) => `${f.type} ${f.path}:${f.line} ${f.action}`).sort()).toEqual([
+      `uncommitted memory/failures/${failureFiles(dir)[0]}:null needs-a-person`,
+      "uncommitted memory/heuristics/testing.md:null needs-a-person",
       `unparseable memory/failures/${failureFiles(dir)[0]}:1 needs-a-person`,
       "unparseable memory/heuristics/testing.md:10 needs-a-person",
     ]);
     const fix = await sync(dir, "--fix");
     expect(fix.code).toBe(3);
-    expect(fix.json.remaining?.map((f) => f.type)).toEqual(["unparseable", "unparseable"]);
+    expect(fix.json.remaining?.map((f) => f.type).sort()).toEqual([
+      "uncommitted",
+      "uncommitted",
+      "unparseable",
+      "unparseable",
+    ]);
+    expect(git(dir, ["status", "--porcelain"])).toMatch(/^ M /);
     expect(fs.existsSync(failure)).toBe(true);
     expect(readRows(dir)).toEqual(rowsBefore);
   });
@@ -407,8 +421,9 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     const rowsBefore = readRows(dir);
     const report = await sync(dir, "--fix");
     const line = conflicted.split("\n").indexOf("<<<<<<< HEAD") + 1;
-    expect(report.json.findings.map((f) => `${f.type} ${f.path}:${f.line}`)).toEqual([
-      `conflict-markers memory/heuristics/testing.md:${line}`,
+    expect(report.json.findings.map((f) => `${f.type} ${f.path}:${f.line} ${f.action}`)).toEqual([
+      `conflict-markers memory/heuristics/testing.md:${line} needs-a-person`,
+      "uncommitted memory/heuristics/testing.md:null needs-a-person",
     ]);
     expect(report.code).toBe(3);
     expect(readRows(dir)).toEqual(rowsBefore);
@@ -431,6 +446,45 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     const fix = await reportPlanFix(dir, "temp-file");
     expect(fix.findings.map((f) => f.path)).toEqual(["memory/.lore/journal.lock.owner.0123456789abcdef"]);
     expect(fs.existsSync(temp)).toBe(false);
+  });
+
+  it("uncommitted: record files git has not committed (new, changed, staged) are committed by --fix in one commit", async () => {
+    const dir = await journalWithRecords();
+    // The user's own staged change stays staged, and out of sync's commit.
+    fs.writeFileSync(path.join(dir, "notes.txt"), "mine\n");
+    git(dir, ["add", "notes.txt"]);
+    ok(await runLore(["record-failure", "--title", "Not committed", "--domain", "build", "--no-commit"], { cwd: dir }));
+    ok(await runLore(["record-heuristic", "--domain", "testing", "--rule", "Rule 4", "--no-commit"], { cwd: dir }));
+    ok(await runLore(["record-failure", "--title", "Only staged", "--domain", "build", "--no-commit"], { cwd: dir }));
+    const staged = failureFiles(dir).find((name) => name.endsWith("_only-staged.md")) as string;
+    git(dir, ["add", `memory/failures/${staged}`]);
+    const report = await sync(dir);
+    const uncommitted = report.json.findings.filter((f) => f.type === "uncommitted");
+    expect(uncommitted.map((f) => `${f.path} ${f.action}`).sort()).toEqual(
+      [
+        `memory/failures/${staged} commit-file`,
+        `memory/failures/${failureFiles(dir).find((name) => name.endsWith("_not-committed.md"))} commit-file`,
+        "memory/heuristics/testing.md commit-file",
+      ].sort(),
+    );
+    expect(report.json.findings).toEqual(uncommitted);
+    const text = await runLore(["sync"], { cwd: dir });
+    expect(text.stdout).not.toContain("In sync");
+    expect(text.stdout).toMatch(
+      /uncommitted +memory\/heuristics\/testing\.md: it differs from what HEAD holds -> commit it to git/,
+    );
+    const fix = await reportPlanFix(dir, "uncommitted");
+    expect(fix.findings).toHaveLength(3);
+    expect(git(dir, ["log", "-1", "--format=%s"]).trim()).toBe("sync: commit 3 record files");
+    expect(git(dir, ["show", "--name-only", "--format=", "HEAD"]).trim().split("\n").sort()).toEqual(
+      uncommitted.map((f) => f.path).sort(),
+    );
+    expect(git(dir, ["status", "--porcelain"])).toBe("A  notes.txt\n");
+    expect(invariantViolations(dir)).toEqual([]);
+    // Where sync commits nothing, it reports nothing uncommitted.
+    ok(await runLore(["record-failure", "--title", "Left out", "--domain", "build", "--no-commit"], { cwd: dir }));
+    expect((await sync(dir, "--no-commit")).code).toBe(0);
+    expect((await sync(dir)).code).toBe(3);
   });
 
   it("stale-lock: git's index.lock left by a dead git is removed", async () => {

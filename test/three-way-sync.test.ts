@@ -69,13 +69,14 @@ describe("three-way sync", () => {
     expect(invariantViolations(dir)).toEqual([]);
   });
 
-  it("a record edited by hand still updates its row (edited), as before", async () => {
+  it("a record edited by hand still updates its row (edited), as before, and the edit is committed", async () => {
     const dir = await verifiedJournal();
     const file = path.join(dir, DOMAIN_FILE);
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("Read the lock order", "Read the lock order twice"));
     const fixed = await sync(dir, "--fix");
-    expect(fixed.json.findings.map((finding) => finding.type)).toEqual(["edited"]);
+    expect(fixed.json.findings.map((finding) => finding.type)).toEqual(["edited", "uncommitted"]);
     expect(readRows(dir).heuristics.map((row) => row.rule)).toContain("Read the lock order twice");
+    expect(git(dir, ["log", "-1", "--format=%s"]).trim()).toBe(`sync: commit ${DOMAIN_FILE}`);
   });
 
   it("a record and its row both changed: a conflict that --fix leaves, and --prefer settles either way", async () => {

@@ -39,6 +39,7 @@ export async function runGitHookWork(name: string, layout: JournalLayout): Promi
       timeoutMs: session.timeoutMs,
       staleMs: session.staleMs,
       noCommit: false,
+      checkCommitted: false,
     });
     const left = countedFindings(report.remaining);
     if (left.length > 0) {

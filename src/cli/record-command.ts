@@ -2,7 +2,9 @@
  * What the two record commands share: resolve the input (prompting on a TTY
  * for missing required fields), find the journal, persist the record in a
  * journal session (and, when its commit was handed off to a group commit,
- * wait for it), and report it, as text in ELF's words or as JSON.
+ * wait for it), and report it, as text in ELF's words or as JSON. A record
+ * whose commit failed exits 1 saying the next lore command commits it; one
+ * whose file git ignores exits 1 naming the rule, with no such promise.
  *
  * A database found behind its journal (DatabaseBehindError, thrown before
  * anything was written) is repaired as `lore sync --fix` would, in this
@@ -17,6 +19,7 @@ import { awaitGroupCommit } from "../txn/hand-off.js";
 import { DatabaseBehindError } from "../txn/database-behind.js";
 import { loadSyncAndHooks } from "./on-demand-parts.js";
 import { warn } from "../base/warn.js";
+import { IgnoredByGitError } from "../git/ignore-rules.js";
 import { ExitCode, messageFor, type ExitCodeValue } from "../base/errors.js";
 import { sessionOptionsFrom, type JournalArgs } from "./journal-options.js";
 
@@ -79,6 +82,14 @@ export async function runRecordCommand<Flags, Input>(
     );
   } else {
     process.stdout.write(`${spec.describe(record).join("\n")}\n`);
+  }
+  if (record.commitError instanceof IgnoredByGitError) {
+    process.stderr.write(
+      `lore record-${spec.kind}: recorded ${record.path} (id ${record.id}), but it is not committed: ` +
+        `${messageFor(record.commitError)}; remove that rule (\`lore init\` does, where it is the journal's own), ` +
+        "or record with --no-commit\n",
+    );
+    return ExitCode.Failed;
   }
   if (record.commitError) {
     process.stderr.write(

@@ -2,8 +2,9 @@
  * A record's repair of a database found behind its journal
  * (txn/database-behind.ts): `lore sync --fix`, run in the record's process,
  * which rebuilds a damaged `index.db` (kept aside in the quarantine), inserts
- * the rows the database lost, and raises its id sequences above every id
- * issued. Part of the on-demand bundle dist/sync-and-hooks.js: a record loads
+ * the rows the database lost, commits record files git lacks (a writer that
+ * lost power before its commit leaves one), and raises its id sequences
+ * above every id issued. Part of the on-demand bundle dist/sync-and-hooks.js: a record loads
  * it only when its database is behind.
  *
  *   const done = await repairDatabase(layout, options);   // what was done, in words, for the warning
@@ -26,6 +27,8 @@ export async function repairDatabase(layout: JournalLayout, options: SessionOpti
     timeoutMs: options.timeoutMs,
     staleMs: options.staleMs,
     noCommit: options.noCommit,
+    // A record the database lacked may be in a file git lacks too (its writer lost power before its commit).
+    checkCommitted: true,
   });
   const found = countedFindings(report.findings).length;
   const left = countedFindings(report.remaining).length;

@@ -55,6 +55,7 @@ export async function syncAndReport(args: SyncArgs): Promise<ExitCodeValue> {
     timeoutMs: session.timeoutMs,
     staleMs: session.staleMs,
     noCommit: session.noCommit,
+    checkCommitted: true,
     progress: createProgress({ json: args.json, stderrIsTty: process.stderr.isTTY === true }),
   });
   if (args.json) process.stdout.write(`${JSON.stringify(reportJson(report))}\n`);

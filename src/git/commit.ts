@@ -2,7 +2,7 @@
  * Committing a record's own paths, and nothing else. Call only while holding
  * the journal lock.
  *
- *   const id = await commitPaths(repo, { files, message, tracked, maintenance, skipIfCommitted }, options);
+ *   const id = await commitPaths(repo, { files, message, tracked, maintenance }, options);
  *   await stagePaths(repo, files, options);   // `git add` alone, for a group (txn/group-commit.ts)
  *
  * `commitPaths` commits exactly `files` (absolute, inside the work tree) with
@@ -10,8 +10,9 @@
  * commit. Unless `tracked`, it stages them first, with the commit started
  * beside `git add` and handed its paths once the add is done; a `tracked` file
  * that git does not know after all is added and the commit run again. It
- * returns the new commit's id, or undefined when, with `skipIfCommitted`, the
- * files no longer differ from HEAD. Given an `indexFile`, more than MANY_PATHS
+ * returns the new commit's id, or undefined when the files do not differ
+ * from HEAD: committed already (by a commit that landed before lore was told,
+ * or by a git outside lore), which is not a failure. Given an `indexFile`, more than MANY_PATHS
  * files are committed from a temporary index instead (HEAD's tree plus their
  * staged entries), since `--only` matches every path of HEAD's tree against
  * every file: 14 s for 1,000 files among 100,000. Without a committer identity it commits as
@@ -29,7 +30,8 @@
  * Before each git it waits out, or clears, git's own lock files (git-locks.ts) and calls `options.assertHeld`
  * (fencing: a holder that was taken over runs no git); a git that lost a race
  * for one of git's locks runs again until `options.deadline`. Errors:
- * GitError, GitLockTimeoutError, LockLostError.
+ * GitError, IgnoredByGitError (`git add` refused files git ignores: it
+ * names them and their rules), GitLockTimeoutError, LockLostError.
  * Design: docs/DESIGN.md#a-record-hop-by-hop
  */
 import os from "node:os";
@@ -40,6 +42,7 @@ import { step } from "../io/fault-points.js";
 import { GitError, type GitRunOptions, runGit, startGit, type GitRepo, type RunningGit } from "./git-process.js";
 import { waitForGitLocks } from "./git-locks.js";
 import { removeTree } from "../io/file-system.js";
+import { IgnoredByGitError, ignoringRules } from "./ignore-rules.js";
 
 export interface CommitOptions {
   deadline: number;
@@ -97,9 +100,26 @@ function nothingToCommit(error: unknown): boolean {
   );
 }
 
+/** git refused to add some of the files because it ignores them. */
+function refusedAsIgnored(error: unknown): boolean {
+  return error instanceof GitError && /paths are ignored by one of your \.gitignore files/.test(error.stderr);
+}
+
+/** A failed `git add` of `files` as lore reports it: for files git ignores, IgnoredByGitError naming their rules. */
+async function addError(repo: GitRepo, files: string[], error: unknown): Promise<unknown> {
+  if (!refusedAsIgnored(error)) return error;
+  const rules = await ignoringRules(repo, files);
+  return rules.size > 0 ? IgnoredByGitError.of(repo, rules) : error;
+}
+
 /** Stages `files` with one `git add` (nothing for none), waiting out git's locks as commitPaths does. */
 export async function stagePaths(repo: GitRepo, files: string[], options: CommitOptions): Promise<void> {
-  if (files.length > 0) await runGitWaitingForLocks(repo, ["add", "--", ...files], options, { stdout: false });
+  if (files.length === 0) return;
+  try {
+    await runGitWaitingForLocks(repo, ["add", "--", ...files], options, { stdout: false });
+  } catch (error) {
+    throw await addError(repo, files, error);
+  }
 }
 
 export interface CommitRequest {
@@ -109,8 +129,6 @@ export interface CommitRequest {
   tracked?: boolean;
   /** Let git run its automatic maintenance after this commit. */
   maintenance?: boolean;
-  /** The files may be committed already (recovery): git's "nothing to commit" then resolves to undefined. */
-  skipIfCommitted?: boolean;
   /**
    * Where git may write a temporary index, for a commit of more than
    * MANY_PATHS files (commitManyPaths); removed afterwards. Without it, every
@@ -162,7 +180,7 @@ function startCommitBesideAdd(
       return committing;
     } catch (error) {
       await abandon(committing);
-      throw error;
+      throw await addError(repo, files, error);
     }
   });
 }
@@ -227,7 +245,7 @@ export async function commitPaths(
       ? await finishStartedCommit(repo, started, request.files, options)
       : await runGitWaitingForLocks(repo, commitArgs, options);
   } catch (error) {
-    if (request.skipIfCommitted && nothingToCommit(error)) {
+    if (nothingToCommit(error)) {
       return undefined;
     } else if (request.tracked && unknownPathspec(error)) {
       await stagePaths(repo, request.files, options);
@@ -320,7 +338,7 @@ async function commitManyPaths(
     try {
       commit = await commitIndex(repo, request.message, request.maintenance ?? false, options, temporary);
     } catch (error) {
-      if (request.skipIfCommitted && nothingToCommit(error)) return undefined;
+      if (nothingToCommit(error)) return undefined;
       throw error;
     }
   } finally {

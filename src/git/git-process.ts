@@ -17,12 +17,27 @@
  * exit rejects with `GitError`, carrying git's stderr. `runGitRaw` is the same
  * with the output as bytes. `startGit` starts git without waiting for it,
  * optionally with a pipe to its standard input.
+ *
+ * Durable git: every git run here whose subcommand is not one known only to
+ * read (READ_ONLY_SUBCOMMANDS: an unknown one counts as writing) gets
+ * `-c core.fsync=all -c core.fsyncMethod=fsync`, so that the objects, packs
+ * and pack indexes, the index and the refs it writes are fsynced before it
+ * exits (git's default syncs no loose object, index or ref; the user's
+ * configuration is left as it is: `-c` holds for that git alone, and for the
+ * gits it starts). Once it exited 0, lore fsyncs what git leaves unsynced: the
+ * index (`git commit --only` writes it without fsync; not a temporary
+ * `GIT_INDEX_FILE`) and the directories its renames of the index and of the
+ * branch's ref went into. Only then does the run resolve, so no caller can
+ * acknowledge a commit the disk may not hold. A failed fsync rejects with
+ * GitError. `LORE_GIT_FSYNC=off` leaves git as configured, only for measuring
+ * what this costs (scripts/bench.mjs).
+ * Design: docs/DESIGN.md#durable-git
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { readFileIfPresent } from "../io/durable-file.js";
-import { noteGitProcess } from "../io/file-system.js";
+import { fsyncDirectory, readFileIfPresent } from "../io/durable-file.js";
+import { noteGitProcess, syncFileAt } from "../io/file-system.js";
 import { ExitCode, LoreError } from "../base/errors.js";
 
 export interface GitRepo {
@@ -62,6 +77,46 @@ const REPOSITORY_VARIABLES = [
   "GIT_OBJECT_DIRECTORY",
   "GIT_ALTERNATE_OBJECT_DIRECTORIES",
 ];
+
+/** Subcommands lore runs that only read the repository; every other one is run durably. */
+const READ_ONLY_SUBCOMMANDS = new Set([
+  "cat-file",
+  "check-ignore",
+  "diff",
+  "diff-index",
+  "log",
+  "ls-files",
+  "ls-tree",
+  "rev-list",
+  "rev-parse",
+  "show",
+  "status",
+  "var",
+]);
+
+const DURABLE_CONFIG = ["-c", "core.fsync=all", "-c", "core.fsyncMethod=fsync"];
+
+const durableGit = process.env.LORE_GIT_FSYNC !== "off";
+
+/** Whether lore makes what this git writes durable before the run resolves. */
+function writesDurably(args: string[]): boolean {
+  return durableGit && !READ_ONLY_SUBCOMMANDS.has(subcommandOf(args));
+}
+
+/**
+ * What a writing git leaves unsynced, synced: the index (unless it wrote a
+ * temporary one), and the directory entries of its renames of the index and
+ * of the branch's ref.
+ */
+function syncWhatGitLeft(repo: GitRepo, temporaryIndex: boolean): void {
+  const index = path.join(repo.gitDir, "index");
+  if (!temporaryIndex && fs.existsSync(index)) syncFileAt(index, "r");
+  const common = commonDir(repo);
+  const directories = new Set([repo.gitDir, common]);
+  const branch = currentBranch(repo);
+  if (branch) directories.add(path.dirname(path.join(common, ...branch.split("/"))));
+  for (const directory of directories) if (fs.existsSync(directory)) fsyncDirectory(directory);
+}
 
 function gitEnvironment(): NodeJS.ProcessEnv {
   const env = { ...process.env };
@@ -149,7 +204,8 @@ export function startGit(
   options: GitRunOptions & { stdin?: boolean } = {},
 ): RunningGit {
   const cwd = typeof repo === "string" ? repo : repo.root;
-  const child = spawn("git", ["-C", cwd, ...args], {
+  const durable = writesDurably(args);
+  const child = spawn("git", [...(durable ? DURABLE_CONFIG : []), "-C", cwd, ...args], {
     env: { ...gitEnvironment(), ...options.env },
     stdio: [options.stdin ? "pipe" : "ignore", options.stdout === false ? "ignore" : "pipe", "pipe"],
     windowsHide: true,
@@ -165,8 +221,18 @@ export function startGit(
     child.on("error", (error) => reject(new GitError(args, null, error.message)));
     child.on("close", (code) => {
       const stdout = Buffer.concat(chunks);
-      if (code === 0) resolve({ stdout, stderr });
-      else reject(new GitError(args, code, stderr || `exit ${code}`, stdout.toString("utf8")));
+      if (code !== 0) {
+        reject(new GitError(args, code, stderr || `exit ${code}`, stdout.toString("utf8")));
+        return;
+      }
+      try {
+        const written = durable && (typeof repo === "string" ? findWorkTree(repo) : repo);
+        if (written) syncWhatGitLeft(written, options.env?.GIT_INDEX_FILE !== undefined);
+      } catch (error) {
+        reject(new GitError(args, code, `git's writes could not be made durable: ${(error as Error).message}`));
+        return;
+      }
+      resolve({ stdout, stderr });
     });
   });
   return {

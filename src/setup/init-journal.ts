@@ -28,21 +28,39 @@
  *   - appends to `<dir>/.gitignore` the entries that keep the database, its
  *     WAL files and lore's lock, intent and temp files out of git, each only
  *     when missing;
- *   - with `git`, runs `git init` when `dir` is not inside a work tree.
+ *   - with `git`, runs `git init` when `dir` is not inside a work tree;
+ *   - in a work tree, unless `commit` is false (the journal is kept out of
+ *     git), makes sure git would not ignore the record files
+ *     (recordFilesCommittable): for each directory from the journal down to
+ *     `memory/failures` and `memory/heuristics`, then a record file in each,
+ *     `git check-ignore -v` names the rule that ignores it, if any. A rule in
+ *     a `.gitignore` inside the journal is undone by lines appended to that
+ *     same file (git takes the last matching line of a file, and a deeper
+ *     file before a higher one): `!/<dir>/` re-includes a directory and
+ *     `/<dir>/*` keeps the rest of it ignored as it was (not for a record
+ *     directory, which holds only records and lore's temp files), `!/<dir>/*.md`
+ *     re-includes the record files of a rule that ignored files; then git is
+ *     asked again. A rule elsewhere (a `.gitignore` above the journal,
+ *     `.git/info/exclude`, `core.excludesFile`) is the user's to change:
+ *     IgnoredJournalError (exit 2) names it, before anything is written when
+ *     the work tree was there already.
  * The files and the commit are written under the journal lock. Running it
  * again changes nothing. It returns what it did, for the CLI to say.
  */
 import fs from "node:fs";
 import path from "node:path";
+import { ExitCode, LoreError } from "../base/errors.js";
 import { warn } from "../base/warn.js";
 import { commitRemoval } from "../git/commit.js";
-import { findWorkTree, runGit } from "../git/git-process.js";
+import { findWorkTree, type GitRepo, runGit } from "../git/git-process.js";
+import { describeRule, ignoringRules } from "../git/ignore-rules.js";
+import { FAILURES_DIR, HEURISTICS_DIR } from "../journal/journal-file.js";
 import { installedHooks } from "../git/hook-state.js";
 import { createFileDurably } from "../io/durable-file.js";
 import { journalLayout, type JournalLayout } from "../journal/layout.js";
 import { type HeldJournal, withJournalCreated } from "../txn/journal-session.js";
 import { assertJournalPathsPlain } from "../txn/plain-journal-paths.js";
-import { makeDirectory, writeFile } from "../io/file-system.js";
+import { makeDirectory, removeTree, writeFile } from "../io/file-system.js";
 
 export const GITIGNORE_ENTRIES = [
   "memory/index.db",
@@ -90,8 +108,23 @@ const DATABASE_FILES = ["index.db", "index.db-wal", "index.db-shm", "index.db-jo
 
 export interface InitOptions {
   git: boolean;
+  /** The journal's records are committed to git (false: --no-commit, kept out of git): git must not ignore them. */
+  commit: boolean;
   timeoutMs: number;
   staleMs: number;
+}
+
+/** git would ignore the journal's record files by a rule outside the journal: exit 2, the rule named. */
+export class IgnoredJournalError extends LoreError {
+  readonly exitCode = ExitCode.Invalid;
+}
+
+/** What init changed so that git commits the record files it ignored. */
+export interface IgnoreFix {
+  /** The rules that ignored them, `file:line:pattern` as `git check-ignore -v` names them. */
+  rules: string[];
+  /** The lines appended, by `.gitignore` file (relative to the journal, with `/`). */
+  added: Record<string, string[]>;
 }
 
 export interface InitResult {
@@ -104,6 +137,90 @@ export interface InitResult {
   untracked: string[];
   /** The commit that removed them from HEAD; null when HEAD held none. */
   untrackCommit: string | null;
+  /** The rules init undid so that git commits the record files; null when git ignored none. */
+  ignoreFix: IgnoreFix | null;
+}
+
+/** A record file to come, in each record directory: its name is a record's (a date, a slug, `.md`). */
+const PROBE_NAME = "00000000_record.md";
+const RECORD_DIRECTORIES = [FAILURES_DIR, HEURISTICS_DIR];
+/** Each round undoes one rule; a journal needs a few at most. */
+const MAX_FIX_ROUNDS = 16;
+const IGNORE_FIX_HEADING = "# lore: commit the journal's record files, which a rule above ignored";
+
+function toPosix(relative: string): string {
+  return relative.split(path.sep).join("/");
+}
+
+/**
+ * The paths git must not ignore for a record to be committed: each directory
+ * from the journal down, then a record file. The directories must exist: git
+ * tells a directory from a file by looking (a `/` at the end would let
+ * `dir/*` match `dir/` itself).
+ */
+function recordPaths(layout: JournalLayout): string[] {
+  const paths = new Set<string>();
+  for (const directory of RECORD_DIRECTORIES) {
+    const parts = directory.split("/");
+    for (let depth = 1; depth <= parts.length; depth++) paths.add(path.join(layout.base, ...parts.slice(0, depth)));
+    paths.add(path.join(layout.base, ...parts, PROBE_NAME));
+  }
+  return [...paths];
+}
+
+/** The lines that undo, in the `.gitignore` of `directory`, the rule that ignores `probe`. */
+function undoingLines(layout: JournalLayout, directory: string, probe: string): string[] {
+  if (probe.endsWith(".md")) {
+    const relative = toPosix(path.relative(directory, path.dirname(probe)));
+    return [relative === "" ? "!/*.md" : `!/${relative}/*.md`];
+  }
+  const relative = toPosix(path.relative(directory, probe));
+  const isRecordDirectory = RECORD_DIRECTORIES.some((dir) => probe === path.join(layout.base, dir));
+  return isRecordDirectory ? [`!/${relative}/`] : [`!/${relative}/`, `/${relative}/*`];
+}
+
+function appendLines(file: string, lines: string[], withHeading: boolean): void {
+  const existing = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  const separator = existing === "" || existing.endsWith("\n") ? "" : "\n";
+  writeFile(file, `${existing}${separator}${withHeading ? `${IGNORE_FIX_HEADING}\n` : ""}${lines.join("\n")}\n`);
+}
+
+/**
+ * Makes git commit the record files: undoes each rule in a `.gitignore` of
+ * the journal that ignores them; throws IgnoredJournalError for a rule
+ * elsewhere. Returns what it changed, or null when git ignored none.
+ */
+async function recordFilesCommittable(layout: JournalLayout, repo: GitRepo): Promise<IgnoreFix | null> {
+  const fix: IgnoreFix = { rules: [], added: {} };
+  const ours = new Set<string>();
+  for (let round = 0; round < MAX_FIX_ROUNDS; round++) {
+    const probes = recordPaths(layout);
+    const rules = await ignoringRules(repo, probes, { asIfUntracked: true });
+    const probe = probes.find((candidate) => rules.has(candidate));
+    if (probe === undefined) return fix.rules.length > 0 ? fix : null;
+    const rule = rules.get(probe) as NonNullable<ReturnType<typeof rules.get>>;
+    const named = describeRule(repo, rule);
+    const fromJournal = path.relative(layout.base, rule.source);
+    const inJournal =
+      path.basename(rule.source) === ".gitignore" && !fromJournal.startsWith("..") && !path.isAbsolute(fromJournal);
+    if (!inJournal) {
+      throw new IgnoredJournalError(
+        `git would ignore the journal's record files: ${named} ignores ${toPosix(path.relative(layout.base, probe))}${probe.endsWith(".md") ? "" : "/"}, ` +
+          "a rule outside the journal; remove it, or keep the journal out of git with `lore init --no-commit` " +
+          "and --no-commit on every record",
+      );
+    }
+    // A line lore appended in an earlier round (`/memory/*`) is no rule of the user's to report.
+    if (!ours.has(`${rule.source}\0${rule.pattern}`) && !fix.rules.includes(named)) fix.rules.push(named);
+    const lines = undoingLines(layout, path.dirname(rule.source), probe);
+    const file = toPosix(fromJournal);
+    appendLines(rule.source, lines, fix.added[file] === undefined);
+    for (const line of lines) ours.add(`${rule.source}\0${line}`);
+    fix.added[file] = [...(fix.added[file] ?? []), ...lines];
+  }
+  throw new IgnoredJournalError(
+    `git still ignores the journal's record files after ${MAX_FIX_ROUNDS} rules were undone; check its .gitignore files`,
+  );
 }
 
 function updateGitignore(base: string): string[] {
@@ -159,10 +276,24 @@ async function untrackDatabase(
   }
 }
 
+/** recordFilesCommittable, with the record directories made first; the ones it made are removed again on a refusal. */
+async function checkedRecordFiles(layout: JournalLayout, repo: GitRepo): Promise<IgnoreFix | null> {
+  const made = RECORD_DIRECTORIES.map((dir) => makeDirectory(path.join(layout.base, dir), { recursive: true }));
+  try {
+    return await recordFilesCommittable(layout, repo);
+  } catch (error) {
+    for (const directory of made.reverse()) if (directory) removeTree(directory);
+    throw error;
+  }
+}
+
 export async function initJournal(directory: string, options: InitOptions): Promise<InitResult> {
   const layout = journalLayout(directory);
   // Before the first mkdir, which would create directories through a link.
   assertJournalPathsPlain(layout);
+  const existingRepo = findWorkTree(layout.base);
+  // Refused before anything else is written, where the work tree is there already.
+  let ignoreFix = existingRepo && options.commit ? await checkedRecordFiles(layout, existingRepo) : null;
   for (const dir of [...JOURNAL_DIRECTORIES.map((name) => path.join(layout.base, name)), layout.pendingDir]) {
     makeDirectory(dir, { recursive: true });
   }
@@ -182,9 +313,11 @@ export async function initJournal(directory: string, options: InitOptions): Prom
   );
   const gitignoreAdded = updateGitignore(layout.base);
   let gitInitialized = false;
-  if (options.git && !findWorkTree(layout.base)) {
+  if (options.git && !existingRepo) {
     await runGit(layout.base, ["init", "--quiet"]);
     gitInitialized = true;
+    const created = findWorkTree(layout.base);
+    if (created && options.commit) ignoreFix = await checkedRecordFiles(layout, created);
   }
   return {
     layout,
@@ -194,5 +327,6 @@ export async function initJournal(directory: string, options: InitOptions): Prom
     gitInitialized,
     untracked,
     untrackCommit: commit ?? null,
+    ignoreFix,
   };
 }

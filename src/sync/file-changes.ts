@@ -6,6 +6,8 @@
  *   changes.toRead      // paths to read and verify
  *   changes.gone        // verified before, no longer on disk
  *   changes.tempFiles   // write-file-atomic leftovers in the record directories
+ *   changes.uncommitted // record files whose content git has not committed (new or changed)
+ *   changes.ignored     // record files git ignores
  *
  * A file is skipped only when its content is known to be what sync verified.
  * In a git work tree, git says so: a file that `git status` calls clean holds
@@ -15,7 +17,12 @@
  * unchanged size, mtime and inode skips a file that was older than RACY_MS
  * when it was verified (git's "racily clean" rule). Files that differed from
  * the index or had a finding last time are always read again (`recheck`);
- * with `full`, every record file is read. `status` is a `git status` started
+ * with `full`, every record file is read. Files git ignores are found and
+ * read like any other (`--ignored=traditional` lists each file of an ignored
+ * directory). The same `git status` tells which record files HEAD does not
+ * hold as they are (`uncommitted`: untracked, or changed in the index or the
+ * work tree; not a deleted file, nor one with a merge conflict) and which git
+ * ignores; outside git both are empty. `status` is a `git status` started
  * earlier (startGitStatus), so that git works while sync does. Reads only;
  * errors are the file system's.
  * Design: docs/DESIGN.md#incremental-sync
@@ -53,6 +60,10 @@ export interface FileChanges {
   algorithm: HashAlgorithm;
   /** How many record files exist (for the report). */
   fileCount: number;
+  /** Record files on disk that HEAD does not hold as they are: new to git, or changed. */
+  uncommitted: Map<string, "new" | "changed">;
+  /** Record files git ignores (never committed while the rule stands). */
+  ignored: string[];
 }
 
 function noChanges(indexFingerprint: IndexFingerprint | undefined, algorithm: HashAlgorithm): FileChanges {
@@ -65,6 +76,8 @@ function noChanges(indexFingerprint: IndexFingerprint | undefined, algorithm: Ha
     indexFingerprint,
     algorithm,
     fileCount: 0,
+    uncommitted: new Map(),
+    ignored: [],
   };
 }
 
@@ -117,13 +130,16 @@ function indexStamp(repo: GitRepo): string {
 }
 
 interface StatusView {
+  /** Differs between the index and the work tree, or unmerged. */
   differs: Set<string>;
   untracked: Set<string>;
   ignored: Set<string>;
+  /** Tracked, there, and not as HEAD holds it (in the index or the work tree), without a merge conflict. */
+  changed: Set<string>;
 }
 
 function parseStatus(output: string, prefix: string): StatusView {
-  const view: StatusView = { differs: new Set(), untracked: new Set(), ignored: new Set() };
+  const view: StatusView = { differs: new Set(), untracked: new Set(), ignored: new Set(), changed: new Set() };
   for (const record of output.split("\0")) {
     if (record.length < 4) continue;
     const code = record.slice(0, 2);
@@ -132,7 +148,11 @@ function parseStatus(output: string, prefix: string): StatusView {
     const file = full.slice(prefix.length);
     if (code === "??") view.untracked.add(file);
     else if (code === "!!") view.ignored.add(file);
-    else if (code[1] !== " " || /U|AA|DD/.test(code)) view.differs.add(file);
+    else {
+      const unmerged = /U|AA|DD/.test(code);
+      if (code[1] !== " " || unmerged) view.differs.add(file);
+      if (!unmerged && !code.includes("D")) view.changed.add(file);
+    }
   }
   return view;
 }
@@ -158,7 +178,7 @@ export function startGitStatus(layout: JournalLayout): Promise<RawGitResult> {
     "--porcelain=v1",
     "-z",
     "--untracked-files=all",
-    "--ignored=matching",
+    "--ignored=traditional",
     "--no-renames",
     ...PATHSPECS,
   ]);
@@ -226,6 +246,9 @@ async function changesFromGit(
     changes.toRead.add(file);
   }
   changes.fileCount = fingerprint.tracked + onDisk.filter(isJournalFilePath).length;
+  for (const file of view.untracked) if (isJournalFilePath(file)) changes.uncommitted.set(file, "new");
+  for (const file of view.changed) if (isJournalFilePath(file)) changes.uncommitted.set(file, "changed");
+  changes.ignored = [...view.ignored].filter(isJournalFilePath);
   return changes;
 }
 

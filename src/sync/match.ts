@@ -43,7 +43,8 @@ export type FindingType =
   | "stale-lock"
   | "pending"
   | "db-damaged"
-  | "schema-behind";
+  | "schema-behind"
+  | "uncommitted";
 
 export type Action =
   | { kind: "insert-row"; record: FileRecord; withLoreId: boolean }
@@ -56,6 +57,8 @@ export type Action =
   | { kind: "needs-a-person" }
   | { kind: "remove-file"; path: string }
   | { kind: "remove-lock"; path: string }
+  | { kind: "commit-file"; path: string }
+  | { kind: "leave-ignored" }
   | { kind: "taken-over" }
   /** What crash recovery does with a pending intent (txn/recover.ts), as it says it. */
   | { kind: "recover"; repair: string }

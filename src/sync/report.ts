@@ -31,6 +31,10 @@ export function describeAction(action: Action): string {
       return "remove it";
     case "remove-lock":
       return "remove it";
+    case "commit-file":
+      return "commit it to git";
+    case "leave-ignored":
+      return "leave it uncommitted: git cannot commit it while the rule stands";
     case "taken-over":
       return "taken over";
     case "recover":
@@ -80,6 +84,7 @@ export function formatReport(report: SyncReport): string[] {
     if (report.restored.length > 0)
       lines.push(`Restored ${report.restored.length} file(s)${report.commit ? `, committed ${report.commit}` : ""}.`);
     if (report.commitError) lines.push(`The restored files are not committed: ${report.commitError}`);
+    if (report.fileCommit) lines.push(`Committed the files git had not, in ${report.fileCommit}.`);
     for (const finding of remaining) lines.push(`still: ${findingLine(finding)}`);
   } else if (counted.length === 0 && !report.rebuildPlanned) {
     lines.push(`In sync (${scope}).`);
@@ -121,5 +126,6 @@ export function reportJson(report: SyncReport): Record<string, unknown> {
     rebuild: report.rebuild ?? (report.rebuildPlanned ? "planned" : null),
     restored: report.restored,
     commit: report.commit ?? null,
+    fileCommit: report.fileCommit ?? null,
   };
 }

@@ -18,12 +18,16 @@
  *      (txn/recover.ts rehearseRecovery) when either has work: they report
  *      the same findings and change nothing;
  *   4. find what changed (file-changes.ts), compare (compare-journal.ts,
- *      analyze.ts, match.ts), look for temp files and dead locks; "report"
- *      and "dry-run" stop here;
+ *      analyze.ts, match.ts), look for temp files and dead locks, and, where
+ *      sync commits (a work tree, not --no-commit, not lore's git hooks), for
+ *      record files git has not committed (`uncommitted`; those a pending
+ *      intent still holds are left to it; one git ignores, or one that cannot
+ *      be read as records, needs a person); "report" and "dry-run" stop here;
  *   5. "fix": the row actions in one transaction (apply-plan.ts), or, with
  *      write-backs (restore.ts), rows and files in one files transaction
- *      (txn/files-transaction.ts), committed; leftovers removed; what the fix
- *      touched compared again;
+ *      (txn/files-transaction.ts), committed; leftovers removed; the
+ *      uncommitted files committed in one commit (`sync: commit ...`); what
+ *      the fix touched compared again;
  *   6. every mode records what it verified (verification.ts); "fix" also
  *      raises each id sequence to the ids issued, and those to the
  *      sequences (db/ids-issued.ts), so that no id is given twice.
@@ -34,19 +38,21 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { JournalLayout } from "../journal/layout.js";
-import { journalRelativePath } from "../journal/layout.js";
+import { journalAbsolutePath, journalRelativePath } from "../journal/layout.js";
 import { isOwnerTempFile, type JournalLock } from "../lock/journal-lock.js";
 import { openJournalDb, type JournalDb } from "../db/journal-db.js";
 import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "../db/schema.js";
 import { alignIdsIssued } from "../db/ids-issued.js";
 import type { GitRepo, RawGitResult } from "../git/git-process.js";
 import { orphanedGitLocks } from "../git/git-locks.js";
+import { commitPaths } from "../git/commit.js";
+import { describeRule, ignoringRules } from "../git/ignore-rules.js";
 import { step } from "../io/fault-points.js";
 import { type HeldJournal, startSession, withJournalHeld } from "../txn/journal-session.js";
-import { writeRowsAndFiles } from "../txn/files-transaction.js";
+import { filesOfPendingIntents, writeRowsAndFiles } from "../txn/files-transaction.js";
 import { pendingNames, type RecoveryStep } from "../txn/pending-intent.js";
 import { rehearseRecovery } from "../txn/recover.js";
-import type { JournalSession } from "../txn/session.js";
+import { commitOptions, type JournalSession } from "../txn/session.js";
 import { type Comparison, compareJournal, withFinalPass } from "./compare-journal.js";
 import { applyRowActions } from "./apply-plan.js";
 import { detectChanges, hashAlgorithmOf, startGitStatus, type FileChanges } from "./file-changes.js";
@@ -74,8 +80,13 @@ export interface SyncOptions {
   full: boolean;
   timeoutMs: number;
   staleMs: number;
-  /** Write no git commit (for restored files). */
+  /** Write no git commit (for restored files), and leave uncommitted record files unreported. */
   noCommit: boolean;
+  /**
+   * Report the record files git has not committed, and commit them with "fix".
+   * lore's git hooks leave them: they run amid the user's own git operation.
+   */
+  checkCommitted: boolean;
   progress?: SyncProgressSink;
 }
 
@@ -102,6 +113,8 @@ export interface SyncReport {
   /** The git commit of restored files. */
   commit: string | undefined;
   commitError: string | undefined;
+  /** The git commit of the record files git had not committed (the `uncommitted` findings). */
+  fileCommit: string | undefined;
 }
 
 /** Findings that do not by themselves make a journal "out of sync". */
@@ -204,6 +217,7 @@ function emptyReport(layout: JournalLayout, mode: SyncMode): SyncReport {
     restored: [],
     commit: undefined,
     commitError: undefined,
+    fileCommit: undefined,
   };
 }
 
@@ -222,6 +236,8 @@ export async function runSync(layout: JournalLayout, options: SyncOptions): Prom
     const repo = held.workTree;
     // git stats the tree while sync checks the database and repairs what a killed writer left.
     const status = repo ? startGitStatus(layout) : undefined;
+    // The files an intent holds when git looks: recovery commits them (or warns), so they are not reported uncommitted.
+    const pending = repo ? filesOfPendingIntents(layout) : new Set<string>();
     let db = held.database.db;
     try {
       const report = emptyReport(layout, options.mode);
@@ -242,7 +258,7 @@ export async function runSync(layout: JournalLayout, options: SyncOptions): Prom
           return report;
         }
         try {
-          await reconcile(held, db, report, options, attempt === 1 ? status : undefined);
+          await reconcile(held, db, report, options, attempt === 1 ? status : undefined, pending);
           return report;
         } catch (error) {
           if (!isCorruption(error) || attempt > 1) throw error;
@@ -278,6 +294,7 @@ async function reconcile(
   report: SyncReport,
   options: SyncOptions,
   status: Promise<RawGitResult> | undefined,
+  pending: ReadonlySet<string>,
 ): Promise<void> {
   const { layout, lock, journalKey, workTree: repo } = held;
   const behind = schemaVersion(db.sqlite) < CURRENT_SCHEMA_VERSION;
@@ -319,6 +336,9 @@ async function reconcile(
     });
     options.progress?.done();
     report.findings.push(...analysis.problems, ...analysis.findings);
+    if (session.repo && options.checkCommitted) {
+      report.findings.push(...(await uncommittedFindings(session.repo, layout, changes, analysis.problems, pending)));
+    }
     report.files = changes.fileCount;
     report.read = analysis.files.size;
     report.rows = analysis.rows.size;
@@ -367,6 +387,77 @@ function hasSomethingToRecord(analysis: Comparison, changes: FileChanges, cache:
     previous.stamp === changes.indexFingerprint.stamp &&
     previous.listing === changes.indexFingerprint.listing;
   return analysis.files.size > 0 || analysis.dirtyRefs.length > 0 || changes.gone.size > 0 || !sameIndex;
+}
+
+/**
+ * The record files git has not committed: to commit, unless git ignores them
+ * or they cannot be read as records (a person first). Those a pending intent
+ * held when git looked (`pending`) are left to it: recovery commits them.
+ */
+async function uncommittedFindings(
+  repo: GitRepo,
+  layout: JournalLayout,
+  changes: FileChanges,
+  problems: Finding[],
+  pending: ReadonlySet<string>,
+): Promise<Finding[]> {
+  const problemPaths = new Set(problems.map((problem) => problem.path));
+  const findings: Finding[] = [];
+  for (const [file, how] of changes.uncommitted) {
+    if (pending.has(file)) continue;
+    const detail = how === "new" ? "git does not track it yet" : "it differs from what HEAD holds";
+    findings.push(
+      problemPaths.has(file)
+        ? { type: "uncommitted", path: file, detail: `${detail}; fix it first`, action: { kind: "needs-a-person" } }
+        : { type: "uncommitted", path: file, detail, action: { kind: "commit-file", path: file } },
+    );
+  }
+  const ignored = changes.ignored.filter((file) => !pending.has(file));
+  const rules = await ignoringRules(
+    repo,
+    ignored.map((file) => journalAbsolutePath(layout, file)),
+  );
+  for (const file of ignored) {
+    const rule = rules.get(journalAbsolutePath(layout, file));
+    findings.push({
+      type: "uncommitted",
+      path: file,
+      detail: `git ignores it${rule ? ` (${describeRule(repo, rule)})` : ""}; \`lore init\` undoes that rule where it is the journal's own`,
+      action: { kind: "leave-ignored" },
+    });
+  }
+  return findings;
+}
+
+/** Commits the files of the `commit-file` findings in one commit; a failure leaves them for a person, saying why. */
+async function commitUncommitted(session: JournalSession, report: SyncReport): Promise<void> {
+  const findings = report.findings.filter((finding) => finding.action.kind === "commit-file");
+  if (findings.length === 0 || !session.repo) return;
+  const files = findings.map((finding) => finding.path as string);
+  const message =
+    files.length === 1
+      ? `sync: commit ${files[0]}`
+      : `sync: commit ${files.length} record files\n\n${files.join("\n")}`;
+  try {
+    session.lock.assertHeld();
+    report.fileCommit = await commitPaths(
+      session.repo,
+      {
+        files: files.map((file) => journalAbsolutePath(session.layout, file)),
+        message,
+        indexFile: path.join(session.layout.loreDir, "files-commit.index"),
+      },
+      commitOptions(session),
+    );
+  } catch (error) {
+    for (const finding of findings) {
+      report.remaining.push({
+        ...finding,
+        detail: `${finding.detail}; the commit failed: ${(error as Error).message}`,
+        action: { kind: "needs-a-person" },
+      });
+    }
+  }
 }
 
 const WRITE_BACKS = new Set(["restore-file", "rewrite-record", "remove-record"]);
@@ -445,6 +536,10 @@ async function applyFix(
   });
   const final = withFinalPass(analysis, finalPass);
   report.remaining = [...finalPass.problems, ...finalPass.findings.filter((finding) => !isInformational(finding))];
+  report.remaining.push(
+    ...report.findings.filter((finding) => finding.type === "uncommitted" && finding.action.kind !== "commit-file"),
+  );
+  await commitUncommitted(session, report);
   for (const { row, reason } of plan.skipped) {
     const finding = report.remaining.find((entry) => entry.row?.table === row.table && entry.row.id === row.id);
     if (finding) {

@@ -18,13 +18,16 @@
  * as it was; `describeFileWrites` says which, touching nothing (lore sync's
  * report). Errors: before COMMIT took effect, the files are put back and
  * the error is thrown; a failed git commit is returned as `commitError`, and
- * the intent stays for the next command to commit. Only inside a session.
+ * the intent stays for the next command to commit (unless git ignores a file,
+ * IgnoredByGitError: no command could, and the intent goes). Only inside a
+ * session.
  */
 import { randomUuid } from "../base/random.js";
 import { warn } from "../base/warn.js";
 import { messageFor } from "../base/errors.js";
 import { prepared } from "../db/prepared.js";
 import { commitPaths } from "../git/commit.js";
+import { IgnoredByGitError } from "../git/ignore-rules.js";
 import {
   assertPlainPath,
   createNewFileDurably,
@@ -40,7 +43,7 @@ import type { JournalLayout } from "../journal/layout.js";
 import { LockLostError } from "../lock/journal-lock.js";
 import fs from "node:fs";
 import path from "node:path";
-import { FILES_INTENT_PREFIX, type RecoveryStep } from "./pending-intent.js";
+import { FILES_INTENT_PREFIX, PendingIntent, pendingNames, type RecoveryStep } from "./pending-intent.js";
 import { commitOptions, type JournalSession } from "./session.js";
 import { makeDirectory } from "../io/file-system.js";
 
@@ -110,7 +113,6 @@ async function commitFiles(session: JournalSession, record: FilesIntentRecord) {
       {
         files,
         message: record.commitMessage,
-        skipIfCommitted: true,
         indexFile: filesCommitIndex(session.layout),
       },
       commitOptions(session),
@@ -119,8 +121,9 @@ async function commitFiles(session: JournalSession, record: FilesIntentRecord) {
 }
 
 function finish(session: JournalSession, record: FilesIntentRecord): void {
-  // The intent first: an intent without its marker would be undone.
-  removeIfPresent(intentPath(session.layout, record.id));
+  // The intent first, and durably: an intent without its marker would be
+  // undone, and a power loss must not bring back one whose marker is gone.
+  removeFileDurably(intentPath(session.layout, record.id));
   session.db.write(session.journalKey, () =>
     prepared(session.db.sqlite, "DELETE FROM lore_meta WHERE key = ?").run(`${MARKER_PREFIX}${record.id}`),
   );
@@ -178,6 +181,8 @@ export async function writeRowsAndFiles(
     result.commit = await commitFiles(session, record);
   } catch (error) {
     result.commitError = error as Error;
+    // git ignores a file: no later command could commit it, so the intent promises nothing.
+    if (error instanceof IgnoredByGitError) finish(session, record);
     return result;
   }
   step("files-committed");
@@ -185,32 +190,50 @@ export async function writeRowsAndFiles(
   return result;
 }
 
-/** A files intent found by recovery: its record (undefined: cut short while being written), and whether its rows committed. */
-interface FoundFilesIntent {
+/** A files intent: its path, its record (undefined: cut short while being written). */
+interface FilesIntentFile {
   file: string;
   record: FilesIntentRecord | undefined;
+}
+
+/** The files intents among `names` (one removed meanwhile is left out). */
+function filesIntents(layout: JournalLayout, names: string[]): FilesIntentFile[] {
+  const intents: FilesIntentFile[] = [];
+  for (const name of names.filter((entry) => entry.startsWith(FILES_INTENT_PREFIX) && entry.endsWith(".json"))) {
+    const file = path.join(layout.pendingDir, name);
+    const text = readFileIfPresent(file);
+    if (text === undefined) continue;
+    try {
+      intents.push({ file, record: JSON.parse(text) as FilesIntentRecord });
+    } catch {
+      // Cut short while being written, before any file was touched (the marker is written after it).
+      intents.push({ file, record: undefined });
+    }
+  }
+  return intents;
+}
+
+/** The files (relative) that pending intents still hold: a record's file, a files transaction's files. */
+export function filesOfPendingIntents(layout: JournalLayout): Set<string> {
+  const names = pendingNames(layout);
+  const files = new Set<string>();
+  for (const intent of PendingIntent.list(layout, names)) if (intent.record) files.add(intent.record.file);
+  for (const { record } of filesIntents(layout, names)) for (const entry of record?.files ?? []) files.add(entry.path);
+  return files;
+}
+
+/** A files intent found by recovery, and whether its rows committed. */
+interface FoundFilesIntent extends FilesIntentFile {
   committed: boolean;
 }
 
 function foundFilesIntents(session: JournalSession, names: string[]): FoundFilesIntent[] {
-  const found: FoundFilesIntent[] = [];
-  for (const name of names.filter((entry) => entry.startsWith(FILES_INTENT_PREFIX) && entry.endsWith(".json"))) {
-    const file = path.join(session.layout.pendingDir, name);
-    const text = readFileIfPresent(file);
-    if (text === undefined) continue;
-    let record: FilesIntentRecord | undefined;
-    try {
-      record = JSON.parse(text) as FilesIntentRecord;
-    } catch {
-      // Cut short while being written, before any file was touched (the marker is written after it).
-      record = undefined;
-    }
+  return filesIntents(session.layout, names).map(({ file, record }) => {
     const marker =
       record &&
       prepared(session.db.sqlite, "SELECT 1 FROM lore_meta WHERE key = ?").get(`${MARKER_PREFIX}${record.id}`);
-    found.push({ file, record, committed: marker !== undefined });
-  }
-  return found;
+    return { file, record, committed: marker !== undefined };
+  });
 }
 
 function recoveryStep(session: JournalSession, { file, record, committed }: FoundFilesIntent): RecoveryStep {
@@ -259,6 +282,7 @@ export async function recoverFileWrites(session: JournalSession, names: string[]
       finish(session, record);
     } catch (error) {
       if (error instanceof LockLostError) throw error;
+      if (error instanceof IgnoredByGitError) finish(session, record);
       warn(`could not commit ${record.files.map((entry) => entry.path).join(", ")}: ${(error as Error).message}`);
       step.unresolved = `its commit failed: ${messageFor(error)}`;
     }

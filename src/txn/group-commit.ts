@@ -23,6 +23,7 @@
 import { commitEachInOneProcess } from "../git/batch-commit.js";
 import { stagePaths } from "../git/commit.js";
 import { runGit } from "../git/git-process.js";
+import { IgnoredByGitError } from "../git/ignore-rules.js";
 import { warn } from "../base/warn.js";
 import { step } from "../io/fault-points.js";
 import { journalAbsolutePath } from "../journal/layout.js";
@@ -30,7 +31,7 @@ import { LockLostError } from "../lock/journal-lock.js";
 import { currentProcess, ownerLiveness } from "../lock/process-identity.js";
 import { freshWaiterQueued, waitQueueOf, wakeWaiter } from "../lock/wait-queue.js";
 import type { PendingIntent } from "./pending-intent.js";
-import { commitRecordFile, maintenanceDue } from "./record-commit.js";
+import { commitHolding, commitRecordFile, maintenanceDue } from "./record-commit.js";
 import { commitOptions, type JournalSession, workTreeOf } from "./session.js";
 
 const handOffAlways = process.env.LORE_HAND_OFF === "always";
@@ -56,36 +57,29 @@ export interface GroupMember {
   intent: PendingIntent;
   /** The file is known to git already (no `git add` needed when it is committed alone). */
   tracked?: boolean;
-  /** A commit may already hold the file (a committer killed before it wrote the resolution). */
-  mayBeCommitted?: boolean;
 }
 
 /** What became of each member's commit: the commit id (null: none was needed), or why it failed. */
 export type GroupOutcome = Map<PendingIntent, { commit: string | null } | { error: Error }>;
 
-/** The commit that last changed `file`, for a record whose commit was made but not written down. */
-async function lastCommitOf(session: JournalSession, file: string): Promise<string | null> {
-  const { stdout } = await runGit(workTreeOf(session), ["rev-list", "-1", "HEAD", "--", file]);
-  return stdout.trim() || null;
-}
-
 /**
  * After a member's commit (`made` undefined: its file was committed already,
- * by a committer killed before it told the writer, whose commit is then
- * looked up): the outcome is noted; another writer's handed-off record gets
- * its resolution and a wake-up; an interrupted record of a dead writer loses
- * its intent. This process's own intents are left to the caller.
+ * by a committer killed before it told the writer, or a commit that landed
+ * before lore was told; the commit that holds it is then looked up): the
+ * outcome is noted; another writer's handed-off record gets its resolution
+ * and a wake-up; an interrupted record of a dead writer loses its intent.
+ * This process's own intents are left to the caller.
  */
 async function settleMember(
   session: JournalSession,
   intent: PendingIntent,
   file: string,
-  made: string | undefined,
+  made: string | null | undefined,
   outcome: GroupOutcome,
 ): Promise<void> {
   // A handed-off record's writer (this process included) waits to be told its commit.
   const owner = intent.handedOff && ownerWaits(intent) ? intent.record.owner : undefined;
-  const commit = made ?? (owner ? await lastCommitOf(session, file) : null);
+  const commit = made === undefined ? await commitHolding(session, file) : made;
   outcome.set(intent, { commit });
   if (isOwn(intent)) return;
   if (owner) {
@@ -97,17 +91,52 @@ async function settleMember(
   }
 }
 
+/**
+ * A member whose file git ignores: its record stays uncommitted, and no later
+ * command could commit it, so its intent promises nothing more. Another
+ * writer's handed-off record is resolved with the reason (its writer reports
+ * it); an interrupted record of a dead writer loses its intent. This
+ * process's own intents are left to the caller.
+ */
+function settleIgnored(
+  session: JournalSession,
+  intent: PendingIntent,
+  error: IgnoredByGitError,
+  outcome: GroupOutcome,
+): void {
+  outcome.set(intent, { error });
+  if (isOwn(intent)) return;
+  if (intent.handedOff && ownerWaits(intent) && intent.record.owner) {
+    intent.resolve(null, error.message);
+    wakeWaiter(waitQueueOf(session.layout.lockDir), intent.record.owner);
+  } else {
+    intent.remove();
+  }
+}
+
 export async function commitGroup(session: JournalSession, members: GroupMember[]): Promise<GroupOutcome> {
   const outcome: GroupOutcome = new Map();
   const ordered = [...members].sort((a, b) => (a.intent.record.createdAt ?? 0) - (b.intent.record.createdAt ?? 0));
   const files = ordered.map((member) => journalAbsolutePath(session.layout, member.intent.record.file));
+  const repo = workTreeOf(session);
   if (ordered.length > 1) {
     try {
       session.lock.assertHeld();
       // Tracked files too: the index must hold what the new commits hold.
-      await stagePaths(workTreeOf(session), files, commitOptions(session));
+      await stagePaths(repo, files, commitOptions(session));
       if (await commitInOneProcess(session, ordered, files, outcome)) return outcome;
     } catch (error) {
+      const ignored = error instanceof IgnoredByGitError ? ordered.filter((_, i) => error.rules.has(files[i])) : [];
+      if (error instanceof IgnoredByGitError && ignored.length > 0) {
+        // The others are committed as a group of their own.
+        for (const member of ignored) {
+          const file = journalAbsolutePath(session.layout, member.intent.record.file);
+          settleIgnored(session, member.intent, error.forFile(repo, file) ?? error, outcome);
+        }
+        const rest = ordered.filter((member) => !ignored.includes(member));
+        for (const [intent, result] of await commitGroup(session, rest)) outcome.set(intent, result);
+        return outcome;
+      }
       for (const member of ordered) outcome.set(member.intent, { error: error as Error });
       return outcome;
     }
@@ -116,10 +145,11 @@ export async function commitGroup(session: JournalSession, members: GroupMember[
     const { intent } = member;
     try {
       const tracked = ordered.length === 1 ? member.tracked : true;
-      const made = await commitRecordFile(session, intent, { tracked, mayBeCommitted: member.mayBeCommitted });
+      const made = await commitRecordFile(session, intent, { tracked });
       await settleMember(session, intent, files[index], made, outcome);
     } catch (error) {
       outcome.set(intent, { error: error as Error });
+      if (error instanceof IgnoredByGitError) settleIgnored(session, intent, error, outcome);
       if (error instanceof LockLostError) {
         // Not ours to commit any more: the rest stays for the holder that took the lock over.
         for (const rest of ordered) if (!outcome.has(rest.intent)) outcome.set(rest.intent, { error });
@@ -149,20 +179,19 @@ async function commitInOneProcess(
       warn(`git maintenance failed: ${error.message}`),
     );
   }
-  for (const [index, { intent, mayBeCommitted }] of ordered.entries()) {
-    if (ids[index] === undefined && !mayBeCommitted) {
-      outcome.set(intent, { error: new Error(`${files[index]} does not differ from HEAD: nothing to commit`) });
-    } else {
-      await settleMember(session, intent, files[index], ids[index], outcome);
-    }
-  }
+  for (const [index, { intent }] of ordered.entries())
+    await settleMember(session, intent, files[index], ids[index], outcome);
   return true;
 }
 
-/** Warns about the members of other writers whose commit failed; their intents stay for the next run. */
+/**
+ * Warns about the members of other writers whose commit failed; their intents
+ * stay for the next run (those git ignores excepted). A writer told why its
+ * record is not committed (its resolution) says so itself.
+ */
 export function warnFailedCommits(outcome: GroupOutcome): void {
   for (const [intent, result] of outcome) {
-    if ("error" in result && !isOwn(intent)) {
+    if ("error" in result && !isOwn(intent) && intent.resolution === undefined) {
       warn(`could not commit ${intent.record.file} of an earlier record: ${result.error.message}`);
     }
   }
@@ -179,7 +208,7 @@ export async function commitHandedOff(
 ): Promise<GroupOutcome> {
   const picked = session.awaiting.filter(which);
   session.awaiting = session.awaiting.filter((intent) => !picked.includes(intent));
-  const members = [...picked.map((intent) => ({ intent, mayBeCommitted: true })), ...(own ? [own] : [])];
+  const members = [...picked.map((intent) => ({ intent })), ...(own ? [own] : [])];
   const outcome = await commitGroup(session, members);
   warnFailedCommits(outcome);
   return outcome;

@@ -8,9 +8,12 @@
  * whole group itself. Returns the commit id, or null when none was needed.
  * Errors: the commit's own error when this writer's attempt failed, or
  * HandOffTimeoutError after `options.timeoutMs`; the intent then stays, and
- * the next lore command commits the record.
+ * the next lore command commits the record. IgnoredByGitError when git
+ * ignores the record's file (found by this writer or by the holder that
+ * resolved it): the intent is removed, since no command could commit it.
  */
 import { ExitCode, LoreError } from "../base/errors.js";
+import { IgnoredByGitError } from "../git/ignore-rules.js";
 import type { JournalLayout } from "../journal/layout.js";
 import { commitHandedOff } from "./group-commit.js";
 import { withJournalSessionUntil } from "./journal-session.js";
@@ -34,6 +37,7 @@ export async function awaitGroupCommit(
     const resolution = intent.readResolution();
     if (resolution) {
       intent.remove();
+      if (resolution.notCommitted !== undefined) throw new IgnoredByGitError(resolution.notCommitted);
       return resolution.commit;
     }
     const remainingMs = deadline - Date.now();
@@ -51,7 +55,11 @@ export async function awaitGroupCommit(
       },
     );
     if (mine === undefined) continue;
-    if ("error" in mine) throw mine.error;
+    if ("error" in mine) {
+      // A commit that can never be made leaves nothing for a later command to do.
+      if (mine.error instanceof IgnoredByGitError) intent.remove();
+      throw mine.error;
+    }
     intent.remove();
     return mine.commit;
   }

@@ -9,6 +9,7 @@
  *
  *   intent.handOff();             // its git commit left to a later holder (group-commit.ts)
  *   other.resolve(commitId);      // by the holder that made that commit
+ *   other.resolve(null, reason);  // by a holder that found it can never be committed (git ignores it)
  *   intent.readResolution();      // by the waiting writer, which then removes the intent
  *
  * `memory/.lore/pending/<lore-id>.json` holds, on its first line, the row as
@@ -19,8 +20,14 @@
  * ignores a later line cut short, and throws only the file system's errors.
  * Intents are written and resolved under the journal lock; only a handed-off
  * record's writer removes its own without it, so a listed intent may be gone.
- * No fsync: an intent guards against a killed process, for which the page
- * cache is enough; after a power loss `lore sync` is the repair.
+ * The first line is created durably (fsync of the file and of its directory)
+ * before the record's file is touched: after a power loss that kept the
+ * record's file but not its commit, the intent is what lets the next command
+ * finish it (docs/DESIGN.md#the-power-loss-simulator found the case). The
+ * later lines and the removal are not synced: a lost temp-file line leaves
+ * the directory search below, a lost hand-off or resolution leaves a record
+ * recovery commits (git already holding it is a success), and an intent that
+ * comes back after its removal finds its record complete.
  * Design: docs/DESIGN.md#the-journal-transaction
  */
 import fs from "node:fs";
@@ -28,9 +35,9 @@ import path from "node:path";
 import type { JournalLayout } from "../journal/layout.js";
 import type { RowValues } from "../db/record-rows.js";
 import type { RecordTable } from "../journal/journal-file.js";
-import { isTempFileOf, readFileIfPresent, removeIfPresent } from "../io/durable-file.js";
+import { createNewFileDurably, isTempFileOf, readFileIfPresent, removeIfPresent } from "../io/durable-file.js";
 import type { ProcessIdentity } from "../lock/process-identity.js";
-import { appendToFile, writeFile } from "../io/file-system.js";
+import { appendToFile } from "../io/file-system.js";
 
 export interface IntentRecord {
   loreId: string;
@@ -75,11 +82,12 @@ export function pendingNames(layout: JournalLayout): string[] {
 }
 
 /** A later line of an intent: a temp file, the hand-off, or the hand-off's resolution. */
-type IntentLine = { temp: string } | { handedOff: true } | { committed: string | null };
+type IntentLine = { temp: string } | { handedOff: true } | { committed: string | null; notCommitted?: string };
 
-/** How a handed-off record was resolved: its commit, or null when none was made. */
+/** How a handed-off record was resolved: its commit, or null when none was made (and why, when none ever can be). */
 export interface Resolution {
   commit: string | null;
+  notCommitted?: string;
 }
 
 /** A later line of an intent; undefined for one cut short (by a crash, or read while being appended). */
@@ -102,7 +110,7 @@ export class PendingIntent {
 
   static create(layout: JournalLayout, record: IntentRecord): PendingIntent {
     const file = path.join(layout.pendingDir, `${record.loreId}.json`);
-    writeFile(file, `${JSON.stringify(record)}\n`);
+    createNewFileDurably(file, `${JSON.stringify(record)}\n`);
     return new PendingIntent(file, record, []);
   }
 
@@ -138,7 +146,7 @@ export class PendingIntent {
     if (line === undefined) return;
     if ("temp" in line) this.tempFiles.push(line.temp);
     else if ("handedOff" in line) this.handedOffMark = true;
-    else if ("committed" in line) this.resolutionFound = { commit: line.committed };
+    else if ("committed" in line) this.resolutionFound = { commit: line.committed, notCommitted: line.notCommitted };
   }
 
   private append(line: IntentLine): void {
@@ -161,10 +169,10 @@ export class PendingIntent {
     this.handedOffMark = true;
   }
 
-  /** Records the commit made for a handed-off record, for its owner to read. */
-  resolve(commit: string | null): void {
-    this.append({ committed: commit });
-    this.resolutionFound = { commit };
+  /** Records the commit made for a handed-off record, for its owner to read; or, with `notCommitted`, why none can be. */
+  resolve(commit: string | null, notCommitted?: string): void {
+    this.append({ committed: commit, notCommitted });
+    this.resolutionFound = { commit, notCommitted };
   }
 
   /** Reads the intent again: its resolution, or undefined while there is none (or the intent is gone). */

@@ -25,7 +25,8 @@
  * if putting it back fails, the intent stays and the next run completes the
  * record instead. A
  * failed git commit is not thrown: the record is safe, `commitError` says why,
- * and the intent stays for the next run to commit. A kill at any point leaves
+ * and the intent stays for the next run to commit, unless git ignores the
+ * file (IgnoredByGitError): then no run could, and the intent goes. A kill at any point leaves
  * an intent that recover.ts resolves.
  */
 import { insertRecordRow, recordRowBase, type RowValues } from "../db/record-rows.js";
@@ -35,6 +36,7 @@ import { recordFingerprint } from "../journal/record-fingerprint.js";
 import { assertPlainPath, readFileIfPresent, removeFileDurably, writeFileDurably } from "../io/durable-file.js";
 import { step } from "../io/fault-points.js";
 import { journalRelativePath } from "../journal/layout.js";
+import { IgnoredByGitError } from "../git/ignore-rules.js";
 import { LockLostError } from "../lock/journal-lock.js";
 import { currentProcess } from "../lock/process-identity.js";
 import { PendingIntent } from "./pending-intent.js";
@@ -157,6 +159,8 @@ export async function persistRecord(
           : await commitWithHandedOff(session, intent, tracked);
     } catch (error) {
       record.commitError = error as Error;
+      // git ignores the file: no later command could commit it, so the intent promises nothing.
+      if (error instanceof IgnoredByGitError) intent.remove();
       return record;
     }
   }

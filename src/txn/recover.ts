@@ -180,7 +180,7 @@ export async function recoverPending(
         continue;
       }
     }
-    toCommit.push({ intent, mayBeCommitted: true });
+    toCommit.push({ intent });
     committing.set(intent, disposition.step);
   }
   if (toCommit.length > 0) {

@@ -185,20 +185,11 @@ export const WITHOUT_GIT = recordScenario(
   failure("the next failure"),
 );
 
-const GIT_NOT_DURABLE = "git runs without core.fsync, so a power loss after the exit can take the commit";
-
 /**
  * What today's code is known to violate where everything unsynced is lost (the
  * bounded profile finds these), by scenario and invariant, with why.
  */
-export const KNOWN_VIOLATIONS: Record<string, Partial<Record<Invariant, string>>> = {
-  "record-failure": {
-    uncommitted: `${GIT_NOT_DURABLE}, and nothing commits the file again`,
-  },
-  "sync --fix writing DB-side edits back (ELF's dashboard and hooks)": {
-    uncommitted: `the files intent is not fsynced and ${GIT_NOT_DURABLE}: the rewritten files stay uncommitted`,
-  },
-};
+export const KNOWN_VIOLATIONS: Record<string, Partial<Record<Invariant, string>>> = {};
 
 const OWNER_TEMP_LEFT =
   "a kill between the lock owner's temp file and its rename leaves journal.lock.owner.<token>, which only `lore sync --fix` removes";

@@ -1,4 +1,4 @@
-/** `lore init [DIR] [--git]`: create or update a journal; running it again changes nothing. */
+/** `lore init [DIR] [--git] [--no-commit]`: create or update a journal; running it again changes nothing. */
 import type { Options } from "yargs";
 import { defineCommand } from "../command.js";
 import { initJournal } from "../../setup/init-journal.js";
@@ -8,12 +8,18 @@ import { ExitCode } from "../../base/errors.js";
 interface Args {
   _: string[];
   git: boolean;
+  commit: boolean;
   json: boolean;
   "lock-timeout"?: string;
 }
 
 const initOptions = {
   git: { type: "boolean", default: false, describe: "run git init when DIR is not inside a work tree" },
+  commit: {
+    type: "boolean",
+    default: true,
+    describe: "records are committed to git (--no-commit: the journal is kept out of git; git may ignore it)",
+  },
   json: { type: "boolean", default: false, describe: "print one JSON object" },
   "lock-timeout": { type: "string", describe: "seconds to wait for the journal lock" },
 } satisfies Record<string, Options>;
@@ -24,7 +30,12 @@ export const initCommand = defineCommand<Args>({
   options: initOptions,
   run: async (args) => {
     const { timeoutMs, staleMs } = sessionOptionsFrom({ ...args, commit: false } as JournalArgs, process.env);
-    const result = await initJournal(args._[0] ?? process.cwd(), { git: args.git, timeoutMs, staleMs });
+    const result = await initJournal(args._[0] ?? process.cwd(), {
+      git: args.git,
+      commit: args.commit,
+      timeoutMs,
+      staleMs,
+    });
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ base: result.layout.base, ...result, layout: undefined })}\n`);
     } else {
@@ -32,6 +43,15 @@ export const initCommand = defineCommand<Args>({
         `${result.createdDatabase ? "Created" : "Updated"} journal: ${result.layout.base}`,
         ...(result.gitInitialized ? ["Initialized a git repository"] : []),
         ...(result.gitignoreAdded.length ? [`Added to .gitignore: ${result.gitignoreAdded.join(" ")}`] : []),
+        ...(result.ignoreFix
+          ? [
+              `git ignored the record files (${result.ignoreFix.rules.join(", ")}); so that records are committed, added ${Object.entries(
+                result.ignoreFix.added,
+              )
+                .map(([file, lines]) => `to ${file}: ${lines.join(" ")}`)
+                .join("; ")}`,
+            ]
+          : []),
         ...(result.untracked.length
           ? [
               `Stopped git tracking ${result.untracked.join(" ")}${result.untrackCommit ? ` (commit ${result.untrackCommit})` : ""}; the file stays`,

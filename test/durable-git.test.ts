@@ -1,0 +1,136 @@
+// Durable git: every git process lore runs that writes makes what it wrote
+// durable (fsync) before lore acknowledges, whatever the user's configuration
+// says. git's default (core.fsync=committed,-loose-object) syncs no loose
+// object, no index and no ref: after a power loss right after exit 0, the
+// branch could point at an empty object.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { createJournal, git, tempDir } from "./support/journal.js";
+import { cleanEnv, recordFailure, REPO_ROOT, runLore } from "./support/lore.js";
+
+function hasStrace(): boolean {
+  try {
+    execFileSync("strace", ["-V"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const straceMissing = hasStrace() ? "" : "strace is not installed: the fsync calls of git cannot be traced";
+
+interface TracedProcess {
+  /** The program's arguments, from its execve line; undefined for a process that ran no program (a thread). */
+  argv: string[] | undefined;
+  fsyncs: number;
+}
+
+/** The processes of an `strace -ff -o <prefix>` run: one file per pid. */
+function tracedProcesses(directory: string): TracedProcess[] {
+  return fs.readdirSync(directory).map((name) => {
+    const text = fs.readFileSync(path.join(directory, name), "utf8");
+    const exec = /^execve\("[^"]*", \[(.*?)\]/m.exec(text);
+    const argv = exec ? [...exec[1].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((match) => match[1]) : undefined;
+    const fsyncs = text.split("\n").filter((line) => /^(fsync|fdatasync|sync_file_range)\(.*= 0$/.test(line)).length;
+    return { argv, fsyncs };
+  });
+}
+
+/** git's subcommand in an argument list, past `-c name=value`, `-C dir` and other options. */
+function subcommandOf(argv: string[]): string | undefined {
+  for (let index = 1; index < argv.length; index++) {
+    if (argv[index] === "-c" || argv[index] === "-C") index++;
+    else if (!argv[index].startsWith("-")) return argv[index];
+  }
+  return undefined;
+}
+
+function isGit(process: TracedProcess): process is TracedProcess & { argv: string[] } {
+  return process.argv !== undefined && path.basename(process.argv[0]) === "git";
+}
+
+const WRITING = new Set(["add", "commit", "fast-import", "read-tree", "update-index", "rm", "update-ref"]);
+
+/** The argument lists of every git started while `run` ran, from git's trace2 event stream. */
+async function gitArgvsOf(run: (env: Record<string, string>) => Promise<unknown>): Promise<string[][]> {
+  const events = path.join(tempDir("lore-trace2-"), "events.json");
+  await run({ GIT_TRACE2_EVENT: events });
+  return fs
+    .readFileSync(events, "utf8")
+    .split("\n")
+    .filter((line) => line.includes('"event":"start"'))
+    .map((line) => (JSON.parse(line) as { argv: string[] }).argv);
+}
+
+function expectDurable(argvs: string[][]): void {
+  const writers = argvs.filter((argv) => WRITING.has(subcommandOf(argv) ?? ""));
+  expect(writers.length).toBeGreaterThan(0);
+  for (const argv of writers) {
+    expect(argv.join(" ")).toContain("-c core.fsync=all");
+    expect(argv.join(" ")).toContain("-c core.fsyncMethod=fsync");
+  }
+}
+
+describe("durable git", () => {
+  it.skipIf(straceMissing !== "")("a record's git add and git commit fsync what they write (strace)", async () => {
+    const dir = await createJournal({ git: true });
+    const traces = tempDir("lore-strace-");
+    execFileSync(
+      "strace",
+      [
+        "-f",
+        "-ff",
+        "-qq",
+        "-e",
+        "trace=execve,fsync,fdatasync,sync_file_range",
+        "-o",
+        path.join(traces, "trace"),
+        process.execPath,
+        path.join(REPO_ROOT, "bin", "lore.js"),
+        "record-failure",
+        "--title",
+        "traced",
+        "--domain",
+        "durability",
+      ],
+      { cwd: dir, env: cleanEnv(), stdio: "ignore" },
+    );
+    expect(git(dir, ["log", "-1", "--format=%s"])).toMatch(/traced/);
+    const gits = tracedProcesses(traces).filter(isGit);
+    const fsyncsBy = (subcommand: string) =>
+      gits.filter((process) => subcommandOf(process.argv) === subcommand).reduce((sum, p) => sum + p.fsyncs, 0);
+    // git add: the blob and the index; git commit: the tree, the commit and the branch's ref.
+    expect(fsyncsBy("add")).toBeGreaterThanOrEqual(2);
+    expect(fsyncsBy("commit")).toBeGreaterThanOrEqual(3);
+  });
+
+  it("every writing git of a record, of a group commit and of init carries the fsync configuration", async () => {
+    const dir = await createJournal({ git: true });
+    expectDurable(
+      await gitArgvsOf((env) => recordFailure(dir, { title: "one", domain: "durability" }, env).then(expectOk)),
+    );
+    // A group commit (git fast-import) and its git add.
+    expectDurable(
+      await gitArgvsOf((env) =>
+        Promise.all(
+          ["two", "three", "four"].map((title) =>
+            recordFailure(dir, { title, domain: "durability" }, { ...env, LORE_HAND_OFF: "always" }).then(expectOk),
+          ),
+        ),
+      ),
+    );
+    // init's commit of the database's removal: read-tree into a temporary index, rm --cached, commit.
+    git(dir, ["add", "-f", "memory/index.db"]);
+    git(dir, ["commit", "-q", "-m", "track the database"]);
+    const argvs = await gitArgvsOf((env) => runLore(["init"], { cwd: dir, env }).then(expectOk));
+    expect(argvs.map(subcommandOf)).toEqual(expect.arrayContaining(["read-tree", "rm", "commit"]));
+    expectDurable(argvs);
+  });
+});
+
+function expectOk(result: { code: number | null; stderr: string }): void {
+  expect(result.stderr).toBe("");
+  expect(result.code).toBe(0);
+}
