@@ -199,8 +199,14 @@ function writeOwner(lockDir: string, owner: LockOwner): void {
   // Atomic replacement without fsync: the owner file only has to be right for
   // live processes; after a power loss every owner is dead anyway.
   const temp = `${ownerPath(lockDir)}.${owner.token}`;
-  fs.writeFileSync(temp, JSON.stringify(owner));
-  fs.renameSync(temp, ownerPath(lockDir));
+  try {
+    fs.writeFileSync(temp, JSON.stringify(owner));
+    fs.renameSync(temp, ownerPath(lockDir));
+  } catch (error) {
+    // A full disk: no empty temp file stays behind for `lore sync` to report.
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
 }
 
 interface HolderView {
