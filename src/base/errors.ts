@@ -6,6 +6,9 @@
  *       its git commit failed (the next run commits it)
  *   2   invalid input or usage: a bad or missing value, no journal
  *   3   lore sync: the files and the database differ
+ *   4   a journal file lore would write into is damaged (not UTF-8, cut
+ *       short, not readable as records): nothing was written; `lore sync`
+ *       names it
  *   6   unsafe path: a symlink or hard link where lore would write (as ELF)
  *   75  timed out waiting for the journal lock (EX_TEMPFAIL: try again)
  *
@@ -19,6 +22,7 @@ export const ExitCode = {
   Failed: 1,
   Invalid: 2,
   OutOfSync: 3,
+  Damaged: 4,
   UnsafePath: 6,
   LockTimeout: 75,
 } as const;
