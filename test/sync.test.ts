@@ -431,7 +431,7 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     expect(fs.existsSync(indexLock)).toBe(false);
   });
 
-  it("stale-lock: the journal lock of a killed writer is taken over, and its record completed", async () => {
+  it("stale-lock: the journal lock of a killed writer is taken over, and its uncommitted record taken back", async () => {
     const dir = await journalWithRecords();
     const killed = await runLore(["record-failure", "--title", "Killed", "--domain", "x"], {
       cwd: dir,
@@ -442,7 +442,9 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     expect(report.json.findings.map((f) => `${f.type} ${f.action}`)).toEqual(["stale-lock taken-over"]);
     expect(report.code).toBe(3);
     expect((await sync(dir)).code).toBe(0);
-    expect(readRows(dir).learnings.map((row) => row.title)).toContain("Killed");
+    // Killed before its COMMIT: the record never appears, in no row and no file.
+    expect(readRows(dir).learnings.map((row) => row.title)).not.toContain("Killed");
+    expect(fs.readdirSync(path.join(dir, "memory", "failures")).some((name) => name.includes("killed"))).toBe(false);
     expect(invariantViolations(dir)).toEqual([]);
   });
 

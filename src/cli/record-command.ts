@@ -2,7 +2,9 @@
  * What the two record commands share: resolve the input (prompting on a TTY
  * for missing required fields), find the journal, persist the record in a
  * journal session (and, when its commit was handed off to a group commit,
- * wait for it), and report it, as text in ELF's words or as JSON.
+ * wait for it), and report it, as text in ELF's words or as JSON. A record
+ * whose git commit is not made exits 5 (CommitPending), never 1: exit 1 means
+ * nothing was recorded, so that a caller may retry it.
  */
 import { locateJournal, type JournalLayout } from "../journal/layout.js";
 import { MissingFieldsError } from "../record/inputs.js";
@@ -64,9 +66,9 @@ export async function runRecordCommand<Flags, Input>(
   if (record.commitError) {
     process.stderr.write(
       `lore record-${spec.kind}: recorded ${record.path} (id ${record.id}), but the git commit failed: ` +
-        `${messageFor(record.commitError)}; the next lore command commits it\n`,
+        `${messageFor(record.commitError)}; the next lore command commits it (do not record it again)\n`,
     );
-    return ExitCode.Failed;
+    return ExitCode.CommitPending;
   }
   return ExitCode.Ok;
 }

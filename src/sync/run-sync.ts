@@ -38,6 +38,8 @@ import { orphanedGitLocks } from "../git/git-locks.js";
 import { step } from "../io/fault-points.js";
 import { type HeldJournal, startSession, withJournalHeld } from "../txn/journal-session.js";
 import { writeRowsAndFiles } from "../txn/files-transaction.js";
+import { FILES_INTENT_PREFIX, pendingNames } from "../txn/pending-intent.js";
+import { keptVersionId } from "../io/durable-file.js";
 import type { JournalSession } from "../txn/session.js";
 import { type Comparison, compareJournal, withFinalPass } from "./compare-journal.js";
 import { applyRowActions } from "./apply-plan.js";
@@ -152,15 +154,32 @@ function housekeepingFindings(
       action: { kind: "remove-lock", path: gitLock },
     });
   }
-  for (const file of [...changes.tempFiles, ...loreLeftovers(layout, lock)]) {
+  for (const file of [...withoutPendingKeptVersions(layout, changes.tempFiles), ...loreLeftovers(layout, lock)]) {
     findings.push({
       type: "temp-file",
       path: file,
-      detail: "a temp file left by a killed writer",
+      detail:
+        keptVersionId(file) === undefined
+          ? "a temp file left by a killed writer"
+          : "a previous version of a file that a killed writer kept",
       action: { kind: "remove-file", path: file },
     });
   }
   return findings;
+}
+
+/**
+ * The temp files but the kept versions (io/durable-file.ts keptVersionPath)
+ * that a pending intent recovery could not resolve yet still needs, to take
+ * its writer's work back.
+ */
+function withoutPendingKeptVersions(layout: JournalLayout, tempFiles: string[]): string[] {
+  if (!tempFiles.some((file) => keptVersionId(file) !== undefined)) return tempFiles;
+  const pending = new Set(pendingNames(layout));
+  return tempFiles.filter((file) => {
+    const id = keptVersionId(file);
+    return id === undefined || (!pending.has(`${id}.json`) && !pending.has(`${FILES_INTENT_PREFIX}${id}.json`));
+  });
 }
 
 function removeLeftovers(
