@@ -5,9 +5,11 @@
 // must repair the journal before doing its own work, without waiting for the
 // lock's stale age, and then every invariant holds: no file without a row, no
 // row without a file, no temp file, no pending intent, no lock left, every
-// record file committed. A killed record is either wholly there or wholly
-// absent. Also: a lore killed together with its git child in the middle of a
-// commit (its process group SIGKILLed while a slow pre-commit hook runs).
+// record file committed. A killed record is wholly absent when killed before
+// its COMMIT took effect (its file put back as it was: a retry never makes a
+// duplicate), and wholly there after it. Also: a lore killed together with its
+// git child in the middle of a commit (its process group SIGKILLed while a
+// slow pre-commit hook runs).
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -73,8 +75,9 @@ describe.each([
       // The lock of the killed process is taken over at once, not after the stale age (with room for a slow machine).
       expect(repairMs).toBeLessThan(30_000);
       expect(invariantViolations(dir, { git: withGit })).toEqual([]);
-      // The killed record is wholly there or wholly absent; the next one is there.
-      expect([before + 1, before + 2]).toContain(recordCount(dir));
+      // The killed record is wholly absent before its COMMIT, wholly there after it; the next one is there.
+      const committed = STEP_NAMES.indexOf(step) >= STEP_NAMES.indexOf("db-committed");
+      expect(recordCount(dir)).toBe(before + (committed ? 2 : 1));
     });
   });
 });
@@ -153,7 +156,52 @@ describe("successive crashes in one journal", () => {
       expect(Date.now() - started).toBeLessThan(5_000);
     }
     expect(invariantViolations(dir)).toEqual([]);
-    expect(readRows(dir).learnings).toHaveLength(8);
+    // Killed before their COMMIT, the four crashed records were taken back; the four repairs are there.
+    expect(readRows(dir).learnings.map((row) => row.title)).toEqual([0, 1, 2, 3].map((round) => `repair ${round}`));
+  });
+});
+
+describe("a record killed while it is being taken back (its COMMIT failed)", () => {
+  it.each(["failure", "heuristic-existing-domain"] as Scenario[])(
+    "%s: never appears; the next command finishes taking it back, and a retry records it once",
+    async (scenario) => {
+      const dir = await prepare(scenario, true, false);
+      const domainFile = path.join(dir, "memory", "heuristics", "existing.md");
+      const before = scenario === "failure" ? undefined : fs.readFileSync(domainFile);
+      const count = recordCount(dir);
+      // The second directory fsync is the take-back's, after its rename.
+      const killed = await runLore(recordArgs(scenario, "taken back"), {
+        cwd: dir,
+        env: { LORE_FAULT: "db-commit:SQLITE_FULL", LORE_CRASH_AT: "dir-fsync:2" },
+      });
+      expect(killed.signal).toBe("SIGKILL");
+      // The first command that writes after the kill takes its lock over (a stale-lock finding) and recovers.
+      await runLore(["sync", "--fix"], { cwd: dir });
+      const sync = await runLore(["sync"], { cwd: dir });
+      expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+      expect(recordCount(dir)).toBe(count);
+      if (before) expect(fs.readFileSync(domainFile).equals(before)).toBe(true);
+      expect(invariantViolations(dir)).toEqual([]);
+      expect((await runLore(recordArgs(scenario, "taken back"), { cwd: dir })).code).toBe(0);
+      expect(recordCount(dir)).toBe(count + 1);
+      expect(invariantViolations(dir)).toEqual([]);
+    },
+  );
+});
+
+describe("a kept version no intent needs (left by a power loss)", () => {
+  it("is a temp-file finding of lore sync, which --fix removes", async () => {
+    const dir = await prepare("heuristic-existing-domain", true, false);
+    const kept = path.join(dir, "memory", "heuristics", ".existing.md.0b7e3c1e-1111-4222-8333-444455556666.kept");
+    fs.copyFileSync(path.join(dir, "memory", "heuristics", "existing.md"), kept);
+    const report = await runLore(["sync", "--json"], { cwd: dir });
+    expect(report.code).toBe(3);
+    expect(JSON.parse(report.stdout).findings.map((finding: { type: string; path: string }) => finding.type)).toEqual([
+      "temp-file",
+    ]);
+    expect((await runLore(["sync", "--fix"], { cwd: dir })).code).toBe(0);
+    expect(fs.existsSync(kept)).toBe(false);
+    expect(invariantViolations(dir)).toEqual([]);
   });
 });
 
@@ -163,7 +211,8 @@ describe("a record whose commit failed and whose file then went away (a git stas
     const hook = path.join(dir, ".git", "hooks", "pre-commit");
     fs.writeFileSync(hook, "#!/bin/sh\nexit 1\n", { mode: 0o755 });
     const refused = await recordHeuristic(dir, { domain: "stashed", rule: "kept in the archive" });
-    expect(refused.code).toBe(1);
+    // Recorded, its commit refused: exit 5 (exit 1 would say nothing was recorded).
+    expect(refused.code).toBe(5);
     fs.rmSync(hook);
     const [row] = readRows(dir).heuristics;
     const db = openDb(dir);

@@ -3,7 +3,8 @@
 // rolled back and the file put back as it was (no new file, an existing
 // domain file unchanged), no temp file or intent is left, and nothing recorded
 // before is lost. A git commit that fails keeps the record in the file and the
-// DB, says so, exits 1, and the next command commits it.
+// DB, says so, exits 5 (never 1, which a caller may retry), and the next
+// command commits it.
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -65,14 +66,14 @@ function holdIndexLockWithLiveGit(dir: string): { indexLock: string; liveGit: Ch
 }
 
 describe("a git commit that fails", () => {
-  it("keeps the record, exits 1 saying so, and the next command commits it", async () => {
+  it("keeps the record, exits 5 saying so, and the next command commits it", async () => {
     const dir = await createJournal({ git: true });
     const hook = path.join(dir, ".git", "hooks", "pre-commit");
     fs.writeFileSync(hook, "#!/usr/bin/env node\nprocess.stderr.write('rejected by hook\\n');\nprocess.exit(1);\n", {
       mode: 0o755,
     });
     const rejected = await recordFailure(dir, { title: "rejected by hook", domain: "Git" });
-    expect(rejected.code).toBe(1);
+    expect(rejected.code).toBe(5);
     expect(rejected.stderr).toMatch(
       /recorded memory\/failures\/\d{8}_rejected-by-hook\.md \(id 1\), but the git commit failed/,
     );
@@ -104,7 +105,7 @@ describe("a git commit that fails", () => {
     const result = await runLore(["record-failure", "--title", "blocked", "--domain", "Git", "--lock-timeout", "1"], {
       cwd: dir,
     });
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(5);
     expect(result.stderr).toContain("index.lock");
     expect(readRows(dir).learnings).toHaveLength(1);
     liveGit.kill();
@@ -214,7 +215,8 @@ describe("a frozen lock holder (SIGSTOP past the stale age), then resumed", () =
       process.kill(pid, "SIGCONT");
       const [resumed, taker] = await Promise.all([frozen, next]);
       expect(taker.code).toBe(0);
-      expect(resumed.code).toBe(1);
+      // Frozen after its DB commit, the record is there: exit 5, which a caller does not retry.
+      expect(resumed.code).toBe(step === "git-add" ? 5 : 1);
       expect(resumed.stderr).toMatch(/lost the journal lock/);
       const titles = readRows(dir)
         .learnings.map((row) => row.title)

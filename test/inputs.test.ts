@@ -505,3 +505,31 @@ describe("U+2028 and U+2029, which end a line in the markdown parsers' patterns"
     }
   });
 });
+
+describe("U+FFFD, what Node reads for bytes that are not UTF-8", () => {
+  it("is rejected in every text field, from a flag or from a variable, naming the field and the position", () => {
+    const lost = "caf\uFFFD au lait";
+    const rule =
+      /^[a-z]+: must be valid UTF-8 \(found U\+FFFD at position 4, where a byte that is not UTF-8 was read\)$/;
+    for (const field of ["title", "domain", "tags", "summary"] as const) {
+      expectRejected(() => resolveFailureInput({ title: "t", domain: "d", [field]: lost }, {}), field, rule);
+      const variable = `FAILURE_${field.toUpperCase()}`;
+      expectRejected(
+        () => resolveFailureInput({ title: "t", domain: "d", [field]: undefined }, { [variable]: lost }),
+        field,
+        rule,
+      );
+    }
+    for (const field of ["domain", "rule", "explanation", "source"] as const) {
+      expectRejected(() => resolveHeuristicInput({ domain: "d", rule: "r", [field]: lost }, {}), field, rule);
+      const variable = `HEURISTIC_${field.toUpperCase()}`;
+      expectRejected(
+        () => resolveHeuristicInput({ domain: "d", rule: "r", [field]: undefined }, { [variable]: lost }),
+        field,
+        rule,
+      );
+    }
+    // Other characters beyond ASCII stay welcome.
+    expect(singleLine("title", "café \u{1F600} \u200F", 500)).toBe("café \u{1F600} \u200F");
+  });
+});

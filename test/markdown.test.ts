@@ -702,3 +702,46 @@ describe("generated round trips (seeded)", () => {
     }
   });
 });
+
+describe("a domain file cut short", () => {
+  it("is a MarkdownParseError at or after the cut block's heading, at every cut inside the last block lore wrote", () => {
+    const random = new Prng(2718);
+    for (let file = 0; file < 40; file++) {
+      const records = Array.from({ length: random.int(1, 4) }, () => generatedHeuristic(random));
+      const { text, lines } = domainFile("x", records);
+      const idLine = text.lastIndexOf("\n<!-- lore:id=") + 1;
+      const separatorEnd = text.length - "\n\n".length;
+      const heading = lines[lines.length - 1];
+      // From the first byte of its lore id line to the last before its `---` line is whole.
+      for (let cut = idLine + 1; cut < separatorEnd; cut++) {
+        const context = `file ${file}, cut at ${cut}: ${JSON.stringify(text.slice(idLine, cut))}`;
+        let thrown: unknown;
+        try {
+          parseHeuristicFile(text.slice(0, cut));
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown, context).toBeInstanceOf(MarkdownParseError);
+        expect((thrown as MarkdownParseError).line, context).toBeGreaterThanOrEqual(heading);
+      }
+      // With its `---` line whole, nothing is missing.
+      for (const cut of [separatorEnd, separatorEnd + 1, text.length]) {
+        expect(parseHeuristicFile(text.slice(0, cut)), `file ${file}, cut at ${cut}`).toHaveLength(records.length);
+      }
+    }
+  });
+
+  it("names the missing part: a field line, the `---` line, or the lore id line", () => {
+    const block = renderHeuristicBlock(heuristic({ id: 4 }));
+    const file = renderDomainHeader("x") + block;
+    const without = (line: string) => file.replace(`${line}\n`, "");
+    expect(() => parseHeuristicFile(without("**Source**: observation"))).toThrow(/H-4: no \*\*Source\*\* line/);
+    expect(() => parseHeuristicFile(without("**Created**: 2025-12-01"))).toThrow(/H-4: no \*\*Created\*\* line/);
+    expect(() => parseHeuristicFile(file.slice(0, file.lastIndexOf("---")))).toThrow(/H-4: no `---` line/);
+    expect(() => parseHeuristicFile(file.replace("-->", ""))).toThrow(/line 8: H-4: its lore id line is cut short/);
+    // A block lore wrote, followed by another heading without its `---` line (an edit by hand), is still read.
+    const elfBlock = "## H-5: theirs\n\n**Confidence**: 0.5\n**Source**: s\n**Created**: 2025-12-01\n\nx\n";
+    const edited = file.slice(0, file.lastIndexOf("---")) + elfBlock;
+    expect(parseHeuristicFile(edited).map((entry) => entry.id)).toEqual([4, 5]);
+  });
+});

@@ -495,7 +495,7 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     expect(fs.existsSync(indexLock)).toBe(false);
   });
 
-  it("stale-lock: the journal lock of a killed writer is taken over, and its record completed", async () => {
+  it("stale-lock: the journal lock of a killed writer is taken over, and its uncommitted record taken back", async () => {
     const dir = await journalWithRecords();
     const killed = await runLore(["record-failure", "--title", "Killed", "--domain", "x"], {
       cwd: dir,
@@ -508,26 +508,28 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
       "stale-lock taken-over",
       "pending recover",
     ]);
-    expect(report.json.findings[1].actionText).toBe("insert its row, and commit its file");
+    expect(report.json.findings[1].actionText).toBe("take the record back out: remove its new file");
     expect(report.code).toBe(3);
     expect(readRows(dir).learnings.map((row) => row.title)).not.toContain("Killed");
-    // --dry-run plans exactly what --fix does: recovery's row, so no missing-row beside it.
+    // --dry-run plans exactly what --fix does: recovery takes the record back, so no missing-row beside it.
     const dryRun = await sync(dir, "--dry-run");
     expect(dryRun.json.findings.map((f) => `${f.type} ${f.action}`)).toEqual(["pending recover"]);
     const fix = await sync(dir, "--fix");
     expect(plan(fix.json.findings)).toEqual(plan(dryRun.json.findings));
     expect({ code: fix.code, remaining: fix.json.remaining }).toEqual({ code: 0, remaining: [] });
     expect((await sync(dir)).code).toBe(0);
-    expect(readRows(dir).learnings.map((row) => row.title)).toContain("Killed");
+    // Killed before its COMMIT: the record never appears, in no row and no file.
+    expect(readRows(dir).learnings.map((row) => row.title)).not.toContain("Killed");
+    expect(fs.readdirSync(path.join(dir, "memory", "failures")).some((name) => name.includes("killed"))).toBe(false);
     expect(invariantViolations(dir)).toEqual([]);
   });
 
   it("pending: sync and --dry-run change nothing while a record is pending; --fix archives a row whose file went", async () => {
     const dir = await journalWithRecords();
-    // A record whose commit a hook refused (exit 1, the intent stays), then its file taken by a stash.
+    // A record whose commit a hook refused (exit 5, the intent stays), then its file taken by a stash.
     const hook = path.join(dir, ".git", "hooks", "pre-commit");
     fs.writeFileSync(hook, "#!/bin/sh\nexit 1\n", { mode: 0o755 });
-    expect((await recordFailure(dir, { title: "Stashed", domain: "x" })).code).toBe(1);
+    expect((await recordFailure(dir, { title: "Stashed", domain: "x" })).code).toBe(5);
     fs.rmSync(hook);
     git(dir, ["stash", "push", "--include-untracked", "--quiet"]);
     const pendingDir = path.join(dir, "memory", ".lore", "pending");

@@ -2,10 +2,16 @@
  * lore's exit codes, and the errors that carry them (the README lists both).
  *
  *   0   done (recorded; or, for sync, in sync)
- *   1   failed: nothing was recorded (rolled back), or the record was kept but
- *       its git commit failed (the next run commits it)
+ *   1   failed: nothing was recorded, and the record never appears later (a
+ *       retry records it once)
  *   2   invalid input or usage: a bad or missing value, no journal
  *   3   lore sync: the files and the database differ
+ *   4   a journal file lore would write into is damaged (not UTF-8, cut
+ *       short, not readable as records): nothing was written; `lore sync`
+ *       names it
+ *   5   recorded, but its git commit is not made yet: the next lore command
+ *       makes it (do not retry: the record is there); or git ignores its
+ *       file, whose rule the error names, and no command will
  *   6   unsafe path: a symlink or hard link where lore would write (as ELF)
  *   75  timed out waiting for the journal lock (EX_TEMPFAIL: try again)
  *
@@ -19,6 +25,8 @@ export const ExitCode = {
   Failed: 1,
   Invalid: 2,
   OutOfSync: 3,
+  Damaged: 4,
+  CommitPending: 5,
   UnsafePath: 6,
   LockTimeout: 75,
 } as const;

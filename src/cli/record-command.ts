@@ -3,8 +3,9 @@
  * for missing required fields), find the journal, persist the record in a
  * journal session (and, when its commit was handed off to a group commit,
  * wait for it), and report it, as text in ELF's words or as JSON. A record
- * whose commit failed exits 1 saying the next lore command commits it; one
- * whose file git ignores exits 1 naming the rule, with no such promise.
+ * whose git commit is not made exits 5 (CommitPending), never 1: exit 1 means
+ * nothing was recorded, so that a caller may retry it. One whose file git
+ * ignores exits 5 too, naming the rule: no later command will commit it.
  *
  * A database found behind its journal (DatabaseBehindError, thrown before
  * anything was written) is repaired as `lore sync --fix` would, in this
@@ -87,16 +88,16 @@ export async function runRecordCommand<Flags, Input>(
     process.stderr.write(
       `lore record-${spec.kind}: recorded ${record.path} (id ${record.id}), but it is not committed: ` +
         `${messageFor(record.commitError)}; remove that rule (\`lore init\` does, where it is the journal's own), ` +
-        "or record with --no-commit\n",
+        "or record with --no-commit (do not record it again)\n",
     );
-    return ExitCode.Failed;
+    return ExitCode.CommitPending;
   }
   if (record.commitError) {
     process.stderr.write(
       `lore record-${spec.kind}: recorded ${record.path} (id ${record.id}), but the git commit failed: ` +
-        `${messageFor(record.commitError)}; the next lore command commits it\n`,
+        `${messageFor(record.commitError)}; the next lore command commits it (do not record it again)\n`,
     );
-    return ExitCode.Failed;
+    return ExitCode.CommitPending;
   }
   return ExitCode.Ok;
 }

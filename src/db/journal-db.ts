@@ -11,6 +11,10 @@
  * that a lost WAL takes few commits with it. Opening takes no lock, so it may happen before the journal lock. It
  * never creates the file: a missing database is `MissingDatabaseError` (exit
  * 2), and `lore init` is the one place that creates it (`createJournalDb`).
+ * Where SQLite cannot open it because its directory is not writable (a
+ * read-only mount: a WAL database needs its `-wal` and `-shm` files), the
+ * error is the file system's, which says so, not SQLite's "unable to open
+ * database file".
  * `ensureSchema` puts it in WAL mode and migrates it when it is behind.
  *
  * Every write goes through `write(journalKey, work)`: SQLite's write lock with
@@ -221,7 +225,13 @@ export function openJournalDb(file: string, options: { busyTimeoutMs: number }):
   const identity = databaseFileIdentity(file);
   if (identity === undefined) throw new MissingDatabaseError(file);
   const sqlite = openSqlite(file, { fileMustExist: true });
-  configure(sqlite, options.busyTimeoutMs);
+  try {
+    configure(sqlite, options.busyTimeoutMs);
+  } catch (error) {
+    sqlite.close();
+    if ((error as { code?: unknown }).code === "SQLITE_CANTOPEN") fs.accessSync(path.dirname(file), fs.constants.W_OK);
+    throw error;
+  }
   return new JournalDb(sqlite, identity);
 }
 

@@ -6,7 +6,9 @@
  *   const problems = await stagedJournalProblems(layout);   // [] = commit may go on
  *
  * A staged record file is refused when it has git conflict markers, when it
- * cannot be read as records, or when the commit adds an id that another
+ * cannot be read as records (not UTF-8, a block cut short, ...: the judgement
+ * sync and the writers share, journal-file.ts `recordsOfBytes`), or when the
+ * commit adds an id that another
  * record already has: a lore id, or a heuristic's `H-<id>`, twice in the
  * staged files, or also in another file of the index. Only ids the commit
  * adds count: a file ELF left with two `H-0` blocks can still be edited.
@@ -14,23 +16,22 @@
  */
 import fs from "node:fs";
 import type BetterSqlite3 from "better-sqlite3";
-import { runGit } from "../git/git-process.js";
-import { MarkdownParseError } from "../journal/failure-markdown.js";
+import { runGit, runGitRaw } from "../git/git-process.js";
 import type { JournalLayout } from "../journal/layout.js";
 import { journalAbsolutePath } from "../journal/layout.js";
 import { openSqlite } from "../db/journal-db.js";
 import {
-  conflictMarkerLine,
   FAILURES_DIR,
   HEURISTICS_DIR,
   isJournalFilePath,
   recordsOf,
+  recordsOfBytes,
   type FileRecord,
 } from "../journal/journal-file.js";
 
-async function indexContent(layout: JournalLayout, file: string, revision: "" | "HEAD"): Promise<string | undefined> {
+async function indexContent(layout: JournalLayout, file: string, revision: "" | "HEAD"): Promise<Buffer | undefined> {
   try {
-    return (await runGit(layout.base, ["show", `${revision}:./${file}`])).stdout;
+    return (await runGitRaw(layout.base, ["show", `${revision}:./${file}`])).stdout;
   } catch {
     return undefined;
   }
@@ -129,25 +130,22 @@ export async function stagedJournalProblems(layout: JournalLayout): Promise<stri
   const added: AddedId[] = [];
   const kept = new Map<string, string>();
   for (const file of staged) {
-    const text = await indexContent(layout, file, "");
-    if (text === undefined) continue;
-    const conflict = conflictMarkerLine(text);
-    if (conflict !== undefined) {
-      problems.push(`${file}:${conflict}: git conflict markers; resolve the conflict first`);
+    const bytes = await indexContent(layout, file, "");
+    if (bytes === undefined) continue;
+    const read = recordsOfBytes(file, bytes);
+    if (read.problem?.type === "conflict-markers") {
+      problems.push(`${file}:${read.problem.line}: git conflict markers; resolve the conflict first`);
       continue;
     }
-    let records: FileRecord[];
-    try {
-      records = recordsOf(file, text);
-    } catch (error) {
-      if (!(error instanceof MarkdownParseError)) throw error;
-      problems.push(`${file}:${error.line}: cannot be read as a record: ${error.message.replace(/^line \d+: /, "")}`);
+    if (read.problem) {
+      problems.push(`${file}:${read.problem.line}: cannot be read as a record: ${read.problem.message}`);
       continue;
     }
+    const records = read.records;
     const before = await indexContent(layout, file, "HEAD");
     let previous: Map<string, number> = new Map();
     try {
-      previous = count(before === undefined ? [] : idsOf(recordsOf(file, before)));
+      previous = count(before === undefined ? [] : idsOf(recordsOf(file, before.toString("utf8"))));
     } catch {
       // HEAD's version was unreadable: every id counts as added.
     }

@@ -7,15 +7,32 @@
  *   removeFileDurably(target);
  *   createFileDurably(target, text, temp);                      // only where nothing is
  *
+ *   const kept = keptVersionPath(target, id);                   // a transaction that may take it back
+ *   keepVersion(target, kept);                                  // before writing
+ *   ...writeFileDurably(target, text)...
+ *   restoreKeptVersion(target, kept);                           // taken back: needs no disk space
+ *   removeIfPresent(kept);                                      // or kept: the old version goes
+ *   createNewFileDurably(intentFile, json);                     // an intent: whole and synced, or removed
+ *
  * `writeFileDurably` writes a temp file `<target>.<digits>` in the same
  * directory, fsyncs it, renames it over `target` and fsyncs the directory:
  * once it returns, the new content survives a crash; until then, readers see
- * the old content (or no file). `onTempFile` gets each temp file's name before
- * any byte is written to it, so the caller can record it and recovery remove
- * it without scanning; `isTempFileOf` recognises such names. `assertPlainPath`
- * refuses a target, or any directory between the journal base and it, that is
- * a symbolic link, and a target with more than one hard link;
+ * the old content (or no file). A file system that takes only part of a write
+ * (a nearly full disk) fails it with ENOSPC before the rename. `onTempFile`
+ * gets each temp file's name before any byte is written to it, so the caller
+ * can record it and recovery remove it without scanning; `isTempFileOf`
+ * recognises such names. `assertPlainPath` refuses a target, or any directory
+ * between the journal base and it, that is a symbolic link, and a target with
+ * more than one hard link (check it before `keepVersion` adds one);
  * `assertNoSymlinks` refuses any of a list of paths that is a symbolic link.
+ *
+ * `keepVersion` keeps the file at `target` reachable under a second name
+ * beside it (`.<name>.<id>.kept`, `keptVersionPath`): a hard link, which takes
+ * no data blocks, so that `restoreKeptVersion` can put it back with a rename,
+ * which needs no free space either, when the disk is full. Where the file
+ * system has no hard links the kept version is a copy, made before anything is
+ * written (a full disk then fails the transaction before it starts).
+ * `keptVersionId` reads the id back from such a name.
  *
  * Errors: `UnsafePathError` (exit 6, as ELF); otherwise the file system's, as
  * they come (ENOSPC, EIO, EACCES, ...). One thrown before the rename leaves the
@@ -31,12 +48,15 @@ import writeFileAtomic from "write-file-atomic";
 import { armLibraryFsSteps, step } from "./fault-points.js";
 import {
   closeFile,
+  copyFile,
   linkPath,
   openForWriting,
   removeFile,
+  renamePath,
   routeLibraryFs,
   syncDirectory,
   syncFile,
+  syncFileAt,
   writeToFile,
 } from "./file-system.js";
 import { ExitCode, LoreError } from "../base/errors.js";
@@ -64,20 +84,93 @@ export interface DurableWriteOptions {
   mode?: number;
 }
 
+/**
+ * Runs `call` with `fs.writeSync` of a buffer writing all of it or throwing.
+ * write-file-atomic ignores the count its write returns, and a nearly full
+ * file system (tmpfs, ext4) takes part of a write without an error: the temp
+ * file, cut short, would be renamed over the target. Here the rest is written
+ * too, and the file system's ENOSPC for it is thrown, before the rename.
+ */
+function writingWhole<T>(call: () => T): T {
+  const mutableFs = fs as unknown as { writeSync: (...args: unknown[]) => number };
+  const original = mutableFs.writeSync;
+  mutableFs.writeSync = (...args: unknown[]) => {
+    const [fd, buffer, offset, length, position] = args;
+    if (!Buffer.isBuffer(buffer) || typeof offset !== "number" || typeof length !== "number") {
+      return original.apply(fs, args);
+    }
+    let written = 0;
+    while (written < length) {
+      const at = typeof position === "number" ? position + written : null;
+      const count = original.call(fs, fd, buffer, offset + written, length - written, at);
+      if (count === 0) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+      written += count;
+    }
+    return written;
+  };
+  try {
+    return call();
+  } finally {
+    mutableFs.writeSync = original;
+  }
+}
+
 export function writeFileDurably(target: string, text: string, options: DurableWriteOptions = {}): void {
+  const bytes = Buffer.from(text, "utf8");
   armLibraryFsSteps(() =>
     routeLibraryFs(() =>
-      writeFileAtomic.sync(target, text, {
-        encoding: "utf8",
-        fsync: true,
-        mode: options.mode,
-        tmpfileCreated: (tempPath: string) => {
-          options.onTempFile?.(tempPath);
-          step("temp-created");
-        },
-      }),
+      writingWhole(() =>
+        writeFileAtomic.sync(target, bytes, {
+          fsync: true,
+          mode: options.mode,
+          tmpfileCreated: (tempPath: string) => {
+            options.onTempFile?.(tempPath);
+            step("temp-created");
+          },
+        }),
+      ),
     ),
   );
+  fsyncDirectory(path.dirname(target));
+}
+
+/** The name `keepVersion` keeps `target`'s file under, for the transaction `id`: hidden, beside it. */
+export function keptVersionPath(target: string, id: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${id}.kept`);
+}
+
+/** The transaction id in a kept version's name (keptVersionPath), or undefined when `name` is not one. */
+export function keptVersionId(name: string): string | undefined {
+  return /^\..+\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.kept$/.exec(path.basename(name))?.[1];
+}
+
+/** Keeps the file at `target` (which must exist) reachable as `kept`, a hard link where the file system has them. */
+export function keepVersion(target: string, kept: string): void {
+  try {
+    linkPath(target, kept);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw error;
+  }
+  copyFile(target, kept, fs.constants.COPYFILE_EXCL);
+  syncFileAt(kept, "r");
+}
+
+/**
+ * Puts the version `keepVersion` kept back as `target`, by a rename (no disk
+ * space needed), durably; nothing to do when `kept` is gone (never made, or
+ * put back already).
+ */
+export function restoreKeptVersion(target: string, kept: string): void {
+  try {
+    renamePath(kept, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  // Two names of one file (nothing replaced the target yet): the rename did nothing, and the kept name goes.
+  removeIfPresent(kept);
   fsyncDirectory(path.dirname(target));
 }
 
@@ -111,12 +204,19 @@ export function createFileDurably(target: string, text: string, temp: string): b
 /**
  * Creates `file`, which must not exist, with `text`, then fsyncs it and its
  * directory: once this returns, both the content and the name survive a power
- * loss. Written in place, so a crash midway may leave it cut short: for files
- * whose readers take a cut-short one for absent (an intent).
+ * loss. When it throws (a full disk), nothing is left. Written in place, so a
+ * crash midway may leave it cut short: for files whose readers take a
+ * cut-short one for absent (an intent).
  */
 export function createNewFileDurably(file: string, text: string): void {
-  writeSyncedFile(file, text);
-  fsyncDirectory(path.dirname(file));
+  try {
+    writeSyncedFile(file, text);
+    fsyncDirectory(path.dirname(file));
+  } catch (error) {
+    // A full disk: no empty or cut file stays behind.
+    removeIfPresent(file);
+    throw error;
+  }
 }
 
 /** Creates `file` (which must not exist) with `text`, fsynced. */
@@ -159,9 +259,14 @@ export function removeFileDurably(target: string): void {
  * file removed between the two is still answered undefined.
  */
 export function readFileIfPresent(file: string): string | undefined {
+  return readBytesIfPresent(file)?.toString("utf8");
+}
+
+/** The file's bytes, or undefined when it does not exist (asked first, as readFileIfPresent). */
+export function readBytesIfPresent(file: string): Buffer | undefined {
   if (!fs.existsSync(file)) return undefined;
   try {
-    return fs.readFileSync(file, "utf8");
+    return fs.readFileSync(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;

@@ -18,7 +18,12 @@
  *   - a file that is one heuristic in YAML front matter (`rule:`, and
  *     optionally `domain:`, `explanation:`, `source_type:`, `confidence:`).
  * CRLF line ends read as LF. A block with a malformed field throws
- * `MarkdownParseError` with its line.
+ * `MarkdownParseError` with its line. So does a block lore wrote (with a lore
+ * id and an `H-<id>`) that lacks its Confidence, Source or Created line, or
+ * that ends the file without its `---` line, and a lore id line cut short: a
+ * file cut in the middle of a block is damage, never a shorter record (only a
+ * cut within the last heading, or right after it, leaves what looks like a
+ * block ELF wrote).
  */
 import { readBlockLines, renderBlockText } from "./block-text.js";
 import { LORE_ID_LINE, loreIdLine, MarkdownParseError } from "./failure-markdown.js";
@@ -82,6 +87,14 @@ export function heuristicBlockEnd(lines: string[], headingIndex: number): number
   return next < 0 ? lines.length : next;
 }
 const FIELD = /^\*\*(Confidence|Source|Created)\*\*: ?(.*)$/;
+/** The fields every block lore writes has. */
+const LORE_FIELDS = ["Confidence", "Source", "Created"];
+const LORE_ID_START = "<!-- lore:id=";
+
+/** A line under a heading that starts a lore id line, or is the start of one cut short. */
+function looksLikeLoreIdLine(line: string): boolean {
+  return line !== "" && (line.startsWith(LORE_ID_START) || LORE_ID_START.startsWith(line));
+}
 const QUOTED_RULE = /^> ?(.*)$/;
 
 function parseConfidence(value: string, line: number, label: string): number {
@@ -170,22 +183,29 @@ export function parseHeuristicFile(text: string): ParsedHeuristic[] {
     if (idMatch) {
       block.loreId = idMatch[1];
       at++;
+    } else if (looksLikeLoreIdLine(lines[at] ?? "")) {
+      throw new MarkdownParseError(at + 1, `${label}: its lore id line is cut short or malformed`);
     }
+    const writtenByLore = id !== undefined && block.loreId !== undefined;
     while (lines[at] === "") at++;
     let lastField = at - 1;
+    const fields = new Set<string>();
     for (let field = FIELD.exec(lines[at] ?? ""); field; field = FIELD.exec(lines[++at] ?? "")) {
       lastField = at;
+      fields.add(field[1]);
       if (field[1] === "Confidence") block.confidence = parseConfidence(field[2], at + 1, label);
       else if (field[1] === "Source") block.source = field[2];
       else block.created = field[2];
     }
-    if (Number.isNaN(block.confidence)) {
-      if (id !== undefined && block.loreId !== undefined) {
-        throw new MarkdownParseError(index + 1, `${label}: no **Confidence** line`);
-      }
-      block.confidence = ELF_DEFAULT_CONFIDENCE;
+    if (writtenByLore) {
+      const missing = LORE_FIELDS.find((name) => !fields.has(name));
+      if (missing) throw new MarkdownParseError(index + 1, `${label}: no **${missing}** line`);
     }
+    if (Number.isNaN(block.confidence)) block.confidence = ELF_DEFAULT_CONFIDENCE;
     while (at < lines.length && lines[at] !== "---" && !HEADING.test(lines[at])) at++;
+    if (writtenByLore && at === lines.length) {
+      throw new MarkdownParseError(index + 1, `${label}: no \`---\` line ends the block (the file is cut short)`);
+    }
     block.explanation = readBlockLines(lines.slice(lastField + 1, at));
     blocks.push(block);
     index = nextHeading(lines, at);

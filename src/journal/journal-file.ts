@@ -6,6 +6,17 @@
  *   file.records   // FileRecord[] in file order (empty when file.problem is set)
  *   file.problem   // unparseable, or git conflict markers, with the line
  *
+ *   const text = readSoundRecordFile(layout, relative);   // a file lore is about to rewrite
+ *
+ * `recordsOfBytes` is the one judgement of a record file's bytes that sync
+ * (here), a record or write-back about to rewrite a file
+ * (`readSoundRecordFile`) and the pre-commit check (hooks/staged-check.ts)
+ * share: bytes that are not UTF-8 (its line is the first bad byte's), or that
+ * the parsers cannot read as records (a block cut short among them), are
+ * `unparseable`; git conflict markers are `conflict-markers`.
+ * `readSoundRecordFile` throws `DamagedFileError` (exit 4) for either, naming
+ * the file and line, so that lore never rewrites bytes it did not write.
+ *
  * The content id is git's blob id of the bytes (`sha1` or `sha256`, as the
  * repository uses), so a file that git reports clean can be matched against
  * what sync verified before without reading it. The stat is taken before and
@@ -20,8 +31,11 @@
  * summary (its `echo -e`), that value is in `alsoInSync`: a row holding it is
  * in sync, and sync never writes it. Nothing here writes.
  */
+import { isUtf8 } from "node:buffer";
 import fs from "node:fs";
 import { createRequire } from "node:module";
+import { ExitCode, LoreError } from "../base/errors.js";
+import { keptVersionId, readBytesIfPresent } from "../io/durable-file.js";
 import type { JournalLayout } from "./layout.js";
 import { journalAbsolutePath } from "./layout.js";
 import { MarkdownParseError, parseFailure } from "./failure-markdown.js";
@@ -90,11 +104,18 @@ export function isJournalFilePath(relative: string): boolean {
   return (directory === FAILURES_DIR || directory === HEURISTICS_DIR) && name.endsWith(".md") && !NOT_RECORDS.has(name);
 }
 
-/** A temp file write-file-atomic leaves behind (`<name>.md.<digits>`) in a record directory. */
+/**
+ * A temp file write-file-atomic leaves behind (`<name>.md.<digits>`) in a
+ * record directory, or a version a transaction kept there
+ * (`.<name>.md.<id>.kept`, io/durable-file.ts).
+ */
 export function isRecordTempPath(relative: string): boolean {
   const slash = relative.lastIndexOf("/");
   const directory = relative.slice(0, slash);
-  return (directory === FAILURES_DIR || directory === HEURISTICS_DIR) && /\.md\.\d+$/.test(relative);
+  return (
+    (directory === FAILURES_DIR || directory === HEURISTICS_DIR) &&
+    (/\.md\.\d+$/.test(relative) || keptVersionId(relative) !== undefined)
+  );
 }
 
 export function statFile(file: string): FileStat | undefined {
@@ -190,6 +211,66 @@ export function recordsOf(relative: string, text: string): FileRecord[] {
   return relative.startsWith(`${FAILURES_DIR}/`) ? [failureRecord(relative, text)] : heuristicRecords(relative, text);
 }
 
+/** The 1-based line of the first byte of `bytes` that is not UTF-8, or undefined when they all are. */
+export function firstNonUtf8Line(bytes: Buffer): number | undefined {
+  if (isUtf8(bytes)) return undefined;
+  // A newline byte is never part of a multi-byte character: some line holds the bad byte.
+  for (let start = 0, line = 1; ; line++) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline < 0 ? bytes.length : newline;
+    if (!isUtf8(bytes.subarray(start, end)) || newline < 0) return line;
+    start = newline + 1;
+  }
+}
+
+export type RecordBytes =
+  | { text: string; records: FileRecord[]; problem?: undefined }
+  | { problem: FileProblem; text?: undefined; records?: undefined };
+
+/** A record file's bytes read as records, or what stops that (see the header). */
+export function recordsOfBytes(relative: string, bytes: Buffer): RecordBytes {
+  const badLine = firstNonUtf8Line(bytes);
+  if (badLine !== undefined) return { problem: { type: "unparseable", line: badLine, message: "not valid UTF-8" } };
+  const text = bytes.toString("utf8");
+  const conflictLine = conflictMarkerLine(text);
+  if (conflictLine !== undefined) {
+    return { problem: { type: "conflict-markers", line: conflictLine, message: "git conflict markers" } };
+  }
+  try {
+    return { text, records: recordsOf(relative, text) };
+  } catch (error) {
+    if (!(error instanceof MarkdownParseError)) throw error;
+    return { problem: { type: "unparseable", line: error.line, message: error.message.replace(/^line \d+: /, "") } };
+  }
+}
+
+/** A record file lore would rewrite is damaged: nothing was written. */
+export class DamagedFileError extends LoreError {
+  readonly exitCode = ExitCode.Damaged;
+  constructor(
+    readonly path: string,
+    readonly problem: FileProblem,
+  ) {
+    super(
+      `refusing to write into ${path}:${problem.line}: ${problem.message}; nothing was written ` +
+        "(repair the file by hand or from git; `lore sync` lists such files)",
+    );
+  }
+}
+
+/**
+ * The text of the record file `relative`, which a writer is about to rewrite
+ * whole, or undefined when there is none; DamagedFileError when its bytes are
+ * not sound records (recordsOfBytes).
+ */
+export function readSoundRecordFile(layout: JournalLayout, relative: string): string | undefined {
+  const bytes = readBytesIfPresent(journalAbsolutePath(layout, relative));
+  if (bytes === undefined) return undefined;
+  const read = recordsOfBytes(relative, bytes);
+  if (read.problem) throw new DamagedFileError(relative, read.problem);
+  return read.text;
+}
+
 /**
  * A copy of `text` that does not keep its source alive. V8 makes substrings
  * as views into the whole string they were cut from, so a record's title
@@ -270,17 +351,8 @@ export function readJournalFile(
     records: [],
     problem: undefined,
   };
-  const text = bytes.toString("utf8");
-  const conflictLine = conflictMarkerLine(text);
-  if (conflictLine !== undefined) {
-    content.problem = { type: "conflict-markers", line: conflictLine, message: "git conflict markers" };
-    return content;
-  }
-  try {
-    content.records = recordsOf(relative, text).map(detachRecord);
-  } catch (error) {
-    if (!(error instanceof MarkdownParseError)) throw error;
-    content.problem = { type: "unparseable", line: error.line, message: error.message.replace(/^line \d+: /, "") };
-  }
+  const read = recordsOfBytes(relative, bytes);
+  if (read.problem) content.problem = read.problem;
+  else content.records = read.records.map(detachRecord);
   return content;
 }

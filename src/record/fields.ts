@@ -10,6 +10,10 @@
  * - `multiLine(field, value, max)`: at most `max` characters; newline and tab
  *   are allowed, every other control character (carriage return and ANSI
  *   escapes included) is rejected; the value is kept exactly.
+ * - Both reject U+FFFD: Node decodes arguments and environment variables as
+ *   UTF-8 and puts U+FFFD where a byte is not, so a value that held bytes that
+ *   are not UTF-8 reaches lore with U+FFFD in it, and storing it would lose
+ *   those bytes without a word (docs/DESIGN.md#text-lore-cannot-read).
  * - `required(field, value)`: not the empty string (callers pass it trimmed).
  * - `domainName(field, value)`: a category name, never a path.
  */
@@ -43,14 +47,24 @@ function describeControl(value: string, pattern: RegExp): string {
   return `U+${codePoint} at position ${match.index + 1}`;
 }
 
-function checkLength(field: string, value: string, max: number): void {
+/** Node's replacement for bytes that are not UTF-8. */
+const DECODING_LOSS = "\uFFFD";
+
+function checkLengthAndEncoding(field: string, value: string, max: number): void {
   if (!codePointsAtMost(value, max)) {
     throw new InvalidFieldError(field, `must be at most ${max} characters (got ${[...value].length})`);
+  }
+  const lost = value.indexOf(DECODING_LOSS);
+  if (lost >= 0) {
+    throw new InvalidFieldError(
+      field,
+      `must be valid UTF-8 (found U+FFFD at position ${lost + 1}, where a byte that is not UTF-8 was read)`,
+    );
   }
 }
 
 export function singleLine(field: string, value: string, max: number): string {
-  checkLength(field, value, max);
+  checkLengthAndEncoding(field, value, max);
   if (ANY_CONTROL.test(value)) {
     throw new InvalidFieldError(
       field,
@@ -61,7 +75,7 @@ export function singleLine(field: string, value: string, max: number): string {
 }
 
 export function multiLine(field: string, value: string, max: number): string {
-  checkLength(field, value, max);
+  checkLengthAndEncoding(field, value, max);
   if (CONTROL_EXCEPT_NEWLINE_AND_TAB.test(value)) {
     throw new InvalidFieldError(
       field,

@@ -4,13 +4,15 @@
  * domain file is read here and replaced whole by persistRecord
  * (read-modify-write under the journal lock, never an append in place), so
  * ELF's race on the domain header cannot happen: a new domain file gets ELF's
- * header exactly once.
+ * header exactly once. A domain file that is damaged (not UTF-8, cut short,
+ * not readable as records) is never built on: DamagedFileError (exit 4),
+ * before anything is written.
  */
 import path from "node:path";
 import { randomUuid } from "../base/random.js";
-import type { JournalLayout } from "../journal/layout.js";
+import { journalRelativePath, type JournalLayout } from "../journal/layout.js";
 import { renderDomainHeader, renderHeuristicBlock } from "../journal/heuristic-markdown.js";
-import { readFileIfPresent } from "../io/durable-file.js";
+import { readSoundRecordFile } from "../journal/journal-file.js";
 import type { HeuristicInput } from "./inputs.js";
 import type { RecordDraft } from "../txn/record-transaction.js";
 import { localDate } from "./local-date.js";
@@ -19,7 +21,7 @@ import { makeDirectory } from "../io/file-system.js";
 export function draftHeuristic(layout: JournalLayout, input: HeuristicInput, now: Date): RecordDraft {
   makeDirectory(layout.heuristicsDir, { recursive: true });
   const target = path.join(layout.heuristicsDir, `${input.domain}.md`);
-  const previous = readFileIfPresent(target);
+  const previous = readSoundRecordFile(layout, journalRelativePath(layout, target));
   const before = previous === undefined ? renderDomainHeader(input.domain) : previous.replace(/\n?$/, "\n");
   const loreId = randomUuid();
   return {

@@ -50,8 +50,9 @@ import { describeRule, ignoringRules } from "../git/ignore-rules.js";
 import { step } from "../io/fault-points.js";
 import { type HeldJournal, startSession, withJournalHeld } from "../txn/journal-session.js";
 import { filesOfPendingIntents, writeRowsAndFiles } from "../txn/files-transaction.js";
-import { pendingNames, type RecoveryStep } from "../txn/pending-intent.js";
+import { FILES_INTENT_PREFIX, pendingNames, type RecoveryStep } from "../txn/pending-intent.js";
 import { rehearseRecovery } from "../txn/recover.js";
+import { keptVersionId } from "../io/durable-file.js";
 import { commitOptions, type JournalSession } from "../txn/session.js";
 import { type Comparison, compareJournal, withFinalPass } from "./compare-journal.js";
 import { applyRowActions } from "./apply-plan.js";
@@ -177,15 +178,32 @@ function housekeepingFindings(
       action: { kind: "remove-lock", path: gitLock },
     });
   }
-  for (const file of [...changes.tempFiles, ...loreLeftovers(layout)]) {
+  for (const file of [...withoutPendingKeptVersions(layout, changes.tempFiles), ...loreLeftovers(layout)]) {
     findings.push({
       type: "temp-file",
       path: file,
-      detail: "a temp file left by a killed writer",
+      detail:
+        keptVersionId(file) === undefined
+          ? "a temp file left by a killed writer"
+          : "a previous version of a file that a killed writer kept",
       action: { kind: "remove-file", path: file },
     });
   }
   return findings;
+}
+
+/**
+ * The temp files but the kept versions (io/durable-file.ts keptVersionPath)
+ * that a pending intent recovery could not resolve yet still needs, to take
+ * its writer's work back.
+ */
+function withoutPendingKeptVersions(layout: JournalLayout, tempFiles: string[]): string[] {
+  if (!tempFiles.some((file) => keptVersionId(file) !== undefined)) return tempFiles;
+  const pending = new Set(pendingNames(layout));
+  return tempFiles.filter((file) => {
+    const id = keptVersionId(file);
+    return id === undefined || (!pending.has(`${id}.json`) && !pending.has(`${FILES_INTENT_PREFIX}${id}.json`));
+  });
 }
 
 function removeLeftovers(
@@ -335,7 +353,11 @@ async function reconcile(
       onFileRead: (count) => options.progress?.advance(count),
     });
     options.progress?.done();
-    report.findings.push(...analysis.problems, ...analysis.findings);
+    // A file recovery will put back as it was (a record taken back, a write-back undone) is compared as it
+    // is now only under --fix, once recovery did: without it, its findings are recovery's to settle.
+    const putBack = new Set(recovered.filter((step) => !fix && step.putsFileBack).map((step) => step.path));
+    const settled = (finding: Finding) => finding.path === undefined || !putBack.has(finding.path);
+    report.findings.push(...analysis.problems.filter(settled), ...analysis.findings.filter(settled));
     if (session.repo && options.checkCommitted) {
       report.findings.push(...(await uncommittedFindings(session.repo, layout, changes, analysis.problems, pending)));
     }

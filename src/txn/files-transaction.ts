@@ -9,22 +9,29 @@
  *   });
  *   result.commit / result.commitError
  *
- * Inside the write transaction it writes an intent listing each file with its
- * content before (`files-<id>.json` in the pending directory), a marker row
- * in `lore_meta` that commits with the rows, then each file durably (temp,
- * fsync, rename, directory fsync); then COMMIT. The marker tells recovery
- * (recover.ts, `recoverFileWrites`) which way a kill went: present, the rows
- * committed and the files are committed to git; absent, each file is put back
- * as it was; `describeFileWrites` says which, touching nothing (lore sync's
- * report). Errors: before COMMIT took effect, the files are put back and
- * the error is thrown; a failed git commit is returned as `commitError`, and
- * the intent stays for the next command to commit (unless git ignores a file,
- * IgnoredByGitError: no command could, and the intent goes). Only inside a
+ * Inside the write transaction it checks that each record file it rewrites is
+ * sound (journal-file.ts readSoundRecordFile: DamagedFileError, exit 4,
+ * before anything is written, for one that is not UTF-8 or not readable as
+ * records: lore never rewrites bytes it did not write), writes an intent
+ * listing each file and whether it existed (`files-<id>.json` in the pending
+ * directory), a marker row in `lore_meta` that commits with the rows, then,
+ * for each file, keeps its previous version as a hard link beside it
+ * (io/durable-file.ts keepVersion) and writes it durably (temp, fsync,
+ * rename, directory fsync); then COMMIT, after which the kept versions go.
+ * The marker tells recovery (recover.ts, `recoverFileWrites`) which way a
+ * kill went: present, the rows committed and the files are committed to git;
+ * absent, each file is put back as it was, by renaming its kept version back
+ * (or removing it, when new), which needs no free disk space. Errors: before
+ * COMMIT took effect, the files are put back and the error is thrown; a
+ * failed git commit is returned as `commitError`, and the intent stays for
+ * the next command to commit (unless git ignores a file, IgnoredByGitError:
+ * no command could, and the intent goes). `describeFileWrites` says what
+ * recovery would do, touching nothing (lore sync's report). Only inside a
  * session.
  */
+import { messageFor } from "../base/errors.js";
 import { randomUuid } from "../base/random.js";
 import { warn } from "../base/warn.js";
-import { messageFor } from "../base/errors.js";
 import { prepared } from "../db/prepared.js";
 import { commitPaths } from "../git/commit.js";
 import { IgnoredByGitError } from "../git/ignore-rules.js";
@@ -32,12 +39,16 @@ import {
   assertPlainPath,
   createNewFileDurably,
   isTempFileOf,
+  keepVersion,
+  keptVersionPath,
   readFileIfPresent,
   removeFileDurably,
   removeIfPresent,
+  restoreKeptVersion,
   writeFileDurably,
 } from "../io/durable-file.js";
 import { step } from "../io/fault-points.js";
+import { isJournalFilePath, readSoundRecordFile } from "../journal/journal-file.js";
 import { journalAbsolutePath, journalRelativePath } from "../journal/layout.js";
 import type { JournalLayout } from "../journal/layout.js";
 import { LockLostError } from "../lock/journal-lock.js";
@@ -47,11 +58,23 @@ import { FILES_INTENT_PREFIX, PendingIntent, pendingNames, type RecoveryStep } f
 import { commitOptions, type JournalSession } from "./session.js";
 import { makeDirectory } from "../io/file-system.js";
 
-/** What a files intent holds: each file (relative) with its content before, and the commit message. */
+/** What a files intent holds: each file, and the commit message. */
 interface FilesIntentRecord {
   id: string;
-  files: Array<{ path: string; previous: string | null }>;
+  files: FileEntry[];
   commitMessage: string;
+}
+
+/**
+ * One file of a files intent (relative), and whether it existed: its previous
+ * version is then kept as `keptVersionPath(file, id)` until COMMIT. Intents
+ * of older lore versions hold the previous content (`previous`, null for a
+ * new file) instead.
+ */
+interface FileEntry {
+  path: string;
+  existed?: boolean;
+  previous?: string | null;
 }
 
 const MARKER_PREFIX = "files-txn:";
@@ -72,15 +95,21 @@ function intentPath(layout: JournalLayout, id: string): string {
   return path.join(layout.pendingDir, `${FILES_INTENT_PREFIX}${id}.json`);
 }
 
-function putBack(layout: JournalLayout, files: FilesIntentRecord["files"]): boolean {
+function keptVersionOf(layout: JournalLayout, record: FilesIntentRecord, file: FileEntry): string {
+  return keptVersionPath(journalAbsolutePath(layout, file.path), record.id);
+}
+
+/** Puts each file back as it was before the intent's writer touched it; true when all are. */
+function putBack(layout: JournalLayout, record: FilesIntentRecord): boolean {
   let back = true;
-  for (const { path: relative, previous } of files) {
-    const target = journalAbsolutePath(layout, relative);
+  for (const file of record.files) {
+    const target = journalAbsolutePath(layout, file.path);
     try {
-      const now = readFileIfPresent(target);
-      if (now === (previous ?? undefined)) continue;
-      if (previous === null) removeFileDurably(target);
-      else writeFileDurably(target, previous);
+      if (file.existed === true) restoreKeptVersion(target, keptVersionOf(layout, record, file));
+      else if (file.existed === false || file.previous === null) removeFileDurably(target);
+      else if (typeof file.previous === "string" && readFileIfPresent(target) !== file.previous) {
+        writeFileDurably(target, file.previous);
+      }
     } catch {
       back = false;
     }
@@ -88,7 +117,18 @@ function putBack(layout: JournalLayout, files: FilesIntentRecord["files"]): bool
   return back;
 }
 
-function removeTempFilesOf(layout: JournalLayout, files: FilesIntentRecord["files"]): void {
+/** Removes the versions kept of the intent's files: the COMMIT took effect. */
+function removeKeptVersions(layout: JournalLayout, record: FilesIntentRecord): void {
+  for (const file of record.files) if (file.existed) removeIfPresent(keptVersionOf(layout, record, file));
+}
+
+/** Whether a file to rewrite is there; DamagedFileError for a record file lore cannot read. */
+function existsSound(layout: JournalLayout, relative: string): boolean {
+  if (isJournalFilePath(relative)) return readSoundRecordFile(layout, relative) !== undefined;
+  return fs.existsSync(journalAbsolutePath(layout, relative));
+}
+
+function removeTempFilesOf(layout: JournalLayout, files: FileEntry[]): void {
   for (const { path: relative } of files) {
     const target = journalAbsolutePath(layout, relative);
     let entries: string[];
@@ -142,11 +182,9 @@ export async function writeRowsAndFiles(
       const written: FilesIntentRecord = {
         id,
         commitMessage,
-        files: [...planned.keys()].map((relative) => ({
-          path: relative,
-          previous: readFileIfPresent(journalAbsolutePath(layout, relative)) ?? null,
-        })),
+        files: [...planned.keys()].map((relative) => ({ path: relative, existed: existsSound(layout, relative) })),
       };
+      // Before a kept version adds a second link to a file.
       for (const file of written.files) assertPlainPath(layout.base, journalAbsolutePath(layout, file.path));
       lock.assertHeld();
       makeDirectory(layout.pendingDir, { recursive: true });
@@ -155,8 +193,10 @@ export async function writeRowsAndFiles(
       record = written;
       prepared(db.sqlite, "INSERT INTO lore_meta(key, value) VALUES (?, '1')").run(`${MARKER_PREFIX}${id}`);
       step("files-intent-written");
-      for (const [relative, text] of planned) {
-        const target = journalAbsolutePath(layout, relative);
+      for (const file of written.files) {
+        const target = journalAbsolutePath(layout, file.path);
+        const text = planned.get(file.path) as string | null;
+        if (file.existed) keepVersion(target, keptVersionOf(layout, written, file));
         if (text === null) removeFileDurably(target);
         else {
           makeDirectory(path.dirname(target), { recursive: true });
@@ -169,11 +209,16 @@ export async function writeRowsAndFiles(
     });
   } catch (error) {
     // After losing the lock the files are no longer ours to touch: the holder's recovery undoes them.
-    if (record && !(error instanceof LockLostError) && putBack(layout, record.files)) {
+    if (record && !(error instanceof LockLostError) && putBack(layout, record)) {
       removeTempFilesOf(layout, record.files);
       removeIfPresent(intentPath(layout, id));
     }
     throw error;
+  }
+  try {
+    removeKeptVersions(layout, record);
+  } catch (error) {
+    warn(`the files are written, but removing their kept versions failed: ${messageFor(error)}`);
   }
   const result: FilesResult = { files: record.files.map((file) => file.path), commit: null };
   try {
@@ -273,10 +318,11 @@ export async function recoverFileWrites(session: JournalSession, names: string[]
     }
     removeTempFilesOf(session.layout, record.files);
     if (!found.committed) {
-      if (putBack(session.layout, record.files)) removeIfPresent(file);
+      if (putBack(session.layout, record)) removeIfPresent(file);
       else step.unresolved = "its files could not all be put back";
       continue;
     }
+    removeKeptVersions(session.layout, record);
     try {
       await commitFiles(session, record);
       finish(session, record);

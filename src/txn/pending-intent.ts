@@ -13,9 +13,12 @@
  *   intent.readResolution();      // by the waiting writer, which then removes the intent
  *
  * `memory/.lore/pending/<lore-id>.json` holds, on its first line, the row as
- * inserted (id included), the file, the commit message and the owner (pid,
- * host, process start time); then one JSON line per temp file, appended before
- * any byte goes into it, the hand-off and the resolution. `PendingIntent.list`
+ * inserted (id included), the file, how to take the record back while its
+ * row is not committed (the kept previous version of the file, or that the
+ * file is new), the commit message and the owner (pid, host, process start
+ * time); then one JSON line per temp file, appended before any byte goes into
+ * it, the hand-off and the resolution. An intent that cannot be written whole
+ * is removed before the error is thrown. `PendingIntent.list`
  * gives every intent (one whose first line cannot be read, with no record),
  * ignores a later line cut short, and throws only the file system's errors.
  * Intents are written and resolved under the journal lock; only a handed-off
@@ -48,6 +51,13 @@ export interface IntentRecord {
   /** The markdown file, relative to the journal base, with `/`. */
   file: string;
   commitMessage: string;
+  /**
+   * How the record is taken back while its row is not committed: the file's
+   * previous version, kept under this name (relative) until COMMIT
+   * (io/durable-file.ts keepVersion), or the file is new and goes. Absent in
+   * intents of older lore versions, whose interrupted records are completed.
+   */
+  rollback?: { keptVersion: string } | { createdFile: true };
   /** The process that wrote the record, and when (both absent in intents of older lore versions). */
   owner?: ProcessIdentity;
   createdAt?: number;
@@ -66,6 +76,8 @@ export interface RecoveryStep {
   repair: string;
   /** Set when recovery could not finish it (its commit failed): the intent stays, and why. */
   unresolved?: string;
+  /** Recovery puts `path` back as it was before the interrupted write: what the file holds now is moot. */
+  putsFileBack?: true;
 }
 
 /** The name prefix of the intents of files-transaction.ts; a record's intent is `<lore-id>.json`. */

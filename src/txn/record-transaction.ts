@@ -10,36 +10,54 @@
  *   1. BEGIN IMMEDIATE (with `repaired`, raise the table's sequence above
  *      every id in use), INSERT the row (which gives the record's id), and
  *      note the record's fingerprint with it (record-rows.ts recordRowBase);
- *   2. write the pending intent (row, file, commit message), raise the ids
- *      issued to the new id (db/ids-issued.ts, fdatasync), then the file
+ *   2. write the pending intent (row, file, how to take the record back,
+ *      commit message), durably; raise the ids issued to the new id
+ *      (db/ids-issued.ts, fsync); keep the file's previous version as a hard
+ *      link beside it (io/durable-file.ts keepVersion); then write the file
  *      durably (temp, fsync, rename, directory fsync);
- *   3. COMMIT;
+ *   3. COMMIT; the kept version goes;
  *   4. the git commit of the record's own file, when in a work tree: alone,
  *      or handed off to a later holder (another writer queued behind), or
  *      with the records earlier holders handed off (group-commit.ts);
  *   5. remove the intent.
  *
- * The lock is checked (fencing) before the intent, before COMMIT and before
- * git. Errors: before COMMIT took effect, the transaction rolls back and the
- * file is put back as it was (and the ids issued), then the error is thrown;
- * if putting it back fails, the intent stays and the next run completes the
- * record instead. A
- * failed git commit is not thrown: the record is safe, `commitError` says why,
- * and the intent stays for the next run to commit, unless git ignores the
- * file (IgnoredByGitError): then no run could, and the intent goes. A kill at any point leaves
- * an intent that recover.ts resolves.
+ * The COMMIT decides: a record whose row is not in the database once its
+ * write transaction ended never appears. The lock is checked (fencing) before
+ * the intent, before COMMIT and before git. Errors: when the transaction threw
+ * and the row is not committed, the record is taken back out of its file
+ * (`takeBackRecord`: the kept version renamed back, or the new file removed;
+ * neither needs free disk space), its intent removed, and the error thrown
+ * (exit 1: nothing recorded), and the ids issued put back. Should taking it back fail too, the intent
+ * stays, the error says so (still exit 1), and the next lore command takes the
+ * record back before anything else (recover.ts). Once the COMMIT took effect
+ * nothing is thrown: a failed git commit (or hand-off) is `commitError`, the
+ * intent stays for the next run to commit (unless git ignores the file,
+ * IgnoredByGitError: no run could, and the intent goes), and a failed
+ * clean-up is a warning. A kill at any point leaves an intent that recover.ts resolves.
  */
-import { insertRecordRow, recordRowBase, type RowValues } from "../db/record-rows.js";
+import { findRecordRowId, insertRecordRow, recordRowBase, type RowValues } from "../db/record-rows.js";
 import { type IdsIssued, raiseIdSequence, raiseIdsIssued, restoreIdsIssued } from "../db/ids-issued.js";
 import { type RecordTable, recordsOf } from "../journal/journal-file.js";
 import { recordFingerprint } from "../journal/record-fingerprint.js";
-import { assertPlainPath, readFileIfPresent, removeFileDurably, writeFileDurably } from "../io/durable-file.js";
+import {
+  assertPlainPath,
+  keepVersion,
+  keptVersionPath,
+  readFileIfPresent,
+  removeFileDurably,
+  removeIfPresent,
+  restoreKeptVersion,
+  writeFileDurably,
+} from "../io/durable-file.js";
 import { step } from "../io/fault-points.js";
-import { journalRelativePath } from "../journal/layout.js";
+import { loreIdLine } from "../journal/failure-markdown.js";
 import { IgnoredByGitError } from "../git/ignore-rules.js";
+import { journalAbsolutePath, journalRelativePath, type JournalLayout } from "../journal/layout.js";
 import { LockLostError } from "../lock/journal-lock.js";
 import { currentProcess } from "../lock/process-identity.js";
-import { PendingIntent } from "./pending-intent.js";
+import { ExitCode, LoreError, messageFor } from "../base/errors.js";
+import { warn } from "../base/warn.js";
+import { type IntentRecord, PendingIntent } from "./pending-intent.js";
 import { commitHandedOff, commitHandedOffOn, handOffWanted } from "./group-commit.js";
 import { commitRecordFile } from "./record-commit.js";
 import { idFloor } from "./database-behind.js";
@@ -55,7 +73,11 @@ export interface RecordDraft {
   previous: string | undefined;
   /** The row, without its id. */
   row: RowValues;
-  /** The file's new content, given the record's id. */
+  /**
+   * The file's new content, given the record's id: `previous` (when there is
+   * one) followed by the record, since lore never rewrites bytes it did not
+   * write.
+   */
   render(id: number): string;
   commitMessage: string;
 }
@@ -74,18 +96,101 @@ export interface PersistedRecord {
   handedOff?: PendingIntent;
 }
 
-/** Puts the target back as it was; true when it verifiably is. */
-function restoreTarget(draft: RecordDraft): boolean {
+/** A record that failed, and that its file still holds until the next lore command takes it out (exit 1: never recorded). */
+export class TakenBackLaterError extends LoreError {
+  readonly exitCode = ExitCode.Failed;
+  constructor(error: unknown, file: string) {
+    super(
+      `${messageFor(error)}; ${file} still holds the record until the next lore command takes it out: it is not recorded`,
+    );
+  }
+}
+
+/** How a record's intent says to take it back while its row is not committed. */
+export type Rollback = NonNullable<IntentRecord["rollback"]>;
+
+/** Whether `file` holds the record with this lore id (its lore id line). */
+export function fileHoldsRecord(file: string, loreId: string): boolean {
+  return readFileIfPresent(file)?.split("\n").includes(loreIdLine(loreId)) ?? false;
+}
+
+/**
+ * Takes a record whose row was never committed back out of its file: the kept
+ * previous version renamed back over the file, or the new file removed;
+ * neither needs free disk space. True when the file verifiably no longer holds
+ * the record.
+ */
+export function takeBackRecord(layout: JournalLayout, record: IntentRecord, rollback: Rollback): boolean {
+  const target = journalAbsolutePath(layout, record.file);
   try {
-    if (draft.previous === undefined) removeFileDurably(draft.target);
-    else if (readFileIfPresent(draft.target) !== draft.previous) writeFileDurably(draft.target, draft.previous);
+    if ("keptVersion" in rollback) restoreKeptVersion(target, journalAbsolutePath(layout, rollback.keptVersion));
+    else if (fileHoldsRecord(target, record.loreId)) removeFileDurably(target);
   } catch {
     // Checked below: a failed directory fsync may still have put the file back.
   }
   try {
-    return readFileIfPresent(draft.target) === draft.previous;
+    return !fileHoldsRecord(target, record.loreId);
   } catch {
     return false;
+  }
+}
+
+/** Where the record's previous file is kept while its row is not committed, if it had one. */
+function keptVersionOf(draft: RecordDraft): string | undefined {
+  return draft.previous === undefined ? undefined : keptVersionPath(draft.target, draft.loreId);
+}
+
+function rollbackOf(layout: JournalLayout, draft: RecordDraft): Rollback {
+  const kept = keptVersionOf(draft);
+  return kept === undefined ? { createdFile: true } : { keptVersion: journalRelativePath(layout, kept) };
+}
+
+/**
+ * What to throw for a record whose write transaction threw before its COMMIT
+ * took effect, once the record is taken back out of its file.
+ */
+function rolledBack(
+  session: JournalSession,
+  draft: RecordDraft,
+  intent: PendingIntent | undefined,
+  issued: { before: IdsIssued | undefined } | undefined,
+  error: unknown,
+) {
+  // After losing the lock the file is no longer ours to touch: the holder's recovery takes the record back.
+  if (intent === undefined || error instanceof LockLostError) return error;
+  if (!takeBackRecord(session.layout, intent.record, rollbackOf(session.layout, draft))) {
+    return new TakenBackLaterError(error, intent.record.file);
+  }
+  try {
+    intent.removeTempFiles(draft.target);
+    intent.remove();
+  } catch {
+    // The record is out of its file: the next command's recovery finds it so and removes what is left.
+  }
+  try {
+    if (issued) restoreIdsIssued(session.layout, issued.before, session.db.sqlite);
+  } catch {
+    // Left raised: the next record finds the database behind by one id, and repairs that.
+  }
+  return error;
+}
+
+/** The row's id when the COMMIT of a write transaction that threw took effect after all. */
+function committedRowId(session: JournalSession, draft: RecordDraft): number | undefined {
+  try {
+    const { sqlite } = session.db;
+    return sqlite.inTransaction ? undefined : findRecordRowId(sqlite, draft.table, draft.loreId);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Clean-up after the COMMIT, which the record no longer depends on: a failure is a warning. */
+function cleanUpAfterCommit(what: string, action: () => void): void {
+  try {
+    action();
+  } catch (error) {
+    warn(`the record is kept, but ${what} failed: ${messageFor(error)}; the next lore command cleans up`);
   }
 }
 
@@ -100,9 +205,11 @@ export async function persistRecord(
 ): Promise<PersistedRecord> {
   const { db, lock, layout } = session;
   const relativePath = journalRelativePath(layout, draft.target);
+  // Before the kept version adds a second link to the file.
   assertPlainPath(layout.base, draft.target);
   const floor = idFloor(session, draft, { repaired });
   if (session.awaiting.length > 0) await commitHandedOffOn(session, draft.target);
+  const kept = keptVersionOf(draft);
   let pending: PendingIntent | undefined;
   let issued: { before: IdsIssued | undefined } | undefined;
   let written: { id: number; intent: PendingIntent };
@@ -112,7 +219,9 @@ export async function persistRecord(
       const id = insertRecordRow(db.sqlite, draft.table, { ...draft.row, lore_id: draft.loreId });
       step("db-insert");
       const content = draft.render(id);
-      const written = recordsOf(relativePath, content).find((record) => record.loreId === draft.loreId);
+      // Only what the record adds is parsed: the previous content was read as sound records already.
+      const added = draft.previous === undefined ? content : content.slice(draft.previous.length);
+      const written = recordsOf(relativePath, added).find((record) => record.loreId === draft.loreId);
       if (written) recordRowBase(db.sqlite, draft.table, id, relativePath, recordFingerprint(written));
       lock.assertHeld();
       const intent = PendingIntent.create(layout, {
@@ -121,6 +230,7 @@ export async function persistRecord(
         table: draft.table,
         row: { ...draft.row, lore_id: draft.loreId, id },
         file: relativePath,
+        rollback: rollbackOf(layout, draft),
         commitMessage: draft.commitMessage,
         owner: currentProcess(),
         createdAt: Date.now(),
@@ -128,31 +238,26 @@ export async function persistRecord(
       pending = intent;
       step("intent-written");
       issued = { before: raiseIdsIssued(layout, db.sqlite) };
+      if (kept !== undefined) keepVersion(draft.target, kept);
       writeFileDurably(draft.target, content, { onTempFile: (temp) => intent.addTempFile(temp) });
       step("file-written");
       lock.assertHeld();
       return { id, intent };
     });
   } catch (error) {
-    // After losing the lock the file is no longer ours to touch: the intent
-    // stays, and the run that holds the lock now resolves it.
-    if (pending && !(error instanceof LockLostError) && restoreTarget(draft)) {
-      pending.removeTempFiles(draft.target);
-      pending.remove();
-      try {
-        if (issued) restoreIdsIssued(layout, issued.before, db.sqlite);
-      } catch {
-        // Left raised: the next record finds the database behind by one id, and repairs that.
-      }
-    }
-    throw error;
+    const id = pending && committedRowId(session, draft);
+    if (pending === undefined || id === undefined) throw rolledBack(session, draft, pending, issued, error);
+    // Thrown after the COMMIT took effect: the record stands.
+    warn(`${messageFor(error)}, after the record was committed: it is kept`);
+    written = { id, intent: pending };
   }
   const { id, intent } = written;
+  if (kept !== undefined) cleanUpAfterCommit(`removing ${kept}`, () => removeIfPresent(kept));
   const record: PersistedRecord = { id, loreId: draft.loreId, file: draft.target, path: relativePath, commit: null };
   if (session.repo) {
-    if (handOffWanted(session)) return handOff(session, intent, record);
     const tracked = draft.previous !== undefined;
     try {
+      if (handOffWanted(session)) return handOff(session, intent, record);
       record.commit =
         session.awaiting.length === 0
           ? ((await commitRecordFile(session, intent, { tracked })) ?? null)
@@ -164,8 +269,10 @@ export async function persistRecord(
       return record;
     }
   }
-  intent.remove();
-  step("intent-removed");
+  cleanUpAfterCommit(`removing its pending intent ${intent.path}`, () => {
+    intent.remove();
+    step("intent-removed");
+  });
   return record;
 }
 

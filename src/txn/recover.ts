@@ -7,9 +7,18 @@
  * Runs at the start of every journal session (journal-session.ts), under the
  * journal lock, before the command's own work. For each intent:
  *   - its temp files are removed;
+ *   - if its intent says how to take the record back (every intent of this
+ *     lore version does) and its row was never committed, the record is
+ *     taken back out of its file (record-transaction.ts takeBackRecord: the
+ *     kept previous version renamed back, or the new file removed), and that
+ *     is all: a record whose COMMIT did not take effect never appears, so a
+ *     retry of a record that failed (exit 1) or was killed never makes a
+ *     duplicate; where its row was committed, the kept version goes, and:
  *   - if the markdown file holds the record (its lore id line is there), the
  *     record is completed: its row inserted if the transaction never committed
- *     (with the id the markdown shows), its file committed to git if not yet;
+ *     (only for an intent of an older lore version, which says nothing of how
+ *     to take the record back; with the id the markdown shows), its file
+ *     committed to git if not yet;
  *   - otherwise: a row for it exists only if its transaction committed (the
  *     file is written before the COMMIT), so the file lost the record later (a
  *     `git stash`, a checkout, a hand): the row goes to lore's archive, whole,
@@ -36,11 +45,12 @@
  * Cost: one readdir when nothing is pending; otherwise only the interrupted
  * records' files (and, for one killed before its temp file was reported, that
  * file's directory), never the rest of the journal. Errors: a database error
- * is thrown; a git commit that fails again is a warning, and its intent stays
- * for the next session.
+ * is thrown; a git commit that fails again, or a record that cannot be taken
+ * back yet, is a warning, and its intent stays for the next session.
  */
 import type Database from "better-sqlite3";
 import { messageFor } from "../base/errors.js";
+import { warn } from "../base/warn.js";
 import { findRecordRowId, forgetRowBase, insertRecordRow, recordRowBase } from "../db/record-rows.js";
 import { archiveRecordRow } from "../db/record-archive.js";
 import { raiseIdSequence } from "../db/ids-issued.js";
@@ -48,18 +58,14 @@ import { recordsOf } from "../journal/journal-file.js";
 import { recordFingerprint } from "../journal/record-fingerprint.js";
 import { journalAbsolutePath, journalRelativePath } from "../journal/layout.js";
 import { readFileIfPresent, removeIfPresent } from "../io/durable-file.js";
-import { loreIdLine } from "../journal/failure-markdown.js";
 import { PendingIntent, pendingNames, type RecoveryStep } from "./pending-intent.js";
 import { describeFileWrites, recoverFileWrites } from "./files-transaction.js";
+import { fileHoldsRecord, type Rollback, takeBackRecord } from "./record-transaction.js";
 import type { JournalSession } from "./session.js";
 import { commitGroup, ownerWaits, warnFailedCommits, type GroupMember } from "./group-commit.js";
 
 /** The reason a recovered row is archived under: the same situation as sync's finding of that name. */
 const ARCHIVE_REASON = "missing-file";
-
-function fileHoldsRecord(file: string, loreId: string): boolean {
-  return readFileIfPresent(file)?.split("\n").includes(loreIdLine(loreId)) ?? false;
-}
 
 /** What recovery does with one readable intent. */
 type Disposition =
@@ -71,6 +77,8 @@ type Disposition =
   | { kind: "drop"; step: RecoveryStep }
   /** Handed off: complete in its file and the database, only git is left. */
   | { kind: "commit"; step: RecoveryStep }
+  /** Interrupted before its COMMIT took effect: the record is taken out of its file again. */
+  | { kind: "takeBack"; rollback: Rollback; step: RecoveryStep }
   /** Interrupted: the row follows the file (`present`: the file holds the record), then git. */
   | { kind: "settle"; present: boolean; step: RecoveryStep };
 
@@ -88,8 +96,17 @@ function dispose(session: JournalSession, intent: PendingIntent, leaveHandedOff:
     const found = "a record whose git commit was handed off to another writer and not made";
     return { kind: "commit", step: { ...where, found, repair: "commit its file" } };
   }
-  const present = fileHoldsRecord(journalAbsolutePath(session.layout, file), loreId);
   const hasRow = findRecordRowId(session.db.sqlite, table, loreId) !== undefined;
+  const { rollback } = intent.record;
+  if (rollback !== undefined && !hasRow) {
+    const found = "an interrupted record whose row was never committed";
+    const repair =
+      "createdFile" in rollback
+        ? "take the record back out: remove its new file"
+        : "take the record back out: rename the file's kept previous version back";
+    return { kind: "takeBack", rollback, step: { ...where, found, repair, putsFileBack: true } };
+  }
+  const present = fileHoldsRecord(journalAbsolutePath(session.layout, file), loreId);
   const commit = session.repo ? "commit its file" : undefined;
   let found: string;
   let repair: string;
@@ -127,8 +144,13 @@ function settleRow(db: Database.Database, session: JournalSession, intent: Pendi
     // As sync's own archiving: when the record comes back, it brings its row back, not a deletion.
     forgetRowBase(db, table, existing);
   }
-  // An id the record took is never given again, even when the record never was (db/ids-issued.ts).
-  if (!present && typeof row.id === "number") raiseIdSequence(db, table, row.id);
+  if (!present) keepIdUsed(db, intent);
+}
+
+/** An id the record took is never given again, even when the record never was (db/ids-issued.ts). */
+function keepIdUsed(db: Database.Database, intent: PendingIntent): void {
+  const { table, row } = intent.record;
+  if (typeof row.id === "number") raiseIdSequence(db, table, row.id);
 }
 
 /** An intent that cannot be read: cut short while being written, before its record reached its file. */
@@ -172,8 +194,35 @@ export async function recoverPending(
       intent.remove();
       continue;
     }
+    if (disposition.kind === "takeBack") {
+      intent.removeTempFiles(journalAbsolutePath(session.layout, intent.record.file));
+      // In a write transaction: a writer that lost the lock may still hold SQLite's, and rolls back first;
+      // should its row be there after all, the intent waits for the next session. The record's id stays
+      // used (the ids issued may name it): the next record must not find the database behind.
+      const committedMeanwhile = session.db.write(session.journalKey, () => {
+        if (findRecordRowId(session.db.sqlite, intent.record.table, intent.record.loreId) !== undefined) return true;
+        keepIdUsed(session.db.sqlite, intent);
+        return false;
+      });
+      if (committedMeanwhile) {
+        disposition.step.unresolved = "its row was committed meanwhile; the next lore command completes it";
+        continue;
+      }
+      if (takeBackRecord(session.layout, intent.record, disposition.rollback)) intent.remove();
+      else {
+        warn(
+          `could not take the unfinished record out of ${intent.record.file} yet; the next lore command tries again`,
+        );
+        disposition.step.unresolved = "its file could not be put back yet";
+      }
+      continue;
+    }
     if (disposition.kind === "settle") {
       intent.removeTempFiles(journalAbsolutePath(session.layout, intent.record.file));
+      const { rollback } = intent.record;
+      if (rollback && "keptVersion" in rollback) {
+        removeIfPresent(journalAbsolutePath(session.layout, rollback.keptVersion));
+      }
       session.db.write(session.journalKey, () => settleRow(session.db.sqlite, session, intent, disposition.present));
       if (!disposition.present || !session.repo) {
         intent.remove();
@@ -210,6 +259,7 @@ export function rehearseRecovery(session: JournalSession): RecoveryStep[] {
     }
     const disposition = dispose(session, intent, false);
     if (disposition.kind === "settle") settleRow(session.db.sqlite, session, intent, disposition.present);
+    if (disposition.kind === "takeBack") keepIdUsed(session.db.sqlite, intent);
     if ("step" in disposition) steps.push(disposition.step);
   }
   return steps;

@@ -128,6 +128,7 @@ export function invariantViolations(dir: string, options: { git: boolean } = { g
   for (const directory of ["failures", "heuristics"]) {
     for (const file of listFiles(path.join(dir, "memory", directory))) {
       if (/\.md\.\d+$/.test(file)) problems.push(`temp file left: ${file}`);
+      if (/\/\.[^/]+\.md\.[0-9a-f-]+\.kept$/.test(file)) problems.push(`kept version left: ${file}`);
     }
   }
   for (const intent of listFiles(path.join(dir, "memory", ".lore", "pending")))
