@@ -144,17 +144,19 @@ export function keptVersionId(name: string): string | undefined {
   return /^\..+\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.kept$/.exec(path.basename(name))?.[1];
 }
 
-/** Keeps the file at `target` (which must exist) reachable as `kept`, a hard link where the file system has them. */
+/** Keeps the file at `target` (which must exist) reachable as `kept`, a hard link where the file system has them, durably. */
 export function keepVersion(target: string, kept: string): void {
   try {
     linkPath(target, kept);
-    return;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw error;
+    copyFile(target, kept, fs.constants.COPYFILE_EXCL);
+    syncFileAt(kept, "r");
   }
-  copyFile(target, kept, fs.constants.COPYFILE_EXCL);
-  syncFileAt(kept, "r");
+  // Durable before the target is replaced: a power loss must not keep the new file and lose the way back.
+  // (No step of its own: the named steps stay those of the record's file.)
+  syncDirectory(path.dirname(kept));
 }
 
 /**

@@ -119,7 +119,8 @@ function putBack(layout: JournalLayout, record: FilesIntentRecord): boolean {
 
 /** Removes the versions kept of the intent's files: the COMMIT took effect. */
 function removeKeptVersions(layout: JournalLayout, record: FilesIntentRecord): void {
-  for (const file of record.files) if (file.existed) removeIfPresent(keptVersionOf(layout, record, file));
+  // Durably: a kept version a power loss brings back, after its intent went, would be nobody's to remove.
+  for (const file of record.files) if (file.existed) removeFileDurably(keptVersionOf(layout, record, file));
 }
 
 /** Whether a file to rewrite is there; DamagedFileError for a record file lore cannot read. */

@@ -45,7 +45,6 @@ import {
   keptVersionPath,
   readFileIfPresent,
   removeFileDurably,
-  removeIfPresent,
   restoreKeptVersion,
   writeFileDurably,
 } from "../io/durable-file.js";
@@ -252,7 +251,8 @@ export async function persistRecord(
     written = { id, intent: pending };
   }
   const { id, intent } = written;
-  if (kept !== undefined) cleanUpAfterCommit(`removing ${kept}`, () => removeIfPresent(kept));
+  // Durably: a kept version a power loss brings back, after its intent went, would be nobody's to remove.
+  if (kept !== undefined) cleanUpAfterCommit(`removing ${kept}`, () => removeFileDurably(kept));
   const record: PersistedRecord = { id, loreId: draft.loreId, file: draft.target, path: relativePath, commit: null };
   if (session.repo) {
     const tracked = draft.previous !== undefined;

@@ -57,7 +57,7 @@ import { raiseIdSequence } from "../db/ids-issued.js";
 import { recordsOf } from "../journal/journal-file.js";
 import { recordFingerprint } from "../journal/record-fingerprint.js";
 import { journalAbsolutePath, journalRelativePath } from "../journal/layout.js";
-import { readFileIfPresent, removeIfPresent } from "../io/durable-file.js";
+import { readFileIfPresent, removeFileDurably, removeIfPresent } from "../io/durable-file.js";
 import { PendingIntent, pendingNames, type RecoveryStep } from "./pending-intent.js";
 import { describeFileWrites, recoverFileWrites } from "./files-transaction.js";
 import { fileHoldsRecord, type Rollback, takeBackRecord } from "./record-transaction.js";
@@ -221,7 +221,7 @@ export async function recoverPending(
       intent.removeTempFiles(journalAbsolutePath(session.layout, intent.record.file));
       const { rollback } = intent.record;
       if (rollback && "keptVersion" in rollback) {
-        removeIfPresent(journalAbsolutePath(session.layout, rollback.keptVersion));
+        removeFileDurably(journalAbsolutePath(session.layout, rollback.keptVersion));
       }
       session.db.write(session.journalKey, () => settleRow(session.db.sqlite, session, intent, disposition.present));
       if (!disposition.present || !session.repo) {

@@ -193,7 +193,6 @@ export const KNOWN_VIOLATIONS: Record<string, Partial<Record<Invariant, string>>
 
 const OWNER_TEMP_LEFT =
   "a kill between the lock owner's temp file and its rename leaves journal.lock.owner.<token>, which only `lore sync --fix` removes";
-const RECORD_TEMP_LEFT = `${OWNER_TEMP_LEFT}; and the pending intent not being fsynced, a record's temp file whose intent was lost, which the next record does not look for`;
 
 /**
  * What today's code is known to violate in states where some unsynced items
@@ -201,11 +200,11 @@ const RECORD_TEMP_LEFT = `${OWNER_TEMP_LEFT}; and the pending intent not being f
  * besides KNOWN_VIOLATIONS.
  */
 export const KNOWN_WHERE_SOME_SURVIVE: Record<string, Partial<Record<Invariant, string>>> = {
-  "record-failure": { leftover: RECORD_TEMP_LEFT },
-  "record-heuristic into a new domain": { leftover: RECORD_TEMP_LEFT },
-  "record-heuristic into an existing domain": { leftover: RECORD_TEMP_LEFT },
+  "record-failure": { leftover: OWNER_TEMP_LEFT },
+  "record-heuristic into a new domain": { leftover: OWNER_TEMP_LEFT },
+  "record-heuristic into an existing domain": { leftover: OWNER_TEMP_LEFT },
   "sync --rebuild": {
     leftover: `${OWNER_TEMP_LEFT}; and a rebuild cut short leaves its candidate database, which only \`lore sync --fix\` removes`,
   },
-  "record-failure outside git": { leftover: RECORD_TEMP_LEFT },
+  "record-failure outside git": { leftover: OWNER_TEMP_LEFT },
 };
