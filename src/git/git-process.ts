@@ -104,6 +104,13 @@ function writesDurably(args: string[]): boolean {
 }
 
 /**
+ * Staging commands, always followed by a commit that writes the index again
+ * and is synced after: git fsyncs the objects they add (`core.fsync`), and
+ * lore syncs nothing more after them.
+ */
+const STAGING_SUBCOMMANDS = new Set(["add"]);
+
+/**
  * What a writing git leaves unsynced, synced: the index (unless it wrote a
  * temporary one), and the directory entries of its renames of the index and
  * of the branch's ref.
@@ -226,7 +233,10 @@ export function startGit(
         return;
       }
       try {
-        const written = durable && (typeof repo === "string" ? findWorkTree(repo) : repo);
+        const written =
+          durable &&
+          !STAGING_SUBCOMMANDS.has(subcommandOf(args)) &&
+          (typeof repo === "string" ? findWorkTree(repo) : repo);
         if (written) syncWhatGitLeft(written, options.env?.GIT_INDEX_FILE !== undefined);
       } catch (error) {
         reject(new GitError(args, code, `git's writes could not be made durable: ${(error as Error).message}`));
