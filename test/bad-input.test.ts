@@ -22,7 +22,7 @@ import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, recordFailure, recordHeuristic, runLore, runNode, type RunResult } from "./support/lore.js";
 import {
-  configureGitIdentity,
+  createJournalIn,
   git,
   invariantViolations,
   markdownRecords,
@@ -58,12 +58,7 @@ function runLoreInMemoryArgv(args: Array<string | BigArg>, cwd: string): Promise
 async function createNestedJournal(): Promise<{ outer: string; dir: string }> {
   const outer = tempDir("lore-bad-input-");
   const dir = path.join(outer, "inner", "journal");
-  fs.mkdirSync(dir, { recursive: true });
-  const init = await runLore(["init", "--git"], { cwd: dir });
-  if (init.code !== 0) throw new Error(`lore init failed: ${init.stderr}`);
-  configureGitIdentity(dir);
-  git(dir, ["add", ".gitignore", "memory/golden-rules.md"]);
-  git(dir, ["commit", "-q", "-m", "journal"]);
+  await createJournalIn(dir);
   return { outer, dir };
 }
 

@@ -6,7 +6,6 @@
 // file and line (and `--fix` leaves it alone), and the pre-commit check
 // refuses it alike. Bytes that are not UTF-8 in an argument or a variable are
 // a usage error (exit 2) naming the field. Real processes, real git.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -16,7 +15,7 @@ import { journalLayout } from "../src/journal/layout.js";
 import { writeRowsAndFiles } from "../src/txn/files-transaction.js";
 import { withJournalSession } from "../src/txn/journal-session.js";
 import { createJournal, git, invariantViolations, openDb, readRows } from "./support/journal.js";
-import { cleanEnv, REPO_ROOT, recordHeuristic, runLore, type RunResult } from "./support/lore.js";
+import { REPO_ROOT, recordHeuristic, runLore, runProcess, type RunResult } from "./support/lore.js";
 
 const DOMAIN = "damaged";
 const RELATIVE = `memory/heuristics/${DOMAIN}.md`;
@@ -221,18 +220,9 @@ describe("the files transaction (sync's write-backs, and later writers)", () => 
 
 /** lore run by bash, so that an argument or a variable can hold bytes that are not UTF-8 (printf's octal escapes). */
 function runLoreWithBytes(dir: string, script: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-c", script], {
-      cwd: dir,
-      env: cleanEnv({ LORE_BIN: path.join(REPO_ROOT, "bin", "lore.js"), NODE_BIN: process.execPath }),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  return runProcess("bash", ["-c", script], {
+    cwd: dir,
+    env: { LORE_BIN: path.join(REPO_ROOT, "bin", "lore.js"), NODE_BIN: process.execPath },
   });
 }
 

@@ -5,11 +5,10 @@
 // ELF's scripts (`bash DIR/scripts/record-failure.sh ...`, by path, with the
 // FAILURE_* and HEURISTIC_* variables), and the records checked in DIR's
 // files, rows and git commits. Real files, real git, real child processes.
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { cleanEnv, REPO_ROOT, runLore, runNode, type RunResult } from "./support/lore.js";
+import { REPO_ROOT, runLore, runNode, runProcess, type RunResult } from "./support/lore.js";
 import {
   configureGitIdentity,
   git,
@@ -68,19 +67,7 @@ function ok(result: RunResult): RunResult {
 
 /** Runs `command args` (bash, or a script by path) as ELF's callers do: another directory, the given variables. */
 function runAsCaller(command: string, args: string[], env: Record<string, string> = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: tempDir("lore-caller-"),
-      env: cleanEnv({ HOME: emptyHome(), ...env }),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return runProcess(command, args, { cwd: tempDir("lore-caller-"), env: { HOME: emptyHome(), ...env } });
 }
 
 interface FileSnapshot {

@@ -24,7 +24,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { configureGitIdentity, git, invariantViolations, readRows, tempDir } from "./support/journal.js";
+import { createJournalIn, git, invariantViolations, readRows, tempDir } from "./support/journal.js";
 import { runLore, toFlags, type RunResult } from "./support/lore.js";
 import { writeFileDurably } from "../src/io/durable-file.js";
 
@@ -74,16 +74,6 @@ function unmountAll(): void {
 }
 
 afterEach(unmountAll);
-
-/** A journal with a git repository in `dir` (as createJournal makes one). */
-async function journalIn(dir: string): Promise<void> {
-  fs.mkdirSync(dir, { recursive: true });
-  const init = await runLore(["init", "--git"], { cwd: dir });
-  if (init.code !== 0) throw new Error(`lore init failed: ${init.stderr}`);
-  configureGitIdentity(dir);
-  git(dir, ["add", ".gitignore", "memory/golden-rules.md"]);
-  git(dir, ["commit", "-q", "-m", "journal"]);
-}
 
 function freeBytes(dir: string): number {
   const stats = fs.statfsSync(dir);
@@ -171,7 +161,7 @@ describe.skipIf(!canMount)("a disk that really fills up (tmpfs), at each step of
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=12m", "tmpfs", mountDir], { stdio: "pipe" });
     dir = path.join(mountDir, "journal");
     filler = path.join(mountDir, "filler");
-    await journalIn(dir);
+    await createJournalIn(dir);
     // A domain file of some 15 KB: putting it back by writing it again needs 4 pages, more than a
     // COMMIT that found the disk full leaves (the reported duplicate, with lore before its kept versions).
     for (let index = 0; index < 3; index++) {
@@ -284,7 +274,7 @@ describe.skipIf(!canMount)("a read-only bind mount", () => {
     "of %s: a record exits non-zero in one line, changes nothing, and does not hang",
     async (which) => {
       const dir = tempDir("lore-read-only-");
-      await journalIn(dir);
+      await createJournalIn(dir);
       expect((await runLore(recordArgs("heuristic", "already here"), { cwd: dir })).code).toBe(0);
       const target = which === "memory/" ? path.join(dir, "memory") : dir;
       const before = memoryFiles(dir);

@@ -26,6 +26,7 @@ import {
   invariantViolations,
   openDb,
   readRows,
+  runSql,
   tempDir,
 } from "./support/journal.js";
 import { ELF_FAILURE_SECTIONS, ELF_SCHEMA } from "./support/elf-format.js";
@@ -93,15 +94,6 @@ function dbDump(dir: string): unknown {
         .prepare("SELECT tbl, row_id, lore_id, match_key, row_json, reason FROM lore_archive ORDER BY id")
         .all(),
     };
-  } finally {
-    db.close();
-  }
-}
-
-function sql(dir: string, statement: string, ...params: unknown[]): void {
-  const db = openDb(dir);
-  try {
-    db.prepare(statement).run(...params);
   } finally {
     db.close();
   }
@@ -240,9 +232,9 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     const before = readRows(dir);
     // Gone without a trace of what the row and its record agreed on (as with
     // an older copy of index.db): nothing says the database deleted it.
-    sql(dir, "DELETE FROM lore_file_rows");
-    sql(dir, "DELETE FROM heuristics WHERE rule = 'Rule 2'");
-    sql(dir, "DELETE FROM learnings WHERE title = 'Failure 3'");
+    runSql(dir, "DELETE FROM lore_file_rows");
+    runSql(dir, "DELETE FROM heuristics WHERE rule = 'Rule 2'");
+    runSql(dir, "DELETE FROM learnings WHERE title = 'Failure 3'");
     const fix = await reportPlanFix(dir, "missing-row");
     expect(fix.findings.filter((f) => f.type === "missing-row")).toHaveLength(2);
     const after = readRows(dir);
@@ -256,7 +248,7 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
 
   it("missing-file: a row whose file is gone is archived with its DB-only data, and comes back with the file", async () => {
     const dir = await journalWithRecords();
-    sql(
+    runSql(
       dir,
       "UPDATE heuristics SET times_validated = 12, times_violated = 1, is_golden = 1, confidence = 0.93 WHERE rule = 'Rule 1'",
     );
@@ -291,7 +283,7 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
 
   it("edited: fields changed by hand in a failure and a heuristic update their rows, and nothing else", async () => {
     const dir = await journalWithRecords();
-    sql(dir, "UPDATE heuristics SET times_validated = 5, confidence = 0.81 WHERE rule = 'Rule 3'");
+    runSql(dir, "UPDATE heuristics SET times_validated = 5, confidence = 0.81 WHERE rule = 'Rule 3'");
     const failure = path.join(dir, "memory", "failures", failureFiles(dir)[1]);
     fs.writeFileSync(
       failure,
@@ -326,7 +318,7 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
 
   it("duplicate-id: the same H-<id> after a merge gets a row of its own; the first keeps its DB-only data", async () => {
     const dir = await journalWithRecords();
-    sql(dir, "UPDATE heuristics SET times_validated = 9 WHERE rule = 'Rule 2'");
+    runSql(dir, "UPDATE heuristics SET times_validated = 9 WHERE rule = 'Rule 2'");
     const domainFile = path.join(dir, "memory", "heuristics", "testing.md");
     const text = fs.readFileSync(domainFile, "utf8");
     const [rule2] = parseHeuristicFile(text).filter((block) => block.rule === "Rule 2");
@@ -590,7 +582,7 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
 
   it("hook-row: ELF's auto- rows are reported but kept (exit 0), and archived only with --prune", async () => {
     const dir = await journalWithRecords();
-    sql(
+    runSql(
       dir,
       "INSERT INTO learnings(type, filepath, title, domain) VALUES ('failure', 'auto-failures/hook-1.md', 'Hook saw a failure', 'hooks')",
     );
@@ -607,7 +599,7 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
 
   it("schema-behind: reported without migrating; --fix migrates by adding only", async () => {
     const dir = await journalWithRecords();
-    sql(dir, "UPDATE lore_meta SET value = '1' WHERE key = 'schema_version'");
+    runSql(dir, "UPDATE lore_meta SET value = '1' WHERE key = 'schema_version'");
     const before = dbDump(dir);
     const report = await sync(dir);
     expect(report.json.findings.map((f) => f.type)).toEqual(["schema-behind"]);
@@ -896,15 +888,15 @@ describe("lore sync --rebuild and a damaged database", () => {
 
   it("--rebuild carries DB-only data, hook rows and ELF's other tables over from a readable database", async () => {
     const dir = await journalWithRecords();
-    sql(
+    runSql(
       dir,
       "UPDATE heuristics SET times_validated = 3, times_violated = 1, is_golden = 1, confidence = 0.99 WHERE rule = 'Rule 2'",
     );
-    sql(dir, "INSERT INTO learnings(type, filepath, title) VALUES ('failure', 'auto-failures/x.md', 'hook row')");
+    runSql(dir, "INSERT INTO learnings(type, filepath, title) VALUES ('failure', 'auto-failures/x.md', 'hook row')");
     // ELF's experiments table, which lore init made, and a table of another tool's.
-    sql(dir, "INSERT INTO experiments(name) VALUES ('kept')");
-    sql(dir, "CREATE TABLE notes (id INTEGER PRIMARY KEY, name TEXT)");
-    sql(dir, "INSERT INTO notes(name) VALUES ('kept too')");
+    runSql(dir, "INSERT INTO experiments(name) VALUES ('kept')");
+    runSql(dir, "CREATE TABLE notes (id INTEGER PRIMARY KEY, name TEXT)");
+    runSql(dir, "INSERT INTO notes(name) VALUES ('kept too')");
     const before = dbDump(dir);
     const rebuild = await sync(dir, "--rebuild");
     expect(rebuild.code).toBe(0);
@@ -1046,7 +1038,7 @@ describe("lore sync killed at each of its steps", () => {
   for (const { step, args } of cases) {
     it(`leaves a journal the next sync repairs: SIGKILL at ${step} (sync ${args.join(" ")})`, async () => {
       const dir = await journalWithRecords();
-      sql(dir, "UPDATE heuristics SET times_validated = 4 WHERE rule = 'Rule 3'");
+      runSql(dir, "UPDATE heuristics SET times_validated = 4 WHERE rule = 'Rule 3'");
       // Something to fix: a file deleted, a file added by hand (it has no row), a file edited.
       fs.rmSync(path.join(dir, "memory", "failures", failureFiles(dir)[1]));
       fs.writeFileSync(

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { recordFailure, recordHeuristic, runLore } from "./support/lore.js";
-import { createJournal, git, invariantViolations, openDb, readRows } from "./support/journal.js";
+import { createJournal, git, invariantViolations, openDb, readRows, runSql } from "./support/journal.js";
 import { isStopped, waitUntil } from "./support/processes.js";
 import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
 
@@ -22,15 +22,6 @@ async function sync(dir: string, ...args: string[]) {
   const result = await runLore(["sync", "--json", ...args], { cwd: dir });
   const json = JSON.parse(result.stdout) as { findings: Finding[]; remaining: Finding[] | null; commit: string | null };
   return { code: result.code, json, result };
-}
-
-function sql(dir: string, statement: string, ...values: unknown[]): void {
-  const db = openDb(dir);
-  try {
-    db.prepare(statement).run(...values);
-  } finally {
-    db.close();
-  }
 }
 
 const DOMAIN_FILE = "memory/heuristics/testing.md";
@@ -54,7 +45,7 @@ function rules(dir: string): string[] {
 describe("three-way sync", () => {
   it("a row edited in the database (as ELF's dashboard does) is written back to its markdown and committed", async () => {
     const dir = await verifiedJournal();
-    sql(dir, "UPDATE heuristics SET rule = 'Run the tests first, always' WHERE rule = 'Run the tests first'");
+    runSql(dir, "UPDATE heuristics SET rule = 'Run the tests first, always' WHERE rule = 'Run the tests first'");
     const report = await sync(dir);
     expect(report.code).toBe(3);
     expect(report.json.findings.map((finding) => [finding.type, finding.path])).toEqual([["db-edited", DOMAIN_FILE]]);
@@ -83,7 +74,7 @@ describe("three-way sync", () => {
     const dir = await verifiedJournal();
     const file = path.join(dir, DOMAIN_FILE);
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("Read the lock order", "File side"));
-    sql(dir, "UPDATE heuristics SET rule = 'Database side' WHERE rule = 'Read the lock order'");
+    runSql(dir, "UPDATE heuristics SET rule = 'Database side' WHERE rule = 'Read the lock order'");
     const left = await sync(dir, "--fix");
     expect(left.code).toBe(3);
     expect(left.json.remaining?.map((finding) => finding.type)).toEqual(["conflict"]);
@@ -103,14 +94,14 @@ describe("three-way sync", () => {
     const dir = await verifiedJournal();
     const file = path.join(dir, DOMAIN_FILE);
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("Read the lock order", "File side"));
-    sql(dir, "UPDATE heuristics SET rule = 'Database side' WHERE rule = 'Read the lock order'");
+    runSql(dir, "UPDATE heuristics SET rule = 'Database side' WHERE rule = 'Read the lock order'");
     expect((await sync(dir, "--fix", "--prefer", "files")).code).toBe(0);
     expect(readRows(dir).heuristics.map((row) => row.rule)).toEqual(["Run the tests first", "File side"]);
   });
 
   it("a row deleted in the database: its record leaves the markdown (git keeps it), its values go to the archive", async () => {
     const dir = await verifiedJournal();
-    sql(dir, "DELETE FROM heuristics WHERE rule = 'Run the tests first'");
+    runSql(dir, "DELETE FROM heuristics WHERE rule = 'Run the tests first'");
     const report = await sync(dir);
     expect(report.json.findings.map((finding) => [finding.type, finding.action])).toEqual([
       ["db-deleted", "remove-record"],
@@ -129,7 +120,7 @@ describe("three-way sync", () => {
 
   it("a heuristic that only the database holds (an ELF hook's [LEARNED] row) is written to its domain file and kept", async () => {
     const dir = await verifiedJournal();
-    sql(
+    runSql(
       dir,
       "INSERT INTO heuristics (domain, rule, explanation, source_type, confidence) VALUES ('testing', ?, 'From a hook', 'auto', 0.6)",
       "Learned by a hook",
@@ -303,7 +294,7 @@ describe("three-way sync", () => {
     "a sync --fix killed at %s leaves what the next command repairs",
     async (step) => {
       const dir = await verifiedJournal();
-      sql(dir, "UPDATE heuristics SET rule = 'Changed in the dashboard' WHERE rule = 'Run the tests first'");
+      runSql(dir, "UPDATE heuristics SET rule = 'Changed in the dashboard' WHERE rule = 'Run the tests first'");
       const killed = await runLore(["sync", "--fix"], { cwd: dir, env: { LORE_CRASH_AT: step } });
       expect(killed.signal).toBe("SIGKILL");
       // The next command, whatever it is, repairs first: the write-back is whole or not at all.

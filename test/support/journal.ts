@@ -33,6 +33,13 @@ export function configureGitIdentity(dir: string): void {
 /** A new journal; with `git`, inside a new repository where the files init wrote (.gitignore, golden rules) are committed. */
 export async function createJournal(options: { git: boolean } = { git: true }): Promise<string> {
   const dir = tempDir();
+  await createJournalIn(dir, options);
+  return dir;
+}
+
+/** createJournal in a directory of the caller's (made if missing). */
+export async function createJournalIn(dir: string, options: { git: boolean } = { git: true }): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
   const init = await runLore(["init", ...(options.git ? ["--git"] : [])], { cwd: dir });
   if (init.code !== 0) throw new Error(`lore init failed: ${init.stderr}`);
   if (options.git) {
@@ -40,7 +47,16 @@ export async function createJournal(options: { git: boolean } = { git: true }): 
     git(dir, ["add", ".gitignore", "memory/golden-rules.md"]);
     git(dir, ["commit", "-q", "-m", "journal"]);
   }
-  return dir;
+}
+
+/** Runs one SQL statement on the journal's database, as ELF's tools and dashboard write it. */
+export function runSql(dir: string, statement: string, ...values: unknown[]): void {
+  const db = openDb(dir);
+  try {
+    db.prepare(statement).run(...values);
+  } finally {
+    db.close();
+  }
 }
 
 export function openDb(dir: string): BetterSqlite3.Database {

@@ -53,8 +53,13 @@ export function runLore(args: string[], options: RunOptions): Promise<RunResult>
 
 /** A real `node <nodeArgs...>` child process, its output collected. */
 export function runNode(nodeArgs: string[], options: RunOptions): Promise<RunResult> {
+  return runProcess(process.execPath, nodeArgs, options);
+}
+
+/** A real `command args...` child process (bash, a script by path, node), its output collected, in a clean environment. */
+export function runProcess(command: string, args: string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, nodeArgs, {
+    const child = spawn(command, args, {
       cwd: options.cwd,
       env: cleanEnv(options.env),
       stdio: ["ignore", "pipe", "pipe"],

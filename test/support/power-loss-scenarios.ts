@@ -12,7 +12,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { createJournal, openDb } from "./journal.js";
+import { createJournal, runSql } from "./journal.js";
 import { runLore } from "./lore.js";
 import { type Acknowledged, failure, heuristic, type Invariant, type Scenario } from "./power-loss.js";
 
@@ -30,15 +30,6 @@ async function journalWith(withGit: boolean, records: Acknowledged[], domain: st
     if (result.code !== 0) throw new Error(`recording "${record.text}" failed while preparing: ${result.stderr}`);
   }
   return dir;
-}
-
-function sql(dir: string, statement: string, ...values: unknown[]): void {
-  const db = openDb(dir);
-  try {
-    db.prepare(statement).run(...values);
-  } finally {
-    db.close();
-  }
 }
 
 /** A record command on a journal holding `earlier`; the next command records `after` into the same place. */
@@ -158,8 +149,8 @@ export const SCENARIOS: Scenario[] = [
         [failure("an earlier failure"), heuristic("a rule ELF's dashboard edits")],
         "elf",
       );
-      sql(dir, "UPDATE heuristics SET rule = ? WHERE rule = ?", editedInDb.text, "a rule ELF's dashboard edits");
-      sql(
+      runSql(dir, "UPDATE heuristics SET rule = ? WHERE rule = ?", editedInDb.text, "a rule ELF's dashboard edits");
+      runSql(
         dir,
         "INSERT INTO learnings (type, filepath, title, summary, domain, severity) VALUES ('failure', ?, ?, 'Only in the database', 'elf', 3)",
         "memory/failures/20260101_only-in-the-database.md",

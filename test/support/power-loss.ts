@@ -220,13 +220,7 @@ function treeDigest(directory: string): string {
 }
 
 function copyTree(from: string, to: string): void {
-  fs.mkdirSync(to, { recursive: true });
-  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
-    const source = path.join(from, entry.name);
-    const target = path.join(to, entry.name);
-    if (entry.isDirectory()) copyTree(source, target);
-    else if (entry.isFile()) fs.copyFileSync(source, target);
-  }
+  fs.cpSync(from, to, { recursive: true });
 }
 
 // ---------------------------------------------------------------- the disk model
