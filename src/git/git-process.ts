@@ -36,8 +36,8 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { fsyncDirectory, readFileIfPresent } from "../io/durable-file.js";
-import { noteGitProcess, syncFileAt } from "../io/file-system.js";
+import { readFileIfPresent } from "../io/durable-file.js";
+import { noteGitProcess, syncDirectory, syncFileAt } from "../io/file-system.js";
 import { ExitCode, LoreError } from "../base/errors.js";
 
 export interface GitRepo {
@@ -122,7 +122,8 @@ function syncWhatGitLeft(repo: GitRepo, temporaryIndex: boolean): void {
   const directories = new Set([repo.gitDir, common]);
   const branch = currentBranch(repo);
   if (branch) directories.add(path.dirname(path.join(common, ...branch.split("/"))));
-  for (const directory of directories) if (fs.existsSync(directory)) fsyncDirectory(directory);
+  // The seam's own fsync, not fsyncDirectory: the named step `dir-fsync` is the record file's, not git's.
+  for (const directory of directories) if (fs.existsSync(directory)) syncDirectory(directory);
 }
 
 function gitEnvironment(): NodeJS.ProcessEnv {
