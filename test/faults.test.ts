@@ -205,13 +205,15 @@ describe("a frozen lock holder (SIGSTOP past the stale age), then resumed", () =
       });
       await waitUntil(() => pid !== 0 && isStopped(pid), "the holder stopped");
       await new Promise((resolve) => setTimeout(resolve, 2500));
-      const next = recordFailure(dir, { title: "taker", domain: "Faults" }, env);
-      // Once the taker holds the journal lock, resume the frozen holder.
+      let takerDone = false;
+      const next = recordFailure(dir, { title: "taker", domain: "Faults" }, env).finally(() => (takerDone = true));
+      // Once the taker holds the journal lock (or has held it and finished), resume the frozen holder.
       const owner = path.join(dir, "memory", ".lore", "journal.lock.owner");
-      await waitUntil(
-        () => fs.existsSync(owner) && !fs.readFileSync(owner, "utf8").includes(`"pid":${pid},`),
-        "the lock was taken over",
-      );
+      const heldByAnother = () => {
+        const text = readIfPresent(owner);
+        return text !== undefined && text !== "" && !text.includes(`"pid":${pid},`);
+      };
+      await waitUntil(() => takerDone || heldByAnother(), "the lock was taken over");
       process.kill(pid, "SIGCONT");
       const [resumed, taker] = await Promise.all([frozen, next]);
       expect(taker.code).toBe(0);
@@ -232,3 +234,13 @@ describe("a frozen lock holder (SIGSTOP past the stale age), then resumed", () =
     60_000,
   );
 });
+
+/** The text of `file`, or undefined when it is not there (the lock's owner file comes and goes). */
+function readIfPresent(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
