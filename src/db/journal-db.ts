@@ -196,9 +196,9 @@ export class JournalDb {
   }
 }
 
-/** Opens a SQLite file with lore's copy of the addon (no pragmas set). */
+/** Opens a SQLite file, or a database serialized in a buffer, with lore's copy of the addon (no pragmas set). */
 export function openSqlite(
-  file: string,
+  file: string | Buffer,
   options: { readonly?: boolean; fileMustExist?: boolean },
 ): BetterSqlite3.Database {
   return new Database(file, { ...options, nativeBinding: addonPath() });
