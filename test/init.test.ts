@@ -798,7 +798,7 @@ describe("lore init: ELF's whole schema", () => {
       for (const table of elfTables.filter((name) => name !== "schema_version" && name !== "db_operations")) {
         expect(db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get(), table).toBe(0);
       }
-      expect(db.prepare("SELECT value FROM lore_meta WHERE key = 'schema_version'").pluck().get()).toBe("4");
+      expect(db.prepare("SELECT value FROM lore_meta WHERE key = 'schema_version'").pluck().get()).toBe("5");
     } finally {
       db.close();
       elf.close();
