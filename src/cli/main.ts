@@ -18,6 +18,7 @@ import { syncCommand } from "./commands/sync.js";
 import { hookCommand } from "./commands/hook.js";
 import { hooksCommand } from "./commands/hooks.js";
 import { elfCommand } from "./commands/elf.js";
+import { searchCommand } from "./commands/search.js";
 import type { LoreCommand } from "./command.js";
 import { exitCodeFor, messageFor } from "../base/errors.js";
 import { parseArguments } from "./parse-arguments.js";
@@ -32,6 +33,7 @@ const COMMANDS: LoreCommand[] = [
   recordFailureCommand,
   recordHeuristicCommand,
   syncCommand,
+  searchCommand,
   hooksCommand,
   hookCommand,
   elfCommand,

@@ -19,7 +19,10 @@
  * holds its own copy of the text (a regular FTS5 table, not an external
  * content one): snippets and matched fields come from it, and `lore sync`
  * compares it with the rows (`searchIndexDifferences`).
- * Tokens: FTS5's `unicode61` with diacritics removed, so `café` finds `cafe`.
+ * Tokens: FTS5's `unicode61` with diacritics removed, so `café` finds `cafe`;
+ * prefixes of 3 and 4 characters are indexed too, so that a short prefix
+ * search (`dep*`) reads one list instead of merging one per word it starts
+ * (docs/DESIGN.md#the-search-index).
  * Only what SQLite 3.40's FTS5 reads is used (no contentless delete, no
  * locale), since ELF's Python and `sqlite3` write these tables too, and
  * their SQLite must run the triggers; a SQLite built without FTS5 cannot
@@ -27,7 +30,8 @@
  *
  * Calling sequence: `createSearchIndex(db)` in a migration (inside a write
  * transaction) makes the table and triggers and indexes every row;
- * `rebuildSearchIndex(db)` empties and refills it (sync's repair);
+ * `rebuildSearchIndex(db)` empties and refills it (sync's repair), and makes
+ * the rank indexes (RANK_INDEXES) where missing;
  * `searchIndexDifferences(db)` tells how it differs from the rows.
  */
 import type Database from "better-sqlite3";
@@ -50,6 +54,20 @@ export const INDEXED_TABLES = {
   },
 } as const satisfies Record<string, { bit: 0 | 1; fields: Record<SearchColumn, string | null> }>;
 export type IndexedTable = keyof typeof INDEXED_TABLES;
+
+/**
+ * An index per table holding what a search's ranking reads of each matching
+ * row besides its text (its age, a heuristic's standing): a search reads a
+ * few hundred such rows, and the row itself is long (a failure's summary
+ * comes before its created_at). Searches name it (INDEXED BY).
+ */
+export const RANK_INDEXES = {
+  learnings: { name: "idx_lore_learnings_search_rank", columns: ["id", "type", "created_at"] },
+  heuristics: {
+    name: "idx_lore_heuristics_search_rank",
+    columns: ["id", "created_at", "confidence", "times_validated", "is_golden"],
+  },
+} as const satisfies Record<string, { name: string; columns: readonly string[] }>;
 
 /** The triggers that keep the index, by name. */
 export const SEARCH_TRIGGERS = Object.keys(INDEXED_TABLES).flatMap((table) =>
@@ -92,18 +110,20 @@ function fillFrom(db: Database.Database, table: IndexedTable): void {
 /** Makes the table and its triggers where missing, and indexes every row. Inside a write transaction. */
 export function createSearchIndex(db: Database.Database): void {
   db.exec(
-    `CREATE VIRTUAL TABLE IF NOT EXISTS ${SEARCH_TABLE} USING fts5(${SEARCH_COLUMNS.join(", ")}, tokenize = 'unicode61 remove_diacritics 2')`,
+    `CREATE VIRTUAL TABLE IF NOT EXISTS ${SEARCH_TABLE} USING fts5(${SEARCH_COLUMNS.join(", ")}, tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4')`,
   );
   rebuildSearchIndex(db);
 }
 
-/** Drops and makes again the triggers, empties the table and indexes every row. Inside a write transaction. */
+/** Drops and makes again the triggers, empties the table and indexes every row; makes a missing rank index. Inside a write transaction. */
 export function rebuildSearchIndex(db: Database.Database): void {
   for (const trigger of SEARCH_TRIGGERS) db.exec(`DROP TRIGGER IF EXISTS ${trigger}`);
   db.exec(`DELETE FROM ${SEARCH_TABLE}`);
   for (const table of Object.keys(INDEXED_TABLES) as IndexedTable[]) {
     fillFrom(db, table);
     db.exec(triggersOf(table));
+    const rank = RANK_INDEXES[table];
+    db.exec(`CREATE INDEX IF NOT EXISTS ${rank.name} ON ${table}(${rank.columns.join(", ")})`);
   }
 }
 
@@ -112,6 +132,8 @@ export interface SearchIndexDifferences {
   missingTable: boolean;
   /** Triggers missing by name. */
   missingTriggers: string[];
+  /** Rank indexes (RANK_INDEXES) missing by name. */
+  missingIndexes: string[];
   /** Rows with no entry, or whose entry holds other text. */
   stale: number;
   /** Entries with no row. */
@@ -122,7 +144,10 @@ export interface SearchIndexDifferences {
 export function searchIndexDifferences(db: Database.Database): SearchIndexDifferences {
   const names = new Set(db.prepare("SELECT name FROM sqlite_master").pluck().all() as string[]);
   const missingTriggers = SEARCH_TRIGGERS.filter((trigger) => !names.has(trigger));
-  if (!names.has(SEARCH_TABLE)) return { missingTable: true, missingTriggers, stale: 0, orphaned: 0 };
+  const missingIndexes = Object.values(RANK_INDEXES)
+    .map((index) => index.name)
+    .filter((name) => !names.has(name));
+  if (!names.has(SEARCH_TABLE)) return { missingTable: true, missingTriggers, missingIndexes, stale: 0, orphaned: 0 };
   let stale = 0;
   let orphaned = 0;
   for (const [table, { bit, fields }] of Object.entries(INDEXED_TABLES)) {
@@ -144,7 +169,7 @@ export function searchIndexDifferences(db: Database.Database): SearchIndexDiffer
         .get(),
     );
   }
-  return { missingTable: false, missingTriggers, stale, orphaned };
+  return { missingTable: false, missingTriggers, missingIndexes, stale, orphaned };
 }
 
 /** Whether the differences are none. */
@@ -152,6 +177,7 @@ export function searchIndexMatches(differences: SearchIndexDifferences): boolean
   return (
     !differences.missingTable &&
     differences.missingTriggers.length === 0 &&
+    differences.missingIndexes.length === 0 &&
     differences.stale === 0 &&
     differences.orphaned === 0
   );

@@ -27,7 +27,8 @@
  *     (better-sqlite3 builds SQLite without URI filenames, so `immutable=1`
  *     is not available: docs/DESIGN.md#better-sqlite3.)
  *   - `hasTable` tells which of ELF's optional tables exist: a database ELF's
- *     `query.py` never touched has no `decisions` or `invariants`.
+ *     `query.py` never touched has no `decisions` or `invariants`; `hasIndex`
+ *     the same of an index.
  */
 import fs from "node:fs";
 import type BetterSqlite3 from "better-sqlite3";
@@ -46,7 +47,7 @@ export class UnreadableJournalError extends LoreError {
 }
 
 export class ReadJournal {
-  private tables: Set<string> | undefined;
+  private schemaTypes: Map<string, string> | undefined;
 
   constructor(
     readonly layout: JournalLayout,
@@ -66,10 +67,23 @@ export class ReadJournal {
 
   /** Whether the database has a table (or view) named `name`. */
   hasTable(name: string): boolean {
-    this.tables ??= new Set(
-      this.sqlite.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").pluck().all() as string[],
-    );
-    return this.tables.has(name);
+    const type = this.schemaTypeOf(name);
+    return type === "table" || type === "view";
+  }
+
+  /** Whether the database has an index named `name`. */
+  hasIndex(name: string): boolean {
+    return this.schemaTypeOf(name) === "index";
+  }
+
+  private schemaTypeOf(name: string): string | undefined {
+    if (!this.schemaTypes) {
+      const entries = this.sqlite.prepare("SELECT name, type FROM sqlite_master").raw().all() as Array<
+        [string, string]
+      >;
+      this.schemaTypes = new Map(entries);
+    }
+    return this.schemaTypes.get(name);
   }
 
   close(): void {
