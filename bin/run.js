@@ -15,6 +15,11 @@
 // mode is made for a connection that goes away without that; SQLite's
 // automatic checkpoint still folds the WAL in as it grows.
 //
+// The read commands (`lore query`, `lore context`) start from their own
+// bundle, dist/read-commands.js, without dist/lore.js: a query needs none of
+// what a record loads (git, locks, durable files), and each query is a fresh
+// process too (docs/DESIGN.md#on-demand-bundles).
+//
 // bin/ and dist/ are CommonJS (see scripts/build.mjs for why).
 const fs = require("node:fs");
 const path = require("node:path");
@@ -23,6 +28,8 @@ const vm = require("node:vm");
 const Module = module.constructor;
 const BUNDLE = path.join(__dirname, "..", "dist", "lore.js");
 const CODE_CACHE = path.join(__dirname, "..", "dist", "lore.v8cache");
+const READ_BUNDLE = path.join(__dirname, "..", "dist", "read-commands.js");
+const READ_COMMANDS = new Set(["query", "context"]);
 
 // Node 22.1+ caches compiled modules itself: there it also covers what the
 // bundle leaves outside (better-sqlite3's JavaScript, dist/sync-and-hooks.js
@@ -72,7 +79,8 @@ exports.loadBundle = loadBundle;
 exports.CODE_CACHE = CODE_CACHE;
 
 exports.run = async function run(prefix) {
-  const { runCli } = loadBundle().lore;
-  const code = await runCli([...prefix, ...process.argv.slice(2)]);
+  const argv = [...prefix, ...process.argv.slice(2)];
+  const { runCli } = READ_COMMANDS.has(argv[0]) ? require(READ_BUNDLE) : loadBundle().lore;
+  const code = await runCli(argv);
   process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
 };

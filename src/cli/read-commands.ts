@@ -1,0 +1,104 @@
+/**
+ * Entry of dist/read-commands.js: `lore query` and `lore context`, which
+ * read a journal and write nothing (src/read). bin/run.js starts a command
+ * line of either from this bundle alone (`runCli`), without dist/lore.js:
+ * a query is a fresh process each time, and loading what a record needs
+ * (git, locks, durable files) would be most of its start-up
+ * (docs/DESIGN.md#on-demand-bundles). The main bundle declares both
+ * commands too and calls `runQuery` and `runContext` here when its `runCli`
+ * is given one of them.
+ *
+ *   runQuery(args)     checks every flag (query-input.ts: exit 2 naming the
+ *                      flag), finds the journal (`--base`, or its other name
+ *                      `--base-path`, else as every lore command does),
+ *                      opens it read-only without the journal lock
+ *                      (read-journal.ts), prints the mode's answer
+ *                      (query-answer.ts); with no mode, the help, exit 0
+ *                      (as query.py)
+ *   runContext(args)   the briefing (context.ts) for `--task`, or for
+ *                      stdin when it is not a terminal, as text or `--json`
+ *
+ * A journal with no database is exit 2 (MissingDatabaseError, NoJournalError).
+ */
+import { ExitCode, InvalidFieldError } from "../base/errors.js";
+import { locateJournal } from "../journal/layout.js";
+import { buildContext } from "../read/context.js";
+import { answerQuery } from "../read/query-answer.js";
+import { domainInput, maxTokensInput, queryInput, tagsInput, textInput } from "../read/query-input.js";
+import { openReadJournal, type ReadJournal } from "../read/read-journal.js";
+import { defineCommand } from "./command.js";
+import { runCommandLine } from "./command-line.js";
+import { loadHelpAndUsage } from "./on-demand-parts.js";
+import {
+  contextDeclaration,
+  queryDeclaration,
+  type ContextArgs,
+  type QueryArgs,
+  type ReadCommandsBundle,
+} from "./read-options.js";
+
+/** Set by the bundler (scripts/build.mjs) from package.json. */
+declare const LORE_VERSION: string;
+
+/** --base, or --base-path (query.py's name for it); both only when they agree. */
+function baseOf(args: QueryArgs): string | undefined {
+  const { base, "base-path": basePath } = args;
+  if (base !== undefined && basePath !== undefined && base !== basePath) {
+    throw new InvalidFieldError("base-path", "is another name for --base: give one of them");
+  }
+  return base ?? basePath;
+}
+
+/** Runs `work` on the journal, opened read-only, and closes it. */
+function withReadJournal<T>(base: string | undefined, work: (journal: ReadJournal) => T): T {
+  const journal = openReadJournal(locateJournal({ base, env: process.env, cwd: process.cwd() }));
+  try {
+    return work(journal);
+  } finally {
+    journal.close();
+  }
+}
+
+export const runQuery: ReadCommandsBundle["runQuery"] = async (args) => {
+  const input = queryInput(args);
+  const base = baseOf(args);
+  const mode = input.mode;
+  if (mode === undefined) return loadHelpAndUsage().showHelpOrUsage(READ_COMMANDS, ["query", "--help"], LORE_VERSION);
+  const answer = withReadJournal(base, (journal) => answerQuery(journal, input, mode, new Date()));
+  process.stderr.write(answer.stderr);
+  process.stdout.write(answer.stdout);
+  return ExitCode.Ok;
+};
+
+async function stdinText(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The task: --task, else stdin when it is not a terminal (nothing piped: no task). */
+async function taskOf(args: ContextArgs): Promise<string | undefined> {
+  if (args.task !== undefined) return textInput("task", args.task);
+  if (process.stdin.isTTY) return undefined;
+  const piped = (await stdinText()).trim();
+  return piped === "" ? undefined : textInput("task", piped);
+}
+
+export const runContext: ReadCommandsBundle["runContext"] = async (args) => {
+  const domain = args.domain === undefined ? undefined : domainInput("domain", args.domain);
+  const tags = args.tags === undefined ? undefined : tagsInput("tags", args.tags);
+  const maxTokens = maxTokensInput("max-tokens", args["max-tokens"]);
+  const task = await taskOf(args);
+  const briefing = withReadJournal(args.base, (journal) =>
+    buildContext(journal, { task, domain, tags, maxTokens, color: args.color === true }),
+  );
+  process.stdout.write(args.json === true ? `${JSON.stringify(briefing.json, null, 2)}\n` : briefing.text);
+  return ExitCode.Ok;
+};
+
+const READ_COMMANDS = [
+  defineCommand<QueryArgs>({ ...queryDeclaration, run: runQuery }),
+  defineCommand<ContextArgs>({ ...contextDeclaration, run: runContext }),
+];
+
+export const runCli: ReadCommandsBundle["runCli"] = (argv) => runCommandLine(READ_COMMANDS, argv, LORE_VERSION);
