@@ -2,7 +2,8 @@
  * ELF's query.py's relevance score and its similar-failure detection (its
  * elf-loop.md 3.5), on lore's one clock (UTC: journal-time.ts).
  *
- *   byRelevance(rows, domain, now)          // a copy, most relevant first (stable)
+ *   relevanceScore(row, domain, now)        // 0..1
+ *   rankedBy(rows, (row) => [keys...])      // a copy, highest keys first (stable)
  *   const words = significantWords(task);
  *   wordOverlap(words, `${title} ${summary}`)  // { score, keywords }
  *   similarFailures(task, failures)         // score >= 0.3, best first, at most 5
@@ -37,11 +38,6 @@ export function relevanceScore(row: Row, domain: string | undefined, now: Date):
   if (validated > 10) score *= 1.4;
   else if (validated > 5) score *= 1.2;
   return Math.min(score, 1);
-}
-
-/** The rows, most relevant first; rows of equal relevance keep their order. */
-export function byRelevance(rows: readonly Row[], domain: string | undefined, now: Date): Row[] {
-  return rankedBy(rows, (row) => [relevanceScore(row, domain, now)]);
 }
 
 /** The rows sorted by `keys` (each compared in turn, the highest first); equal rows keep their order. */
