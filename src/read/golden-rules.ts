@@ -22,7 +22,7 @@ import fs from "node:fs";
 import type { JournalLayout } from "../journal/layout.js";
 
 /** What query.py prints when there is no golden-rules.md. */
-export const NO_GOLDEN_RULES = "# Golden Rules\n\nNo golden rules have been established yet.\n";
+const NO_GOLDEN_RULES = "# Golden Rules\n\nNo golden rules have been established yet.\n";
 
 const RULE_HEADING = /^## (?:Rule )?\d+[.:]/;
 

@@ -38,7 +38,7 @@ export function withinWindow(column: string): string {
 const STORED_TIME = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/;
 
 /** The instant a stored time names (no offset: UTC), in ms since the epoch, or undefined when it is not a time. */
-export function storedTimeMs(value: unknown): number | undefined {
+function storedTimeMs(value: unknown): number | undefined {
   if (typeof value !== "string") return undefined;
   const match = STORED_TIME.exec(value.trim());
   if (!match) return undefined;

@@ -31,7 +31,7 @@ import { InvalidFieldError, quoted } from "../base/errors.js";
 export type OutputFormat = "text" | "json" | "csv";
 
 /** query.py's dispatch order: the first mode given runs. */
-export const MODE_PRECEDENCE = [
+const MODE_PRECEDENCE = [
   "context",
   "golden-rules",
   "decisions",
@@ -105,12 +105,12 @@ export interface QueryInput {
   invariantSeverity: string | undefined;
 }
 
-export const DEFAULT_LIMIT = 10;
-export const DEFAULT_MAX_TOKENS = 5000;
+const DEFAULT_LIMIT = 10;
+const DEFAULT_MAX_TOKENS = 5000;
 /** query.py takes a larger --max-tokens as this many. */
-export const MAX_TOKENS_CAP = 50_000;
+const MAX_TOKENS_CAP = 50_000;
 /** --recent's window, in days, when --days is not given: query.py's fixed window. */
-export const DEFAULT_RECENT_DAYS = 2;
+const DEFAULT_RECENT_DAYS = 2;
 const DEFAULT_VIOLATION_DAYS = 7;
 const MAX_DAYS = 36_500;
 const MAX_LIMIT = 1000;
