@@ -133,21 +133,54 @@ describe("a git commit started to wait for its paths", () => {
   });
 });
 
+/**
+ * A script for `node --require` that writes, at exit, to the returned file:
+ * the Node modules loaded after it (what lore loaded) and the files required.
+ */
+function moduleReporter(): { preload: string; loaded: () => { modules: string[]; files: string[] } } {
+  const report = path.join(tempDir("lore-modules-"), "modules.json");
+  const preload = path.join(path.dirname(report), "report-modules.cjs");
+  fs.writeFileSync(
+    preload,
+    `const atStart = new Set(process.moduleLoadList);
+process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(report)}, JSON.stringify({ modules: process.moduleLoadList.filter((entry) => !atStart.has(entry)), files: Object.keys(require.cache) })));\n`,
+  );
+  return {
+    preload,
+    loaded: () => {
+      const { modules, files } = JSON.parse(fs.readFileSync(report, "utf8")) as { modules: string[]; files: string[] };
+      return { modules: modules.map((entry) => entry.replace(/^NativeModule /, "")), files };
+    },
+  };
+}
+
+describe("a query's start-up", () => {
+  it("loads the read commands' bundle alone: not dist/lore.js, not git's child_process", async () => {
+    const dir = await createJournal();
+    const reporter = moduleReporter();
+    for (const args of [["query", "--domain", "x", "--format", "json"], ["query", "--context"], ["context"]]) {
+      const result = await runNode(["--require", reporter.preload, path.join(REPO_ROOT, "bin", "lore.js"), ...args], {
+        cwd: dir,
+      });
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      const { modules, files } = reporter.loaded();
+      expect(files.map((file) => path.relative(REPO_ROOT, file))).toContain(path.join("dist", "read-commands.js"));
+      expect(files.map((file) => path.relative(REPO_ROOT, file))).not.toContain(path.join("dist", "lore.js"));
+      for (const kept of ["child_process", "crypto", "readline"]) expect(modules, kept).not.toContain(kept);
+    }
+  });
+});
+
 describe("a record's start-up", () => {
   it("loads none of the Node modules the build keeps out, and still records", async () => {
     // Compared with what Node had loaded before lore's first line: the modules lore loaded.
     const dir = await createJournal();
-    const report = path.join(tempDir("lore-modules-"), "modules.json");
-    const preload = path.join(path.dirname(report), "report-modules.cjs");
-    fs.writeFileSync(
-      preload,
-      `const atStart = new Set(process.moduleLoadList);
-process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(report)}, JSON.stringify(process.moduleLoadList.filter((entry) => !atStart.has(entry)))));\n`,
-    );
+    const reporter = moduleReporter();
     const result = await runNode(
       [
         "--require",
-        preload,
+        reporter.preload,
         path.join(REPO_ROOT, "bin", "record-failure.js"),
         "--title",
         "Lean start",
@@ -161,9 +194,7 @@ process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(repor
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(invariantViolations(dir)).toEqual([]);
-    const loaded = (JSON.parse(fs.readFileSync(report, "utf8")) as string[]).map((entry) =>
-      entry.replace(/^NativeModule /, ""),
-    );
+    const loaded = reporter.loaded().modules;
     expect(loaded).toContain("child_process");
     // On Node 22+ bin/run.js loads node:module itself, on purpose: Node's own
     // compile cache (see there). The Node 20 run checks that the bundle does not.
