@@ -23,7 +23,6 @@
 // bin/ and dist/ are CommonJS (see scripts/build.mjs for why).
 const fs = require("node:fs");
 const path = require("node:path");
-const vm = require("node:vm");
 
 const Module = module.constructor;
 const BUNDLE = path.join(__dirname, "..", "dist", "lore.js");
@@ -63,10 +62,13 @@ function codeCacheFor(buildId) {
 function loadBundle() {
   const source = fs.readFileSync(BUNDLE, "utf8");
   const buildId = buildIdOf(source);
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: BUNDLE,
-    cachedData: codeCacheFor(buildId),
-  });
+  const script = new (require("node:vm").Script)(
+    `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
+    {
+      filename: BUNDLE,
+      cachedData: codeCacheFor(buildId),
+    },
+  );
   const bundle = new Module(BUNDLE, module);
   bundle.filename = BUNDLE;
   bundle.paths = Module._nodeModulePaths(path.dirname(BUNDLE));
@@ -80,7 +82,18 @@ exports.CODE_CACHE = CODE_CACHE;
 
 exports.run = async function run(prefix) {
   const argv = [...prefix, ...process.argv.slice(2)];
-  const { runCli } = READ_COMMANDS.has(argv[0]) ? require(READ_BUNDLE) : loadBundle().lore;
-  const code = await runCli(argv);
-  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+  if (READ_COMMANDS.has(argv[0])) {
+    const code = await require(READ_BUNDLE).runCli(argv);
+    // A read command writes its answer with fs.writeSync and makes no stream;
+    // help and error lines do, and on Linux those streams write synchronously
+    // (to files, pipes and terminals alike), so there is nothing to flush.
+    // Elsewhere, flushing them is worth the cost of making them.
+    if (process.platform === "linux") process.exit(code);
+    return flushThenExit(code);
+  }
+  flushThenExit(await loadBundle().lore.runCli(argv));
 };
+
+function flushThenExit(code) {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}

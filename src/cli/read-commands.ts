@@ -15,12 +15,18 @@
  *                      (read-journal.ts), prints the mode's answer
  *                      (query-answer.ts); with no mode, the help, exit 0
  *                      (as query.py)
- *   runContext(args)   the briefing (context.ts) for `--task`, or for
- *                      stdin when it is not a terminal, as text or `--json`
+ *   runContext(args)   the briefing (context.ts) for `--task`, or for what
+ *                      is piped to stdin (a terminal is not read), as text
+ *                      or `--json`
  *
  * A journal with no database is exit 2 (MissingDatabaseError, NoJournalError).
+ * stdin, the answer and the briefing go through fs.readSync and fs.writeSync
+ * (base/sync-output.ts), never through process.stdin or process.stdout: a
+ * query that makes no stream spares their start-up, and bin/run.js has
+ * nothing to flush.
  */
 import { ExitCode, InvalidFieldError } from "../base/errors.js";
+import { pipedInput, STDERR, STDOUT, writeOutput } from "../base/sync-output.js";
 import { locateJournal } from "../journal/layout.js";
 import { buildContext } from "../read/context.js";
 import { answerQuery } from "../read/query-answer.js";
@@ -65,34 +71,27 @@ export const runQuery: ReadCommandsBundle["runQuery"] = async (args) => {
   const mode = input.mode;
   if (mode === undefined) return loadHelpAndUsage().showHelpOrUsage(READ_COMMANDS, ["query", "--help"], LORE_VERSION);
   const answer = withReadJournal(base, (journal) => answerQuery(journal, input, mode, new Date()));
-  process.stderr.write(answer.stderr);
-  process.stdout.write(answer.stdout);
+  writeOutput(STDERR, answer.stderr);
+  writeOutput(STDOUT, answer.stdout);
   return ExitCode.Ok;
 };
 
-async function stdinText(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-/** The task: --task, else stdin when it is not a terminal (nothing piped: no task). */
-async function taskOf(args: ContextArgs): Promise<string | undefined> {
+/** The task: --task, else what is piped to stdin (none from a terminal; nothing piped: no task). */
+function taskOf(args: ContextArgs): string | undefined {
   if (args.task !== undefined) return textInput("task", args.task);
-  if (process.stdin.isTTY) return undefined;
-  const piped = (await stdinText()).trim();
-  return piped === "" ? undefined : textInput("task", piped);
+  const piped = pipedInput()?.trim();
+  return piped === undefined || piped === "" ? undefined : textInput("task", piped);
 }
 
 export const runContext: ReadCommandsBundle["runContext"] = async (args) => {
   const domain = args.domain === undefined ? undefined : domainInput("domain", args.domain);
   const tags = args.tags === undefined ? undefined : tagsInput("tags", args.tags);
   const maxTokens = maxTokensInput("max-tokens", args["max-tokens"]);
-  const task = await taskOf(args);
+  const task = taskOf(args);
   const briefing = withReadJournal(args.base, (journal) =>
     buildContext(journal, { task, domain, tags, maxTokens, color: args.color === true }),
   );
-  process.stdout.write(args.json === true ? `${JSON.stringify(briefing.json, null, 2)}\n` : briefing.text);
+  writeOutput(STDOUT, args.json === true ? `${JSON.stringify(briefing.json, null, 2)}\n` : briefing.text);
   return ExitCode.Ok;
 };
 
