@@ -90,8 +90,7 @@ export function openReadJournal(layout: JournalLayout): ReadJournal {
   if (!fs.existsSync(file)) throw new MissingDatabaseError(file);
   let sqlite: BetterSqlite3.Database;
   try {
-    sqlite = openSqlite(file, { readonly: true, fileMustExist: true });
-    sqlite.pragma(`busy_timeout = ${READ_BUSY_TIMEOUT_MS}`);
+    sqlite = openSqlite(file, { readonly: true, fileMustExist: true, timeout: READ_BUSY_TIMEOUT_MS });
     // Opening is lazy: the first read is where a WAL database that cannot get its -shm fails.
     sqlite.prepare("SELECT count(*) FROM sqlite_master").get();
   } catch (error) {
