@@ -22,12 +22,16 @@
 
 const MS_PER_DAY = 86_400_000;
 
-/** `YYYY-MM-DD HH:MM:SS` in UTC, `days` before `now`: CURRENT_TIMESTAMP's form. */
+const twoDigits = (value: number) => String(value).padStart(2, "0");
+
+/**
+ * `YYYY-MM-DD HH:MM:SS` in UTC, `days` before `now`: CURRENT_TIMESTAMP's form
+ * (built from its parts: the first toISOString of a process costs about 1 ms).
+ */
 export function utcTimeBefore(now: Date, days: number): string {
-  return new Date(now.getTime() - days * MS_PER_DAY)
-    .toISOString()
-    .replace("T", " ")
-    .replace(/\.\d+Z$/, "");
+  const time = new Date(now.getTime() - days * MS_PER_DAY);
+  const date = `${time.getUTCFullYear()}-${twoDigits(time.getUTCMonth() + 1)}-${twoDigits(time.getUTCDate())}`;
+  return `${date} ${twoDigits(time.getUTCHours())}:${twoDigits(time.getUTCMinutes())}:${twoDigits(time.getUTCSeconds())}`;
 }
 
 /** SQL: `column` holds a time at or after the parameter `@since` (utcTimeBefore). */
