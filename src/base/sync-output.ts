@@ -3,7 +3,7 @@
  * descriptors with fs.readSync and fs.writeSync, without Node's
  * `process.stdin`, `process.stdout` and `process.stderr`: making those
  * streams loads Node's stream and net modules, about 5 ms of a process that
- * runs for about 140 (docs/PERFORMANCE.md#a-query). The read commands take
+ * runs for about 140 (docs/PERFORMANCE.md#where-a-querys-time-goes). The read commands take
  * their task and print their answer this way.
  *
  *   writeOutput(STDOUT, text);
