@@ -10,7 +10,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { openDb, tempDir } from "./support/journal.js";
 import { createElfJournal } from "./support/elf-journal.js";
 import { cleanEnv, REPO_ROOT, runLore } from "./support/lore.js";
-import { TIER_SHARES } from "../src/read/context.js";
+import { buildContext, TIER_SHARES } from "../src/read/context.js";
+import { journalLayout } from "../src/journal/layout.js";
+import { openReadJournal } from "../src/read/read-journal.js";
 
 interface Tier {
   name: string;
@@ -266,5 +268,24 @@ describe("the budget: every tier held to its share", () => {
     expect((withoutTask.json.tiers[2].entries.domainHeuristics ?? []).map((row) => row.rule)).not.toContain(
       "Shard the ledger reconciliation",
     );
+  });
+});
+
+describe("buildContext called directly (as a SessionStart hook does)", () => {
+  it("takes empty tags as no tags, and holds to any budget it is given", () => {
+    const dir = tempDir("lore-context-direct-");
+    createElfJournal(dir);
+    const journal = openReadJournal(journalLayout(dir));
+    try {
+      const withEmptyTags = buildContext(journal, { domain: "database", tags: [], maxTokens: 2000, color: false });
+      const withoutTags = buildContext(journal, { domain: "database", maxTokens: 2000, color: false });
+      expect(withEmptyTags.text).toBe(withoutTags.text);
+      for (const maxTokens of [0, 1, 0.5, 7.9, Number.NaN]) {
+        const briefing = buildContext(journal, { maxTokens, color: false });
+        expect(briefing.tokens, String(maxTokens)).toBeLessThanOrEqual(Math.max(1, Math.floor(maxTokens) || 1));
+      }
+    } finally {
+      journal.close();
+    }
   });
 });

@@ -45,7 +45,9 @@
  * `Building Status` bright blue, `Golden Rules` bright yellow.
  *
  * Reads the journal in one snapshot (it may be called inside one) and the
- * golden-rules file; writes nothing.
+ * golden-rules file; writes nothing. The request is taken as the command
+ * line's rules leave it (read/query-input.ts), and else made safe: empty
+ * `tags` are no tags, and `maxTokens` is a whole number of at least 1.
  */
 import type { ReadJournal } from "./read-journal.js";
 import { clip } from "./clip.js";
@@ -435,7 +437,12 @@ function experimentsAndReviewsTier(tier: Tier, readings: Readings): void {
   }
 }
 
-export function buildContext(journal: ReadJournal, request: ContextRequest): ContextBriefing {
+export function buildContext(journal: ReadJournal, given: ContextRequest): ContextBriefing {
+  const request = {
+    ...given,
+    tags: given.tags !== undefined && given.tags.length > 0 ? given.tags : undefined,
+    maxTokens: Math.max(1, Math.floor(given.maxTokens) || 1),
+  };
   const now = new Date();
   const readings = read(journal, request, now);
   const totalChars = request.maxTokens * CHARS_PER_TOKEN;
