@@ -67,7 +67,7 @@ const queryOptions = {
 export type QueryArgs = QueryFlags & { base?: string; "base-path"?: string };
 
 const contextOptions = {
-  task: { type: "string", describe: "the task to brief for (default: stdin, when it is not a terminal)" },
+  task: { type: "string", describe: "the task to brief for (default: what is piped to stdin; a terminal is not read)" },
   domain: { type: "string", describe: "the domain whose heuristics and learnings to include" },
   tags: { type: "string", describe: "include learnings with any of these comma-separated tags" },
   "max-tokens": { type: "string", describe: "the budget, 4 characters a token (default 5000; above 50000, 50000)" },
