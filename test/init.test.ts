@@ -762,7 +762,7 @@ describe("lore init: ELF's whole schema", () => {
         const loreIndexes = indexShapes(db, table);
         for (const [name, shape] of Object.entries(elfIndexes))
           expect(loreIndexes[name], `${table} ${name}`).toEqual(shape);
-        // lore's own indexes on ELF's tables: the lore ids and the failure path.
+        // lore's own indexes on ELF's tables: the lore ids, the failure path and the search ranking's.
         expect(
           Object.keys(loreIndexes)
             .filter((name) => !(name in elfIndexes))
@@ -770,9 +770,9 @@ describe("lore init: ELF's whole schema", () => {
           table,
         ).toEqual(
           table === "learnings"
-            ? ["idx_learnings_lore_id", "idx_lore_learnings_filepath"]
+            ? ["idx_learnings_lore_id", "idx_lore_learnings_filepath", "idx_lore_learnings_search_rank"]
             : table === "heuristics"
-              ? ["idx_heuristics_lore_id"]
+              ? ["idx_heuristics_lore_id", "idx_lore_heuristics_search_rank"]
               : [],
         );
       }

@@ -8,12 +8,15 @@
  *   loadHelpAndUsage()   dist/help-and-usage.js: help, the version and
  *                        usage errors, with all of yargs
  *   loadManageElf()      dist/manage-elf.js: `lore elf`
+ *   loadReadCommands()   dist/read-commands.js: `lore query`, `lore context`
+ *                        (bin/run.js also starts them from it directly)
  *
  * They are required, not imported (docs/DESIGN.md#on-demand-bundles). Runs
  * from the bundle only, where this file and those bundles sit side by side in
  * dist/.
  */
 import { createRequire } from "node:module";
+import type { ReadCommandsBundle } from "./read-options.js";
 
 const requireBesideBundle = createRequire(import.meta.filename);
 
@@ -27,4 +30,8 @@ export function loadHelpAndUsage(): typeof import("./help-and-usage.js") {
 
 export function loadManageElf(): typeof import("./manage-elf.js") {
   return requireBesideBundle("./manage-elf.js") as typeof import("./manage-elf.js");
+}
+
+export function loadReadCommands(): ReadCommandsBundle {
+  return requireBesideBundle("./read-commands.js") as ReadCommandsBundle;
 }

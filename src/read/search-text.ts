@@ -24,7 +24,7 @@
  * `query.terms` are the words and phrases, for the message that nothing was
  * found.
  */
-import { InvalidFieldError } from "../record/fields.js";
+import { InvalidFieldError } from "../base/errors.js";
 
 export interface FtsQuery {
   /** The FTS5 MATCH expression. */

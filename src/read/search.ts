@@ -134,7 +134,7 @@ interface ScoredHit {
 export function searchJournal(journal: ReadJournal, request: SearchRequest): SearchResult {
   const query = ftsQueryOf(request.text);
   const missing = [SEARCH_TABLE, ...Object.values(RANK_INDEXES).map((index) => index.name)].filter(
-    (name) => !journal.hasTable(name) && !journal.hasIndex(name),
+    (name) => !(name === SEARCH_TABLE ? journal.hasColumns(name) : journal.hasIndex(name)),
   );
   if (missing.length > 0) {
     throw new SearchIndexMissingError(
