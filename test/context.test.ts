@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openDb, tempDir } from "./support/journal.js";
+import { createJournal, openDb, tempDir } from "./support/journal.js";
 import { createElfJournal } from "./support/elf-journal.js";
 import { cleanEnv, REPO_ROOT, runLore } from "./support/lore.js";
 import { buildContext, TIER_SHARES } from "../src/read/context.js";
@@ -287,5 +287,46 @@ describe("buildContext called directly (as a SessionStart hook does)", () => {
     } finally {
       journal.close();
     }
+  });
+});
+
+describe("the briefing, given a task: records of any domain that full-text search finds for it", () => {
+  it("lists the best matches under Relevant to the Task, none twice, with the text that matched", async () => {
+    const dir = await createJournal({ git: false });
+    const records = [
+      [
+        "record-heuristic",
+        "--domain",
+        "storage",
+        "--rule",
+        "Batch ledger writes",
+        "--explanation",
+        "The ledger is slow row by row",
+      ],
+      [
+        "record-failure",
+        "--domain",
+        "billing",
+        "--title",
+        "Reconciliation timed out",
+        "--summary",
+        "The nightly ledger reconciliation ran 3 hours",
+      ],
+      ["record-failure", "--domain", "billing", "--title", "Invoice rounding", "--summary", "Cents were lost"],
+    ];
+    for (const args of records) expect((await runLore([...args, "--base", dir], { cwd: dir })).code).toBe(0);
+    const task = "speed up the ledger reconciliation";
+    const anyDomain = await briefing(dir, ["--task", task]);
+    expect(anyDomain.text).toContain("## Relevant to the Task\n\n");
+    const matches = anyDomain.json.tiers[2].entries.taskMatches ?? [];
+    expect(matches.map((row) => row.title).sort()).toEqual(["Batch ledger writes", "Reconciliation timed out"]);
+    expect(anyDomain.text).toContain("  The nightly **ledger** **reconciliation** ran 3 hours\n");
+    // The domain's list shows the storage rule; the task's section does not repeat it.
+    const inDomain = await briefing(dir, ["--task", task, "--domain", "storage"]);
+    const relevant = inDomain.json.tiers[2].entries;
+    expect((relevant.domainHeuristics ?? []).map((row) => row.rule)).toEqual(["Batch ledger writes"]);
+    expect((relevant.taskMatches ?? []).map((row) => row.title)).toEqual(["Reconciliation timed out"]);
+    // Without a task, no such section.
+    expect((await briefing(dir, ["--domain", "storage"])).text).not.toContain("Relevant to the Task");
   });
 });

@@ -19,7 +19,12 @@
  *                 (relevance.ts; query.py matched a fixed text instead)
  *   relevant      `# TIER 2: Relevant Knowledge`: with a domain, its
  *                 heuristics and learnings (5 each); with tags, learnings
- *                 that have them (5); then accepted decisions (5), violated
+ *                 that have them (5); with a task, `## Relevant to the
+ *                 Task`: the records of any domain that full-text search
+ *                 (search.ts) ranks best for the task's words (any of them,
+ *                 up to 5 not shown above, with the snippet that matched;
+ *                 none in a journal without the search index); then
+ *                 accepted decisions (5), violated
  *                 invariants (3), active invariants (5), active assumptions
  *                 of confidence 0.6 or more (5), challenged ones (3) and
  *                 spike reports (5), all of the domain or of none
@@ -68,6 +73,7 @@ import {
   spikeReports,
 } from "./query-selections.js";
 import { failureText, rankedBy, relevanceScore, significantWords, similarFailures, wordOverlap } from "./relevance.js";
+import { type SearchHit, SearchIndexMissingError, searchJournal } from "./search.js";
 
 export interface ContextRequest {
   task?: string;
@@ -104,6 +110,9 @@ const TASK_POOL = 200;
 const SIMILAR_FAILURE_DAYS = 30;
 const SIMILAR_FAILURE_POOL = 50;
 const RECENT_DAYS = 2;
+/** With a task: the words of it searched for (the first ones), and the hits read to find SHOWN new ones. */
+const TASK_SEARCH_WORDS = 24;
+const TASK_SEARCH_HITS = 15;
 
 const BRIGHT_BLUE = "\u001b[94m";
 const BRIGHT_YELLOW = "\u001b[93m";
@@ -210,6 +219,7 @@ interface Readings {
   domainHeuristics: Row[];
   domainLearnings: Row[];
   tagMatches: Row[];
+  taskMatches: SearchHit[];
   decisions: Row[];
   violatedInvariants: Row[];
   activeInvariants: Row[];
@@ -263,6 +273,7 @@ function read(journal: ReadJournal, request: ContextRequest, now: Date): Reading
             })),
             (row) => [row.relevance as number],
           ),
+    taskMatches: task === undefined ? [] : recordsMatching(journal, task),
     decisions: decisionsWith(journal, { status: "accepted", domain, limit: SHOWN }).rows,
     violatedInvariants: invariantsWith(journal, { status: "violated", domain, limit: SHOWN_FEW }).rows,
     activeInvariants: invariantsWith(journal, { status: "active", domain, limit: SHOWN }).rows,
@@ -273,6 +284,18 @@ function read(journal: ReadJournal, request: ContextRequest, now: Date): Reading
     experiments: activeExperiments(journal).rows,
     ceoReviews: pendingCeoReviews(journal).rows,
   }));
+}
+
+/** The records full-text search ranks best for any of the task's words; none without a search index. */
+function recordsMatching(journal: ReadJournal, task: string): SearchHit[] {
+  const words = significantWords(task).slice(0, TASK_SEARCH_WORDS);
+  if (words.length === 0) return [];
+  try {
+    return searchJournal(journal, { text: words.join(" OR "), limit: TASK_SEARCH_HITS }).hits;
+  } catch (error) {
+    if (error instanceof SearchIndexMissingError) return [];
+    throw error;
+  }
 }
 
 function headerText(request: ContextRequest): string {
@@ -326,6 +349,15 @@ function relevantKnowledgeTier(tier: Tier, readings: Readings, request: ContextR
   if (request.tags !== undefined) {
     const tags = heading(`## Tag Matches: ${request.tags.join(", ")}`);
     for (const row of readings.tagMatches) tier.addEntry([top, tags], entryOfLearning(row, true), "tagMatches", row);
+  }
+  const taskHeading = heading("## Relevant to the Task");
+  for (const hit of unshownMatches(tier, readings.taskMatches).slice(0, SHOWN)) {
+    const standing = hit.table === "heuristics" ? `, confidence: ${(hit.confidence ?? 0.5).toFixed(2)}` : "";
+    const entry = lines(
+      `- **${hit.title}** (${hit.type}, domain: ${hit.domain ?? ""}${standing})`,
+      `  ${hit.snippet.replace(/\s*\n\s*/g, " ")}`,
+    );
+    tier.addEntry([top, taskHeading], entry, "taskMatches", { ...hit });
   }
   const sections: Array<[string, string, Row[], (row: Row) => string]> = [
     [
@@ -404,9 +436,23 @@ function relevantKnowledgeTier(tier: Tier, readings: Readings, request: ContextR
   }
 }
 
+/** The search hits not already shown in `tier`'s domain and tag lists. */
+function unshownMatches(tier: Tier, hits: readonly SearchHit[]): SearchHit[] {
+  const shown = new Set([
+    ...(tier.entries.domainHeuristics ?? []).map((row) => `heuristics ${row.id}`),
+    ...(tier.entries.domainLearnings ?? []).map((row) => `learnings ${row.id}`),
+    ...(tier.entries.tagMatches ?? []).map((row) => `learnings ${row.id}`),
+  ]);
+  return hits.filter((hit) => !shown.has(`${hit.table} ${hit.id}`));
+}
+
 /** The ids of the learnings shown in the tiers so far. */
 function learningsShown(tiers: readonly Tier[]): Set<unknown> {
-  const lists = tiers.flatMap((tier) => [tier.entries.domainLearnings ?? [], tier.entries.tagMatches ?? []]);
+  const lists = tiers.flatMap((tier) => [
+    tier.entries.domainLearnings ?? [],
+    tier.entries.tagMatches ?? [],
+    (tier.entries.taskMatches ?? []).filter((row) => row.table === "learnings"),
+  ]);
   return new Set(lists.flat().map((row) => row.id));
 }
 
