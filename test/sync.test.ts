@@ -30,6 +30,7 @@ import {
   tempDir,
 } from "./support/journal.js";
 import { ELF_FAILURE_SECTIONS, ELF_SCHEMA } from "./support/elf-format.js";
+import { generateJournal } from "./support/synthetic-journal.js";
 import { parseFailure } from "../src/journal/failure-markdown.js";
 import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
 
@@ -1128,4 +1129,27 @@ describe("a record that waited for the lock while the database was rebuilt", () 
     expect(readRows(dir).learnings.map((row) => row.title)).toContain("Waited");
     expect(invariantViolations(dir)).toEqual([]);
   });
+});
+
+describe("lore sync on a large journal no commit holds yet", () => {
+  it("commits thousands of uncommitted record files at once: paths and message beyond the system's argument limits", async () => {
+    const dir = tempDir();
+    const counts = generateJournal(dir, { records: 4000, seed: 7 });
+    git(dir, ["init", "-q"]);
+    configureGitIdentity(dir);
+    ok(await runLore(["init", "--no-commit"], { cwd: dir }));
+    for (const suffix of ["", "-wal", "-shm"])
+      fs.rmSync(path.join(dir, "memory", `index.db${suffix}`), { force: true });
+    // One argument may hold at most 128 KiB on Linux: the commit's message lists every file, more than that here.
+    const listed = ["failures", "heuristics"].flatMap((folder) =>
+      fs.readdirSync(path.join(dir, "memory", folder)).map((name) => `memory/${folder}/${name}`),
+    );
+    expect(listed.join("\n").length).toBeGreaterThan(128 * 1024);
+    const rebuild = await runLore(["sync", "--rebuild"], { cwd: dir });
+    expect(rebuild.stderr).not.toMatch(/E2BIG|commit failed/);
+    expect(rebuild.code).toBe(0);
+    const committed = git(dir, ["ls-files", "memory/failures", "memory/heuristics"]).trim().split("\n");
+    expect(committed).toHaveLength(counts.files);
+    expect(git(dir, ["status", "--porcelain", "memory/failures", "memory/heuristics"])).toBe("");
+  }, 120_000);
 });

@@ -115,8 +115,13 @@ async function addError(repo: GitRepo, files: string[], error: unknown): Promise
 /** Stages `files` with one `git add` (nothing for none), waiting out git's locks as commitPaths does. */
 export async function stagePaths(repo: GitRepo, files: string[], options: CommitOptions): Promise<void> {
   if (files.length === 0) return;
+  // Many paths go on git's standard input: as arguments they would pass the system's limit (E2BIG).
+  const [args, input] =
+    files.length > MANY_PATHS
+      ? [["add", "--pathspec-from-file=-", "--pathspec-file-nul"], `${files.join("\0")}\0`]
+      : [["add", "--", ...files], undefined];
   try {
-    await runGitWaitingForLocks(repo, ["add", "--", ...files], options, { stdout: false });
+    await runGitWaitingForLocks(repo, args, options, { stdout: false, input });
   } catch (error) {
     throw await addError(repo, files, error);
   }
@@ -283,14 +288,16 @@ async function commitIndex(
   options: CommitOptions,
   temporary: GitRunOptions,
 ): Promise<string> {
-  const commitArgs = [...commitConfig(options, maintenance), "commit", "--no-status", "--message", message];
+  // The message on standard input: one listing many files would pass the system's limit for an argument.
+  const commitArgs = [...commitConfig(options, maintenance), "commit", "--no-status", "--file=-"];
+  const withMessage = { ...temporary, input: message };
   let stdout: string;
   try {
-    stdout = await runGitWaitingForLocks(repo, commitArgs, options, temporary);
+    stdout = await runGitWaitingForLocks(repo, commitArgs, options, withMessage);
   } catch (error) {
     if (!missingIdentity(error)) throw error;
     warn("git has no user.name/user.email here: committed as lore; set them with `git config`");
-    stdout = await runGitWaitingForLocks(repo, [...fallbackIdentity(), ...commitArgs], options, temporary);
+    stdout = await runGitWaitingForLocks(repo, [...fallbackIdentity(), ...commitArgs], options, withMessage);
   }
   return committedId(stdout) ?? (await runGit(repo, ["rev-parse", "HEAD"])).stdout.trim();
 }

@@ -176,6 +176,8 @@ export interface GitRunOptions {
   stdout?: boolean;
   /** Variables set for this git only (`GIT_INDEX_FILE` for a temporary index). */
   env?: Record<string, string>;
+  /** Written to git's standard input (then closed): what would not fit in its arguments, such as many paths. */
+  input?: string | Buffer;
 }
 
 /**
@@ -189,7 +191,10 @@ export async function runGit(repo: GitRepo | string, args: string[], options: Gi
 
 /** runGit with git's standard output as bytes (for large listings: hashed or split without decoding). */
 export function runGitRaw(repo: GitRepo | string, args: string[], options: GitRunOptions = {}): Promise<RawGitResult> {
-  return startGit(repo, args, options).result;
+  if (options.input === undefined) return startGit(repo, args, options).result;
+  const running = startGit(repo, args, { ...options, stdin: true });
+  running.send(options.input);
+  return running.result;
 }
 
 /** A git process that was started with `{ stdin: true }` and reads its standard input. */
