@@ -11,6 +11,7 @@
 //   dist/sync-and-hooks.js   loaded on demand (src/cli/on-demand-parts.ts)
 //   dist/help-and-usage.js   loaded on demand (src/cli/on-demand-parts.ts)
 //   dist/manage-elf.js       loaded on demand (src/cli/on-demand-parts.ts)
+//   dist/claude-code.js      loaded on demand (src/cli/on-demand-parts.ts)
 // better-sqlite3 (a native addon) and cli-progress stay external.
 //
 // Libraries are patched through scripts/library-patches.mjs, one entry per
@@ -70,13 +71,21 @@ try {
       "help-and-usage": "src/cli/help-and-usage.ts",
       "sync-and-hooks": "src/cli/sync-and-hooks.ts",
       "manage-elf": "src/cli/manage-elf.ts",
+      "claude-code": "src/cli/claude-code.ts",
     },
     outdir: "dist",
     bundle: true,
     platform: "node",
     format: "cjs",
     target: "node20",
-    external: ["better-sqlite3", "cli-progress", "./help-and-usage.js", "./sync-and-hooks.js", "./manage-elf.js"],
+    external: [
+      "better-sqlite3",
+      "cli-progress",
+      "./help-and-usage.js",
+      "./sync-and-hooks.js",
+      "./manage-elf.js",
+      "./claude-code.js",
+    ],
     define: {
       LORE_VERSION: JSON.stringify(version),
       "import.meta.url": "__loreModule.url",

@@ -18,6 +18,7 @@ import { syncCommand } from "./commands/sync.js";
 import { hookCommand } from "./commands/hook.js";
 import { hooksCommand } from "./commands/hooks.js";
 import { elfCommand } from "./commands/elf.js";
+import { claudeCommand } from "./commands/claude.js";
 import type { LoreCommand } from "./command.js";
 import { exitCodeFor, messageFor } from "../base/errors.js";
 import { parseArguments } from "./parse-arguments.js";
@@ -35,6 +36,7 @@ const COMMANDS: LoreCommand[] = [
   hooksCommand,
   hookCommand,
   elfCommand,
+  claudeCommand,
 ];
 
 function showHelpOrUsage(argv: string[]): Promise<number> {

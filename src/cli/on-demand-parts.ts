@@ -8,6 +8,8 @@
  *   loadHelpAndUsage()   dist/help-and-usage.js: help, the version and
  *                        usage errors, with all of yargs
  *   loadManageElf()      dist/manage-elf.js: `lore elf`
+ *   loadClaudeCode()     dist/claude-code.js: `lore claude`, its settings and
+ *                        the hooks Claude Code runs
  *
  * They are required, not imported (docs/DESIGN.md#on-demand-bundles). Runs
  * from the bundle only, where this file and those bundles sit side by side in
@@ -27,4 +29,8 @@ export function loadHelpAndUsage(): typeof import("./help-and-usage.js") {
 
 export function loadManageElf(): typeof import("./manage-elf.js") {
   return requireBesideBundle("./manage-elf.js") as typeof import("./manage-elf.js");
+}
+
+export function loadClaudeCode(): typeof import("./claude-code.js") {
+  return requireBesideBundle("./claude-code.js") as typeof import("./claude-code.js");
 }
