@@ -189,7 +189,7 @@ describe("lore claude install and uninstall", () => {
     fs.writeFileSync(home.file, `${JSON.stringify(edited, null, 2)}\n`);
     const removed = await claude(home, ["uninstall"]);
     expect({ code: removed.code, stderr: removed.stderr }).toEqual({ code: 0, stderr: "" });
-    expect(removed.stdout).toContain("edited since install");
+    expect(removed.stdout).toContain("kept the rest of the file as it is now");
     expect(readJson(home.file)).toEqual({
       hooks: { PreToolUse: [USER_BASH_HOOK], Stop: [{ hooks: [{ type: "command", command: "say done" }] }] },
       model: "haiku",
@@ -245,6 +245,29 @@ describe("lore claude install and uninstall", () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/^lore claude: no lore journal found at /);
     expect(fs.existsSync(elsewhere.file)).toBe(false);
+  });
+
+  it("recognises the README's hand-written entry: status reports it, uninstall removes it", async () => {
+    const home = newHome();
+    const byHand = {
+      hooks: {
+        PreToolUse: [
+          {
+            matcher: "^(Agent|Task)$",
+            hooks: [{ type: "command", command: "lore claude hook pre-tool-use", timeout: 2 }],
+          },
+          USER_BASH_HOOK,
+        ],
+      },
+    };
+    writeSettings(home, `${JSON.stringify(byHand, null, 2)}\n`);
+    const status = await claude(home, ["status", "--user"]);
+    expect(status.stdout).toMatch(
+      /PreToolUse \^\(Agent\|Task\)\$: lore's hook, not current \(lore claude hook pre-tool-use\)/,
+    );
+    const removed = await claude(home, ["uninstall"]);
+    expect(removed.stdout).toContain("kept the rest of the file as it is now");
+    expect(readJson(home.file)).toEqual({ hooks: { PreToolUse: [USER_BASH_HOOK] } });
   });
 
   it("refuses --user with --project, and an unknown action", async () => {

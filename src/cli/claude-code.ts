@@ -105,7 +105,9 @@ const INSTALL_TEXT = {
 
 const UNINSTALL_TEXT = {
   restored: "removed lore's hooks: the file is back as it was before `lore claude install`",
-  removed: "removed lore's hooks; the rest of the file, edited since install, is kept as it is",
+  removed:
+    "removed lore's hooks and kept the rest of the file as it is now (it is not what `lore claude install` wrote, " +
+    "so no backup was put back)",
   "not-installed": "no hook of lore's, nothing changed",
   missing: "no such file, nothing changed",
 } as const;
