@@ -1,13 +1,14 @@
-// Shared start of lore's executables: loads the CLI bundle (dist/lore.js),
-// runs it with `prefix` before the user's arguments, and exits with its code.
+// Shared start of lore's executables: loads a CLI bundle, runs it with
+// `prefix` before the user's arguments, and exits with its code.
 //
 // A record is a short-lived process, and compiling the bundle is a good part
 // of its start-up, so the bundle is compiled with the V8 code cache that the
 // build made for it (scripts/train-code-cache.cjs): the bytecode of every
 // function a record runs. The cache is used only with the bundle it was made
-// from: dist/lore.js starts with a `//lore-build <id>` line and the cache with
-// the same id. V8 itself refuses a cache from another Node version or other
-// V8 flags; then, and when there is no cache, the bundle is compiled as usual.
+// from: dist/<name>.js starts with a `//lore-build <id>` line and
+// dist/<name>.v8cache with the same id. V8 itself refuses a cache from
+// another Node version or other V8 flags; then, and when there is no cache,
+// the bundle is compiled as usual.
 //
 // It exits as soon as the output is flushed instead of letting Node tear down:
 // the teardown would close the SQLite connection, and closing the last
@@ -15,14 +16,25 @@
 // mode is made for a connection that goes away without that; SQLite's
 // automatic checkpoint still folds the WAL in as it grows.
 //
+// The read commands (`lore query`, `lore context`, `lore search`) start from their own
+// bundle, dist/read-commands.js (with its own code cache), without
+// dist/lore.js: a query needs none of what a record loads (git, locks,
+// durable files), and each query is a fresh process too
+// (docs/DESIGN.md#on-demand-bundles).
+//
 // bin/ and dist/ are CommonJS (see scripts/build.mjs for why).
 const fs = require("node:fs");
 const path = require("node:path");
-const vm = require("node:vm");
 
 const Module = module.constructor;
-const BUNDLE = path.join(__dirname, "..", "dist", "lore.js");
-const CODE_CACHE = path.join(__dirname, "..", "dist", "lore.v8cache");
+const DIST = path.join(__dirname, "..", "dist");
+/** The commands started from dist/read-commands.js; every other from dist/lore.js. */
+const READ_COMMANDS = new Set(["query", "context", "search"]);
+
+/** dist/<name>.v8cache, the code cache of dist/<name>.js. */
+function codeCacheFile(name) {
+  return path.join(DIST, `${name}.v8cache`);
+}
 
 // Node 22.1+ caches compiled modules itself: there it also covers what the
 // bundle leaves outside (better-sqlite3's JavaScript, dist/sync-and-hooks.js
@@ -35,12 +47,12 @@ function buildIdOf(source) {
   return match?.[1];
 }
 
-/** The code cache made for the bundle with `buildId`, or undefined. */
-function codeCacheFor(buildId) {
+/** The code cache of bundle `name` made for the build `buildId`, or undefined. */
+function codeCacheFor(name, buildId) {
   if (buildId === undefined) return undefined;
   let bytes;
   try {
-    bytes = fs.readFileSync(CODE_CACHE);
+    bytes = fs.readFileSync(codeCacheFile(name));
   } catch {
     return undefined;
   }
@@ -49,30 +61,48 @@ function codeCacheFor(buildId) {
 }
 
 /**
- * Compiles and runs dist/lore.js as a CommonJS module, with its code cache
- * where it has one. Returns the module's exports and the compiled script (the
- * build's training run makes the cache from it).
+ * Compiles and runs dist/<name>.js (default: lore) as a CommonJS module, with
+ * its code cache where it has one, and registers it as that file's module.
+ * Returns the module's exports and the compiled script (the build's training
+ * run makes the cache from it).
  */
-function loadBundle() {
-  const source = fs.readFileSync(BUNDLE, "utf8");
+function loadBundle(name = "lore") {
+  const file = path.join(DIST, `${name}.js`);
+  const source = fs.readFileSync(file, "utf8");
   const buildId = buildIdOf(source);
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: BUNDLE,
-    cachedData: codeCacheFor(buildId),
-  });
-  const bundle = new Module(BUNDLE, module);
-  bundle.filename = BUNDLE;
-  bundle.paths = Module._nodeModulePaths(path.dirname(BUNDLE));
-  script.runInThisContext()(bundle.exports, Module.createRequire(BUNDLE), bundle, BUNDLE, path.dirname(BUNDLE));
+  const script = new (require("node:vm").Script)(
+    `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
+    {
+      filename: file,
+      cachedData: codeCacheFor(name, buildId),
+    },
+  );
+  const bundle = new Module(file, module);
+  bundle.filename = file;
+  bundle.paths = Module._nodeModulePaths(DIST);
+  Module._cache[file] = bundle;
+  script.runInThisContext()(bundle.exports, Module.createRequire(file), bundle, file, DIST);
   bundle.loaded = true;
-  return { lore: bundle.exports, script, buildId };
+  return { exports: bundle.exports, script, buildId };
 }
 
 exports.loadBundle = loadBundle;
-exports.CODE_CACHE = CODE_CACHE;
+exports.codeCacheFile = codeCacheFile;
 
 exports.run = async function run(prefix) {
-  const { runCli } = loadBundle().lore;
-  const code = await runCli([...prefix, ...process.argv.slice(2)]);
-  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+  const argv = [...prefix, ...process.argv.slice(2)];
+  if (READ_COMMANDS.has(argv[0])) {
+    const code = await loadBundle("read-commands").exports.runCli(argv);
+    // A read command writes its answer with fs.writeSync and makes no stream;
+    // help and error lines do, and on Linux those streams write synchronously
+    // (to files, pipes and terminals alike), so there is nothing to flush.
+    // Elsewhere, flushing them is worth the cost of making them.
+    if (process.platform === "linux") process.exit(code);
+    return flushThenExit(code);
+  }
+  flushThenExit(await loadBundle().exports.runCli(argv));
 };
+
+function flushThenExit(code) {
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}

@@ -24,11 +24,15 @@
 //     100k failures plus 20% heuristics: a cold `--fix` (<= 60 s and <= 300 MB
 //     peak RSS at 100k), a re-sync with nothing changed after it (<= 2 x
 //     `git status`, interleaved), and the growth of the cold `--fix` from the
-//     smallest size to the largest (at most about the growth of the journal).
+//     smallest size to the largest (at most about the growth of the journal);
+//   - the read side at 100k records (scripts/generate-journal.ts): `lore query
+//     --context --domain D`, `lore query --domain D --format json` and `lore
+//     search WORD`, each <= 1.3 x `node -e 0` (interleaved), and the p95 of
+//     searches inside one process (scripts/search-latency.ts) <= 5 ms.
 // The table is printed and, when every part ran, written to docs/BENCHMARKS.md.
 //
 // Environment: BENCH_PARTS picks parts (record, hooks, recovery, parallel,
-// sync, elf; default all), BENCH_SYNC_SIZES and BENCH_ELF_SIZES the journal
+// sync, elf, read; default all), BENCH_READ_RECORDS the read part's size, BENCH_SYNC_SIZES and BENCH_ELF_SIZES the journal
 // sizes (records; ELF failures), BENCH_ROUNDS, BENCH_PARALLEL_ROUNDS,
 // BENCH_SYNC_ROUNDS and BENCH_RECOVERY_SIZE the rounds and sizes.
 import { execFileSync, spawn } from "node:child_process";
@@ -47,12 +51,14 @@ const SYNC_SIZES = (process.env.BENCH_SYNC_SIZES ?? "10000,100000").split(",").m
 const SYNC_ROUNDS = Number(process.env.BENCH_SYNC_ROUNDS ?? 7);
 const ELF_SIZES = (process.env.BENCH_ELF_SIZES ?? "10000,100000").split(",").map(Number);
 const ELF_HEURISTIC_SHARE = 0.2;
-const ALL_PARTS = ["record", "hooks", "recovery", "parallel", "sync", "elf"];
+const ALL_PARTS = ["record", "hooks", "recovery", "parallel", "sync", "elf", "read"];
+const READ_RECORDS = Number(process.env.BENCH_READ_RECORDS ?? 100_000);
 const PARTS = new Set((process.env.BENCH_PARTS ?? ALL_PARTS.join(",")).split(",").map((part) => part.trim()));
 for (const part of PARTS)
   if (!ALL_PARTS.includes(part)) throw new Error(`BENCH_PARTS: unknown part "${part}" (${ALL_PARTS.join(", ")})`);
 const CHANGE_ROUNDS = 5;
 const generator = path.join(root, "dist-test", "generate-journal.js");
+const searchLatency = path.join(root, "dist-test", "search-latency.js");
 const rssReporter = path.join(root, "scripts", "report-max-rss.cjs");
 
 const env = { ...process.env };
@@ -119,14 +125,32 @@ function recordOnce(journal, round, extraEnv = {}) {
   );
 }
 
+/** A journal whose database has no search index: its table and triggers dropped (what a record costs without it). */
+async function journalWithoutSearchIndex() {
+  const dir = await newJournal();
+  const { createRequire } = await import("node:module");
+  const Database = createRequire(import.meta.url)("better-sqlite3");
+  const db = new Database(path.join(dir, "memory", "index.db"));
+  const triggers = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'lore_search_%'")
+    .pluck()
+    .all();
+  for (const trigger of triggers) db.exec(`DROP TRIGGER ${trigger}`);
+  db.exec("DROP TABLE lore_search");
+  db.close();
+  return dir;
+}
+
 async function singleRecordFigures() {
   const journal = await newJournal();
   const notDurable = await newJournal();
+  const withoutIndex = await journalWithoutSearchIndex();
   const bare = newRepo("lore-bench-git-");
   const nodeMs = [];
   const gitMs = [];
   const recordMs = [];
   const notDurableMs = [];
+  const withoutIndexMs = [];
   for (let round = 0; round < ROUNDS; round++) {
     nodeMs.push(await must(run(process.execPath, ["-e", "0"], bare), "node -e 0"));
     const file = `file-${round}.md`;
@@ -135,12 +159,14 @@ async function singleRecordFigures() {
     gitMs.push(await must(run("git", ["commit", "-q", "-m", `round ${round}`], bare), "git commit"));
     recordMs.push(await recordOnce(journal, round));
     notDurableMs.push(await recordOnce(notDurable, round, GIT_NOT_DURABLE));
+    withoutIndexMs.push(await recordOnce(withoutIndex, round));
   }
   return {
     node: median(nodeMs),
     gitCommit: median(gitMs),
     record: median(recordMs),
     recordNotDurable: median(notDurableMs),
+    recordWithoutIndex: median(withoutIndexMs),
   };
 }
 
@@ -398,6 +424,52 @@ async function hookFigures() {
   };
 }
 
+/**
+ * The read side at READ_RECORDS records (the synthetic journal of the sync
+ * part, rebuilt by `lore sync --rebuild`): each read command as a fresh
+ * process, interleaved with `node -e 0`, and searches timed inside one
+ * process (scripts/search-latency.ts).
+ */
+async function readFigures() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lore-bench-read-"));
+  execFileSync(process.execPath, [generator, "--records", String(READ_RECORDS), "--out", dir], { encoding: "utf8" });
+  await must(run(process.execPath, [lore, "init"], dir), "lore init");
+  for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(path.join(dir, "memory", `index.db${suffix}`), { force: true });
+  await must(run(process.execPath, [lore, "sync", "--rebuild", "--no-commit"], dir), "lore sync --rebuild");
+  const { createRequire } = await import("node:module");
+  const Database = createRequire(import.meta.url)("better-sqlite3");
+  const db = new Database(path.join(dir, "memory", "index.db"), { readonly: true });
+  // The domain with the most heuristics, and a word of the newest failure's title.
+  const domain = db
+    .prepare("SELECT domain FROM heuristics GROUP BY domain ORDER BY count(*) DESC LIMIT 1")
+    .pluck()
+    .get();
+  const title = db.prepare("SELECT title FROM learnings ORDER BY id DESC LIMIT 1").pluck().get();
+  db.close();
+  const word = title.match(/[A-Za-z]{4,}/)[0];
+  const commands = {
+    context: ["query", "--context", "--domain", domain],
+    domainJson: ["query", "--domain", domain, "--format", "json"],
+    search: ["search", word],
+  };
+  const nodeMs = [];
+  const commandMs = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    nodeMs.push(await must(run(process.execPath, ["-e", "0"], dir), "node -e 0"));
+    for (const [name, args] of Object.entries(commands))
+      commandMs[name].push(await must(run(process.execPath, [lore, ...args], dir), `lore ${args.join(" ")}`));
+  }
+  const latency = JSON.parse(execFileSync(process.execPath, [searchLatency, "--base", dir], { encoding: "utf8" }));
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  return {
+    domain,
+    word,
+    node: median(nodeMs),
+    commands: Object.fromEntries(Object.entries(commandMs).map(([name, list]) => [name, median(list)])),
+    latency,
+  };
+}
+
 const single = PARTS.has("record") ? await singleRecordFigures() : undefined;
 const hooks = PARTS.has("hooks") ? await hookFigures() : undefined;
 const recovery = PARTS.has("recovery") ? await recoveryFigures() : undefined;
@@ -406,11 +478,13 @@ const syncRuns = [];
 if (PARTS.has("sync")) for (const size of SYNC_SIZES) syncRuns.push(await syncFigures(size));
 const elfRuns = [];
 if (PARTS.has("elf")) for (const size of ELF_SIZES) elfRuns.push(await elfSyncFigures(size));
+const read = PARTS.has("read") ? await readFigures() : undefined;
 const verdict = (ok) => (ok ? "met" : "NOT met");
 const fmt = (ms) => `${ms.toFixed(0)} ms`;
 const count = (n) => n.toLocaleString("en-US");
-const durableCost = (durable, notDurable) =>
-  `${fmt(durable - notDurable)} (${(((durable - notDurable) / notDurable) * 100).toFixed(0)}%)`;
+/** What `ms` costs over `baselineMs`: in ms and in percent. */
+const costOver = (ms, baselineMs) =>
+  `${fmt(ms - baselineMs)} (${(((ms - baselineMs) / baselineMs) * 100).toFixed(1)}%)`;
 
 function recordRows() {
   if (!single) return [];
@@ -421,7 +495,8 @@ function recordRows() {
     `| bare \`git commit\` of one staged file (median of ${ROUNDS}) | ${fmt(single.gitCommit)} | | |`,
     `| floor = node + git commit | ${fmt(floor)} | | |`,
     `| one \`record-failure\`, git commit included (median of ${ROUNDS}) | ${fmt(single.record)} = ${recordRatio.toFixed(2)} x floor | <= 1.5 x floor | ${verdict(recordRatio <= 1.5)} |`,
-    `| the same with git not durable (\`LORE_GIT_FSYNC=off\`, median of ${ROUNDS}, interleaved) | ${fmt(single.recordNotDurable)}: durable git adds ${durableCost(single.record, single.recordNotDurable)} | | |`,
+    `| the same with git not durable (\`LORE_GIT_FSYNC=off\`, median of ${ROUNDS}, interleaved) | ${fmt(single.recordNotDurable)}: durable git adds ${costOver(single.record, single.recordNotDurable)} | | |`,
+    `| the same in a journal without the search index (median of ${ROUNDS}, interleaved) | ${fmt(single.recordWithoutIndex)}: the index adds ${costOver(single.record, single.recordWithoutIndex)} | <= +3% | ${verdict(single.record <= single.recordWithoutIndex * 1.03)} |`,
   ];
 }
 
@@ -433,7 +508,7 @@ function parallelRows() {
   const against = ratio === undefined ? "" : ` = ${ratio.toFixed(1)} x one record`;
   return [
     `| ${WRITERS} writers at once (median of ${PARALLEL_ROUNDS} rounds) | ${fmt(parallel.median.wallMs)}${against}, ${(WRITERS / (parallel.median.wallMs / 1000)).toFixed(1)} records/s | all succeed, <= 15 x one record | ${verdict(allSucceeded && (ratio === undefined || ratio <= 15))} |`,
-    `| the same with git not durable (\`LORE_GIT_FSYNC=off\`, median of ${PARALLEL_ROUNDS} rounds, interleaved) | ${fmt(parallel.notDurableMs)}: durable git adds ${durableCost(parallel.median.wallMs, parallel.notDurableMs)} | | |`,
+    `| the same with git not durable (\`LORE_GIT_FSYNC=off\`, median of ${PARALLEL_ROUNDS} rounds, interleaved) | ${fmt(parallel.notDurableMs)}: durable git adds ${costOver(parallel.median.wallMs, parallel.notDurableMs)} | | |`,
   ];
 }
 
@@ -498,6 +573,28 @@ function elfRows() {
   return rows;
 }
 
+function readRows() {
+  if (!read) return [];
+  const size = `${count(READ_RECORDS)} records`;
+  const labels = {
+    context: `\`lore query --context --domain ${read.domain}\``,
+    domainJson: `\`lore query --domain ${read.domain} --format json\``,
+    search: `\`lore search ${read.word}\``,
+  };
+  const rows = Object.entries(labels).map(([name, label]) => {
+    const ratio = read.commands[name] / read.node;
+    return `| ${label}, ${size} (median of ${ROUNDS}, interleaved with \`node -e 0\`: ${fmt(read.node)}) | ${fmt(read.commands[name])} = ${ratio.toFixed(2)} x \`node -e 0\` | <= 1.3 x node -e 0 | ${verdict(ratio <= 1.3)} |`;
+  });
+  const { latency } = read;
+  const kinds = Object.entries(latency.byKind)
+    .map(([kind, figures]) => `${kind} ${figures.p95Ms.toFixed(1)}`)
+    .join(", ");
+  rows.push(
+    `| a search inside one process, ${size}: p95 of ${latency.queries} searches made from the journal's own titles (p50 ${latency.p50Ms.toFixed(1)} ms; p95 by kind: ${kinds} ms) | ${latency.p95Ms.toFixed(1)} ms | <= 5 ms | ${verdict(latency.p95Ms <= 5)} |`,
+  );
+  return rows;
+}
+
 const table = [
   "| measure | value | target | result |",
   "| --- | --- | --- | --- |",
@@ -508,6 +605,7 @@ const table = [
   ...hookRows(),
   ...syncRows(),
   ...elfRows(),
+  ...readRows(),
   ...(PARTS.has("record")
     ? [
         "| ELF `record-failure.sh`, one record (reported, not measured here) | about 1.7 s | | |",

@@ -2,7 +2,8 @@
 // dist-test/, so that plain `node` runs them: the lock contender of the lock
 // tests (test/fixtures/lock-contender.ts), the synthetic journal generator
 // (scripts/generate-journal.ts), the kill -9 harness (test/chaos/chaos.ts)
-// and the power-loss simulator's long profile (test/power-loss/power-loss.ts).
+// the power-loss simulator's long profile (test/power-loss/power-loss.ts)
+// and the in-process search timer (scripts/search-latency.ts).
 // Run by vitest's global setup, `npm run bench`, `npm run chaos` and
 // `npm run powerloss`, after scripts/build.mjs.
 import { build } from "esbuild";
@@ -13,6 +14,7 @@ await build({
     "generate-journal": "scripts/generate-journal.ts",
     chaos: "test/chaos/chaos.ts",
     powerloss: "test/power-loss/power-loss.ts",
+    "search-latency": "scripts/search-latency.ts",
   },
   outdir: "dist-test",
   bundle: true,

@@ -11,6 +11,10 @@
 //   dist/sync-and-hooks.js   loaded on demand (src/cli/on-demand-parts.ts)
 //   dist/help-and-usage.js   loaded on demand (src/cli/on-demand-parts.ts)
 //   dist/manage-elf.js       loaded on demand (src/cli/on-demand-parts.ts)
+//   dist/read-commands.js    `lore query` and `lore context`: started on its
+//                            own by bin/run.js, or loaded on demand; with a
+//                            build id and dist/read-commands.v8cache, as
+//                            dist/lore.js
 //   dist/claude-code.js      loaded on demand (src/cli/on-demand-parts.ts)
 // better-sqlite3 (a native addon) and cli-progress stay external.
 //
@@ -18,8 +22,9 @@
 // patch, each for an exact version. Exits non-zero, with nothing usable in
 // dist/, when esbuild fails, when a library patch no longer fits (see there),
 // when lore's own code imports one of `node:fs|path|os|readline` by name, or
-// when dist/lore.js contains a dynamic import(). A code cache that cannot be
-// made is only reported: lore works without it, only starts slower.
+// when dist/lore.js or dist/read-commands.js contains a dynamic import(). A
+// code cache that cannot be made is only reported: lore works without it,
+// only starts slower.
 //
 // Why each choice: docs/DESIGN.md#the-build.
 import { readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
@@ -63,6 +68,9 @@ const ownRequire = {
   },
 };
 
+/** The bundles bin/run.js compiles itself, each with its build id and code cache. */
+const COMPILED_BY_RUN = ["lore", "read-commands"];
+
 // A failed build leaves no dist/lore.js behind that could pass for a good one.
 try {
   await build({
@@ -71,6 +79,7 @@ try {
       "help-and-usage": "src/cli/help-and-usage.ts",
       "sync-and-hooks": "src/cli/sync-and-hooks.ts",
       "manage-elf": "src/cli/manage-elf.ts",
+      "read-commands": "src/cli/read-commands.ts",
       "claude-code": "src/cli/claude-code.ts",
     },
     outdir: "dist",
@@ -84,6 +93,7 @@ try {
       "./help-and-usage.js",
       "./sync-and-hooks.js",
       "./manage-elf.js",
+      "./read-commands.js",
       "./claude-code.js",
     ],
     define: {
@@ -100,15 +110,19 @@ try {
     logLevel: "warning",
   });
 
-  const bundleFile = new URL("lore.js", dist);
-  const bundle = readFileSync(bundleFile, "utf8");
-  // bin/run.js compiles the bundle as a script, which has no loader for import().
-  if (/\bimport\(/.test(bundle))
-    throw new Error("dist/lore.js has a dynamic import(); load such parts with require (src/cli/on-demand-parts.ts)");
-  writeFileSync(
-    bundleFile,
-    `//lore-build ${createHash("sha256").update(bundle).digest("hex").slice(0, 16)}\n${bundle}`,
-  );
+  for (const name of COMPILED_BY_RUN) {
+    const bundleFile = new URL(`${name}.js`, dist);
+    const bundle = readFileSync(bundleFile, "utf8");
+    // bin/run.js compiles the bundle as a script, which has no loader for import().
+    if (/\bimport\(/.test(bundle))
+      throw new Error(
+        `dist/${name}.js has a dynamic import(); load such parts with require (src/cli/on-demand-parts.ts)`,
+      );
+    writeFileSync(
+      bundleFile,
+      `//lore-build ${createHash("sha256").update(bundle).digest("hex").slice(0, 16)}\n${bundle}`,
+    );
+  }
 } catch (error) {
   rmSync(dist, { recursive: true, force: true });
   process.stderr.write(`build: failed, dist/ removed: ${error.message}\n`);
@@ -121,6 +135,6 @@ try {
   });
 } catch (error) {
   process.stderr.write(
-    `build: no code cache for dist/lore.js (lore works, only starts slower): ${String(error.stderr || error.message).trim()}\n`,
+    `build: no code cache for dist/lore.js and dist/read-commands.js (lore works, only starts slower): ${String(error.stderr || error.message).trim()}\n`,
   );
 }

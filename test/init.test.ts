@@ -762,7 +762,7 @@ describe("lore init: ELF's whole schema", () => {
         const loreIndexes = indexShapes(db, table);
         for (const [name, shape] of Object.entries(elfIndexes))
           expect(loreIndexes[name], `${table} ${name}`).toEqual(shape);
-        // lore's own indexes on ELF's tables: the lore ids and the failure path.
+        // lore's own indexes on ELF's tables: the lore ids, the failure path and the search ranking's.
         expect(
           Object.keys(loreIndexes)
             .filter((name) => !(name in elfIndexes))
@@ -770,9 +770,9 @@ describe("lore init: ELF's whole schema", () => {
           table,
         ).toEqual(
           table === "learnings"
-            ? ["idx_learnings_lore_id", "idx_lore_learnings_filepath"]
+            ? ["idx_learnings_lore_id", "idx_lore_learnings_filepath", "idx_lore_learnings_search_rank"]
             : table === "heuristics"
-              ? ["idx_heuristics_lore_id"]
+              ? ["idx_heuristics_lore_id", "idx_lore_heuristics_search_rank"]
               : [],
         );
       }
@@ -798,7 +798,7 @@ describe("lore init: ELF's whole schema", () => {
       for (const table of elfTables.filter((name) => name !== "schema_version" && name !== "db_operations")) {
         expect(db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get(), table).toBe(0);
       }
-      expect(db.prepare("SELECT value FROM lore_meta WHERE key = 'schema_version'").pluck().get()).toBe("4");
+      expect(db.prepare("SELECT value FROM lore_meta WHERE key = 'schema_version'").pluck().get()).toBe("5");
     } finally {
       db.close();
       elf.close();

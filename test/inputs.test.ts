@@ -6,7 +6,8 @@
 // exitCode 2 and a one-line message naming the field and the rule.
 import { describe, expect, it } from "vitest";
 import { exitCodeFor } from "../src/base/errors.js";
-import { domainName, InvalidFieldError, multiLine, quoted, required, singleLine } from "../src/record/fields.js";
+import { domainName, multiLine, required, singleLine } from "../src/record/fields.js";
+import { InvalidFieldError, quoted } from "../src/base/errors.js";
 import {
   LIMITS,
   MissingFieldsError,

@@ -25,53 +25,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createJournalIn, git, invariantViolations, readRows, tempDir } from "./support/journal.js";
+import { mount, mountReadOnly, unmountAll, whyCannotMount } from "./support/mounts.js";
 import { runLore, toFlags, type RunResult } from "./support/lore.js";
 import { writeFileDurably } from "../src/io/durable-file.js";
 
 const PAGE = 4096;
 
-function tryMountTmpfs(): string | undefined {
-  if (process.platform !== "linux") return "mount is Linux-only here";
-  const probe = tempDir("lore-mount-probe-");
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", probe], { stdio: "pipe" });
-    execFileSync("umount", [probe], { stdio: "pipe" });
-    return undefined;
-  } catch (error) {
-    return `mounting a tmpfs is not permitted here (needs root with CAP_SYS_ADMIN): ${(error as Error).message.split("\n")[0]}`;
-  } finally {
-    fs.rmSync(probe, { recursive: true, force: true });
-  }
-}
-
-const cannotMount = tryMountTmpfs();
+const cannotMount = whyCannotMount();
 const canMount = cannotMount === undefined;
 if (!canMount) console.warn(`real-faults.test.ts skipped: ${cannotMount}`);
-
-const mounted: string[] = [];
-
-function mount(args: string[], target: string): void {
-  execFileSync("mount", [...args, target], { stdio: "pipe" });
-  mounted.push(target);
-}
-
-/** Binds `target` onto itself, read-only. */
-function mountReadOnly(target: string): void {
-  mount(["--bind", target], target);
-  execFileSync("mount", ["-o", "remount,bind,ro", target], { stdio: "pipe" });
-}
-
-function unmountAll(): void {
-  for (const target of mounted.reverse()) {
-    try {
-      execFileSync("umount", [target], { stdio: "pipe" });
-    } catch {
-      // Lazily, if something still uses it.
-      execFileSync("umount", ["-l", target], { stdio: "pipe" });
-    }
-  }
-  mounted.length = 0;
-}
 
 afterEach(unmountAll);
 

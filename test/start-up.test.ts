@@ -1,7 +1,8 @@
 // What makes a record start and commit faster, and why it is safe:
-// - bin/run.js compiles dist/lore.js with the V8 code cache made by the build
-//   (scripts/train-code-cache.cjs), and only with the cache made for that very
-//   bundle; a cache for another bundle, or one V8 refuses, leaves lore working.
+// - bin/run.js compiles dist/lore.js (and dist/read-commands.js, for a query)
+//   with the V8 code cache made by the build (scripts/train-code-cache.cjs),
+//   and only with the cache made for that very bundle; a cache for another
+//   bundle, or one V8 refuses, leaves lore working.
 // - git commit is started beside git add and waits for its paths on stdin
 //   (src/git/commit.ts); one that never gets them must change nothing.
 // - The build keeps Node modules that a record has no use for out of it
@@ -14,14 +15,15 @@ import { REPO_ROOT, recordFailure, runNode } from "./support/lore.js";
 import { configureGitIdentity, createJournal, git, invariantViolations, tempDir } from "./support/journal.js";
 import { startGit } from "../src/git/git-process.js";
 
-/** Loads the bundle through `<root>/bin/run.js` in a child and reports how its code cache fared. */
+/** Loads a bundle (dist/<name>.js) through `<root>/bin/run.js` in a child and reports how its code cache fared. */
 async function loadReport(
   root: string,
+  name = "lore",
 ): Promise<{ buildId: string | undefined; cacheUsed: boolean; cacheRejected: boolean | undefined }> {
   const script = `
     const { loadBundle } = require(${JSON.stringify(path.join(root, "bin", "run.js"))});
-    const { script, buildId, lore } = loadBundle();
-    if (typeof lore.runCli !== "function") throw new Error("no runCli");
+    const { script, buildId, exports } = loadBundle(${JSON.stringify(name)});
+    if (typeof exports.runCli !== "function") throw new Error("no runCli");
     process.stdout.write(JSON.stringify({ buildId, cacheUsed: script.cachedDataRejected !== undefined, cacheRejected: script.cachedDataRejected }));
   `;
   const result = await runNode(["-e", script], { cwd: root });
@@ -51,11 +53,11 @@ async function recordsWith(root: string): Promise<void> {
 }
 
 describe("the bundle's code cache", () => {
-  it("is made by the build for this bundle, and V8 accepts it", async () => {
-    const cache = fs.readFileSync(path.join(REPO_ROOT, "dist", "lore.v8cache"));
-    const firstLine = fs.readFileSync(path.join(REPO_ROOT, "dist", "lore.js"), "utf8").split("\n")[0];
+  it.each(["lore", "read-commands"])("is made by the build for dist/%s.js, and V8 accepts it", async (name) => {
+    const cache = fs.readFileSync(path.join(REPO_ROOT, "dist", `${name}.v8cache`));
+    const firstLine = fs.readFileSync(path.join(REPO_ROOT, "dist", `${name}.js`), "utf8").split("\n")[0];
     expect(firstLine).toMatch(/^\/\/lore-build [0-9a-f]{16}$/);
-    const report = await loadReport(REPO_ROOT);
+    const report = await loadReport(REPO_ROOT, name);
     expect(cache.toString("latin1", 0, 17)).toBe(`${report.buildId}\n`);
     expect(report).toMatchObject({ cacheUsed: true, cacheRejected: false });
   });
@@ -133,21 +135,56 @@ describe("a git commit started to wait for its paths", () => {
   });
 });
 
+/**
+ * A script for `node --require` that writes, at exit, to the returned file:
+ * the Node modules loaded after it (what lore loaded) and the files required.
+ */
+function moduleReporter(): { preload: string; loaded: () => { modules: string[]; files: string[] } } {
+  const report = path.join(tempDir("lore-modules-"), "modules.json");
+  const preload = path.join(path.dirname(report), "report-modules.cjs");
+  fs.writeFileSync(
+    preload,
+    `const atStart = new Set(process.moduleLoadList);
+process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(report)}, JSON.stringify({ modules: process.moduleLoadList.filter((entry) => !atStart.has(entry)), files: Object.keys(require.cache) })));\n`,
+  );
+  return {
+    preload,
+    loaded: () => {
+      const { modules, files } = JSON.parse(fs.readFileSync(report, "utf8")) as { modules: string[]; files: string[] };
+      return { modules: modules.map((entry) => entry.replace(/^NativeModule /, "")), files };
+    },
+  };
+}
+
+describe("a query's start-up", () => {
+  it("loads the read commands' bundle alone: not dist/lore.js, not git's child_process, no stream", async () => {
+    const dir = await createJournal();
+    const reporter = moduleReporter();
+    for (const args of [["query", "--domain", "x", "--format", "json"], ["query", "--context"], ["context"]]) {
+      const result = await runNode(["--require", reporter.preload, path.join(REPO_ROOT, "bin", "lore.js"), ...args], {
+        cwd: dir,
+      });
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      const { modules, files } = reporter.loaded();
+      expect(files.map((file) => path.relative(REPO_ROOT, file))).toContain(path.join("dist", "read-commands.js"));
+      expect(files.map((file) => path.relative(REPO_ROOT, file))).not.toContain(path.join("dist", "lore.js"));
+      // Nor Node's streams: the answer is written with fs.writeSync, and process.stdout is never made.
+      for (const kept of ["child_process", "crypto", "readline", "net", "stream"])
+        expect(modules, kept).not.toContain(kept);
+    }
+  });
+});
+
 describe("a record's start-up", () => {
   it("loads none of the Node modules the build keeps out, and still records", async () => {
     // Compared with what Node had loaded before lore's first line: the modules lore loaded.
     const dir = await createJournal();
-    const report = path.join(tempDir("lore-modules-"), "modules.json");
-    const preload = path.join(path.dirname(report), "report-modules.cjs");
-    fs.writeFileSync(
-      preload,
-      `const atStart = new Set(process.moduleLoadList);
-process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(report)}, JSON.stringify(process.moduleLoadList.filter((entry) => !atStart.has(entry)))));\n`,
-    );
+    const reporter = moduleReporter();
     const result = await runNode(
       [
         "--require",
-        preload,
+        reporter.preload,
         path.join(REPO_ROOT, "bin", "record-failure.js"),
         "--title",
         "Lean start",
@@ -161,9 +198,7 @@ process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(repor
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(invariantViolations(dir)).toEqual([]);
-    const loaded = (JSON.parse(fs.readFileSync(report, "utf8")) as string[]).map((entry) =>
-      entry.replace(/^NativeModule /, ""),
-    );
+    const loaded = reporter.loaded().modules;
     expect(loaded).toContain("child_process");
     // On Node 22+ bin/run.js loads node:module itself, on purpose: Node's own
     // compile cache (see there). The Node 20 run checks that the bundle does not.

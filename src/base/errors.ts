@@ -18,7 +18,8 @@
  * Every error lore raises on purpose extends LoreError and declares its own
  * `exitCode`. `exitCodeFor` reads that property, never the class, so a code
  * reaches the user the same way from every bundle; any other error is 1.
- * `messageFor` is the one line lore prints for an error.
+ * `messageFor` is the one line lore prints for an error. `InvalidFieldError`
+ * is the error of every input rule: its message names the field and the rule.
  */
 export const ExitCode = {
   Ok: 0,
@@ -42,6 +43,22 @@ export abstract class LoreError extends Error {
 /** A usage error found by a command itself (yargs reports its own). */
 export class UsageError extends LoreError {
   readonly exitCode = ExitCode.Invalid;
+}
+
+/** A value a user gave breaks a rule: exit 2, one line `<field>: <rule>`. */
+export class InvalidFieldError extends LoreError {
+  readonly exitCode = ExitCode.Invalid;
+  constructor(
+    readonly field: string,
+    rule: string,
+  ) {
+    super(`${field}: ${rule}`);
+  }
+}
+
+/** A value as an error message quotes it: JSON-quoted, cut to 40 characters. */
+export function quoted(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
 }
 
 export function exitCodeFor(error: unknown): ExitCodeValue {

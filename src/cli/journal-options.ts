@@ -1,6 +1,6 @@
 /**
  * Options shared by the commands that write a journal, and how they become
- * session options.
+ * session options; `baseOption` alone for the commands that read one.
  *
  *   --base DIR          the journal (else LORE_BASE, else the nearest ancestor
  *                       of the working directory holding memory/index.db,
@@ -14,14 +14,19 @@
  *                       (default 10, at least 2)
  */
 import type { Options } from "yargs";
-import { InvalidFieldError, quoted } from "../record/fields.js";
+import { InvalidFieldError, quoted } from "../base/errors.js";
 import type { SessionOptions } from "../txn/session.js";
 
-export const journalOptions = {
+/** `--base DIR`, the one option every command that opens a journal has (the read commands have no other of these). */
+export const baseOption = {
   base: {
     type: "string",
     describe: "journal directory (default: $LORE_BASE, else the nearest one above, else ~/.claude/emergent-learning)",
   },
+} satisfies Record<string, Options>;
+
+export const journalOptions = {
+  ...baseOption,
   json: { type: "boolean", default: false, describe: "print one JSON object on success" },
   commit: { type: "boolean", default: true, describe: "commit the record to git (--no-commit: skip git)" },
   "lock-timeout": {

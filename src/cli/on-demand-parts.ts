@@ -8,6 +8,8 @@
  *   loadHelpAndUsage()   dist/help-and-usage.js: help, the version and
  *                        usage errors, with all of yargs
  *   loadManageElf()      dist/manage-elf.js: `lore elf`
+ *   loadReadCommands()   dist/read-commands.js: `lore query`, `lore context`
+ *                        (bin/run.js also starts them from it directly)
  *   loadClaudeCode()     dist/claude-code.js: `lore claude`, its settings and
  *                        the hooks Claude Code runs
  *
@@ -16,6 +18,7 @@
  * dist/.
  */
 import { createRequire } from "node:module";
+import type { ReadCommandsBundle } from "./read-options.js";
 
 const requireBesideBundle = createRequire(import.meta.filename);
 
@@ -29,6 +32,10 @@ export function loadHelpAndUsage(): typeof import("./help-and-usage.js") {
 
 export function loadManageElf(): typeof import("./manage-elf.js") {
   return requireBesideBundle("./manage-elf.js") as typeof import("./manage-elf.js");
+}
+
+export function loadReadCommands(): ReadCommandsBundle {
+  return requireBesideBundle("./read-commands.js") as ReadCommandsBundle;
 }
 
 export function loadClaudeCode(): typeof import("./claude-code.js") {

@@ -15,8 +15,7 @@ import { locateJournal } from "../journal/layout.js";
 import { runSync, type SyncMode } from "../sync/run-sync.js";
 import { countedFindings, formatReport, reportJson } from "../sync/report.js";
 import { createProgress } from "../sync/progress.js";
-import { InvalidFieldError, quoted } from "../record/fields.js";
-import { ExitCode, UsageError, type ExitCodeValue } from "../base/errors.js";
+import { ExitCode, InvalidFieldError, quoted, UsageError, type ExitCodeValue } from "../base/errors.js";
 import { sessionOptionsFrom, type JournalArgs } from "./journal-options.js";
 
 export interface SyncArgs extends JournalArgs {

@@ -196,10 +196,14 @@ export class JournalDb {
   }
 }
 
-/** Opens a SQLite file, or a database serialized in a buffer, with lore's copy of the addon (no pragmas set). */
+/**
+ * Opens a SQLite file, or a database serialized in a buffer, with lore's copy
+ * of the addon (no pragmas set; `timeout`, the busy timeout in ms, is set
+ * without one: better-sqlite3's default is 5000).
+ */
 export function openSqlite(
   file: string | Buffer,
-  options: { readonly?: boolean; fileMustExist?: boolean },
+  options: { readonly?: boolean; fileMustExist?: boolean; timeout?: number },
 ): BetterSqlite3.Database {
   return new Database(file, { ...options, nativeBinding: addonPath() });
 }

@@ -24,7 +24,9 @@
  *     a matched record and its row agreed on when sync last verified them;
  *   - version 4: `lore_dirty.seq`, a number each mark takes (the triggers give
  *     a changed row the next one, even when it was marked already), so a sync
- *     clears only the marks it saw, never a change made while it ran.
+ *     clears only the marks it saw, never a change made while it ran;
+ *   - version 5: the full-text search index `lore_search` and its triggers
+ *     (search-index.ts), filled with every row when it is made.
  *
  * `learnings` and `heuristics` keep lore's definitions, in new journals too:
  * ELF's columns, types, defaults, indexes and trigger names, with the checks of
@@ -39,8 +41,9 @@
  */
 import type Database from "better-sqlite3";
 import { ELF_INDEXES, ELF_SEED_ROWS, ELF_TABLES } from "./elf-tables.js";
+import { createSearchIndex } from "./search-index.js";
 
-export const CURRENT_SCHEMA_VERSION = 4;
+export const CURRENT_SCHEMA_VERSION = 5;
 
 /** ELF's validation triggers: the same checks before every INSERT and UPDATE. */
 function validationTriggers(table: string, cases: string): string {
@@ -259,6 +262,7 @@ export function migrate(db: Database.Database): void {
       "INSERT OR IGNORE INTO lore_dirty(tbl, row_id) SELECT 'learnings', id FROM learnings WHERE type = 'failure'",
     );
   }
+  if (from < 5) createSearchIndex(db);
   db.prepare("INSERT OR REPLACE INTO lore_meta(key, value) VALUES ('schema_version', ?)").run(
     String(CURRENT_SCHEMA_VERSION),
   );

@@ -3,8 +3,8 @@
  *
  * `journalLayout(base)` gives every path lore uses below a base directory, in
  * ELF's layout (`memory/failures`, `memory/heuristics`, `memory/successes`,
- * `memory/index.db`) plus lore's own runtime directory `memory/.lore` (lock,
- * pending intents), which is never committed.
+ * `memory/index.db`, `memory/golden-rules.md`) plus lore's own runtime
+ * directory `memory/.lore` (lock, pending intents), which is never committed.
  *
  * `locateJournal({ base, env, cwd })` picks the base: the `--base` flag, else
  * `LORE_BASE`, else the nearest ancestor of `cwd` holding `memory/index.db`,
@@ -33,6 +33,8 @@ export interface JournalLayout {
   failuresDir: string;
   heuristicsDir: string;
   successesDir: string;
+  /** ELF's `memory/golden-rules.md`. */
+  goldenRulesFile: string;
   dbFile: string;
   loreDir: string;
   lockDir: string;
@@ -56,6 +58,7 @@ export function journalLayout(base: string): JournalLayout {
     failuresDir: path.join(memoryDir, "failures"),
     heuristicsDir: path.join(memoryDir, "heuristics"),
     successesDir: path.join(memoryDir, "successes"),
+    goldenRulesFile: path.join(memoryDir, "golden-rules.md"),
     dbFile: path.join(memoryDir, "index.db"),
     loreDir,
     lockDir: path.join(loreDir, "journal.lock"),

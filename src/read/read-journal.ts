@@ -10,10 +10,13 @@
  *   }
  *
  * Guarantees:
- *   - Nothing is created, migrated, chmodded or written: the database is
- *     opened read-only (SQLITE_OPEN_READONLY), so a reader works on a journal
- *     it may not write, and never takes the journal lock. A missing database
- *     is `MissingDatabaseError` (exit 2), as for a record.
+ *   - Nothing is migrated, chmodded or written: the database is opened
+ *     read-only (SQLITE_OPEN_READONLY), so a reader works on a journal it may
+ *     not write, and never takes the journal lock. The one thing a reader may
+ *     create is what SQLite itself makes beside a WAL database in a writable
+ *     directory when they are missing, as any reader of it does: an empty
+ *     `-wal` file and the `-shm` index. A missing database is
+ *     `MissingDatabaseError` (exit 2), as for a record.
  *   - `snapshot(work)` runs `work` in one read transaction: every query in it
  *     sees the database as of one commit, whatever writers commit meanwhile
  *     (a WAL reader never waits for them, nor they for it).
@@ -26,8 +29,11 @@
  *     `UnreadableJournalError` (exit 1), naming the file and why.
  *     (better-sqlite3 builds SQLite without URI filenames, so `immutable=1`
  *     is not available: docs/DESIGN.md#better-sqlite3.)
- *   - `hasTable` tells which of ELF's optional tables exist: a database ELF's
- *     `query.py` never touched has no `decisions` or `invariants`.
+ *   - `hasColumns(table, columns)` tells whether a table exists with the
+ *     columns a query needs: a database ELF's `query.py` never touched has no
+ *     `decisions` or `invariants`, and a table an older ELF made may lack a
+ *     column (lore's migrations keep an existing table as it is);
+ *     `hasIndex(name)` whether an index exists.
  */
 import fs from "node:fs";
 import type BetterSqlite3 from "better-sqlite3";
@@ -46,7 +52,7 @@ export class UnreadableJournalError extends LoreError {
 }
 
 export class ReadJournal {
-  private tables: Set<string> | undefined;
+  private readonly columns = new Map<string, Set<string>>();
 
   constructor(
     readonly layout: JournalLayout,
@@ -64,12 +70,20 @@ export class ReadJournal {
     }
   }
 
-  /** Whether the database has a table (or view) named `name`. */
-  hasTable(name: string): boolean {
-    this.tables ??= new Set(
-      this.sqlite.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").pluck().all() as string[],
-    );
-    return this.tables.has(name);
+  /** Whether the database has a table (or view) `table` with every one of `columns` (none: the table alone). */
+  hasColumns(table: string, columns: readonly string[] = []): boolean {
+    let names = this.columns.get(table);
+    if (names === undefined) {
+      const rows = this.sqlite.prepare("SELECT name FROM pragma_table_info(?)").pluck().all(table) as string[];
+      names = new Set(rows);
+      this.columns.set(table, names);
+    }
+    return names.size > 0 && columns.every((column) => names.has(column));
+  }
+
+  /** Whether the database has an index named `name`. */
+  hasIndex(name: string): boolean {
+    return this.sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?").get(name) !== undefined;
   }
 
   close(): void {
@@ -82,8 +96,7 @@ export function openReadJournal(layout: JournalLayout): ReadJournal {
   if (!fs.existsSync(file)) throw new MissingDatabaseError(file);
   let sqlite: BetterSqlite3.Database;
   try {
-    sqlite = openSqlite(file, { readonly: true, fileMustExist: true });
-    sqlite.pragma(`busy_timeout = ${READ_BUSY_TIMEOUT_MS}`);
+    sqlite = openSqlite(file, { readonly: true, fileMustExist: true, timeout: READ_BUSY_TIMEOUT_MS });
     // Opening is lazy: the first read is where a WAL database that cannot get its -shm fails.
     sqlite.prepare("SELECT count(*) FROM sqlite_master").get();
   } catch (error) {

@@ -1,8 +1,9 @@
 /**
  * Field rules shared by the record commands: every value a user gives passes
- * one of these checks or is rejected with `InvalidFieldError`, whose message is
- * one line naming the field and the rule ("severity: must be 1-5 or low,
- * medium, high, critical (got \"9\")"). Nothing here writes anything.
+ * one of these checks or is rejected with `InvalidFieldError` (base/errors.ts),
+ * whose message is one line naming the field and the rule ("severity: must be
+ * 1-5 or low, medium, high, critical (got \"9\")"). Nothing here writes
+ * anything.
  *
  * - `singleLine(field, value, max)`: at most `max` characters (code points,
  *   counted before trimming, as ELF does), no control characters at all (nor
@@ -17,16 +18,7 @@
  * - `required(field, value)`: not the empty string (callers pass it trimmed).
  * - `domainName(field, value)`: a category name, never a path.
  */
-import { ExitCode, LoreError } from "../base/errors.js";
-export class InvalidFieldError extends LoreError {
-  readonly exitCode = ExitCode.Invalid;
-  constructor(
-    readonly field: string,
-    rule: string,
-  ) {
-    super(`${field}: ${rule}`);
-  }
-}
+import { InvalidFieldError } from "../base/errors.js";
 
 // Control characters, and U+2028/U+2029, which end a line in the markdown parsers' patterns.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the input rule rejects control characters
@@ -99,8 +91,4 @@ export function domainName(field: string, value: string, max: number): string {
     );
   }
   return domain;
-}
-
-export function quoted(value: string): string {
-  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
 }

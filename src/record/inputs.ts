@@ -10,10 +10,10 @@
  * required fields that are absent (the CLI prompts for them on a TTY), or
  * `InvalidFieldError`.
  */
-import { domainName, InvalidFieldError, multiLine, quoted, required, singleLine } from "./fields.js";
+import { domainName, multiLine, required, singleLine } from "./fields.js";
 import { domainSlug } from "../journal/slug.js";
 import { severityFromText } from "../journal/failure-markdown.js";
-import { ExitCode, LoreError } from "../base/errors.js";
+import { ExitCode, InvalidFieldError, LoreError, quoted } from "../base/errors.js";
 
 export class MissingFieldsError extends LoreError {
   readonly exitCode = ExitCode.Invalid;

@@ -89,8 +89,6 @@ export const JOURNAL_DIRECTORIES = [
   "ceo-inbox",
 ];
 
-export const GOLDEN_RULES_FILE = "golden-rules.md";
-
 /** A golden-rules file with no rule yet, in ELF's format B. */
 export const GOLDEN_RULES_HEADER = `# Golden Rules
 
@@ -304,7 +302,7 @@ export async function initJournal(directory: string, options: InitOptions): Prom
     async (db, held) => {
       db.close();
       const created = createFileDurably(
-        path.join(layout.memoryDir, GOLDEN_RULES_FILE),
+        layout.goldenRulesFile,
         GOLDEN_RULES_HEADER,
         path.join(layout.loreDir, `golden-rules-${process.pid}.tmp`),
       );

@@ -1,0 +1,250 @@
+// `lore search`: the real CLI on real journals (lore's records, and rows as
+// ELF's tools insert them), the FTS5 index as the triggers keep it.
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createJournal, runSql } from "./support/journal.js";
+import { holdJournalLock, recordFailure, recordHeuristic, runLore } from "./support/lore.js";
+
+interface Hit {
+  type: string;
+  table: string;
+  id: number;
+  loreId: string | null;
+  domain: string;
+  title: string;
+  path: string;
+  matched: string[];
+  snippet: string;
+  score: number;
+  bm25: number;
+}
+
+interface SearchJson {
+  searched: { terms: string[]; domain?: string; type?: string };
+  count: number;
+  hits: Hit[];
+}
+
+async function search(dir: string, args: string[]): Promise<SearchJson> {
+  const result = await runLore(["search", "--json", ...args], { cwd: dir });
+  expect(result.stderr).toBe("");
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as SearchJson;
+}
+
+function titles(found: SearchJson): string[] {
+  return found.hits.map((hit) => hit.title);
+}
+
+describe("lore search", () => {
+  let dir: string;
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  beforeAll(async () => {
+    dir = await createJournal({ git: false });
+    const failures: Array<Record<string, string>> = [
+      {
+        title: "Café crashes on boot",
+        domain: "setup",
+        summary: "The WAL was lost after a power cut",
+        tags: "sqlite,wal",
+      },
+      { title: "Deployment stalled", domain: "deploy", summary: "The release pipeline waited on a lock", tags: "ci" },
+      { title: "Parser rejects C++ comments", domain: "build", summary: "A // comment in the config broke parsing" },
+      { title: "東京 timeout", domain: "network", summary: "Requests to the Tokyo region timed out", tags: "latency" },
+    ];
+    for (const failure of failures) expect((await recordFailure(dir, { ...failure })).code).toBe(0);
+    const heuristics = [
+      {
+        rule: "Always fsync the directory after a rename",
+        domain: "setup",
+        explanation: "A rename is not durable alone",
+      },
+      { rule: "Prefer small deployments", domain: "deploy", explanation: "A small release is easy to roll back" },
+    ];
+    for (const heuristic of heuristics) expect((await recordHeuristic(dir, { ...heuristic })).code).toBe(0);
+  }, 60_000);
+
+  it("finds a word in any field, and names the fields that matched", async () => {
+    const found = await search(dir, ["wal"]);
+    expect(titles(found)).toEqual(["Café crashes on boot"]);
+    expect(found.hits[0].matched.sort()).toEqual(["summary", "tags"]);
+    expect(found.hits[0].snippet).toMatch(/\*\*WAL\*\*/);
+    expect(found.hits[0].path).toMatch(/^memory\/failures\/.*\.md$/);
+    const rule = await search(dir, ["durable"]);
+    expect(rule.hits.map((hit) => [hit.type, hit.matched])).toEqual([["heuristic", ["explanation"]]]);
+    expect(rule.hits[0].path).toBe("memory/heuristics/setup.md");
+  });
+
+  it("finds phrases, prefixes, AND, OR and NOT", async () => {
+    expect(titles(await search(dir, ['"release pipeline"']))).toEqual(["Deployment stalled"]);
+    expect(titles(await search(dir, ['"pipeline release"']))).toEqual([]);
+    expect(titles(await search(dir, ["deploy*"])).sort()).toEqual(["Deployment stalled", "Prefer small deployments"]);
+    expect(titles(await search(dir, ["release", "lock"]))).toEqual(["Deployment stalled"]);
+    expect(titles(await search(dir, ["release", "AND", "durable"]))).toEqual([]);
+    expect(titles(await search(dir, ["wal OR parsing"])).sort()).toEqual([
+      "Café crashes on boot",
+      "Parser rejects C++ comments",
+    ]);
+    expect(titles(await search(dir, ["deploy*", "NOT", "pipeline"]))).toEqual(["Prefer small deployments"]);
+    expect(titles(await search(dir, ["(wal OR parsing) AND config"]))).toEqual(["Parser rejects C++ comments"]);
+  });
+
+  it("matches across accents and scripts", async () => {
+    expect(titles(await search(dir, ["cafe"]))).toEqual(["Café crashes on boot"]);
+    expect(titles(await search(dir, ["CAFÉ"]))).toEqual(["Café crashes on boot"]);
+    expect(titles(await search(dir, ["東京"]))).toEqual(["東京 timeout"]);
+  });
+
+  it("filters by domain and type", async () => {
+    expect(titles(await search(dir, ["deploy*", "--domain", "deploy", "--type", "heuristic"]))).toEqual([
+      "Prefer small deployments",
+    ]);
+    expect(titles(await search(dir, ["deploy*", "--type", "failure"]))).toEqual(["Deployment stalled"]);
+    expect(titles(await search(dir, ["wal", "--domain", "deploy"]))).toEqual([]);
+  });
+
+  it("treats FTS5 syntax in the text as text, or refuses it with exit 2 naming TEXT; never an SQL error", async () => {
+    const asText = [
+      "c++",
+      "a:b",
+      "title:wal",
+      "^wal",
+      "-wal",
+      "{wal}",
+      "wal.",
+      "NEAR(wal lost)",
+      "'; DROP TABLE learnings; --",
+      "%_\\ wal",
+      "and or not",
+    ];
+    for (const text of asText) {
+      const result = await runLore(["search", "--json", "--", text], { cwd: dir });
+      expect(result.stderr, text).toBe("");
+      expect(result.code, text).toBe(0);
+    }
+    expect(titles(await search(dir, ["--", "c++ comments"]))).toEqual(["Parser rejects C++ comments"]);
+    expect(titles(await search(dir, ["--", "power-cut"]))).toEqual(["Café crashes on boot"]);
+    expect(titles(await search(dir, ["--", "- wal ;"]))).toEqual(["Café crashes on boot"]);
+    const refused: Array<[string, RegExp]> = [
+      ['"wal', /quote .* never closed/],
+      ["(wal", /\( is never closed/],
+      ["wal)", /\) closes no \(/],
+      ["wal OR", /ends with an operator/],
+      ["OR wal", /cannot start with OR/],
+      ["NOT wal", /cannot start with NOT/],
+      ["wal AND OR lost", /OR needs a word on each side/],
+      ["*", /\* must follow a word/],
+      ["w*l", /\* may only end a word/],
+      ["()", /\(\) holds nothing/],
+      ["!!!", /has no word to search for/],
+      ['"" -', /has no word to search for/],
+      ["   ", /has no word to search for/],
+    ];
+    for (const [text, rule] of refused) {
+      const result = await runLore(["search", "--", text], { cwd: dir });
+      expect(result.code, text).toBe(2);
+      expect(result.stdout, text).toBe("");
+      expect(result.stderr.trim().split("\n"), text).toHaveLength(1);
+      expect(result.stderr, text).toMatch(/^lore search: TEXT: /);
+      expect(result.stderr, text).toMatch(rule);
+    }
+  });
+
+  it("says what it searched when nothing matches", async () => {
+    const result = await runLore(["search", "zeppelin", "--domain", "deploy"], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      'No record matches zeppelin: searched the title, summary, tags and domain of failures and other learnings, and the rule, explanation, source and domain of heuristics, in domain "deploy".\n',
+    );
+    const json = await search(dir, ["zeppelin", "--type", "heuristic"]);
+    expect(json).toEqual({ searched: { terms: ["zeppelin"], type: "heuristic" }, count: 0, hits: [] });
+  });
+
+  it("checks its options: exit 2 naming the field", async () => {
+    for (const [args, field] of [
+      [["wal", "--limit", "0"], "limit"],
+      [["wal", "--limit", "1001"], "limit"],
+      [["wal", "--limit", "ten"], "limit"],
+      [["wal", "--type", "failures"], "type"],
+    ] as const) {
+      const result = await runLore(["search", ...args], { cwd: dir });
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr).toMatch(new RegExp(`^lore search: ${field}: `));
+    }
+  });
+
+  it("reads while the journal lock is held, and writes nothing", async () => {
+    const db = path.join(dir, "memory", "index.db");
+    const before = fs.readFileSync(db);
+    const holder = await holdJournalLock(path.join(dir, "memory", ".lore", "journal.lock"));
+    try {
+      expect(titles(await search(dir, ["wal"]))).toEqual(["Café crashes on boot"]);
+    } finally {
+      holder.kill();
+    }
+    expect(fs.readFileSync(db).equals(before)).toBe(true);
+  });
+});
+
+describe("lore search: ranking and freshness", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await createJournal({ git: false });
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("finds a record as soon as the command that recorded it exits", async () => {
+    for (let round = 0; round < 3; round++) {
+      const word = `needle${round}`;
+      expect((await recordFailure(dir, { title: `Lost ${word}`, domain: "fresh" })).code).toBe(0);
+      expect(titles(await search(dir, [word]))).toEqual([`Lost ${word}`]);
+    }
+  });
+
+  it("finds rows ELF's tools write, and forgets rows they delete", async () => {
+    runSql(
+      dir,
+      "INSERT INTO learnings(type, filepath, title, summary, domain) VALUES ('observation', 'auto-observations/x.md', 'Observed zebra', 'seen', 'zoo')",
+    );
+    runSql(
+      dir,
+      "INSERT INTO heuristics(domain, rule, explanation, source_type) VALUES ('zoo', 'Never feed the zebra', 'it bites', 'auto')",
+    );
+    expect(titles(await search(dir, ["zebra"])).sort()).toEqual(["Never feed the zebra", "Observed zebra"]);
+    runSql(dir, "UPDATE heuristics SET rule = 'Never feed the okapi' WHERE rule = 'Never feed the zebra'");
+    runSql(dir, "DELETE FROM learnings WHERE title = 'Observed zebra'");
+    expect(titles(await search(dir, ["zebra"]))).toEqual([]);
+    expect(titles(await search(dir, ["okapi"]))).toEqual(["Never feed the okapi"]);
+  });
+
+  it("ranks a heuristic of more confidence and validations, or a newer record, above an equal match", async () => {
+    const insert = (rule: string, confidence: number, validated: number, createdAt: string) =>
+      runSql(
+        dir,
+        "INSERT INTO heuristics(domain, rule, confidence, times_validated, created_at) VALUES ('rank', ?, ?, ?, ?)",
+        rule,
+        confidence,
+        validated,
+        createdAt,
+      );
+    const now = new Date().toISOString().slice(0, 19).replace("T", " ");
+    insert("quokka weak", 0.3, 0, now);
+    insert("quokka strong", 0.9, 20, now);
+    insert("quokka old", 0.9, 20, "2020-01-01 00:00:00");
+    const found = await search(dir, ["quokka"]);
+    expect(titles(found)).toEqual(["quokka strong", "quokka old", "quokka weak"]);
+    // The same bm25 for all three: the order is the standing and recency alone.
+    expect(new Set(found.hits.map((hit) => hit.bm25.toFixed(9))).size).toBe(1);
+  });
+
+  it("exits 3 naming the fix when the journal has no search index", async () => {
+    runSql(dir, "DROP TABLE lore_search");
+    const result = await runLore(["search", "wal"], { cwd: dir });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(
+      /^lore search: .*has no search index \(missing: lore_search\); `lore sync --fix` makes it\n$/,
+    );
+  });
+});
