@@ -87,6 +87,7 @@ function currentPayload(cwd: string, toolName = "Agent", toolInput: Record<strin
 let journal: string;
 let home: string;
 let preToolUse: string;
+let sessionStart: string;
 
 beforeAll(async () => {
   journal = await createJournal();
@@ -116,6 +117,7 @@ beforeAll(async () => {
   const install = await runLore(["claude", "install", "--user"], { cwd: tempDir(), env: { HOME: home } });
   expect({ code: install.code, stderr: install.stderr }).toEqual({ code: 0, stderr: "" });
   preToolUse = registeredCommand(path.join(home, ".claude", "settings.json"), "PreToolUse");
+  sessionStart = registeredCommand(path.join(home, ".claude", "settings.json"), "SessionStart");
 });
 
 function briefedPrompt(run: HookRun, input: Record<string, unknown> = AGENT_INPUT): string {
@@ -238,5 +240,68 @@ describe("lore's PreToolUse hook, run as Claude Code runs it", () => {
       await runAsClaudeCode(command, currentPayload(elsewhere), { cwd: elsewhere, home: otherHome }),
     );
     expect(block).toContain("- [sqlite] Take BEGIN IMMEDIATE");
+  });
+});
+
+function sessionPayload(cwd: string): string {
+  return JSON.stringify({
+    session_id: "abc123",
+    transcript_path: path.join(cwd, "transcript.jsonl"),
+    cwd,
+    hook_event_name: "SessionStart",
+    source: "startup",
+    model: "claude-sonnet-5",
+  });
+}
+
+function sessionContext(run: HookRun): string {
+  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" });
+  expect(run.stdout.endsWith("\n")).toBe(true);
+  const output = JSON.parse(run.stdout);
+  expect(Object.keys(output)).toEqual(["hookSpecificOutput"]);
+  expect(Object.keys(output.hookSpecificOutput)).toEqual(["hookEventName", "additionalContext"]);
+  expect(output.hookSpecificOutput.hookEventName).toBe("SessionStart");
+  return output.hookSpecificOutput.additionalContext;
+}
+
+describe("lore's SessionStart hook, run as Claude Code runs it", () => {
+  it("gives the journal's briefing, as lore context --max-tokens 2400 prints it, as additionalContext", async () => {
+    const before = journalState(journal);
+    const context = sessionContext(
+      await runAsClaudeCode(sessionStart, sessionPayload(journal), { cwd: tempDir(), home }),
+    );
+    const expected = await runLore(["context", "--max-tokens", "2400"], { cwd: journal, env: { HOME: home } });
+    expect({ code: expected.code, stderr: expected.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(context).toBe(expected.stdout);
+    expect(context).toContain("Never commit secrets");
+    expect(context).not.toContain("\u001b[");
+    expect(journalState(journal)).toEqual(before);
+  });
+
+  it("holds the briefing to 9,600 characters, under the 10,000 Claude Code passes on whole", async () => {
+    const big = await createJournal();
+    for (let index = 0; index < 8; index++) {
+      const rule = `Rule ${index}: ${"a long statement of a golden rule ".repeat(12)}`.slice(0, 400);
+      expect((await recordHeuristic(big, { domain: "general", rule })).code).toBe(0);
+    }
+    runSql(big, "UPDATE heuristics SET is_golden = 1");
+    const context = sessionContext(await runAsClaudeCode(sessionStart, sessionPayload(big), { cwd: big, home }));
+    const shown = context.match(/Rule \d:/g) ?? [];
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.length).toBeLessThan(8);
+    expect(context.length).toBeLessThanOrEqual(9600);
+  });
+
+  it("reads stdin that is not JSON as {}: the journal is found from the hook's directory", async () => {
+    const context = sessionContext(await runAsClaudeCode(sessionStart, "not json", { cwd: journal, home }));
+    expect(context).toContain("Never commit secrets");
+  });
+
+  it("fails open without a journal: one line on stderr, exit 1, no output", async () => {
+    const nowhere = tempDir("lore-nowhere-");
+    const run = await runAsClaudeCode(sessionStart, sessionPayload(nowhere), { cwd: nowhere, home });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^lore claude hook session-start: no lore journal found in .*\n$/);
   });
 });

@@ -78,13 +78,14 @@ async function roundTrip(home: Home, original: Buffer | undefined): Promise<void
 }
 
 describe("lore claude install and uninstall", () => {
-  it("creates a missing settings file with lore's hook, and uninstall removes it", async () => {
+  it("creates a missing settings file with lore's two hooks, and uninstall removes it", async () => {
     const home = newHome();
     const result = await installed(home);
     expect(result.stdout).toContain("registered lore's hooks");
     const settings = readJson(home.file);
     expect(settings).toEqual({
       hooks: {
+        SessionStart: [{ hooks: [{ type: "command", command: LORE_COMMAND("session-start"), timeout: 5 }] }],
         PreToolUse: [
           {
             matcher: "^(Agent|Task)$",
@@ -130,6 +131,7 @@ describe("lore claude install and uninstall", () => {
     expect(commands(home.file)).toEqual({
       PreToolUse: [USER_BASH_HOOK.hooks[0].command, ELF_PRE_TOOL.hooks[0].command, LORE_COMMAND("pre-tool-use")],
       PostToolUse: [ELF_POST_TOOL.hooks[0].command],
+      SessionStart: [LORE_COMMAND("session-start")],
     });
     expect(fs.readFileSync(home.file, "utf8")).toMatch(/^\{\n {4}"hooks": \{\n {8}"PreToolUse"/);
     await roundTrip(home, original);
@@ -153,7 +155,7 @@ describe("lore claude install and uninstall", () => {
     writeSettings(home, '{\n\t"model": "sonnet"\n}');
     await installed(home);
     const text = fs.readFileSync(home.file, "utf8");
-    expect(text).toMatch(/^\{\n\t"model": "sonnet",\n\t"hooks": \{\n\t\t"PreToolUse"/);
+    expect(text).toMatch(/^\{\n\t"model": "sonnet",\n\t"hooks": \{\n\t\t"SessionStart"/);
     expect(text.endsWith("}")).toBe(true);
   });
 
@@ -223,7 +225,10 @@ describe("lore claude install and uninstall", () => {
     const sub = path.join(project, "src", "deep");
     fs.mkdirSync(sub, { recursive: true });
     await installed(home, ["--project"], sub);
-    expect(Object.keys(commands(path.join(project, ".claude", "settings.json")))).toEqual(["PreToolUse"]);
+    expect(Object.keys(commands(path.join(project, ".claude", "settings.json")))).toEqual([
+      "SessionStart",
+      "PreToolUse",
+    ]);
     expect(fs.existsSync(home.file)).toBe(false);
     const plain = tempDir("lore-plain-");
     await installed(home, ["--project"], plain);
@@ -293,6 +298,7 @@ describe("lore claude status", () => {
       expect.stringMatching(
         /^user settings .*: PreToolUse \^\(Agent\|Task\)\$: lore's hook, current, reads the journal found/,
       ),
+      expect.stringMatching(/^user settings .*: SessionStart: lore's hook, current/),
       `project settings ${path.join(project, ".claude", "settings.json")}: no such file`,
     ]);
     const json = JSON.parse((await claude(home, ["status", "--json"], project)).stdout);
@@ -302,6 +308,7 @@ describe("lore claude status", () => {
     ]);
     expect(json.settings[0].entries.map((e: { owner: string; current: boolean }) => [e.owner, e.current])).toEqual([
       ["elf", false],
+      ["lore", true],
       ["lore", true],
     ]);
   });

@@ -3,9 +3,13 @@
  * stdin's JSON in, the output to print and the exit code out. It never blocks
  * the agent.
  *
- *   const outcome = runClaudeHook("pre-tool-use", { stdin, base, env, cwd, home });
+ *   const outcome = runClaudeHook("session-start", { stdin, base, env, cwd, home });
  *   process.stdout.write(outcome.stdout); process.stderr.write(outcome.stderr);
  *   return outcome.exitCode;                    // 0, or 1: a non-blocking error
+ *
+ * session-start: the journal's briefing, as `lore context --max-tokens 2400`
+ * prints it (read/context.ts, no colour, no task: a session has none yet),
+ * returned as `additionalContext`.
  *
  * pre-tool-use: for a call of the sub-agent tool (`Agent`, `Task` before
  * Claude Code 2.1.63) whose input has a string `prompt`, the briefing of
@@ -26,16 +30,18 @@
  * (`lore claude hook <name>: <why>`) and exit 1, which Claude Code treats as
  * a non-blocking error: it shows the line and the agent goes on. Never exit 2,
  * which would block the tool call. Stdin that is not JSON is read as `{}`
- * (hook-protocol.ts), so it ends with no output and exit 0.
+ * (hook-protocol.ts): pre-tool-use then has no call to brief (no output,
+ * exit 0), and session-start finds the journal from its own directory.
  */
 import { ExitCode, messageFor } from "../base/errors.js";
 import { locateJournal } from "../journal/layout.js";
 import { openReadJournal, type ReadJournal } from "../read/read-journal.js";
-import { parseHookInput, preToolUseOutput, type HookInput } from "./hook-protocol.js";
+import { buildContext } from "../read/context.js";
+import { parseHookInput, preToolUseOutput, sessionStartOutput, type HookInput } from "./hook-protocol.js";
 import type { ClaudeHookName } from "./settings-hooks.js";
 import { briefTask } from "./task-briefing.js";
 
-export const CLAUDE_HOOK_NAMES: readonly ClaudeHookName[] = ["pre-tool-use"];
+export const CLAUDE_HOOK_NAMES: readonly ClaudeHookName[] = ["session-start", "pre-tool-use"];
 
 /** The names Claude Code has given its sub-agent tool. */
 const SUB_AGENT_TOOLS = new Set(["Agent", "Task"]);
@@ -74,7 +80,23 @@ function preToolUse(input: HookInput, call: HookCall): string {
   return block === undefined ? "" : preToolUseOutput({ ...toolInput, prompt: `${prompt}${block}` });
 }
 
+/**
+ * The session briefing's budget, in `lore context`'s tokens of 4 characters:
+ * at most 9,600 characters, under the 10,000 of `additionalContext` that
+ * Claude Code passes on whole (a longer one goes to a file, and Claude gets a
+ * preview and the path).
+ */
+export const SESSION_CONTEXT_TOKENS = 2_400;
+
+function sessionStart(input: HookInput, call: HookCall): string {
+  const briefing = withJournal(input, call, (journal) =>
+    buildContext(journal, { maxTokens: SESSION_CONTEXT_TOKENS, color: false }),
+  );
+  return sessionStartOutput(briefing.text);
+}
+
 const HOOKS: Record<ClaudeHookName, (input: HookInput, call: HookCall) => string> = {
+  "session-start": sessionStart,
   "pre-tool-use": preToolUse,
 };
 

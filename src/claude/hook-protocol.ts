@@ -5,6 +5,7 @@
  *
  *   const input = parseHookInput(stdinText);     // never throws
  *   process.stdout.write(preToolUseOutput(updatedInput));
+ *   process.stdout.write(sessionStartOutput(context));
  *
  * Input: the current field names, and ELF's older ones where they differ:
  * `tool_name` (else `tool`), `tool_input` (else `input`), and `cwd`, the
@@ -17,7 +18,9 @@
  * every field it does not change), and no `permissionDecision`: without one,
  * the changed input goes through Claude Code's normal permission evaluation,
  * so lore never approves a tool call the user would have been asked about.
- * The output is one line ending in a newline. Claude Code reads stdout as JSON only when it starts with `{`, so
+ * SessionStart gives `additionalContext`, which Claude Code puts in the
+ * session's context before the first prompt. Each output is one line ending
+ * in a newline. Claude Code reads stdout as JSON only when it starts with `{`, so
  * nothing else may be written there.
  */
 import path from "node:path";
@@ -52,4 +55,8 @@ export function parseHookInput(text: string): HookInput {
 
 export function preToolUseOutput(updatedInput: JsonObject): string {
   return `${JSON.stringify({ hookSpecificOutput: { hookEventName: "PreToolUse", updatedInput } })}\n`;
+}
+
+export function sessionStartOutput(additionalContext: string): string {
+  return `${JSON.stringify({ hookSpecificOutput: { hookEventName: "SessionStart", additionalContext } })}\n`;
 }

@@ -37,11 +37,11 @@
 import { shellQuote, type LoreProgram } from "../setup/elf-shims.js";
 import { describeJson, isJsonObject, type JsonObject, SettingsFileError } from "./settings-file.js";
 
-export type ClaudeHookName = "pre-tool-use";
+export type ClaudeHookName = "session-start" | "pre-tool-use";
 
 export interface LoreHookSpec {
   /** Claude Code's hook event. */
-  event: "PreToolUse";
+  event: "SessionStart" | "PreToolUse";
   /** The argument of `lore claude hook`. */
   hook: ClaudeHookName;
   /** The matcher group's `matcher`; none fires on every occurrence. */
@@ -51,16 +51,19 @@ export interface LoreHookSpec {
 }
 
 /**
- * What lore registers. The sub-agent tool is `Agent` since Claude Code 2.1.63 and `Task` before; the
+ * What lore registers. SessionStart has no matcher: it fires on startup,
+ * resume, /clear, compaction and a fork alike, each a context to brief again.
+ * The sub-agent tool is `Agent` since Claude Code 2.1.63 and `Task` before; the
  * anchored regular expression matches exactly these two names in every
  * version (an unanchored `Agent|Task` would, where a matcher with `|` is read
  * as a regular expression, also fire for `TaskCreate`, `TaskList`, ...).
  */
 export const LORE_HOOKS: readonly LoreHookSpec[] = [
+  { event: "SessionStart", hook: "session-start", timeoutSeconds: 5 },
   { event: "PreToolUse", hook: "pre-tool-use", matcher: "^(Agent|Task)$", timeoutSeconds: 2 },
 ];
 
-const LORE_HOOK_COMMAND = /(?:^|[\s'"/\\])lore(?:\.js)?'?\s+claude\s+hook\s+(pre-tool-use)(?:\s|$)/;
+const LORE_HOOK_COMMAND = /(?:^|[\s'"/\\])lore(?:\.js)?'?\s+claude\s+hook\s+(session-start|pre-tool-use)(?:\s|$)/;
 const BASE_ARGUMENT = / --base ('(?:[^']|'\\'')*')$/;
 
 export function loreHookCommand(program: LoreProgram, hook: ClaudeHookName, base?: string): string {
