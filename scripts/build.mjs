@@ -15,6 +15,7 @@
 //                            own by bin/run.js, or loaded on demand; with a
 //                            build id and dist/read-commands.v8cache, as
 //                            dist/lore.js
+//   dist/claude-code.js      loaded on demand (src/cli/on-demand-parts.ts)
 // better-sqlite3 (a native addon) and cli-progress stay external.
 //
 // Libraries are patched through scripts/library-patches.mjs, one entry per
@@ -79,6 +80,7 @@ try {
       "sync-and-hooks": "src/cli/sync-and-hooks.ts",
       "manage-elf": "src/cli/manage-elf.ts",
       "read-commands": "src/cli/read-commands.ts",
+      "claude-code": "src/cli/claude-code.ts",
     },
     outdir: "dist",
     bundle: true,
@@ -92,6 +94,7 @@ try {
       "./sync-and-hooks.js",
       "./manage-elf.js",
       "./read-commands.js",
+      "./claude-code.js",
     ],
     define: {
       LORE_VERSION: JSON.stringify(version),

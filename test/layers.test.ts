@@ -6,7 +6,22 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 
 /** Bottom to top; a folder may import only from its own rank or below. */
-const LAYERS = ["base", "io", "journal", "lock", "db", "read", "git", "txn", "record", "sync", "hooks", "setup", "cli"];
+const LAYERS = [
+  "base",
+  "io",
+  "journal",
+  "lock",
+  "db",
+  "read",
+  "git",
+  "txn",
+  "record",
+  "sync",
+  "hooks",
+  "setup",
+  "claude",
+  "cli",
+];
 
 const SRC = path.resolve(import.meta.dirname, "..", "src");
 

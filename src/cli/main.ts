@@ -16,6 +16,7 @@ import { elfCommand } from "./commands/elf.js";
 import { queryCommand } from "./commands/query.js";
 import { contextCommand } from "./commands/context.js";
 import { searchCommand } from "./commands/search.js";
+import { claudeCommand } from "./commands/claude.js";
 import type { LoreCommand } from "./command.js";
 import { runCommandLine } from "./command-line.js";
 
@@ -33,6 +34,7 @@ const COMMANDS: LoreCommand[] = [
   hooksCommand,
   hookCommand,
   elfCommand,
+  claudeCommand,
 ];
 
 export function runCli(argv: string[]): Promise<number> {

@@ -19,29 +19,23 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { elfInstallRoot, journalLayout } from "../journal/layout.js";
 import {
   type ElfPaths,
   elfPaths,
   elfShimStatus,
   installElfShims,
-  type LoreProgram,
   uninstallElfShims,
   unsafeElfPath,
 } from "../setup/elf-shims.js";
 import { warn } from "../base/warn.js";
+import { thisLore } from "./this-lore.js";
 import { ExitCode, UsageError, type ExitCodeValue } from "../base/errors.js";
 
 export interface ElfArgs {
   _: string[];
   "elf-dir"?: string;
   json: boolean;
-}
-
-/** This lore, as the shims run it: this node, and the `bin/lore.js` beside this bundle's dist/. */
-function thisLore(): LoreProgram {
-  return { node: process.execPath, lore: fileURLToPath(new URL("../bin/lore.js", import.meta.url)) };
 }
 
 function holdsJournal(paths: ElfPaths): boolean {

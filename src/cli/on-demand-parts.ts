@@ -10,6 +10,8 @@
  *   loadManageElf()      dist/manage-elf.js: `lore elf`
  *   loadReadCommands()   dist/read-commands.js: `lore query`, `lore context`
  *                        (bin/run.js also starts them from it directly)
+ *   loadClaudeCode()     dist/claude-code.js: `lore claude`, its settings and
+ *                        the hooks Claude Code runs
  *
  * They are required, not imported (docs/DESIGN.md#on-demand-bundles). Runs
  * from the bundle only, where this file and those bundles sit side by side in
@@ -34,4 +36,8 @@ export function loadManageElf(): typeof import("./manage-elf.js") {
 
 export function loadReadCommands(): ReadCommandsBundle {
   return requireBesideBundle("./read-commands.js") as ReadCommandsBundle;
+}
+
+export function loadClaudeCode(): typeof import("./claude-code.js") {
+  return requireBesideBundle("./claude-code.js") as typeof import("./claude-code.js");
 }

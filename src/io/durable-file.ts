@@ -14,8 +14,8 @@
  *   removeIfPresent(kept);                                      // or kept: the old version goes
  *   createNewFileDurably(intentFile, json);                     // an intent: whole and synced, or removed
  *
- * `writeFileDurably` writes a temp file `<target>.<digits>` in the same
- * directory, fsyncs it, renames it over `target` and fsyncs the directory:
+ * `writeFileDurably` writes a temp file `<target>.<digits>` (text as UTF-8, or
+ * the bytes given) in the same directory, fsyncs it, renames it over `target` and fsyncs the directory:
  * once it returns, the new content survives a crash; until then, readers see
  * the old content (or no file). A file system that takes only part of a write
  * (a nearly full disk) fails it with ENOSPC before the rename. `onTempFile`
@@ -115,8 +115,8 @@ function writingWhole<T>(call: () => T): T {
   }
 }
 
-export function writeFileDurably(target: string, text: string, options: DurableWriteOptions = {}): void {
-  const bytes = Buffer.from(text, "utf8");
+export function writeFileDurably(target: string, content: string | Buffer, options: DurableWriteOptions = {}): void {
+  const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
   armLibraryFsSteps(() =>
     routeLibraryFs(() =>
       writingWhole(() =>
