@@ -31,6 +31,7 @@ import {
 } from "./support/journal.js";
 import { ELF_FAILURE_SECTIONS, ELF_SCHEMA } from "./support/elf-format.js";
 import { generateJournal } from "./support/synthetic-journal.js";
+import { searchIndexViolations } from "./support/search-index-check.js";
 import { parseFailure } from "../src/journal/failure-markdown.js";
 import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
 
@@ -612,6 +613,93 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
   });
 });
 
+describe("lore sync: the search index", () => {
+  const firstEntry = "(SELECT id * 2 FROM learnings ORDER BY id LIMIT 1)";
+  const cases: Array<{ what: string; damage: string; detail: RegExp; extra?: string[] }> = [
+    {
+      what: "a trigger dropped",
+      damage: "DROP TRIGGER lore_search_heuristics_update",
+      detail: /trigger missing: lore_search_heuristics_update/,
+    },
+    { what: "the table dropped", damage: "DROP TABLE lore_search", detail: /^table missing: lore_search$/ },
+    {
+      what: "a rank index dropped",
+      damage: "DROP INDEX idx_lore_heuristics_search_rank",
+      detail: /^index missing: idx_lore_heuristics_search_rank$/,
+    },
+    {
+      what: "an entry deleted",
+      damage: `DELETE FROM lore_search WHERE rowid = ${firstEntry}`,
+      detail: /1 row not indexed, or indexed with other text/,
+    },
+    {
+      what: "an orphan entry",
+      damage: "INSERT INTO lore_search(rowid, title) VALUES (1001, 'a ghost')",
+      detail: /1 entry without a row/,
+    },
+    {
+      what: "an entry's text changed through FTS5's own UPDATE (found by --full)",
+      damage: `UPDATE lore_search SET title = 'Something else' WHERE rowid = ${firstEntry}`,
+      detail: /1 row not indexed, or indexed with other text/,
+      extra: ["--full"],
+    },
+  ];
+  for (const { what, damage, detail, extra = [] } of cases) {
+    it(`search-index: ${what} is reported (exit 3) and --fix rebuilds the index`, async () => {
+      const dir = await journalWithRecords();
+      // A first sync: no row is left marked changed, so a plain sync takes only its quick look.
+      expect((await sync(dir)).code).toBe(0);
+      runSql(dir, damage);
+      if (extra.includes("--full")) {
+        // The quick look sees names, counts and the rows changed since the last sync: not this.
+        expect((await sync(dir)).code).toBe(0);
+      }
+      const report = await sync(dir, ...extra);
+      const [finding] = report.json.findings;
+      expect(report.json.findings).toHaveLength(1);
+      expect(finding).toMatchObject({ type: "search-index", path: "memory/index.db", action: "rebuild-search-index" });
+      expect(finding.detail).toMatch(detail);
+      const text = await runLore(["sync", ...extra], { cwd: dir });
+      expect(text.stdout).toMatch(/^search-index +memory\/index\.db: .* -> rebuild the search index from the rows$/m);
+      await reportPlanFix(dir, "search-index", extra);
+      expect(invariantViolations(dir)).toEqual([]);
+      const db = openDb(dir);
+      expect(
+        db.prepare("SELECT count(*) FROM lore_search WHERE lore_search MATCH 'failure OR rule'").pluck().get(),
+      ).toBe(6);
+      db.close();
+    });
+  }
+
+  it("search-index: the quick look compares the entries of the rows changed since the last sync", async () => {
+    const dir = await journalWithRecords();
+    expect((await sync(dir)).code).toBe(0);
+    runSql(dir, "UPDATE heuristics SET explanation = 'why not' WHERE rule = 'Rule 1'");
+    runSql(
+      dir,
+      "UPDATE lore_search SET body = 'stale' WHERE rowid = (SELECT id * 2 + 1 FROM heuristics WHERE rule = 'Rule 1')",
+    );
+    const report = await sync(dir);
+    expect(report.json.findings.map((f) => f.type).sort()).toEqual(["db-edited", "search-index"]);
+    const fix = await sync(dir, "--fix");
+    expect({ code: fix.code, remaining: fix.json.remaining }).toEqual({ code: 0, remaining: [] });
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("search-index: a row --fix inserts while the insert trigger is missing is indexed too", async () => {
+    const dir = await journalWithRecords();
+    runSql(dir, "DROP TRIGGER lore_search_learnings_insert");
+    fs.writeFileSync(
+      path.join(dir, "memory", "failures", "20250101_failure-4.md"),
+      "# Failure 4\n\n**Domain**: testing\n**Severity**: 3\n**Tags**: \n**Date**: 2025-01-01\n\n## Summary\n\nAdded by hand\n",
+    );
+    const fix = await sync(dir, "--fix");
+    expect(fix.json.findings.map((f) => f.type).sort()).toEqual(["missing-row", "search-index", "uncommitted"]);
+    expect({ code: fix.code, remaining: fix.json.remaining }).toEqual({ code: 0, remaining: [] });
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+});
+
 describe("lore sync --restore", () => {
   it("writes missing files back from their rows, commits them, and the next sync is a no-op", async () => {
     const dir = await journalWithRecords();
@@ -1048,6 +1136,8 @@ describe("lore sync killed at each of its steps", () => {
       );
       const domainFile = path.join(dir, "memory", "heuristics", "testing.md");
       fs.writeFileSync(domainFile, fs.readFileSync(domainFile, "utf8").replace("why 2", "why two"));
+      // And the search index to repair: the row the edit updates would stay indexed with its old text.
+      runSql(dir, "DROP TRIGGER lore_search_heuristics_update");
       const killed = await runLore(["sync", ...args], { cwd: dir, env: { LORE_CRASH_AT: step } });
       expect(killed.signal).toBe("SIGKILL");
       const repair = await sync(dir, "--fix", ...args.filter((arg) => arg === "--restore"));
@@ -1063,6 +1153,7 @@ describe("lore sync killed at each of its steps", () => {
       expect(rows.heuristics.find((row) => row.rule === "Rule 2")?.explanation).toBe("why two");
       const db = openDb(dir);
       expect(db.prepare("SELECT times_validated FROM heuristics WHERE rule = 'Rule 3'").pluck().get()).toBe(4);
+      expect(searchIndexViolations(db)).toEqual([]);
       db.close();
       // The takeover gate of the killed sync's lock stays for a minute by design (journal-lock.ts).
       const leftovers = fs

@@ -41,7 +41,7 @@
  */
 import type Database from "better-sqlite3";
 import { ELF_INDEXES, ELF_SEED_ROWS, ELF_TABLES } from "./elf-tables.js";
-import { createSearchIndex } from "./search-index.js";
+import { rebuildSearchIndex } from "./search-index.js";
 
 export const CURRENT_SCHEMA_VERSION = 5;
 
@@ -262,7 +262,7 @@ export function migrate(db: Database.Database): void {
       "INSERT OR IGNORE INTO lore_dirty(tbl, row_id) SELECT 'learnings', id FROM learnings WHERE type = 'failure'",
     );
   }
-  if (from < 5) createSearchIndex(db);
+  if (from < 5) rebuildSearchIndex(db);
   db.prepare("INSERT OR REPLACE INTO lore_meta(key, value) VALUES ('schema_version', ?)").run(
     String(CURRENT_SCHEMA_VERSION),
   );

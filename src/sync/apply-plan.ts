@@ -2,7 +2,7 @@
  * Applying sync's row actions (match.ts) to the database, and lore's archive,
  * where every row sync takes out of the index goes, DB-only data included.
  *
- *   db.write(journalKey, () => applyRowActions(db.sqlite, findings));   // inserts, updates, archives
+ *   db.write(journalKey, () => applyRowActions(db.sqlite, findings));   // archives, updates, inserts, the search index
  *
  * - `insert-row` inserts the record's row. If lore's archive holds the row
  *   the record had before (same lore id, or for ELF's records the same failure
@@ -13,6 +13,9 @@
  * - `update-row` sets the compared columns from the file; nothing else.
  * - `archive-row` copies the whole row, as JSON, into `lore_archive`, then
  *   deletes it (db/record-archive.ts, which crash recovery uses too).
+ * - `rebuild-search-index` makes the search index anew from the rows, last,
+ *   so that it holds every row the other actions wrote, whatever triggers
+ *   were missing when they wrote it (db/search-index.ts).
  * Other actions touch no row. Call inside a write transaction (lock order:
  * journal lock, then SQLite).
  */
@@ -23,6 +26,7 @@ import type { Finding } from "./match.js";
 import type { Row } from "./row-store.js";
 import { prepared } from "../db/prepared.js";
 import { type ArchivedRow, archiveRow, findArchived, removeFromArchive } from "../db/record-archive.js";
+import { rebuildSearchIndex } from "../db/search-index.js";
 
 /** Columns only the database holds, restored from the archive with a returning record. */
 const DB_ONLY_COLUMNS: Record<RecordTable, string[]> = {
@@ -90,7 +94,7 @@ export function updateRowFrom(db: Database.Database, row: Row, record: FileRecor
  * Applies the row actions of `findings`: archives first (they free ids and
  * lore ids), then updates, then inserts: first those that can take an id of
  * their own, then the rest with new ids, so that a new id never takes the one
- * a later record wanted.
+ * a later record wanted; then the search index, when it is to be rebuilt.
  */
 export function applyRowActions(db: Database.Database, findings: Finding[]): void {
   for (const finding of findings) {
@@ -106,4 +110,5 @@ export function applyRowActions(db: Database.Database, findings: Finding[]): voi
     if (id === undefined) later.push(action);
   }
   for (const action of later) insertRecordRowFor(db, action.record, action.withLoreId);
+  if (findings.some(({ action }) => action.kind === "rebuild-search-index")) rebuildSearchIndex(db);
 }

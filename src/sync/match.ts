@@ -44,6 +44,7 @@ export type FindingType =
   | "pending"
   | "db-damaged"
   | "schema-behind"
+  | "search-index"
   | "uncommitted";
 
 export type Action =
@@ -63,7 +64,9 @@ export type Action =
   /** What crash recovery does with a pending intent (txn/recover.ts), as it says it. */
   | { kind: "recover"; repair: string }
   | { kind: "migrate" }
-  | { kind: "rebuild" };
+  | { kind: "rebuild" }
+  /** Make the search index anew from the rows (db/search-index.ts rebuildSearchIndex). */
+  | { kind: "rebuild-search-index" };
 
 export interface Finding {
   type: FindingType;

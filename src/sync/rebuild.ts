@@ -8,6 +8,9 @@
  *
  * 1. It builds a candidate database in `memory/.lore/` from every record file
  *    (ids: a heuristic keeps its `H-<id>` when unique, a failure its old id).
+ *    Its search index is made last, from every row, in the same transaction
+ *    (db/search-index.ts: its triggers, one entry per INSERT, would cost
+ *    three times as much); the old database's index is never carried over.
  * 2. It carries over, from the old database where it can still be read, the
  *    data no file holds: each record's DB-only columns (matched by lore id,
  *    else by failure path or heuristic domain and rule), the rows of ELF's
@@ -29,6 +32,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import type { JournalLayout } from "../journal/layout.js";
 import { openSqlite } from "../db/journal-db.js";
 import { migrate } from "../db/schema.js";
+import { dropSearchIndex, rebuildSearchIndex } from "../db/search-index.js";
 import { raiseIdSequence } from "../db/ids-issued.js";
 import { prepared } from "../db/prepared.js";
 import { archiveValues } from "../db/record-archive.js";
@@ -317,6 +321,8 @@ export function rebuildDatabase(
     candidate.pragma("foreign_keys = OFF");
     candidate.exec("BEGIN");
     migrate(candidate);
+    // Made once every row is in: no trigger indexes rows one INSERT at a time meanwhile.
+    dropSearchIndex(candidate);
     if (old.db) {
       carryOverTables(candidate, old.db);
       archiveOldRows(candidate, old.db);
@@ -325,6 +331,7 @@ export function rebuildDatabase(
     }
     restoreHookRows(candidate);
     records = insertFromFiles(candidate, layout, files, options);
+    rebuildSearchIndex(candidate);
     candidate.exec("COMMIT");
     candidate.pragma("journal_mode = DELETE");
     candidate.pragma("journal_mode = WAL");

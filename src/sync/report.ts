@@ -43,6 +43,8 @@ export function describeAction(action: Action): string {
       return "migrate the schema (adding only)";
     case "rebuild":
       return "rebuild the database from the files";
+    case "rebuild-search-index":
+      return "rebuild the search index from the rows";
   }
 }
 

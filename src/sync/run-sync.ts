@@ -18,16 +18,19 @@
  *      (txn/recover.ts rehearseRecovery) when either has work: they report
  *      the same findings and change nothing;
  *   4. find what changed (file-changes.ts), compare (compare-journal.ts,
- *      analyze.ts, match.ts), look for temp files and dead locks, and, where
- *      sync commits (a work tree, not --no-commit, not lore's git hooks), for
- *      record files git has not committed (`uncommitted`; those a pending
- *      intent still holds are left to it; one git ignores, or one that cannot
- *      be read as records, needs a person); "report" and "dry-run" stop here;
- *   5. "fix": the row actions in one transaction (apply-plan.ts), or, with
- *      write-backs (restore.ts), rows and files in one files transaction
- *      (txn/files-transaction.ts), committed; leftovers removed; the
- *      uncommitted files committed in one commit (`sync: commit ...`); what
- *      the fix touched compared again;
+ *      analyze.ts, match.ts), look at the search index
+ *      (search-index-finding.ts: a quick look, every entry with `full`),
+ *      look for temp files and dead locks, and, where sync commits (a work
+ *      tree, not --no-commit, not lore's git hooks), for record files git
+ *      has not committed (`uncommitted`; those a pending intent still holds
+ *      are left to it; one git ignores, or one that cannot be read as
+ *      records, needs a person); "report" and "dry-run" stop here;
+ *   5. "fix": the row actions, and the search index rebuilt after them, in
+ *      one transaction (apply-plan.ts), or, with write-backs (restore.ts),
+ *      rows and files in one files transaction (txn/files-transaction.ts),
+ *      committed; leftovers removed; the uncommitted files committed in one
+ *      commit (`sync: commit ...`); what the fix touched compared again (a
+ *      rebuilt search index by the quick look);
  *   6. every mode records what it verified (verification.ts); "fix" also
  *      raises each id sequence to the ids issued, and those to the
  *      sequences (db/ids-issued.ts), so that no id is given twice.
@@ -63,6 +66,7 @@ import { REBUILD_PREFIX, rebuildDatabase, type RebuildResult } from "./rebuild.j
 import { planWriteBacks, type RestorePlan } from "./restore.js";
 import { type RowRef, SyncCache } from "./sync-cache.js";
 import { recordVerification } from "./verification.js";
+import { searchIndexFinding } from "./search-index-finding.js";
 import { removeTree } from "../io/file-system.js";
 
 export type SyncMode = "report" | "dry-run" | "fix";
@@ -358,6 +362,8 @@ async function reconcile(
     const putBack = new Set(recovered.filter((step) => !fix && step.putsFileBack).map((step) => step.path));
     const settled = (finding: Finding) => finding.path === undefined || !putBack.has(finding.path);
     report.findings.push(...analysis.problems.filter(settled), ...analysis.findings.filter(settled));
+    const searchIndex = searchIndexFinding(db.sqlite, { full: options.full, changedRows: analysis.dirtyRefs });
+    if (searchIndex) report.findings.push(searchIndex);
     if (session.repo && options.checkCommitted) {
       report.findings.push(...(await uncommittedFindings(session.repo, layout, changes, analysis.problems, pending)));
     }
@@ -561,6 +567,10 @@ async function applyFix(
   report.remaining.push(
     ...report.findings.filter((finding) => finding.type === "uncommitted" && finding.action.kind !== "commit-file"),
   );
+  if (report.findings.some(({ action }) => action.kind === "rebuild-search-index")) {
+    const searchIndex = searchIndexFinding(db.sqlite, { full: false, changedRows: [] });
+    if (searchIndex) report.remaining.push(searchIndex);
+  }
   await commitUncommitted(session, report);
   for (const { row, reason } of plan.skipped) {
     const finding = report.remaining.find((entry) => entry.row?.table === row.table && entry.row.id === row.id);

@@ -18,6 +18,9 @@
  *   - every acknowledged record is in its file, in the DB and in git HEAD,
  *     exactly once;
  *   - every record file parses; the DB passes `integrity_check`;
+ *   - the search index matches the rows, before the final sync and after it
+ *     (the index changes with its rows in one transaction: no kill may leave
+ *     them apart);
  *   - `lore sync` reports 0 findings;
  *   - no temp file, lore lock, owner file, takeover tomb, wait-queue ticket or
  *     `.git/index.lock` is left (takeover gates are kept for a minute by
@@ -38,6 +41,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { Prng } from "../support/prng.js";
 import { parseFailure } from "../../src/journal/failure-markdown.js";
 import { parseHeuristicFile } from "../../src/journal/heuristic-markdown.js";
+import { searchIndexViolations } from "../support/search-index-check.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const lore = path.join(root, "bin", "lore.js");
@@ -250,6 +254,8 @@ interface Verdict {
   duplicated: string[];
   corrupt: string[];
   orphans: string[];
+  /** Where the search index and the rows differ. */
+  searchIndex: string[];
   stuckLocks: string[];
   other: string[];
   gates: number;
@@ -259,8 +265,30 @@ function countOf<T>(values: T[], value: T): number {
   return values.filter((entry) => entry === value).length;
 }
 
-function verify(base: string, ackLog: string): Verdict {
-  const verdict: Verdict = { lost: [], duplicated: [], corrupt: [], orphans: [], stuckLocks: [], other: [], gates: 0 };
+/** How the search index differs from the rows, one line each. */
+function searchIndexApart(base: string): string[] {
+  const db = new Database(path.join(base, "memory", "index.db"), { readonly: true });
+  try {
+    return searchIndexViolations(db);
+  } finally {
+    db.close();
+  }
+}
+
+function verify(base: string, ackLog: string, searchIndexBefore: string[]): Verdict {
+  const verdict: Verdict = {
+    lost: [],
+    duplicated: [],
+    corrupt: [],
+    orphans: [],
+    searchIndex: [
+      ...searchIndexBefore.map((line) => `before the final sync --fix: ${line}`),
+      ...searchIndexApart(base),
+    ],
+    stuckLocks: [],
+    other: [],
+    gates: 0,
+  };
   const acks = fs.existsSync(ackLog)
     ? fs
         .readFileSync(ackLog, "utf8")
@@ -357,17 +385,19 @@ async function main(): Promise<void> {
     `chaos: ${run.writers} writers for ${run.durationMs / 1000} s, a SIGKILL every ${run.killEveryMs} ms on average, seed ${run.seed}${run.handOffAlways ? ", every commit handed off" : ""}\n`,
   );
   const counters = await chaos(run, base, ackLog);
+  const searchIndexBefore = searchIndexApart(base);
   const repairStarted = Date.now();
   const repair = start(["sync", "--fix", "--json"], base);
   const repaired = await repair.done;
   const repairMs = Date.now() - repairStarted;
-  const verdict = verify(base, ackLog);
+  const verdict = verify(base, ackLog, searchIndexBefore);
   if (repaired.code !== 0) verdict.other.push(`the final lore sync --fix exited ${repaired.code}`);
   const violations =
     verdict.lost.length +
     verdict.duplicated.length +
     verdict.corrupt.length +
     verdict.orphans.length +
+    verdict.searchIndex.length +
     verdict.stuckLocks.length +
     verdict.other.length;
   const rows: Array<[string, string]> = [
@@ -380,6 +410,7 @@ async function main(): Promise<void> {
     ["duplicated", String(verdict.duplicated.length)],
     ["corrupt files (and DB)", String(verdict.corrupt.length)],
     ["orphans (file without row, row without file)", String(verdict.orphans.length)],
+    ["search index apart from the rows", String(verdict.searchIndex.length)],
     ["stuck locks and leftovers", String(verdict.stuckLocks.length)],
     ["other findings", String(verdict.other.length)],
     ["longest recovery (first command to succeed after a kill)", `${counters.longestRecoveryMs} ms`],
@@ -395,6 +426,7 @@ async function main(): Promise<void> {
     duplicated: verdict.duplicated,
     corrupt: verdict.corrupt,
     orphans: verdict.orphans,
+    "search index": verdict.searchIndex,
     "stuck locks": verdict.stuckLocks,
     other: verdict.other,
   })) {

@@ -9,6 +9,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { runLore } from "./lore.js";
 import { parseFailure } from "../../src/journal/failure-markdown.js";
 import { parseHeuristicFile } from "../../src/journal/heuristic-markdown.js";
+import { searchIndexViolations } from "./search-index-check.js";
 
 const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
 
@@ -119,7 +120,8 @@ export function markdownRecords(dir: string): { failures: Map<string, string>; h
 
 /**
  * Every way the journal can be inconsistent after lore ran, as readable lines
- * (an empty list means all invariants hold).
+ * (an empty list means all invariants hold): files and rows apart, the search
+ * index apart from the rows, leftovers, locks, uncommitted files.
  */
 export function invariantViolations(dir: string, options: { git: boolean } = { git: true }): string[] {
   const problems: string[] = [];
@@ -141,6 +143,12 @@ export function invariantViolations(dir: string, options: { git: boolean } = { g
   }
   for (const [loreId, row] of rowHeuristics)
     if (!files.heuristics.has(loreId)) problems.push(`heuristic row ${row.id} has no block`);
+  const db = openDb(dir);
+  try {
+    problems.push(...searchIndexViolations(db));
+  } finally {
+    db.close();
+  }
   for (const directory of ["failures", "heuristics"]) {
     for (const file of listFiles(path.join(dir, "memory", directory))) {
       if (/\.md\.\d+$/.test(file)) problems.push(`temp file left: ${file}`);

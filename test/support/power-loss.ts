@@ -47,6 +47,7 @@ import { tempDir } from "./journal.js";
 import { parseFailure } from "../../src/journal/failure-markdown.js";
 import { parseHeuristicFile } from "../../src/journal/heuristic-markdown.js";
 import { isJournalFilePath, recordsOf } from "../../src/journal/journal-file.js";
+import { searchIndexViolations } from "./search-index-check.js";
 
 const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
 
@@ -64,6 +65,7 @@ export const INVARIANTS = {
   unclean: "`lore sync` finds a record and its row apart after the next command",
   unrepaired: "`lore sync` still finds something after `lore sync --fix`",
   uncommitted: "an acknowledged record is not in git HEAD",
+  search: "the search index differs from the rows after the next commands",
 } as const;
 
 export type Invariant = keyof typeof INVARIANTS;
@@ -699,6 +701,21 @@ function databaseRows(base: string): Held[] {
   }
 }
 
+/** How the search index differs from the rows, one line each; nothing where the database cannot be opened (`failed` says why). */
+function searchIndexAt(base: string): string[] {
+  let db: BetterSqlite3.Database;
+  try {
+    db = new Database(path.join(base, "memory", "index.db"), { readonly: true, fileMustExist: true });
+  } catch {
+    return [];
+  }
+  try {
+    return searchIndexViolations(db);
+  } finally {
+    db.close();
+  }
+}
+
 /** Where a file's record and its row disagree. */
 function disagreements(file: Held, row: Held): string[] {
   const problems = file.loreId === row.loreId ? [] : [`lore id ${file.loreId} in the file, ${row.loreId} in the row`];
@@ -819,6 +836,8 @@ async function checkState(
     const result = await lore(next.args, base);
     if (!commandFailed(next.args, result)) acknowledged.push(...next.acknowledges);
   }
+  const search = searchIndexAt(base);
+  if (search.length > 0) found.push({ invariant: "search", detail: search.join("; ") });
   const pendingDir = path.join(base, "memory", ".lore", "pending");
   const pending = fs.existsSync(pendingDir) ? fs.readdirSync(pendingDir) : [];
   if (pending.length > 0) found.push({ invariant: "pending", detail: pending.join(", ") });
