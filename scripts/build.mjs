@@ -11,12 +11,14 @@
 //   dist/sync-and-hooks.js   loaded on demand (src/cli/on-demand-parts.ts)
 //   dist/help-and-usage.js   loaded on demand (src/cli/on-demand-parts.ts)
 //   dist/manage-elf.js       loaded on demand (src/cli/on-demand-parts.ts)
-//   dist/read-commands.js    `lore query` and `lore context`: started on its
+//   dist/read-commands.js    `lore query`, `lore context`, `lore search`: started on its
 //                            own by bin/run.js, or loaded on demand; with a
 //                            build id and dist/read-commands.v8cache, as
 //                            dist/lore.js
 //   dist/claude-code.js      loaded on demand (src/cli/on-demand-parts.ts)
-// better-sqlite3 (a native addon) and cli-progress stay external.
+// better-sqlite3 (a native addon) and cli-progress stay external, but for
+// better-sqlite3's JavaScript in dist/read-commands.js (its addon is loaded
+// by path all the same).
 //
 // Libraries are patched through scripts/library-patches.mjs, one entry per
 // patch, each for an exact version. Exits non-zero, with nothing usable in
@@ -32,7 +34,7 @@ import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { BUNDLE_REQUIRE_MODULE, libraryPatches } from "./library-patches.mjs";
+import { BUNDLE_REQUIRE_MODULE, LIBRARY_PATCHES, libraryPatches } from "./library-patches.mjs";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 const dist = new URL("../dist/", import.meta.url);
@@ -71,31 +73,16 @@ const ownRequire = {
 /** The bundles bin/run.js compiles itself, each with its build id and code cache. */
 const COMPILED_BY_RUN = ["lore", "read-commands"];
 
-// A failed build leaves no dist/lore.js behind that could pass for a good one.
-try {
-  await build({
-    entryPoints: {
-      lore: "src/cli/main.ts",
-      "help-and-usage": "src/cli/help-and-usage.ts",
-      "sync-and-hooks": "src/cli/sync-and-hooks.ts",
-      "manage-elf": "src/cli/manage-elf.ts",
-      "read-commands": "src/cli/read-commands.ts",
-      "claude-code": "src/cli/claude-code.ts",
-    },
+/** esbuild's options for `entryPoints`, with `external` left out of the bundles. */
+function bundleOptions(entryPoints, external, patches = libraryPatches()) {
+  return {
+    entryPoints,
     outdir: "dist",
     bundle: true,
     platform: "node",
     format: "cjs",
     target: "node20",
-    external: [
-      "better-sqlite3",
-      "cli-progress",
-      "./help-and-usage.js",
-      "./sync-and-hooks.js",
-      "./manage-elf.js",
-      "./read-commands.js",
-      "./claude-code.js",
-    ],
+    external,
     define: {
       LORE_VERSION: JSON.stringify(version),
       "import.meta.url": "__loreModule.url",
@@ -106,9 +93,42 @@ try {
     },
     minify: true,
     legalComments: "none",
-    plugins: [builtinDefaults, ownRequire, libraryPatches()],
+    plugins: [builtinDefaults, ownRequire, patches],
     logLevel: "warning",
-  });
+  };
+}
+
+// A failed build leaves no dist/lore.js behind that could pass for a good one.
+try {
+  // dist/read-commands.js carries better-sqlite3's JavaScript inside it (a query loads one file less and
+  // compiles it from its code cache); the other bundles leave it outside, in node_modules.
+  const ON_DEMAND = [
+    "./help-and-usage.js",
+    "./sync-and-hooks.js",
+    "./manage-elf.js",
+    "./read-commands.js",
+    "./claude-code.js",
+  ];
+  await build(
+    bundleOptions(
+      {
+        lore: "src/cli/main.ts",
+        "help-and-usage": "src/cli/help-and-usage.ts",
+        "sync-and-hooks": "src/cli/sync-and-hooks.ts",
+        "manage-elf": "src/cli/manage-elf.ts",
+        "claude-code": "src/cli/claude-code.ts",
+      },
+      ["better-sqlite3", "cli-progress", ...ON_DEMAND],
+    ),
+  );
+  // Of the patched libraries, only yargs-parser is in it (each patch must apply where it is given).
+  await build(
+    bundleOptions(
+      { "read-commands": "src/cli/read-commands.ts" },
+      ["bindings", "cli-progress", ...ON_DEMAND],
+      libraryPatches(LIBRARY_PATCHES.filter((patch) => patch.library === "yargs-parser")),
+    ),
+  );
 
   for (const name of COMPILED_BY_RUN) {
     const bundleFile = new URL(`${name}.js`, dist);

@@ -7,7 +7,7 @@
 // record runs (a failure, a heuristic in a new domain and one in an existing
 // domain, with and without --json); for dist/read-commands.js the usual
 // queries (a domain as JSON, --context, --recent, --stats, a briefing for a
-// task as text and as JSON). It then saves the bytecode of every function
+// task as text and as JSON) and searches (as text and as JSON). It then saves the bytecode of every function
 // compiled so far. A cache starts with its bundle's build id, so that it is
 // never used with another bundle. Any failure exits non-zero and writes no
 // cache.
@@ -60,6 +60,8 @@ async function train() {
       ["query", ...base, "--stats", "--format", "json"],
       ["context", ...base, "--task", "train the code cache", "--domain", "build"],
       ["context", ...base, "--task", "train it again", "--json"],
+      ["search", ...base, "code", "cache"],
+      ["search", ...base, "--json", "--type", "heuristic", "train*"],
     ]);
   } finally {
     fs.rmSync(journal, { recursive: true, force: true });

@@ -28,6 +28,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
+import Database from "better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
 import { LockLevel, noteAcquired, noteReleased } from "../lock/lock-order.js";
 import { step } from "../io/fault-points.js";
@@ -36,7 +37,6 @@ import { CURRENT_SCHEMA_VERSION, migrate, schemaVersion } from "./schema.js";
 import { ExitCode, LoreError } from "../base/errors.js";
 
 const requireHere = createRequire(import.meta.filename);
-const Database = requireHere("better-sqlite3") as typeof BetterSqlite3;
 
 /**
  * The addon's path, handed to better-sqlite3 so that it does not search for it
