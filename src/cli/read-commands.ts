@@ -34,7 +34,7 @@ import { pipedInput, STDERR, STDOUT, writeOutput } from "../base/sync-output.js"
 import { locateJournal } from "../journal/layout.js";
 import { buildContext } from "../read/context.js";
 import { answerQuery } from "../read/query-answer.js";
-import { domainInput, maxTokensInput, queryInput, tagsInput, textInput } from "../read/query-input.js";
+import { domainInput, limitInput, maxTokensInput, queryInput, tagsInput, textInput } from "../read/query-input.js";
 import { openReadJournal, type ReadJournal } from "../read/read-journal.js";
 import { SEARCH_TYPES, type SearchType, searchJournal } from "../read/search.js";
 import { searchJson, searchText } from "../read/search-output.js";
@@ -103,17 +103,6 @@ export const runContext: ReadCommandsBundle["runContext"] = async (args) => {
   return ExitCode.Ok;
 };
 
-const MAX_SEARCH_LIMIT = 1000;
-
-function searchLimitOf(value: string | undefined): number {
-  if (value === undefined) return 10;
-  const limit = Number(value);
-  if (!/^\d+$/.test(value.trim()) || limit < 1 || limit > MAX_SEARCH_LIMIT) {
-    throw new InvalidFieldError("limit", `must be a whole number from 1 to ${MAX_SEARCH_LIMIT} (got ${quoted(value)})`);
-  }
-  return limit;
-}
-
 function searchTypeOf(value: string | undefined): SearchType | undefined {
   if (value === undefined) return undefined;
   if (!(SEARCH_TYPES as readonly string[]).includes(value)) {
@@ -127,7 +116,7 @@ export const runSearch: ReadCommandsBundle["runSearch"] = async (args) => {
     text: args._.join(" "),
     domain: args.domain,
     type: searchTypeOf(args.type),
-    limit: searchLimitOf(args.limit),
+    limit: limitInput(args.limit),
   };
   const result = withReadJournal(args.base, (journal) => journal.snapshot(() => searchJournal(journal, request)));
   writeOutput(STDOUT, args.json === true ? searchJson(result) : searchText(result, { color: args.color === true }));

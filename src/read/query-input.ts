@@ -131,6 +131,11 @@ function integerIn(field: string, value: string, min: number, max: number): numb
   return number;
 }
 
+/** `--limit`: an integer from 1 to 1000, 10 when not given (`lore query` and `lore search`). */
+export function limitInput(value: string | undefined): number {
+  return value === undefined ? DEFAULT_LIMIT : integerIn("limit", value, 1, MAX_LIMIT);
+}
+
 /** A domain as query.py accepts it. */
 export function domainInput(field: string, value: string): string {
   if (value.length === 0 || value.length > MAX_DOMAIN || !NAME_CHARACTERS.test(value)) {
@@ -208,7 +213,7 @@ export function queryInput(flags: QueryFlags): QueryInput {
     mode,
     domain: flags.domain === undefined ? undefined : domainInput("domain", flags.domain),
     tags: flags.tags === undefined ? undefined : tagsInput("tags", flags.tags),
-    limit: flags.limit === undefined ? DEFAULT_LIMIT : integerIn("limit", flags.limit, 1, MAX_LIMIT),
+    limit: limitInput(flags.limit),
     recent: flags.recent === undefined ? undefined : integerIn("recent", flags.recent, 1, MAX_LIMIT),
     type: flags.type === undefined ? undefined : textInput("type", flags.type),
     days: flags.days === undefined ? DEFAULT_RECENT_DAYS : integerIn("days", flags.days, 1, MAX_DAYS),

@@ -44,7 +44,7 @@ import type { ReadJournal } from "./read-journal.js";
 import { ftsQueryOf } from "./search-text.js";
 
 /** bm25's weight of each field, in SEARCH_COLUMNS order. */
-export const FIELD_WEIGHTS: Readonly<Record<SearchColumn, number>> = {
+const FIELD_WEIGHTS: Readonly<Record<SearchColumn, number>> = {
   title: 4,
   body: 1,
   tags: 2,
@@ -52,7 +52,7 @@ export const FIELD_WEIGHTS: Readonly<Record<SearchColumn, number>> = {
   source: 0.5,
 };
 /** The newest matches of each table that are ranked: bm25 reads each match's field lengths, about 2 µs a match. */
-export const POOL = 200;
+const POOL = 200;
 const HALF_LIFE_DAYS = 30;
 
 /** `--type`: the heuristics, or the learnings of one type. */
