@@ -477,8 +477,9 @@ async function readFigures() {
       commandMs[name].push(await must(run(process.execPath, [lore, ...args], dir, {}, input), what));
     }
   }
-  const latency = JSON.parse(execFileSync(process.execPath, [searchLatency, "--base", dir], { encoding: "utf8" }));
+  const latency = searchLatencyOf(dir);
   fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  const zipfLatency = await proseSearchLatency();
   return {
     domain,
     word,
@@ -486,7 +487,35 @@ async function readFigures() {
     commands: Object.fromEntries(Object.entries(commandMs).map(([name, list]) => [name, median(list)])),
     slowest: Object.fromEntries(Object.entries(commandMs).map(([name, list]) => [name, Math.max(...list)])),
     latency,
+    zipfLatency,
   };
+}
+
+/**
+ * The in-process search latency again on a journal of READ_RECORDS records
+ * whose words follow Zipf's law (`--vocabulary zipf`), as prose does: a few
+ * words in most records, most words in few, where the synthetic journal has
+ * every word in a fifth of its records.
+ */
+async function proseSearchLatency() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lore-bench-zipf-"));
+  const args = ["--records", String(READ_RECORDS), "--vocabulary", "zipf", "--out", dir];
+  execFileSync(process.execPath, [generator, ...args], { encoding: "utf8" });
+  await must(run(process.execPath, [lore, "init"], dir), "lore init");
+  for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(path.join(dir, "memory", `index.db${suffix}`), { force: true });
+  await must(run(process.execPath, [lore, "sync", "--rebuild", "--no-commit"], dir), "lore sync --rebuild");
+  const latency = searchLatencyOf(dir);
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  return latency;
+}
+
+/** scripts/search-latency.ts on `dir` three times: the run of the median p95 (these machines are noisy), with every p95. */
+function searchLatencyOf(dir) {
+  const runs = [0, 1, 2].map(() =>
+    JSON.parse(execFileSync(process.execPath, [searchLatency, "--base", dir], { encoding: "utf8" })),
+  );
+  const sorted = [...runs].sort((a, b) => a.p95Ms - b.p95Ms);
+  return { ...sorted[1], runsP95Ms: runs.map((run) => run.p95Ms) };
 }
 
 const single = PARTS.has("record") ? await singleRecordFigures() : undefined;
@@ -614,13 +643,17 @@ function readRows() {
       `| ${label}, ${size}, as Claude Code runs it (JSON on stdin; median of ${ROUNDS}, slowest ${fmt(read.slowest[name])}) | ${fmt(read.commands[name])} | slowest <= ${limitMs / 1000} s | ${verdict(read.slowest[name] <= limitMs)} |`,
     );
   }
-  const { latency } = read;
-  const kinds = Object.entries(latency.byKind)
-    .map(([kind, figures]) => `${kind} ${figures.p95Ms.toFixed(1)}`)
-    .join(", ");
-  rows.push(
-    `| a search inside one process, ${size}: p95 of ${latency.queries} searches made from the journal's own titles (p50 ${latency.p50Ms.toFixed(1)} ms; p95 by kind: ${kinds} ms) | ${latency.p95Ms.toFixed(1)} ms | <= 5 ms | ${verdict(latency.p95Ms <= 5)} |`,
-  );
+  for (const [latency, words] of [
+    [read.latency, "every word in a fifth of the records"],
+    [read.zipfLatency, "words by Zipf's law"],
+  ]) {
+    const kinds = Object.entries(latency.byKind)
+      .map(([kind, figures]) => `${kind} ${figures.p95Ms.toFixed(1)}`)
+      .join(", ");
+    rows.push(
+      `| a search inside one process, ${size} (${words}): p95 of ${latency.queries} searches made from the journal's own titles, the median of 3 runs (${latency.runsP95Ms.map((ms) => ms.toFixed(1)).join(", ")} ms; p50 ${latency.p50Ms.toFixed(1)} ms; p95 by kind: ${kinds} ms) | ${latency.p95Ms.toFixed(1)} ms | <= 5 ms | ${verdict(latency.p95Ms <= 5)} |`,
+    );
+  }
   return rows;
 }
 

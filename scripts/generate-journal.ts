@@ -2,7 +2,7 @@
 // benchmarks of `lore sync`, and prints its counts as one JSON line:
 //
 //   node dist-test/generate-journal.js --records N --out DIR [--seed S]
-//     [--heuristic-share F] [--elf-share F] [--domains N]
+//     [--heuristic-share F] [--elf-share F] [--domains N] [--vocabulary uniform|zipf]
 //   {"failures":...,"heuristics":...,"domainFiles":...,"files":...}
 //
 //   node dist-test/generate-journal.js --style elf --failures N --out DIR [--seed S]
@@ -25,6 +25,7 @@ import { changeSomeFiles, generateElfJournal, generateJournal } from "../test/su
 
 const USAGE =
   "usage: generate-journal --records N --out DIR [--seed S] [--heuristic-share F] [--elf-share F] [--domains N]\n" +
+  "       [--vocabulary uniform|zipf]\n" +
   "       generate-journal --style elf --failures N --out DIR [--seed S] [--heuristics M] [--domains N]\n" +
   "       generate-journal --change F --out DIR [--seed S]";
 
@@ -60,6 +61,7 @@ function main(): void {
     style: { type: "string" },
     failures: { type: "string" },
     heuristics: { type: "string" },
+    vocabulary: { type: "string" },
   } as const;
   let values: ReturnType<typeof parseArgs<{ options: typeof flags; strict: true; allowPositionals: false }>>["values"];
   try {
@@ -105,7 +107,10 @@ function main(): void {
     fail("--failures and --heuristics go with --style elf");
   const records = integer(values.records, "records", 0);
   if (records === undefined) fail("--records is required");
+  const vocabulary = values.vocabulary ?? "uniform";
+  if (vocabulary !== "uniform" && vocabulary !== "zipf") fail("--vocabulary must be uniform or zipf");
   const options = {
+    vocabulary: vocabulary as "uniform" | "zipf",
     records,
     seed: integer(values.seed, "seed", 0),
     heuristicShare: fraction(values["heuristic-share"], "heuristic-share"),

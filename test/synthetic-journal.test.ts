@@ -136,6 +136,25 @@ describe("generateJournal", () => {
     expect(suffixed).toBeGreaterThan(0);
   });
 
+  it("draws words by Zipf's law with vocabulary zipf: a few words in most failures, most words in few", () => {
+    /** In how many failures' titles each word is. */
+    const titleWords = (dir: string) => {
+      const found = new Map<string, number>();
+      for (const name of failureFiles(dir)) {
+        const title = parseFailure(read(dir, `memory/failures/${name}`)).title.toLowerCase();
+        for (const word of new Set(title.match(/[a-z]{3,}/g) ?? [])) found.set(word, (found.get(word) ?? 0) + 1);
+      }
+      return [...found.values()].sort((a, b) => b - a);
+    };
+    const uniform = titleWords(journal.dir);
+    const zipf = titleWords(generated({ ...OPTIONS, vocabulary: "zipf" }).dir);
+    // Uniform: 270 words for 300 titles of 3 to 12 words, so none is in more than a few percent of them.
+    expect(uniform[0]).toBeLessThan(30);
+    // Zipf: the commonest word is in about a third of the titles, and most words are in one title.
+    expect(zipf[0]).toBeGreaterThan(60);
+    expect(zipf.filter((count) => count === 1).length).toBeGreaterThan(zipf.length / 2);
+  });
+
   it("writes failures that parse: lore-style with a unique lore id, ELF-style as ELF wrote them", () => {
     const { dir } = journal;
     const loreIds = new Set<string>();

@@ -71,6 +71,12 @@ export interface SyntheticJournalOptions {
   domains?: number;
   /** Share of the records written as ELF wrote them, without lore ids; default 0.2. */
   elfShare?: number;
+  /**
+   * How the text's words are drawn: `uniform` (default) from WORDS alike, so
+   * every word is in a fifth of the records; `zipf` from ZIPF_WORDS words,
+   * WORDS the commonest, each word's share 1/rank (Zipf's law, as in prose).
+   */
+  vocabulary?: "uniform" | "zipf";
 }
 
 export interface SyntheticJournalCounts {
@@ -385,10 +391,56 @@ function capitalize(word: string): string {
   return word[0].toUpperCase() + word.slice(1);
 }
 
-/** `count` words from WORDS, capitalized, with a special token now and then (never first). */
+/** The size of the `zipf` vocabulary: WORDS, then made-up words. */
+const ZIPF_WORDS = 20_000;
+const SYLLABLES = ["ka", "ro", "mi", "te", "su", "lo", "ne", "vi", "da", "po", "re", "shu", "gri", "fan", "tor", "lex"];
+
+/** The rank-th word of the `zipf` vocabulary: a word of WORDS, or one made of 2 to 4 syllables. */
+function zipfWord(rank: number): string {
+  if (rank < WORDS.length) return WORDS[rank];
+  let rest = rank - WORDS.length;
+  let word = "";
+  do {
+    word += SYLLABLES[rest % SYLLABLES.length];
+    rest = Math.floor(rest / SYLLABLES.length);
+  } while (rest > 0 || word.length < 4);
+  return word;
+}
+
+const zipfVocabulary = (() => {
+  let cached: { words: string[]; cumulative: Float64Array } | undefined;
+  return () => {
+    if (!cached) {
+      const cumulative = new Float64Array(ZIPF_WORDS);
+      let total = 0;
+      for (let rank = 0; rank < ZIPF_WORDS; rank++) cumulative[rank] = total += 1 / (rank + 1);
+      for (let rank = 0; rank < ZIPF_WORDS; rank++) cumulative[rank] /= total;
+      cached = { words: Array.from({ length: ZIPF_WORDS }, (_, rank) => zipfWord(rank)), cumulative };
+    }
+    return cached;
+  };
+})();
+
+function zipfPick(rng: Prng): string {
+  const { words, cumulative } = zipfVocabulary();
+  const roll = rng.next();
+  let low = 0;
+  let high = cumulative.length - 1;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (cumulative[middle] < roll) low = middle + 1;
+    else high = middle;
+  }
+  return words[low];
+}
+
+/** How a word is drawn: the journal being generated sets it (SyntheticJournalOptions.vocabulary). */
+let pickWord: (rng: Prng) => string = (rng) => rng.pick(WORDS);
+
+/** `count` words (pickWord), capitalized, with a special token now and then (never first). */
 function words(rng: Prng, count: number, specials: readonly string[], specialChance: number): string[] {
-  const out = [capitalize(rng.pick(WORDS))];
-  for (let i = 1; i < count; i++) out.push(rng.chance(specialChance) ? rng.pick(specials) : rng.pick(WORDS));
+  const out = [capitalize(pickWord(rng))];
+  for (let i = 1; i < count; i++) out.push(rng.chance(specialChance) ? rng.pick(specials) : pickWord(rng));
   return out;
 }
 
@@ -525,6 +577,16 @@ function markdownFiles(directory: string): string[] {
 }
 
 export function generateJournal(dir: string, options: SyntheticJournalOptions): SyntheticJournalCounts {
+  const uniform = pickWord;
+  if (options.vocabulary === "zipf") pickWord = zipfPick;
+  try {
+    return writeJournal(dir, options);
+  } finally {
+    pickWord = uniform;
+  }
+}
+
+function writeJournal(dir: string, options: SyntheticJournalOptions): SyntheticJournalCounts {
   const records = checkedCount("records", options.records, 0);
   const heuristicShare = share(options.heuristicShare, 0.4, "heuristicShare");
   const elfShare = share(options.elfShare, 0.2, "elfShare");
