@@ -22,6 +22,7 @@ import { runLore } from "./support/lore.js";
 import { configureGitIdentity, git, openDb, tempDir } from "./support/journal.js";
 import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
 import { ELF_FAILURE_SECTIONS, ELF_INIT_DB_SQL, ELF_QUERY_PY_TABLES, ELF_SCHEMA } from "./support/elf-format.js";
+import { CURRENT_SCHEMA_VERSION } from "../src/db/schema.js";
 
 const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
 
@@ -798,7 +799,9 @@ describe("lore init: ELF's whole schema", () => {
       for (const table of elfTables.filter((name) => name !== "schema_version" && name !== "db_operations")) {
         expect(db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get(), table).toBe(0);
       }
-      expect(db.prepare("SELECT value FROM lore_meta WHERE key = 'schema_version'").pluck().get()).toBe("5");
+      expect(db.prepare("SELECT value FROM lore_meta WHERE key = 'schema_version'").pluck().get()).toBe(
+        String(CURRENT_SCHEMA_VERSION),
+      );
     } finally {
       db.close();
       elf.close();

@@ -15,6 +15,7 @@ import { recordFailure, recordHeuristic, runLore, runProcess, toFlags } from "./
 import { searchIndexViolations } from "./support/search-index-check.js";
 import { ELF_SCHEMA } from "./support/elf-format.js";
 import { SEARCH_TRIGGERS } from "../src/db/search-index.js";
+import { CURRENT_SCHEMA_VERSION } from "../src/db/schema.js";
 
 /** The rowids of the entries that match `query`, in order. */
 function matches(dir: string, query: string): number[] {
@@ -224,4 +225,32 @@ describe("the migration to schema version 5", () => {
       expect(invariantViolations(dir)).toEqual([]);
     },
   );
+});
+
+describe("the migration to schema version 6", () => {
+  it("makes a version 5 index anew with prefixes of 5 and 6 characters, at the next record", async () => {
+    const dir = await createJournal();
+    expect((await recordFailure(dir, { title: "Kakapo booming", domain: "fauna" })).code).toBe(0);
+    for (const trigger of SEARCH_TRIGGERS) runSql(dir, `DROP TRIGGER ${trigger}`);
+    runSql(dir, "DROP TABLE lore_search");
+    runSql(
+      dir,
+      "CREATE VIRTUAL TABLE lore_search USING fts5(title, body, tags, domain, source, tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4')",
+    );
+    runSql(dir, "UPDATE lore_meta SET value = '5' WHERE key = 'schema_version'");
+    expect((await recordFailure(dir, { title: "Kakapo lekking", domain: "fauna" })).code).toBe(0);
+    const db = openDb(dir);
+    try {
+      expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'lore_search'").pluck().get()).toMatch(
+        /prefix = '3 4 5 6'/,
+      );
+      expect(db.prepare("SELECT value FROM lore_meta WHERE key = 'schema_version'").pluck().get()).toBe(
+        String(CURRENT_SCHEMA_VERSION),
+      );
+    } finally {
+      db.close();
+    }
+    expect(matches(dir, "kakap*")).toHaveLength(2);
+    expect(indexViolations(dir)).toEqual([]);
+  });
 });

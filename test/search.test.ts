@@ -17,7 +17,7 @@ interface Hit {
   matched: string[];
   snippet: string;
   score: number;
-  bm25: number;
+  relevance: number;
 }
 
 interface SearchJson {
@@ -230,13 +230,48 @@ describe("lore search: ranking and freshness", () => {
         createdAt,
       );
     const now = new Date().toISOString().slice(0, 19).replace("T", " ");
+    // Rules of one length: the same relevance for all three, so the order is the standing and recency alone.
     insert("quokka weak", 0.3, 0, now);
-    insert("quokka strong", 0.9, 20, now);
-    insert("quokka old", 0.9, 20, "2020-01-01 00:00:00");
+    insert("quokka firm", 0.9, 20, now);
+    insert("quokka aged", 0.9, 20, "2020-01-01 00:00:00");
     const found = await search(dir, ["quokka"]);
-    expect(titles(found)).toEqual(["quokka strong", "quokka old", "quokka weak"]);
-    // The same bm25 for all three: the order is the standing and recency alone.
-    expect(new Set(found.hits.map((hit) => hit.bm25.toFixed(9))).size).toBe(1);
+    expect(titles(found)).toEqual(["quokka firm", "quokka aged", "quokka weak"]);
+    expect(new Set(found.hits.map((hit) => hit.relevance.toFixed(9))).size).toBe(1);
+  });
+
+  it("weighs where the words are: a rule above an explanation, a rare word above a common one", async () => {
+    const insert = (rule: string, explanation: string) =>
+      runSql(
+        dir,
+        "INSERT INTO heuristics(domain, rule, explanation, confidence, created_at) VALUES ('weigh', ?, ?, 0.5, '2026-01-01 00:00:00')",
+        rule,
+        explanation,
+      );
+    insert("Count the numbat", "by day");
+    insert("Count the possum", "a numbat too");
+    expect(titles(await search(dir, ["numbat"]))).toEqual(["Count the numbat", "Count the possum"]);
+    for (let i = 0; i < 30; i++) insert(`Wallaby ${i}`, "seen near the creek");
+    insert("Bilby in a creek", "rare");
+    insert("Wallaby at dusk", "seen");
+    // "wallaby" is in 31 rules, "bilby" in one: a rule holding bilby outranks one holding wallaby.
+    const found = await search(dir, ["bilby OR wallaby", "--limit", "3"]);
+    expect(found.hits[0].title).toBe("Bilby in a creek");
+    expect(found.hits[0].relevance).toBeGreaterThan(found.hits[1].relevance);
+  });
+
+  it("shows as its snippet a stretch of the field with the most matches, cut with …", async () => {
+    const long = Array.from({ length: 40 }, (_, i) => `word${i}`);
+    long.splice(20, 0, "dingo");
+    runSql(
+      dir,
+      "INSERT INTO heuristics(domain, rule, explanation) VALUES ('snip', 'Watch the dingo', ?)",
+      `${long.join(" ")} and a second dingo`,
+    );
+    const [hit] = (await search(dir, ["dingo"])).hits;
+    expect(hit.matched.sort()).toEqual(["explanation", "rule"]);
+    expect(hit.snippet).toBe(
+      "…word17 word18 word19 **dingo** word20 word21 word22 word23 word24 word25 word26 word27 word28 word29 word30 word31…",
+    );
   });
 
   it("exits 3 naming the fix when the journal has no search index", async () => {

@@ -26,7 +26,9 @@
  *     a changed row the next one, even when it was marked already), so a sync
  *     clears only the marks it saw, never a change made while it ran;
  *   - version 5: the full-text search index `lore_search` and its triggers
- *     (search-index.ts), filled with every row when it is made.
+ *     (search-index.ts), filled with every row when it is made;
+ *   - version 6: the search index also indexes prefixes of 5 and 6
+ *     characters; it is made anew (about 13 s at 100,000 records, once).
  *
  * `learnings` and `heuristics` keep lore's definitions, in new journals too:
  * ELF's columns, types, defaults, indexes and trigger names, with the checks of
@@ -43,7 +45,7 @@ import type Database from "better-sqlite3";
 import { ELF_INDEXES, ELF_SEED_ROWS, ELF_TABLES } from "./elf-tables.js";
 import { rebuildSearchIndex } from "./search-index.js";
 
-export const CURRENT_SCHEMA_VERSION = 5;
+export const CURRENT_SCHEMA_VERSION = 6;
 
 /** ELF's validation triggers: the same checks before every INSERT and UPDATE. */
 function validationTriggers(table: string, cases: string): string {
@@ -262,7 +264,7 @@ export function migrate(db: Database.Database): void {
       "INSERT OR IGNORE INTO lore_dirty(tbl, row_id) SELECT 'learnings', id FROM learnings WHERE type = 'failure'",
     );
   }
-  if (from < 5) rebuildSearchIndex(db);
+  if (from < 6) rebuildSearchIndex(db);
   db.prepare("INSERT OR REPLACE INTO lore_meta(key, value) VALUES ('schema_version', ?)").run(
     String(CURRENT_SCHEMA_VERSION),
   );

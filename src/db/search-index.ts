@@ -20,9 +20,9 @@
  * content one): snippets and matched fields come from it, and `lore sync`
  * compares it with the rows (`searchIndexDifferences`).
  * Tokens: FTS5's `unicode61` with diacritics removed, so `café` finds `cafe`;
- * prefixes of 3 and 4 characters are indexed too, so that a short prefix
- * search (`dep*`) reads one list instead of merging one per word it starts
- * (docs/DESIGN.md#search-ranking). Beside the table, one covering index per
+ * prefixes of 3 to 6 characters are indexed too, so that a prefix search
+ * (`dep*`, `deplo*`) reads one list instead of merging one per word it
+ * starts (docs/DESIGN.md#search-ranking). Beside the table, one covering index per
  * record table (RANK_INDEXES) holds what ranking reads of a matching row.
  * Only what SQLite 3.40's FTS5 reads is used (no contentless delete, no
  * locale), since ELF's Python and `sqlite3` write these tables too, and
@@ -49,7 +49,7 @@ import { prepared } from "./prepared.js";
 
 export const SEARCH_TABLE = "lore_search";
 
-/** The indexed fields, in the table's column order (bm25 weights follow this order). */
+/** The indexed fields, in the table's column order (highlight() names a field by its place here). */
 export const SEARCH_COLUMNS = ["title", "body", "tags", "domain", "source"] as const;
 export type SearchColumn = (typeof SEARCH_COLUMNS)[number];
 
@@ -140,7 +140,7 @@ export function dropSearchIndex(db: Database.Database): void {
 export function rebuildSearchIndex(db: Database.Database): void {
   dropSearchIndex(db);
   db.exec(
-    `CREATE VIRTUAL TABLE ${SEARCH_TABLE} USING fts5(${SEARCH_COLUMNS.join(", ")}, tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4')`,
+    `CREATE VIRTUAL TABLE ${SEARCH_TABLE} USING fts5(${SEARCH_COLUMNS.join(", ")}, tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4 5 6')`,
   );
   for (const table of Object.keys(INDEXED_TABLES) as IndexedTable[]) {
     fillFrom(db, table);

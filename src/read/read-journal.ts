@@ -39,6 +39,7 @@ import fs from "node:fs";
 import type BetterSqlite3 from "better-sqlite3";
 import { ExitCode, LoreError } from "../base/errors.js";
 import { MissingDatabaseError, openSqlite } from "../db/journal-db.js";
+import { prepared } from "../db/prepared.js";
 import type { JournalLayout } from "../journal/layout.js";
 
 /** How long a reader waits for SQLite's brief locks (a WAL being recovered, a rollback-mode commit). */
@@ -83,7 +84,9 @@ export class ReadJournal {
 
   /** Whether the database has an index named `name`. */
   hasIndex(name: string): boolean {
-    return this.sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?").get(name) !== undefined;
+    return (
+      prepared(this.sqlite, "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?").get(name) !== undefined
+    );
   }
 
   close(): void {

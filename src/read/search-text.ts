@@ -22,7 +22,8 @@
  * punctuation alone (`-`, `;`) is left out, as FTS5 leaves it out of the
  * records' text.
  * `query.terms` are the words and phrases, for the message that nothing was
- * found.
+ * found; `query.phrases` those a match contains (not those after a NOT), as
+ * FTS5's tokenizer reads them, for ranking.
  */
 import { InvalidFieldError } from "../base/errors.js";
 
@@ -31,6 +32,31 @@ export interface FtsQuery {
   match: string;
   /** The words and phrases searched for, as the user wrote them (prefixes with their `*`). */
   terms: string[];
+  /** The words and phrases a match holds: every one not negated by NOT, each once. */
+  phrases: SearchPhrase[];
+}
+
+/** A word or phrase of the query, as FTS5 reads it. */
+export interface SearchPhrase {
+  /** The phrase alone as an FTS5 expression (a quoted string, `*` after a prefix). */
+  match: string;
+  /** Its tokens, folded as `foldedTokens` folds them. */
+  tokens: string[];
+  /** Whether its last token is a prefix. */
+  prefix: boolean;
+}
+
+/**
+ * The tokens of `text` as FTS5's `unicode61 remove_diacritics 2` tokenizer
+ * makes them, near enough for ranking: runs of letters, digits and marks,
+ * lower-cased, diacritics removed.
+ */
+export function foldedTokens(text: string): string[] {
+  return (text.match(/[\p{L}\p{N}\p{M}\p{Co}]+/gu) ?? [])
+    .map((token) =>
+      (/^[a-zA-Z0-9]*$/.test(token) ? token : token.normalize("NFD").replace(/\p{M}/gu, "")).toLowerCase(),
+    )
+    .filter((token) => token !== "");
 }
 
 type Token =
@@ -88,7 +114,10 @@ function tokenize(text: string): Token[] {
 /** A recursive-descent reading of the tokens, writing the FTS5 expression as it goes. */
 class ExpressionWriter {
   private at = 0;
+  /** How many NOTs the expression being written is under. */
+  private negated = 0;
   readonly terms: string[] = [];
+  readonly phrases = new Map<string, SearchPhrase>();
 
   constructor(private readonly tokens: Token[]) {}
 
@@ -121,7 +150,11 @@ class ExpressionWriter {
 
   private notExpression(): string {
     let expression = this.primary();
-    while (this.next("NOT")) expression = `${expression} NOT ${this.primary()}`;
+    while (this.next("NOT")) {
+      this.negated++;
+      expression = `${expression} NOT ${this.primary()}`;
+      this.negated--;
+    }
     return expression;
   }
 
@@ -134,7 +167,10 @@ class ExpressionWriter {
       this.terms.push(
         token.phrase ? `"${token.text}"${token.prefix ? "*" : ""}` : `${token.text}${token.prefix ? "*" : ""}`,
       );
-      return `"${token.text.replaceAll('"', '""')}"${token.prefix ? "*" : ""}`;
+      const match = `"${token.text.replaceAll('"', '""')}"${token.prefix ? "*" : ""}`;
+      if (this.negated === 0)
+        this.phrases.set(match, { match, tokens: foldedTokens(token.text), prefix: token.prefix });
+      return match;
     }
     if (token.kind === "(") {
       if (this.tokens[this.at]?.kind === ")") throw invalid("() holds nothing to search for");
@@ -156,5 +192,5 @@ class ExpressionWriter {
 export function ftsQueryOf(text: string): FtsQuery {
   const writer = new ExpressionWriter(tokenize(text));
   const match = writer.write();
-  return { match, terms: writer.terms };
+  return { match, terms: writer.terms, phrases: [...writer.phrases.values()] };
 }

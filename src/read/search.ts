@@ -15,11 +15,14 @@
  *
  * Ranking (docs/DESIGN.md#search-ranking): the candidates are the newest
  * POOL matches of each table (by row id: all of them, unless the text
- * matches more than POOL failures or POOL heuristics); each is scored
+ * matches more than POOL failures or POOL heuristics), read with each field's
+ * text, its matches marked by FTS5's `highlight`; each is scored
  *
  *   score = relevance x standing x recency
- *   relevance = -bm25, the fields weighted title 4, tags 2, domain 2,
- *               body 1, source 0.5 (FTS5's bm25 is lower for a better match)
+ *   relevance = BM25 over the fields (BM25F, relevanceOf): each phrase's
+ *               occurrences, the fields weighted title 4, tags 2, domain 2,
+ *               body 1, source 0.5, normalised by the field's length, times
+ *               the phrase's IDF (its matches counted up to COUNT_CAP)
  *   standing  = heuristics: (0.5 + confidence) x (1 + 0.1 x ln(1 + times_validated)),
  *               x 1.2 for a golden rule; failures and other learnings: 1
  *   recency   = 0.5 + 0.5 x 0.5^(age in days / 30): a 30-day half-life, at least 0.5
@@ -27,7 +30,11 @@
  * and the hits are the `limit` best by score, ties by newer row first. A
  * heuristic at confidence 0.5 with no validations, and a failure, stand
  * level: confidence and validations lift a heuristic by at most 1.5 x 1.3
- * (x 1.2 if golden) over bm25 alone. Ages are UTC: SQLite's stored time is
+ * (x 1.2 if golden) over its relevance alone. FTS5's own bm25 is not used: it
+ * counts every match of each phrase for its IDF, a scan of the whole list of
+ * a common word, where this costs the pool and a capped count. The snippet
+ * is cut from the pool's marked text, not by FTS5's `snippet`, which would
+ * read the hit again. Ages are UTC: SQLite's stored time is
  * UTC, and ELF's hooks' local time without a zone is read as UTC.
  */
 import { ExitCode, LoreError } from "../base/errors.js";
@@ -41,9 +48,9 @@ import {
   type SearchColumn,
 } from "../db/search-index.js";
 import type { ReadJournal } from "./read-journal.js";
-import { ftsQueryOf } from "./search-text.js";
+import { type FtsQuery, foldedTokens, ftsQueryOf, type SearchPhrase } from "./search-text.js";
 
-/** bm25's weight of each field, in SEARCH_COLUMNS order. */
+/** Each field's weight in a record's relevance. */
 const FIELD_WEIGHTS: Readonly<Record<SearchColumn, number>> = {
   title: 4,
   body: 1,
@@ -51,8 +58,13 @@ const FIELD_WEIGHTS: Readonly<Record<SearchColumn, number>> = {
   domain: 2,
   source: 0.5,
 };
-/** The newest matches of each table that are ranked: bm25 reads each match's field lengths, about 2 µs a match. */
-const POOL = 200;
+/** The newest matches of each table that are ranked. */
+const POOL = 50;
+/** A phrase's matches are counted up to this many, for its weight (its IDF). */
+const COUNT_CAP = 1000;
+/** BM25's saturation and length normalisation, as FTS5's bm25 sets them. */
+const K1 = 1.2;
+const B = 0.75;
 const HALF_LIFE_DAYS = 30;
 
 /** `--type`: the heuristics, or the learnings of one type. */
@@ -82,7 +94,8 @@ export interface SearchHit {
   timesValidated: number | null;
   isGolden: boolean;
   score: number;
-  bm25: number;
+  /** How well the text matches, before standing and recency (see the header). */
+  relevance: number;
   /** The record's fields that matched, by their names in the row (title, summary, tags, domain; rule, explanation, source_type, domain). */
   matched: string[];
   /** The best-matching stretch of text, matches between `**`. */
@@ -102,9 +115,21 @@ export class SearchIndexMissingError extends LoreError {
 const MARK_OPEN = "\u0001";
 const MARK_CLOSE = "\u0002";
 
-interface Candidate {
+/** The fields each table fills: a pool entry carries their text, matches marked. */
+const FILLED_FIELDS: Readonly<Record<IndexedTable, SearchColumn[]>> = {
+  learnings: filledFieldsOf("learnings"),
+  heuristics: filledFieldsOf("heuristics"),
+};
+
+function filledFieldsOf(table: IndexedTable): SearchColumn[] {
+  return SEARCH_COLUMNS.filter((column) => INDEXED_TABLES[table].fields[column] !== null);
+}
+
+/** A match in a table's pool, as its pool statement reads it. */
+interface PoolEntry {
   rowid: number;
-  bm25: number;
+  /** Each of the table's FILLED_FIELDS, its matches between MARK_OPEN and MARK_CLOSE. */
+  fields: Array<string | null>;
 }
 
 interface Shown {
@@ -125,8 +150,8 @@ interface Standing {
 
 interface ScoredHit {
   table: IndexedTable;
-  rowid: number;
-  bm25: number;
+  entry: PoolEntry;
+  relevance: number;
   score: number;
   row: Standing;
 }
@@ -142,11 +167,10 @@ export function searchJournal(journal: ReadJournal, request: SearchRequest): Sea
     );
   }
   const filter = filterOf(request);
-  const pools = new Map(filter.tables.map((table) => [table, poolOf(journal, table, query.match, filter)]));
-  const best = bestOf(journal, pools, request.limit, filter);
-  const hits = best.map((hit) =>
-    hitOf(hit, shownOf(journal, hit.table, hit.row.id), detailsOf(journal, hit.rowid, query.match)),
-  );
+  const pools = new Map(filter.tables.map((table) => [table, poolOf(journal, table, query, filter)]));
+  const weights = phraseWeightsOf(journal, query.phrases);
+  const best = bestOf(journal, pools, query.phrases, weights, request.limit, filter);
+  const hits = best.map((hit) => hitOf(hit, shownOf(journal, hit.table, hit.row.id)));
   return { hits, searched: searchedOf(query.terms, request) };
 }
 
@@ -185,13 +209,44 @@ function filterOf(request: SearchRequest): Filter {
   };
 }
 
-/** The newest POOL matches of `table`, with their bm25. */
-function poolOf(journal: ReadJournal, table: IndexedTable, match: string, filter: Filter): Candidate[] {
-  const weights = SEARCH_COLUMNS.map((column) => FIELD_WEIGHTS[column]).join(", ");
-  const sql = `SELECT rowid, bm25(${SEARCH_TABLE}, ${weights}) AS bm25 FROM ${SEARCH_TABLE}
+/** The newest POOL matches of `table`, each field's text with its matches marked. */
+function poolOf(journal: ReadJournal, table: IndexedTable, query: FtsQuery, filter: Filter): PoolEntry[] {
+  const marked = FILLED_FIELDS[table].map(
+    (column, at) =>
+      `highlight(${SEARCH_TABLE}, ${SEARCH_COLUMNS.indexOf(column)}, '${MARK_OPEN}', '${MARK_CLOSE}') AS f${at}`,
+  );
+  const sql = `SELECT rowid, ${marked.join(", ")} FROM ${SEARCH_TABLE}
     WHERE ${SEARCH_TABLE} MATCH ? AND rowid % 2 = ${INDEXED_TABLES[table].bit}${filter.entry}
     ORDER BY rowid DESC LIMIT ${POOL}`;
-  return prepared(journal.sqlite, sql).all(match, ...filter.values) as Candidate[];
+  const rows = prepared(journal.sqlite, sql).all(query.match, ...filter.values) as Array<Record<string, unknown>>;
+  return rows.map((row) => ({
+    rowid: row.rowid as number,
+    fields: FILLED_FIELDS[table].map((_, at) => row[`f${at}`] as string | null),
+  }));
+}
+
+/**
+ * Each phrase's weight, BM25's IDF: ln(1 + (N - n + 0.5) / (n + 0.5)), N the
+ * journal's records, n the phrase's matches counted up to COUNT_CAP (so a
+ * common phrase costs a bounded count, and all common phrases weigh alike).
+ */
+function phraseWeightsOf(journal: ReadJournal, phrases: SearchPhrase[]): number[] {
+  // A lone phrase's weight would scale every score alike: it weighs 1, and nothing is counted.
+  if (phrases.length === 1) return [1];
+  const records = prepared(
+    journal.sqlite,
+    "SELECT (SELECT ifnull(max(id), 0) FROM learnings) + (SELECT ifnull(max(id), 0) FROM heuristics)",
+  )
+    .pluck()
+    .get() as number;
+  const count = prepared(
+    journal.sqlite,
+    `SELECT count(*) FROM (SELECT 1 FROM ${SEARCH_TABLE} WHERE ${SEARCH_TABLE} MATCH ? LIMIT ${COUNT_CAP})`,
+  ).pluck();
+  return phrases.map((phrase) => {
+    const matches = count.get(phrase.match) as number;
+    return Math.log(1 + (Math.max(records, matches) - matches + 0.5) / (matches + 0.5));
+  });
 }
 
 /** What ranking reads of `table`'s candidate rows, from its rank index (RANK_INDEXES), by id. */
@@ -225,8 +280,82 @@ function timeOf(stored: string | null): number {
 
 const DAY_MS = 86_400_000;
 
+/** How many times each phrase occurs in a field's marked text (its marked stretches, token by token). */
+function occurrencesIn(marked: string, phrases: SearchPhrase[], counts: number[]): void {
+  for (let open = marked.indexOf(MARK_OPEN); open >= 0; open = marked.indexOf(MARK_OPEN, open + 1)) {
+    const close = marked.indexOf(MARK_CLOSE, open);
+    const tokens = foldedTokens(marked.slice(open + 1, close < 0 ? undefined : close));
+    for (let at = 0; at < tokens.length; ) {
+      const found = phrases.findIndex((phrase) => phraseAt(phrase, tokens, at));
+      if (found >= 0) counts[found]++;
+      at += found >= 0 ? phrases[found].tokens.length : 1;
+    }
+  }
+}
+
+function phraseAt(phrase: SearchPhrase, tokens: string[], at: number): boolean {
+  const last = phrase.tokens.length - 1;
+  return phrase.tokens.every((token, offset) => {
+    const actual = tokens[at + offset];
+    if (actual === undefined) return false;
+    return offset === last && phrase.prefix ? actual.startsWith(token) : actual === token;
+  });
+}
+
+/** Each field's mean length (characters) over the pools, for BM25's length normalisation. */
+type MeanLengths = Partial<Record<SearchColumn, number>>;
+
+function meanLengthsOf(pools: Map<IndexedTable, PoolEntry[]>): MeanLengths {
+  const sums = new Map<SearchColumn, { total: number; count: number }>();
+  const add = (column: SearchColumn, length: number) => {
+    const sum = sums.get(column) ?? { total: 0, count: 0 };
+    sum.total += length;
+    sum.count++;
+    sums.set(column, sum);
+  };
+  for (const [table, entries] of pools) {
+    for (const entry of entries) {
+      FILLED_FIELDS[table].forEach((column, at) => {
+        add(column, entry.fields[at]?.length ?? 0);
+      });
+    }
+  }
+  return Object.fromEntries([...sums].map(([column, sum]) => [column, sum.total / sum.count]));
+}
+
+/**
+ * An entry's relevance (docs/DESIGN.md#search-ranking): BM25 over the fields
+ * (BM25F), each phrase's weighted frequency
+ *   tf = sum over fields of weight x occurrences / (1 - B + B x length / mean length)
+ * saturated as tf x (K1 + 1) / (tf + K1), times the phrase's IDF, summed.
+ */
+function relevanceOf(
+  table: IndexedTable,
+  entry: PoolEntry,
+  phrases: SearchPhrase[],
+  weights: number[],
+  means: MeanLengths,
+): number {
+  const frequencies = phrases.map(() => 0);
+  FILLED_FIELDS[table].forEach((column, at) => {
+    const marked = entry.fields[at];
+    if (!marked?.includes(MARK_OPEN)) return;
+    const counts = phrases.map(() => 0);
+    occurrencesIn(marked, phrases, counts);
+    const mean = means[column] ?? 0;
+    const factor = FIELD_WEIGHTS[column] / (mean > 0 ? 1 - B + (B * marked.length) / mean : 1);
+    counts.forEach((count, phrase) => {
+      frequencies[phrase] += count * factor;
+    });
+  });
+  return frequencies.reduce(
+    (sum, frequency, phrase) => sum + (weights[phrase] * frequency * (K1 + 1)) / (frequency + K1),
+    0,
+  );
+}
+
 /** The score of a candidate (see the header): relevance x standing x recency. */
-function scoreOf(bm25: number, row: Standing, now: number): number {
+function scoreOf(relevance: number, row: Standing, now: number): number {
   const standing =
     row.type === "heuristic"
       ? (0.5 + (row.confidence ?? 0.5)) *
@@ -235,67 +364,76 @@ function scoreOf(bm25: number, row: Standing, now: number): number {
       : 1;
   const ageDays = Math.max(0, (now - timeOf(row.createdAt)) / DAY_MS);
   const recency = Number.isNaN(ageDays) ? 1 : 0.5 + 0.5 * 0.5 ** (ageDays / HALF_LIFE_DAYS);
-  return -bm25 * standing * recency;
+  return relevance * standing * recency;
 }
 
 /** The `limit` best candidates by score, with their rows; ties by the newer entry. */
 function bestOf(
   journal: ReadJournal,
-  pools: Map<IndexedTable, Candidate[]>,
+  pools: Map<IndexedTable, PoolEntry[]>,
+  phrases: SearchPhrase[],
+  weights: number[],
   limit: number,
   filter: Filter,
 ): ScoredHit[] {
   const now = Date.now();
+  const means = meanLengthsOf(pools);
   const scored: ScoredHit[] = [];
-  for (const [table, candidates] of pools) {
+  for (const [table, entries] of pools) {
     const rows = standingsOf(
       journal,
       table,
-      candidates.map((candidate) => candidate.rowid >> 1),
+      entries.map((entry) => entry.rowid >> 1),
     );
-    for (const candidate of candidates) {
-      const row = rows.get(candidate.rowid >> 1);
+    for (const entry of entries) {
+      const row = rows.get(entry.rowid >> 1);
       if (!row || (filter.learningsType !== undefined && row.type !== filter.learningsType)) continue;
-      scored.push({
-        table,
-        rowid: candidate.rowid,
-        bm25: candidate.bm25,
-        score: scoreOf(candidate.bm25, row, now),
-        row,
-      });
+      const relevance = relevanceOf(table, entry, phrases, weights, means);
+      scored.push({ table, entry, relevance, score: scoreOf(relevance, row, now), row });
     }
   }
-  return scored.sort((a, b) => b.score - a.score || b.rowid - a.rowid).slice(0, limit);
+  return scored.sort((a, b) => b.score - a.score || b.entry.rowid - a.entry.rowid).slice(0, limit);
 }
 
-interface HitDetails {
-  /** Each field's text with the matches between MARK_OPEN and MARK_CLOSE, in SEARCH_COLUMNS order. */
-  highlights: Array<string | null>;
-  snippet: string;
-}
+/** The words a snippet shows, and how many before the first match. */
+const SNIPPET_WORDS = 16;
+const SNIPPET_LEAD = 3;
 
 /**
- * The highlighted fields and the snippet of one entry, for the query `match`.
- * better-sqlite3 binds a JS number as a REAL, and FTS5 then drops a `rowid =`
- * constraint (every match comes back): the rowid is cast to an integer.
+ * A hit's snippet: SNIPPET_WORDS words of its field with the most matches
+ * (the first such field in SEARCH_COLUMNS order), from a few words before its
+ * first match, `…` where the field goes on.
  */
-function detailsOf(journal: ReadJournal, rowid: number, match: string): HitDetails {
-  const highlights = SEARCH_COLUMNS.map(
-    (_, index) => `highlight(${SEARCH_TABLE}, ${index}, '${MARK_OPEN}', '${MARK_CLOSE}')`,
-  ).join(", ");
-  const sql = `SELECT json_array(${highlights}) AS highlights,
-      snippet(${SEARCH_TABLE}, -1, '${MARK_OPEN}', '${MARK_CLOSE}', '…', 16) AS snippet
-    FROM ${SEARCH_TABLE} WHERE ${SEARCH_TABLE} MATCH ? AND rowid = CAST(? AS INTEGER)`;
-  const row = prepared(journal.sqlite, sql).get(match, rowid) as { highlights: string; snippet: string };
-  return { highlights: JSON.parse(row.highlights) as Array<string | null>, snippet: row.snippet };
+function snippetOf(entry: PoolEntry): string {
+  let best: string | undefined;
+  let bestCount = 0;
+  for (const marked of entry.fields) {
+    const count = marked?.split(MARK_OPEN).length ?? 0;
+    if (marked && count > bestCount) {
+      best = marked;
+      bestCount = count;
+    }
+  }
+  if (best === undefined) return "";
+  const words = best.split(/\s+/).filter((word) => word !== "");
+  const first = Math.max(
+    0,
+    words.findIndex((word) => word.includes(MARK_OPEN)),
+  );
+  const start = Math.max(0, first - SNIPPET_LEAD);
+  const end = Math.min(words.length, start + SNIPPET_WORDS);
+  let text = words.slice(start, end).join(" ");
+  if (text.split(MARK_OPEN).length > text.split(MARK_CLOSE).length) text += MARK_CLOSE;
+  return `${start > 0 ? "…" : ""}${text}${end < words.length ? "…" : ""}`;
 }
 
-function hitOf(hit: ScoredHit, shown: Shown, details: HitDetails): SearchHit {
-  const { row, table } = hit;
+function hitOf(hit: ScoredHit, shown: Shown): SearchHit {
+  const { row, table, entry } = hit;
   const fields = INDEXED_TABLES[table].fields;
-  const matched = SEARCH_COLUMNS.flatMap((column, index) => {
+  const matched = SEARCH_COLUMNS.flatMap((column) => {
     const field = fields[column];
-    return field && details.highlights[index]?.includes(MARK_OPEN) ? [field] : [];
+    const found = entry.fields[FILLED_FIELDS[table].indexOf(column)]?.includes(MARK_OPEN);
+    return field && found ? [field] : [];
   });
   return {
     type: row.type,
@@ -310,8 +448,8 @@ function hitOf(hit: ScoredHit, shown: Shown, details: HitDetails): SearchHit {
     timesValidated: row.timesValidated,
     isGolden: row.isGolden === 1,
     score: hit.score,
-    bm25: hit.bm25,
+    relevance: hit.relevance,
     matched,
-    snippet: details.snippet.replaceAll(MARK_OPEN, "**").replaceAll(MARK_CLOSE, "**"),
+    snippet: snippetOf(entry).replaceAll(MARK_OPEN, "**").replaceAll(MARK_CLOSE, "**"),
   };
 }
