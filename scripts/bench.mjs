@@ -130,6 +130,16 @@ function recordOnce(journal, round, extraEnv = {}) {
   );
 }
 
+/** A new journal holding one heuristic, H-1, for `lore validate`. */
+async function journalWithHeuristic() {
+  const journal = await newJournal();
+  await must(
+    run(process.execPath, [lore, "record-heuristic", "--domain", "bench", "--rule", "Measure twice"], journal),
+    "record-heuristic",
+  );
+  return journal;
+}
+
 /** A journal whose database has no search index: its table and triggers dropped (what a record costs without it). */
 async function journalWithoutSearchIndex() {
   const dir = await newJournal();
@@ -150,12 +160,14 @@ async function singleRecordFigures() {
   const journal = await newJournal();
   const notDurable = await newJournal();
   const withoutIndex = await journalWithoutSearchIndex();
+  const validated = await journalWithHeuristic();
   const bare = newRepo("lore-bench-git-");
   const nodeMs = [];
   const gitMs = [];
   const recordMs = [];
   const notDurableMs = [];
   const withoutIndexMs = [];
+  const validateMs = [];
   for (let round = 0; round < ROUNDS; round++) {
     nodeMs.push(await must(run(process.execPath, ["-e", "0"], bare), "node -e 0"));
     const file = `file-${round}.md`;
@@ -165,6 +177,7 @@ async function singleRecordFigures() {
     recordMs.push(await recordOnce(journal, round));
     notDurableMs.push(await recordOnce(notDurable, round, GIT_NOT_DURABLE));
     withoutIndexMs.push(await recordOnce(withoutIndex, round));
+    validateMs.push(await must(run(process.execPath, [lore, "validate", "H-1"], validated), "validate"));
   }
   return {
     node: median(nodeMs),
@@ -172,6 +185,7 @@ async function singleRecordFigures() {
     record: median(recordMs),
     recordNotDurable: median(notDurableMs),
     recordWithoutIndex: median(withoutIndexMs),
+    validate: median(validateMs),
   };
 }
 
@@ -195,15 +209,39 @@ async function writersAtOnce(extraEnv) {
   return { wallMs, succeeded, committed };
 }
 
+/** WRITERS `lore validate H-1` processes started at once: the wall time, and whether each counted once. */
+async function validatorsAtOnce() {
+  const journal = await journalWithHeuristic();
+  const started = process.hrtime.bigint();
+  const results = await Promise.all(
+    Array.from({ length: WRITERS }, () => run(process.execPath, [lore, "validate", "H-1"], journal)),
+  );
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const { createRequire } = await import("node:module");
+  const Database = createRequire(import.meta.url)("better-sqlite3");
+  const db = new Database(path.join(journal, "memory", "index.db"), { readonly: true });
+  const counted = db.prepare("SELECT times_validated FROM heuristics WHERE id = 1").pluck().get();
+  db.close();
+  return { wallMs, succeeded: results.filter((result) => result.code === 0).length, counted };
+}
+
 async function parallelFigures() {
   const rounds = [];
+  const validators = [];
   const notDurableMs = [];
   for (let round = 0; round < PARALLEL_ROUNDS; round++) {
     rounds.push(await writersAtOnce({}));
     notDurableMs.push((await writersAtOnce(GIT_NOT_DURABLE)).wallMs);
+    validators.push(await validatorsAtOnce());
   }
   rounds.sort((a, b) => a.wallMs - b.wallMs);
-  return { median: rounds[Math.floor(rounds.length / 2)], all: rounds, notDurableMs: median(notDurableMs) };
+  validators.sort((a, b) => a.wallMs - b.wallMs);
+  return {
+    median: rounds[Math.floor(rounds.length / 2)],
+    all: rounds,
+    notDurableMs: median(notDurableMs),
+    validators: { median: validators[Math.floor(validators.length / 2)], all: validators },
+  };
 }
 
 /**
@@ -545,6 +583,7 @@ function recordRows() {
     `| one \`record-failure\`, git commit included (median of ${ROUNDS}) | ${fmt(single.record)} = ${recordRatio.toFixed(2)} x floor | <= 1.5 x floor | ${verdict(recordRatio <= 1.5)} |`,
     `| the same with git not durable (\`LORE_GIT_FSYNC=off\`, median of ${ROUNDS}, interleaved) | ${fmt(single.recordNotDurable)}: durable git adds ${costOver(single.record, single.recordNotDurable)} | | |`,
     `| the same in a journal without the search index (median of ${ROUNDS}, interleaved) | ${fmt(single.recordWithoutIndex)}: the index adds ${costOver(single.record, single.recordWithoutIndex)} | <= +3% | ${verdict(single.record <= single.recordWithoutIndex * 1.03)} |`,
+    `| one \`lore validate H-1\`, its event and git commit included (median of ${ROUNDS}, interleaved) | ${fmt(single.validate)} = ${(single.validate / floor).toFixed(2)} x floor | <= 1.5 x floor, as a record | ${verdict(single.validate / floor <= 1.5)} |`,
   ];
 }
 
@@ -557,7 +596,17 @@ function parallelRows() {
   return [
     `| ${WRITERS} writers at once (median of ${PARALLEL_ROUNDS} rounds) | ${fmt(parallel.median.wallMs)}${against}, ${(WRITERS / (parallel.median.wallMs / 1000)).toFixed(1)} records/s | all succeed, <= 15 x one record | ${verdict(allSucceeded && (ratio === undefined || ratio <= 15))} |`,
     `| the same with git not durable (\`LORE_GIT_FSYNC=off\`, median of ${PARALLEL_ROUNDS} rounds, interleaved) | ${fmt(parallel.notDurableMs)}: durable git adds ${costOver(parallel.median.wallMs, parallel.notDurableMs)} | | |`,
+    validatorRow(),
   ];
+}
+
+/** WRITERS validations of one heuristic at once: all succeed, the count is exactly WRITERS, within 15 x one validation. */
+function validatorRow() {
+  const { median: middle, all } = parallel.validators;
+  const exact = all.every((round) => round.succeeded === WRITERS && round.counted === WRITERS);
+  const ratio = single ? middle.wallMs / single.validate : undefined;
+  const against = ratio === undefined ? "" : ` = ${ratio.toFixed(1)} x one validate`;
+  return `| ${WRITERS} \`lore validate H-1\` at once, one heuristic (median of ${PARALLEL_ROUNDS} rounds) | ${fmt(middle.wallMs)}${against}; counted ${all.map((round) => round.counted).join(", ")} | all succeed, exactly +${WRITERS}, <= 15 x one validate | ${verdict(exact && (ratio === undefined || ratio <= 15))} |`;
 }
 
 function recoveryRows() {

@@ -6,15 +6,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { holdJournalLock, recordFailure, recordHeuristic, runLore, type RunResult } from "./support/lore.js";
-import {
-  configureGitIdentity,
-  createJournal,
-  git,
-  markdownRecords,
-  openDb,
-  readRows,
-  tempDir,
-} from "./support/journal.js";
+import { cloneJournal, sharedJournal } from "./support/clones.js";
+import { createJournal, git, markdownRecords, openDb, readRows, tempDir } from "./support/journal.js";
 import { parseHeuristicFile } from "../src/journal/heuristic-markdown.js";
 
 function ok(result: RunResult): RunResult {
@@ -180,6 +173,8 @@ describe("hooks keep the index true", () => {
     const db = openDb(dir);
     db.prepare("UPDATE heuristics SET times_validated = 6, is_golden = 1 WHERE rule = 'Kept rule'").run();
     db.close();
+    // As ELF's hooks change them: sync records the change in the journal as a feedback event.
+    ok(await runLore(["sync", "--fix"], { cwd: dir }));
     ok(await recordFailure(dir, { title: "Later failure", domain: "x" }));
     ok(await recordHeuristic(dir, { domain: "testing", rule: "Later rule" }));
     await expectInSync(dir);
@@ -270,31 +265,11 @@ describe("re-entrancy: lore's own commits with the hooks installed", () => {
 });
 
 describe("journals shared between clones", () => {
-  async function clone(bare: string, name: string): Promise<string> {
-    const dir = path.join(path.dirname(bare), name);
-    git(path.dirname(bare), ["clone", "-q", bare, name]);
-    configureGitIdentity(dir);
-    git(dir, ["config", "pull.rebase", "false"]);
-    ok(await runLore(["init"], { cwd: dir }));
-    ok(await runLore(["hooks", "install"], { cwd: dir }));
-    return dir;
-  }
-
   it("two clones record in the same domains, push, pull and merge: every record once, each DB equal to its files", async () => {
-    const root = tempDir("lore-clones-");
-    const bare = path.join(root, "journal.git");
-    git(root, ["init", "-q", "--bare", bare]);
-    const seed = path.join(root, "seed");
-    git(root, ["clone", "-q", bare, "seed"]);
-    configureGitIdentity(seed);
-    ok(await runLore(["init"], { cwd: seed }));
-    ok(await runLore(["hooks", "install"], { cwd: seed }));
-    git(seed, ["add", ".gitignore", ".gitattributes", "memory/golden-rules.md"]);
-    git(seed, ["commit", "-q", "-m", "journal"]);
-    git(seed, ["push", "-q", "origin", "HEAD"]);
+    const { bare } = await sharedJournal("lore-clones-");
 
-    const a = await clone(bare, "a");
-    const b = await clone(bare, "b");
+    const a = await cloneJournal(bare, "a");
+    const b = await cloneJournal(bare, "b");
     ok(await recordHeuristic(a, { domain: "shared", rule: "Rule from A, one" }));
     ok(await recordHeuristic(a, { domain: "shared", rule: "Rule from A, two" }));
     ok(await recordFailure(a, { title: "Failure in A", domain: "shared" }));
@@ -341,12 +316,12 @@ describe("journals shared between clones", () => {
     const root = tempDir("lore-db-edits-");
     const bare = path.join(root, "journal.git");
     git(root, ["init", "-q", "--bare", bare]);
-    const a = await clone(bare, "a");
+    const a = await cloneJournal(bare, "a");
     git(a, ["add", ".gitignore", ".gitattributes", "memory/golden-rules.md"]);
     git(a, ["commit", "-q", "-m", "journal"]);
     for (const rule of ["Rule one", "Rule two", "Rule three"]) ok(await recordHeuristic(a, { domain: "shared", rule }));
     git(a, ["push", "-q", "origin", "HEAD"]);
-    const b = await clone(bare, "b");
+    const b = await cloneJournal(bare, "b");
     // B's database starts empty: the clone's checkout ran before lore's hooks were there.
     ok(await runLore(["sync", "--fix"], { cwd: b }));
     await expectInSync(b);
@@ -414,11 +389,11 @@ describe("journals shared between clones", () => {
     const root = tempDir("lore-rebase-");
     const bare = path.join(root, "journal.git");
     git(root, ["init", "-q", "--bare", bare]);
-    const a = await clone(bare, "a");
+    const a = await cloneJournal(bare, "a");
     git(a, ["add", ".gitignore", ".gitattributes", "memory/golden-rules.md"]);
     git(a, ["commit", "-q", "-m", "journal"]);
     git(a, ["push", "-q", "origin", "HEAD"]);
-    const b = await clone(bare, "b");
+    const b = await cloneJournal(bare, "b");
     ok(await recordHeuristic(a, { domain: "shared", rule: "Upstream rule" }));
     git(a, ["push", "-q", "origin", "HEAD"]);
     ok(await recordHeuristic(b, { domain: "shared", rule: "Local rule" }));

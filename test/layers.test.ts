@@ -16,6 +16,7 @@ const LAYERS = [
   "git",
   "txn",
   "record",
+  "feedback",
   "sync",
   "hooks",
   "setup",

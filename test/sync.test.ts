@@ -298,9 +298,11 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
     fs.writeFileSync(domainFile, fs.readFileSync(domainFile, "utf8").replace("why 3", "because of 3"));
     const fix = await reportPlanFix(dir, "edited");
     // The files edited by hand are committed too.
+    // The counters ELF's dashboard changed are recorded in the journal, as feedback events.
     expect(fix.findings.map((f) => `${f.type} ${(f.columns ?? []).join(",")}`).sort()).toEqual([
       "edited explanation",
       "edited title,severity",
+      "feedback-db-only ",
       "uncommitted ",
       "uncommitted ",
     ]);
@@ -847,6 +849,7 @@ describe("lore sync on a journal ELF wrote", () => {
 
     const fix = await sync(dir, "--fix");
     expect(fix.json.findings.map((f) => `${f.type} ${f.path}`).sort()).toEqual([
+      "feedback-db-only memory/index.db",
       "hook-row auto-failures/session-1.md",
       "missing-row memory/failures/20251201_no-domain.md",
       "missing-row memory/failures/20251201_plain-fields.md",
@@ -857,6 +860,16 @@ describe("lore sync on a journal ELF wrote", () => {
       "schema-behind memory/index.db",
     ]);
     expect({ code: fix.code, remaining: fix.json.remaining }).toEqual({ code: 0, remaining: [] });
+    // The counters ELF's hooks kept only in the database are now in the journal too, as feedback events.
+    const feedback = fs.readdirSync(path.join(dir, "memory", "feedback"));
+    const adjusted = feedback
+      .flatMap((name) => fs.readFileSync(path.join(dir, "memory", "feedback", name), "utf8").split("\n"))
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { rule: string; validated: number; golden: boolean });
+    expect(adjusted.map(({ rule, validated, golden }) => [rule, validated, golden]).sort()).toEqual([
+      ["Retry SQLITE_BUSY with backoff", 2, false],
+      ["Take the git lock before SQLite", 14, true],
+    ]);
 
     const rows = readRows(dir);
     const failuresByPath = Object.fromEntries(rows.learnings.map((row) => [row.filepath, row]));

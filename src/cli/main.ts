@@ -17,6 +17,9 @@ import { queryCommand } from "./commands/query.js";
 import { contextCommand } from "./commands/context.js";
 import { searchCommand } from "./commands/search.js";
 import { claudeCommand } from "./commands/claude.js";
+import { validateCommand } from "./commands/validate.js";
+import { violateCommand } from "./commands/violate.js";
+import { goldenCommand } from "./commands/golden.js";
 import type { LoreCommand } from "./command.js";
 import { runCommandLine } from "./command-line.js";
 
@@ -27,6 +30,9 @@ const COMMANDS: LoreCommand[] = [
   initCommand,
   recordFailureCommand,
   recordHeuristicCommand,
+  validateCommand,
+  violateCommand,
+  goldenCommand,
   queryCommand,
   contextCommand,
   syncCommand,

@@ -16,7 +16,7 @@ import { locateJournal } from "../journal/layout.js";
 import { findWorkTree } from "../git/git-process.js";
 import { hookPaths } from "../git/hook-state.js";
 import { hookStatus, installHooks, uninstallHooks } from "../setup/hook-files.js";
-import { ensureUnionMerge, UNION_MERGE_ENTRY } from "../setup/git-attributes.js";
+import { ensureUnionMerge } from "../setup/git-attributes.js";
 import { ExitCode, UsageError, type ExitCodeValue } from "../base/errors.js";
 
 export interface HooksArgs {
@@ -52,18 +52,18 @@ export async function manageHooks(args: HooksArgs): Promise<ExitCodeValue> {
   } else {
     const installed = action === "install" ? await installHooks(paths, loreRunFile(), layout.base) : undefined;
     const changes = installed ? installed.hooks : await uninstallHooks(paths);
-    const attributes = action === "install" && ensureUnionMerge(layout.base);
+    const attributes = action === "install" ? ensureUnionMerge(layout.base) : [];
     result = {
       hooksDir: paths.hooksDir,
       hooks: changes,
-      gitattributes: attributes,
+      gitattributes: attributes.length > 0,
       conflictStyle: installed?.setConflictStyle ?? false,
     };
     lines = [
       ...changes.map((change) => `${change.name}: ${change.change}`),
-      ...(attributes
-        ? [`Added to .gitattributes: ${UNION_MERGE_ENTRY} (commit it, so that every clone merges domain files alike)`]
-        : []),
+      ...attributes.map(
+        (entry) => `Added to .gitattributes: ${entry} (commit it, so that every clone merges these files alike)`,
+      ),
       ...(installed?.setConflictStyle
         ? [
             "Set merge.conflictStyle=diff3 in this repository (git's union merge keeps heuristic blocks whole only then)",

@@ -36,8 +36,8 @@ export function parseArguments(command: LoreCommand, argv: string[]): Record<str
   if (result.error) throw new UsageError(result.error.message);
   if (result.argv.help === true || result.argv.version === true) return "help-or-version";
   const positionals = result.argv._.map(String);
-  // A variadic last positional (`[args..]`, as git's hook arguments) takes any number.
-  const maximumPositionals = command.command.endsWith("..]")
+  // A variadic last positional (`[args..]`, as git's hook arguments, or `<id..>`) takes any number.
+  const maximumPositionals = /\.\.[\]>]$/.test(command.command)
     ? Number.POSITIVE_INFINITY
     : command.command.split(" ").length - 1;
   if (positionals.length > maximumPositionals) {

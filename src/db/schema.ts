@@ -28,7 +28,9 @@
  *   - version 5: the full-text search index `lore_search` and its triggers
  *     (search-index.ts), filled with every row when it is made;
  *   - version 6: the search index also indexes prefixes of 5 and 6
- *     characters; it is made anew (about 13 s at 100,000 records, once).
+ *     characters; it is made anew (about 13 s at 100,000 records, once);
+ *   - version 7: `lore_feedback_applied` and `lore_feedback_base`, what the
+ *     database holds of the journal's feedback events (feedback-rows.ts).
  *
  * `learnings` and `heuristics` keep lore's definitions, in new journals too:
  * ELF's columns, types, defaults, indexes and trigger names, with the checks of
@@ -44,8 +46,9 @@
 import type Database from "better-sqlite3";
 import { ELF_INDEXES, ELF_SEED_ROWS, ELF_TABLES } from "./elf-tables.js";
 import { rebuildSearchIndex } from "./search-index.js";
+import { FEEDBACK_BASE_OF_EXISTING_ROWS, FEEDBACK_TABLES } from "./feedback-rows.js";
 
-export const CURRENT_SCHEMA_VERSION = 6;
+export const CURRENT_SCHEMA_VERSION = 7;
 
 /** ELF's validation triggers: the same checks before every INSERT and UPDATE. */
 function validationTriggers(table: string, cases: string): string {
@@ -251,6 +254,7 @@ export function migrate(db: Database.Database): void {
   }
   if (from < 4) for (const trigger of DIRTY_TRIGGERS) db.exec(`DROP TRIGGER IF EXISTS ${trigger}`);
   db.exec(SYNC_TABLES);
+  db.exec(FEEDBACK_TABLES);
   // Version 3: the compared columns each matched row and its record agreed on, the base of sync's three-way compare.
   if (!hasColumn(db, "lore_file_rows", "base")) db.exec("ALTER TABLE lore_file_rows ADD COLUMN base TEXT");
   if (from < 2) {
@@ -265,6 +269,7 @@ export function migrate(db: Database.Database): void {
     );
   }
   if (from < 6) rebuildSearchIndex(db);
+  if (from < 7) db.exec(FEEDBACK_BASE_OF_EXISTING_ROWS);
   db.prepare("INSERT OR REPLACE INTO lore_meta(key, value) VALUES ('schema_version', ?)").run(
     String(CURRENT_SCHEMA_VERSION),
   );

@@ -6,6 +6,7 @@
  *
  *   recordFingerprint(record)   // the record's compared columns, hashed
  *   fingerprintOf(columns)      // the hash of such columns written out
+ *   hexHash(text)               // 32 hex digits of a text (an id made from text)
  *
  * Pure, and without node:crypto, which a record's start-up never loads: two
  * 53-bit cyrb53 hashes with different seeds. Only equality is asked of a
@@ -28,6 +29,14 @@ function cyrb53(text: string, seed: number): number {
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
   h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** 32 hex digits from three cyrb53 hashes of `text`: the same for the same text in every clone. */
+export function hexHash(text: string): string {
+  return [1, 2, 3]
+    .map((seed) => cyrb53(text, seed).toString(16).padStart(14, "0"))
+    .join("")
+    .slice(0, 32);
 }
 
 export function fingerprintOf(columns: string): string {

@@ -26,6 +26,8 @@ import type { FileRecord } from "../journal/journal-file.js";
 import type { RecordTable } from "../journal/journal-file.js";
 import type { RowRef } from "./sync-cache.js";
 import { fingerprintOf, recordFingerprint } from "../journal/record-fingerprint.js";
+import type { FeedbackEvent } from "../journal/feedback-events.js";
+import type { DatabaseOnlyChange } from "../feedback/feedback-journal.js";
 
 export type FindingType =
   | "missing-row"
@@ -45,6 +47,8 @@ export type FindingType =
   | "db-damaged"
   | "schema-behind"
   | "search-index"
+  | "feedback-db-only"
+  | "feedback-unapplied"
   | "uncommitted";
 
 export type Action =
@@ -66,7 +70,11 @@ export type Action =
   | { kind: "migrate" }
   | { kind: "rebuild" }
   /** Make the search index anew from the rows (db/search-index.ts rebuildSearchIndex). */
-  | { kind: "rebuild-search-index" };
+  | { kind: "rebuild-search-index" }
+  /** Add these changes to the journal as `adjusted` feedback events (sync/feedback-finding.ts). */
+  | { kind: "record-feedback"; changes: DatabaseOnlyChange[] }
+  /** Apply the journal's feedback events the database lacks. */
+  | { kind: "apply-feedback"; events: FeedbackEvent[] };
 
 export interface Finding {
   type: FindingType;

@@ -16,7 +16,10 @@
  *    else by failure path or heuristic domain and rule), the rows of ELF's
  *    hooks, lore's archive, and every other table (ELF's experiments,
  *    metrics, ...), each with its old definition and rows. Old rows that
- *    match no file go to the archive.
+ *    match no file go to the archive. The ids of the feedback events the old
+ *    database had applied are kept, and each heuristic's feedback base is
+ *    made anew from them (feedback/feedback-journal.ts resetFeedbackBase):
+ *    the sync that follows applies the journal's other events, once each.
  * 3. It moves the old `index.db` (hard-linked, so the path never goes
  *    missing) and its `-wal` and `-shm` into
  *    `memory/.lore/quarantine/<timestamp>/` (the WAL was folded into the
@@ -34,6 +37,7 @@ import { openSqlite } from "../db/journal-db.js";
 import { migrate } from "../db/schema.js";
 import { dropSearchIndex, rebuildSearchIndex } from "../db/search-index.js";
 import { raiseIdSequence } from "../db/ids-issued.js";
+import { journalFeedback, resetFeedbackBase } from "../feedback/feedback-journal.js";
 import { prepared } from "../db/prepared.js";
 import { archiveValues } from "../db/record-archive.js";
 import { fsyncDirectory } from "../io/durable-file.js";
@@ -116,7 +120,14 @@ function readOrFallback<T>(read: () => T, fallback: T): T {
   }
 }
 
-/** Copies ELF's other tables (and lore's archive) that the old database still yields. */
+/**
+ * lore's own tables whose rows a rebuild keeps: the archive, and the ids of
+ * the feedback events the old database had applied (so that its counters,
+ * carried over with the rows, are not counted again: feedback-journal.ts).
+ */
+const CARRIED_LORE_TABLES = new Set(["lore_archive", "lore_feedback_applied"]);
+
+/** Copies ELF's other tables (and CARRIED_LORE_TABLES) that the old database still yields. */
 function carryOverTables(candidate: BetterSqlite3.Database, old: BetterSqlite3.Database): void {
   const objects = readOrFallback(
     () =>
@@ -128,9 +139,11 @@ function carryOverTables(candidate: BetterSqlite3.Database, old: BetterSqlite3.D
     [],
   );
   for (const table of objects.filter((object) => object.type === "table")) {
-    if (RECORD_TABLES.has(table.name) || (table.name.startsWith("lore_") && table.name !== "lore_archive")) continue;
+    if (RECORD_TABLES.has(table.name) || (table.name.startsWith("lore_") && !CARRIED_LORE_TABLES.has(table.name))) {
+      continue;
+    }
     readOrFallback(() => {
-      if (table.name !== "lore_archive") {
+      if (!CARRIED_LORE_TABLES.has(table.name)) {
         // The candidate's own empty copy (migrate made ELF's tables) gives way to the old definition and rows.
         candidate.exec(`DROP TABLE IF EXISTS "${table.name}"`);
         candidate.exec(table.sql);
@@ -331,6 +344,7 @@ export function rebuildDatabase(
     }
     restoreHookRows(candidate);
     records = insertFromFiles(candidate, layout, files, options);
+    resetFeedbackBase(candidate, journalFeedback(layout));
     rebuildSearchIndex(candidate);
     candidate.exec("COMMIT");
     candidate.pragma("journal_mode = DELETE");

@@ -45,6 +45,10 @@ export function describeAction(action: Action): string {
       return "rebuild the database from the files";
     case "rebuild-search-index":
       return "rebuild the search index from the rows";
+    case "record-feedback":
+      return "record the changes in the journal as feedback events";
+    case "apply-feedback":
+      return "apply them to the database";
   }
 }
 

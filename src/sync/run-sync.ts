@@ -68,6 +68,12 @@ import { type RowRef, SyncCache } from "./sync-cache.js";
 import { recordVerification } from "./verification.js";
 import { searchIndexFinding } from "./search-index-finding.js";
 import { removeTree } from "../io/file-system.js";
+import type Database from "better-sqlite3";
+import type { HeuristicStanding } from "../db/feedback-rows.js";
+import type { FeedbackEvent } from "../journal/feedback-events.js";
+import { applyFeedbackEvents, recordDatabaseOnlyChanges } from "../feedback/feedback-journal.js";
+import { feedbackFiles, feedbackMessage } from "../feedback/record-feedback.js";
+import { feedbackFindings } from "./feedback-finding.js";
 
 export type SyncMode = "report" | "dry-run" | "fix";
 
@@ -364,6 +370,7 @@ async function reconcile(
     report.findings.push(...analysis.problems.filter(settled), ...analysis.findings.filter(settled));
     const searchIndex = searchIndexFinding(db.sqlite, { full: options.full, changedRows: analysis.dirtyRefs });
     if (searchIndex) report.findings.push(searchIndex);
+    report.findings.push(...feedbackFindings(db.sqlite, layout, new Date()));
     if (session.repo && options.checkCommitted) {
       report.findings.push(...(await uncommittedFindings(session.repo, layout, changes, analysis.problems, pending)));
     }
@@ -503,6 +510,21 @@ function writeBackMessage(findings: Finding[], plan: RestorePlan): string {
   return `sync: ${parts.join(", ")} record(s) from the database`;
 }
 
+/** The `adjusted` events the fix adds to the journal, and their rows. */
+function feedbackToRecord(findings: Finding[]): { events: FeedbackEvent[]; rows: HeuristicStanding[] } {
+  const recorded = findings.flatMap(({ action }) =>
+    action.kind === "record-feedback" ? action.changes.filter((change) => change.event !== undefined) : [],
+  );
+  return { events: recorded.map((change) => change.event as FeedbackEvent), rows: recorded.map(({ row }) => row) };
+}
+
+/** The feedback findings' fixes (sync/feedback-finding.ts): DB-only changes noted first, then the journal's events applied. */
+function applyFeedbackActions(db: Database.Database, findings: Finding[]): void {
+  for (const { action } of findings)
+    if (action.kind === "record-feedback") recordDatabaseOnlyChanges(db, action.changes);
+  for (const { action } of findings) if (action.kind === "apply-feedback") applyFeedbackEvents(db, action.events);
+}
+
 async function applyFix(
   session: JournalSession & {
     workTree: GitRepo | undefined;
@@ -518,9 +540,12 @@ async function applyFix(
 ): Promise<void> {
   const { db, layout, lock } = session;
   let plan: RestorePlan = { files: new Map(), skipped: [] };
-  const writesBack = report.findings.some(({ action }) => WRITE_BACKS.has(action.kind));
+  const feedback = feedbackToRecord(report.findings);
+  const now = new Date(startedAt);
+  const writesBack = report.findings.some(({ action }) => WRITE_BACKS.has(action.kind)) || feedback.events.length > 0;
   const applyRows = () => {
     applyRowActions(db.sqlite, report.findings);
+    applyFeedbackActions(db.sqlite, report.findings);
     // A row sync took out (or saw deleted) is no longer anyone's base: if its
     // record comes back, it is a record without a row, not a deletion to repeat.
     cache.forgetRows(
@@ -530,7 +555,11 @@ async function applyFix(
     );
     if (writesBack) plan = planWriteBacks(db.sqlite, layout, report.findings);
     lock.assertHeld();
-    return { files: plan.files, message: writeBackMessage(report.findings, plan) };
+    if (feedback.events.length === 0) return { files: plan.files, message: writeBackMessage(report.findings, plan) };
+    const files = new Map([...plan.files, ...feedbackFiles(session, feedback.events, now)]);
+    const message =
+      plan.files.size > 0 ? writeBackMessage(report.findings, plan) : feedbackMessage("sync", feedback.rows);
+    return { files, message };
   };
   if (!writesBack) {
     db.write(session.journalKey, applyRows);

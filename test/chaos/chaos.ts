@@ -4,7 +4,8 @@
  *
  * The run: a journal in a new git repository with lore's hooks installed.
  * N writers each start, one after another, `record-failure`,
- * `record-heuristic` (into a new or an existing domain) or `sync --fix`, each
+ * `record-heuristic` (into a new or an existing domain), `validate` or
+ * `violate` (of a heuristic acknowledged earlier) or `sync --fix`, each
  * in a process group of its own. A killer sends SIGKILL to a random group
  * every `--kill-every` ms on average (default 150), so lore and its git child
  * die together, in every phase, a git commit included. With
@@ -16,7 +17,9 @@
  * The end: one `lore sync --fix` (its time is a recovery time), then the
  * checks, each of which counts as a violation:
  *   - every acknowledged record is in its file, in the DB and in git HEAD,
- *     exactly once;
+ *     exactly once; every acknowledged validation or violation is an event
+ *     in the feedback files and in git HEAD exactly once, and each
+ *     heuristic's counters in the DB are its events' count;
  *   - every record file parses; the DB passes `integrity_check`;
  *   - the search index matches the rows, before the final sync and after it
  *     (the index changes with its rows in one transaction: no kill may leave
@@ -100,6 +103,13 @@ interface Ack {
   path: string;
 }
 
+/** An acknowledged validation or violation: its heuristic and the ids of the events it printed. */
+interface FeedbackAck {
+  kind: "validated" | "violated";
+  loreId: string;
+  events: string[];
+}
+
 interface Child {
   pid: number;
   startedAt: number;
@@ -178,6 +188,7 @@ async function chaos(run: Options, base: string, ackLog: string): Promise<Counte
   const deadline = Date.now() + run.durationMs;
   let killedSinceSuccess = false;
   const domains: string[] = [];
+  const heuristics: string[] = [];
   let sequence = 0;
 
   const writer = async (index: number) => {
@@ -196,11 +207,13 @@ async function chaos(run: Options, base: string, ackLog: string): Promise<Counte
           "--summary",
           `run ${run.seed}`,
         ];
-      else if (roll < 0.9) {
+      else if (roll < 0.75 || (roll < 0.9 && heuristics.length === 0)) {
         const fresh = domains.length === 0 || random.chance(0.3);
         const domain = fresh ? `domain-${name}` : random.pick(domains);
         if (fresh) domains.push(domain);
         args = ["record-heuristic", "--json", "--domain", domain, "--rule", `Chaos rule ${name}`];
+      } else if (roll < 0.9) {
+        args = [random.chance(0.7) ? "validate" : "violate", "--json", random.pick(heuristics)];
       } else args = ["sync", "--fix", "--json"];
       const child = start(args, base, run.handOffAlways ? { ...environment, LORE_HAND_OFF: "always" } : environment);
       live.set(child.pid, child);
@@ -215,12 +228,18 @@ async function chaos(run: Options, base: string, ackLog: string): Promise<Counte
           }
           killedSinceSuccess = false;
         }
-        if (args[0] !== "sync") {
+        if (args[0] === "validate" || args[0] === "violate") {
+          const printed = JSON.parse(result.stdout) as { verdict: FeedbackAck["kind"]; events: string[] };
+          const ack: FeedbackAck = { kind: printed.verdict, loreId: args[2], events: printed.events };
+          fs.appendFileSync(ackLog, `${JSON.stringify(ack)}\n`);
+          counters.acked++;
+        } else if (args[0] !== "sync") {
           const printed = JSON.parse(result.stdout) as Ack;
           fs.appendFileSync(
             ackLog,
             `${JSON.stringify({ kind: printed.kind, loreId: printed.loreId, path: printed.path })}\n`,
           );
+          if (printed.kind === "heuristic") heuristics.push(printed.loreId);
           counters.acked++;
         }
       }
@@ -275,6 +294,64 @@ function searchIndexApart(base: string): string[] {
   }
 }
 
+function isFeedbackAck(ack: Ack | FeedbackAck): ack is FeedbackAck {
+  return ack.kind === "validated" || ack.kind === "violated";
+}
+
+/**
+ * Every acknowledged event once in the feedback files and once in HEAD's, and
+ * each heuristic's counters in the DB equal to its events in the files.
+ */
+function verifyFeedback(
+  base: string,
+  db: BetterSqlite3.Database,
+  acks: FeedbackAck[],
+  inHead: (file: string) => string,
+  verdict: Verdict,
+): void {
+  const folder = path.join(base, "memory", "feedback");
+  const names = fs.existsSync(folder) ? fs.readdirSync(folder).filter((name) => name.endsWith(".jsonl")) : [];
+  const events: Array<{ id: string; event: string; heuristic: string }> = [];
+  const headIds: string[] = [];
+  for (const name of names) {
+    const read = (text: string, into: (line: { id: string; event: string; heuristic: string }) => void) => {
+      for (const line of text.split("\n").filter(Boolean)) {
+        try {
+          into(JSON.parse(line) as { id: string; event: string; heuristic: string });
+        } catch {
+          verdict.corrupt.push(`memory/feedback/${name}: a line that is not JSON`);
+        }
+      }
+    };
+    read(fs.readFileSync(path.join(folder, name), "utf8"), (line) => events.push(line));
+    read(inHead(`memory/feedback/${name}`), (line) => headIds.push(line.id));
+  }
+  const ids = events.map((event) => event.id);
+  for (const ack of acks) {
+    for (const id of ack.events) {
+      const inFiles = countOf(ids, id);
+      const head = countOf(headIds, id);
+      if (inFiles === 0 || head === 0)
+        verdict.lost.push(`${ack.kind} of ${ack.loreId}: event ${id}, files ${inFiles}, HEAD ${head}`);
+      else if (inFiles > 1 || head > 1)
+        verdict.duplicated.push(`${ack.kind} of ${ack.loreId}: event ${id}, files ${inFiles}, HEAD ${head}`);
+    }
+  }
+  const rows = db
+    .prepare("SELECT lore_id AS loreId, times_validated AS validated, times_violated AS violated FROM heuristics")
+    .all() as Array<{ loreId: string | null; validated: number; violated: number }>;
+  for (const row of rows) {
+    const mine = events.filter((event) => event.heuristic === row.loreId);
+    const validated = mine.filter((event) => event.event === "validated").length;
+    const violated = mine.filter((event) => event.event === "violated").length;
+    if (row.validated !== validated || row.violated !== violated) {
+      verdict.other.push(
+        `heuristic ${row.loreId}: the DB counts ${row.validated} validations and ${row.violated} violations, the journal ${validated} and ${violated}`,
+      );
+    }
+  }
+}
+
 function verify(base: string, ackLog: string, searchIndexBefore: string[]): Verdict {
   const verdict: Verdict = {
     lost: [],
@@ -294,7 +371,7 @@ function verify(base: string, ackLog: string, searchIndexBefore: string[]): Verd
         .readFileSync(ackLog, "utf8")
         .split("\n")
         .filter(Boolean)
-        .map((line) => JSON.parse(line) as Ack)
+        .map((line) => JSON.parse(line) as Ack | FeedbackAck)
     : [];
   const fileIds: string[] = [];
   for (const sub of ["failures", "heuristics"]) {
@@ -322,7 +399,6 @@ function verify(base: string, ackLog: string, searchIndexBefore: string[]): Verd
     ...(db.prepare("SELECT lore_id FROM learnings WHERE lore_id IS NOT NULL").pluck().all() as string[]),
     ...(db.prepare("SELECT lore_id FROM heuristics WHERE lore_id IS NOT NULL").pluck().all() as string[]),
   ];
-  db.close();
   const headText = new Map<string, string>();
   const inHead = (file: string): string => {
     if (!headText.has(file)) {
@@ -334,7 +410,10 @@ function verify(base: string, ackLog: string, searchIndexBefore: string[]): Verd
     }
     return headText.get(file) as string;
   };
+  verifyFeedback(base, db, acks.filter(isFeedbackAck), inHead, verdict);
+  db.close();
   for (const ack of acks) {
+    if (isFeedbackAck(ack)) continue;
     const marker = `<!-- lore:id=${ack.loreId} -->`;
     const inFiles = countOf(fileIds, ack.loreId);
     const inRows = countOf(rowIds, ack.loreId);
