@@ -161,6 +161,8 @@ interface Counters {
   kills: number;
   killsInGit: number;
   acked: number;
+  /** Of them, validations and violations. */
+  ackedFeedback: number;
   longestRecoveryMs: number;
   /** The command of the longest recovery, and what it said on stderr (its warnings: what it had to repair). */
   longestRecovery: string;
@@ -183,7 +185,15 @@ function groupRunsGit(pgid: number): boolean {
 
 async function chaos(run: Options, base: string, ackLog: string): Promise<Counters> {
   const random = new Prng(run.seed);
-  const counters: Counters = { runs: 0, kills: 0, killsInGit: 0, acked: 0, longestRecoveryMs: 0, longestRecovery: "" };
+  const counters: Counters = {
+    runs: 0,
+    kills: 0,
+    killsInGit: 0,
+    acked: 0,
+    ackedFeedback: 0,
+    longestRecoveryMs: 0,
+    longestRecovery: "",
+  };
   const live = new Map<number, Child>();
   const deadline = Date.now() + run.durationMs;
   let killedSinceSuccess = false;
@@ -233,6 +243,7 @@ async function chaos(run: Options, base: string, ackLog: string): Promise<Counte
           const ack: FeedbackAck = { kind: printed.verdict, loreId: args[2], events: printed.events };
           fs.appendFileSync(ackLog, `${JSON.stringify(ack)}\n`);
           counters.acked++;
+          counters.ackedFeedback++;
         } else if (args[0] !== "sync") {
           const printed = JSON.parse(result.stdout) as Ack;
           fs.appendFileSync(
@@ -485,6 +496,7 @@ async function main(): Promise<void> {
     ["runs (lore commands started)", String(counters.runs)],
     ["kills (SIGKILL to a process group)", `${counters.kills} (${counters.killsInGit} while git ran)`],
     ["acknowledged records", String(counters.acked)],
+    ["of which validations and violations", String(counters.ackedFeedback)],
     ["lost", String(verdict.lost.length)],
     ["duplicated", String(verdict.duplicated.length)],
     ["corrupt files (and DB)", String(verdict.corrupt.length)],
