@@ -1,10 +1,11 @@
 // `lore elf install | uninstall | status` and the default journal, as an ELF
 // user meets them: a fake ELF install root (a temp dir holding a journal and
-// scripts/record-failure.sh and record-heuristic.sh copied from
-// test/fixtures/elf-scripts), lore's shims run exactly as ELF's callers run
-// ELF's scripts (`bash DIR/scripts/record-failure.sh ...`, by path, with the
-// FAILURE_* and HEURISTIC_* variables), and the records checked in DIR's
-// files, rows and git commits. Real files, real git, real child processes.
+// scripts/record-failure.sh, record-heuristic.sh and record-violation.sh
+// copied from test/fixtures/elf-scripts), lore's shims run exactly as ELF's
+// callers run ELF's scripts (`bash DIR/scripts/record-failure.sh ...`, by
+// path, with the FAILURE_* and HEURISTIC_* variables, record-violation.sh's
+// positional arguments), and the records checked in DIR's files, rows and git
+// commits. Real files, real git, real child processes.
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -19,9 +20,19 @@ import {
 } from "./support/journal.js";
 
 const FIXTURES = path.join(REPO_ROOT, "test", "fixtures", "elf-scripts");
-const SCRIPTS = ["record-failure.sh", "record-heuristic.sh"] as const;
+const SCRIPTS = ["record-failure.sh", "record-heuristic.sh", "record-violation.sh"] as const;
 /** Modes the fake ELF scripts get: one unusual, so that a restore must keep it. */
-const MODES: Record<(typeof SCRIPTS)[number], number> = { "record-failure.sh": 0o755, "record-heuristic.sh": 0o750 };
+const MODES: Record<(typeof SCRIPTS)[number], number> = {
+  "record-failure.sh": 0o755,
+  "record-heuristic.sh": 0o750,
+  "record-violation.sh": 0o755,
+};
+/** What a shim puts between `--base DIR` and the caller's arguments: `--` for a script of positional arguments. */
+const BEFORE_ARGUMENTS: Record<(typeof SCRIPTS)[number], string> = {
+  "record-failure.sh": "",
+  "record-heuristic.sh": "",
+  "record-violation.sh": " --",
+};
 
 /** An empty home directory: no ELF install root, so nothing of the machine's own is found. */
 function emptyHome(): string {
@@ -38,7 +49,7 @@ async function initJournal(dir: string): Promise<void> {
   git(dir, ["commit", "-q", "-m", "journal"]);
 }
 
-/** A fake ELF install root at `dir`: ELF's two scripts from the fixtures, with MODES, and (by default) a journal. */
+/** A fake ELF install root at `dir`: ELF's scripts from the fixtures, with MODES, and (by default) a journal. */
 async function fakeElfRoot(
   dir = path.join(tempDir("lore-elf-"), "emergent-learning"),
   journal = true,
@@ -132,7 +143,7 @@ describe("lore elf install, status, uninstall", () => {
       const command = script.replace(/\.sh$/, "");
       expect(text.split("\n")[0]).toBe("#!/bin/sh");
       expect(text).toContain(
-        `\nexec '${process.execPath}' '${path.join(REPO_ROOT, "bin", "lore.js")}' ${command} --base '${dir}' "$@"\n`,
+        `\nexec '${process.execPath}' '${path.join(REPO_ROOT, "bin", "lore.js")}' ${command} --base '${dir}'${BEFORE_ARGUMENTS[script]} "$@"\n`,
       );
       expect(fs.statSync(file).mode & 0o7777).toBe(0o755);
       const kept = path.join(dir, "scripts", ".lore-originals", script);
@@ -148,6 +159,7 @@ describe("lore elf install, status, uninstall", () => {
         `${dir}: holds a journal`,
         "record-failure.sh: lore's shim, current (runs lore record-failure); ELF's original kept",
         "record-heuristic.sh: lore's shim, current (runs lore record-heuristic); ELF's original kept",
+        "record-violation.sh: lore's shim, current (runs lore record-violation); ELF's original kept",
         "",
       ].join("\n"),
     );
@@ -206,6 +218,15 @@ describe("lore elf install, status, uninstall", () => {
       "failure: Shim by bash",
     ]);
     expect(invariantViolations(dir)).toEqual([]);
+
+    // record-violation.sh's arguments are positional: one starting with a dash is the description, not an option.
+    const violation = await runAsCaller("bash", [path.join(dir, "scripts", "record-violation.sh"), "2", "--help me"]);
+    expect({ code: violation.code, stderr: violation.stderr }).toEqual({
+      code: 0,
+      stderr: expect.stringMatching(/^lore: warning: memory\/golden-rules\.md has no rule 2 .*\n$/),
+    });
+    expect(violation.stdout).toContain("VIOLATION RECORDED");
+    expect(violation.stdout).toContain("  Description: --help me\n");
     expect(fs.readdirSync(elsewhere)).toEqual([]);
 
     // Installing twice changes nothing, not even a file's inode or mtime.
@@ -312,6 +333,7 @@ describe("lore elf install, status, uninstall", () => {
         `${bare}: holds no journal (memory/index.db): run \`lore init\` there`,
         "record-failure.sh: missing (ELF is not installed here)",
         "record-heuristic.sh: missing (ELF is not installed here)",
+        "record-violation.sh: missing (ELF is not installed here)",
         "",
       ].join("\n"),
     );

@@ -19,6 +19,7 @@ import { searchCommand } from "./commands/search.js";
 import { claudeCommand } from "./commands/claude.js";
 import { validateCommand } from "./commands/validate.js";
 import { violateCommand } from "./commands/violate.js";
+import { recordViolationCommand } from "./commands/record-violation.js";
 import { goldenCommand } from "./commands/golden.js";
 import type { LoreCommand } from "./command.js";
 import { runCommandLine } from "./command-line.js";
@@ -32,6 +33,7 @@ const COMMANDS: LoreCommand[] = [
   recordHeuristicCommand,
   validateCommand,
   violateCommand,
+  recordViolationCommand,
   goldenCommand,
   queryCommand,
   contextCommand,

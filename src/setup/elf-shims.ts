@@ -8,10 +8,11 @@
  *
  * ELF's callers run `bash <dir>/scripts/record-failure.sh ARGS` or the script
  * by its path, and ELF's scripts take `scripts/..` as their base. Each script
- * of ELF_SCRIPTS (script name -> lore command; later issues add rows) is
- * replaced by a shell script of the same name, mode 0755, that only `exec`s
- * the installed lore on that base with the caller's arguments; the
- * environment (ELF's FAILURE_* and HEURISTIC_* variables) passes through:
+ * of ELF_SCRIPTS (script name -> lore command: record-failure.sh,
+ * record-heuristic.sh, record-violation.sh) is replaced by a shell script of
+ * the same name, mode 0755, that only `exec`s the installed lore on that base
+ * with the caller's arguments; the environment (ELF's FAILURE_* and
+ * HEURISTIC_* variables) passes through:
  *
  *   #!/bin/sh
  *   # lore: ELF shim (record-failure.sh), written by `lore elf install`. ...
@@ -21,7 +22,9 @@
  * is single-quoted (a `'` inside as `'\''`), so spaces, quotes, `$` and
  * backslashes reach lore as they are. `--base` comes before the caller's
  * arguments: placed after them it could be taken for the value of a last
- * option given without one. `program.node` is the absolute path of the node
+ * option given without one. A script that takes positional arguments only
+ * (record-violation.sh RULE DESCRIPTION [SESSION_ID]) gets `--` before them,
+ * so that a description such as `--help` or `-x failed` reaches lore as one. `program.node` is the absolute path of the node
  * that ran `lore elf install` (process.execPath), not `node` from PATH: an
  * agent's shell may have no node on its PATH, or another version, and
  * better-sqlite3's native addon loads only in the Node ABI it was built for.
@@ -78,11 +81,14 @@ export interface ElfScript {
   script: string;
   /** lore's arguments before `--base DIR` and the caller's own. */
   command: readonly string[];
+  /** The script takes positional arguments only: the shim passes them after `--`, never read as lore's options. */
+  positional?: true;
 }
 
 export const ELF_SCRIPTS: readonly ElfScript[] = [
   { script: "record-failure.sh", command: ["record-failure"] },
   { script: "record-heuristic.sh", command: ["record-heuristic"] },
+  { script: "record-violation.sh", command: ["record-violation"], positional: true },
 ];
 
 /** The program a shim runs: absolute paths of a node and of lore's `bin/lore.js`. */
@@ -106,7 +112,7 @@ export class ElfDirError extends LoreError {
   constructor(dir: string, what: string) {
     super(
       `${dir} ${what}: --elf-dir must name an existing directory, ELF's install root whose scripts/ holds ` +
-        "record-failure.sh and record-heuristic.sh (default ~/.claude/emergent-learning)",
+        "its recorder scripts (default ~/.claude/emergent-learning)",
     );
   }
 }
@@ -150,7 +156,8 @@ export function renderElfShim(entry: ElfScript, program: LoreProgram, paths: Elf
     `# ${MARKER} (${entry.script}), written by \`lore elf install\`. It runs lore's`,
     `# \`${command}\` on this ELF directory with the same arguments and environment.`,
     "# `lore elf uninstall` puts ELF's script back (kept meanwhile in .lore-originals/).",
-    `exec ${shellQuote(program.node)} ${shellQuote(program.lore)} ${command} --base ${shellQuote(paths.dir)} "$@"`,
+    `exec ${shellQuote(program.node)} ${shellQuote(program.lore)} ${command} --base ${shellQuote(paths.dir)}` +
+      `${entry.positional ? " --" : ""} "$@"`,
     "",
   ].join("\n");
 }

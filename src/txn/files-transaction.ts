@@ -9,6 +9,10 @@
  *   });
  *   result.commit / result.commitError
  *
+ * A change that returns no file (a violation below the escalation threshold)
+ * is its rows alone: COMMIT, with no intent, no marker and no git commit
+ * (`files` empty, `commit` null).
+ *
  * Inside the write transaction it checks that each record file it rewrites is
  * sound (journal-file.ts readSoundRecordFile: DamagedFileError, exit 4,
  * before anything is written, for one that is not UTF-8 or not readable as
@@ -180,6 +184,7 @@ export async function writeRowsAndFiles(
   try {
     record = db.write(session.journalKey, () => {
       const { files: planned, message: commitMessage } = change();
+      if (planned.size === 0) return undefined;
       const written: FilesIntentRecord = {
         id,
         commitMessage,
@@ -216,6 +221,7 @@ export async function writeRowsAndFiles(
     }
     throw error;
   }
+  if (record === undefined) return { files: [], commit: null };
   try {
     removeKeptVersions(layout, record);
   } catch (error) {

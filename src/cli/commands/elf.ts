@@ -16,7 +16,7 @@ const elfOptions = {
 export const elfCommand = defineCommand<ElfArgs>({
   command: "elf <action>",
   describe:
-    "replace ELF's record-failure.sh and record-heuristic.sh with lore, or put them back (install | uninstall | status)",
+    "replace ELF's record-failure.sh, record-heuristic.sh and record-violation.sh with lore, or put them back (install | uninstall | status)",
   options: elfOptions,
   run: (args) => loadManageElf().manageElf(args),
 });
