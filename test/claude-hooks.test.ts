@@ -4,7 +4,8 @@
 // ELF's older ones), from another directory and with no lore or node on PATH,
 // on a real journal with golden and domain heuristics and failures. The
 // output is checked as Claude Code reads it, and the journal is checked
-// unchanged.
+// unchanged (but for the pre-tool-use note in lore's runtime directory,
+// which test/claude-post-tool-use.test.ts follows further).
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -161,6 +162,11 @@ describe("lore's PreToolUse hook, run as Claude Code runs it", () => {
         "",
       ].join("\n"),
     );
+    const notes = path.join(journal, "memory", ".lore", "claude");
+    const note = JSON.parse(fs.readFileSync(path.join(notes, "abc123", "toolu_01ABC.json"), "utf8"));
+    expect(note.domains).toEqual(["sqlite", "database", "testing"]);
+    expect(note.heuristics).toHaveLength(3);
+    fs.rmSync(notes, { recursive: true });
     expect(journalState(journal)).toEqual(before);
   });
 

@@ -78,7 +78,7 @@ async function roundTrip(home: Home, original: Buffer | undefined): Promise<void
 }
 
 describe("lore claude install and uninstall", () => {
-  it("creates a missing settings file with lore's two hooks, and uninstall removes it", async () => {
+  it("creates a missing settings file with lore's three hooks, and uninstall removes it", async () => {
     const home = newHome();
     const result = await installed(home);
     expect(result.stdout).toContain("registered lore's hooks");
@@ -90,6 +90,12 @@ describe("lore claude install and uninstall", () => {
           {
             matcher: "^(Agent|Task)$",
             hooks: [{ type: "command", command: LORE_COMMAND("pre-tool-use"), timeout: 2 }],
+          },
+        ],
+        PostToolUse: [
+          {
+            matcher: "^(Agent|Task)$",
+            hooks: [{ type: "command", command: LORE_COMMAND("post-tool-use"), timeout: 10 }],
           },
         ],
       },
@@ -130,7 +136,7 @@ describe("lore claude install and uninstall", () => {
     expect(result.stderr).toMatch(/^lore: warning: .*ELF's learning-loop hooks \(PreToolUse, PostToolUse\)/);
     expect(commands(home.file)).toEqual({
       PreToolUse: [USER_BASH_HOOK.hooks[0].command, ELF_PRE_TOOL.hooks[0].command, LORE_COMMAND("pre-tool-use")],
-      PostToolUse: [ELF_POST_TOOL.hooks[0].command],
+      PostToolUse: [ELF_POST_TOOL.hooks[0].command, LORE_COMMAND("post-tool-use")],
       SessionStart: [LORE_COMMAND("session-start")],
     });
     expect(fs.readFileSync(home.file, "utf8")).toMatch(/^\{\n {4}"hooks": \{\n {8}"PreToolUse"/);
@@ -228,6 +234,7 @@ describe("lore claude install and uninstall", () => {
     expect(Object.keys(commands(path.join(project, ".claude", "settings.json")))).toEqual([
       "SessionStart",
       "PreToolUse",
+      "PostToolUse",
     ]);
     expect(fs.existsSync(home.file)).toBe(false);
     const plain = tempDir("lore-plain-");
@@ -263,12 +270,21 @@ describe("lore claude install and uninstall", () => {
           },
           USER_BASH_HOOK,
         ],
+        PostToolUse: [
+          {
+            matcher: "^(Agent|Task)$",
+            hooks: [{ type: "command", command: "lore claude hook post-tool-use", timeout: 10 }],
+          },
+        ],
       },
     };
     writeSettings(home, `${JSON.stringify(byHand, null, 2)}\n`);
     const status = await claude(home, ["status", "--user"]);
     expect(status.stdout).toMatch(
       /PreToolUse \^\(Agent\|Task\)\$: lore's hook, not current \(lore claude hook pre-tool-use\)/,
+    );
+    expect(status.stdout).toMatch(
+      /PostToolUse \^\(Agent\|Task\)\$: lore's hook, not current \(lore claude hook post-tool-use\)/,
     );
     const removed = await claude(home, ["uninstall"]);
     expect(removed.stdout).toContain("kept the rest of the file as it is now");
@@ -299,6 +315,7 @@ describe("lore claude status", () => {
         /^user settings .*: PreToolUse \^\(Agent\|Task\)\$: lore's hook, current, reads the journal found/,
       ),
       expect.stringMatching(/^user settings .*: SessionStart: lore's hook, current/),
+      expect.stringMatching(/^user settings .*: PostToolUse \^\(Agent\|Task\)\$: lore's hook, current/),
       `project settings ${path.join(project, ".claude", "settings.json")}: no such file`,
     ]);
     const json = JSON.parse((await claude(home, ["status", "--json"], project)).stdout);
@@ -308,6 +325,7 @@ describe("lore claude status", () => {
     ]);
     expect(json.settings[0].entries.map((e: { owner: string; current: boolean }) => [e.owner, e.current])).toEqual([
       ["elf", false],
+      ["lore", true],
       ["lore", true],
       ["lore", true],
     ]);

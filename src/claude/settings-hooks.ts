@@ -37,11 +37,11 @@
 import { shellQuote, type LoreProgram } from "../setup/elf-shims.js";
 import { describeJson, isJsonObject, type JsonObject, SettingsFileError } from "./settings-file.js";
 
-export type ClaudeHookName = "session-start" | "pre-tool-use";
+export type ClaudeHookName = "session-start" | "pre-tool-use" | "post-tool-use";
 
 export interface LoreHookSpec {
   /** Claude Code's hook event. */
-  event: "SessionStart" | "PreToolUse";
+  event: "SessionStart" | "PreToolUse" | "PostToolUse";
   /** The argument of `lore claude hook`. */
   hook: ClaudeHookName;
   /** The matcher group's `matcher`; none fires on every occurrence. */
@@ -56,14 +56,21 @@ export interface LoreHookSpec {
  * The sub-agent tool is `Agent` since Claude Code 2.1.63 and `Task` before; the
  * anchored regular expression matches exactly these two names in every
  * version (an unanchored `Agent|Task` would, where a matcher with `|` is read
- * as a regular expression, also fire for `TaskCreate`, `TaskList`, ...).
+ * as a regular expression, also fire for `TaskCreate`, `TaskList`, ...), for
+ * the briefing before the call and the verdict after it.
+ * PostToolUse gets 10 s: it writes (under the journal lock, which it waits
+ * for at most half of that, claude-hooks.ts POST_TOOL_LOCK_WAIT_MS) and
+ * makes a git commit per change, where the readers only read; it runs once a
+ * sub-agent, not once a tool call, so a slow one costs little.
  */
 export const LORE_HOOKS: readonly LoreHookSpec[] = [
   { event: "SessionStart", hook: "session-start", timeoutSeconds: 5 },
   { event: "PreToolUse", hook: "pre-tool-use", matcher: "^(Agent|Task)$", timeoutSeconds: 2 },
+  { event: "PostToolUse", hook: "post-tool-use", matcher: "^(Agent|Task)$", timeoutSeconds: 10 },
 ];
 
-const LORE_HOOK_COMMAND = /(?:^|[\s'"/\\])lore(?:\.js)?'?\s+claude\s+hook\s+(session-start|pre-tool-use)(?:\s|$)/;
+const LORE_HOOK_COMMAND =
+  /(?:^|[\s'"/\\])lore(?:\.js)?'?\s+claude\s+hook\s+(session-start|pre-tool-use|post-tool-use)(?:\s|$)/;
 const BASE_ARGUMENT = / --base ('(?:[^']|'\\'')*')$/;
 
 export function loreHookCommand(program: LoreProgram, hook: ClaudeHookName, base?: string): string {

@@ -3,8 +3,8 @@
  * rules, heuristics and failures that bear on the task, and the task's
  * complexity, chosen as ELF's pre-tool hook chooses them.
  *
- *   const block = briefTask(journal, { prompt, description });   // undefined: nothing to say
- *   updatedInput = { ...toolInput, prompt: prompt + block };
+ *   const { block, heuristics, domains } = briefTask(journal, { prompt, description });
+ *   if (block !== undefined) updatedInput = { ...toolInput, prompt: prompt + block };
  *
  * From the text `prompt + " " + description`, lower-cased:
  *   - Domains, at most 5: first the journal's own domains (of its heuristics
@@ -18,8 +18,7 @@
  *   - Heuristics, at most 5: the golden ones (is_golden = 1) first, then, with
  *     domains, those of the domains; without, those above 0.7 confidence;
  *     each by confidence, then newest first. (ELF broke a tie on confidence
- *     by times validated, which lore, with no feedback loop yet, never
- *     changes; the newest first keeps every query on an index.)
+ *     by times validated; the newest first keeps every query on an index.)
  *   - Failures, at most 3: of the domains (of any domain when there are
  *     none), newest first.
  * The block (renderBriefing) has ELF's headings: `## Building Knowledge
@@ -32,8 +31,9 @@
  *
  * Reads only, each query through an index (the domains by a skip scan, one
  * seek per distinct domain), inside the caller's snapshot. Writes nothing:
- * no session state, no metrics rows (ELF wrote both; the feedback loop that
- * would use them is not lore's yet).
+ * it returns the heuristics shown and the domains found, which the hook
+ * notes for its call (task-notes.ts), where ELF wrote a global session state
+ * and a metrics row per heuristic shown.
  */
 import type { ReadJournal } from "../read/read-journal.js";
 
@@ -158,6 +158,7 @@ function distinctDomains(journal: ReadJournal, table: "heuristics" | "learnings"
 
 export interface HeuristicRow {
   id: number;
+  lore_id: string | null;
   domain: string;
   rule: string;
   confidence: number | null;
@@ -173,7 +174,7 @@ export interface FailureRow {
   created_at: string | null;
 }
 
-const HEURISTIC_COLUMNS = "id, domain, rule, confidence, times_validated, is_golden";
+const HEURISTIC_COLUMNS = "id, lore_id, domain, rule, confidence, times_validated, is_golden";
 const FAILURE_COLUMNS = "id, domain, title, summary, created_at";
 
 function byConfidence(a: HeuristicRow, b: HeuristicRow): number {
@@ -289,18 +290,28 @@ export function renderBriefing(briefing: Briefing): string | undefined {
   return lines.join("\n");
 }
 
-export function briefTask(journal: ReadJournal, task: { prompt: string; description: string }): string | undefined {
+export interface TaskBriefing {
+  /** The block to append to the prompt; undefined when there is nothing to show. */
+  block: string | undefined;
+  /** The heuristics the block shows, as task-notes.ts names them: the lore id, else the row id. */
+  heuristics: string[];
+  domains: string[];
+}
+
+export function briefTask(journal: ReadJournal, task: { prompt: string; description: string }): TaskBriefing {
   const text = `${task.prompt} ${task.description}`.toLowerCase();
   return journal.snapshot(() => {
     const journalDomains = [
       ...new Set([...distinctDomains(journal, "heuristics"), ...distinctDomains(journal, "learnings")]),
     ];
     const domains = detectDomains(text, journalDomains);
-    return renderBriefing({
+    const heuristics = selectHeuristics(journal, domains);
+    const block = renderBriefing({
       domains,
       complexity: assessComplexity(text, domains),
-      heuristics: selectHeuristics(journal, domains),
+      heuristics,
       failures: selectFailures(journal, domains),
     });
+    return { block, heuristics: heuristics.map((row) => row.lore_id ?? String(row.id)), domains };
   });
 }

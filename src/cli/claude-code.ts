@@ -16,8 +16,10 @@
  * in the user's and the project's settings (or the one named), one line
  * each, exit 0 also for a file that is missing or not JSON.
  *
- * hook: reads stdin whole, runs src/claude/claude-hooks.ts, prints its
- * output, and exits 0 or 1, never 2 (that would block the agent's tool call).
+ * hook: reads stdin whole, runs src/claude/claude-hooks.ts (a writing hook
+ * with the session options of lore's writers: LORE_LOCK_TIMEOUT,
+ * LORE_LOCK_STALE), prints its output, and exits 0 or 1, never 2 (that would
+ * block the agent's tool call).
  *
  * Throws UsageError (exit 2) for another action, extra arguments, both
  * `--user` and `--project`, or `--base` where it means nothing;
@@ -39,6 +41,7 @@ import {
 } from "../claude/claude-settings.js";
 import { type HookEntry, LORE_HOOKS, loreHookGroups } from "../claude/settings-hooks.js";
 import { locateJournal } from "../journal/layout.js";
+import { sessionOptionsFrom } from "./journal-options.js";
 import { thisLore } from "./this-lore.js";
 
 export interface ClaudeArgs {
@@ -60,26 +63,27 @@ function readStdin(): string {
   }
 }
 
-function runHook(name: string | undefined, base: string | undefined): ExitCodeValue {
-  const outcome = runClaudeHook(name ?? "", {
+async function runHook(name: string | undefined, base: string | undefined): Promise<ExitCodeValue> {
+  const outcome = await runClaudeHook(name ?? "", {
     stdin: readStdin(),
     base,
     env: process.env,
     cwd: process.cwd(),
     home: os.homedir(),
+    sessionOptions: () => sessionOptionsFrom({ json: false, commit: true }, process.env),
   });
   process.stdout.write(outcome.stdout);
   process.stderr.write(outcome.stderr);
   return outcome.exitCode;
 }
 
-const REGISTERED = LORE_HOOKS.map((spec) => spec.event + (spec.matcher ? ` (${spec.matcher})` : "")).join(" and ");
+const REGISTERED = LORE_HOOKS.map((spec) => spec.event + (spec.matcher ? ` (${spec.matcher})` : "")).join(", ");
 
 function entryLine(entry: HookEntry): string {
   const where = `${entry.event}${entry.matcher === undefined ? "" : ` ${entry.matcher}`}`;
   if (entry.owner === "elf") {
     return (
-      `${where}: ELF's learning-loop hook (${entry.command}); it briefs sub-agents too, ` +
+      `${where}: ELF's learning-loop hook (${entry.command}); it briefs sub-agents or judges their tasks too, ` +
       "so both would run: remove one of them"
     );
   }
@@ -145,7 +149,7 @@ export async function manageClaude(args: ClaudeArgs): Promise<ExitCodeValue> {
       if (elf.length > 0) {
         warn(
           `${file} also registers ELF's learning-loop hooks (${elf.map((entry) => entry.event).join(", ")}): ` +
-            "they brief sub-agents too, so both would run; remove ELF's entries to keep lore's alone",
+            "they brief sub-agents and judge their tasks too, so both would run; remove ELF's entries to keep lore's alone",
         );
       }
     } else {

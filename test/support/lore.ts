@@ -3,7 +3,7 @@
 // settings never leak into a test.
 import { execFileSync, spawn, type ChildProcessByStdio } from "node:child_process";
 import fs from "node:fs";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -28,6 +28,8 @@ export interface RunOptions {
   cwd: string;
   env?: Record<string, string | undefined>;
   bin?: "lore" | "record-failure" | "record-heuristic";
+  /** Written to the process's stdin, which is then closed; without it, stdin is ignored. */
+  input?: string;
   /** Start the process in its own process group (so a test can kill it and its git child). */
   detached?: boolean;
   onSpawn?: (pid: number) => void;
@@ -62,9 +64,10 @@ export function runProcess(command: string, args: string[], options: RunOptions)
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: cleanEnv(options.env),
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       detached: options.detached ?? false,
-    });
+    }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
+    child.stdin?.end(options.input);
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let stdout = "";
     let stderr = "";

@@ -31,7 +31,7 @@ export const claudeCommand = defineCommand<ClaudeArgs>({
   command: "claude <action> [hook]",
   describe:
     "register lore's Claude Code hooks in settings.json, remove them or show them (install | uninstall | status); " +
-    "`hook session-start | pre-tool-use` is what the hooks run",
+    "`hook session-start | pre-tool-use | post-tool-use` is what the hooks run",
   options: claudeOptions,
   run: (args) => loadClaudeCode().manageClaude(args),
 });
