@@ -16,6 +16,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { thrownBy } from "./support/thrown.js";
 import { InvalidFieldError } from "../src/base/errors.js";
 import {
   ELF_TEMPLATE_HEADER,
@@ -88,12 +89,7 @@ function expectElfReadsAsLore(text: string): void {
 }
 
 function invalidField(run: () => unknown): string {
-  let thrown: unknown;
-  try {
-    run();
-  } catch (error) {
-    thrown = error;
-  }
+  const thrown = thrownBy(run);
   expect(thrown).toBeInstanceOf(InvalidFieldError);
   return (thrown as InvalidFieldError).field;
 }

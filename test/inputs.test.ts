@@ -5,6 +5,7 @@
 // paths. Every rejection is an InvalidFieldError (or MissingFieldsError) with
 // exitCode 2 and a one-line message naming the field and the rule.
 import { describe, expect, it } from "vitest";
+import { thrownBy } from "./support/thrown.js";
 import { exitCodeFor } from "../src/base/errors.js";
 import { domainName, multiLine, required, singleLine } from "../src/record/fields.js";
 import { InvalidFieldError, quoted } from "../src/base/errors.js";
@@ -19,12 +20,7 @@ import {
 
 /** Runs `run`, which must throw an InvalidFieldError for `field`, and returns the error's message. */
 function rejection(run: () => unknown, field: string): string {
-  let thrown: unknown;
-  try {
-    run();
-  } catch (error) {
-    thrown = error;
-  }
+  const thrown = thrownBy(run);
   expect(thrown).toBeInstanceOf(InvalidFieldError);
   const error = thrown as InvalidFieldError;
   expect(error.exitCode).toBe(2);
@@ -42,12 +38,7 @@ function expectRejected(run: () => unknown, field: string, message: string | Reg
 }
 
 function missing(run: () => unknown): MissingFieldsError {
-  let thrown: unknown;
-  try {
-    run();
-  } catch (error) {
-    thrown = error;
-  }
+  const thrown = thrownBy(run);
   expect(thrown).toBeInstanceOf(MissingFieldsError);
   expect((thrown as MissingFieldsError).exitCode).toBe(2);
   return thrown as MissingFieldsError;

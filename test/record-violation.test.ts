@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import type { ViolationRow } from "../src/feedback/record-violation.js";
 import { createJournal, git, openDb, runSql, tempDir } from "./support/journal.js";
 import { REPO_ROOT, type RunResult, runLore, runProcess } from "./support/lore.js";
 
@@ -13,14 +14,7 @@ const RULE_3 = "Don't just note what happened; extract the transferable principl
 const ESCALATION_TITLE = "Golden Rule Violations Threshold Exceeded";
 
 interface ViolationJson {
-  violation: {
-    id: number;
-    ruleId: number;
-    ruleName: string;
-    description: string;
-    sessionId: string;
-    violationDate: string;
-  };
+  violation: ViolationRow;
   count: number;
   level: string;
   ceoFile: string | null;
