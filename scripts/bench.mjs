@@ -499,12 +499,23 @@ async function readFigures() {
     tool_name: "Agent",
     tool_input: { description: `Fix the ${word} handling`, prompt: `The ${word} handling in ${domain} fails; fix it.` },
   };
+  // The same call's PostToolUse, as the sub-agent finished it: it validates what the briefing showed (a note per call).
+  const postToolUse = (round) => ({
+    ...preToolUse,
+    hook_event_name: "PostToolUse",
+    tool_use_id: `bench-${round}`,
+    tool_response: { status: "completed", content: [{ type: "text", text: "All tests pass: fixed the handling." }] },
+  });
   const commands = {
     context: { args: ["query", "--context", "--domain", domain] },
     domainJson: { args: ["query", "--domain", domain, "--format", "json"] },
     search: { args: ["search", word] },
     sessionStart: { args: ["claude", "hook", "session-start"], input: JSON.stringify(sessionStart) },
-    preToolUse: { args: ["claude", "hook", "pre-tool-use"], input: JSON.stringify(preToolUse) },
+    preToolUse: {
+      args: ["claude", "hook", "pre-tool-use"],
+      input: (round) => JSON.stringify({ ...preToolUse, tool_use_id: `bench-${round}` }),
+    },
+    postToolUse: { args: ["claude", "hook", "post-tool-use"], input: (round) => JSON.stringify(postToolUse(round)) },
   };
   const nodeMs = [];
   const commandMs = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
@@ -512,7 +523,8 @@ async function readFigures() {
     nodeMs.push(await must(run(process.execPath, ["-e", "0"], dir), "node -e 0"));
     for (const [name, { args, input }] of Object.entries(commands)) {
       const what = `lore ${args.join(" ")}`;
-      commandMs[name].push(await must(run(process.execPath, [lore, ...args], dir, {}, input), what));
+      const stdin = typeof input === "function" ? input(round) : input;
+      commandMs[name].push(await must(run(process.execPath, [lore, ...args], dir, {}, stdin), what));
     }
   }
   const latency = searchLatencyOf(dir);
@@ -686,6 +698,7 @@ function readRows() {
   const hookLimits = {
     sessionStart: ["`lore claude hook session-start`", 5000],
     preToolUse: ["`lore claude hook pre-tool-use` (an Agent call)", 2000],
+    postToolUse: ["`lore claude hook post-tool-use` (the Agent call done: its heuristics validated)", 10000],
   };
   for (const [name, [label, limitMs]] of Object.entries(hookLimits)) {
     rows.push(
