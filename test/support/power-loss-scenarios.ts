@@ -254,4 +254,7 @@ export const KNOWN_WHERE_SOME_SURVIVE: Record<string, Partial<Record<Invariant, 
     leftover: `${OWNER_TEMP_LEFT}; and a rebuild cut short leaves its candidate database, which only \`lore sync --fix\` removes`,
   },
   "record-failure outside git": { leftover: OWNER_TEMP_LEFT },
+  validate: { leftover: OWNER_TEMP_LEFT },
+  violate: { leftover: OWNER_TEMP_LEFT },
+  "golden promote": { leftover: OWNER_TEMP_LEFT },
 };
