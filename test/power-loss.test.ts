@@ -6,7 +6,8 @@
 // (each is a test that fails while the violation is there: once a fix lands,
 // it fails, and its entry goes). Taking every file fsync, or every directory
 // fsync, out of a record must make the simulator find an acknowledged record
-// lost or torn. And no file in src/ changes files except through the seam.
+// lost or torn, and out of a validation, an acknowledged validation uncounted.
+// And no file in src/ changes files except through the seam.
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +18,7 @@ import {
   explore,
   gitRunIsDurable,
 } from "./support/power-loss.js";
-import { KNOWN_VIOLATIONS, SCENARIOS, WITHOUT_GIT } from "./support/power-loss-scenarios.js";
+import { KNOWN_VIOLATIONS, SCENARIOS, VALIDATE, WITHOUT_GIT } from "./support/power-loss-scenarios.js";
 
 const BOUNDED: ExploreOptions = { combinations: 1, seed: 1 };
 const OMITTED = ["file-fsync", "dir-fsync"] as const;
@@ -39,13 +40,21 @@ describe("the power-loss simulator, bounded", () => {
       ...SCENARIOS_HERE.map((scenario) => async () => {
         results.set(scenario.name, await explore(scenario, BOUNDED));
       }),
-      ...OMITTED.map((omit) => async () => {
-        results.set(omit, await explore(WITHOUT_GIT, { ...BOUNDED, omit }));
-      }),
+      ...OMITTED.flatMap((omit) => [
+        async () => {
+          results.set(omit, await explore(WITHOUT_GIT, { ...BOUNDED, omit }));
+        },
+        async () => {
+          results.set(`${VALIDATE.name} ${omit}`, await explore(VALIDATE, { ...BOUNDED, omit }));
+        },
+      ]),
     ]);
     const states = [...results.values()].reduce((sum, result) => sum + result.states, 0);
     const violations = [...results.values()].reduce((sum, result) => sum + result.violations.length, 0);
-    const omitted = OMITTED.reduce((sum, omit) => sum + (results.get(omit) as Exploration).violations.length, 0);
+    const omitted = OMITTED.flatMap((omit) => [omit, `${VALIDATE.name} ${omit}`]).reduce(
+      (sum, key) => sum + (results.get(key) as Exploration).violations.length,
+      0,
+    );
     console.log(
       `power-loss simulator (bounded): states explored: ${states}, violations: ${violations} (${omitted} with an fsync taken out)`,
     );
@@ -73,6 +82,13 @@ describe("the power-loss simulator, bounded", () => {
     it.each(OMITTED)("without any %s, the simulator finds an acknowledged record lost or torn", (omit) => {
       const found = (results.get(omit) as Exploration).violations.filter(
         (violation) => violation.invariant === "lost" || violation.invariant === "torn",
+      );
+      expect(describeViolations(found)).not.toEqual([]);
+    });
+
+    it.each(OMITTED)("without any %s in a validation, the simulator finds an acknowledged one uncounted", (omit) => {
+      const found = (results.get(`${VALIDATE.name} ${omit}`) as Exploration).violations.filter(
+        (violation) => violation.invariant === "uncounted",
       );
       expect(describeViolations(found)).not.toEqual([]);
     });

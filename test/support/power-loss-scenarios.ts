@@ -12,9 +12,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { createJournal, runSql } from "./journal.js";
+import { createJournal, openDb, runSql } from "./journal.js";
 import { runLore } from "./lore.js";
-import { type Acknowledged, failure, heuristic, type Invariant, type Scenario } from "./power-loss.js";
+import { type Acknowledged, failure, feedback, heuristic, type Invariant, type Scenario } from "./power-loss.js";
 
 function recordArgs(record: Acknowledged, domain: string): string[] {
   return record.kind === "failure"
@@ -52,6 +52,51 @@ function recordScenario(
     next: [{ args: recordArgs(after, domain), acknowledges: [committed(after)] }],
   };
 }
+
+/**
+ * A journal in git holding a heuristic for each of `rules` (H-1, H-2, ... in
+ * that order: the scenarios' commands name them so), the first validated
+ * `validations` times.
+ */
+async function journalWithFeedback(rules: string[], validations: number): Promise<string> {
+  const dir = await journalWith(
+    true,
+    rules.map((rule) => heuristic(rule)),
+    "Power",
+  );
+  const db = openDb(dir);
+  const ids = rules.map((rule) => db.prepare("SELECT id FROM heuristics WHERE rule = ?").pluck().get(rule));
+  db.close();
+  if (ids.some((id, index) => id !== index + 1))
+    throw new Error(`the heuristics got ids ${ids.join(", ")}, not 1, 2, ...`);
+  for (let count = 0; count < validations; count++) {
+    const result = await runLore(["validate", "H-1"], { cwd: dir });
+    if (result.code !== 0) throw new Error(`validating while preparing failed: ${result.stderr}`);
+  }
+  return dir;
+}
+
+const RATED_RULE = "a rule tasks report on";
+const SECOND_RULE = "a second rule";
+/** What journalWithFeedback([RATED_RULE, ...], 2) acknowledged. */
+const RATED_BEFORE = [heuristic(RATED_RULE), feedback("validated", RATED_RULE), feedback("validated", RATED_RULE)];
+
+/** `lore validate` or `lore violate` of H-1, which tasks validated twice; the next command is the same again. */
+function feedbackScenario(verdict: "validated" | "violated"): Scenario {
+  const args = [verdict === "validated" ? "validate" : "violate", "H-1"];
+  return {
+    name: args[0],
+    git: true,
+    prepare: () => journalWithFeedback([RATED_RULE], 2),
+    command: args,
+    before: RATED_BEFORE,
+    own: [feedback(verdict, RATED_RULE)],
+    next: [{ args, acknowledges: [feedback(verdict, RATED_RULE)] }],
+  };
+}
+
+/** A validation: the scenario the missing-fsync tests take an fsync out of, for the feedback invariants. */
+export const VALIDATE = feedbackScenario("validated");
 
 const restored = failure("a failure whose file was deleted");
 const editedByHand = failure("a failure retitled by hand", false);
@@ -164,6 +209,17 @@ export const SCENARIOS: Scenario[] = [
     next: [{ args: ["sync", "--fix"], acknowledges: [editedInDb, rowOnly] }],
     replaced: ["a rule ELF's dashboard edits"],
   },
+  VALIDATE,
+  feedbackScenario("violated"),
+  {
+    name: "golden promote",
+    git: true,
+    prepare: () => journalWithFeedback([RATED_RULE, SECOND_RULE], 2),
+    command: ["golden", "promote", "H-1"],
+    before: [...RATED_BEFORE, heuristic(SECOND_RULE)],
+    own: [feedback("promoted", RATED_RULE)],
+    next: [{ args: ["golden", "promote", "H-2"], acknowledges: [feedback("promoted", SECOND_RULE)] }],
+  },
 ];
 
 /** A record outside git: the scenario the missing-fsync tests take an fsync out of. */
@@ -198,4 +254,7 @@ export const KNOWN_WHERE_SOME_SURVIVE: Record<string, Partial<Record<Invariant, 
     leftover: `${OWNER_TEMP_LEFT}; and a rebuild cut short leaves its candidate database, which only \`lore sync --fix\` removes`,
   },
   "record-failure outside git": { leftover: OWNER_TEMP_LEFT },
+  validate: { leftover: OWNER_TEMP_LEFT },
+  violate: { leftover: OWNER_TEMP_LEFT },
+  "golden promote": { leftover: OWNER_TEMP_LEFT },
 };

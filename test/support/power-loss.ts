@@ -30,7 +30,12 @@
  *    absolute paths), dated as if the machine came back ten minutes later,
  *    and checked: the scenario's next commands, `lore sync`, and, when that
  *    finds something, `lore sync --fix` and `lore sync` again; then the
- *    invariants (INVARIANTS).
+ *    invariants (INVARIANTS). A scenario that acknowledges feedback events
+ *    (validations, violations, promotions) also has them counted in the
+ *    feedback files and git HEAD, each heuristic's standing in the database
+ *    compared with its record and events and with a database rebuilt from
+ *    the files (`lore sync --rebuild`, in a copy), and golden-rules.md
+ *    compared with the golden flags the events give.
  *
  * Errors: a seam that missed an operation, or a command that failed on the
  * recorded run, throw; everything found on the crash states is a violation.
@@ -47,6 +52,18 @@ import { tempDir } from "./journal.js";
 import { parseFailure } from "../../src/journal/failure-markdown.js";
 import { parseHeuristicFile } from "../../src/journal/heuristic-markdown.js";
 import { isJournalFilePath, recordsOf } from "../../src/journal/journal-file.js";
+import {
+  FEEDBACK_DIR,
+  type FeedbackEvent,
+  type HeuristicKey,
+  parseFeedbackFile,
+  type Standing,
+  standingAfter,
+} from "../../src/journal/feedback-events.js";
+import { parseGoldenRules, withoutGoldenRule } from "../../src/journal/golden-rules-file.js";
+import { journalLayout } from "../../src/journal/layout.js";
+import { journalFeedback } from "../../src/feedback/feedback-journal.js";
+import { goldenRuleId } from "../../src/feedback/golden-rules.js";
 import { searchIndexViolations } from "./search-index-check.js";
 
 const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
@@ -66,13 +83,31 @@ export const INVARIANTS = {
   unrepaired: "`lore sync` still finds something after `lore sync --fix`",
   uncommitted: "an acknowledged record is not in git HEAD",
   search: "the search index differs from the rows after the next commands",
+  uncounted:
+    "an acknowledged validation, violation or promotion is in no line of the feedback files (or one does not parse)",
+  overcounted: "a feedback event is on two lines, or a heuristic has more events of a kind than the commands made",
+  unversioned: "an acknowledged feedback event that lore committed is not in git HEAD's feedback files",
+  standing:
+    "a heuristic's counters, confidence or golden flag in the database differ from its record with its events applied",
+  rebuilt: "`lore sync --rebuild` from the files (in a copy) gives a heuristic another standing than the database has",
+  golden: "golden-rules.md is not its earlier text with exactly the golden heuristics' rules added, whole",
 } as const;
 
 export type Invariant = keyof typeof INVARIANTS;
 
-/** A record that some command acknowledged (exit 0), known by its title (failure) or rule (heuristic). */
+type RecordKind = "failure" | "heuristic";
+
+/** The feedback events a scenario's commands make: `lore validate`, `lore violate`, `lore golden promote`. */
+export type FeedbackVerdict = "validated" | "violated" | "promoted";
+
+/**
+ * What some command acknowledged (exit 0): a record, known by its title
+ * (failure) or rule (heuristic), or one feedback event on the heuristic
+ * whose rule `text` is (each such item is one event: two validations are
+ * two items).
+ */
 export interface Acknowledged {
-  kind: "failure" | "heuristic";
+  kind: RecordKind | FeedbackVerdict;
   text: string;
   /** Whether lore committed it to git (a file edited by hand is the user's to commit). */
   committed: boolean;
@@ -134,6 +169,14 @@ export function failure(title: string, committed = true): Acknowledged {
 
 export function heuristic(rule: string, committed = true): Acknowledged {
   return { kind: "heuristic", text: rule, committed };
+}
+
+export function feedback(verdict: FeedbackVerdict, rule: string, committed = true): Acknowledged {
+  return { kind: verdict, text: rule, committed };
+}
+
+function isRecord(item: Acknowledged): item is Acknowledged & { kind: RecordKind } {
+  return item.kind === "failure" || item.kind === "heuristic";
 }
 
 // ---------------------------------------------------------------- the log
@@ -641,7 +684,7 @@ function seamMisses(view: DiskView, base: string, scratch: string): string[] {
 
 /** A record as a file or a row holds it; `path` and `id` are null where that side does not say (a heuristic row's path). */
 interface Held {
-  kind: Acknowledged["kind"];
+  kind: RecordKind;
   text: string;
   loreId: string | null;
   path: string | null;
@@ -735,7 +778,7 @@ function recordViolations(
   const found: Array<{ invariant: Invariant; detail: string }> = [];
   const files = journalContent(base);
   const rows = databaseRows(base);
-  for (const record of acknowledged) {
+  for (const record of acknowledged.filter(isRecord)) {
     const label = `${record.kind} "${record.text}"`;
     const same = (held: Held) => held.kind === record.kind && held.text === record.text;
     const inFiles = files.records.filter(same);
@@ -775,6 +818,226 @@ function recordViolations(
     if (where.length > 0) found.push({ invariant: "reverted", detail: `"${text}" is still in ${where.join(", ")}` });
   }
   for (const torn of files.torn) found.push({ invariant: "torn", detail: torn });
+  return found;
+}
+
+/** A heuristic as its record holds it: what its feedback events start from. */
+interface HeuristicOnFile {
+  key: HeuristicKey;
+  confidence: number;
+}
+
+/** The heuristics of the journal's files whose rule is one of `rules`. */
+function heuristicsOnFile(base: string, rules: Set<string>): HeuristicOnFile[] {
+  const directory = path.join(base, "memory", "heuristics");
+  if (!fs.existsSync(directory)) return [];
+  const found: HeuristicOnFile[] = [];
+  for (const name of fs.readdirSync(directory).sort()) {
+    if (!isJournalFilePath(`memory/heuristics/${name}`)) continue;
+    let parsed: ReturnType<typeof parseHeuristicFile>;
+    try {
+      parsed = parseHeuristicFile(fs.readFileSync(path.join(directory, name), "utf8"));
+    } catch {
+      continue; // `torn` says so.
+    }
+    for (const { rule, loreId, confidence, domain } of parsed) {
+      if (rules.has(rule))
+        found.push({ key: { loreId: loreId ?? null, domain: domain ?? name.replace(/\.md$/, ""), rule }, confidence });
+    }
+  }
+  return found;
+}
+
+/** Whether `event` names the heuristic `key`: by lore id, else by domain and rule. */
+function eventNames(event: FeedbackEvent, key: HeuristicKey): boolean {
+  return event.heuristic.loreId !== null
+    ? event.heuristic.loreId === key.loreId
+    : event.heuristic.domain === key.domain && event.heuristic.rule === key.rule;
+}
+
+/** A heuristic's standing as the journal gives it: its record's, with its events applied in order. */
+function standingOnFile(heuristic: HeuristicOnFile, events: FeedbackEvent[]): Standing {
+  const start: Standing = { timesValidated: 0, timesViolated: 0, confidence: heuristic.confidence, isGolden: false };
+  return events.filter((event) => eventNames(event, heuristic.key)).reduce(standingAfter, start);
+}
+
+/** A heuristic's standing in the database at `base`, by lore id (undefined without exactly one such row). */
+function standingInDatabase(base: string, loreId: string | null): Standing | undefined {
+  const db = new Database(path.join(base, "memory", "index.db"), { readonly: true, fileMustExist: true });
+  try {
+    const rows = db
+      .prepare(
+        `SELECT ifnull(times_validated, 0) AS timesValidated, ifnull(times_violated, 0) AS timesViolated,
+           ifnull(confidence, 0.5) AS confidence, ifnull(is_golden, 0) AS golden FROM heuristics WHERE lore_id IS ?`,
+      )
+      .all(loreId) as Array<Omit<Standing, "isGolden"> & { golden: number }>;
+    if (rows.length !== 1) return undefined;
+    const [{ golden, ...counters }] = rows;
+    return { ...counters, isGolden: golden === 1 };
+  } finally {
+    db.close();
+  }
+}
+
+/** How two standings differ, or undefined; a confidence within 1e-9 is the same (a block holds it as text). */
+function standingDifference(expected: Standing, found: Standing): string | undefined {
+  const same =
+    expected.timesValidated === found.timesValidated &&
+    expected.timesViolated === found.timesViolated &&
+    expected.isGolden === found.isGolden &&
+    Math.abs(expected.confidence - found.confidence) < 1e-9;
+  const show = (standing: Standing) =>
+    `validated ${standing.timesValidated}, violated ${standing.timesViolated}, confidence ${standing.confidence}, golden ${standing.isGolden}`;
+  return same ? undefined : `${show(found)}, where ${show(expected)} was due`;
+}
+
+/** The events of the feedback files, or why they cannot be read. */
+function feedbackOnFile(base: string): { events: FeedbackEvent[]; unreadable?: string } {
+  try {
+    return { events: journalFeedback(journalLayout(base)) };
+  } catch (error) {
+    return { events: [], unreadable: (error as Error).message };
+  }
+}
+
+/** The events of git HEAD's feedback files (those that parse). */
+function feedbackInHead(base: string): FeedbackEvent[] {
+  const git = (args: string[]) =>
+    execFileSync("git", args, { cwd: base, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  let names: string[];
+  try {
+    names = git(["ls-tree", "-r", "--name-only", "HEAD", "--", FEEDBACK_DIR]).split("\n");
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => name.endsWith(".jsonl"))
+    .flatMap((name) => {
+      try {
+        return parseFeedbackFile(git(["show", `HEAD:${name}`]), name);
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** The database `lore sync --rebuild` makes from a copy of the files at `base` (no database); its directory, or its failure. */
+async function rebuiltCopy(base: string): Promise<{ copy: string; failure?: string }> {
+  const copy = tempDir("lore-power-loss-rebuilt-");
+  fs.cpSync(base, copy, {
+    recursive: true,
+    filter: (source) => !/[/\\]memory[/\\]index\.db(-wal|-shm|-journal)?$/.test(source),
+  });
+  const result = await runLore(["sync", "--rebuild"], { cwd: copy });
+  return result.code === 0
+    ? { copy }
+    : { copy, failure: `${result.signal ?? `exit ${result.code}`}: ${gist(result.stderr || result.stdout)}` };
+}
+
+/**
+ * The feedback invariants: each (verdict, rule) has at least as many events
+ * as were acknowledged and at most as many more as the command may have made
+ * unacknowledged, no event id is on two lines, every committed one is in git
+ * HEAD; each heuristic the feedback names has, in the database and in one
+ * rebuilt from the files, the standing its record and events give; and
+ * golden-rules.md is `goldenRulesBefore` with exactly the golden ones' rules.
+ */
+async function feedbackViolations(
+  scenario: Scenario,
+  base: string,
+  acknowledged: Acknowledged[],
+  unacknowledged: Acknowledged[],
+  goldenRulesBefore: string | undefined,
+): Promise<Array<{ invariant: Invariant; detail: string }>> {
+  const named = [...scenario.before, ...scenario.own, ...scenario.next.flatMap((next) => next.acknowledges)].filter(
+    (item) => !isRecord(item),
+  );
+  if (named.length === 0) return [];
+  const found: Array<{ invariant: Invariant; detail: string }> = [];
+  const { events, unreadable } = feedbackOnFile(base);
+  if (unreadable !== undefined) found.push({ invariant: "uncounted", detail: unreadable });
+  const lines = new Map<string, number>();
+  for (const event of events) lines.set(event.id, (lines.get(event.id) ?? 0) + 1);
+  for (const [id, count] of lines) {
+    if (count > 1) found.push({ invariant: "overcounted", detail: `event ${id} is on ${count} lines` });
+  }
+  const inHead = scenario.git ? feedbackInHead(base) : [];
+  const pairs = new Map(named.map((item) => [`${item.kind} "${item.text}"`, item]));
+  for (const [label, { kind, text }] of pairs) {
+    const same = (item: Acknowledged) => item.kind === kind && item.text === text;
+    const made = (event: FeedbackEvent) => event.kind === kind && event.heuristic.rule === text;
+    const due = acknowledged.filter(same).length;
+    const possible = due + unacknowledged.filter(same).length;
+    const onFile = events.filter(made).length;
+    if (onFile < due) found.push({ invariant: "uncounted", detail: `${label}: ${onFile} events, ${due} acknowledged` });
+    if (onFile > possible)
+      found.push({ invariant: "overcounted", detail: `${label}: ${onFile} events, at most ${possible} made` });
+    const committed = acknowledged.filter((item) => same(item) && item.committed).length;
+    const committedOnes = inHead.filter(made).length;
+    if (scenario.git && committedOnes < committed)
+      found.push({ invariant: "unversioned", detail: `${label}: ${committedOnes} in HEAD, ${committed} committed` });
+  }
+  const heuristics = heuristicsOnFile(base, new Set(named.map((item) => item.text)));
+  const rebuilt = await rebuiltCopy(base);
+  try {
+    if (rebuilt.failure !== undefined)
+      found.push({ invariant: "rebuilt", detail: `lore sync --rebuild: ${rebuilt.failure}` });
+    for (const heuristic of heuristics) {
+      const label = `heuristic "${heuristic.key.rule}"`;
+      const due = standingOnFile(heuristic, events);
+      const inDatabase = standingInDatabase(base, heuristic.key.loreId);
+      const difference = inDatabase && standingDifference(due, inDatabase);
+      if (difference) found.push({ invariant: "standing", detail: `${label}: ${difference}` });
+      const inRebuilt =
+        rebuilt.failure === undefined ? standingInDatabase(rebuilt.copy, heuristic.key.loreId) : undefined;
+      const rebuiltDifference = inDatabase && inRebuilt && standingDifference(inDatabase, inRebuilt);
+      if (rebuiltDifference) found.push({ invariant: "rebuilt", detail: `${label}: rebuilt ${rebuiltDifference}` });
+    }
+  } finally {
+    fs.rmSync(rebuilt.copy, { recursive: true, force: true });
+  }
+  const promoted = new Set(named.filter((item) => item.kind === "promoted").map((item) => item.text));
+  if (promoted.size > 0)
+    found.push(
+      ...goldenRulesViolations(
+        base,
+        heuristics.filter((heuristic) => promoted.has(heuristic.key.rule)),
+        events,
+        goldenRulesBefore,
+      ),
+    );
+  return found;
+}
+
+/** Whether golden-rules.md holds each of `heuristics`' rule exactly when its events make it golden, whole, and nothing else new. */
+function goldenRulesViolations(
+  base: string,
+  heuristics: HeuristicOnFile[],
+  events: FeedbackEvent[],
+  before: string | undefined,
+): Array<{ invariant: Invariant; detail: string }> {
+  const file = path.join(base, "memory", "golden-rules.md");
+  const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+  const found: Array<{ invariant: Invariant; detail: string }> = [];
+  let rest = text;
+  for (const heuristic of heuristics) {
+    const id = goldenRuleId(heuristic.key);
+    const golden = standingOnFile(heuristic, events).isGolden;
+    const held = text === undefined ? 0 : parseGoldenRules(text).rules.filter((rule) => rule.loreId === id).length;
+    if (held !== (golden ? 1 : 0)) {
+      found.push({
+        invariant: "golden",
+        detail: `"${heuristic.key.rule}" is ${golden ? "" : "not "}golden by its events and in golden-rules.md ${held} times`,
+      });
+    }
+    if (golden && rest !== undefined) rest = withoutGoldenRule(rest, id) ?? rest;
+  }
+  if (rest !== before) {
+    found.push({
+      invariant: "golden",
+      detail: `golden-rules.md (${text === undefined ? "gone" : `${text.length} characters`}) is not its earlier text with whole rules added`,
+    });
+  }
   return found;
 }
 
@@ -820,6 +1083,7 @@ async function checkState(
   scenario: Scenario,
   base: string,
   crashedAfterExit: boolean,
+  goldenRulesBefore: string | undefined,
 ): Promise<Array<{ invariant: Invariant; detail: string }>> {
   const found: Array<{ invariant: Invariant; detail: string }> = [];
   const acknowledged = [...scenario.before, ...(crashedAfterExit ? scenario.own : [])];
@@ -859,6 +1123,8 @@ async function checkState(
   found.push(
     ...records.filter((entry) => entry.invariant !== "torn" || !found.some((seen) => seen.detail === entry.detail)),
   );
+  const unacknowledged = crashedAfterExit ? [] : scenario.own;
+  found.push(...(await feedbackViolations(scenario, base, acknowledged, unacknowledged, goldenRulesBefore)));
   return found;
 }
 
@@ -885,6 +1151,8 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
       initialGit = { snapshot, durable: true, digest: treeDigest(snapshot) };
     }
     const model = DiskModel.ofTree(base, initialGit);
+    const goldenRulesFile = path.join(base, "memory", "golden-rules.md");
+    const goldenRulesBefore = fs.existsSync(goldenRulesFile) ? fs.readFileSync(goldenRulesFile, "utf8") : undefined;
 
     const logDir = path.join(work, "log");
     const env: Record<string, string> = { LORE_FS_LOG: logDir };
@@ -923,7 +1191,7 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
     for (const [index, state] of states.entries()) {
       writeView(state.view, base);
       const crashedAfterExit = state.crashPoint === ops.length;
-      for (const { invariant, detail } of await checkState(scenario, base, crashedAfterExit)) {
+      for (const { invariant, detail } of await checkState(scenario, base, crashedAfterExit, goldenRulesBefore)) {
         violations.push({
           invariant,
           crashPoint: state.crashPoint,
