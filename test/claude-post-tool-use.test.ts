@@ -3,8 +3,8 @@
 // the PreToolUse hook briefed the same call (same session_id and
 // tool_use_id) on a real journal in git. Checked: the note the briefing left,
 // the counters and events of the heuristics it showed (each call's own
-// only), golden rules, `[LEARNED]` lessons recorded as heuristics, and
-// failing open.
+// only), golden rules, `[LEARNED]` lessons recorded as heuristics (and
+// observations: test/observation.test.ts), and failing open.
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -197,8 +197,7 @@ describe("lore claude hook post-tool-use", () => {
     response.content.push({ type: "text", text: "[LEARNED:testing] Always pin the seed\n[LEARNED] Saw the cart" });
     const input = JSON.stringify(post);
     expect(systemMessage(await hook("post-tool-use", journal, input))).toBe(
-      "lore: task success (Tests passed): recorded 1 learned heuristic; " +
-        "1 observation not recorded (lore records no observations yet)",
+      "lore: task success (Tests passed): recorded 1 learned heuristic; recorded 1 observation",
     );
     const file = fs.readFileSync(path.join(journal, "memory", "heuristics", "testing.md"), "utf8");
     expect(file).toMatch(
@@ -216,10 +215,15 @@ describe("lore claude hook post-tool-use", () => {
         confidence: 0.5,
       },
     ]);
-    expect(commitSubjects(journal)[0]).toBe("heuristic: Always pin the seed");
-    expect(systemMessage(await hook("post-tool-use", journal, input))).toContain("1 learned heuristic already known");
+    expect(commitSubjects(journal).slice(0, 2)).toEqual([
+      "observation: Saw the cart",
+      "heuristic: Always pin the seed",
+    ]);
+    expect(systemMessage(await hook("post-tool-use", journal, input))).toBe(
+      "lore: task success (Tests passed): 1 learned heuristic already known; 1 observation already known",
+    );
     expect(fs.readFileSync(path.join(journal, "memory", "heuristics", "testing.md"), "utf8")).toBe(file);
-    expect(commitSubjects(journal)[0]).toBe("heuristic: Always pin the seed");
+    expect(commitSubjects(journal)[0]).toBe("observation: Saw the cart");
   });
 
   it("takes the domain of a lesson without a hint from the briefing, and records none after a failure", async () => {

@@ -50,10 +50,14 @@ describe("lore init in a journal whose record files git ignores", () => {
     expect(init.stderr).toBe("");
     expect(init.code).toBe(0);
     expect(init.stdout).toContain("git ignored the record files (.gitignore:1:memory/)");
-    for (const file of ["memory/failures/20260101_x.md", "memory/heuristics/testing.md"]) {
+    for (const file of [
+      "memory/failures/20260101_x.md",
+      "memory/heuristics/testing.md",
+      "memory/successes/obs_20260101_x.md",
+    ]) {
       expect(ignoredByGit(dir, file), file).toBe(false);
     }
-    // What the user ignored stays ignored: the rest of memory/, and lore's own files.
+    // What the user ignored stays ignored: the rest of memory/ (ELF's own successes too), and lore's own files.
     for (const file of ["memory/golden-rules.md", "memory/successes/s.md", "memory/index.db", "logs/x.log"]) {
       expect(ignoredByGit(dir, file), file).toBe(true);
     }

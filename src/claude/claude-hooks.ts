@@ -26,9 +26,9 @@
  * in one journal session (txn/journal-session.ts: the lock, waited for at
  * most POST_TOOL_LOCK_WAIT_MS, or less when LORE_LOCK_TIMEOUT says so),
  * records what the task's end teaches (task-feedback.ts: the verdict on the
- * noted heuristics, golden rules, `[LEARNED]` lessons). A heuristic whose
- * commit was handed off to a writer queued behind is awaited, as `lore
- * record-heuristic` awaits it. Output: one `systemMessage` line for the user
+ * noted heuristics, golden rules, `[LEARNED]` lessons, each a heuristic or an
+ * observation record). A lesson whose commit was handed off to a writer
+ * queued behind is awaited, as `lore record-heuristic` awaits it. Output: one `systemMessage` line for the user
  * saying what was written, or none when nothing was. A git commit that
  * failed is a non-blocking error (the records stand; the next lore command
  * commits them).
@@ -156,18 +156,17 @@ function plural(count: number, noun: string): string {
 
 /** What was written, in one line; undefined when nothing was. */
 function feedbackSummary(feedback: TaskFeedback): string | undefined {
-  const { verdict, judged, promoted, recorded, known, rejected, observations } = feedback;
+  const { verdict, judged, promoted, recorded, observed, known, knownObservations, rejected } = feedback;
   const parts = [
     ...(judged.length > 0
       ? [`${verdict.outcome === "success" ? "validated" : "violated"} ${plural(judged.length, "heuristic")}`]
       : []),
     ...(promoted.length > 0 ? [`promoted ${plural(promoted.length, "golden rule")}`] : []),
     ...(recorded.length > 0 ? [`recorded ${plural(recorded.length, "learned heuristic")}`] : []),
+    ...(observed.length > 0 ? [`recorded ${plural(observed.length, "observation")}`] : []),
     ...(known.length > 0 ? [`${plural(known.length, "learned heuristic")} already known`] : []),
-    ...(rejected.length > 0 ? [`${plural(rejected.length, "learned heuristic")} refused (${rejected[0]})`] : []),
-    ...(observations.length > 0
-      ? [`${plural(observations.length, "observation")} not recorded (lore records no observations yet)`]
-      : []),
+    ...(knownObservations.length > 0 ? [`${plural(knownObservations.length, "observation")} already known`] : []),
+    ...(rejected.length > 0 ? [`${plural(rejected.length, "learned lesson")} refused (${rejected[0]})`] : []),
   ];
   return parts.length === 0 ? undefined : `lore: task ${verdict.outcome} (${verdict.reason}): ${parts.join("; ")}`;
 }
@@ -183,7 +182,7 @@ async function postToolUse(input: HookInput, call: HookCall): Promise<HookResult
   const feedback = await withJournalSession(layout, sessionOptions, (session) =>
     recordTaskFeedback(session, { payload: input.payload, note }, now),
   );
-  for (const record of feedback.recorded) {
+  for (const record of [...feedback.recorded, ...feedback.observed]) {
     if (record.handedOff === undefined) continue;
     try {
       record.commit = await awaitGroupCommit(layout, sessionOptions, record.handedOff);

@@ -5,7 +5,7 @@
  * own commands write it. Runs inside a journal session (under the lock).
  *
  *   const feedback = await recordTaskFeedback(session, { payload, note }, now);
- *   for (const record of feedback.recorded) if (record.handedOff) await awaitGroupCommit(...);
+ *   for (const record of [...feedback.recorded, ...feedback.observed]) if (record.handedOff) await awaitGroupCommit(...);
  *
  * In this order:
  *   1. The verdict: classifyTaskOutcome(taskOutputText(payload))
@@ -22,20 +22,27 @@
  *      transaction), with ELF's values: the domain of the line's hint, else
  *      the first the briefing found in the task, else `general`; explanation
  *      `Auto-extracted from task output`; source `auto`; confidence 0.5.
- *      One whose domain already has its exact rule is not recorded again
- *      (`known`): ELF recorded a lesson as often as tasks wrote it. A line
- *      whose lesson breaks a field rule (a rule over 500 characters, a hint
- *      with no letter or digit) is `rejected` with the rule's message, the
- *      others are recorded all the same. An observation is only returned:
- *      lore has no writer of success or observation records yet (ELF wrote a
- *      row pointing at a file it never wrote).
+ *      An observation (a lesson without a rule's words) is recorded as an
+ *      observation record (record/record-observation.ts: its own file in
+ *      `memory/successes/`, its `learnings` row, the same journal
+ *      transaction), where ELF inserted a row pointing at a file it never
+ *      wrote: title the text's first 100 characters (ELF's), summary the
+ *      whole text, the domain as a heuristic's, tags `pattern,auto` (ELF's
+ *      pattern tag; `auto` as a heuristic's source), severity 1 (ELF's
+ *      pattern). A lesson its domain already has (a heuristic's exact rule,
+ *      an observation's exact text) is not recorded again (`known`,
+ *      `knownObservations`): ELF recorded a lesson as often as tasks wrote
+ *      it. A line whose lesson breaks a field rule (a rule over 500
+ *      characters, a hint with no letter or digit) is `rejected` with the
+ *      rule's message, the others are recorded all the same.
  *
  * Each write is its own journal transaction and git commit, as the command
  * makes it. Errors: what those throw (DatabaseBehindError, DamagedFileError,
  * LockLostError, ...) is thrown, and what was written before it stands; a
  * failed git commit is not thrown but listed in `commitErrors` (the next lore
- * command commits it), and a heuristic's commit handed off to a writer queued
- * behind is the caller's to await (`recorded[].handedOff`).
+ * command commits it), and a lesson's commit handed off to a writer queued
+ * behind is the caller's to await (`handedOff` of `recorded[]` and
+ * `observed[]`).
  */
 import { InvalidFieldError, messageFor } from "../base/errors.js";
 import type { HeuristicStanding } from "../db/feedback-rows.js";
@@ -43,9 +50,11 @@ import { heuristicByReference } from "../db/feedback-rows.js";
 import { prepared } from "../db/prepared.js";
 import { promoteCandidates } from "../feedback/golden-rules.js";
 import { recordFeedback } from "../feedback/record-feedback.js";
-import { resolveHeuristicInput } from "../record/inputs.js";
+import { summaryColumn } from "../journal/summary-column.js";
+import { resolveHeuristicInput, resolveObservationInput } from "../record/inputs.js";
 import { draftHeuristic } from "../record/record-heuristic.js";
-import { type PersistedRecord, persistRecord } from "../txn/record-transaction.js";
+import { draftObservation } from "../record/record-observation.js";
+import { type PersistedRecord, persistRecord, type RecordDraft } from "../txn/record-transaction.js";
 import type { JournalSession } from "../txn/session.js";
 import type { JsonObject } from "./settings-file.js";
 import {
@@ -65,6 +74,12 @@ export const LEARNED_HEURISTIC = {
   fallbackDomain: "general",
 } as const;
 
+/** The values of an observation a task's output taught: ELF's title length, the pattern's tag, and `auto`. */
+export const LEARNED_OBSERVATION = {
+  titleCharacters: 100,
+  tags: "pattern,auto",
+} as const;
+
 export interface TaskFeedback {
   verdict: TaskOutcomeVerdict;
   /** The note's heuristics after their validation or violation; none for unknown. */
@@ -75,12 +90,14 @@ export interface TaskFeedback {
   promoted: HeuristicStanding[];
   /** The lessons recorded as heuristics. */
   recorded: PersistedRecord[];
+  /** The lessons recorded as observations. */
+  observed: PersistedRecord[];
   /** Heuristic lessons whose domain already has the rule. */
   known: LearnedLine[];
-  /** Heuristic lessons a field rule refused: the rule's message. */
+  /** Observation lessons whose domain already has the text. */
+  knownObservations: LearnedLine[];
+  /** Lessons a field rule refused: the rule's message. */
   rejected: string[];
-  /** Lessons that are observations, not recorded. */
-  observations: LearnedLine[];
   commitErrors: Error[];
 }
 
@@ -91,6 +108,44 @@ function hasRule(session: JournalSession, domain: string, rule: string): boolean
   );
 }
 
+function hasObservation(session: JournalSession, domain: string, summary: string): boolean {
+  return (
+    prepared(
+      session.db.sqlite,
+      "SELECT 1 FROM learnings WHERE type = 'observation' AND domain = ? AND summary = ? LIMIT 1",
+    ).get(domain, summaryColumn(summary)) !== undefined
+  );
+}
+
+/**
+ * The draft of a lesson's record, or undefined when its domain has the lesson
+ * already; throws InvalidFieldError for a lesson that breaks a field rule.
+ */
+function lessonDraft(session: JournalSession, lesson: LearnedLine, domain: string, now: Date): RecordDraft | undefined {
+  if (lesson.kind === "observation") {
+    const input = resolveObservationInput({
+      title: [...lesson.text].slice(0, LEARNED_OBSERVATION.titleCharacters).join(""),
+      domain,
+      tags: LEARNED_OBSERVATION.tags,
+      summary: lesson.text,
+    });
+    return hasObservation(session, input.domain, input.summary)
+      ? undefined
+      : draftObservation(session.layout, input, now);
+  }
+  const input = resolveHeuristicInput(
+    {
+      domain,
+      rule: lesson.text,
+      explanation: LEARNED_HEURISTIC.explanation,
+      source: LEARNED_HEURISTIC.source,
+      confidence: LEARNED_HEURISTIC.confidence,
+    },
+    {},
+  );
+  return hasRule(session, input.domain, input.rule) ? undefined : draftHeuristic(session.layout, input, now);
+}
+
 async function recordLessons(
   session: JournalSession,
   lessons: LearnedLine[],
@@ -99,33 +154,21 @@ async function recordLessons(
   feedback: TaskFeedback,
 ): Promise<void> {
   for (const lesson of lessons) {
-    if (lesson.kind === "observation") {
-      feedback.observations.push(lesson);
-      continue;
-    }
-    let input: ReturnType<typeof resolveHeuristicInput>;
+    const heuristic = lesson.kind === "heuristic";
+    let draft: RecordDraft | undefined;
     try {
-      input = resolveHeuristicInput(
-        {
-          domain: lesson.domain ?? domains[0] ?? LEARNED_HEURISTIC.fallbackDomain,
-          rule: lesson.text,
-          explanation: LEARNED_HEURISTIC.explanation,
-          source: LEARNED_HEURISTIC.source,
-          confidence: LEARNED_HEURISTIC.confidence,
-        },
-        {},
-      );
+      draft = lessonDraft(session, lesson, lesson.domain ?? domains[0] ?? LEARNED_HEURISTIC.fallbackDomain, now);
     } catch (error) {
       if (!(error instanceof InvalidFieldError)) throw error;
       feedback.rejected.push(messageFor(error));
       continue;
     }
-    if (hasRule(session, input.domain, input.rule)) {
-      feedback.known.push(lesson);
+    if (draft === undefined) {
+      (heuristic ? feedback.known : feedback.knownObservations).push(lesson);
       continue;
     }
-    const record = await persistRecord(session, draftHeuristic(session.layout, input, now));
-    feedback.recorded.push(record);
+    const record = await persistRecord(session, draft);
+    (heuristic ? feedback.recorded : feedback.observed).push(record);
     if (record.commitError) feedback.commitErrors.push(record.commitError);
   }
 }
@@ -142,9 +185,10 @@ export async function recordTaskFeedback(
     skipped: [],
     promoted: [],
     recorded: [],
+    observed: [],
     known: [],
+    knownObservations: [],
     rejected: [],
-    observations: [],
     commitErrors: [],
   };
   const { outcome } = feedback.verdict;

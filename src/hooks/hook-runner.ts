@@ -23,7 +23,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { findWorkTree, GitError, runGit } from "../git/git-process.js";
 import { journalLayout, type JournalLayout } from "../journal/layout.js";
-import { FAILURES_DIR, HEURISTICS_DIR } from "../journal/journal-file.js";
+import { RECORD_DIRECTORIES } from "../journal/journal-file.js";
 import { installedHooks } from "../git/hook-state.js";
 import { parentLockOf } from "../lock/parent-lock.js";
 
@@ -43,7 +43,11 @@ const NULL_COMMIT = /^0+$/;
 /** Whether the journal's record files differ between two commits (true when unsure). */
 async function differs(layout: JournalLayout, from: string, to: string): Promise<boolean> {
   try {
-    await runGit(layout.base, ["diff", "--quiet", from, to, "--", FAILURES_DIR, HEURISTICS_DIR], { stdout: false });
+    await runGit(
+      layout.base,
+      ["diff", "--quiet", from, to, "--", ...RECORD_DIRECTORIES.map((entry) => entry.directory)],
+      { stdout: false },
+    );
     return false;
   } catch (error) {
     return !(error instanceof GitError) || error.gitStatus !== 0;

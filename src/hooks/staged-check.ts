@@ -21,9 +21,8 @@ import type { JournalLayout } from "../journal/layout.js";
 import { journalAbsolutePath } from "../journal/layout.js";
 import { openSqlite } from "../db/journal-db.js";
 import {
-  FAILURES_DIR,
-  HEURISTICS_DIR,
   isJournalFilePath,
+  RECORD_DIRECTORIES,
   recordsOf,
   recordsOfBytes,
   type FileRecord,
@@ -119,8 +118,7 @@ export async function stagedJournalProblems(layout: JournalLayout): Promise<stri
       "-z",
       "--diff-filter=ACMR",
       "--",
-      FAILURES_DIR,
-      HEURISTICS_DIR,
+      ...RECORD_DIRECTORIES.map((entry) => entry.directory),
     ])
   ).stdout
     .split("\0")

@@ -29,7 +29,11 @@
  * removed); a heuristic's domain is its file name (or a YAML front matter's
  * `domain:`). Where ELF's recorder stored a shorter rendering of the same
  * summary (its `echo -e`), that value is in `alsoInSync`: a row holding it is
- * in sync, and sync never writes it. Nothing here writes.
+ * in sync, and sync never writes it. An observation (lore's
+ * `memory/successes/obs_*.md`, observation-markdown.ts) is read as a failure
+ * is, with type `observation` and severity 1 when its Severity line is
+ * missing. Which files are record files is a matter of their path alone
+ * (`isJournalFilePath`, RECORD_DIRECTORIES). Nothing here writes.
  */
 import { isUtf8 } from "node:buffer";
 import fs from "node:fs";
@@ -39,6 +43,7 @@ import { keptVersionId, readBytesIfPresent } from "../io/durable-file.js";
 import type { JournalLayout } from "./layout.js";
 import { journalAbsolutePath } from "./layout.js";
 import { MarkdownParseError, parseFailure } from "./failure-markdown.js";
+import { OBSERVATION_SEVERITY, OBSERVATION_TYPE, parseObservation } from "./observation-markdown.js";
 import { elfRecorderSummary, summaryColumn } from "./summary-column.js";
 
 /** ELF's table of each kind of record: failures in `learnings`, heuristics in `heuristics`. */
@@ -92,28 +97,50 @@ export interface JournalFileContent {
 
 export const FAILURES_DIR = "memory/failures";
 export const HEURISTICS_DIR = "memory/heuristics";
+/** ELF's directory of successes; lore's files in it are its observations, named `obs_...`. */
+export const SUCCESSES_DIR = "memory/successes";
+export const OBSERVATION_FILE_PREFIX = "obs_";
+
+/**
+ * The directories that hold record files, each with how a record file's name
+ * starts there: every `.md` file of `memory/failures` and
+ * `memory/heuristics`, and only lore's observation files of
+ * `memory/successes` (ELF's pattern files there, `<YYYYMMDD>_<slug>.md`, are
+ * not lore's and never read).
+ */
+export const RECORD_DIRECTORIES: ReadonlyArray<{ directory: string; namePrefix: string }> = [
+  { directory: FAILURES_DIR, namePrefix: "" },
+  { directory: HEURISTICS_DIR, namePrefix: "" },
+  { directory: SUCCESSES_DIR, namePrefix: OBSERVATION_FILE_PREFIX },
+];
 
 /** ELF's sync skips these names in both record directories. */
 const NOT_RECORDS = new Set(["TEMPLATE.md"]);
 
-/** Whether a path (relative, with `/`) names a journal record file. */
-export function isJournalFilePath(relative: string): boolean {
+/** The record directory of a path (relative, with `/`) and its file name; the directory undefined when none. */
+function inRecordDirectory(relative: string): { namePrefix: string | undefined; name: string } {
   const slash = relative.lastIndexOf("/");
   const directory = relative.slice(0, slash);
   const name = relative.slice(slash + 1);
-  return (directory === FAILURES_DIR || directory === HEURISTICS_DIR) && name.endsWith(".md") && !NOT_RECORDS.has(name);
+  return { namePrefix: RECORD_DIRECTORIES.find((entry) => entry.directory === directory)?.namePrefix, name };
+}
+
+/** Whether a path (relative, with `/`) names a journal record file. */
+export function isJournalFilePath(relative: string): boolean {
+  const { namePrefix, name } = inRecordDirectory(relative);
+  return namePrefix !== undefined && name.startsWith(namePrefix) && name.endsWith(".md") && !NOT_RECORDS.has(name);
 }
 
 /**
- * A temp file write-file-atomic leaves behind (`<name>.md.<digits>`) in a
- * record directory, or a version a transaction kept there
- * (`.<name>.md.<id>.kept`, io/durable-file.ts).
+ * A temp file write-file-atomic leaves behind (`<name>.md.<digits>`) beside a
+ * record file, or a version a transaction kept there (`.<name>.md.<id>.kept`,
+ * io/durable-file.ts).
  */
 export function isRecordTempPath(relative: string): boolean {
-  const slash = relative.lastIndexOf("/");
-  const directory = relative.slice(0, slash);
+  const { namePrefix, name } = inRecordDirectory(relative);
   return (
-    (directory === FAILURES_DIR || directory === HEURISTICS_DIR) &&
+    namePrefix !== undefined &&
+    name.replace(/^\./, "").startsWith(namePrefix) &&
     (/\.md\.\d+$/.test(relative) || keptVersionId(relative) !== undefined)
   );
 }
@@ -147,10 +174,12 @@ function firstLineStartingWith(text: string, prefix: string): number {
   }
 }
 
-function failureRecord(relative: string, text: string): FileRecord {
-  const parsed = parseFailure(text);
+/** A failure's or an observation's record: the one record of its file, a `learnings` row. */
+function learningRecord(relative: string, text: string, type: "failure" | typeof OBSERVATION_TYPE): FileRecord {
+  const parsed = type === "failure" ? parseFailure(text) : parseObservation(text);
   const summary = summaryColumn(parsed.summary);
-  const recorded = elfRecorderSummary(parsed.summary);
+  // ELF's recorder wrote failures only: an observation's row is lore's own rendering.
+  const recorded = type === "failure" ? elfRecorderSummary(parsed.summary) : undefined;
   const titleLine = firstLineStartingWith(text, "# ");
   return {
     table: "learnings",
@@ -159,13 +188,13 @@ function failureRecord(relative: string, text: string): FileRecord {
     loreId: parsed.loreId,
     headingId: undefined,
     columns: {
-      type: "failure",
+      type,
       filepath: relative,
       title: parsed.title,
       summary,
       tags: parsed.tags,
       domain: parsed.domain === "" ? "unknown" : parsed.domain,
-      severity: parsed.severity ?? 3,
+      severity: parsed.severity ?? (type === "failure" ? 3 : OBSERVATION_SEVERITY),
     },
     insertOnly: {},
     ...(recorded === undefined ? {} : { alsoInSync: { summary: recorded } }),
@@ -208,7 +237,9 @@ export function conflictMarkerLine(text: string): number | undefined {
 
 /** The records of a file's text; throws MarkdownParseError when it cannot be read as a record file. */
 export function recordsOf(relative: string, text: string): FileRecord[] {
-  return relative.startsWith(`${FAILURES_DIR}/`) ? [failureRecord(relative, text)] : heuristicRecords(relative, text);
+  if (relative.startsWith(`${FAILURES_DIR}/`)) return [learningRecord(relative, text, "failure")];
+  if (relative.startsWith(`${SUCCESSES_DIR}/`)) return [learningRecord(relative, text, OBSERVATION_TYPE)];
+  return heuristicRecords(relative, text);
 }
 
 /** The 1-based line of the first byte of `bytes` that is not UTF-8, or undefined when they all are. */

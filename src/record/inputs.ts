@@ -8,11 +8,14 @@
  * `resolveFailureInput(flags, env)` and `resolveHeuristicInput(flags, env)`
  * return the validated input, or throw `MissingFieldsError` naming the
  * required fields that are absent (the CLI prompts for them on a TTY), or
+ * `InvalidFieldError`. `resolveObservationInput(fields)` validates the
+ * fields of an observation (no command reads one from flags) and throws
  * `InvalidFieldError`.
  */
 import { domainName, multiLine, required, singleLine } from "./fields.js";
 import { domainSlug } from "../journal/slug.js";
 import { severityFromText } from "../journal/failure-markdown.js";
+import { OBSERVATION_SEVERITY } from "../journal/observation-markdown.js";
 import { ExitCode, InvalidFieldError, LoreError, quoted } from "../base/errors.js";
 
 export class MissingFieldsError extends LoreError {
@@ -29,6 +32,9 @@ export interface FailureInput {
   tags: string;
   summary: string;
 }
+
+/** An observation has a failure's fields; its severity is always OBSERVATION_SEVERITY. */
+export type ObservationInput = FailureInput;
 
 export interface HeuristicInput {
   /** The domain slug: file name and database value, as in ELF. */
@@ -108,20 +114,39 @@ export function resolveFailureInput(flags: FailureFlags, env: NodeJS.ProcessEnv)
   };
 }
 
+/** A domain as a heuristic's domain file names it: its slug, which must not be empty. */
+function domainSlugOf(domain: string): string {
+  const slug = domainSlug(domainName("domain", domain, LIMITS.domain));
+  if (slug === "") throw new InvalidFieldError("domain", `must contain a letter or digit (got ${quoted(domain)})`);
+  return slug;
+}
+
 export function resolveHeuristicInput(flags: HeuristicFlags, env: NodeJS.ProcessEnv): HeuristicInput {
   const read = (name: keyof HeuristicInput) => fromFlagOrEnv(flags, env, "HEURISTIC", name);
   const domain = read("domain");
   const rule = read("rule");
   assertPresent({ domain, rule });
-  const slug = domainSlug(domainName("domain", domain as string, LIMITS.domain));
-  if (slug === "") {
-    throw new InvalidFieldError("domain", `must contain a letter or digit (got ${quoted(domain as string)})`);
-  }
   return {
-    domain: slug,
+    domain: domainSlugOf(domain as string),
     rule: required("rule", singleLine("rule", rule as string, LIMITS.rule)),
     explanation: multiLine("explanation", read("explanation") ?? "", LIMITS.explanation),
     source: singleLine("source", read("source") ?? "", LIMITS.source) || "observation",
     confidence: parseConfidence(read("confidence")),
+  };
+}
+
+/**
+ * An observation's input, its fields as given (no flags, no environment):
+ * the title, tags and summary under a failure's rules, the domain slugged as
+ * a heuristic's (so that a task's observations and heuristics of one domain
+ * share it), and ELF's pattern severity.
+ */
+export function resolveObservationInput(fields: Omit<ObservationInput, "severity">): ObservationInput {
+  return {
+    title: required("title", singleLine("title", fields.title, LIMITS.title)),
+    domain: domainSlugOf(fields.domain),
+    severity: OBSERVATION_SEVERITY,
+    tags: singleLine("tags", fields.tags, LIMITS.tags),
+    summary: required("summary", multiLine("summary", fields.summary, LIMITS.summary)),
   };
 }

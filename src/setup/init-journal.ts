@@ -32,13 +32,16 @@
  *   - in a work tree, unless `commit` is false (the journal is kept out of
  *     git), makes sure git would not ignore the record files
  *     (recordFilesCommittable): for each directory from the journal down to
- *     `memory/failures` and `memory/heuristics`, then a record file in each,
+ *     `memory/failures`, `memory/heuristics` and `memory/successes`, then a
+ *     record file in each (an `obs_` one in `memory/successes`),
  *     `git check-ignore -v` names the rule that ignores it, if any. A rule in
  *     a `.gitignore` inside the journal is undone by lines appended to that
  *     same file (git takes the last matching line of a file, and a deeper
  *     file before a higher one): `!/<dir>/` re-includes a directory and
- *     `/<dir>/*` keeps the rest of it ignored as it was (not for a record
- *     directory, which holds only records and lore's temp files), `!/<dir>/*.md`
+ *     `/<dir>/*` keeps the rest of it ignored as it was (not for
+ *     `memory/failures` or `memory/heuristics`, which hold only records and
+ *     lore's temp files), `!/<dir>/*.md` (`!/<dir>/obs_*.md` in
+ *     `memory/successes`, where ELF's pattern files stay as they were)
  *     re-includes the record files of a rule that ignored files; then git is
  *     asked again. A rule elsewhere (a `.gitignore` above the journal,
  *     `.git/info/exclude`, `core.excludesFile`) is the user's to change:
@@ -54,7 +57,7 @@ import { warn } from "../base/warn.js";
 import { commitRemoval } from "../git/commit.js";
 import { findWorkTree, type GitRepo, runGit } from "../git/git-process.js";
 import { describeRule, ignoringRules } from "../git/ignore-rules.js";
-import { FAILURES_DIR, HEURISTICS_DIR } from "../journal/journal-file.js";
+import { RECORD_DIRECTORIES } from "../journal/journal-file.js";
 import { installedHooks } from "../git/hook-state.js";
 import { createFileDurably } from "../io/durable-file.js";
 import { journalLayout, type JournalLayout } from "../journal/layout.js";
@@ -139,9 +142,8 @@ export interface InitResult {
   ignoreFix: IgnoreFix | null;
 }
 
-/** A record file to come, in each record directory: its name is a record's (a date, a slug, `.md`). */
+/** A record file to come, in each record directory: its name is a record's (its prefix, a date, a slug, `.md`). */
 const PROBE_NAME = "00000000_record.md";
-const RECORD_DIRECTORIES = [FAILURES_DIR, HEURISTICS_DIR];
 /** Each round undoes one rule; a journal needs a few at most. */
 const MAX_FIX_ROUNDS = 16;
 const IGNORE_FIX_HEADING = "# lore: commit the journal's record files, which a rule above ignored";
@@ -158,23 +160,34 @@ function toPosix(relative: string): string {
  */
 function recordPaths(layout: JournalLayout): string[] {
   const paths = new Set<string>();
-  for (const directory of RECORD_DIRECTORIES) {
+  for (const { directory, namePrefix } of RECORD_DIRECTORIES) {
     const parts = directory.split("/");
     for (let depth = 1; depth <= parts.length; depth++) paths.add(path.join(layout.base, ...parts.slice(0, depth)));
-    paths.add(path.join(layout.base, ...parts, PROBE_NAME));
+    paths.add(path.join(layout.base, ...parts, `${namePrefix}${PROBE_NAME}`));
   }
   return [...paths];
 }
 
-/** The lines that undo, in the `.gitignore` of `directory`, the rule that ignores `probe`. */
+/** How a record file's name starts in the directory `absolute`; undefined when it is no record directory. */
+function recordNamePrefix(layout: JournalLayout, absolute: string): string | undefined {
+  return RECORD_DIRECTORIES.find(({ directory }) => absolute === path.join(layout.base, directory))?.namePrefix;
+}
+
+/**
+ * The lines that undo, in the `.gitignore` of `directory`, the rule that
+ * ignores `probe`. A directory that holds only records (every `.md` of it is
+ * one) is re-included whole; `memory/successes`, which holds ELF's pattern
+ * files too, only for lore's `obs_*.md`.
+ */
 function undoingLines(layout: JournalLayout, directory: string, probe: string): string[] {
   if (probe.endsWith(".md")) {
     const relative = toPosix(path.relative(directory, path.dirname(probe)));
-    return [relative === "" ? "!/*.md" : `!/${relative}/*.md`];
+    const files = `${recordNamePrefix(layout, path.dirname(probe)) ?? ""}*.md`;
+    return [relative === "" ? `!/${files}` : `!/${relative}/${files}`];
   }
   const relative = toPosix(path.relative(directory, probe));
-  const isRecordDirectory = RECORD_DIRECTORIES.some((dir) => probe === path.join(layout.base, dir));
-  return isRecordDirectory ? [`!/${relative}/`] : [`!/${relative}/`, `/${relative}/*`];
+  const onlyRecords = recordNamePrefix(layout, probe) === "";
+  return onlyRecords ? [`!/${relative}/`] : [`!/${relative}/`, `/${relative}/*`];
 }
 
 function appendLines(file: string, lines: string[], withHeading: boolean): void {
@@ -276,7 +289,9 @@ async function untrackDatabase(
 
 /** recordFilesCommittable, with the record directories made first; the ones it made are removed again on a refusal. */
 async function checkedRecordFiles(layout: JournalLayout, repo: GitRepo): Promise<IgnoreFix | null> {
-  const made = RECORD_DIRECTORIES.map((dir) => makeDirectory(path.join(layout.base, dir), { recursive: true }));
+  const made = RECORD_DIRECTORIES.map(({ directory }) =>
+    makeDirectory(path.join(layout.base, directory), { recursive: true }),
+  );
   try {
     return await recordFilesCommittable(layout, repo);
   } catch (error) {

@@ -34,10 +34,9 @@ import type { JournalLayout } from "../journal/layout.js";
 import { journalAbsolutePath } from "../journal/layout.js";
 import { runGitRaw, type GitRepo, type RawGitResult } from "../git/git-process.js";
 import {
-  FAILURES_DIR,
-  HEURISTICS_DIR,
   isJournalFilePath,
   isRecordTempPath,
+  RECORD_DIRECTORIES,
   sameStat,
   statFile,
   type HashAlgorithm,
@@ -165,7 +164,7 @@ function isTrustedByStat(layout: JournalLayout, file: string, cache: SyncCache):
   return now !== undefined && sameStat(now, entry.stat);
 }
 
-const PATHSPECS = ["--", FAILURES_DIR, HEURISTICS_DIR];
+const PATHSPECS = ["--", ...RECORD_DIRECTORIES.map((entry) => entry.directory)];
 
 /**
  * Starts `git status` of the record directories. sync starts it as soon as it
@@ -264,12 +263,17 @@ function listDirectory(layout: JournalLayout, directory: string): string[] {
   return names.map((name) => `${directory}/${name}`);
 }
 
+/** Every entry of the record directories (relative, with `/`). */
+function listRecordDirectories(layout: JournalLayout): string[] {
+  return RECORD_DIRECTORIES.flatMap((entry) => listDirectory(layout, entry.directory));
+}
+
 function changesFromStat(layout: JournalLayout, cache: SyncCache, full: boolean): FileChanges {
   const changes = noChanges(undefined, "sha1");
   const present = new Set<string>();
   // Every record file is looked up in the cache: read it whole, once, rather than a query per file.
   const cached = [...cache.allPaths()];
-  for (const file of [...listDirectory(layout, FAILURES_DIR), ...listDirectory(layout, HEURISTICS_DIR)]) {
+  for (const file of listRecordDirectories(layout)) {
     if (isRecordTempPath(file)) changes.tempFiles.push(file);
     if (!isJournalFilePath(file)) continue;
     if (!statFile(journalAbsolutePath(layout, file))) continue;
@@ -300,7 +304,7 @@ export async function detectChanges(
 
 /** Every record file on disk (for a rebuild or a full sync). */
 export function listJournalFiles(layout: JournalLayout): string[] {
-  return [...listDirectory(layout, FAILURES_DIR), ...listDirectory(layout, HEURISTICS_DIR)].filter(
+  return listRecordDirectories(layout).filter(
     (file) => isJournalFilePath(file) && statFile(journalAbsolutePath(layout, file)) !== undefined,
   );
 }

@@ -52,6 +52,7 @@ import {
   type JournalFileContent,
 } from "../journal/journal-file.js";
 import { type MatchedRow, SyncCache } from "./sync-cache.js";
+import { isLoresLearning } from "./row-store.js";
 import { copyFile, linkPath, makeDirectory, removeTree, renamePath, syncFileAt } from "../io/file-system.js";
 
 export const REBUILD_PREFIX = "rebuild-";
@@ -173,7 +174,7 @@ function archiveOldRows(candidate: BetterSqlite3.Database, old: BetterSqlite3.Da
       [].values(),
     );
     for (const row of rowsUntilUnreadable(rows)) {
-      if (table === "learnings" && row.type !== "failure" && !String(row.filepath).startsWith("auto-")) {
+      if (table === "learnings" && !isLoresLearning(row)) {
         // Not lore's (ELF's successes, experiments, ...): carried over as it is.
         readOrFallback(() => {
           const columns = Object.keys(row).filter((column) => column !== "lore_id" || row.lore_id !== undefined);

@@ -8,7 +8,8 @@
  * the database) from its row, removes a `db-deleted` record (what its row
  * held goes to lore's archive), then writes `restore-file` rows (`db-only`
  * rows, and `--restore`'s) with `planRestore`: a failure gets its own file in
- * ELF's template (a new name when its `filepath` is taken or unusable); a
+ * ELF's template, an observation its own in ELF's pattern format (each a new
+ * name when its `filepath` is taken or unusable, learning-file-names.ts); a
  * heuristic an `## H-<id>` block appended to its domain file. Rows without a
  * lore id get one, so that record and row match exactly. A heuristic whose
  * domain is not a domain file name is skipped and reported. Nothing is
@@ -22,15 +23,17 @@ import type Database from "better-sqlite3";
 import type { JournalLayout } from "../journal/layout.js";
 import { journalAbsolutePath } from "../journal/layout.js";
 import { parseFailure, renderFailure } from "../journal/failure-markdown.js";
+import { firstFreeFile, learningFileStem, learningPathStart } from "../journal/learning-file-names.js";
+import { OBSERVATION_SEVERITY, OBSERVATION_TYPE, renderObservation } from "../journal/observation-markdown.js";
 import {
   heuristicBlockEnd,
   parseHeuristicFile,
   renderDomainHeader,
   renderHeuristicBlock,
 } from "../journal/heuristic-markdown.js";
-import { domainSlug, failureSlug } from "../journal/slug.js";
+import { domainSlug } from "../journal/slug.js";
 import { readFileIfPresent } from "../io/durable-file.js";
-import { FAILURES_DIR, isJournalFilePath } from "../journal/journal-file.js";
+import { isJournalFilePath } from "../journal/journal-file.js";
 import type { Row } from "./row-store.js";
 import type { Finding } from "./match.js";
 import type { FileRecord } from "../journal/journal-file.js";
@@ -54,18 +57,40 @@ function text(value: string | number | null | undefined): string {
   return value === null || value === undefined ? "" : String(value);
 }
 
-function failureTarget(layout: JournalLayout, row: Row, taken: Set<string>): string {
+/** Whether a learnings row is an observation (an observation file's), else a failure. */
+function isObservation(row: Row): boolean {
+  return row.values.type === OBSERVATION_TYPE;
+}
+
+/** The file a failure's or an observation's row is written back to: its `filepath`, else a name of its own. */
+function learningTarget(layout: JournalLayout, row: Row, taken: Set<string>): string {
+  const type = isObservation(row) ? OBSERVATION_TYPE : "failure";
   const stored = text(row.values.filepath);
+  const free = (relative: string) => !taken.has(relative) && !fs.existsSync(journalAbsolutePath(layout, relative));
   const usable =
     isJournalFilePath(stored) &&
-    stored.startsWith(`${FAILURES_DIR}/`) &&
+    stored.startsWith(learningPathStart(type)) &&
     /^[A-Za-z0-9._-]+\.md$/.test(path.posix.basename(stored));
-  if (usable && !taken.has(stored) && !fs.existsSync(journalAbsolutePath(layout, stored))) return stored;
-  const stem = `${FAILURES_DIR}/${dateOf(row).replace(/-/g, "")}_${failureSlug(text(row.values.title))}`;
-  for (let suffix = 1; ; suffix++) {
-    const candidate = suffix === 1 ? `${stem}.md` : `${stem}-${suffix}.md`;
-    if (!taken.has(candidate) && !fs.existsSync(journalAbsolutePath(layout, candidate))) return candidate;
-  }
+  if (usable && free(stored)) return stored;
+  return firstFreeFile(
+    learningFileStem(type, dateOf(row).replace(/-/g, ""), text(row.values.title)),
+    (candidate) => !free(candidate),
+  );
+}
+
+/** A failure's or an observation's file, rendered from its row. */
+function renderLearning(row: Row, loreId: string, date: string): string {
+  const record = {
+    loreId,
+    title: text(row.values.title),
+    domain: text(row.values.domain),
+    tags: text(row.values.tags),
+    summary: text(row.values.summary),
+    date,
+  };
+  return isObservation(row)
+    ? renderObservation({ ...record, severity: Number(row.values.severity ?? OBSERVATION_SEVERITY) })
+    : renderFailure({ ...record, severity: Number(row.values.severity ?? 3) });
 }
 
 export function planRestore(
@@ -76,21 +101,10 @@ export function planRestore(
 ): RestorePlan {
   const assignLoreId = (row: Row) => row.loreId ?? randomUUID();
   for (const row of rows.filter((candidate) => candidate.table === "learnings")) {
-    const target = failureTarget(layout, row, new Set(plan.files.keys()));
+    const target = learningTarget(layout, row, new Set(plan.files.keys()));
     const loreId = assignLoreId(row);
     prepared(db, "UPDATE learnings SET lore_id = ?, filepath = ? WHERE id = ?").run(loreId, target, row.id);
-    plan.files.set(
-      target,
-      renderFailure({
-        loreId,
-        title: text(row.values.title),
-        domain: text(row.values.domain),
-        severity: Number(row.values.severity ?? 3),
-        tags: text(row.values.tags),
-        summary: text(row.values.summary),
-        date: dateOf(row),
-      }),
-    );
+    plan.files.set(target, renderLearning(row, loreId, dateOf(row)));
   }
   const heuristics = rows.filter((candidate) => candidate.table === "heuristics").sort((a, b) => a.id - b.id);
   for (const row of heuristics) {
@@ -161,7 +175,7 @@ export function planWriteBacks(db: Database.Database, layout: JournalLayout, fin
     if (record.table === "learnings") {
       plan.files.set(
         record.path,
-        action.kind === "remove-record" ? null : failureFromRow(db, action.row, current, record),
+        action.kind === "remove-record" ? null : learningFromRow(db, action.row, current, record),
       );
       continue;
     }
@@ -182,9 +196,10 @@ function loreIdFor(db: Database.Database, row: Row, record: FileRecord): string 
   return loreId;
 }
 
-function failureFromRow(db: Database.Database, row: Row, current: string, record: FileRecord): string {
+function learningFromRow(db: Database.Database, row: Row, current: string, record: FileRecord): string {
   let date = "";
   try {
+    // An observation file is read as a failure file is (observation-markdown.ts): its date line is the same.
     date = parseFailure(current).date;
   } catch {
     // Unreadable now: the row's date stands in.
@@ -192,15 +207,7 @@ function failureFromRow(db: Database.Database, row: Row, current: string, record
   if (String(row.values.filepath) !== record.path) {
     prepared(db, "UPDATE learnings SET filepath = ? WHERE id = ?").run(record.path, row.id);
   }
-  return renderFailure({
-    loreId: loreIdFor(db, row, record),
-    title: text(row.values.title),
-    domain: text(row.values.domain),
-    severity: Number(row.values.severity ?? 3),
-    tags: text(row.values.tags),
-    summary: text(row.values.summary),
-    date: date || dateOf(row),
-  });
+  return renderLearning(row, loreIdFor(db, row, record), date || dateOf(row));
 }
 
 function heuristicFromRow(db: Database.Database, row: Row, current: string, record: FileRecord): string[] {

@@ -7,14 +7,17 @@
  *   rows.add(rowsWithLoreIds(db, "heuristics", ids));
  *
  * In scope are every `heuristics` row and the `learnings` rows of type
- * `failure` or with a `filepath` starting `auto-` (the rows ELF's hooks insert
- * for files that never existed). Other learnings (ELF's successes,
+ * `failure`, those of type `observation` whose `filepath` names one of lore's
+ * observation files (`memory/successes/obs_...`), and those with a
+ * `filepath` starting `auto-` (the rows ELF's hooks insert for files that
+ * never existed). Other learnings (ELF's successes and patterns,
  * experiments, observations with files of their own) are not lore's and are
- * never loaded, so never changed. Reads only.
+ * never loaded, so never changed (`isLoresLearning` says the same of a row
+ * read whole, for a rebuild). Reads only.
  * Row objects are never changed.
  */
 import type Database from "better-sqlite3";
-import type { RecordTable } from "../journal/journal-file.js";
+import { OBSERVATION_FILE_PREFIX, type RecordTable, SUCCESSES_DIR } from "../journal/journal-file.js";
 import type { RowRef } from "./sync-cache.js";
 import { prepared } from "../db/prepared.js";
 
@@ -26,10 +29,24 @@ export interface Row {
   values: Record<string, string | number | null>;
 }
 
+const OBSERVATION_FILES = `${SUCCESSES_DIR}/${OBSERVATION_FILE_PREFIX}`;
+
 const IN_SCOPE: Record<RecordTable, string> = {
-  learnings: "(type = 'failure' OR filepath LIKE 'auto-%')",
+  learnings:
+    "(type = 'failure' OR filepath LIKE 'auto-%' OR " +
+    `(type = 'observation' AND substr(filepath, 1, ${OBSERVATION_FILES.length}) = '${OBSERVATION_FILES}'))`,
   heuristics: "1",
 };
+
+/** Whether a `learnings` row, read whole, is in sync's scope (IN_SCOPE's `learnings`, in JavaScript). */
+export function isLoresLearning(values: Record<string, unknown>): boolean {
+  const filepath = String(values.filepath);
+  return (
+    values.type === "failure" ||
+    filepath.startsWith("auto-") ||
+    (values.type === "observation" && filepath.startsWith(OBSERVATION_FILES))
+  );
+}
 
 /** A learnings row that ELF's hooks inserted for a file that never existed. */
 export function isHookRow(row: Row): boolean {
@@ -111,7 +128,7 @@ export function rowsWithLoreIds(db: Database.Database, table: RecordTable, loreI
   return selectIn(db, table, "lore_id", loreIds);
 }
 
-/** Failure rows stored under these file paths. */
+/** Failure and observation rows stored under these file paths. */
 export function failureRowsAt(db: Database.Database, filepaths: string[]): Row[] {
   return selectIn(db, "learnings", "filepath", filepaths);
 }

@@ -17,8 +17,8 @@
  *     after lore's upgrade, or `memory/.lore` lost), any domain file does.
  * A row whose `H-<id>` is at or below the sequence and is missing was deleted
  * on purpose (ELF, a person): a lost commit takes its sequence with it, so a
- * lost row always has an id above it. Failure files show no id: the
- * watermark alone tells of their lost rows.
+ * lost row always has an id above it. Failure and observation files show no
+ * id: the watermark alone tells of their lost rows.
  *
  * Nothing is written here. Behind is `DatabaseBehindError` (exit 1, with the
  * reason and whether the file is damaged), thrown before the record writes
@@ -40,7 +40,7 @@ import { ExitCode, LoreError } from "../base/errors.js";
 import { idSequences, readIdsIssued, type IdsIssued } from "../db/ids-issued.js";
 import { readFileIfPresent } from "../io/durable-file.js";
 import { highestHeadingId } from "../journal/heuristic-markdown.js";
-import { FAILURES_DIR, HEURISTICS_DIR, isJournalFilePath, type RecordTable } from "../journal/journal-file.js";
+import { HEURISTICS_DIR, isJournalFilePath, RECORD_DIRECTORIES, type RecordTable } from "../journal/journal-file.js";
 import { journalAbsolutePath, journalRelativePath, type JournalLayout } from "../journal/layout.js";
 import type { JournalSession } from "./session.js";
 
@@ -101,7 +101,7 @@ function someRecordFile(layout: JournalLayout, directory: string): boolean {
 function journalHasRecords(layout: JournalLayout): boolean {
   const issued = readIdsIssued(layout);
   if (issued && (issued.learnings > 0 || issued.heuristics > 0)) return true;
-  return someRecordFile(layout, FAILURES_DIR) || someRecordFile(layout, HEURISTICS_DIR);
+  return RECORD_DIRECTORIES.some((entry) => someRecordFile(layout, entry.directory));
 }
 
 /**
@@ -135,7 +135,7 @@ function highestInDomainFiles(layout: JournalLayout): { id: number; file: string
   return highest;
 }
 
-const NAMES: Record<RecordTable, string> = { learnings: "failure", heuristics: "heuristic" };
+const NAMES: Record<RecordTable, string> = { learnings: "failure and observation", heuristics: "heuristic" };
 
 /**
  * Checks that the database is not behind before `draft` takes an id: throws

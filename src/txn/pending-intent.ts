@@ -44,7 +44,7 @@ import { appendToFile } from "../io/file-system.js";
 
 export interface IntentRecord {
   loreId: string;
-  kind: "failure" | "heuristic";
+  kind: "failure" | "heuristic" | "observation";
   table: RecordTable;
   /** The row as inserted, its id included. */
   row: RowValues;

@@ -63,7 +63,7 @@ import { idFloor } from "./database-behind.js";
 import type { JournalSession } from "./session.js";
 
 export interface RecordDraft {
-  kind: "failure" | "heuristic";
+  kind: "failure" | "heuristic" | "observation";
   table: RecordTable;
   loreId: string;
   /** Absolute path of the markdown file the record goes into. */

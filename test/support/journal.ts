@@ -102,13 +102,21 @@ function listFiles(directory: string): string[] {
   return fs.existsSync(directory) ? fs.readdirSync(directory).map((name) => path.join(directory, name)) : [];
 }
 
-/** Lore ids found in the markdown files: failures by file, heuristics by block. */
+/**
+ * Lore ids found in the markdown files: failures and observations (a
+ * `learnings` row each) by file, heuristics by block.
+ */
 export function markdownRecords(dir: string): { failures: Map<string, string>; heuristics: Map<string, number> } {
   const failures = new Map<string, string>();
   const heuristics = new Map<string, number>();
-  for (const file of listFiles(path.join(dir, "memory", "failures")).filter((f) => f.endsWith(".md"))) {
+  const learningFiles = [
+    ...listFiles(path.join(dir, "memory", "failures")).filter((f) => f.endsWith(".md")),
+    ...listFiles(path.join(dir, "memory", "successes")).filter((f) => /\/obs_[^/]*\.md$/.test(f)),
+  ];
+  for (const file of learningFiles) {
+    // An observation file reads as a failure file does (observation-markdown.ts).
     const parsed = parseFailure(fs.readFileSync(file, "utf8"));
-    if (parsed.loreId) failures.set(parsed.loreId, `memory/failures/${path.basename(file)}`);
+    if (parsed.loreId) failures.set(parsed.loreId, path.relative(dir, file).split(path.sep).join("/"));
   }
   for (const file of listFiles(path.join(dir, "memory", "heuristics")).filter((f) => f.endsWith(".md"))) {
     for (const block of parseHeuristicFile(fs.readFileSync(file, "utf8"))) {
@@ -149,7 +157,7 @@ export function invariantViolations(dir: string, options: { git: boolean } = { g
   } finally {
     db.close();
   }
-  for (const directory of ["failures", "heuristics"]) {
+  for (const directory of ["failures", "heuristics", "successes"]) {
     for (const file of listFiles(path.join(dir, "memory", directory))) {
       if (/\.md\.\d+$/.test(file)) problems.push(`temp file left: ${file}`);
       if (/\/\.[^/]+\.md\.[0-9a-f-]+\.kept$/.test(file)) problems.push(`kept version left: ${file}`);
