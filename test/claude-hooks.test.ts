@@ -303,6 +303,26 @@ describe("lore's SessionStart hook, run as Claude Code runs it", () => {
     expect(context).toContain("Never commit secrets");
   });
 
+  it("removes the task notes older than a week, whose PostToolUse never came, and keeps the others", async () => {
+    const noted = await createJournal();
+    const notes = path.join(noted, "memory", ".lore", "claude");
+    const weekAgo = Date.now() / 1000 - 7 * 86_400 - 60;
+    const note = (session: string, call: string, old: boolean) => {
+      const file = path.join(notes, session, `${call}.json`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, `${JSON.stringify({ heuristics: ["1"], domains: [] })}\n`);
+      if (old) fs.utimesSync(file, weekAgo, weekAgo);
+    };
+    note("interrupted", "toolu_old1", true);
+    note("interrupted", "toolu_old2", true);
+    note("mixed", "toolu_old", true);
+    note("mixed", "toolu_live", false);
+    note("running", "toolu_live", false);
+    sessionContext(await runAsClaudeCode(sessionStart, sessionPayload(noted), { cwd: noted, home }));
+    const left = fs.readdirSync(notes, { recursive: true }).map(String).sort();
+    expect(left).toEqual(["mixed", "mixed/toolu_live.json", "running", "running/toolu_live.json"]);
+  });
+
   it("fails open without a journal: one line on stderr, exit 1, no output", async () => {
     const nowhere = tempDir("lore-nowhere-");
     const run = await runAsClaudeCode(sessionStart, sessionPayload(nowhere), { cwd: nowhere, home });

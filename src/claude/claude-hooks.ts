@@ -9,7 +9,9 @@
  *
  * session-start: the journal's briefing, as `lore context --max-tokens 2400`
  * prints it (read/context.ts, no colour, no task: a session has none yet),
- * returned as `additionalContext`.
+ * returned as `additionalContext`. It also removes the task notes older than
+ * a week, whose post-tool-use never came (task-notes.ts); one it cannot
+ * remove is one line on stderr, and the briefing all the same, exit 0.
  *
  * pre-tool-use: for a call of the sub-agent tool (`Agent`, `Task` before
  * Claude Code 2.1.63) whose input has a string `prompt`, the briefing of
@@ -67,7 +69,7 @@ import {
 import type { ClaudeHookName } from "./settings-hooks.js";
 import { briefTask } from "./task-briefing.js";
 import { recordTaskFeedback, type TaskFeedback } from "./task-feedback.js";
-import { takeTaskNote, type ToolCall, writeTaskNote } from "./task-notes.js";
+import { removeStaleTaskNotes, takeTaskNote, type ToolCall, writeTaskNote } from "./task-notes.js";
 
 export const CLAUDE_HOOK_NAMES: readonly ClaudeHookName[] = ["session-start", "pre-tool-use", "post-tool-use"];
 
@@ -209,10 +211,17 @@ async function postToolUse(input: HookInput, call: HookCall): Promise<HookResult
 export const SESSION_CONTEXT_TOKENS = 2_400;
 
 function sessionStart(input: HookInput, call: HookCall): HookResult {
-  const briefing = readJournal(journalOf(input, call), (journal) =>
+  const layout = journalOf(input, call);
+  const briefing = readJournal(layout, (journal) =>
     buildContext(journal, { maxTokens: SESSION_CONTEXT_TOKENS, color: false }),
   );
-  return { stdout: sessionStartOutput(briefing.text) };
+  const result: HookResult = { stdout: sessionStartOutput(briefing.text) };
+  try {
+    removeStaleTaskNotes(layout, Date.now());
+  } catch (error) {
+    result.stderr = `lore claude hook session-start: old task notes not removed: ${messageFor(error)}\n`;
+  }
+  return result;
 }
 
 const HOOKS: Record<ClaudeHookName, (input: HookInput, call: HookCall) => HookResult | Promise<HookResult>> = {

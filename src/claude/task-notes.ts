@@ -25,6 +25,12 @@
  * goes on). takeTaskNote reads and removes the note, then the session's
  * directory when that left it empty; a missing note, or one that is not a
  * note (cut short, edited), is undefined, and is removed all the same.
+ *
+ * A note whose PostToolUse hook never came (the session was interrupted, the
+ * call never finished) would stay for ever: `removeStaleTaskNotes`, which the
+ * SessionStart hook runs, removes the notes older than STALE_NOTE_MS and the
+ * session directories that leaves empty. It throws what the file system
+ * throws, but for a note or directory another hook removed meanwhile.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -117,4 +123,41 @@ export function takeTaskNote(layout: JournalLayout, call: ToolCall): TaskNote | 
     // Another call of the session still has its note there.
   }
   return parsedNote(text);
+}
+
+/** A note older than this has outlived its call: no sub-agent's task runs for a week. */
+export const STALE_NOTE_MS = 7 * 86_400_000;
+
+function isGone(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTEMPTY";
+}
+
+/** Removes the notes last written before `nowMs - STALE_NOTE_MS`, then the session directories left empty; returns how many notes went. */
+export function removeStaleTaskNotes(layout: JournalLayout, nowMs: number): number {
+  const notesDirectory = path.join(layout.loreDir, "claude");
+  let sessions: string[];
+  try {
+    sessions = fs.readdirSync(notesDirectory);
+  } catch (error) {
+    if (isGone(error)) return 0;
+    throw error;
+  }
+  let removed = 0;
+  for (const session of sessions) {
+    const directory = path.join(notesDirectory, session);
+    try {
+      for (const name of fs.readdirSync(directory)) {
+        const file = path.join(directory, name);
+        if (fs.statSync(file).mtimeMs >= nowMs - STALE_NOTE_MS) continue;
+        removeFile(file);
+        removed++;
+      }
+      removeDirectory(directory);
+    } catch (error) {
+      // A hook of that session wrote or took a note meanwhile, or the directory still holds live notes.
+      if (!isGone(error)) throw error;
+    }
+  }
+  return removed;
 }
