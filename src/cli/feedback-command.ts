@@ -6,7 +6,8 @@
  * the events written], commit }`).
  * An id that names no heuristic exits 2, naming it, with nothing written; a
  * verdict recorded whose git commit failed exits 5 (CommitPending: the next
- * lore command commits it; do not record it again).
+ * lore command commits it; do not record it again). `feedbackJson` and
+ * `standingJson` make the JSON, for `lore mcp` too.
  */
 import { ExitCode, type ExitCodeValue, messageFor } from "../base/errors.js";
 import { warn } from "../base/warn.js";

@@ -7,6 +7,8 @@
  * change is a journal transaction and a git commit of its own. An id naming
  * no heuristic, or an action other than promote or demote, exits 2; a change
  * made whose git commit failed exits 5 (the next lore command commits it).
+ * `goldenRequest` (the arguments' checks), `goldenWork` (the work in a
+ * session) and `goldenJson` serve `lore mcp`'s golden tool too.
  */
 import { ExitCode, type ExitCodeValue, InvalidFieldError, messageFor, quoted } from "../base/errors.js";
 import { warn } from "../base/warn.js";

@@ -11,6 +11,10 @@
  * anything was written) is repaired as `lore sync --fix` would, in this
  * process (repair-database.ts, loaded only then), with one warning line;
  * then the record is made again, once, taking an id above every id in use.
+ *
+ * Shared with `lore mcp` (src/mcp): `recordJson` (the `--json` object),
+ * `uncommittedNote` (why a record exits 5, in one line) and
+ * `repairBehindDatabase` (the repair and its warning).
  */
 import { locateJournal, type JournalLayout } from "../journal/layout.js";
 import { MissingFieldsError } from "../record/inputs.js";
