@@ -354,6 +354,40 @@ describe("lore mcp: gone mid-call", () => {
     expect((await runLore(["sync"], { cwd: dir })).code).toBe(0);
   });
 
+  it("answers every request it read before stdin ended, then exits 0", async () => {
+    const dir = await createJournal();
+    const messages = [
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "pipe", version: "1" } },
+      },
+      { jsonrpc: "2.0", method: "notifications/initialized" },
+      ...[2, 3].map((id) => ({
+        jsonrpc: "2.0",
+        id,
+        method: "tools/call",
+        params: { name: "record_failure", arguments: { title: `piped ${id}`, domain: "pipe" } },
+      })),
+    ];
+    const result = await runLore(["mcp", "--base", dir], {
+      cwd: dir,
+      input: messages.map((message) => `${JSON.stringify(message)}\n`).join(""),
+    });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+    const answers = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(answers.map((answer) => answer.id).sort()).toEqual([1, 2, 3]);
+    for (const answer of answers.filter((each) => each.id !== 1)) {
+      expect(JSON.parse(answer.result.content[0].text).commit).toMatch(/^[0-9a-f]{40}$/);
+    }
+    expect(commitsOf(dir)).toEqual(expect.arrayContaining(["failure: piped 2", "failure: piped 3"]));
+    expect(pendingOf(dir)).toEqual([]);
+  });
+
   it.each(["intent-written", "file-written", "db-committed", "git-add", "git-committed"])(
     "a server SIGKILLed at %s is recovered by the next command: the record wholly there or wholly absent",
     async (step) => {

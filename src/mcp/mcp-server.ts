@@ -13,8 +13,9 @@
  * anything; the session options are the writers' (--lock-timeout,
  * LORE_LOCK_TIMEOUT, LORE_LOCK_STALE, --no-commit). Then the tools
  * (journal-tools.ts) are served on the journal (served-journal.ts) until
- * stdin ends (the client closed it, or went): the calls already made are
- * finished and answered, the connections closed, and it resolves to 0.
+ * stdin ends (the client closed it, or went): every request read is
+ * answered (the calls in flight finished first), the connections closed, and
+ * it resolves to 0.
  * SIGTERM and SIGINT end it the same way. Nothing but protocol messages goes
  * to stdout; lore's warnings go to stderr, one line each; a failed write of
  * an answer (the client gone) is ignored, so that the calls in flight still
@@ -24,6 +25,8 @@
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage, MessageExtraInfo, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { ExitCode, InvalidFieldError, quoted } from "../base/errors.js";
 import { warn } from "../base/warn.js";
 import { findWorkTree } from "../git/git-process.js";
@@ -47,6 +50,52 @@ function idleMsOf(value: string | undefined): number {
   return seconds * 1000;
 }
 
+/**
+ * The stdio transport, counting the requests not answered yet: once stdin
+ * ends, the server answers every request it read before it closes (the
+ * SDK's server would drop an answer sent after its close).
+ */
+class AnsweringTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
+  private readonly unanswered = new Set<RequestId>();
+  private allAnswered: (() => void) | undefined;
+
+  constructor(private readonly stdio: StdioServerTransport) {}
+
+  start(): Promise<void> {
+    this.stdio.onclose = () => this.onclose?.();
+    this.stdio.onerror = (error) => this.onerror?.(error);
+    this.stdio.onmessage = (message: JSONRPCMessage) => {
+      if ("method" in message && "id" in message) this.unanswered.add(message.id);
+      this.onmessage?.(message);
+    };
+    return this.stdio.start();
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    try {
+      await this.stdio.send(message);
+    } finally {
+      if (!("method" in message) && "id" in message && message.id !== undefined) this.unanswered.delete(message.id);
+      if (this.unanswered.size === 0) this.allAnswered?.();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.stdio.close();
+  }
+
+  /** Resolves once every request read so far is answered. */
+  answered(): Promise<void> {
+    if (this.unanswered.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.allAnswered = resolve;
+    });
+  }
+}
+
 export const serveMcp: McpServerBundle["serveMcp"] = async (args) => {
   const idleMs = idleMsOf(args["idle-seconds"]);
   const options = sessionOptionsFrom({ ...args, json: false }, process.env);
@@ -66,8 +115,10 @@ export const serveMcp: McpServerBundle["serveMcp"] = async (args) => {
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);
   });
-  await server.connect(new StdioServerTransport());
+  const transport = new AnsweringTransport(new StdioServerTransport());
+  await server.connect(transport);
   await ended;
+  await transport.answered();
   await served.close();
   await server.close();
   return ExitCode.Ok;
