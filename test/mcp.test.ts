@@ -272,6 +272,33 @@ describe("lore mcp: writes", () => {
     expect(invariantViolations(dir)).toEqual([]);
   });
 
+  it("shares a journal with another server and the command line, all writing at once", async () => {
+    const dir = await createJournal();
+    const servers = [await serve(dir), await serve(dir)];
+    const calls = servers.flatMap((server, which) =>
+      Array.from({ length: 5 }, (_, index) =>
+        callTool(server, index % 2 === 0 ? "record_failure" : "record_heuristic", {
+          ...(index % 2 === 0
+            ? { title: `server ${which} record ${index}` }
+            : { rule: `server ${which} rule ${index}` }),
+          domain: "shared",
+        }).then(jsonOf),
+      ),
+    );
+    const commands = Array.from({ length: 5 }, (_, index) =>
+      index % 2 === 0
+        ? recordFailure(dir, { title: `command record ${index}`, domain: "shared" })
+        : recordHeuristic(dir, { domain: "shared", rule: `command rule ${index}` }),
+    );
+    await Promise.all(calls);
+    for (const result of await Promise.all(commands)) expect(result.code, result.stderr).toBe(0);
+    const rows = readRows(dir);
+    expect(rows.learnings.length + rows.heuristics.length).toBe(15);
+    expect(commitsOf(dir).filter((subject) => /^(failure|heuristic): /.test(subject))).toHaveLength(15);
+    expect(pendingOf(dir)).toEqual([]);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
   it("sees at its next call a record the command line made while it runs", async () => {
     const dir = await createJournal();
     const server = await serve(dir);

@@ -55,9 +55,14 @@ export class RecordBatch {
     return work();
   }
 
-  /** Commits every record persisted since the last commit; each gets its `commit` or `commitError`. */
+  /**
+   * Commits every record persisted since the last commit, with the records
+   * other writers handed off to this session (their writers wait: they are
+   * committed even when the batch has none of its own); each record of the
+   * batch gets its `commit` or `commitError`.
+   */
   async commit(): Promise<void> {
-    if (this.uncommitted.length === 0) return;
+    if (this.uncommitted.length === 0 && this.session.awaiting.length === 0) return;
     const records = this.uncommitted;
     this.uncommitted = [];
     await commitRecords(this.session, records);
