@@ -330,6 +330,20 @@ describe("lore mcp: writes", () => {
     expect(invariantViolations(dir)).toEqual([]);
   });
 
+  it("repairs a database emptied under it, as a record of the command line does, and records above every id", async () => {
+    const dir = await createJournal();
+    const server = await serve(dir);
+    for (const title of ["first", "second"]) jsonOf(await callTool(server, "record_failure", { title, domain: "db" }));
+    const memory = path.join(dir, "memory");
+    fs.truncateSync(path.join(memory, "index.db"), 0);
+    for (const name of ["index.db-wal", "index.db-shm"]) fs.rmSync(path.join(memory, name), { force: true });
+    const after = jsonOf(await callTool(server, "record_failure", { title: "third", domain: "db" }));
+    expect(after).toMatchObject({ id: 3 });
+    expect(server.stderr()).toContain("the database was behind the journal");
+    expect(readRows(dir).learnings.map((row) => row.title)).toEqual(["first", "second", "third"]);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
   it("lets the journal go when its client is idle, and opens it again at the next call", async () => {
     const dir = await createJournal();
     const server = await serve(dir, {}, ["--idle-seconds", "0.2"]);
