@@ -16,6 +16,8 @@
 //                            build id and dist/read-commands.v8cache, as
 //                            dist/lore.js
 //   dist/claude-code.js      loaded on demand (src/cli/on-demand-parts.ts)
+//   dist/mcp-server.js       `lore mcp`, with the MCP SDK and zod inside it: loaded
+//                            on demand (src/cli/on-demand-parts.ts), never by a record
 // better-sqlite3 (a native addon) and cli-progress stay external, but for
 // better-sqlite3's JavaScript in dist/read-commands.js (its addon is loaded
 // by path all the same).
@@ -108,6 +110,7 @@ try {
     "./manage-elf.js",
     "./read-commands.js",
     "./claude-code.js",
+    "./mcp-server.js",
   ];
   await build(
     bundleOptions(
@@ -117,6 +120,7 @@ try {
         "sync-and-hooks": "src/cli/sync-and-hooks.ts",
         "manage-elf": "src/cli/manage-elf.ts",
         "claude-code": "src/cli/claude-code.ts",
+        "mcp-server": "src/mcp/mcp-server.ts",
       },
       ["better-sqlite3", "cli-progress", ...ON_DEMAND],
     ),

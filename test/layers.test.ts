@@ -22,6 +22,7 @@ const LAYERS = [
   "setup",
   "claude",
   "cli",
+  "mcp",
 ];
 
 const SRC = path.resolve(import.meta.dirname, "..", "src");

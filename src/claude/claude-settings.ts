@@ -7,6 +7,11 @@
  *   uninstallLoreHooks(file)                               ->  restored | removed | not-installed | missing
  *   settingsStatus(file, program)                          ->  lore's and ELF's hook entries in it
  *
+ * The same install and uninstall serve any of lore's entries in a JSON
+ * file that `LoreEntries` describes: `installLoreEntries(file, kind,
+ * entries)` and `uninstallLoreEntries(file, kind)`, for lore's MCP server in
+ * `.mcp.json` or `~/.claude.json` (mcp-registration.ts) as for its hooks.
+ *
  * Where: `user` is `<home>/.claude/settings.json`; `project` is
  * `.claude/settings.json` in the git work tree's top level around `cwd`, else
  * in `cwd` itself.
@@ -96,21 +101,57 @@ export interface InstallResult {
   backup: string | undefined;
 }
 
-export function installLoreHooks(file: string, groups: Map<string, JsonObject>): InstallResult {
+/**
+ * What lore keeps of its own in one JSON settings file (its hooks in
+ * settings.json, its MCP server in .mcp.json or ~/.claude.json), as pure
+ * functions over the parsed object: whether the file holds any, what it holds
+ * (to redo an install with), that put in (replacing lore's own), and the file
+ * without it.
+ */
+export interface LoreEntries<Entries> {
+  holds(value: JsonObject | undefined): boolean;
+  installed(value: JsonObject): Entries;
+  withLore(value: JsonObject, entries: Entries, file: string): JsonObject;
+  withoutLore(value: JsonObject): JsonObject;
+}
+
+/** lore's hooks in a settings.json (settings-hooks.ts). */
+const LORE_HOOK_ENTRIES: LoreEntries<Map<string, JsonObject>> = {
+  holds: holdsLoreHooks,
+  installed: installedLoreGroups,
+  withLore: withLoreHooks,
+  withoutLore: withoutLoreHooks,
+};
+
+/** Throws what installLoreEntries would throw for `file`, writing nothing: for an install of two files that must not stop halfway. */
+export function assertLoreEntriesInstallable<Entries>(
+  file: string,
+  kind: LoreEntries<Entries>,
+  entries: Entries,
+): void {
+  kind.withLore(readSettingsFile(file).value ?? {}, entries, file);
+}
+
+/** Puts `entries` in `file` (kind: which of lore's), keeping every other entry and, at lore's first change, a backup. */
+export function installLoreEntries<Entries>(file: string, kind: LoreEntries<Entries>, entries: Entries): InstallResult {
   const settings = readSettingsFile(file);
   const before = settings.value ?? {};
-  const after = withLoreHooks(before, groups, file);
+  const after = kind.withLore(before, entries, file);
   const backup = backupFileOf(file);
   const backupThere = () => (fs.existsSync(backup) ? backup : undefined);
   if (settings.value !== undefined && sameSettings(after, before)) {
     return { file, change: "unchanged", backup: backupThere() };
   }
-  const hadLoreHooks = holdsLoreHooks(settings.value);
-  if (settings.bytes !== undefined && (!hadLoreHooks || !fs.existsSync(backup))) {
+  const hadLore = kind.holds(settings.value);
+  if (settings.bytes !== undefined && (!hadLore || !fs.existsSync(backup))) {
     writeFileDurably(backup, settings.bytes, { mode: fileMode(file) });
   }
   writeSettings(file, renderSettings(after, settings.layout));
-  return { file, change: hadLoreHooks ? "updated" : "installed", backup: backupThere() };
+  return { file, change: hadLore ? "updated" : "installed", backup: backupThere() };
+}
+
+export function installLoreHooks(file: string, groups: Map<string, JsonObject>): InstallResult {
+  return installLoreEntries(file, LORE_HOOK_ENTRIES, groups);
 }
 
 export type UninstallChange = "restored" | "removed" | "not-installed" | "missing";
@@ -122,10 +163,11 @@ export interface UninstallResult {
   backup: string | undefined;
 }
 
-/** What install wrote from `original` (undefined: a missing file) with `groups`; undefined when it cannot tell. */
-function installedFrom(
+/** What install wrote from `original` (undefined: a missing file) with `entries`; undefined when it cannot tell. */
+function installedFrom<Entries>(
   original: Buffer | undefined,
-  groups: Map<string, JsonObject>,
+  kind: LoreEntries<Entries>,
+  entries: Entries,
   file: string,
 ): string | undefined {
   let settings: SettingsFile;
@@ -134,20 +176,21 @@ function installedFrom(
   } catch {
     return undefined;
   }
-  if (holdsLoreHooks(settings.value)) return undefined;
-  return renderSettings(withLoreHooks(settings.value ?? {}, groups, file), settings.layout);
+  if (kind.holds(settings.value)) return undefined;
+  return renderSettings(kind.withLore(settings.value ?? {}, entries, file), settings.layout);
 }
 
-export function uninstallLoreHooks(file: string): UninstallResult {
+/** Takes lore's entries (kind) out of `file`: the backup's bytes back when the file is what install wrote, else lore's entries removed. */
+export function uninstallLoreEntries<Entries>(file: string, kind: LoreEntries<Entries>): UninstallResult {
   const settings = readSettingsFile(file);
   const backup = backupFileOf(file);
   if (settings.value === undefined || settings.bytes === undefined)
     return { file, change: "missing", backup: undefined };
-  if (!holdsLoreHooks(settings.value)) {
+  if (!kind.holds(settings.value)) {
     return { file, change: "not-installed", backup: fs.existsSync(backup) ? backup : undefined };
   }
   const original = readBytesIfPresent(backup);
-  if (installedFrom(original, installedLoreGroups(settings.value), file) === settings.bytes.toString("utf8")) {
+  if (installedFrom(original, kind, kind.installed(settings.value), file) === settings.bytes.toString("utf8")) {
     if (original === undefined) removeFileDurably(writeTarget(file));
     else {
       writeSettings(file, original);
@@ -155,8 +198,12 @@ export function uninstallLoreHooks(file: string): UninstallResult {
     }
     return { file, change: "restored", backup: undefined };
   }
-  writeSettings(file, renderSettings(withoutLoreHooks(settings.value), settings.layout));
+  writeSettings(file, renderSettings(kind.withoutLore(settings.value), settings.layout));
   return { file, change: "removed", backup: fs.existsSync(backup) ? backup : undefined };
+}
+
+export function uninstallLoreHooks(file: string): UninstallResult {
+  return uninstallLoreEntries(file, LORE_HOOK_ENTRIES);
 }
 
 export interface SettingsStatus {

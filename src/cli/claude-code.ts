@@ -12,9 +12,14 @@
  * or `--json`. install registers this lore (this-lore.ts) with the journal of
  * `--base`, which must be a journal (NoJournalError, exit 2), else none: the
  * hooks then find it from the session's directory. It warns when the file
- * also registers ELF's learning-loop hooks. status: every lore or ELF hook
- * in the user's and the project's settings (or the one named), one line
- * each, exit 0 also for a file that is missing or not JSON.
+ * also registers ELF's learning-loop hooks. With `--mcp`, install also
+ * registers `lore mcp` as an MCP server in the same scope's MCP
+ * configuration (`~/.claude.json`, or `.mcp.json` of the project:
+ * src/claude/mcp-registration.ts), one more line; uninstall always removes
+ * it too (a line when it was there). status: every lore or ELF hook in the
+ * user's and the project's settings (or the one named), one line each, and
+ * lore's MCP server where one is registered, exit 0 also for a file that is
+ * missing or not JSON.
  *
  * hook: reads stdin whole, runs src/claude/claude-hooks.ts (a writing hook
  * with the session options of lore's writers: LORE_LOCK_TIMEOUT,
@@ -32,13 +37,23 @@ import { ExitCode, type ExitCodeValue, UsageError } from "../base/errors.js";
 import { warn } from "../base/warn.js";
 import { runClaudeHook } from "../claude/claude-hooks.js";
 import {
+  assertLoreEntriesInstallable,
+  installLoreEntries,
   installLoreHooks,
   type SettingsScope,
   type SettingsStatus,
   settingsFileFor,
   settingsStatus,
+  uninstallLoreEntries,
   uninstallLoreHooks,
 } from "../claude/claude-settings.js";
+import {
+  LORE_MCP_SERVER,
+  loreMcpServer,
+  type McpServerStatus,
+  mcpConfigFileFor,
+  mcpServerStatus,
+} from "../claude/mcp-registration.js";
 import { type HookEntry, LORE_HOOKS, loreHookGroups } from "../claude/settings-hooks.js";
 import { locateJournal } from "../journal/layout.js";
 import { sessionOptionsFrom } from "./journal-options.js";
@@ -49,6 +64,8 @@ export interface ClaudeArgs {
   user?: boolean;
   project?: boolean;
   base?: string;
+  /** install: also register `lore mcp` as an MCP server. */
+  mcp?: boolean;
   json: boolean;
 }
 
@@ -101,6 +118,26 @@ function statusLines(scope: SettingsScope, status: SettingsStatus): string[] {
   return status.entries.map((entry) => `${head}: ${entryLine(entry)}`);
 }
 
+function mcpStatusLine(scope: SettingsScope, status: McpServerStatus): string[] {
+  if (status.server === undefined) return [];
+  const journal = status.server.base ?? "the journal found from the session's directory";
+  const state = status.server.current
+    ? `current, serves ${journal}`
+    : `not current (${[status.server.command, ...status.server.args].join(" ")}): run \`lore claude install --mcp\` to update it`;
+  return [`${scope} MCP servers ${status.file}: lore's MCP server (lore mcp), ${state}`];
+}
+
+const MCP_INSTALL_TEXT = {
+  installed: "registered lore's MCP server (lore mcp)",
+  updated: "updated lore's MCP server (it ran another lore or node, or served another journal)",
+  unchanged: "lore's MCP server is registered and current, nothing changed",
+} as const;
+
+const MCP_UNINSTALL_TEXT = {
+  restored: "removed lore's MCP server: the file is back as it was before `lore claude install --mcp`",
+  removed: "removed lore's MCP server and kept the rest of the file as it is now",
+} as const;
+
 const INSTALL_TEXT = {
   installed: `registered lore's hooks, ${REGISTERED}`,
   updated: "updated lore's hooks (they ran another lore or node, or read another journal)",
@@ -126,25 +163,40 @@ export async function manageClaude(args: ClaudeArgs): Promise<ExitCodeValue> {
   if (args.user && args.project) throw new UsageError("give --user or --project, not both");
   if (args.base !== undefined && action !== "install")
     throw new UsageError(`--base is for install only, not ${action}`);
+  if (args.mcp && action !== "install") throw new UsageError(`--mcp is for install only, not ${action}`);
   const where = { home: os.homedir(), cwd: process.cwd() };
   const program = thisLore();
-  let result: unknown;
+  let result: Record<string, unknown>;
   let lines: string[];
   if (action === "status") {
     const scopes: SettingsScope[] = args.user ? ["user"] : args.project ? ["project"] : ["user", "project"];
     const statuses = scopes.map((scope) => ({ scope, ...settingsStatus(settingsFileFor(scope, where), program) }));
-    result = { settings: statuses };
-    lines = statuses.flatMap((status) => statusLines(status.scope, status));
+    const servers = scopes.map((scope) => ({ scope, ...mcpServerStatus(mcpConfigFileFor(scope, where), program) }));
+    result = { settings: statuses, mcp: servers };
+    lines = [
+      ...statuses.flatMap((status) => statusLines(status.scope, status)),
+      ...servers.flatMap((status) => mcpStatusLine(status.scope, status)),
+    ];
   } else {
     const scope: SettingsScope = args.project ? "project" : "user";
     const file = settingsFileFor(scope, where);
     if (action === "install") {
       const base =
         args.base === undefined ? undefined : locateJournal({ base: args.base, env: {}, cwd: where.cwd }).base;
+      const mcpFile = mcpConfigFileFor(scope, where);
+      const mcpServer = loreMcpServer(program, base);
+      // Refused before anything is written: a bad MCP configuration must not leave the hooks installed alone.
+      if (args.mcp) assertLoreEntriesInstallable(mcpFile, LORE_MCP_SERVER, mcpServer);
       const installed = installLoreHooks(file, loreHookGroups(program, base));
       result = { scope, ...installed };
       const kept = installed.backup === undefined ? "" : `; the file before is kept in ${installed.backup}`;
       lines = [`${file}: ${INSTALL_TEXT[installed.change]}${kept}`];
+      if (args.mcp) {
+        const mcp = installLoreEntries(mcpFile, LORE_MCP_SERVER, mcpServer);
+        result = { ...result, mcp };
+        const mcpKept = mcp.backup === undefined ? "" : `; the file before is kept in ${mcp.backup}`;
+        lines.push(`${mcp.file}: ${MCP_INSTALL_TEXT[mcp.change]}${mcpKept}`);
+      }
       const elf = settingsStatus(file, program).entries.filter((entry) => entry.owner === "elf");
       if (elf.length > 0) {
         warn(
@@ -157,6 +209,12 @@ export async function manageClaude(args: ClaudeArgs): Promise<ExitCodeValue> {
       result = { scope, ...removed };
       const kept = removed.backup === undefined ? "" : `; the file from before install is still in ${removed.backup}`;
       lines = [`${file}: ${UNINSTALL_TEXT[removed.change]}${kept}`];
+      const mcp = uninstallLoreEntries(mcpConfigFileFor(scope, where), LORE_MCP_SERVER);
+      if (mcp.change === "restored" || mcp.change === "removed") {
+        result = { ...result, mcp };
+        const mcpKept = mcp.backup === undefined ? "" : `; the file from before install is still in ${mcp.backup}`;
+        lines.push(`${mcp.file}: ${MCP_UNINSTALL_TEXT[mcp.change]}${mcpKept}`);
+      }
     }
   }
   process.stdout.write(args.json ? `${JSON.stringify(result)}\n` : `${lines.join("\n")}\n`);

@@ -6,12 +6,18 @@
  * the events written], commit }`).
  * An id that names no heuristic exits 2, naming it, with nothing written; a
  * verdict recorded whose git commit failed exits 5 (CommitPending: the next
- * lore command commits it; do not record it again).
+ * lore command commits it; do not record it again). `feedbackJson` and
+ * `standingJson` make the JSON, for `lore mcp` too.
  */
-import { ExitCode, type ExitCodeValue, InvalidFieldError, messageFor } from "../base/errors.js";
+import { ExitCode, type ExitCodeValue, messageFor } from "../base/errors.js";
 import { warn } from "../base/warn.js";
 import type { HeuristicStanding } from "../db/feedback-rows.js";
-import { type FeedbackVerdict, recordFeedback } from "../feedback/record-feedback.js";
+import {
+  type FeedbackResult,
+  type FeedbackVerdict,
+  feedbackRequest,
+  recordFeedback,
+} from "../feedback/record-feedback.js";
 import { locateJournal } from "../journal/layout.js";
 import { withJournalSession } from "../txn/journal-session.js";
 import { type JournalArgs, sessionOptionsFrom } from "./journal-options.js";
@@ -35,6 +41,16 @@ export function standingJson(row: HeuristicStanding): Record<string, unknown> {
   };
 }
 
+/** A verdict recorded, as `--json` shows it (and `lore mcp`'s validate and violate). */
+export function feedbackJson(verdict: FeedbackVerdict, result: FeedbackResult): Record<string, unknown> {
+  return {
+    verdict,
+    heuristics: result.heuristics.map(standingJson),
+    events: result.events.map((event) => event.id),
+    commit: result.commit,
+  };
+}
+
 function describeStanding(row: HeuristicStanding, verdict: FeedbackVerdict): string {
   return (
     `H-${row.id} ${verdict}: [${row.key.domain}] ${row.key.rule} ` +
@@ -45,20 +61,17 @@ function describeStanding(row: HeuristicStanding, verdict: FeedbackVerdict): str
 
 export async function runFeedbackCommand(args: FeedbackArgs, verdict: FeedbackVerdict): Promise<ExitCodeValue> {
   const now = new Date();
-  if (args._.length === 0)
-    throw new InvalidFieldError("ID", "name at least one heuristic (a row id, H-<id> or lore id)");
+  const request = feedbackRequest(verdict, args._);
   const options = sessionOptionsFrom(args, process.env);
   const layout = locateJournal({ base: args.base, env: process.env, cwd: process.cwd() });
   const result = await withJournalSession(layout, options, async (session) => {
     if (!session.repo && !options.noCommit) {
       warn(`${layout.base} is not inside a git work tree: recorded without a commit (--no-commit silences this)`);
     }
-    return recordFeedback(session, { kind: verdict, references: args._ }, now);
+    return recordFeedback(session, request, now);
   });
   if (args.json) {
-    process.stdout.write(
-      `${JSON.stringify({ verdict, heuristics: result.heuristics.map(standingJson), events: result.events.map((event) => event.id), commit: result.commit })}\n`,
-    );
+    process.stdout.write(`${JSON.stringify(feedbackJson(verdict, result))}\n`);
   } else {
     process.stdout.write(
       `${[...result.heuristics.map((row) => describeStanding(row, verdict)), ...(result.commit ? [`Committed: ${result.commit}`] : [])].join("\n")}\n`,

@@ -7,6 +7,8 @@
  * change is a journal transaction and a git commit of its own. An id naming
  * no heuristic, or an action other than promote or demote, exits 2; a change
  * made whose git commit failed exits 5 (the next lore command commits it).
+ * `goldenRequest` (the arguments' checks), `goldenWork` (the work in a
+ * session) and `goldenJson` serve `lore mcp`'s golden tool too.
  */
 import { ExitCode, type ExitCodeValue, InvalidFieldError, messageFor, quoted } from "../base/errors.js";
 import { warn } from "../base/warn.js";
@@ -20,6 +22,7 @@ import {
 } from "../feedback/golden-rules.js";
 import { locateJournal } from "../journal/layout.js";
 import { withJournalSession } from "../txn/journal-session.js";
+import type { JournalSession } from "../txn/session.js";
 import { standingJson } from "./feedback-command.js";
 import { type JournalArgs, sessionOptionsFrom } from "./journal-options.js";
 
@@ -66,51 +69,80 @@ function changeJson(change: GoldenChange): Record<string, unknown> {
   };
 }
 
-export async function runGoldenCommand(args: GoldenArgs): Promise<ExitCodeValue> {
-  const now = new Date();
-  const [action, reference, ...rest] = args._;
+/** What `lore golden` is asked: the listing, a promotion or demotion of one heuristic, or `--auto`. */
+export type GoldenRequest =
+  | { action: "promote" | "demote"; reference: string }
+  | { action: "auto" }
+  | { action: "list" };
+
+/** The request of `[action] [id] [more...]` and `--auto`; InvalidFieldError naming ACTION, ID or --auto. */
+export function goldenRequest(
+  action: string | undefined,
+  reference: string | undefined,
+  rest: string[],
+  auto: boolean,
+): GoldenRequest {
   if (action !== undefined && action !== "promote" && action !== "demote") {
     throw new InvalidFieldError("ACTION", `must be promote or demote (got ${quoted(action)})`);
   }
   if (action !== undefined && reference === undefined)
     throw new InvalidFieldError("ID", `name the heuristic to ${action}`);
   if (rest.length > 0) throw new InvalidFieldError("ID", `one heuristic at a time (got ${quoted(rest[0])} too)`);
-  if (action !== undefined && args.auto) throw new InvalidFieldError("--auto", `goes without ${action}`);
+  if (action !== undefined && auto) throw new InvalidFieldError("--auto", `goes without ${action}`);
+  if (action !== undefined) return { action, reference: reference as string };
+  return auto ? { action: "auto" } : { action: "list" };
+}
+
+export type GoldenOutcome = { listing: ReturnType<typeof goldenStandings> } | { changes: GoldenChange[] };
+
+/** The request's work, in a journal session: the listing read under the lock, or each change made. */
+export async function goldenWork(session: JournalSession, request: GoldenRequest, now: Date): Promise<GoldenOutcome> {
+  if (request.action === "auto") return { changes: await promoteCandidates(session, now) };
+  if (request.action === "list") return { listing: goldenStandings(session.db.sqlite) };
+  const verdict = request.action === "promote" ? "promoted" : "demoted";
+  return { changes: [await changeGolden(session, verdict, request.reference, now)] };
+}
+
+/** The outcome as `--json` shows it (and `lore mcp`'s golden tool). */
+export function goldenJson(outcome: GoldenOutcome): Record<string, unknown> {
+  if ("listing" in outcome) {
+    const { golden, candidates } = outcome.listing;
+    return { criteria: GOLDEN_CRITERIA, golden: golden.map(standingJson), candidates: candidates.map(standingJson) };
+  }
+  return { changes: outcome.changes.map(changeJson) };
+}
+
+export async function runGoldenCommand(args: GoldenArgs): Promise<ExitCodeValue> {
+  const now = new Date();
+  const [action, reference, ...rest] = args._;
+  const request = goldenRequest(action, reference, rest, args.auto);
   const options = sessionOptionsFrom(args, process.env);
   const layout = locateJournal({ base: args.base, env: process.env, cwd: process.cwd() });
   const outcome = await withJournalSession(layout, options, async (session) => {
-    if ((action !== undefined || args.auto) && !session.repo && !options.noCommit) {
+    if (request.action !== "list" && !session.repo && !options.noCommit) {
       warn(`${layout.base} is not inside a git work tree: changed without a commit (--no-commit silences this)`);
     }
-    if (args.auto) return { changes: await promoteCandidates(session, now) };
-    if (action !== undefined) {
-      return {
-        changes: [await changeGolden(session, action === "promote" ? "promoted" : "demoted", reference as string, now)],
-      };
-    }
-    return { listing: goldenStandings(session.db.sqlite) };
+    return goldenWork(session, request, now);
   });
-  if ("listing" in outcome && outcome.listing) {
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(goldenJson(outcome))}\n`);
+  } else if ("listing" in outcome) {
     const { golden, candidates } = outcome.listing;
     process.stdout.write(
-      args.json
-        ? `${JSON.stringify({ criteria: GOLDEN_CRITERIA, golden: golden.map(standingJson), candidates: candidates.map(standingJson) })}\n`
-        : `${[
-            `Golden rules (${golden.length}):`,
-            ...golden.map(line),
-            `Candidates (${candidates.length}; ${CRITERIA}):`,
-            ...candidates.map(line),
-          ].join("\n")}\n`,
+      `${[
+        `Golden rules (${golden.length}):`,
+        ...golden.map(line),
+        `Candidates (${candidates.length}; ${CRITERIA}):`,
+        ...candidates.map(line),
+      ].join("\n")}\n`,
     );
-    return ExitCode.Ok;
+  } else {
+    const { changes } = outcome;
+    process.stdout.write(
+      `${changes.length === 0 ? "No heuristic qualifies: nothing promoted." : changes.map(changeLine).join("\n")}\n`,
+    );
   }
-  const changes = outcome.changes ?? [];
-  process.stdout.write(
-    args.json
-      ? `${JSON.stringify({ changes: changes.map(changeJson) })}\n`
-      : `${changes.length === 0 ? "No heuristic qualifies: nothing promoted." : changes.map(changeLine).join("\n")}\n`,
-  );
-  const failed = changes.find((change) => change.commitError);
+  const failed = "changes" in outcome ? outcome.changes.find((change) => change.commitError) : undefined;
   if (failed?.commitError) {
     process.stderr.write(
       `lore golden: changed, but the git commit failed: ${messageFor(failed.commitError)}; ` +

@@ -21,6 +21,7 @@ import { validateCommand } from "./commands/validate.js";
 import { violateCommand } from "./commands/violate.js";
 import { recordViolationCommand } from "./commands/record-violation.js";
 import { goldenCommand } from "./commands/golden.js";
+import { mcpCommand } from "./commands/mcp.js";
 import type { LoreCommand } from "./command.js";
 import { runCommandLine } from "./command-line.js";
 
@@ -43,6 +44,7 @@ const COMMANDS: LoreCommand[] = [
   hookCommand,
   elfCommand,
   claudeCommand,
+  mcpCommand,
 ];
 
 export function runCli(argv: string[]): Promise<number> {

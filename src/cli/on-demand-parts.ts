@@ -12,12 +12,14 @@
  *                        (bin/run.js also starts them from it directly)
  *   loadClaudeCode()     dist/claude-code.js: `lore claude`, its settings and
  *                        the hooks Claude Code runs
+ *   loadMcpServer()      dist/mcp-server.js: `lore mcp`, with the MCP SDK
  *
  * They are required, not imported (docs/DESIGN.md#on-demand-bundles). Runs
  * from the bundle only, where this file and those bundles sit side by side in
  * dist/.
  */
 import { createRequire } from "node:module";
+import type { McpServerBundle } from "./mcp-options.js";
 import type { ReadCommandsBundle } from "./read-options.js";
 
 const requireBesideBundle = createRequire(import.meta.filename);
@@ -40,4 +42,8 @@ export function loadReadCommands(): ReadCommandsBundle {
 
 export function loadClaudeCode(): typeof import("./claude-code.js") {
   return requireBesideBundle("./claude-code.js") as typeof import("./claude-code.js");
+}
+
+export function loadMcpServer(): McpServerBundle {
+  return requireBesideBundle("./mcp-server.js") as McpServerBundle;
 }

@@ -29,14 +29,14 @@
  * query that makes no stream spares their start-up, and bin/run.js has
  * nothing to flush.
  */
-import { ExitCode, InvalidFieldError, quoted } from "../base/errors.js";
+import { ExitCode, InvalidFieldError } from "../base/errors.js";
 import { pipedInput, STDERR, STDOUT, writeOutput } from "../base/sync-output.js";
 import { locateJournal } from "../journal/layout.js";
 import { buildContext } from "../read/context.js";
 import { answerQuery } from "../read/query-answer.js";
-import { domainInput, limitInput, maxTokensInput, queryInput, tagsInput, textInput } from "../read/query-input.js";
+import { contextInput, queryInput, searchInput, textInput } from "../read/query-input.js";
 import { openReadJournal, type ReadJournal } from "../read/read-journal.js";
-import { SEARCH_TYPES, type SearchType, searchJournal } from "../read/search.js";
+import { searchJournal } from "../read/search.js";
 import { searchJson, searchText } from "../read/search-output.js";
 import { defineCommand } from "./command.js";
 import { runCommandLine } from "./command-line.js";
@@ -92,32 +92,14 @@ function taskOf(args: ContextArgs): string | undefined {
 }
 
 export const runContext: ReadCommandsBundle["runContext"] = async (args) => {
-  const domain = args.domain === undefined ? undefined : domainInput("domain", args.domain);
-  const tags = args.tags === undefined ? undefined : tagsInput("tags", args.tags);
-  const maxTokens = maxTokensInput("max-tokens", args["max-tokens"]);
-  const task = taskOf(args);
-  const briefing = withReadJournal(args.base, (journal) =>
-    buildContext(journal, { task, domain, tags, maxTokens, color: args.color === true }),
-  );
+  const request = contextInput(args, () => taskOf(args));
+  const briefing = withReadJournal(args.base, (journal) => buildContext(journal, request));
   writeOutput(STDOUT, args.json === true ? `${JSON.stringify(briefing.json, null, 2)}\n` : briefing.text);
   return ExitCode.Ok;
 };
 
-function searchTypeOf(value: string | undefined): SearchType | undefined {
-  if (value === undefined) return undefined;
-  if (!(SEARCH_TYPES as readonly string[]).includes(value)) {
-    throw new InvalidFieldError("type", `must be one of ${SEARCH_TYPES.join(", ")} (got ${quoted(value)})`);
-  }
-  return value as SearchType;
-}
-
 export const runSearch: ReadCommandsBundle["runSearch"] = async (args) => {
-  const request = {
-    text: args._.join(" "),
-    domain: args.domain,
-    type: searchTypeOf(args.type),
-    limit: limitInput(args.limit),
-  };
+  const request = searchInput({ ...args, text: args._.join(" ") });
   const result = withReadJournal(args.base, (journal) => journal.snapshot(() => searchJournal(journal, request)));
   writeOutput(STDOUT, args.json === true ? searchJson(result) : searchText(result, { color: args.color === true }));
   return ExitCode.Ok;

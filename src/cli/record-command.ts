@@ -11,10 +11,15 @@
  * anything was written) is repaired as `lore sync --fix` would, in this
  * process (repair-database.ts, loaded only then), with one warning line;
  * then the record is made again, once, taking an id above every id in use.
+ *
+ * Shared with `lore mcp` (src/mcp): `recordJson` (the `--json` object),
+ * `uncommittedNote` (why a record exits 5, in one line) and
+ * `repairBehindDatabase` (the repair and its warning).
  */
 import { locateJournal, type JournalLayout } from "../journal/layout.js";
 import { MissingFieldsError } from "../record/inputs.js";
 import { persistRecord, type PersistedRecord, type RecordDraft } from "../txn/record-transaction.js";
+import type { SessionOptions } from "../txn/session.js";
 import { withJournalSession } from "../txn/journal-session.js";
 import { awaitGroupCommit } from "../txn/hand-off.js";
 import { DatabaseBehindError } from "../txn/database-behind.js";
@@ -44,6 +49,24 @@ async function resolveInput<Flags, Input>(spec: RecordCommandSpec<Flags, Input>)
   }
 }
 
+/**
+ * Repairs, in this process, a database a record found behind its journal (no
+ * session of this process may be open), with the one warning line.
+ */
+export async function repairBehindDatabase(
+  layout: JournalLayout,
+  options: SessionOptions,
+  error: DatabaseBehindError,
+): Promise<void> {
+  const repair = await loadSyncAndHooks().repairDatabase(layout, options);
+  warn(`the database was behind the journal (${error.reason}); ${repair}`);
+}
+
+/** A record as `--json` shows it (and `lore mcp`'s record tools). */
+export function recordJson(kind: "failure" | "heuristic", record: PersistedRecord): Record<string, unknown> {
+  return { kind, id: record.id, loreId: record.loreId, file: record.file, path: record.path, commit: record.commit };
+}
+
 export async function runRecordCommand<Flags, Input>(
   args: JournalArgs,
   spec: RecordCommandSpec<Flags, Input>,
@@ -66,8 +89,7 @@ export async function runRecordCommand<Flags, Input>(
     record = await persist(false);
   } catch (error) {
     if (!(error instanceof DatabaseBehindError)) throw error;
-    const repair = await loadSyncAndHooks().repairDatabase(layout, options);
-    warn(`the database was behind the journal (${error.reason}); ${repair}`);
+    await repairBehindDatabase(layout, options, error);
     record = await persist(true);
   }
   if (record.handedOff) {
@@ -78,26 +100,30 @@ export async function runRecordCommand<Flags, Input>(
     }
   }
   if (args.json) {
-    process.stdout.write(
-      `${JSON.stringify({ kind: spec.kind, id: record.id, loreId: record.loreId, file: record.file, path: record.path, commit: record.commit })}\n`,
-    );
+    process.stdout.write(`${JSON.stringify(recordJson(spec.kind, record))}\n`);
   } else {
     process.stdout.write(`${spec.describe(record).join("\n")}\n`);
   }
+  const note = uncommittedNote(record);
+  if (note === undefined) return ExitCode.Ok;
+  process.stderr.write(`lore record-${spec.kind}: ${note}\n`);
+  return ExitCode.CommitPending;
+}
+
+/** Why a record is not committed, and what to do, in one line (exit 5); undefined for a record committed or not meant to be. */
+export function uncommittedNote(record: PersistedRecord): string | undefined {
   if (record.commitError instanceof IgnoredByGitError) {
-    process.stderr.write(
-      `lore record-${spec.kind}: recorded ${record.path} (id ${record.id}), but it is not committed: ` +
-        `${messageFor(record.commitError)}; remove that rule (\`lore init\` does, where it is the journal's own), ` +
-        "or record with --no-commit (do not record it again)\n",
+    return (
+      `recorded ${record.path} (id ${record.id}), but it is not committed: ` +
+      `${messageFor(record.commitError)}; remove that rule (\`lore init\` does, where it is the journal's own), ` +
+      "or record with --no-commit (do not record it again)"
     );
-    return ExitCode.CommitPending;
   }
   if (record.commitError) {
-    process.stderr.write(
-      `lore record-${spec.kind}: recorded ${record.path} (id ${record.id}), but the git commit failed: ` +
-        `${messageFor(record.commitError)}; the next lore command commits it (do not record it again)\n`,
+    return (
+      `recorded ${record.path} (id ${record.id}), but the git commit failed: ` +
+      `${messageFor(record.commitError)}; the next lore command commits it (do not record it again)`
     );
-    return ExitCode.CommitPending;
   }
-  return ExitCode.Ok;
+  return undefined;
 }

@@ -2,7 +2,8 @@
  * `lore validate` and `lore violate`: ELF's update of a heuristic's standing
  * after a task that succeeded or failed, as one journal transaction.
  *
- *   const result = await recordFeedback(session, { kind: "validated", references: ["H-12"] }, new Date());
+ *   const request = feedbackRequest("validated", ["H-12"]);   // InvalidFieldError (ID) when none is named
+ *   const result = await recordFeedback(session, request, new Date());
  *   // result.heuristics: each heuristic's new standing; result.commit / result.commitError
  *
  * Inside the journal lock, in txn/files-transaction.ts's writeRowsAndFiles
@@ -48,6 +49,13 @@ export interface FeedbackResult {
   events: FeedbackEvent[];
   commit: string | null;
   commitError?: Error;
+}
+
+/** The request of `lore validate` or `lore violate` with these references; InvalidFieldError (`ID`) when there is none. */
+export function feedbackRequest(kind: FeedbackVerdict, references: string[]): FeedbackRequest {
+  if (references.length === 0)
+    throw new InvalidFieldError("ID", "name at least one heuristic (a row id, H-<id> or lore id)");
+  return { kind, references };
 }
 
 /** The heuristics `references` name, each once, in the order first named; InvalidFieldError for one naming none. */

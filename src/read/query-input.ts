@@ -1,11 +1,14 @@
 /**
- * The input rules of `lore query` and `lore context`: ELF's query.py rules
- * (its `validate_*` checks), plus lore's for the flags query.py took without
- * a check. Every rule broken is `InvalidFieldError` (exit 2), one line naming
- * the flag and the rule; nothing here reads the journal.
+ * The input rules of `lore query`, `lore context` and `lore search`: ELF's
+ * query.py rules (its `validate_*` checks), plus lore's for the flags
+ * query.py took without a check. Every rule broken is `InvalidFieldError`
+ * (exit 2), one line naming the flag and the rule; nothing here reads the
+ * journal. The command line and `lore mcp`'s tools both check through these.
  *
  *   const input = queryInput(flags);        // lore query's flags, as parsed
  *   input.mode                             // the mode that runs, or undefined
+ *   const request = contextInput(flags, () => task);   // lore context's
+ *   const request = searchInput(flags);          // lore search's
  *
  * Rules (query.py's, with its limits):
  *   - domain: 1-100 characters of A-Z, a-z, 0-9, `.`, `_`, `-`;
@@ -15,6 +18,7 @@
  *   - type and task: not empty, at most 10,000 characters.
  * lore's own:
  *   - format: text, json or csv (query.py: an argparse error);
+ *   - search's type: one of SEARCH_TYPES;
  *   - max-tokens: an integer, at least 1; above 50,000 it is taken as 50,000,
  *     as query.py does (--help says so);
  *   - days, violation-days: an integer from 1 to 36,500;
@@ -27,11 +31,13 @@
  * `mode` is undefined (the command prints its help, as query.py does).
  */
 import { InvalidFieldError, quoted } from "../base/errors.js";
+import type { ContextRequest } from "./context.js";
+import { SEARCH_TYPES, type SearchRequest, type SearchType } from "./search.js";
 
 export type OutputFormat = "text" | "json" | "csv";
 
 /** query.py's dispatch order: the first mode given runs. */
-const MODE_PRECEDENCE = [
+export const MODE_PRECEDENCE = [
   "context",
   "golden-rules",
   "decisions",
@@ -231,4 +237,41 @@ export function queryInput(flags: QueryFlags): QueryInput {
     invariantScope: flags["invariant-scope"],
     invariantSeverity: flags["invariant-severity"],
   };
+}
+
+/** `lore context`'s flags (the task comes apart: from --task or stdin, checked with textInput). */
+export interface ContextFlags {
+  domain?: string;
+  tags?: string;
+  "max-tokens"?: string;
+  color?: boolean;
+}
+
+/** Checks lore context's flags, then gets the task (`taskOf`, called only once the flags are sound); the briefing's request. */
+export function contextInput(flags: ContextFlags, taskOf: () => string | undefined): ContextRequest {
+  const domain = flags.domain === undefined ? undefined : domainInput("domain", flags.domain);
+  const tags = flags.tags === undefined ? undefined : tagsInput("tags", flags.tags);
+  const maxTokens = maxTokensInput("max-tokens", flags["max-tokens"]);
+  return { task: taskOf(), domain, tags, maxTokens, color: flags.color === true };
+}
+
+/** `lore search`'s words and flags. */
+export interface SearchFlags {
+  text: string;
+  domain?: string;
+  type?: string;
+  limit?: string;
+}
+
+function searchTypeInput(value: string | undefined): SearchType | undefined {
+  if (value === undefined) return undefined;
+  if (!(SEARCH_TYPES as readonly string[]).includes(value)) {
+    throw new InvalidFieldError("type", `must be one of ${SEARCH_TYPES.join(", ")} (got ${quoted(value)})`);
+  }
+  return value as SearchType;
+}
+
+/** Checks lore search's flags; the search's request. */
+export function searchInput(flags: SearchFlags): SearchRequest {
+  return { text: flags.text, domain: flags.domain, type: searchTypeInput(flags.type), limit: limitInput(flags.limit) };
 }

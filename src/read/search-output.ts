@@ -4,6 +4,7 @@
  *
  *   process.stdout.write(searchText(result, { color }));
  *   process.stdout.write(searchJson(result));
+ *   searchAnswer(result)   // the JSON's object, for a caller that serializes it itself
  *
  * Text: one block per hit, best first: its kind, domain and title (a
  * heuristic's rule), the record's file, the fields that matched, and the
@@ -54,6 +55,11 @@ export function searchText(result: SearchResult, options: { color: boolean }): s
   return `${count}\n\n${blocks.join("\n\n")}\n`;
 }
 
+/** The result as `--json` shows it (and `lore mcp`'s search tool). */
+export function searchAnswer(result: SearchResult): Record<string, unknown> {
+  return { searched: result.searched, count: result.hits.length, hits: result.hits };
+}
+
 export function searchJson(result: SearchResult): string {
-  return `${JSON.stringify({ searched: result.searched, count: result.hits.length, hits: result.hits }, null, 2)}\n`;
+  return `${JSON.stringify(searchAnswer(result), null, 2)}\n`;
 }

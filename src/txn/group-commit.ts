@@ -41,11 +41,23 @@ export function handOffWanted(session: JournalSession): boolean {
   return session.repo !== undefined && (handOffAlways || freshWaiterQueued(waitQueueOf(session.layout.lockDir)));
 }
 
-/** Whether `intent` is this process's own. */
-function isOwn(intent: PendingIntent): boolean {
+/** Whether `intent` was written by this process. */
+function writtenHere(intent: PendingIntent): boolean {
   const owner = intent.record.owner;
   const me = currentProcess();
   return owner?.pid === me.pid && owner.startTime === me.startTime && owner.host === me.host;
+}
+
+/**
+ * Whether the caller settles the member's intent itself: a record of this
+ * process still in flight (`own`: record-transaction.ts commitRecords), or
+ * this process's handed-off record, which it commits itself (hand-off.ts).
+ * An intent this process wrote earlier and gave up on (its commit failed; a
+ * server that stays up meets it in its next session's recovery) is settled
+ * here like any other writer's.
+ */
+function settledByCaller(member: GroupMember): boolean {
+  return member.own === true || (member.intent.handedOff && writtenHere(member.intent));
 }
 
 /** Whether the writer of a handed-off record is alive to collect its commit. */
@@ -57,6 +69,8 @@ export interface GroupMember {
   intent: PendingIntent;
   /** The file is known to git already (no `git add` needed when it is committed alone). */
   tracked?: boolean;
+  /** A record of this process in flight: its outcome is only noted, the caller settles its intent. */
+  own?: boolean;
 }
 
 /** What became of each member's commit: the commit id (null: none was needed), or why it failed. */
@@ -68,20 +82,21 @@ export type GroupOutcome = Map<PendingIntent, { commit: string | null } | { erro
  * before lore was told; the commit that holds it is then looked up): the
  * outcome is noted; another writer's handed-off record gets its resolution
  * and a wake-up; an interrupted record of a dead writer loses its intent.
- * This process's own intents are left to the caller.
+ * The intents the caller settles (settledByCaller) are left to it.
  */
 async function settleMember(
   session: JournalSession,
-  intent: PendingIntent,
+  member: GroupMember,
   file: string,
   made: string | null | undefined,
   outcome: GroupOutcome,
 ): Promise<void> {
+  const { intent } = member;
   // A handed-off record's writer (this process included) waits to be told its commit.
   const owner = intent.handedOff && ownerWaits(intent) ? intent.record.owner : undefined;
   const commit = made === undefined ? await commitHolding(session, file) : made;
   outcome.set(intent, { commit });
-  if (isOwn(intent)) return;
+  if (settledByCaller(member)) return;
   if (owner) {
     step("group-committed");
     intent.resolve(commit);
@@ -95,17 +110,18 @@ async function settleMember(
  * A member whose file git ignores: its record stays uncommitted, and no later
  * command could commit it, so its intent promises nothing more. Another
  * writer's handed-off record is resolved with the reason (its writer reports
- * it); an interrupted record of a dead writer loses its intent. This
- * process's own intents are left to the caller.
+ * it); an interrupted record of a dead writer loses its intent. The intents
+ * the caller settles (settledByCaller) are left to it.
  */
 function settleIgnored(
   session: JournalSession,
-  intent: PendingIntent,
+  member: GroupMember,
   error: IgnoredByGitError,
   outcome: GroupOutcome,
 ): void {
+  const { intent } = member;
   outcome.set(intent, { error });
-  if (isOwn(intent)) return;
+  if (settledByCaller(member)) return;
   if (intent.handedOff && ownerWaits(intent) && intent.record.owner) {
     intent.resolve(null, error.message);
     wakeWaiter(waitQueueOf(session.layout.lockDir), intent.record.owner);
@@ -131,7 +147,7 @@ export async function commitGroup(session: JournalSession, members: GroupMember[
         // The others are committed as a group of their own.
         for (const member of ignored) {
           const file = journalAbsolutePath(session.layout, member.intent.record.file);
-          settleIgnored(session, member.intent, error.forFile(repo, file) ?? error, outcome);
+          settleIgnored(session, member, error.forFile(repo, file) ?? error, outcome);
         }
         const rest = ordered.filter((member) => !ignored.includes(member));
         for (const [intent, result] of await commitGroup(session, rest)) outcome.set(intent, result);
@@ -146,10 +162,10 @@ export async function commitGroup(session: JournalSession, members: GroupMember[
     try {
       const tracked = ordered.length === 1 ? member.tracked : true;
       const made = await commitRecordFile(session, intent, { tracked });
-      await settleMember(session, intent, files[index], made, outcome);
+      await settleMember(session, member, files[index], made, outcome);
     } catch (error) {
       outcome.set(intent, { error: error as Error });
-      if (error instanceof IgnoredByGitError) settleIgnored(session, intent, error, outcome);
+      if (error instanceof IgnoredByGitError) settleIgnored(session, member, error, outcome);
       if (error instanceof LockLostError) {
         // Not ours to commit any more: the rest stays for the holder that took the lock over.
         for (const rest of ordered) if (!outcome.has(rest.intent)) outcome.set(rest.intent, { error });
@@ -179,38 +195,39 @@ async function commitInOneProcess(
       warn(`git maintenance failed: ${error.message}`),
     );
   }
-  for (const [index, { intent }] of ordered.entries())
-    await settleMember(session, intent, files[index], ids[index], outcome);
+  for (const [index, member] of ordered.entries())
+    await settleMember(session, member, files[index], ids[index], outcome);
   return true;
 }
 
 /**
- * Warns about the members of other writers whose commit failed; their intents
- * stay for the next run (those git ignores excepted). A writer told why its
- * record is not committed (its resolution) says so itself.
+ * Warns about the members whose commit failed and that no caller settles;
+ * their intents stay for the next run (those git ignores excepted). A writer
+ * told why its record is not committed (its resolution) says so itself.
  */
-export function warnFailedCommits(outcome: GroupOutcome): void {
-  for (const [intent, result] of outcome) {
-    if ("error" in result && !isOwn(intent) && intent.resolution === undefined) {
-      warn(`could not commit ${intent.record.file} of an earlier record: ${result.error.message}`);
+export function warnFailedCommits(outcome: GroupOutcome, members: GroupMember[]): void {
+  for (const member of members) {
+    const result = outcome.get(member.intent);
+    if (result && "error" in result && !settledByCaller(member) && member.intent.resolution === undefined) {
+      warn(`could not commit ${member.intent.record.file} of an earlier record: ${result.error.message}`);
     }
   }
 }
 
 /**
  * Commits, as one group, the handed-off records in `session.awaiting` that
- * `which` picks (all by default) together with `own` (this process's record,
+ * `which` picks (all by default) together with `own` (this process's records,
  * if any), and takes them out of `session.awaiting`.
  */
 export async function commitHandedOff(
   session: JournalSession,
-  { own, which = () => true }: { own?: GroupMember; which?: (intent: PendingIntent) => boolean } = {},
+  { own = [], which = () => true }: { own?: GroupMember[]; which?: (intent: PendingIntent) => boolean } = {},
 ): Promise<GroupOutcome> {
   const picked = session.awaiting.filter(which);
   session.awaiting = session.awaiting.filter((intent) => !picked.includes(intent));
-  const members = [...picked.map((intent) => ({ intent })), ...(own ? [own] : [])];
+  const members = [...picked.map((intent) => ({ intent })), ...own];
   const outcome = await commitGroup(session, members);
-  warnFailedCommits(outcome);
+  warnFailedCommits(outcome, members);
   return outcome;
 }
 

@@ -20,7 +20,12 @@
  *
  * `withJournalSession` is a record's: its step 1 (and 3) first checks that
  * `index.db` is a database (database-behind.ts: an empty or headerless one
- * in a journal with records is DatabaseBehindError, damaged).
+ * in a journal with records is DatabaseBehindError, damaged). Given a
+ * `KeptDatabase` (a writer that stays up, `lore mcp`), step 1 uses the
+ * connection kept there while it is to the file `index.db` names, and steps 1
+ * and 3 keep there the one they open instead, so that a connection opened
+ * once serves every session, and one to a file a rebuild replaced is never
+ * written through.
  * `withJournalSessionUntil`: the same for a writer waiting for its handed-off
  * commit; undefined, with no session, once `done()` is true before it got the
  * lock. `withJournalHeld`: steps 1-3 and 7, for `lore sync`, which checks (and
@@ -56,6 +61,14 @@ import { recoverPending } from "./recover.js";
 import { assertDatabaseFileSound } from "./database-behind.js";
 import type { JournalSession, SessionOptions } from "./session.js";
 import { makeDirectory } from "../io/file-system.js";
+
+/**
+ * A connection that outlives its sessions, for a writer that stays up: its
+ * owner may close it (and set `db` undefined) between sessions, never in one.
+ */
+export interface KeptDatabase {
+  db: JournalDb | undefined;
+}
 
 /** The database as step 1 or 3 found it: open, or why it is not. */
 export interface FoundDatabase {
@@ -180,13 +193,34 @@ const openForRecord: Opener = (layout, options) => {
   return openRequired(layout, options);
 };
 
+/**
+ * openForRecord through `kept`: its connection while it is open and to the
+ * file `index.db` names now; else the old one closed and a new one kept.
+ */
+function keptOpener(kept: KeptDatabase): Opener {
+  return (layout, options) => {
+    assertDatabaseFileSound(layout);
+    const identity = databaseFileIdentity(layout.dbFile);
+    const db = kept.db;
+    if (db?.sqlite.open && identity !== undefined && db.identity === identity)
+      return { db, problem: undefined, identity };
+    db?.close();
+    kept.db = undefined;
+    const found = openRequired(layout, options);
+    kept.db = found.db;
+    return found;
+  };
+}
+
 export async function withJournalSession<T>(
   layout: JournalLayout,
   options: SessionOptions,
   work: (session: JournalSession) => Promise<T>,
+  kept?: KeptDatabase,
 ): Promise<T> {
   const acquire = (paths: JournalLockPaths) => acquireJournalLock(paths, options);
-  return (await holdJournal(layout, options, openForRecord, acquire, sessionWork(options, work))) as T;
+  const open = kept === undefined ? openForRecord : keptOpener(kept);
+  return (await holdJournal(layout, options, open, acquire, sessionWork(options, work))) as T;
 }
 
 export function withJournalSessionUntil<T>(

@@ -5,6 +5,10 @@
  *   const record = await persistRecord(session, draft);   // inside withJournalSession
  *   if (record.handedOff) record.commit = await awaitGroupCommit(layout, options, record.handedOff);
  *
+ *   // several records of this process in one session (record-batch.ts):
+ *   const record = await persistRecord(session, draft, { commitLater: true });
+ *   await commitRecords(session, [record, ...]);          // one group commit, each record its own commit
+ *
  *   0. check that the database is not behind the journal (database-behind.ts):
  *      DatabaseBehindError, before anything is written, unless `repaired`;
  *   1. BEGIN IMMEDIATE (with `repaired`, raise the table's sequence above
@@ -18,7 +22,10 @@
  *   3. COMMIT; the kept version goes;
  *   4. the git commit of the record's own file, when in a work tree: alone,
  *      or handed off to a later holder (another writer queued behind), or
- *      with the records earlier holders handed off (group-commit.ts);
+ *      with the records earlier holders handed off (group-commit.ts); with
+ *      `commitLater`, left to the caller, who commits it in the same session
+ *      with `commitRecords` (its intent stays until then, as for any
+ *      record between COMMIT and git: a kill leaves it to recovery);
  *   5. remove the intent.
  *
  * The COMMIT decides: a record whose row is not in the database once its
@@ -57,7 +64,13 @@ import { currentProcess } from "../lock/process-identity.js";
 import { ExitCode, LoreError, messageFor } from "../base/errors.js";
 import { warn } from "../base/warn.js";
 import { type IntentRecord, PendingIntent } from "./pending-intent.js";
-import { commitHandedOff, commitHandedOffOn, handOffWanted } from "./group-commit.js";
+import {
+  commitHandedOff,
+  commitHandedOffOn,
+  type GroupMember,
+  type GroupOutcome,
+  handOffWanted,
+} from "./group-commit.js";
 import { commitRecordFile } from "./record-commit.js";
 import { idFloor } from "./database-behind.js";
 import type { JournalSession } from "./session.js";
@@ -93,6 +106,8 @@ export interface PersistedRecord {
   commitError?: Error;
   /** Set when the commit was handed off: the intent to wait on (awaitGroupCommit). */
   handedOff?: PendingIntent;
+  /** Set with `commitLater`: the record's git commit is the caller's to make (commitRecords). */
+  uncommitted?: GroupMember;
 }
 
 /** A record that failed, and that its file still holds until the next lore command takes it out (exit 1: never recorded). */
@@ -193,14 +208,20 @@ function cleanUpAfterCommit(what: string, action: () => void): void {
   }
 }
 
-/**
- * @param repaired the database was found behind and repaired in this run:
- *   take an id above every id in use rather than throw DatabaseBehindError.
- */
+export interface PersistOptions {
+  /**
+   * The database was found behind and repaired in this run: take an id above
+   * every id in use rather than throw DatabaseBehindError.
+   */
+  repaired?: boolean;
+  /** Leave the git commit to the caller (commitRecords, in the same session); no hand-off. */
+  commitLater?: boolean;
+}
+
 export async function persistRecord(
   session: JournalSession,
   draft: RecordDraft,
-  { repaired = false }: { repaired?: boolean } = {},
+  { repaired = false, commitLater = false }: PersistOptions = {},
 ): Promise<PersistedRecord> {
   const { db, lock, layout } = session;
   const relativePath = journalRelativePath(layout, draft.target);
@@ -256,24 +277,71 @@ export async function persistRecord(
   const record: PersistedRecord = { id, loreId: draft.loreId, file: draft.target, path: relativePath, commit: null };
   if (session.repo) {
     const tracked = draft.previous !== undefined;
+    if (commitLater) {
+      record.uncommitted = { intent, tracked, own: true };
+      return record;
+    }
+    if (handOffWanted(session)) return handOff(session, intent, record);
+    if (session.awaiting.length > 0) {
+      record.uncommitted = { intent, tracked, own: true };
+      await commitRecords(session, [record]);
+      return record;
+    }
     try {
-      if (handOffWanted(session)) return handOff(session, intent, record);
-      record.commit =
-        session.awaiting.length === 0
-          ? ((await commitRecordFile(session, intent, { tracked })) ?? null)
-          : await commitWithHandedOff(session, intent, tracked);
+      record.commit = (await commitRecordFile(session, intent, { tracked })) ?? null;
     } catch (error) {
-      record.commitError = error as Error;
-      // git ignores the file: no later command could commit it, so the intent promises nothing.
-      if (error instanceof IgnoredByGitError) intent.remove();
+      failedCommit(record, intent, error as Error);
       return record;
     }
   }
+  committed(intent);
+  return record;
+}
+
+/** A record whose git commit is made: its intent goes. */
+function committed(intent: PendingIntent): void {
   cleanUpAfterCommit(`removing its pending intent ${intent.path}`, () => {
     intent.remove();
     step("intent-removed");
   });
-  return record;
+}
+
+/** A record whose git commit failed: the intent stays for the next run, unless git ignores the file. */
+function failedCommit(record: PersistedRecord, intent: PendingIntent, error: Error): void {
+  record.commitError = error;
+  // git ignores the file: no later command could commit it, so the intent promises nothing.
+  if (error instanceof IgnoredByGitError) intent.remove();
+}
+
+/**
+ * Commits the records this process persisted with `commitLater` (or one with
+ * the handed-off records of others) as one group, together with every record
+ * other writers handed off (`session.awaiting`): one `git add` and one
+ * `git fast-import` where they apply, each record in a commit of its own.
+ * Each record gets its `commit` (its intent removed) or its `commitError`
+ * (its intent kept for the next run); nothing is thrown.
+ */
+export async function commitRecords(session: JournalSession, records: PersistedRecord[]): Promise<void> {
+  const own = records.flatMap((record) => (record.uncommitted ? [record.uncommitted] : []));
+  let outcome: GroupOutcome;
+  try {
+    outcome = await commitHandedOff(session, { own });
+  } catch (error) {
+    outcome = new Map(own.map((member) => [member.intent, { error: error as Error }]));
+  }
+  for (const record of records) {
+    const member = record.uncommitted;
+    if (member === undefined) continue;
+    record.uncommitted = undefined;
+    const result = outcome.get(member.intent) ?? {
+      error: new Error(`the group commit gave no outcome for ${member.intent.record.file}`),
+    };
+    if ("error" in result) failedCommit(record, member.intent, result.error);
+    else {
+      record.commit = result.commit;
+      committed(member.intent);
+    }
+  }
 }
 
 /** Leaves the record's commit to a later holder (group-commit.ts); the caller waits with awaitGroupCommit. */
@@ -289,16 +357,4 @@ function handOff(session: JournalSession, intent: PendingIntent, record: Persist
   step("commit-handed-off");
   record.handedOff = intent;
   return record;
-}
-
-/** Commits the record together with the records earlier holders handed off; its commit id, or throws its error. */
-async function commitWithHandedOff(
-  session: JournalSession,
-  intent: PendingIntent,
-  tracked: boolean,
-): Promise<string | null> {
-  const outcome = (await commitHandedOff(session, { own: { intent, tracked } })).get(intent);
-  if (outcome === undefined) throw new Error(`the group commit gave no outcome for ${intent.record.file}`);
-  if ("error" in outcome) throw outcome.error;
-  return outcome.commit;
 }

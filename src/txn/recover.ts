@@ -234,7 +234,7 @@ export async function recoverPending(
   }
   if (toCommit.length > 0) {
     const outcome = await commitGroup(session, toCommit);
-    warnFailedCommits(outcome);
+    warnFailedCommits(outcome, toCommit);
     for (const [intent, result] of outcome) {
       const step = committing.get(intent);
       if (step && "error" in result) step.unresolved = `its commit failed: ${messageFor(result.error)}`;

@@ -1,7 +1,8 @@
 /**
  * `lore claude install | uninstall | status [--user | --project] [--base DIR]
- * [--json]` and `lore claude hook <name>`: lore's hooks in Claude Code's
- * settings, and what they run (src/claude/). The work is loaded on demand
+ * [--mcp] [--json]` and `lore claude hook <name>`: lore's hooks (and, with
+ * --mcp, its MCP server) in Claude Code's settings, and what they run
+ * (src/claude/). The work is loaded on demand
  * from claude-code.ts, so a record never loads it.
  */
 import type { Options } from "yargs";
@@ -23,6 +24,10 @@ const claudeOptions = {
     describe:
       "install: the journal the hooks read (default: at each call, the one lore finds from the session's directory: " +
       "$LORE_BASE, else the nearest one above, else ~/.claude/emergent-learning)",
+  },
+  mcp: {
+    type: "boolean",
+    describe: "install: also register `lore mcp` as an MCP server (~/.claude.json, or .mcp.json with --project)",
   },
   json: { type: "boolean", default: false, describe: "print one JSON object" },
 } satisfies Record<string, Options>;

@@ -1,0 +1,125 @@
+/**
+ * Entry of dist/mcp-server.js: `lore mcp`, one journal served to an MCP
+ * client over stdio with the official TypeScript SDK (McpServer,
+ * StdioServerTransport; the protocol version is the one the SDK negotiates).
+ * Loaded on demand by the main bundle (cli/on-demand-parts.ts), so that the
+ * SDK never slows a record's start.
+ *
+ *   const code = await serveMcp(args);   // resolves once the client closed stdin
+ *
+ * At start: the journal is found as every lore command finds it (`--base`,
+ * LORE_BASE, ...) and opened for reading once, so that a missing journal or
+ * database is the command's error (exit 2) before the server answers
+ * anything; the session options are the writers' (--lock-timeout,
+ * LORE_LOCK_TIMEOUT, LORE_LOCK_STALE, --no-commit). Then the tools
+ * (journal-tools.ts) are served on the journal (served-journal.ts) until
+ * stdin ends (the client closed it, or went): every request read is
+ * answered (the calls in flight finished first), the connections closed, and
+ * it resolves to 0.
+ * SIGTERM and SIGINT end it the same way. Nothing but protocol messages goes
+ * to stdout; lore's warnings go to stderr, one line each; a failed write of
+ * an answer (the client gone) is ignored, so that the calls in flight still
+ * finish. A kill at any point is a writer's kill: the next lore command
+ * recovers what it left (txn/recover.ts).
+ * Design: docs/DESIGN.md#the-mcp-server
+ */
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage, MessageExtraInfo, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { ExitCode, InvalidFieldError, quoted } from "../base/errors.js";
+import { warn } from "../base/warn.js";
+import { findWorkTree } from "../git/git-process.js";
+import { locateJournal } from "../journal/layout.js";
+import { sessionOptionsFrom } from "../cli/journal-options.js";
+import type { McpServerBundle } from "../cli/mcp-options.js";
+import { registerJournalTools } from "./journal-tools.js";
+import { ServedJournal } from "./served-journal.js";
+
+/** Set by the bundler (scripts/build.mjs) from package.json. */
+declare const LORE_VERSION: string;
+
+const DEFAULT_IDLE_MS = 10_000;
+
+function idleMsOf(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_IDLE_MS;
+  const seconds = Number(value.trim());
+  if (!/^\d+(\.\d+)?$/.test(value.trim())) {
+    throw new InvalidFieldError("idle-seconds", `must be a number of seconds (got ${quoted(value)})`);
+  }
+  return seconds * 1000;
+}
+
+/**
+ * The stdio transport, counting the requests not answered yet: once stdin
+ * ends, the server answers every request it read before it closes (the
+ * SDK's server would drop an answer sent after its close).
+ */
+class AnsweringTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
+  private readonly unanswered = new Set<RequestId>();
+  private allAnswered: (() => void) | undefined;
+
+  constructor(private readonly stdio: StdioServerTransport) {}
+
+  start(): Promise<void> {
+    this.stdio.onclose = () => this.onclose?.();
+    this.stdio.onerror = (error) => this.onerror?.(error);
+    this.stdio.onmessage = (message: JSONRPCMessage) => {
+      if ("method" in message && "id" in message) this.unanswered.add(message.id);
+      this.onmessage?.(message);
+    };
+    return this.stdio.start();
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    try {
+      await this.stdio.send(message);
+    } finally {
+      if (!("method" in message) && "id" in message && message.id !== undefined) this.unanswered.delete(message.id);
+      if (this.unanswered.size === 0) this.allAnswered?.();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.stdio.close();
+  }
+
+  /** Resolves once every request read so far is answered. */
+  answered(): Promise<void> {
+    if (this.unanswered.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.allAnswered = resolve;
+    });
+  }
+}
+
+export const serveMcp: McpServerBundle["serveMcp"] = async (args) => {
+  const idleMs = idleMsOf(args["idle-seconds"]);
+  const options = sessionOptionsFrom({ ...args, json: false }, process.env);
+  const layout = locateJournal({ base: args.base, env: process.env, cwd: process.cwd() });
+  const served = new ServedJournal(layout, options, { idleMs });
+  served.read(() => undefined);
+  if (!options.noCommit && findWorkTree(layout.base) === undefined) {
+    warn(`${layout.base} is not inside a git work tree: records are made without a commit (--no-commit silences this)`);
+  }
+  const server = new McpServer({ name: "lore", version: LORE_VERSION });
+  registerJournalTools(server, served);
+  // The client may be gone before an answer is written: the calls in flight still finish.
+  process.stdout.on("error", () => {});
+  const ended = new Promise<void>((resolve) => {
+    process.stdin.once("end", resolve);
+    process.stdin.once("close", resolve);
+    process.once("SIGTERM", resolve);
+    process.once("SIGINT", resolve);
+  });
+  const transport = new AnsweringTransport(new StdioServerTransport());
+  await server.connect(transport);
+  await ended;
+  await transport.answered();
+  await served.close();
+  await server.close();
+  return ExitCode.Ok;
+};

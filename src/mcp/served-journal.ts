@@ -1,0 +1,246 @@
+/**
+ * One journal as `lore mcp` holds it while it stays up: its connections,
+ * opened once and kept between calls, and the queue its writes take to the
+ * journal lock.
+ *
+ *   const served = new ServedJournal(layout, options, { idleMs });
+ *   const hits = served.read((journal) => searchJournal(journal, request));
+ *   const record = await served.record((layout, now) => draftFailure(layout, input, now), now);
+ *   const result = await served.write((batch, session) => batch.alone(() => recordFeedback(session, ...)));
+ *   await served.close();          // once the client is gone: what is queued is done first
+ *
+ * Reads: one read-only connection (read/read-journal.ts), lock-free, each
+ * call in one snapshot. It is reopened when `index.db` is another file than
+ * the one it has open (a `lore sync --rebuild` renamed a new one into place;
+ * `rm` and a rebuild) or its schema changed (a migration: what the reader
+ * knows of its tables is stale).
+ *
+ * Writes: the calls of this process queue here; one journal session at a
+ * time runs them, so no two calls of one process ever hold the journal lock
+ * (which is not reentrant, and the lock order forbids it) and the same lock
+ * order and recovery hold as for the command line (txn/journal-session.ts).
+ * A session starts once the calls read together from the client are queued
+ * (one turn of the event loop), takes every call queued, and every call
+ * queued while it runs, up to MAX_CALLS_PER_SESSION, then commits the
+ * records to git as one group (txn/record-batch.ts: one `git add` and one
+ * `git fast-import`, each record its own commit) and releases the lock. Its
+ * calls are answered only then, each record committed (or its commit error
+ * noted). The write connection is kept between sessions
+ * (journal-session.ts KeptDatabase: step 3 reopens it when the file was
+ * replaced, so no row goes into a quarantined database), with its prepared
+ * statements. No handed-off commit: the server commits its own records
+ * before it lets the lock go, and commits the records other processes handed
+ * off to it with them.
+ *
+ * Idle: `idleMs` after the last call ended, with nothing queued, both
+ * connections are closed (the WAL folded in), and the next call opens them
+ * again: a server whose client is idle holds nothing of the journal.
+ *
+ * Errors: a call's own error is its caller's (thrown by `write` or
+ * `record`); an error of the session itself (the lock timed out, the
+ * database cannot be opened, recovery failed) is every call's of that
+ * session. `record` repairs a database found behind its journal
+ * (DatabaseBehindError) as a record of the command line does, once for the
+ * calls that found it together, and records again.
+ * Design: docs/DESIGN.md#the-mcp-server
+ */
+import { databaseFileIdentity } from "../db/journal-db.js";
+import type { JournalLayout } from "../journal/layout.js";
+import { openReadJournal, type ReadJournal } from "../read/read-journal.js";
+import { DatabaseBehindError } from "../txn/database-behind.js";
+import { type KeptDatabase, withJournalSession } from "../txn/journal-session.js";
+import { RecordBatch } from "../txn/record-batch.js";
+import type { PersistedRecord, RecordDraft } from "../txn/record-transaction.js";
+import type { JournalSession, SessionOptions } from "../txn/session.js";
+import { repairBehindDatabase } from "../cli/record-command.js";
+
+/** A session takes at most this many calls, so that writers of other processes get the lock between sessions. */
+const MAX_CALLS_PER_SESSION = 64;
+
+type SessionWork<T> = (batch: RecordBatch, session: JournalSession) => Promise<T>;
+
+interface QueuedCall {
+  /** Runs in a session; undefined for work that runs alone, outside any session (the repair). */
+  work: SessionWork<unknown> | undefined;
+  alone?: () => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  outcome?: { value: unknown } | { error: unknown };
+}
+
+export class ServedJournal {
+  private readonly kept: KeptDatabase = { db: undefined };
+  private reader: { journal: ReadJournal; identity: number | undefined; schema: number } | undefined;
+  private readonly queue: QueuedCall[] = [];
+  private draining: Promise<void> | undefined;
+  private repairing: Promise<void> | undefined;
+  private activeCalls = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly layout: JournalLayout,
+    readonly options: SessionOptions,
+    private readonly idle: { idleMs: number },
+  ) {}
+
+  /** Runs `work` on the read connection, in one snapshot; no lock is taken. */
+  read<T>(work: (journal: ReadJournal) => T): T {
+    this.callStarted();
+    try {
+      const journal = this.readJournal();
+      return journal.snapshot(() => work(journal));
+    } finally {
+      this.callEnded();
+    }
+  }
+
+  /** Runs `work` in a journal session shared with the writes queued with it; resolves once that session ended. */
+  write<T>(work: SessionWork<T>): Promise<T> {
+    return this.enqueue({ work: work as SessionWork<unknown> }) as Promise<T>;
+  }
+
+  /** Records the draft made under the lock, committed with the records of the same session. */
+  async record(draft: (layout: JournalLayout) => RecordDraft): Promise<PersistedRecord> {
+    const persist = (repaired: boolean) => this.write((batch) => batch.persist(draft(this.layout), { repaired }));
+    try {
+      return await persist(false);
+    } catch (error) {
+      if (!(error instanceof DatabaseBehindError)) throw error;
+      await this.repair(error);
+      return persist(true);
+    }
+  }
+
+  /** Waits until every call made is done (those whose input is still being read included), then closes the connections. */
+  async close(): Promise<void> {
+    do {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.draining !== undefined) await this.draining.catch(() => {});
+    } while (this.activeCalls > 0 || this.draining !== undefined);
+    this.release();
+  }
+
+  private repair(error: DatabaseBehindError): Promise<void> {
+    this.repairing ??= (
+      this.enqueue({
+        work: undefined,
+        alone: () => repairBehindDatabase(this.layout, this.options, error),
+      }) as Promise<void>
+    ).finally(() => {
+      this.repairing = undefined;
+    });
+    return this.repairing;
+  }
+
+  private enqueue(call: Omit<QueuedCall, "resolve" | "reject">): Promise<unknown> {
+    this.callStarted();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...call, resolve, reject });
+      this.draining ??= this.drain();
+    }).finally(() => this.callEnded());
+  }
+
+  private async drain(): Promise<void> {
+    // The calls read with this one from the client's stream are queued by the next turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
+    try {
+      while (this.queue.length > 0) {
+        const next = this.queue[0];
+        if (next.alone) {
+          this.queue.shift();
+          await next.alone().then(next.resolve, next.reject);
+        } else {
+          await this.runSession();
+        }
+      }
+    } finally {
+      this.draining = undefined;
+    }
+  }
+
+  /** The calls queued for a session (up to one that runs alone). */
+  private takeSessionCalls(taken: QueuedCall[]): QueuedCall | undefined {
+    if (taken.length >= MAX_CALLS_PER_SESSION || this.queue.length === 0 || this.queue[0].alone) return undefined;
+    const call = this.queue.shift() as QueuedCall;
+    taken.push(call);
+    return call;
+  }
+
+  private async runSession(): Promise<void> {
+    const taken: QueuedCall[] = [];
+    this.takeSessionCalls(taken);
+    try {
+      await withJournalSession(
+        this.layout,
+        this.options,
+        async (session) => {
+          const batch = new RecordBatch(session);
+          try {
+            for (let index = 0; index < taken.length || this.takeSessionCalls(taken); index++) {
+              const call = taken[index];
+              try {
+                call.outcome = { value: await (call.work as SessionWork<unknown>)(batch, session) };
+              } catch (error) {
+                call.outcome = { error };
+              }
+            }
+          } finally {
+            await batch.commit();
+          }
+        },
+        this.kept,
+      );
+    } catch (error) {
+      for (const call of taken) call.outcome ??= { error };
+    }
+    for (const call of taken) {
+      const outcome = call.outcome ?? { error: new Error("the journal session ended before this call ran") };
+      if ("error" in outcome) call.reject(outcome.error);
+      else call.resolve(outcome.value);
+    }
+  }
+
+  /** The read connection: the one open while it is to the file `index.db` names and its schema is unchanged. */
+  private readJournal(): ReadJournal {
+    const identity = databaseFileIdentity(this.layout.dbFile);
+    const open = this.reader;
+    if (open?.journal.sqlite.open && open.identity === identity && schemaOf(open.journal) === open.schema) {
+      return open.journal;
+    }
+    open?.journal.close();
+    this.reader = undefined;
+    const journal = openReadJournal(this.layout);
+    this.reader = { journal, identity, schema: schemaOf(journal) };
+    return journal;
+  }
+
+  private callStarted(): void {
+    this.activeCalls++;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  private callEnded(): void {
+    this.activeCalls--;
+    if (this.activeCalls > 0) return;
+    this.idleTimer = setTimeout(() => {
+      if (this.activeCalls === 0 && this.draining === undefined) this.release();
+    }, this.idle.idleMs);
+    this.idleTimer.unref();
+  }
+
+  /** Closes both connections; the next call opens them again. */
+  private release(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.reader?.journal.close();
+    this.reader = undefined;
+    this.kept.db?.close();
+    this.kept.db = undefined;
+  }
+}
+
+/** SQLite's schema cookie: it changes with every change of the schema, by any connection. */
+function schemaOf(journal: ReadJournal): number {
+  return Number(journal.sqlite.pragma("schema_version", { simple: true }));
+}

@@ -1,0 +1,70 @@
+/**
+ * Several writers of one process in one journal session, their records
+ * committed to git together: the in-process group commit of a writer that
+ * stays up and answers calls that arrive together (`lore mcp`).
+ *
+ *   await withJournalSession(layout, options, async (session) => {
+ *     const batch = new RecordBatch(session);
+ *     const a = await batch.persist(draftA);                         // file, row, COMMIT; git waits
+ *     const b = await batch.persist(draftB);
+ *     const fed = await batch.alone(() => recordFeedback(session, ...));  // the records before it committed first
+ *     await batch.commit();                                           // a and b: one git add, one fast-import
+ *   });
+ *
+ * `persist` is persistRecord with `commitLater`: each record is in its file
+ * and its row (COMMIT done) when it resolves, its intent still pending; its
+ * `commit` (or `commitError`) is set by the next `commit`, which commits
+ * every record persisted since the last one, with the records other writers
+ * handed off, as one group (record-transaction.ts commitRecords,
+ * group-commit.ts): each record keeps a commit of its own, its own file and
+ * message. A record whose file already holds an uncommitted record of the
+ * batch (a heuristic domain file) commits the batch first, so that each
+ * commit holds only its own record; so does `alone`, for a writer with its
+ * own commit (the feedback writers), so that commits follow the order of the
+ * calls. Call `commit` before the session ends: a record left uncommitted is
+ * an intent the next session's recovery commits, never a lost record.
+ *
+ * A record's errors are persistRecord's, thrown by `persist` (nothing of
+ * that record stays); `commit` throws nothing. Not for concurrent use: the
+ * caller runs one writer at a time (the session holds the journal lock once).
+ */
+import type { JournalSession } from "./session.js";
+import {
+  commitRecords,
+  type PersistOptions,
+  type PersistedRecord,
+  persistRecord,
+  type RecordDraft,
+} from "./record-transaction.js";
+
+export class RecordBatch {
+  private uncommitted: PersistedRecord[] = [];
+
+  constructor(private readonly session: JournalSession) {}
+
+  async persist(draft: RecordDraft, options: Omit<PersistOptions, "commitLater"> = {}): Promise<PersistedRecord> {
+    if (this.uncommitted.some((record) => record.file === draft.target)) await this.commit();
+    const record = await persistRecord(this.session, draft, { ...options, commitLater: true });
+    if (record.uncommitted) this.uncommitted.push(record);
+    return record;
+  }
+
+  /** Runs a writer that makes its own commit, once the records before it are committed. */
+  async alone<T>(work: () => Promise<T>): Promise<T> {
+    await this.commit();
+    return work();
+  }
+
+  /**
+   * Commits every record persisted since the last commit, with the records
+   * other writers handed off to this session (their writers wait: they are
+   * committed even when the batch has none of its own); each record of the
+   * batch gets its `commit` or `commitError`.
+   */
+  async commit(): Promise<void> {
+    if (this.uncommitted.length === 0 && this.session.awaiting.length === 0) return;
+    const records = this.uncommitted;
+    this.uncommitted = [];
+    await commitRecords(this.session, records);
+  }
+}

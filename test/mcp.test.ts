@@ -1,0 +1,453 @@
+// `lore mcp`: the built bin/lore.js served to a real MCP client (the SDK's
+// Client over StdioClientTransport, which spawns it), on real journals, with
+// the command line run beside it: the tools and their schemas, the same JSON
+// as each command's --json, bad input, concurrent records sharing git, a
+// journal written and rebuilt by others under a running server, an idle
+// server letting the journal go, and a client or a server gone mid-call.
+import fs from "node:fs";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { createJournal, git, invariantViolations, readRows } from "./support/journal.js";
+import { cleanEnv, holdJournalLock, recordFailure, recordHeuristic, REPO_ROOT, runLore } from "./support/lore.js";
+import { waitUntil } from "./support/processes.js";
+
+interface Served {
+  client: Client;
+  transport: StdioClientTransport;
+  stderr: () => string;
+}
+
+const running: Served[] = [];
+
+afterEach(async () => {
+  for (const served of running.splice(0)) await served.client.close();
+});
+
+async function serve(dir: string, env: Record<string, string> = {}, extraArgs: string[] = []): Promise<Served> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [path.join(REPO_ROOT, "bin", "lore.js"), "mcp", "--base", dir, ...extraArgs],
+    env: cleanEnv(env) as Record<string, string>,
+    cwd: dir,
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk) => (stderr += chunk));
+  const client = new Client({ name: "lore-test", version: "1" });
+  await client.connect(transport);
+  const served = { client, transport, stderr: () => stderr };
+  running.push(served);
+  return served;
+}
+
+async function callTool(served: Served, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+  return (await served.client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+function textsOf(result: CallToolResult): string[] {
+  return result.content.map((item) => (item.type === "text" ? item.text : `<${item.type}>`));
+}
+
+/** The JSON answer of a call that succeeded. */
+function jsonOf(result: CallToolResult): unknown {
+  expect(result.isError ?? false, textsOf(result).join("\n")).toBe(false);
+  return JSON.parse(textsOf(result)[0]);
+}
+
+/** A JSON value with what differs between two journals made alike (ids that are random, commits, the base) named instead. */
+function normalized(value: unknown, base: string): unknown {
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  if (typeof value === "string") {
+    if (uuid.test(value)) return "<uuid>";
+    if (/^[0-9a-f]{40}$/.test(value)) return "<commit>";
+    return value.replaceAll(base, "<base>");
+  }
+  if (Array.isArray(value)) return value.map((item) => normalized(item, base));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, normalized(item, base)]));
+  }
+  return value;
+}
+
+function commitsOf(dir: string): string[] {
+  return git(dir, ["log", "--format=%s"]).trim().split("\n");
+}
+
+function pendingOf(dir: string): string[] {
+  const pending = path.join(dir, "memory", ".lore", "pending");
+  return fs.existsSync(pending) ? fs.readdirSync(pending) : [];
+}
+
+describe("lore mcp: the tools", () => {
+  it("lists eight tools in under 1,500 tokens, the readers read-only and the writers not", async () => {
+    const dir = await createJournal();
+    const served = await serve(dir);
+    const listed = await served.client.listTools();
+    expect(listed.tools.map((tool) => tool.name).sort()).toEqual(
+      ["context", "golden", "query", "record_failure", "record_heuristic", "search", "validate", "violate"].sort(),
+    );
+    expect(JSON.stringify(listed).length / 4).toBeLessThan(1500);
+    const readOnly = Object.fromEntries(listed.tools.map((tool) => [tool.name, tool.annotations?.readOnlyHint]));
+    expect(readOnly).toEqual({
+      record_failure: false,
+      record_heuristic: false,
+      search: true,
+      query: true,
+      context: true,
+      validate: false,
+      violate: false,
+      golden: false,
+    });
+    const golden = listed.tools.find((tool) => tool.name === "golden");
+    expect(golden?.annotations?.idempotentHint).toBe(true);
+    const recordTool = listed.tools.find((tool) => tool.name === "record_failure");
+    expect(recordTool?.annotations?.destructiveHint).toBe(false);
+    expect(recordTool?.inputSchema.required).toEqual(["title", "domain"]);
+  });
+
+  it("answers every tool with the JSON of the command's --json", async () => {
+    // Two journals made alike: the writers run on one through the server and on the other through the command.
+    const served = await createJournal();
+    const cli = await createJournal();
+    for (const dir of [served, cli]) {
+      expect((await recordHeuristic(dir, { domain: "testing", rule: "run the suite first" })).code).toBe(0);
+    }
+    const server = await serve(served);
+    const sameAsCli = async (tool: string, args: Record<string, unknown>, command: string[]) => {
+      const answer = jsonOf(await callTool(server, tool, args));
+      const printed = await runLore([...command, "--json"], { cwd: cli });
+      expect(printed.code, printed.stderr).toBe(0);
+      expect(normalized(answer, served)).toEqual(normalized(JSON.parse(printed.stdout), cli));
+    };
+    await sameAsCli("record_failure", { title: "flaky test", domain: "testing", severity: 4, tags: "ci,flaky" }, [
+      "record-failure",
+      ...["--title", "flaky test", "--domain", "testing", "--severity", "4", "--tags", "ci,flaky"],
+    ]);
+    await sameAsCli("record_heuristic", { domain: "testing", rule: "pin the seed", confidence: 0.8 }, [
+      "record-heuristic",
+      ...["--domain", "testing", "--rule", "pin the seed", "--confidence", "0.8"],
+    ]);
+    await sameAsCli("validate", { ids: [1, "H-2"] }, ["validate", "1", "H-2"]);
+    await sameAsCli("violate", { ids: ["H-1"] }, ["violate", "H-1"]);
+    await sameAsCli("golden", { action: "promote", id: 2 }, ["golden", "promote", "2"]);
+    await sameAsCli("golden", {}, ["golden"]);
+
+    // The readers on the one journal: the server's answer and the command's output are the same (but for
+    // a search hit's score, whose recency moves with the clock between the two).
+    const withoutScores = (value: unknown) =>
+      JSON.parse(JSON.stringify(value, (key, item) => (key === "score" ? undefined : item)));
+    const sameRead = async (tool: string, args: Record<string, unknown>, command: string[]) => {
+      const answer = jsonOf(await callTool(server, tool, args));
+      const printed = await runLore(command, { cwd: served });
+      expect(printed.code, printed.stderr).toBe(0);
+      expect(withoutScores(answer)).toEqual(withoutScores(JSON.parse(printed.stdout)));
+    };
+    await sameRead("search", { text: "seed OR flaky", limit: 5 }, [
+      "search",
+      "seed",
+      "OR",
+      "flaky",
+      "--limit",
+      "5",
+      "--json",
+    ]);
+    await sameRead("query", { mode: "domain", domain: "testing" }, [
+      "query",
+      "--domain",
+      "testing",
+      "--format",
+      "json",
+    ]);
+    await sameRead("query", { mode: "recent", recent: 3 }, ["query", "--recent", "3", "--format", "json"]);
+    await sameRead("query", { mode: "stats" }, ["query", "--stats", "--format", "json"]);
+    await sameRead("context", { task: "fix the flaky test", domain: "testing", "max-tokens": 800 }, [
+      "context",
+      ...["--task", "fix the flaky test", "--domain", "testing", "--max-tokens", "800", "--json"],
+    ]);
+    // A text mode of query answers with the command's text.
+    const rules = await callTool(server, "query", { mode: "golden-rules" });
+    expect(textsOf(rules)[0]).toBe((await runLore(["query", "--golden-rules"], { cwd: served })).stdout.trimEnd());
+    expect(server.stderr()).toBe("");
+    expect(invariantViolations(served)).toEqual([]);
+  });
+
+  it("answers bad input with the command's one-line error naming the field, and writes nothing", async () => {
+    const dir = await createJournal();
+    const server = await serve(dir);
+    const commitsBefore = commitsOf(dir);
+    const cases: Array<[string, Record<string, unknown>, string[]]> = [
+      [
+        "record_failure",
+        { title: "two\nlines", domain: "x" },
+        ["record-failure", "--title", "two\nlines", "--domain", "x"],
+      ],
+      [
+        "record_failure",
+        { title: "t", domain: "x", severity: 9 },
+        ["record-failure", "--title", "t", "--domain", "x", "--severity", "9"],
+      ],
+      [
+        "record_heuristic",
+        { domain: "x", rule: "r", confidence: "sure" },
+        ["record-heuristic", "--domain", "x", "--rule", "r", "--confidence", "sure"],
+      ],
+      ["search", { text: "x", type: "note" }, ["search", "x", "--type", "note"]],
+      ["query", { mode: "recent", recent: 0 }, ["query", "--recent", "0"]],
+      ["context", { "max-tokens": "many" }, ["context", "--max-tokens", "many"]],
+      ["validate", { ids: ["H-99"] }, ["validate", "H-99"]],
+      ["validate", { ids: [] }, ["validate"]],
+      ["golden", { action: "crown", id: 1 }, ["golden", "crown", "1"]],
+    ];
+    for (const [tool, args, command] of cases) {
+      const result = await callTool(server, tool, args);
+      const printed = await runLore(command, { cwd: dir });
+      expect(printed.code).toBe(2);
+      const line = printed.stderr.trim().split("\n").at(-1) ?? "";
+      const message = line.replace(/^lore [a-z-]+: /, "");
+      expect(result.isError, `${tool} ${JSON.stringify(args)}`).toBe(true);
+      expect(textsOf(result)).toEqual([message]);
+      expect(message).toMatch(/^[A-Za-z-]+: /);
+    }
+    const typeError = await callTool(server, "record_failure", { title: 3, domain: "x" });
+    expect(typeError.isError).toBe(true);
+    expect(textsOf(typeError)[0]).toContain("title");
+    expect(commitsOf(dir)).toEqual(commitsBefore);
+    expect(readRows(dir)).toEqual({ learnings: [], heuristics: [] });
+    expect(pendingOf(dir)).toEqual([]);
+  });
+});
+
+describe("lore mcp: writes", () => {
+  it("commits 10 concurrent records each in a commit of its own, with fewer git processes than records", async () => {
+    const dir = await createJournal();
+    const trace = path.join(dir, "..", `${path.basename(dir)}.git-trace`);
+    const server = await serve(dir, { GIT_TRACE: trace });
+    const titles = Array.from({ length: 10 }, (_, index) => `concurrent ${index}`);
+    const answers = await Promise.all(
+      titles.map((title) => callTool(server, "record_failure", { title, domain: "load" })),
+    );
+    const records = answers.map((answer) => jsonOf(answer) as { id: number; path: string; commit: string | null });
+    expect(new Set(records.map((record) => record.id)).size).toBe(10);
+    for (const record of records) {
+      expect(record.commit).toMatch(/^[0-9a-f]{40}$/);
+      // Its own commit holds its own file, and nothing else.
+      expect(git(dir, ["show", "--name-only", "--format=", record.commit as string]).trim()).toBe(record.path);
+    }
+    expect(new Set(records.map((record) => record.commit)).size).toBe(10);
+    expect(commitsOf(dir).filter((subject) => subject.startsWith("failure: concurrent"))).toHaveLength(10);
+    // Each git process that makes commits, as GIT_TRACE logs it: `git commit` and `git fast-import`.
+    const committers = fs
+      .readFileSync(trace, "utf8")
+      .split("\n")
+      .filter((line) => /trace: built-in: git (commit|fast-import)\b/.test(line));
+    expect(committers.length).toBeGreaterThan(0);
+    expect(committers.length).toBeLessThan(10);
+    expect(pendingOf(dir)).toEqual([]);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("answers a record whose commit failed with a note, and commits it at its next session", async () => {
+    const dir = await createJournal();
+    // A pre-commit hook that refuses the first commit only.
+    const refused = path.join(dir, ".git", "refused-once");
+    fs.writeFileSync(
+      path.join(dir, ".git", "hooks", "pre-commit"),
+      `#!/bin/sh\nif [ -e '${refused}' ]; then exit 0; fi\ntouch '${refused}'\necho refused >&2\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    const server = await serve(dir);
+    const first = await callTool(server, "record_failure", { title: "refused at first", domain: "hooks" });
+    expect(first.isError ?? false).toBe(false);
+    expect(jsonOf(first)).toMatchObject({ commit: null });
+    expect(textsOf(first)[1]).toMatch(/but the git commit failed: .*the next lore command commits it/);
+    expect(pendingOf(dir)).toHaveLength(1);
+    // The server's next session recovers its own record like any other writer's: committed, its intent gone.
+    const second = jsonOf(await callTool(server, "record_failure", { title: "then accepted", domain: "hooks" }));
+    expect(second).toMatchObject({ commit: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    expect(pendingOf(dir)).toEqual([]);
+    expect(commitsOf(dir)).toEqual(expect.arrayContaining(["failure: refused at first", "failure: then accepted"]));
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("shares a journal with another server and the command line, all writing at once", async () => {
+    const dir = await createJournal();
+    const servers = [await serve(dir), await serve(dir)];
+    const calls = servers.flatMap((server, which) =>
+      Array.from({ length: 5 }, (_, index) =>
+        callTool(server, index % 2 === 0 ? "record_failure" : "record_heuristic", {
+          ...(index % 2 === 0
+            ? { title: `server ${which} record ${index}` }
+            : { rule: `server ${which} rule ${index}` }),
+          domain: "shared",
+        }).then(jsonOf),
+      ),
+    );
+    const commands = Array.from({ length: 5 }, (_, index) =>
+      index % 2 === 0
+        ? recordFailure(dir, { title: `command record ${index}`, domain: "shared" })
+        : recordHeuristic(dir, { domain: "shared", rule: `command rule ${index}` }),
+    );
+    await Promise.all(calls);
+    for (const result of await Promise.all(commands)) expect(result.code, result.stderr).toBe(0);
+    const rows = readRows(dir);
+    expect(rows.learnings.length + rows.heuristics.length).toBe(15);
+    expect(commitsOf(dir).filter((subject) => /^(failure|heuristic): /.test(subject))).toHaveLength(15);
+    expect(pendingOf(dir)).toEqual([]);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("sees at its next call a record the command line made while it runs", async () => {
+    const dir = await createJournal();
+    const server = await serve(dir);
+    expect(jsonOf(await callTool(server, "search", { text: "outsider" }))).toMatchObject({ count: 0 });
+    expect((await recordFailure(dir, { title: "outsider failure", domain: "cli" })).code).toBe(0);
+    const found = jsonOf(await callTool(server, "search", { text: "outsider" })) as { hits: Array<{ title: string }> };
+    expect(found.hits.map((hit) => hit.title)).toEqual(["outsider failure"]);
+    // And writes after it, with the next id.
+    const next = jsonOf(await callTool(server, "record_failure", { title: "after the outsider", domain: "mcp" }));
+    expect(next).toMatchObject({ id: 2 });
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("notices a database removed and rebuilt under it: reads the new one and writes into it", async () => {
+    const dir = await createJournal();
+    const server = await serve(dir);
+    jsonOf(await callTool(server, "record_failure", { title: "before the rebuild", domain: "db" }));
+    jsonOf(await callTool(server, "record_heuristic", { domain: "db", rule: "keep the wal" }));
+    for (const name of fs.readdirSync(path.join(dir, "memory")).filter((file) => file.startsWith("index.db"))) {
+      fs.rmSync(path.join(dir, "memory", name));
+    }
+    const rebuilt = await runLore(["sync", "--rebuild"], { cwd: dir });
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+    const found = jsonOf(await callTool(server, "search", { text: "rebuild OR wal" })) as { count: number };
+    expect(found.count).toBe(2);
+    const after = jsonOf(await callTool(server, "record_failure", { title: "after the rebuild", domain: "db" }));
+    expect(after).toMatchObject({ id: 2 });
+    expect(readRows(dir).learnings.map((row) => row.title)).toEqual(["before the rebuild", "after the rebuild"]);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("repairs a database emptied under it, as a record of the command line does, and records above every id", async () => {
+    const dir = await createJournal();
+    const server = await serve(dir);
+    for (const title of ["first", "second"]) jsonOf(await callTool(server, "record_failure", { title, domain: "db" }));
+    const memory = path.join(dir, "memory");
+    fs.truncateSync(path.join(memory, "index.db"), 0);
+    for (const name of ["index.db-wal", "index.db-shm"]) fs.rmSync(path.join(memory, name), { force: true });
+    const after = jsonOf(await callTool(server, "record_failure", { title: "third", domain: "db" }));
+    expect(after).toMatchObject({ id: 3 });
+    expect(server.stderr()).toContain("the database was behind the journal");
+    expect(readRows(dir).learnings.map((row) => row.title)).toEqual(["first", "second", "third"]);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("lets the journal go when its client is idle, and opens it again at the next call", async () => {
+    const dir = await createJournal();
+    const server = await serve(dir, {}, ["--idle-seconds", "0.2"]);
+    const pid = server.transport.pid as number;
+    const openJournalFiles = () =>
+      fs
+        .readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => {
+          try {
+            return fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+          } catch {
+            return "";
+          }
+        })
+        .filter((target) => target.startsWith(path.join(dir, "memory")));
+    jsonOf(await callTool(server, "record_failure", { title: "then idle", domain: "idle" }));
+    await waitUntil(() => openJournalFiles().length === 0, "the idle server closes the journal's files");
+    jsonOf(await callTool(server, "record_failure", { title: "awake again", domain: "idle" }));
+    expect(readRows(dir).learnings).toHaveLength(2);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+});
+
+describe("lore mcp: gone mid-call", () => {
+  it("a client that disconnects while its record waits for the lock leaves nothing the next command does not resolve", async () => {
+    const dir = await createJournal();
+    const server = await serve(dir);
+    const holder = await holdJournalLock(path.join(dir, "memory", ".lore", "journal.lock"));
+    const waiters = path.join(dir, "memory", ".lore", "lock-waiters");
+    const call = callTool(server, "record_failure", { title: "left behind", domain: "gone" }).catch(
+      (error: Error) => error,
+    );
+    await waitUntil(() => fs.existsSync(waiters) && fs.readdirSync(waiters).length > 0, "the call waits for the lock");
+    const closed = server.client.close();
+    running.splice(running.indexOf(server), 1);
+    holder.kill("SIGKILL");
+    await closed;
+    await call;
+    const next = await recordFailure(dir, { title: "the next command", domain: "gone" });
+    expect(next.code, next.stderr).toBe(0);
+    expect(pendingOf(dir)).toEqual([]);
+    expect(invariantViolations(dir)).toEqual([]);
+    // The record that was mid-call is wholly there (the server finished it) or wholly absent, never in part.
+    const titles = readRows(dir).learnings.map((row) => row.title);
+    expect(titles).toContain("the next command");
+    expect(commitsOf(dir).filter((subject) => subject === "failure: left behind")).toHaveLength(
+      titles.includes("left behind") ? 1 : 0,
+    );
+    expect((await runLore(["sync"], { cwd: dir })).code).toBe(0);
+  });
+
+  it("answers every request it read before stdin ended, then exits 0", async () => {
+    const dir = await createJournal();
+    const messages = [
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "pipe", version: "1" } },
+      },
+      { jsonrpc: "2.0", method: "notifications/initialized" },
+      ...[2, 3].map((id) => ({
+        jsonrpc: "2.0",
+        id,
+        method: "tools/call",
+        params: { name: "record_failure", arguments: { title: `piped ${id}`, domain: "pipe" } },
+      })),
+    ];
+    const result = await runLore(["mcp", "--base", dir], {
+      cwd: dir,
+      input: messages.map((message) => `${JSON.stringify(message)}\n`).join(""),
+    });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
+    const answers = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(answers.map((answer) => answer.id).sort()).toEqual([1, 2, 3]);
+    for (const answer of answers.filter((each) => each.id !== 1)) {
+      expect(JSON.parse(answer.result.content[0].text).commit).toMatch(/^[0-9a-f]{40}$/);
+    }
+    expect(commitsOf(dir)).toEqual(expect.arrayContaining(["failure: piped 2", "failure: piped 3"]));
+    expect(pendingOf(dir)).toEqual([]);
+  });
+
+  it.each(["intent-written", "file-written", "db-committed", "git-add", "git-committed"])(
+    "a server SIGKILLed at %s is recovered by the next command: the record wholly there or wholly absent",
+    async (step) => {
+      const dir = await createJournal();
+      const server = await serve(dir, { LORE_CRASH_AT: step });
+      const failed = await callTool(server, "record_failure", { title: "killed mid-call", domain: "crash" }).catch(
+        (error: Error) => error,
+      );
+      expect(failed).toBeInstanceOf(Error);
+      const next = await recordFailure(dir, { title: "the next command", domain: "crash" }, { LORE_LOCK_STALE: "60" });
+      expect(next.code, next.stderr).toBe(0);
+      expect(pendingOf(dir)).toEqual([]);
+      expect(invariantViolations(dir)).toEqual([]);
+      const titles = readRows(dir).learnings.map((row) => row.title);
+      const committed = ["db-committed", "git-add", "git-committed"].includes(step);
+      expect(titles).toEqual(committed ? ["killed mid-call", "the next command"] : ["the next command"]);
+      expect(commitsOf(dir).filter((subject) => subject === "failure: killed mid-call")).toHaveLength(
+        committed ? 1 : 0,
+      );
+    },
+  );
+});
