@@ -367,3 +367,165 @@ describe("lore golden", () => {
     expect([standing(dir, 1), standing(dir, 2)]).toEqual(before);
   }, 180_000);
 });
+
+/** Runs `statement` on the journal's database with python3's sqlite3, as ELF's hooks and dashboard do. */
+function elfSql(dir: string, statement: string): void {
+  execFileSync("python3", [
+    "-c",
+    "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute(sys.argv[2]); db.commit()",
+    path.join(dir, "memory", "index.db"),
+    statement,
+  ]);
+}
+
+function touchedRows(dir: string): number[] {
+  const db = openDb(dir);
+  try {
+    return db.prepare("SELECT heuristic_id FROM lore_feedback_touched ORDER BY heuristic_id").pluck().all() as number[];
+  } finally {
+    db.close();
+  }
+}
+
+/** The journal's one feedback file (relative), with its mtime set a minute back to a whole second, out of racy reach. */
+function agedFeedbackFile(dir: string): { file: string; mtime: number } {
+  const folder = path.join(dir, "memory", "feedback");
+  const names = fs.readdirSync(folder);
+  expect(names).toHaveLength(1);
+  const mtime = Math.floor(Date.now() / 1000) - 60;
+  fs.utimesSync(path.join(folder, names[0]), mtime, mtime);
+  return { file: path.join(folder, names[0]), mtime };
+}
+
+describe("a sync with nothing changed looks only at what may have changed", () => {
+  it("a raw UPDATE by python3's sqlite3 after a sync that found nothing is found by a plain sync, once", async () => {
+    const dir = await journalWithRule();
+    ok(await runLore(["validate", "H-1"], { cwd: dir }));
+    // lore's own writer noted its base and cleared the mark its UPDATE made.
+    expect(touchedRows(dir)).toEqual([]);
+    ok(await runLore(["sync"], { cwd: dir }));
+    elfSql(dir, "UPDATE heuristics SET times_validated = times_validated + 1 WHERE id = 1");
+    expect(touchedRows(dir)).toEqual([1]);
+    const report = await runLore(["sync"], { cwd: dir });
+    expect(report.code).toBe(3);
+    expect(report.stdout).toMatch(
+      /^feedback-db-only memory\/index\.db: 1 heuristic's standing was changed in the database alone \(H-1\)/m,
+    );
+    ok(await runLore(["sync", "--fix"], { cwd: dir }));
+    expect(feedbackLines(dir).filter((line) => line.event === "adjusted")).toMatchObject([{ validated: 1 }]);
+    expect(touchedRows(dir)).toEqual([]);
+    ok(await runLore(["sync"], { cwd: dir }));
+    expect(standing(dir).times_validated).toBe(2);
+  });
+
+  it("a plain sync compares only the marked rows with their base; --full compares every row", async () => {
+    const dir = await journalWithRule();
+    ok(await runLore(["validate", "H-1"], { cwd: dir }));
+    // A base moved with no change to the row: no trigger marks it, so only a comparison of every row sees it.
+    runSql(dir, "UPDATE lore_feedback_base SET times_validated = 0 WHERE heuristic_id = 1");
+    ok(await runLore(["sync"], { cwd: dir }));
+    const full = await runLore(["sync", "--full"], { cwd: dir });
+    expect(full.code).toBe(3);
+    expect(full.stdout).toMatch(/^feedback-db-only memory\/index\.db: 1 heuristic's standing was changed/m);
+  });
+
+  it("a heuristic inserted by raw SQL with the base trigger dropped is still found", async () => {
+    const dir = await journalWithRule();
+    ok(await runLore(["sync"], { cwd: dir }));
+    elfSql(dir, "DROP TRIGGER lore_feedback_base_insert");
+    elfSql(
+      dir,
+      "INSERT INTO heuristics (domain, rule, confidence, times_validated) VALUES ('testing', 'Raw rule', 0.5, 3)",
+    );
+    expect(touchedRows(dir)).toEqual([]);
+    const report = await runLore(["sync"], { cwd: dir });
+    expect(report.code).toBe(3);
+    expect(report.stdout).toMatch(
+      /^feedback-db-only memory\/index\.db: 1 heuristic's standing was changed in the database alone \(H-2\)/m,
+    );
+  });
+
+  it("a row deleted with the base trigger dropped leaves an orphan base that the fix drops", async () => {
+    const dir = await journalWithRule();
+    ok(await recordHeuristic(dir, { domain: "testing", rule: "Second rule" }));
+    ok(await runLore(["sync"], { cwd: dir }));
+    elfSql(dir, "DROP TRIGGER lore_feedback_base_delete");
+    elfSql(dir, "DELETE FROM heuristics WHERE id = 2");
+    const report = await runLore(["sync"], { cwd: dir });
+    expect(report.stdout).toMatch(/^feedback-db-only memory\/index\.db: 1 feedback base names a heuristic no longer/m);
+    await runLore(["sync", "--fix"], { cwd: dir });
+    const db = openDb(dir);
+    const bases = db.prepare("SELECT heuristic_id FROM lore_feedback_base").pluck().all();
+    db.close();
+    expect(bases).toEqual([1]);
+  });
+
+  it("an unchanged feedback file is not read again; one whose stat changed is, and --full reads every one", async () => {
+    const dir = await journalWithRule();
+    ok(await runLore(["validate", "H-1"], { cwd: dir }));
+    const { file, mtime } = agedFeedbackFile(dir);
+    ok(await runLore(["sync"], { cwd: dir }));
+    // Garbage of the same size, at the same inode and mtime: only a sync that reads the file can tell.
+    const size = fs.statSync(file).size;
+    fs.writeFileSync(file, `${"x".repeat(size - 1)}\n`);
+    fs.utimesSync(file, mtime, mtime);
+    expect(fs.statSync(file).size).toBe(size);
+    ok(await runLore(["sync"], { cwd: dir }));
+    const full = await runLore(["sync", "--full"], { cwd: dir });
+    expect(full.code).toBe(4);
+    expect(full.stderr).toContain(`memory/feedback/${path.basename(file)}:1:`);
+    fs.utimesSync(file, mtime + 1, mtime + 1);
+    const touched = await runLore(["sync"], { cwd: dir });
+    expect(touched.code).toBe(4);
+    expect(touched.stderr).toContain(`memory/feedback/${path.basename(file)}:1:`);
+  });
+
+  it("a feedback file with an event whose heuristic has no row is read and reported on every sync", async () => {
+    const dir = await journalWithRule();
+    ok(await runLore(["validate", "H-1"], { cwd: dir }));
+    agedFeedbackFile(dir);
+    // The row gone from the database alone, and its event with it: the event waits for the row.
+    runSql(dir, "DELETE FROM heuristics WHERE id = 1");
+    runSql(dir, "DELETE FROM lore_feedback_applied");
+    for (let run = 0; run < 2; run++) {
+      const report = await runLore(["sync"], { cwd: dir });
+      expect(report.stdout).toMatch(/^feedback-unapplied memory\/feedback: 1 feedback event is not applied/m);
+    }
+  });
+
+  it("a feedback file a pull appended to is read, and its event applied once", async () => {
+    const { bare } = await sharedJournal("lore-feedback-pull-", async (seed) => {
+      ok(await recordHeuristic(seed, { domain: "shared", rule: "Pull before push" }));
+    });
+    const a = await cloneJournal(bare, "a");
+    const b = await cloneJournal(bare, "b");
+    for (const dir of [a, b]) {
+      ok(await runLore(["sync", "--fix"], { cwd: dir }));
+      ok(await runLore(["validate", "H-1"], { cwd: dir }));
+    }
+    // b's month file verified, and trusted by its stat from now on.
+    agedFeedbackFile(b);
+    ok(await runLore(["sync"], { cwd: b }));
+    git(a, ["push", "-q", "origin", "HEAD"]);
+    git(b, ["pull", "-q", "--no-edit", "origin", "HEAD"]);
+    ok(await runLore(["sync", "--fix"], { cwd: b }));
+    expect(standing(b).times_validated).toBe(2);
+    expect(feedbackLines(b)).toHaveLength(2);
+    for (const args of [["sync"], ["sync", "--fix"], ["sync", "--full"]]) ok(await runLore(args, { cwd: b }));
+    expect(standing(b).times_validated).toBe(2);
+  }, 120_000);
+
+  it("upgrading from schema 7 marks the rows ELF's hooks changed before any trigger could", async () => {
+    const dir = await journalWithRule();
+    ok(await runLore(["validate", "H-1"], { cwd: dir }));
+    for (const trigger of ["update", "renumber", "delete"])
+      runSql(dir, `DROP TRIGGER lore_feedback_touched_${trigger}`);
+    runSql(dir, "DROP TABLE lore_feedback_touched");
+    runSql(dir, "DROP TABLE lore_feedback_files");
+    runSql(dir, "UPDATE lore_meta SET value = '7' WHERE key = 'schema_version'");
+    runSql(dir, "UPDATE heuristics SET times_violated = 2 WHERE id = 1");
+    ok(await runLore(["sync", "--fix"], { cwd: dir }));
+    expect(feedbackLines(dir).filter((line) => line.event === "adjusted")).toMatchObject([{ violated: 2 }]);
+    ok(await runLore(["sync"], { cwd: dir }));
+  });
+});

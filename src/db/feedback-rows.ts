@@ -17,6 +17,13 @@
  * dashboard) and fold it into the journal as an `adjusted` event. All of it
  * in the caller's write transaction: the row, its metrics row and the notes
  * commit together or not at all.
+ *
+ * So that sync need not compare every row with its base, a trigger marks, in
+ * `lore_feedback_touched`, each row whose standing changes, whoever changes
+ * it (ELF's raw SQL included); noting a row's base clears its mark, in the
+ * same transaction, when the row stands at that base (a change made since
+ * stays marked). A mark only ever makes sync look at a row again: a row
+ * marked and at its base is found unchanged.
  */
 import type Database from "better-sqlite3";
 import { type FeedbackEvent, type HeuristicKey, type Standing, standingAfter } from "../journal/feedback-events.js";
@@ -28,8 +35,14 @@ import { prepared } from "./prepared.js";
  * row inserted starts with a base of what it was inserted with (a record's
  * standing; a row brought back from the archive, its old standing, whose
  * events the journal already holds), a row's new id takes its base along,
- * and a row deleted takes its base with it.
+ * and a row deleted takes its base with it. Version 8 adds the marks of the
+ * rows whose standing changed (`lore_feedback_touched`) and their triggers:
+ * a changed standing or a new id marks the row; a row deleted takes its mark
+ * with it. Plain SQL that ELF's Python sqlite3 (SQLite 3.40) runs as well.
  */
+/** The trigger that marks a row whose standing changed: while it is missing, no mark can be trusted. */
+export const TOUCHED_TRIGGER = "lore_feedback_touched_update";
+
 export const FEEDBACK_TABLES = `
 CREATE TABLE IF NOT EXISTS lore_feedback_applied (
   id TEXT PRIMARY KEY
@@ -55,7 +68,43 @@ CREATE TRIGGER IF NOT EXISTS lore_feedback_base_delete AFTER DELETE ON heuristic
 BEGIN
   DELETE FROM lore_feedback_base WHERE heuristic_id = OLD.id;
 END;
+CREATE TABLE IF NOT EXISTS lore_feedback_touched (
+  heuristic_id INTEGER PRIMARY KEY
+);
+CREATE TRIGGER IF NOT EXISTS ${TOUCHED_TRIGGER} AFTER UPDATE OF times_validated, times_violated, confidence, is_golden
+  ON heuristics
+  WHEN OLD.times_validated IS NOT NEW.times_validated OR OLD.times_violated IS NOT NEW.times_violated
+    OR OLD.confidence IS NOT NEW.confidence OR OLD.is_golden IS NOT NEW.is_golden
+BEGIN
+  INSERT OR IGNORE INTO lore_feedback_touched(heuristic_id) VALUES (NEW.id);
+END;
+CREATE TRIGGER IF NOT EXISTS lore_feedback_touched_renumber AFTER UPDATE OF id ON heuristics WHEN NEW.id != OLD.id
+BEGIN
+  DELETE FROM lore_feedback_touched WHERE heuristic_id = OLD.id;
+  INSERT OR IGNORE INTO lore_feedback_touched(heuristic_id) VALUES (NEW.id);
+END;
+CREATE TRIGGER IF NOT EXISTS lore_feedback_touched_delete AFTER DELETE ON heuristics
+BEGIN
+  DELETE FROM lore_feedback_touched WHERE heuristic_id = OLD.id;
+END;
 `;
+
+/**
+ * An SQL condition on `h` (heuristics) and `b` (its lore_feedback_base row,
+ * joined): the row's standing differs from its base.
+ */
+export const OFF_ITS_BASE = `(ifnull(h.times_validated, 0) != b.times_validated
+  OR ifnull(h.times_violated, 0) != b.times_violated OR ifnull(h.confidence, 0.5) != b.confidence
+  OR ifnull(h.is_golden, 0) != b.is_golden)`;
+
+/**
+ * Marks every row whose standing differs from its base: where rows may have
+ * changed with no trigger to mark them (before version 8; a base made anew
+ * by a rebuild). Inside the caller's write transaction.
+ */
+export const MARK_ROWS_OFF_THEIR_BASE = `
+INSERT OR IGNORE INTO lore_feedback_touched(heuristic_id)
+SELECT h.id FROM heuristics h JOIN lore_feedback_base b ON b.heuristic_id = h.id WHERE ${OFF_ITS_BASE}`;
 
 /**
  * The base of the rows there before version 7: their record's standing at
@@ -180,11 +229,26 @@ export function applyFeedbackEvent(
   return after;
 }
 
-/** Notes `standing` as what lore last left the row at. */
+/**
+ * Notes `standing` as what lore last left the row at, if the row is there
+ * (a row taken out since it was read gets no base), and clears the row's
+ * mark if the row stands there (a change made since it was read stays marked).
+ */
 export function noteFeedbackBase(db: Database.Database, standing: HeuristicStanding): void {
   prepared(
     db,
     `INSERT OR REPLACE INTO lore_feedback_base(heuristic_id, times_validated, times_violated, confidence, is_golden)
-     VALUES (?, ?, ?, ?, ?)`,
-  ).run(standing.id, standing.timesValidated, standing.timesViolated, standing.confidence, standing.isGolden ? 1 : 0);
+     SELECT @id, @validated, @violated, @confidence, @golden WHERE EXISTS (SELECT 1 FROM heuristics WHERE id = @id)`,
+  ).run({
+    id: standing.id,
+    validated: standing.timesValidated,
+    violated: standing.timesViolated,
+    confidence: standing.confidence,
+    golden: standing.isGolden ? 1 : 0,
+  });
+  prepared(
+    db,
+    `DELETE FROM lore_feedback_touched WHERE heuristic_id = @id AND NOT EXISTS (SELECT 1 FROM heuristics h
+       JOIN lore_feedback_base b ON b.heuristic_id = h.id WHERE h.id = @id AND ${OFF_ITS_BASE})`,
+  ).run({ id: standing.id });
 }

@@ -31,6 +31,16 @@
  *     characters; it is made anew (about 13 s at 100,000 records, once);
  *   - version 7: `lore_feedback_applied` and `lore_feedback_base`, what the
  *     database holds of the journal's feedback events (feedback-rows.ts).
+ *     Upgrading to version 7 gives every existing row a base of no
+ *     validations, not golden, at the confidence it has;
+ *   - version 8, so that a sync with nothing changed reads neither every
+ *     heuristic nor every feedback file: `lore_feedback_touched` and its
+ *     triggers, which mark each row whose standing changes, by anyone
+ *     (feedback-rows.ts), and `lore_feedback_files`, each feedback file as
+ *     sync last verified it (its stat), in sync's cache (sync/sync-cache.ts).
+ *     Upgrading to version 8 marks every row that differs from its base: the
+ *     rows ELF's hooks changed before version 7 (their base has none of it)
+ *     or since the last sync, with no trigger to mark them then.
  *
  * `learnings` and `heuristics` keep lore's definitions, in new journals too:
  * ELF's columns, types, defaults, indexes and trigger names, with the checks of
@@ -46,9 +56,9 @@
 import type Database from "better-sqlite3";
 import { ELF_INDEXES, ELF_SEED_ROWS, ELF_TABLES } from "./elf-tables.js";
 import { rebuildSearchIndex } from "./search-index.js";
-import { FEEDBACK_BASE_OF_EXISTING_ROWS, FEEDBACK_TABLES } from "./feedback-rows.js";
+import { FEEDBACK_BASE_OF_EXISTING_ROWS, FEEDBACK_TABLES, MARK_ROWS_OFF_THEIR_BASE } from "./feedback-rows.js";
 
-export const CURRENT_SCHEMA_VERSION = 7;
+export const CURRENT_SCHEMA_VERSION = 8;
 
 /** ELF's validation triggers: the same checks before every INSERT and UPDATE. */
 function validationTriggers(table: string, cases: string): string {
@@ -186,6 +196,13 @@ CREATE TABLE IF NOT EXISTS lore_archive (
 );
 CREATE INDEX IF NOT EXISTS idx_lore_archive_lore_id ON lore_archive(lore_id);
 CREATE INDEX IF NOT EXISTS idx_lore_archive_key ON lore_archive(tbl, match_key);
+CREATE TABLE IF NOT EXISTS lore_feedback_files (
+  path TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL,
+  ino TEXT NOT NULL,
+  verified_at_ms REAL NOT NULL
+) WITHOUT ROWID;
 ${dirtyTriggers("learnings")}
 ${dirtyTriggers("heuristics")}
 `;
@@ -270,6 +287,7 @@ export function migrate(db: Database.Database): void {
   }
   if (from < 6) rebuildSearchIndex(db);
   if (from < 7) db.exec(FEEDBACK_BASE_OF_EXISTING_ROWS);
+  if (from < 8) db.exec(MARK_ROWS_OFF_THEIR_BASE);
   db.prepare("INSERT OR REPLACE INTO lore_meta(key, value) VALUES ('schema_version', ?)").run(
     String(CURRENT_SCHEMA_VERSION),
   );

@@ -41,7 +41,7 @@ import {
   statFile,
   type HashAlgorithm,
 } from "../journal/journal-file.js";
-import type { IndexFingerprint, SyncCache } from "./sync-cache.js";
+import type { IndexFingerprint, StatVerified, SyncCache } from "./sync-cache.js";
 
 /** A file modified this close to its verification may hide a same-size rewrite. */
 export const RACY_MS = 2000;
@@ -156,12 +156,18 @@ function parseStatus(output: string, prefix: string): StatusView {
   return view;
 }
 
+/**
+ * Whether the file at `absolute` is as it was verified: the same size, mtime
+ * and inode now, and modified at least RACY_MS before it was verified.
+ */
+export function unchangedByStat(verified: StatVerified | undefined, absolute: string): boolean {
+  if (!verified || verified.stat.mtimeMs > verified.verifiedAtMs - RACY_MS) return false;
+  const now = statFile(absolute);
+  return now !== undefined && sameStat(now, verified.stat);
+}
+
 function isTrustedByStat(layout: JournalLayout, file: string, cache: SyncCache): boolean {
-  const entry = cache.entry(file);
-  if (!entry) return false;
-  if (entry.stat.mtimeMs > entry.verifiedAtMs - RACY_MS) return false;
-  const now = statFile(journalAbsolutePath(layout, file));
-  return now !== undefined && sameStat(now, entry.stat);
+  return unchangedByStat(cache.entry(file), journalAbsolutePath(layout, file));
 }
 
 const PATHSPECS = ["--", ...RECORD_DIRECTORIES.map((entry) => entry.directory)];

@@ -27,7 +27,7 @@ import type { RecordTable } from "../journal/journal-file.js";
 import type { RowRef } from "./sync-cache.js";
 import { fingerprintOf, recordFingerprint } from "../journal/record-fingerprint.js";
 import type { FeedbackEvent } from "../journal/feedback-events.js";
-import type { DatabaseOnlyChange } from "../feedback/feedback-journal.js";
+import type { DatabaseOnlyChanges } from "../feedback/feedback-journal.js";
 
 export type FindingType =
   | "missing-row"
@@ -71,8 +71,8 @@ export type Action =
   | { kind: "rebuild" }
   /** Make the search index anew from the rows (db/search-index.ts rebuildSearchIndex). */
   | { kind: "rebuild-search-index" }
-  /** Add these changes to the journal as `adjusted` feedback events (sync/feedback-finding.ts). */
-  | { kind: "record-feedback"; changes: DatabaseOnlyChange[] }
+  /** Add these changes to the journal as `adjusted` feedback events, drop the orphan bases (sync/feedback-finding.ts). */
+  | { kind: "record-feedback"; found: DatabaseOnlyChanges }
   /** Apply the journal's feedback events the database lacks. */
   | { kind: "apply-feedback"; events: FeedbackEvent[] };
 

@@ -19,7 +19,9 @@
  *      the same findings and change nothing;
  *   4. find what changed (file-changes.ts), compare (compare-journal.ts,
  *      analyze.ts, match.ts), look at the search index
- *      (search-index-finding.ts: a quick look, every entry with `full`),
+ *      (search-index-finding.ts: a quick look, every entry with `full`) and
+ *      at the feedback events (feedback-finding.ts: the rows marked as
+ *      changed and the feedback files changed since verified; all with `full`),
  *      look for temp files and dead locks, and, where sync commits (a work
  *      tree, not --no-commit, not lore's git hooks), for record files git
  *      has not committed (`uncommitted`; those a pending intent still holds
@@ -31,7 +33,8 @@
  *      committed; leftovers removed; the uncommitted files committed in one
  *      commit (`sync: commit ...`); what the fix touched compared again (a
  *      rebuilt search index by the quick look);
- *   6. every mode records what it verified (verification.ts); "fix" also
+ *   6. every mode records what it verified (verification.ts; the feedback
+ *      files whose every event is applied, feedback-finding.ts); "fix" also
  *      raises each id sequence to the ids issued, and those to the
  *      sequences (db/ids-issued.ts), so that no id is given twice.
  * A sync killed at any point leaves nothing the next command cannot repair.
@@ -73,7 +76,7 @@ import type { HeuristicStanding } from "../db/feedback-rows.js";
 import type { FeedbackEvent } from "../journal/feedback-events.js";
 import { applyFeedbackEvents, recordDatabaseOnlyChanges } from "../feedback/feedback-journal.js";
 import { feedbackFiles, feedbackMessage } from "../feedback/record-feedback.js";
-import { feedbackFindings } from "./feedback-finding.js";
+import { type FeedbackScan, recordFeedbackVerified, scanFeedback } from "./feedback-finding.js";
 
 export type SyncMode = "report" | "dry-run" | "fix";
 
@@ -370,7 +373,8 @@ async function reconcile(
     report.findings.push(...analysis.problems.filter(settled), ...analysis.findings.filter(settled));
     const searchIndex = searchIndexFinding(db.sqlite, { full: options.full, changedRows: analysis.dirtyRefs });
     if (searchIndex) report.findings.push(searchIndex);
-    report.findings.push(...feedbackFindings(db.sqlite, layout, new Date()));
+    const feedback = scanFeedback(db.sqlite, layout, cache, { full: options.full, now: new Date() });
+    report.findings.push(...feedback.findings);
     if (session.repo && options.checkCommitted) {
       report.findings.push(...(await uncommittedFindings(session.repo, layout, changes, analysis.problems, pending)));
     }
@@ -385,11 +389,15 @@ async function reconcile(
         analysis,
         changes,
         cache,
+        feedback,
         startedAt,
       );
       report.remaining.push(...recovered.filter((step) => step.unresolved !== undefined).map(pendingFinding));
-    } else if (!rehearsal && hasSomethingToRecord(analysis, changes, cache)) {
-      db.write(journalKey, () => recordVerification(cache, analysis, { ...changes }, startedAt));
+    } else if (!rehearsal && (hasSomethingToRecord(analysis, changes, cache) || feedback.read.length > 0)) {
+      db.write(journalKey, () => {
+        recordVerification(cache, analysis, { ...changes }, startedAt);
+        recordFeedbackVerified(db.sqlite, cache, feedback, startedAt);
+      });
     }
   };
   if (rehearsal) {
@@ -513,15 +521,14 @@ function writeBackMessage(findings: Finding[], plan: RestorePlan): string {
 /** The `adjusted` events the fix adds to the journal, and their rows. */
 function feedbackToRecord(findings: Finding[]): { events: FeedbackEvent[]; rows: HeuristicStanding[] } {
   const recorded = findings.flatMap(({ action }) =>
-    action.kind === "record-feedback" ? action.changes.filter((change) => change.event !== undefined) : [],
+    action.kind === "record-feedback" ? action.found.changes.filter((change) => change.event !== undefined) : [],
   );
   return { events: recorded.map((change) => change.event as FeedbackEvent), rows: recorded.map(({ row }) => row) };
 }
 
 /** The feedback findings' fixes (sync/feedback-finding.ts): DB-only changes noted first, then the journal's events applied. */
 function applyFeedbackActions(db: Database.Database, findings: Finding[]): void {
-  for (const { action } of findings)
-    if (action.kind === "record-feedback") recordDatabaseOnlyChanges(db, action.changes);
+  for (const { action } of findings) if (action.kind === "record-feedback") recordDatabaseOnlyChanges(db, action.found);
   for (const { action } of findings) if (action.kind === "apply-feedback") applyFeedbackEvents(db, action.events);
 }
 
@@ -536,6 +543,7 @@ async function applyFix(
   analysis: Comparison,
   changes: FileChanges,
   cache: SyncCache,
+  feedbackScan: FeedbackScan,
   startedAt: number,
 ): Promise<void> {
   const { db, layout, lock } = session;
@@ -615,6 +623,7 @@ async function applyFix(
       { ...changes, worktreeDirty: new Set([...changes.worktreeDirty, ...report.restored]) },
       startedAt,
     );
+    recordFeedbackVerified(db.sqlite, cache, feedbackScan, startedAt);
     // No id the database gave before it lost commits (or was rebuilt) is given again.
     alignIdsIssued(layout, db.sqlite);
   });

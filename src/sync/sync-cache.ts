@@ -10,9 +10,16 @@
  *   cache.dirtySeq()           // the latest change's number, taken before reading
  *   cache.dirtyRows()          // rows changed since (triggers fill lore_dirty)
  *   ...
+ *   cache.feedbackFiles()      // each feedback file as verified: stat, when
+ *   ...
  *   cache.recordVerified(file, rows) / cache.recordVerifiedFiles(files, rowsWithTheirPaths)
  *   cache.recordRecheck(path) / cache.forget(path) / cache.forgetRows(rows)
  *   cache.clearDirty(rows, seenUpTo) / cache.markDirty(rows) / cache.setIndexFingerprint(value)
+ *   cache.recordFeedbackFiles(verified, present)
+ *
+ * Feedback files (`memory/feedback/*.jsonl`) are kept apart, in
+ * `lore_feedback_files` (schema version 8): a stat and when, no rows; sync
+ * records one only once every event in it is applied (feedback-finding.ts).
  *
  * Lookups stay cheap at any size: `rowsOf` asks for its paths a few hundred
  * at a time, `pathOf` reads the rows' files a block of ids at a time, and the
@@ -39,10 +46,14 @@ export interface IndexFingerprint {
 
 import { prepared } from "../db/prepared.js";
 
-export interface CacheEntry {
+/** A file's stat when sync verified it, and when that was. */
+export interface StatVerified {
   stat: FileStat;
-  contentId: string;
   verifiedAtMs: number;
+}
+
+export interface CacheEntry extends StatVerified {
+  contentId: string;
   /** Examined on every sync: it differed from git's index, or had a finding. */
   recheck: boolean;
 }
@@ -337,6 +348,38 @@ export class SyncCache {
           `DELETE FROM ${from} WHERE tbl = ? AND row_id IN (${placeholders(chunk.length)})${where}`,
         ).run(table, ...chunk);
       }
+    }
+  }
+
+  /** Each feedback file as sync last verified it, by path. */
+  feedbackFiles(): Map<string, StatVerified> {
+    const files = new Map<string, StatVerified>();
+    for (const row of prepared(this.db, "SELECT * FROM lore_feedback_files").iterate() as Iterable<
+      Omit<CacheRow, "content_id" | "worktree_dirty">
+    >) {
+      files.set(row.path, {
+        stat: { size: row.size, mtimeMs: row.mtime_ms, ino: row.ino },
+        verifiedAtMs: row.verified_at_ms,
+      });
+    }
+    return files;
+  }
+
+  /** Records these feedback files as verified at `verifiedAtMs`, and forgets those no longer `present`. */
+  recordFeedbackFiles(
+    verified: ReadonlyArray<{ path: string; stat: FileStat }>,
+    present: readonly string[],
+    verifiedAtMs: number,
+  ): void {
+    const kept = new Set(present);
+    for (const file of this.feedbackFiles().keys()) {
+      if (!kept.has(file)) prepared(this.db, "DELETE FROM lore_feedback_files WHERE path = ?").run(file);
+    }
+    for (const { path, stat } of verified) {
+      prepared(
+        this.db,
+        "INSERT OR REPLACE INTO lore_feedback_files(path, size, mtime_ms, ino, verified_at_ms) VALUES (?, ?, ?, ?, ?)",
+      ).run(path, stat.size, stat.mtimeMs, stat.ino, verifiedAtMs);
     }
   }
 
