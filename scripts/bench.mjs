@@ -30,17 +30,29 @@
 //     search WORD`, each <= 1.3 x `node -e 0` (interleaved), the p95 of
 //     searches inside one process (scripts/search-latency.ts) <= 5 ms, and
 //     lore's Claude Code hooks (session-start, pre-tool-use) within the time
-//     limits README publishes for them.
+//     limits README publishes for them;
+//   - `lore mcp` (an SDK client driving the server, started once, over stdio):
+//     one record_failure answered once committed <= 1.3 x a bare `git commit`
+//     of one staged file (interleaved; neither starts Node); 20 servers, one
+//     client each, all initialized, then one record each at once: all
+//     acknowledged (answers, rows and commits), <= 5 x one MCP record, and
+//     >= 3 x the records per second of 20 record-failure processes at once
+//     (interleaved round by round); and the searches of
+//     scripts/search-latency.ts at READ_RECORDS records through one server,
+//     p95 <= 5 ms as the server times each call (LORE_MCP_TIMING=1), with the
+//     client's round trip beside it.
 // The table is printed and, when every part ran, written to docs/BENCHMARKS.md.
 //
 // Environment: BENCH_PARTS picks parts (record, hooks, recovery, parallel,
-// sync, elf, read; default all), BENCH_READ_RECORDS the read part's size, BENCH_SYNC_SIZES and BENCH_ELF_SIZES the journal
+// sync, elf, read, mcp; default all), BENCH_READ_RECORDS the read and mcp parts' size, BENCH_SYNC_SIZES and BENCH_ELF_SIZES the journal
 // sizes (records; ELF failures), BENCH_ROUNDS, BENCH_PARALLEL_ROUNDS,
 // BENCH_SYNC_ROUNDS and BENCH_RECOVERY_SIZE the rounds and sizes.
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const lore = path.join(root, "bin", "lore.js");
@@ -53,7 +65,7 @@ const SYNC_SIZES = (process.env.BENCH_SYNC_SIZES ?? "10000,100000").split(",").m
 const SYNC_ROUNDS = Number(process.env.BENCH_SYNC_ROUNDS ?? 7);
 const ELF_SIZES = (process.env.BENCH_ELF_SIZES ?? "10000,100000").split(",").map(Number);
 const ELF_HEURISTIC_SHARE = 0.2;
-const ALL_PARTS = ["record", "hooks", "recovery", "parallel", "sync", "elf", "read"];
+const ALL_PARTS = ["record", "hooks", "recovery", "parallel", "sync", "elf", "read", "mcp"];
 const READ_RECORDS = Number(process.env.BENCH_READ_RECORDS ?? 100_000);
 const PARTS = new Set((process.env.BENCH_PARTS ?? ALL_PARTS.join(",")).split(",").map((part) => part.trim()));
 for (const part of PARTS)
@@ -467,6 +479,16 @@ async function hookFigures() {
   };
 }
 
+/** The read part's journal: READ_RECORDS synthetic records (scripts/generate-journal.ts) indexed by `lore sync --rebuild`. */
+async function readJournal(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  execFileSync(process.execPath, [generator, "--records", String(READ_RECORDS), "--out", dir], { encoding: "utf8" });
+  await must(run(process.execPath, [lore, "init"], dir), "lore init");
+  for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(path.join(dir, "memory", `index.db${suffix}`), { force: true });
+  await must(run(process.execPath, [lore, "sync", "--rebuild", "--no-commit"], dir), "lore sync --rebuild");
+  return dir;
+}
+
 /**
  * The read side at READ_RECORDS records (the synthetic journal of the sync
  * part, rebuilt by `lore sync --rebuild`): each read command as a fresh
@@ -474,11 +496,7 @@ async function hookFigures() {
  * process (scripts/search-latency.ts).
  */
 async function readFigures() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lore-bench-read-"));
-  execFileSync(process.execPath, [generator, "--records", String(READ_RECORDS), "--out", dir], { encoding: "utf8" });
-  await must(run(process.execPath, [lore, "init"], dir), "lore init");
-  for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(path.join(dir, "memory", `index.db${suffix}`), { force: true });
-  await must(run(process.execPath, [lore, "sync", "--rebuild", "--no-commit"], dir), "lore sync --rebuild");
+  const dir = await readJournal("lore-bench-read-");
   const { createRequire } = await import("node:module");
   const Database = createRequire(import.meta.url)("better-sqlite3");
   const db = new Database(path.join(dir, "memory", "index.db"), { readonly: true });
@@ -568,6 +586,184 @@ function searchLatencyOf(dir) {
   return { ...sorted[1], runsP95Ms: runs.map((run) => run.p95Ms) };
 }
 
+/** A `lore mcp` server on `journal`, its SDK client connected (the protocol initialized); `stderr()` is what it wrote there. */
+async function mcpServer(journal, extraEnv = {}) {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [lore, "mcp", "--base", journal],
+    env: { ...env, ...extraEnv },
+    cwd: journal,
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr.on("data", (chunk) => (stderr += chunk));
+  const client = new Client({ name: "lore-bench", version: "1" });
+  await client.connect(transport);
+  return { client, stderr: () => stderr };
+}
+
+/** One record_failure through `server`'s client, answered committed: its round trip in ms. */
+async function mcpRecord(server, title) {
+  const started = process.hrtime.bigint();
+  const result = await server.client.callTool({
+    name: "record_failure",
+    arguments: { title, domain: "Bench", summary: "one record" },
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const texts = result.content.map((item) => item.text);
+  if (result.isError || texts.length !== 1 || JSON.parse(texts[0]).commit === null) {
+    throw new Error(`record_failure through lore mcp was not committed: ${texts.join(" / ")}`);
+  }
+  return ms;
+}
+
+/**
+ * One MCP record against the floor of the record part, interleaved: per
+ * round a bare `git commit` of one staged file, a `git add` + `git commit`
+ * of one new file, and one record_failure through a server started once,
+ * with durable git and with LORE_GIT_FSYNC=off.
+ */
+async function mcpRecordFigures() {
+  const durable = await mcpServer(await newJournal());
+  const notDurable = await mcpServer(await newJournal(), GIT_NOT_DURABLE);
+  const bare = newRepo("lore-bench-git-");
+  const gitMs = [];
+  const addCommitMs = [];
+  const recordMs = [];
+  const notDurableMs = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const staged = `staged-${round}.md`;
+    fs.writeFileSync(path.join(bare, staged), `round ${round}\n`);
+    git(bare, ["add", "--", staged]);
+    gitMs.push(await must(run("git", ["commit", "-q", "-m", `round ${round}`], bare), "git commit"));
+    const added = `added-${round}.md`;
+    fs.writeFileSync(path.join(bare, added), `round ${round}\n`);
+    const addMs = await must(run("git", ["add", "--", added], bare), "git add");
+    addCommitMs.push(addMs + (await must(run("git", ["commit", "-q", "-m", `added ${round}`], bare), "git commit")));
+    recordMs.push(await mcpRecord(durable, `bench ${round}`));
+    notDurableMs.push(await mcpRecord(notDurable, `bench ${round}`));
+  }
+  await durable.client.close();
+  await notDurable.client.close();
+  return {
+    gitCommit: median(gitMs),
+    addCommit: median(addCommitMs),
+    record: median(recordMs),
+    recordNotDurable: median(notDurableMs),
+  };
+}
+
+/** The rows and the commits of a journal (lore's records are failures here). */
+async function recordsIn(journal) {
+  const { createRequire } = await import("node:module");
+  const Database = createRequire(import.meta.url)("better-sqlite3");
+  const db = new Database(path.join(journal, "memory", "index.db"), { readonly: true });
+  const rows = db.prepare("SELECT count(*) FROM learnings").pluck().get();
+  db.close();
+  return { rows, commits: Number(git(journal, ["rev-list", "--count", "HEAD"]).trim()) };
+}
+
+/**
+ * WRITERS `lore mcp` servers on a new journal, each with its own client, all
+ * started and initialized first; then each sends one record_failure at the
+ * same moment. The wall time, the answers committed, and the journal's new
+ * rows and commits.
+ */
+async function mcpClientsAtOnce() {
+  const journal = await newJournal();
+  const servers = await Promise.all(Array.from({ length: WRITERS }, () => mcpServer(journal)));
+  const before = await recordsIn(journal);
+  const started = process.hrtime.bigint();
+  const answers = await Promise.all(
+    servers.map((server, index) =>
+      server.client.callTool({
+        name: "record_failure",
+        arguments: { title: "parallel", domain: "Bench", summary: `client ${index}` },
+      }),
+    ),
+  );
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const committed = answers.filter(
+    (answer) => !answer.isError && answer.content.length === 1 && JSON.parse(answer.content[0].text).commit !== null,
+  ).length;
+  await Promise.all(servers.map((server) => server.client.close()));
+  const after = await recordsIn(journal);
+  return { wallMs, committed, rows: after.rows - before.rows, commits: after.commits - before.commits };
+}
+
+/** The `share` quantile of `values` (nearest rank, as scripts/search-latency.ts). */
+function quantile(values, share) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))];
+}
+
+/**
+ * The searches of scripts/search-latency.ts through one `lore mcp` server on
+ * the read part's journal: a first pass warms it, then three timed passes,
+ * each call timed in the server (LORE_MCP_TIMING) and by the client. The
+ * pass of the median server p95, with every pass's p95; and the in-process
+ * figure of search-latency.ts on the same journal, for comparison.
+ */
+async function mcpSearchFigures() {
+  const dir = await readJournal("lore-bench-mcp-read-");
+  const searches = JSON.parse(
+    execFileSync(process.execPath, [searchLatency, "--base", dir, "--list"], { encoding: "utf8" }),
+  );
+  const server = await mcpServer(dir, { LORE_MCP_TIMING: "1" });
+  const search = async (text) => {
+    const started = process.hrtime.bigint();
+    const result = await server.client.callTool({ name: "search", arguments: { text, limit: 10 } });
+    if (result.isError) throw new Error(`search ${text} through lore mcp: ${result.content[0].text}`);
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  };
+  for (const [, text] of searches) await search(text);
+  const passes = [];
+  for (let pass = 0; pass < 3; pass++) {
+    const clientMs = [];
+    for (const [, text] of searches) clientMs.push(await search(text));
+    passes.push({ clientMs });
+  }
+  await server.client.close();
+  const serverMs = [...server.stderr().matchAll(/^lore mcp: timing search ([\d.]+) ms$/gm)].map((match) =>
+    Number(match[1]),
+  );
+  if (serverMs.length !== searches.length * 4) {
+    throw new Error(`lore mcp timed ${serverMs.length} searches, not ${searches.length * 4}: ${server.stderr()}`);
+  }
+  const runs = passes.map(({ clientMs }, pass) => {
+    const timed = serverMs.slice((pass + 1) * searches.length, (pass + 2) * searches.length);
+    return {
+      serverP50Ms: quantile(timed, 0.5),
+      serverP95Ms: quantile(timed, 0.95),
+      clientP50Ms: quantile(clientMs, 0.5),
+      clientP95Ms: quantile(clientMs, 0.95),
+    };
+  });
+  const sorted = [...runs].sort((a, b) => a.serverP95Ms - b.serverP95Ms);
+  const inProcess = searchLatencyOf(dir);
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  return { queries: searches.length, ...sorted[1], runsP95Ms: runs.map((run) => run.serverP95Ms), inProcess };
+}
+
+/** `lore mcp`: one record against a bare git commit, WRITERS clients at once against WRITERS CLI writers, searches at READ_RECORDS. */
+async function mcpFigures() {
+  const single = await mcpRecordFigures();
+  const clients = [];
+  const cliWriters = [];
+  for (let round = 0; round < PARALLEL_ROUNDS; round++) {
+    clients.push(await mcpClientsAtOnce());
+    cliWriters.push(await writersAtOnce({}));
+  }
+  clients.sort((a, b) => a.wallMs - b.wallMs);
+  return {
+    single,
+    clients: { median: clients[Math.floor(clients.length / 2)], all: clients },
+    cliWritersMs: median(cliWriters.map((round) => round.wallMs)),
+    cliWritersAll: cliWriters,
+    search: await mcpSearchFigures(),
+  };
+}
+
 const single = PARTS.has("record") ? await singleRecordFigures() : undefined;
 const hooks = PARTS.has("hooks") ? await hookFigures() : undefined;
 const recovery = PARTS.has("recovery") ? await recoveryFigures() : undefined;
@@ -577,6 +773,7 @@ if (PARTS.has("sync")) for (const size of SYNC_SIZES) syncRuns.push(await syncFi
 const elfRuns = [];
 if (PARTS.has("elf")) for (const size of ELF_SIZES) elfRuns.push(await elfSyncFigures(size));
 const read = PARTS.has("read") ? await readFigures() : undefined;
+const mcp = PARTS.has("mcp") ? await mcpFigures() : undefined;
 const verdict = (ok) => (ok ? "met" : "NOT met");
 const fmt = (ms) => `${ms.toFixed(0)} ms`;
 const count = (n) => n.toLocaleString("en-US");
@@ -719,6 +916,30 @@ function readRows() {
   return rows;
 }
 
+function mcpRows() {
+  if (!mcp) return [];
+  const { single, clients, search } = mcp;
+  const recordRatio = single.record / single.gitCommit;
+  const perSecond = (wallMs) => WRITERS / (wallMs / 1000);
+  const wallRatio = clients.median.wallMs / single.record;
+  const rateRatio = perSecond(clients.median.wallMs) / perSecond(mcp.cliWritersMs);
+  const allAcknowledged = clients.all.every(
+    (round) => round.committed === WRITERS && round.rows === WRITERS && round.commits === WRITERS,
+  );
+  const eachRound = clients.all.map((round) => `${round.committed}/${round.rows}/${round.commits}`).join(", ");
+  return [
+    `| \`lore mcp\`: bare \`git commit\` of one staged file (median of ${ROUNDS}, interleaved with the MCP records) | ${fmt(single.gitCommit)} | | |`,
+    `| \`lore mcp\`: \`git add\` + \`git commit\` of one new file (median of ${ROUNDS}, interleaved) | ${fmt(single.addCommit)} | | |`,
+    `| one \`record_failure\` through an MCP client, answered once committed (one server started before; the client's round trip, median of ${ROUNDS}) | ${fmt(single.record)} = ${recordRatio.toFixed(2)} x bare git commit | <= 1.3 x bare git commit | ${verdict(recordRatio <= 1.3)} |`,
+    `| the same with git not durable (\`LORE_GIT_FSYNC=off\`, median of ${ROUNDS}, interleaved) | ${fmt(single.recordNotDurable)}: durable git adds ${costOver(single.record, single.recordNotDurable)} | | |`,
+    `| ${WRITERS} \`lore mcp\` servers, one client each, one \`record_failure\` each at once (median of ${PARALLEL_ROUNDS} rounds; answers committed / new rows / new commits each round: ${eachRound}) | ${fmt(clients.median.wallMs)} = ${wallRatio.toFixed(1)} x one MCP record, ${perSecond(clients.median.wallMs).toFixed(1)} records/s = ${rateRatio.toFixed(1)} x ${WRITERS} CLI writers | all acknowledged, <= 5 x one MCP record, >= 3 x the CLI's records/s | ${verdict(allAcknowledged && wallRatio <= 5 && rateRatio >= 3)} |`,
+    `| ${WRITERS} \`record-failure\` processes at once (median of ${PARALLEL_ROUNDS} rounds, interleaved with the MCP rounds) | ${fmt(mcp.cliWritersMs)}, ${perSecond(mcp.cliWritersMs).toFixed(1)} records/s | | |`,
+    `| a \`search\` through \`lore mcp\`, ${count(READ_RECORDS)} records: p95 in the server (\`LORE_MCP_TIMING=1\`) of ${search.queries} searches of scripts/search-latency.ts's mix, the median of 3 passes (${search.runsP95Ms.map((ms) => ms.toFixed(1)).join(", ")} ms; p50 ${search.serverP50Ms.toFixed(1)} ms) | ${search.serverP95Ms.toFixed(1)} ms | <= 5 ms | ${verdict(search.serverP95Ms <= 5)} |`,
+    `| the same pass, the client's round trip | p95 ${search.clientP95Ms.toFixed(1)} ms, p50 ${search.clientP50Ms.toFixed(1)} ms | | |`,
+    `| the same searches inside one process, same journal (scripts/search-latency.ts, median of 3 runs) | p95 ${search.inProcess.p95Ms.toFixed(1)} ms, p50 ${search.inProcess.p50Ms.toFixed(1)} ms | | |`,
+  ];
+}
+
 const table = [
   "| measure | value | target | result |",
   "| --- | --- | --- | --- |",
@@ -730,6 +951,7 @@ const table = [
   ...syncRows(),
   ...elfRows(),
   ...readRows(),
+  ...mcpRows(),
   ...(PARTS.has("record")
     ? [
         "| ELF `record-failure.sh`, one record (reported, not measured here) | about 1.7 s | | |",

@@ -3,6 +3,9 @@
 //
 //   node dist-test/search-latency.js --base DIR [--queries 500] [--seed 1]
 //   -> {"queries":500,"p50Ms":..,"p95Ms":..,"maxMs":..,"hitsMedian":..,"mix":{...}}
+//   node dist-test/search-latency.js --base DIR --list
+//   -> [["word","cache"],["phrase","\"lock order\""],...]: the searches alone, not run
+//      (`npm run bench` sends them to `lore mcp`)
 //
 // The searches are made from the journal's own text, so each finds records:
 // words of a random record's title (a learnings row or a heuristic's rule,
@@ -22,6 +25,7 @@ const { values } = parseArgs({
     base: { type: "string" },
     queries: { type: "string", default: "500" },
     seed: { type: "string", default: "1" },
+    list: { type: "boolean", default: false },
   },
 });
 if (!values.base) throw new Error("--base DIR is required");
@@ -52,6 +56,10 @@ function searchText(): [Kind, string] {
 }
 
 const searches = Array.from({ length: Number(values.queries) }, searchText);
+if (values.list) {
+  process.stdout.write(`${JSON.stringify(searches)}\n`);
+  process.exit(0);
+}
 for (const [, text] of searches) journal.snapshot(() => searchJournal(journal, { text, limit: 10 }));
 const timesByKind = new Map<Kind, number[]>();
 const times: number[] = [];

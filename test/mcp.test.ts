@@ -1,9 +1,10 @@
 // `lore mcp`: the built bin/lore.js served to a real MCP client (the SDK's
 // Client over StdioClientTransport, which spawns it), on real journals, with
 // the command line run beside it: the tools and their schemas, the same JSON
-// as each command's --json, bad input, concurrent records sharing git, a
-// journal written and rebuilt by others under a running server, an idle
-// server letting the journal go, and a client or a server gone mid-call.
+// as each command's --json, bad input, the per-call timing the bench reads,
+// concurrent records sharing git, a journal written and rebuilt by others
+// under a running server, an idle server letting the journal go, and a client
+// or a server gone mid-call.
 import fs from "node:fs";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -217,6 +218,27 @@ describe("lore mcp: the tools", () => {
     expect(commitsOf(dir)).toEqual(commitsBefore);
     expect(readRows(dir)).toEqual({ learnings: [], heuristics: [] });
     expect(pendingOf(dir)).toEqual([]);
+  });
+
+  it("with LORE_MCP_TIMING=1 writes one timing line per tool call to stderr, and none without it", async () => {
+    const dir = await createJournal();
+    const timed = await serve(dir, { LORE_MCP_TIMING: "1" });
+    const untimed = await serve(dir);
+    for (const server of [timed, untimed]) {
+      await server.client.listTools();
+      jsonOf(await callTool(server, "record_failure", { title: "timed", domain: "bench" }));
+      jsonOf(await callTool(server, "search", { text: "timed" }));
+      expect((await callTool(server, "search", { text: '"unclosed' })).isError).toBe(true);
+    }
+    const timingLines = (served: Served) => served.stderr().match(/^lore mcp: timing .*$/gm) ?? [];
+    await waitUntil(() => timingLines(timed).length === 3, "the server times its three calls");
+    expect(timingLines(timed).map((line) => line.replace(/ \d+\.\d{3} ms$/, " <ms>"))).toEqual([
+      "lore mcp: timing record_failure <ms>",
+      "lore mcp: timing search <ms>",
+      "lore mcp: timing search <ms>",
+    ]);
+    await untimed.client.close();
+    expect(untimed.stderr()).not.toContain("timing");
   });
 });
 

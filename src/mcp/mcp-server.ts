@@ -21,6 +21,11 @@
  * an answer (the client gone) is ignored, so that the calls in flight still
  * finish. A kill at any point is a writer's kill: the next lore command
  * recovers what it left (txn/recover.ts).
+ *
+ * Measuring: with LORE_MCP_TIMING=1 (read once at start) the server writes
+ * one line to stderr per tool call, `lore mcp: timing <tool> <ms> ms`: the
+ * time from the call's message read from stdin to its answer written to
+ * stdout, SDK dispatch and input checks included (`npm run bench` reads it).
  * Design: docs/DESIGN.md#the-mcp-server
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -61,14 +66,26 @@ class AnsweringTransport implements Transport {
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
   private readonly unanswered = new Set<RequestId>();
   private allAnswered: (() => void) | undefined;
+  /** With LORE_MCP_TIMING: each tool call not answered yet, its tool and when its message was read. */
+  private readonly callsTimed: Map<RequestId, { tool: string; readAt: number }> | undefined;
 
-  constructor(private readonly stdio: StdioServerTransport) {}
+  constructor(
+    private readonly stdio: StdioServerTransport,
+    timeCalls: boolean,
+  ) {
+    this.callsTimed = timeCalls ? new Map() : undefined;
+  }
 
   start(): Promise<void> {
     this.stdio.onclose = () => this.onclose?.();
     this.stdio.onerror = (error) => this.onerror?.(error);
     this.stdio.onmessage = (message: JSONRPCMessage) => {
-      if ("method" in message && "id" in message) this.unanswered.add(message.id);
+      if ("method" in message && "id" in message) {
+        this.unanswered.add(message.id);
+        if (this.callsTimed && message.method === "tools/call") {
+          this.callsTimed.set(message.id, { tool: String(message.params?.name), readAt: performance.now() });
+        }
+      }
       this.onmessage?.(message);
     };
     return this.stdio.start();
@@ -78,9 +95,20 @@ class AnsweringTransport implements Transport {
     try {
       await this.stdio.send(message);
     } finally {
-      if (!("method" in message) && "id" in message && message.id !== undefined) this.unanswered.delete(message.id);
+      if (!("method" in message) && "id" in message && message.id !== undefined) {
+        this.unanswered.delete(message.id);
+        this.reportTime(message.id);
+      }
       if (this.unanswered.size === 0) this.allAnswered?.();
     }
+  }
+
+  /** With LORE_MCP_TIMING: the line of a tool call just answered. */
+  private reportTime(id: RequestId): void {
+    const timed = this.callsTimed?.get(id);
+    if (timed === undefined) return;
+    this.callsTimed?.delete(id);
+    process.stderr.write(`lore mcp: timing ${timed.tool} ${(performance.now() - timed.readAt).toFixed(3)} ms\n`);
   }
 
   close(): Promise<void> {
@@ -115,7 +143,7 @@ export const serveMcp: McpServerBundle["serveMcp"] = async (args) => {
     process.once("SIGTERM", resolve);
     process.once("SIGINT", resolve);
   });
-  const transport = new AnsweringTransport(new StdioServerTransport());
+  const transport = new AnsweringTransport(new StdioServerTransport(), process.env.LORE_MCP_TIMING === "1");
   await server.connect(transport);
   await ended;
   await transport.answered();
