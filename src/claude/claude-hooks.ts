@@ -56,7 +56,7 @@ import { ExitCode, messageFor } from "../base/errors.js";
 import { type JournalLayout, locateJournal } from "../journal/layout.js";
 import { buildContext } from "../read/context.js";
 import { openReadJournal, type ReadJournal } from "../read/read-journal.js";
-import { awaitGroupCommit } from "../txn/hand-off.js";
+import { awaitHandedOff } from "../txn/hand-off.js";
 import { withJournalSession } from "../txn/journal-session.js";
 import type { SessionOptions } from "../txn/session.js";
 import {
@@ -184,14 +184,9 @@ async function postToolUse(input: HookInput, call: HookCall): Promise<HookResult
   const feedback = await withJournalSession(layout, sessionOptions, (session) =>
     recordTaskFeedback(session, { payload: input.payload, note }, now),
   );
-  for (const record of [...feedback.recorded, ...feedback.observed]) {
-    if (record.handedOff === undefined) continue;
-    try {
-      record.commit = await awaitGroupCommit(layout, sessionOptions, record.handedOff);
-    } catch (error) {
-      feedback.commitErrors.push(error as Error);
-    }
-  }
+  const handedOff = [...feedback.recorded, ...feedback.observed].filter((record) => record.handedOff !== undefined);
+  await awaitHandedOff(layout, sessionOptions, handedOff);
+  for (const record of handedOff) if (record.commitError) feedback.commitErrors.push(record.commitError);
   const summary = feedbackSummary(feedback);
   if (feedback.commitErrors.length > 0) {
     throw new Error(

@@ -5,7 +5,7 @@
  * own commands write it. Runs inside a journal session (under the lock).
  *
  *   const feedback = await recordTaskFeedback(session, { payload, note }, now);
- *   for (const record of [...feedback.recorded, ...feedback.observed]) if (record.handedOff) await awaitGroupCommit(...);
+ *   await awaitHandedOff(layout, options, [...feedback.recorded, ...feedback.observed]);
  *
  * In this order:
  *   1. The verdict: classifyTaskOutcome(taskOutputText(payload))

@@ -21,7 +21,7 @@ import { MissingFieldsError } from "../record/inputs.js";
 import { persistRecord, type PersistedRecord, type RecordDraft } from "../txn/record-transaction.js";
 import type { SessionOptions } from "../txn/session.js";
 import { withJournalSession } from "../txn/journal-session.js";
-import { awaitGroupCommit } from "../txn/hand-off.js";
+import { awaitHandedOff } from "../txn/hand-off.js";
 import { DatabaseBehindError } from "../txn/database-behind.js";
 import { loadSyncAndHooks } from "./on-demand-parts.js";
 import { warn } from "../base/warn.js";
@@ -92,13 +92,7 @@ export async function runRecordCommand<Flags, Input>(
     await repairBehindDatabase(layout, options, error);
     record = await persist(true);
   }
-  if (record.handedOff) {
-    try {
-      record.commit = await awaitGroupCommit(layout, options, record.handedOff);
-    } catch (error) {
-      record.commitError = error as Error;
-    }
-  }
+  await awaitHandedOff(layout, options, [record]);
   if (args.json) {
     process.stdout.write(`${JSON.stringify(recordJson(spec.kind, record))}\n`);
   } else {

@@ -41,28 +41,38 @@ export function handOffWanted(session: JournalSession): boolean {
   return session.repo !== undefined && (handOffAlways || freshWaiterQueued(waitQueueOf(session.layout.lockDir)));
 }
 
-/** Whether `intent` was written by this process. */
-function writtenHere(intent: PendingIntent): boolean {
-  const owner = intent.record.owner;
-  const me = currentProcess();
-  return owner?.pid === me.pid && owner.startTime === me.startTime && owner.host === me.host;
-}
+/**
+ * The handed-off intents (their paths) a writer of this process waits for
+ * now (hand-off.ts awaitHandedOff adds them for the length of its wait).
+ */
+export const awaitedHere = new Set<string>();
 
 /**
  * Whether the caller settles the member's intent itself: a record of this
- * process still in flight (`own`: record-transaction.ts commitRecords), or
- * this process's handed-off record, which it commits itself (hand-off.ts).
- * An intent this process wrote earlier and gave up on (its commit failed; a
- * server that stays up meets it in its next session's recovery) is settled
- * here like any other writer's.
+ * process still in flight (`own`: record-transaction.ts commitRecords), or a
+ * handed-off record whose writer in this process waits for it (hand-off.ts),
+ * and takes the outcome from the group commit it made. A handed-off record
+ * this process gave up waiting for (a server that stays up meets it in a
+ * later session's recovery) is settled here like a dead writer's
+ * (ownerWaits): committed, its intent removed.
  */
 function settledByCaller(member: GroupMember): boolean {
-  return member.own === true || (member.intent.handedOff && writtenHere(member.intent));
+  return member.own === true || (member.intent.handedOff && awaitedHere.has(member.intent.path));
 }
 
-/** Whether the writer of a handed-off record is alive to collect its commit. */
+/**
+ * Whether the writer of a handed-off record is alive to collect its commit;
+ * when that writer is this process (a server that stays up), only while it
+ * waits for it (`awaitedHere`): one that gave up never reads it.
+ */
 export function ownerWaits(intent: PendingIntent): boolean {
-  return intent.record.owner !== undefined && ownerLiveness(intent.record.owner) === "alive";
+  const owner = intent.record.owner;
+  if (owner === undefined) return false;
+  const me = currentProcess();
+  if (owner.pid === me.pid && owner.startTime === me.startTime && owner.host === me.host) {
+    return awaitedHere.has(intent.path);
+  }
+  return ownerLiveness(owner) === "alive";
 }
 
 export interface GroupMember {

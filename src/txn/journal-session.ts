@@ -27,9 +27,10 @@
  * once serves every session, and one to a file a rebuild replaced is never
  * written through.
  * `withJournalSessionUntil`: the same for a writer waiting for its handed-off
- * commit; undefined, with no session, once `done()` is true before it got the
- * lock. `withJournalHeld`: steps 1-3 and 7, for `lore sync`, which checks (and
- * may rebuild) the database, then calls `startSession` (steps 4 and 5).
+ * commit (on `kept`'s connection, where given); undefined, with no session,
+ * once `done()` is true before it got the lock. `withJournalHeld`: steps 1-3
+ * and 7, for `lore sync`, which checks (and may rebuild) the database, then
+ * calls `startSession` (steps 4 and 5).
  * `withJournalCreated`: `lore init`'s steps 1-4 and 7, creating a missing
  * database under the lock, then init's own writes (its files, and a commit
  * that untracks the database) under the same lock. Errors: UnsafePathError
@@ -228,9 +229,11 @@ export function withJournalSessionUntil<T>(
   options: SessionOptions,
   done: () => boolean,
   work: (session: JournalSession) => Promise<T>,
+  kept?: KeptDatabase,
 ): Promise<T | undefined> {
   const acquire = (paths: JournalLockPaths) => acquireJournalLockAfterHandOff(paths, options, done);
-  return holdJournal(layout, options, openRequired, acquire, sessionWork(options, work));
+  const open = kept === undefined ? openRequired : keptOpener(kept);
+  return holdJournal(layout, options, open, acquire, sessionWork(options, work));
 }
 
 export async function withJournalHeld<T>(
