@@ -321,6 +321,40 @@ describe("lore mcp: writes", () => {
     expect(invariantViolations(dir)).toEqual([]);
   });
 
+  it("hands its records' commits off to a server queued behind it, and answers each only once committed", async () => {
+    const dir = await createJournal();
+    const trace = path.join(dir, "..", `${path.basename(dir)}.git-trace`);
+    const servers = [];
+    for (let index = 0; index < 3; index++) servers.push(await serve(dir, { GIT_TRACE: trace }));
+    // All three wait for the lock before any takes it: each then finds writers queued behind it.
+    const holder = await holdJournalLock(path.join(dir, "memory", ".lore", "journal.lock"));
+    const waiters = path.join(dir, "memory", ".lore", "lock-waiters");
+    const answers = Promise.all(
+      servers.flatMap((server, which) =>
+        Array.from({ length: 3 }, (_, index) =>
+          callTool(server, "record_failure", { title: `handed off ${which}.${index}`, domain: "handoff" }),
+        ),
+      ),
+    );
+    await waitUntil(() => fs.existsSync(waiters) && fs.readdirSync(waiters).length === 3, "three servers wait");
+    holder.kill("SIGKILL");
+    const records = (await answers).map((answer) => jsonOf(answer) as { path: string; commit: string | null });
+    for (const record of records) {
+      expect(record.commit).toMatch(/^[0-9a-f]{40}$/);
+      expect(git(dir, ["show", "--name-only", "--format=", record.commit as string]).trim()).toBe(record.path);
+    }
+    expect(new Set(records.map((record) => record.commit)).size).toBe(9);
+    // Fewer git processes made commits than there were servers: the last holder committed the others' records.
+    const committers = fs
+      .readFileSync(trace, "utf8")
+      .split("\n")
+      .filter((line) => /trace: built-in: git (commit|fast-import)\b/.test(line));
+    expect(committers.length).toBeGreaterThan(0);
+    expect(committers.length).toBeLessThan(servers.length);
+    expect(pendingOf(dir)).toEqual([]);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
   it("sees at its next call a record the command line made while it runs", async () => {
     const dir = await createJournal();
     const server = await serve(dir);

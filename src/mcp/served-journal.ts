@@ -23,14 +23,17 @@
  * (one turn of the event loop), takes every call queued, and every call
  * queued while it runs, up to MAX_CALLS_PER_SESSION, then commits the
  * records to git as one group (txn/record-batch.ts: one `git add` and one
- * `git fast-import`, each record its own commit) and releases the lock. Its
+ * `git fast-import`, each record its own commit), with the records other
+ * processes handed off to it, and releases the lock. Where a writer of
+ * another process (a record, another server) waits for the lock, the
+ * session hands its records' commits off to it instead, as a record of the
+ * command line does, and waits for them once the lock went
+ * (txn/hand-off.ts), so that many servers share one git commit process. Its
  * calls are answered only then, each record committed (or its commit error
  * noted). The write connection is kept between sessions
  * (journal-session.ts KeptDatabase: step 3 reopens it when the file was
  * replaced, so no row goes into a quarantined database), with its prepared
- * statements. No handed-off commit: the server commits its own records
- * before it lets the lock go, and commits the records other processes handed
- * off to it with them.
+ * statements; so is the wait for a handed-off commit.
  *
  * Idle: `idleMs` after the last call ended, with nothing queued, both
  * connections are closed (the WAL folded in), and the next call opens them
@@ -49,6 +52,7 @@ import type { JournalLayout } from "../journal/layout.js";
 import { openReadJournal, type ReadJournal } from "../read/read-journal.js";
 import { DatabaseBehindError } from "../txn/database-behind.js";
 import { type KeptDatabase, withJournalSession } from "../txn/journal-session.js";
+import { awaitHandedOff } from "../txn/hand-off.js";
 import { RecordBatch } from "../txn/record-batch.js";
 import type { PersistedRecord, RecordDraft } from "../txn/record-transaction.js";
 import type { JournalSession, SessionOptions } from "../txn/session.js";
@@ -169,6 +173,7 @@ export class ServedJournal {
   private async runSession(): Promise<void> {
     const taken: QueuedCall[] = [];
     this.takeSessionCalls(taken);
+    let handedOff: PersistedRecord[] = [];
     try {
       await withJournalSession(
         this.layout,
@@ -185,7 +190,7 @@ export class ServedJournal {
               }
             }
           } finally {
-            await batch.commit();
+            handedOff = await batch.commitOrHandOff();
           }
         },
         this.kept,
@@ -193,6 +198,8 @@ export class ServedJournal {
     } catch (error) {
       for (const call of taken) call.outcome ??= { error };
     }
+    // Each handed-off record's call is answered once its commit is made (or its commit error known).
+    await awaitHandedOff(this.layout, this.options, handedOff, this.kept);
     for (const call of taken) {
       const outcome = call.outcome ?? { error: new Error("the journal session ended before this call ran") };
       if ("error" in outcome) call.reject(outcome.error);

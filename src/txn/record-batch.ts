@@ -11,6 +11,13 @@
  *     await batch.commit();                                           // a and b: one git add, one fast-import
  *   });
  *
+ *   // or, at the session's end, leave the commits to a writer queued behind:
+ *   const handedOff = await withJournalSession(layout, options, async (session) => {
+ *     ... persist as above ...
+ *     return batch.commitOrHandOff();
+ *   }, kept);
+ *   await awaitHandedOff(layout, options, handedOff, kept);          // after the lock went
+ *
  * `persist` is persistRecord with `commitLater`: each record is in its file
  * and its row (COMMIT done) when it resolves, its intent still pending; its
  * `commit` (or `commitError`) is set by the next `commit`, which commits
@@ -23,14 +30,22 @@
  * own commit (the feedback writers), so that commits follow the order of the
  * calls. Call `commit` before the session ends: a record left uncommitted is
  * an intent the next session's recovery commits, never a lost record.
+ * `commitOrHandOff` is `commit`, unless another process waits for the lock
+ * to write a record of its own (group-commit.ts handOffWanted): then the
+ * batch's records are handed off to it, as a record of the command line
+ * hands its commit off, so that writers of many processes share one git
+ * commit process; the caller waits for their commits (hand-off.ts
+ * awaitHandedOff) once its session released the lock.
  *
  * A record's errors are persistRecord's, thrown by `persist` (nothing of
  * that record stays); `commit` throws nothing. Not for concurrent use: the
  * caller runs one writer at a time (the session holds the journal lock once).
  */
 import type { JournalSession } from "./session.js";
+import { handOffWanted } from "./group-commit.js";
 import {
   commitRecords,
+  handOffRecords,
   type PersistOptions,
   type PersistedRecord,
   persistRecord,
@@ -66,5 +81,22 @@ export class RecordBatch {
     const records = this.uncommitted;
     this.uncommitted = [];
     await commitRecords(this.session, records);
+  }
+
+  /**
+   * At the session's end: hands the records persisted since the last commit
+   * off to a writer of another process queued for the lock, or, with none
+   * queued (or nothing to hand off), commits as `commit` does. Returns the
+   * records handed off, each with its `handedOff` intent to wait on.
+   */
+  async commitOrHandOff(): Promise<PersistedRecord[]> {
+    if (this.uncommitted.length === 0 || !handOffWanted(this.session)) {
+      await this.commit();
+      return [];
+    }
+    const records = this.uncommitted;
+    this.uncommitted = [];
+    handOffRecords(this.session, records);
+    return records.filter((record) => record.handedOff !== undefined);
   }
 }

@@ -3,11 +3,12 @@
  * pending intent, and its git commit (docs/DESIGN.md walks it hop by hop).
  *
  *   const record = await persistRecord(session, draft);   // inside withJournalSession
- *   if (record.handedOff) record.commit = await awaitGroupCommit(layout, options, record.handedOff);
+ *   await awaitHandedOff(layout, options, [record]);      // after the session, if its commit was handed off
  *
  *   // several records of this process in one session (record-batch.ts):
  *   const record = await persistRecord(session, draft, { commitLater: true });
  *   await commitRecords(session, [record, ...]);          // one group commit, each record its own commit
+ *   handOffRecords(session, [record, ...]);               // or left to a writer queued behind (handOffWanted)
  *
  *   0. check that the database is not behind the journal (database-behind.ts):
  *      DatabaseBehindError, before anything is written, unless `repaired`;
@@ -104,7 +105,7 @@ export interface PersistedRecord {
   commit: string | null;
   /** Why the git commit failed; the record itself is safe. */
   commitError?: Error;
-  /** Set when the commit was handed off: the intent to wait on (awaitGroupCommit). */
+  /** Set when the commit was handed off: the intent to wait on (hand-off.ts awaitHandedOff). */
   handedOff?: PendingIntent;
   /** Set with `commitLater`: the record's git commit is the caller's to make (commitRecords). */
   uncommitted?: GroupMember;
@@ -344,7 +345,7 @@ export async function commitRecords(session: JournalSession, records: PersistedR
   }
 }
 
-/** Leaves the record's commit to a later holder (group-commit.ts); the caller waits with awaitGroupCommit. */
+/** Leaves the record's commit to a later holder (group-commit.ts); the caller waits with awaitHandedOff. */
 function handOff(session: JournalSession, intent: PendingIntent, record: PersistedRecord): PersistedRecord {
   try {
     session.lock.assertHeld();
@@ -357,4 +358,18 @@ function handOff(session: JournalSession, intent: PendingIntent, record: Persist
   step("commit-handed-off");
   record.handedOff = intent;
   return record;
+}
+
+/**
+ * Leaves the commits of records persisted with `commitLater` to a later
+ * holder, as persistRecord does for a writer queued behind (handOffWanted);
+ * the caller waits for them with awaitHandedOff once its session ended.
+ */
+export function handOffRecords(session: JournalSession, records: PersistedRecord[]): void {
+  for (const record of records) {
+    const member = record.uncommitted;
+    if (member === undefined) continue;
+    record.uncommitted = undefined;
+    handOff(session, member.intent, record);
+  }
 }
