@@ -400,12 +400,11 @@ describe("lore mcp: writes", () => {
     expect(invariantViolations(dir)).toEqual([]);
   });
 
-  it("lets the journal go when its client is idle, and opens it again at the next call", async () => {
+  it("opens the journal at start, lets it go when its client is idle, and opens it again at the next call", async () => {
     const dir = await createJournal();
-    const server = await serve(dir, {}, ["--idle-seconds", "0.2"]);
-    const pid = server.transport.pid as number;
-    const openJournalFiles = () =>
-      fs
+    const openJournalFiles = (served: Served) => {
+      const pid = served.transport.pid as number;
+      return fs
         .readdirSync(`/proc/${pid}/fd`)
         .map((fd) => {
           try {
@@ -415,8 +414,16 @@ describe("lore mcp: writes", () => {
           }
         })
         .filter((target) => target.startsWith(path.join(dir, "memory")));
+    };
+    // Before any call, so that the first one does not pay for opening the database.
+    const ready = await serve(dir);
+    await waitUntil(
+      () => openJournalFiles(ready).filter((file) => file.endsWith("index.db")).length === 2,
+      "the server opens its write and read connections at start",
+    );
+    const server = await serve(dir, {}, ["--idle-seconds", "0.2"]);
     jsonOf(await callTool(server, "record_failure", { title: "then idle", domain: "idle" }));
-    await waitUntil(() => openJournalFiles().length === 0, "the idle server closes the journal's files");
+    await waitUntil(() => openJournalFiles(server).length === 0, "the idle server closes the journal's files");
     jsonOf(await callTool(server, "record_failure", { title: "awake again", domain: "idle" }));
     expect(readRows(dir).learnings).toHaveLength(2);
     expect(invariantViolations(dir)).toEqual([]);

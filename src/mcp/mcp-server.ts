@@ -12,7 +12,8 @@
  * database is the command's error (exit 2) before the server answers
  * anything; the session options are the writers' (--lock-timeout,
  * LORE_LOCK_TIMEOUT, LORE_LOCK_STALE, --no-commit). Then the tools
- * (journal-tools.ts) are served on the journal (served-journal.ts) until
+ * (journal-tools.ts) are served on the journal (served-journal.ts), whose
+ * write connection is opened too once the client is connected (`warm`), until
  * stdin ends (the client closed it, or went): every request read is
  * answered (the calls in flight finished first), the connections closed, and
  * it resolves to 0.
@@ -145,6 +146,7 @@ export const serveMcp: McpServerBundle["serveMcp"] = async (args) => {
   });
   const transport = new AnsweringTransport(new StdioServerTransport(), process.env.LORE_MCP_TIMING === "1");
   await server.connect(transport);
+  setImmediate(() => served.warm());
   await ended;
   await transport.answered();
   await served.close();

@@ -51,7 +51,7 @@ import { databaseFileIdentity } from "../db/journal-db.js";
 import type { JournalLayout } from "../journal/layout.js";
 import { openReadJournal, type ReadJournal } from "../read/read-journal.js";
 import { DatabaseBehindError } from "../txn/database-behind.js";
-import { type KeptDatabase, withJournalSession } from "../txn/journal-session.js";
+import { type KeptDatabase, openKeptDatabase, withJournalSession } from "../txn/journal-session.js";
 import { awaitHandedOff } from "../txn/hand-off.js";
 import { RecordBatch } from "../txn/record-batch.js";
 import type { PersistedRecord, RecordDraft } from "../txn/record-transaction.js";
@@ -112,6 +112,24 @@ export class ServedJournal {
       if (!(error instanceof DatabaseBehindError)) throw error;
       await this.repair(error);
       return persist(true);
+    }
+  }
+
+  /**
+   * Opens both connections ahead of the first call, as its session would
+   * (no lock is taken), so that the first call does not pay for it; they
+   * are let go when idle, as after a call. A journal that cannot be opened
+   * now is left to the first call to report.
+   */
+  warm(): void {
+    this.callStarted();
+    try {
+      openKeptDatabase(this.layout, this.options, this.kept);
+      this.readJournal();
+    } catch {
+      // The first call opens them again and reports what fails.
+    } finally {
+      this.callEnded();
     }
   }
 

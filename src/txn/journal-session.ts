@@ -213,6 +213,11 @@ function keptOpener(kept: KeptDatabase): Opener {
   };
 }
 
+/** Step 1 ahead of any session, for a writer that stays up: `kept` holds an open connection (no lock is taken). */
+export function openKeptDatabase(layout: JournalLayout, options: SessionOptions, kept: KeptDatabase): void {
+  keptOpener(kept)(layout, options);
+}
+
 export async function withJournalSession<T>(
   layout: JournalLayout,
   options: SessionOptions,
