@@ -379,6 +379,20 @@ describe("lore init: a new journal", () => {
     expect(fs.readdirSync(elsewhere)).toEqual([]);
   });
 
+  it("takes --base as DIR, as the other commands name the journal, and refuses two directories", async () => {
+    const cwd = tempDir();
+    const target = path.join(tempDir(), "by-base");
+    const result = await runLore(["init", "--base", target], { cwd });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.split("\n")[0]).toBe(`Created journal: ${target}`);
+    expect(fs.existsSync(path.join(target, "memory", "index.db"))).toBe(true);
+    expect(fs.readdirSync(cwd)).toEqual([]);
+    const both = await runLore(["init", "other", "--base", target], { cwd });
+    expect(both.code).toBe(2);
+    expect(both.stderr.trim()).toBe('lore init: base: names another directory than DIR "other": give one of them');
+    expect(fs.readdirSync(cwd)).toEqual([]);
+  });
+
   it("--git inside an existing work tree makes no nested repository", async () => {
     const parent = tempDir();
     git(parent, ["init", "-q"]);
