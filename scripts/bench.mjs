@@ -154,7 +154,7 @@ async function journalWithHeuristic() {
   return journal;
 }
 
-/** A journal whose database has no search index: its table and triggers dropped (what a record costs without it). */
+/** A journal whose database has no search index: its tables and triggers dropped (what a record costs without it). */
 async function journalWithoutSearchIndex() {
   const dir = await newJournal();
   const { createRequire } = await import("node:module");
@@ -165,7 +165,7 @@ async function journalWithoutSearchIndex() {
     .pluck()
     .all();
   for (const trigger of triggers) db.exec(`DROP TRIGGER ${trigger}`);
-  db.exec("DROP TABLE lore_search");
+  for (const table of ["lore_search_learnings", "lore_search_heuristics"]) db.exec(`DROP TABLE ${table}`);
   db.close();
   return dir;
 }

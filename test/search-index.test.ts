@@ -17,14 +17,18 @@ import { ELF_SCHEMA } from "./support/elf-format.js";
 import { SEARCH_TRIGGERS } from "../src/db/search-index.js";
 import { CURRENT_SCHEMA_VERSION } from "../src/db/schema.js";
 
-/** The rowids of the entries that match `query`, in order. */
-function matches(dir: string, query: string): number[] {
+/** The entries that match `query`, `learnings <id>` then `heuristics <id>`, each table's in id order. */
+function matches(dir: string, query: string): string[] {
   const db = openDb(dir);
   try {
-    return db
-      .prepare("SELECT rowid FROM lore_search WHERE lore_search MATCH ? ORDER BY rowid")
-      .pluck()
-      .all(query) as number[];
+    return (["learnings", "heuristics"] as const).flatMap((table) =>
+      (
+        db
+          .prepare(`SELECT rowid FROM lore_search_${table} WHERE lore_search_${table} MATCH ? ORDER BY rowid`)
+          .pluck()
+          .all(query) as number[]
+      ).map((id) => `${table} ${id}`),
+    );
   } finally {
     db.close();
   }
@@ -44,20 +48,20 @@ describe("a record is searchable once acknowledged", () => {
     const dir = await createJournal();
     expect((await recordFailure(dir, { title: "Zeppelin mooring failed", domain: "Airships" })).code).toBe(0);
     const [failure] = readRows(dir).learnings;
-    expect(matches(dir, "zeppelin")).toEqual([failure.id * 2]);
+    expect(matches(dir, "zeppelin")).toEqual([`learnings ${failure.id}`]);
     expect(
       (await recordHeuristic(dir, { domain: "Airships", rule: "Check the mast", explanation: "Café winds" })).code,
     ).toBe(0);
     const [heuristic] = readRows(dir).heuristics;
     // Diacritics removed: "cafe" finds "Café".
-    expect(matches(dir, "cafe")).toEqual([heuristic.id * 2 + 1]);
-    expect(matches(dir, "airships")).toEqual([failure.id * 2, heuristic.id * 2 + 1]);
+    expect(matches(dir, "cafe")).toEqual([`heuristics ${heuristic.id}`]);
+    expect(matches(dir, "airships")).toEqual([`learnings ${failure.id}`, `heuristics ${heuristic.id}`]);
 
     const rebuild = await runLore(["sync", "--rebuild"], { cwd: dir });
     expect(rebuild.code, rebuild.stdout + rebuild.stderr).toBe(0);
     const rows = readRows(dir);
-    expect(matches(dir, "zeppelin")).toEqual([rows.learnings[0].id * 2]);
-    expect(matches(dir, "cafe")).toEqual([rows.heuristics[0].id * 2 + 1]);
+    expect(matches(dir, "zeppelin")).toEqual([`learnings ${rows.learnings[0].id}`]);
+    expect(matches(dir, "cafe")).toEqual([`heuristics ${rows.heuristics[0].id}`]);
     expect(invariantViolations(dir)).toEqual([]);
     const full = await runLore(["sync", "--full"], { cwd: dir });
     expect(full.code, full.stdout).toBe(0);
@@ -124,12 +128,12 @@ describe.each(Object.keys(ELF_TOOLS) as Array<keyof typeof ELF_TOOLS>)("ELF's ow
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
       return result.stdout.split("\n").filter(Boolean);
     };
-    const found = "SELECT count(*) FROM lore_search WHERE lore_search MATCH";
+    const found = (query: string) =>
+      `SELECT (SELECT count(*) FROM lore_search_learnings WHERE lore_search_learnings MATCH '${query}') + ` +
+      `(SELECT count(*) FROM lore_search_heuristics WHERE lore_search_heuristics MATCH '${query}')`;
 
     // Inside the transaction, before COMMIT, the new rows are in the index already.
-    expect(await run(["BEGIN", INSERT_FAILURE, INSERT_HEURISTIC, `${found} 'quokka OR wombats'`, "COMMIT"])).toEqual([
-      "2",
-    ]);
+    expect(await run(["BEGIN", INSERT_FAILURE, INSERT_HEURISTIC, found("quokka OR wombats"), "COMMIT"])).toEqual(["2"]);
     expect(matches(dir, "marsupial")).toHaveLength(1);
     expect(indexViolations(dir)).toEqual([]);
 
@@ -152,8 +156,8 @@ describe.each(Object.keys(ELF_TOOLS) as Array<keyof typeof ELF_TOOLS>)("ELF's ow
         "BEGIN",
         INSERT_FAILURE,
         "DELETE FROM heuristics WHERE rule = 'Count the wombats'",
-        `${found} 'quokka'`,
-        `${found} 'wombats'`,
+        found("quokka"),
+        found("wombats"),
         "ROLLBACK",
       ]),
     ).toEqual(["1", "0"]);
@@ -185,7 +189,7 @@ async function elfJournal(): Promise<string> {
 /** The journal's database made as lore version 4 left it: no search index, schema version 4. */
 function asSchemaVersion4(dir: string): void {
   for (const trigger of SEARCH_TRIGGERS) runSql(dir, `DROP TRIGGER ${trigger}`);
-  runSql(dir, "DROP TABLE lore_search");
+  for (const table of ["lore_search_learnings", "lore_search_heuristics"]) runSql(dir, `DROP TABLE ${table}`);
   runSql(dir, "UPDATE lore_meta SET value = '4' WHERE key = 'schema_version'");
 }
 
@@ -227,30 +231,45 @@ describe("the migration to schema version 5", () => {
   );
 });
 
-describe("the migration to schema version 6", () => {
-  it("makes a version 5 index anew with prefixes of 5 and 6 characters, at the next record", async () => {
+describe("the migration to schema version 9", () => {
+  it("makes the one index table of versions 6 to 8 anew as one per record table, at the next record", async () => {
     const dir = await createJournal();
     expect((await recordFailure(dir, { title: "Kakapo booming", domain: "fauna" })).code).toBe(0);
-    for (const trigger of SEARCH_TRIGGERS) runSql(dir, `DROP TRIGGER ${trigger}`);
-    runSql(dir, "DROP TABLE lore_search");
+    expect((await recordHeuristic(dir, { domain: "fauna", rule: "Kakapo nest on the ground" })).code).toBe(0);
+    // The index as versions 6 to 8 made it: one table, rowid 2N for learnings row N and 2N+1 for heuristics row N.
+    asSchemaVersion4(dir);
     runSql(
       dir,
-      "CREATE VIRTUAL TABLE lore_search USING fts5(title, body, tags, domain, source, tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4')",
+      "CREATE VIRTUAL TABLE lore_search USING fts5(title, body, tags, domain, source, tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4 5 6')",
     );
-    runSql(dir, "UPDATE lore_meta SET value = '5' WHERE key = 'schema_version'");
+    runSql(
+      dir,
+      "INSERT INTO lore_search(rowid, title, body, tags, domain, source) SELECT id * 2, title, summary, tags, domain, NULL FROM learnings",
+    );
+    runSql(
+      dir,
+      "INSERT INTO lore_search(rowid, title, body, tags, domain, source) SELECT id * 2 + 1, rule, explanation, NULL, domain, source_type FROM heuristics",
+    );
+    runSql(
+      dir,
+      "CREATE TRIGGER lore_search_learnings_insert AFTER INSERT ON learnings BEGIN INSERT INTO lore_search(rowid, title, body, tags, domain, source) VALUES (NEW.id * 2, NEW.title, NEW.summary, NEW.tags, NEW.domain, NULL); END",
+    );
+    runSql(dir, "UPDATE lore_meta SET value = '8' WHERE key = 'schema_version'");
     expect((await recordFailure(dir, { title: "Kakapo lekking", domain: "fauna" })).code).toBe(0);
     const db = openDb(dir);
     try {
-      expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'lore_search'").pluck().get()).toMatch(
-        /prefix = '3 4 5 6'/,
-      );
+      const sqlOf = db.prepare("SELECT sql FROM sqlite_master WHERE name = ?").pluck();
+      expect(sqlOf.get("lore_search")).toBeUndefined();
+      for (const table of ["lore_search_learnings", "lore_search_heuristics"]) {
+        expect(sqlOf.get(table)).toMatch(/prefix = '3 4 5 6'/);
+      }
       expect(db.prepare("SELECT value FROM lore_meta WHERE key = 'schema_version'").pluck().get()).toBe(
         String(CURRENT_SCHEMA_VERSION),
       );
     } finally {
       db.close();
     }
-    expect(matches(dir, "kakap*")).toHaveLength(2);
+    expect(matches(dir, "kakap*")).toHaveLength(3);
     expect(indexViolations(dir)).toEqual([]);
   });
 });

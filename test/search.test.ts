@@ -275,11 +275,11 @@ describe("lore search: ranking and freshness", () => {
   });
 
   it("exits 3 naming the fix when the journal has no search index", async () => {
-    runSql(dir, "DROP TABLE lore_search");
+    runSql(dir, "DROP TABLE lore_search_heuristics");
     const result = await runLore(["search", "wal"], { cwd: dir });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(
-      /^lore search: .*has no search index \(missing: lore_search\); `lore sync --fix` makes it\n$/,
+      /^lore search: .*has no search index \(missing: lore_search_heuristics\); `lore sync --fix` makes it\n$/,
     );
   });
 });

@@ -616,14 +616,18 @@ describe("lore sync: each finding, reported, planned and fixed", () => {
 });
 
 describe("lore sync: the search index", () => {
-  const firstEntry = "(SELECT id * 2 FROM learnings ORDER BY id LIMIT 1)";
+  const firstEntry = "(SELECT id FROM learnings ORDER BY id LIMIT 1)";
   const cases: Array<{ what: string; damage: string; detail: RegExp; extra?: string[] }> = [
     {
       what: "a trigger dropped",
       damage: "DROP TRIGGER lore_search_heuristics_update",
       detail: /trigger missing: lore_search_heuristics_update/,
     },
-    { what: "the table dropped", damage: "DROP TABLE lore_search", detail: /^table missing: lore_search$/ },
+    {
+      what: "a table dropped",
+      damage: "DROP TABLE lore_search_heuristics",
+      detail: /^table missing: lore_search_heuristics$/,
+    },
     {
       what: "a rank index dropped",
       damage: "DROP INDEX idx_lore_heuristics_search_rank",
@@ -631,17 +635,17 @@ describe("lore sync: the search index", () => {
     },
     {
       what: "an entry deleted",
-      damage: `DELETE FROM lore_search WHERE rowid = ${firstEntry}`,
+      damage: `DELETE FROM lore_search_learnings WHERE rowid = ${firstEntry}`,
       detail: /1 row not indexed, or indexed with other text/,
     },
     {
       what: "an orphan entry",
-      damage: "INSERT INTO lore_search(rowid, title) VALUES (1001, 'a ghost')",
+      damage: "INSERT INTO lore_search_learnings(rowid, title) VALUES (1001, 'a ghost')",
       detail: /1 entry without a row/,
     },
     {
       what: "an entry's text changed through FTS5's own UPDATE (found by --full)",
-      damage: `UPDATE lore_search SET title = 'Something else' WHERE rowid = ${firstEntry}`,
+      damage: `UPDATE lore_search_learnings SET title = 'Something else' WHERE rowid = ${firstEntry}`,
       detail: /1 row not indexed, or indexed with other text/,
       extra: ["--full"],
     },
@@ -666,9 +670,9 @@ describe("lore sync: the search index", () => {
       await reportPlanFix(dir, "search-index", extra);
       expect(invariantViolations(dir)).toEqual([]);
       const db = openDb(dir);
-      expect(
-        db.prepare("SELECT count(*) FROM lore_search WHERE lore_search MATCH 'failure OR rule'").pluck().get(),
-      ).toBe(6);
+      const matching = (index: string) =>
+        db.prepare(`SELECT count(*) FROM ${index} WHERE ${index} MATCH 'failure OR rule'`).pluck().get() as number;
+      expect(matching("lore_search_learnings") + matching("lore_search_heuristics")).toBe(6);
       db.close();
     });
   }
@@ -679,7 +683,7 @@ describe("lore sync: the search index", () => {
     runSql(dir, "UPDATE heuristics SET explanation = 'why not' WHERE rule = 'Rule 1'");
     runSql(
       dir,
-      "UPDATE lore_search SET body = 'stale' WHERE rowid = (SELECT id * 2 + 1 FROM heuristics WHERE rule = 'Rule 1')",
+      "UPDATE lore_search_heuristics SET body = 'stale' WHERE rowid = (SELECT id FROM heuristics WHERE rule = 'Rule 1')",
     );
     const report = await sync(dir);
     expect(report.json.findings.map((f) => f.type).sort()).toEqual(["db-edited", "search-index"]);

@@ -40,7 +40,11 @@
  *     sync last verified it (its stat), in sync's cache (sync/sync-cache.ts).
  *     Upgrading to version 8 marks every row that differs from its base: the
  *     rows ELF's hooks changed before version 7 (their base has none of it)
- *     or since the last sync, with no trigger to mark them then.
+ *     or since the last sync, with no trigger to mark them then;
+ *   - version 9: the search index is a table per record table,
+ *     `lore_search_learnings` and `lore_search_heuristics`, each entry's
+ *     rowid its row's id, instead of one table for both (search-index.ts
+ *     says why); it is made anew, once.
  *
  * `learnings` and `heuristics` keep lore's definitions, in new journals too:
  * ELF's columns, types, defaults, indexes and trigger names, with the checks of
@@ -58,7 +62,7 @@ import { ELF_INDEXES, ELF_SEED_ROWS, ELF_TABLES } from "./elf-tables.js";
 import { rebuildSearchIndex } from "./search-index.js";
 import { FEEDBACK_BASE_OF_EXISTING_ROWS, FEEDBACK_TABLES, MARK_ROWS_OFF_THEIR_BASE } from "./feedback-rows.js";
 
-export const CURRENT_SCHEMA_VERSION = 8;
+export const CURRENT_SCHEMA_VERSION = 9;
 
 /** ELF's validation triggers: the same checks before every INSERT and UPDATE. */
 function validationTriggers(table: string, cases: string): string {
@@ -285,7 +289,7 @@ export function migrate(db: Database.Database): void {
       "INSERT OR IGNORE INTO lore_dirty(tbl, row_id) SELECT 'learnings', id FROM learnings WHERE type = 'failure'",
     );
   }
-  if (from < 6) rebuildSearchIndex(db);
+  if (from < 9) rebuildSearchIndex(db);
   if (from < 7) db.exec(FEEDBACK_BASE_OF_EXISTING_ROWS);
   if (from < 8) db.exec(MARK_ROWS_OFF_THEIR_BASE);
   db.prepare("INSERT OR REPLACE INTO lore_meta(key, value) VALUES ('schema_version', ?)").run(

@@ -1,6 +1,7 @@
 /**
- * The journal's full-text search index: one SQLite FTS5 table, `lore_search`,
- * over the text of every row of `learnings` and `heuristics`.
+ * The journal's full-text search index: an SQLite FTS5 table per record
+ * table, `lore_search_learnings` and `lore_search_heuristics`, over the text
+ * of every row of `learnings` and `heuristics`.
  *
  * Guarantee: the index changes in the same transaction as the row, whoever
  * writes the row. Triggers on both tables keep it (after INSERT, DELETE, and
@@ -9,13 +10,17 @@
  * the index, at that very commit. Nothing outside this module writes the
  * table.
  *
- *   Entry of a learnings row id N:   rowid 2N,     title = title,  body = summary,
- *                                    tags = tags,  domain = domain, source = NULL
- *   Entry of a heuristics row id N:  rowid 2N+1,   title = rule,   body = explanation,
- *                                    tags = NULL,  domain = domain, source = source_type
+ *   Entry of a learnings row id N:   lore_search_learnings rowid N,  title = title, body = summary,
+ *                                    tags = tags, domain = domain, source = NULL
+ *   Entry of a heuristics row id N:  lore_search_heuristics rowid N, title = rule, body = explanation,
+ *                                    tags = NULL, domain = domain, source = source_type
  *
- * The rowid names the row (its table is the low bit), so the triggers and a
- * search reach an entry through FTS5's rowid, never by a scan. The entry
+ * The rowid is the row's id, so the triggers and a search reach an entry
+ * through FTS5's rowid, never by a scan. A table each, not one for both
+ * (schema version 9): a search reads each table's newest matches, and in one
+ * table the lists of a word hold both tables' entries, so that the newest
+ * matches of the smaller table sat behind those of the other, and a rare
+ * phrase's were read twice (docs/PERFORMANCE.md). The entry
  * holds its own copy of the text (a regular FTS5 table, not an external
  * content one): snippets and matched fields come from it, and `lore sync`
  * compares it with the rows (`searchIndexDifferences`).
@@ -30,14 +35,15 @@
  * write a record row once the index exists (docs/DESIGN.md#the-search-index).
  *
  * Calling sequence, each inside a write transaction where it writes:
- *   - `rebuildSearchIndex(db)` drops the table and its triggers where they
- *     are, makes them anew and indexes every row: the migration to schema
- *     version 5 makes the index with it, `lore sync --fix` repairs it, and
+ *   - `rebuildSearchIndex(db)` drops the tables and their triggers where
+ *     they are (the one table of schema versions 5 to 8 too), makes them anew
+ *     and indexes every row: the migration to schema version 9 makes the
+ *     index with it, `lore sync --fix` repairs it, and
  *     `lore sync --rebuild` makes its candidate's once every row is in,
  *     having dropped it (`dropSearchIndex`) before the first;
  *   - `searchIndexLooksIntact(db, rows)` is sync's quick look on every run:
- *     the table and triggers by name, the number of entries against the
- *     number of rows, and the entries of `rows` (those changed since sync
+ *     the tables and triggers by name, each table's number of entries against
+ *     its number of rows, and the entries of `rows` (those changed since sync
  *     last looked);
  *   - `searchIndexDifferences(db)` compares every entry with every row (one
  *     pass over each table): sync runs it with `--full`, or when the quick
@@ -47,24 +53,28 @@
 import type Database from "better-sqlite3";
 import { prepared } from "./prepared.js";
 
-export const SEARCH_TABLE = "lore_search";
-
-/** The indexed fields, in the table's column order (highlight() names a field by its place here). */
+/** The indexed fields, in each table's column order (highlight() names a field by its place here). */
 export const SEARCH_COLUMNS = ["title", "body", "tags", "domain", "source"] as const;
 export type SearchColumn = (typeof SEARCH_COLUMNS)[number];
 
-/** For each record table: the row's column for each indexed field, and the low bit of its rowid. */
+/** For each record table: its index table, and the row's column for each indexed field. */
 export const INDEXED_TABLES = {
   learnings: {
-    bit: 0,
+    index: "lore_search_learnings",
     fields: { title: "title", body: "summary", tags: "tags", domain: "domain", source: null },
   },
   heuristics: {
-    bit: 1,
+    index: "lore_search_heuristics",
     fields: { title: "rule", body: "explanation", tags: null, domain: "domain", source: "source_type" },
   },
-} as const satisfies Record<string, { bit: 0 | 1; fields: Record<SearchColumn, string | null> }>;
+} as const satisfies Record<string, { index: string; fields: Record<SearchColumn, string | null> }>;
 export type IndexedTable = keyof typeof INDEXED_TABLES;
+
+/** The record tables, in the order their indexes are made and checked. */
+export const INDEXED_TABLE_NAMES = Object.keys(INDEXED_TABLES) as IndexedTable[];
+
+/** The one index table of schema versions 5 to 8, which a rebuild drops where it is. */
+const ONE_TABLE_INDEX = "lore_search";
 
 /**
  * An index per table holding what a search's ranking reads of each matching
@@ -80,69 +90,69 @@ export const RANK_INDEXES = {
   },
 } as const satisfies Record<string, { name: string; columns: readonly string[] }>;
 
-/** The triggers that keep the index, by name. */
-export const SEARCH_TRIGGERS = Object.keys(INDEXED_TABLES).flatMap((table) =>
-  ["insert", "update", "delete"].map((event) => `${SEARCH_TABLE}_${table}_${event}`),
+/** The triggers that keep the index, by name (the names of schema versions 5 to 8). */
+export const SEARCH_TRIGGERS = INDEXED_TABLE_NAMES.flatMap((table) =>
+  ["insert", "update", "delete"].map((event) => `lore_search_${table}_${event}`),
 );
 
-/** `row.id`'s entry rowid in `table` (row is NEW or OLD in a trigger, or a table alias). */
-function entryRowid(table: IndexedTable, row: string): string {
-  return `${row}.id * 2 + ${INDEXED_TABLES[table].bit}`;
-}
-
-/** The values of an entry, from `row` (NEW in a trigger, or a table alias): rowid first, then each field. */
+/** The values of an entry, from `row` (NEW in a trigger, or a table alias): rowid (the row's id) first, then each field. */
 function entryValues(table: IndexedTable, row: string): string {
   const fields = INDEXED_TABLES[table].fields;
-  return [
-    entryRowid(table, row),
-    ...SEARCH_COLUMNS.map((column) => (fields[column] ? `${row}.${fields[column]}` : "NULL")),
-  ].join(", ");
+  return [`${row}.id`, ...SEARCH_COLUMNS.map((column) => (fields[column] ? `${row}.${fields[column]}` : "NULL"))].join(
+    ", ",
+  );
 }
 
 const ENTRY_COLUMNS = `rowid, ${SEARCH_COLUMNS.join(", ")}`;
 
 function triggersOf(table: IndexedTable): string {
-  const watched = Object.values(INDEXED_TABLES[table].fields).filter((column) => column !== null);
-  const insert = `INSERT INTO ${SEARCH_TABLE}(${ENTRY_COLUMNS}) VALUES (${entryValues(table, "NEW")});`;
-  const remove = `DELETE FROM ${SEARCH_TABLE} WHERE rowid = ${entryRowid(table, "OLD")};`;
+  const { index, fields } = INDEXED_TABLES[table];
+  const watched = Object.values(fields).filter((column) => column !== null);
+  const insert = `INSERT INTO ${index}(${ENTRY_COLUMNS}) VALUES (${entryValues(table, "NEW")});`;
+  const remove = `DELETE FROM ${index} WHERE rowid = OLD.id;`;
   return `
-CREATE TRIGGER IF NOT EXISTS ${SEARCH_TABLE}_${table}_insert AFTER INSERT ON ${table}
+CREATE TRIGGER IF NOT EXISTS lore_search_${table}_insert AFTER INSERT ON ${table}
 BEGIN ${insert} END;
-CREATE TRIGGER IF NOT EXISTS ${SEARCH_TABLE}_${table}_update AFTER UPDATE OF id, ${watched.join(", ")} ON ${table}
+CREATE TRIGGER IF NOT EXISTS lore_search_${table}_update AFTER UPDATE OF id, ${watched.join(", ")} ON ${table}
 BEGIN ${remove} ${insert} END;
-CREATE TRIGGER IF NOT EXISTS ${SEARCH_TABLE}_${table}_delete AFTER DELETE ON ${table}
+CREATE TRIGGER IF NOT EXISTS lore_search_${table}_delete AFTER DELETE ON ${table}
 BEGIN ${remove} END;`;
 }
 
 function fillFrom(db: Database.Database, table: IndexedTable): void {
-  db.exec(`INSERT INTO ${SEARCH_TABLE}(${ENTRY_COLUMNS}) SELECT ${entryValues(table, "r")} FROM ${table} r`);
+  db.exec(
+    `INSERT INTO ${INDEXED_TABLES[table].index}(${ENTRY_COLUMNS}) SELECT ${entryValues(table, "r")} FROM ${table} r`,
+  );
 }
 
 /**
- * Drops the table and its triggers where they are. Inside a write
- * transaction, by a writer that then inserts many rows one statement at a
- * time and calls `rebuildSearchIndex` once they are in (`lore sync
- * --rebuild`): FTS5 writes its pending terms out as a new segment at the end
- * of every statement, so a trigger's entry costs three times what the same
- * entry costs in one INSERT ... SELECT.
+ * Drops the tables and their triggers where they are (the one table of
+ * schema versions 5 to 8 too). Inside a write transaction, by a writer that
+ * then inserts many rows one statement at a time and calls
+ * `rebuildSearchIndex` once they are in (`lore sync --rebuild`): FTS5 writes
+ * its pending terms out as a new segment at the end of every statement, so a
+ * trigger's entry costs three times what the same entry costs in one
+ * INSERT ... SELECT.
  */
 export function dropSearchIndex(db: Database.Database): void {
   for (const trigger of SEARCH_TRIGGERS) db.exec(`DROP TRIGGER IF EXISTS ${trigger}`);
-  db.exec(`DROP TABLE IF EXISTS ${SEARCH_TABLE}`);
+  for (const table of [ONE_TABLE_INDEX, ...INDEXED_TABLE_NAMES.map((name) => INDEXED_TABLES[name].index)]) {
+    db.exec(`DROP TABLE IF EXISTS ${table}`);
+  }
 }
 
 /**
- * Drops the table and its triggers where they are, makes them anew and
+ * Drops the tables and their triggers where they are, makes them anew and
  * indexes every row, in one INSERT ... SELECT per table. Inside a write
- * transaction. A new table rather than its entries deleted: FTS5 would read
+ * transaction. New tables rather than their entries deleted: FTS5 would read
  * each old entry back to delete its terms.
  */
 export function rebuildSearchIndex(db: Database.Database): void {
   dropSearchIndex(db);
-  db.exec(
-    `CREATE VIRTUAL TABLE ${SEARCH_TABLE} USING fts5(${SEARCH_COLUMNS.join(", ")}, tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4 5 6')`,
-  );
-  for (const table of Object.keys(INDEXED_TABLES) as IndexedTable[]) {
+  for (const table of INDEXED_TABLE_NAMES) {
+    db.exec(
+      `CREATE VIRTUAL TABLE ${INDEXED_TABLES[table].index} USING fts5(${SEARCH_COLUMNS.join(", ")}, tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4 5 6')`,
+    );
     fillFrom(db, table);
     db.exec(triggersOf(table));
     const rank = RANK_INDEXES[table];
@@ -151,14 +161,19 @@ export function rebuildSearchIndex(db: Database.Database): void {
 }
 
 /** The tables FTS5 keeps a regular table in. */
-const SHADOW_TABLES = ["data", "idx", "content", "docsize", "config"].map((name) => `${SEARCH_TABLE}_${name}`);
+function shadowTablesOf(index: string): string[] {
+  return ["data", "idx", "content", "docsize", "config"].map((name) => `${index}_${name}`);
+}
 
-/** The names of the tables, triggers and rank indexes `db` lacks: the table, else those FTS5 keeps it in. */
+/** The names of the tables, triggers and rank indexes `db` lacks: each index table, else those FTS5 keeps it in. */
 function missingObjects(db: Database.Database): { tables: string[]; triggers: string[]; indexes: string[] } {
   const names = new Set(db.prepare("SELECT name FROM sqlite_master").pluck().all() as string[]);
   const absent = (name: string) => !names.has(name);
   return {
-    tables: absent(SEARCH_TABLE) ? [SEARCH_TABLE] : SHADOW_TABLES.filter(absent),
+    tables: INDEXED_TABLE_NAMES.flatMap((table) => {
+      const { index } = INDEXED_TABLES[table];
+      return absent(index) ? [index] : shadowTablesOf(index).filter(absent);
+    }),
     triggers: SEARCH_TRIGGERS.filter(absent),
     indexes: Object.values(RANK_INDEXES)
       .map((index) => index.name)
@@ -174,23 +189,20 @@ function sameText(table: IndexedTable): string {
   );
 }
 
-function rowCount(db: Database.Database): number {
-  return Object.keys(INDEXED_TABLES).reduce(
-    (sum, table) => sum + Number(db.prepare(`SELECT count(*) FROM ${table}`).pluck().get()),
-    0,
-  );
+function rowCount(db: Database.Database, table: IndexedTable): number {
+  return Number(db.prepare(`SELECT count(*) FROM ${table}`).pluck().get());
 }
 
 /**
  * sync's quick look (about 16 ms at 100,000 rows, in a new process): the
- * table and every trigger are there, there are as many entries as rows, and
- * each of `rows` (the rows changed since sync last looked; one that is gone
- * must have no entry) has its entry, with its text. True when all of these
- * hold; false when one fails, or when `rows` are more than a quarter of all
- * rows (looked up one by one, they would cost more than
- * `searchIndexDifferences`, which the caller runs on false).
- * The entries are counted in FTS5's `_docsize` table (one row per entry):
- * counting `lore_search` itself reads every entry's text.
+ * tables and every trigger are there, each table has as many entries as its
+ * record table has rows, and each of `rows` (the rows changed since sync
+ * last looked; one that is gone must have no entry) has its entry, with its
+ * text. True when all of these hold; false when one fails, or when `rows`
+ * are more than a quarter of all rows (looked up one by one, they would cost
+ * more than `searchIndexDifferences`, which the caller runs on false).
+ * The entries are counted in FTS5's `_docsize` tables (one row per entry):
+ * counting an index table itself reads every entry's text.
  */
 export function searchIndexLooksIntact(
   db: Database.Database,
@@ -198,27 +210,30 @@ export function searchIndexLooksIntact(
 ): boolean {
   const missing = missingObjects(db);
   if (missing.tables.length > 0 || missing.triggers.length > 0 || missing.indexes.length > 0) return false;
-  const entries = Number(db.prepare(`SELECT count(*) FROM ${SEARCH_TABLE}_docsize`).pluck().get());
-  const total = rowCount(db);
-  if (entries !== total || rows.length * 4 > total) return false;
+  let total = 0;
+  for (const table of INDEXED_TABLE_NAMES) {
+    const entries = Number(db.prepare(`SELECT count(*) FROM ${INDEXED_TABLES[table].index}_docsize`).pluck().get());
+    const count = rowCount(db, table);
+    if (entries !== count) return false;
+    total += count;
+  }
+  if (rows.length * 4 > total) return false;
   return rows.every(({ table, id }) => {
-    const { bit } = INDEXED_TABLES[table];
+    const { index } = INDEXED_TABLES[table];
     const row = prepared(
       db,
-      `SELECT s.rowid IS NOT NULL AND ${sameText(table)} FROM ${table} r LEFT JOIN ${SEARCH_TABLE} s ON s.rowid = r.id * 2 + ${bit} WHERE r.id = ?`,
+      `SELECT s.rowid IS NOT NULL AND ${sameText(table)} FROM ${table} r LEFT JOIN ${index} s ON s.rowid = r.id WHERE r.id = ?`,
     )
       .pluck()
       .get(id);
     if (row !== undefined) return row === 1;
     // Cast: better-sqlite3 binds a number as a REAL, and FTS5 then ignores a rowid constraint.
-    return (
-      prepared(db, `SELECT 1 FROM ${SEARCH_TABLE} WHERE rowid = CAST(? AS INTEGER)`).get(id * 2 + bit) === undefined
-    );
+    return prepared(db, `SELECT 1 FROM ${index} WHERE rowid = CAST(? AS INTEGER)`).get(id) === undefined;
   });
 }
 
 export interface SearchIndexDifferences {
-  /** The table, or one FTS5 keeps it in, missing by name (the counts are then 0). */
+  /** An index table, or one FTS5 keeps it in, missing by name (the counts are then 0). */
   missingTables: string[];
   /** Triggers missing by name. */
   missingTriggers: string[];
@@ -246,25 +261,24 @@ export function searchIndexDifferences(db: Database.Database): SearchIndexDiffer
       orphaned: 0,
     };
   let stale = 0;
-  let reached = 0;
-  for (const table of Object.keys(INDEXED_TABLES) as IndexedTable[]) {
-    const { bit } = INDEXED_TABLES[table];
+  let orphaned = 0;
+  for (const table of INDEXED_TABLE_NAMES) {
+    const { index } = INDEXED_TABLES[table];
     const counts = db
       .prepare(
         `SELECT count(s.rowid) AS reached, coalesce(sum(s.rowid IS NULL OR NOT (${sameText(table)})), 0) AS stale
-         FROM ${table} r LEFT JOIN ${SEARCH_TABLE} s ON s.rowid = r.id * 2 + ${bit}`,
+         FROM ${table} r LEFT JOIN ${index} s ON s.rowid = r.id`,
       )
       .get() as { reached: number; stale: number };
     stale += counts.stale;
-    reached += counts.reached;
+    orphaned += Number(db.prepare(`SELECT count(*) FROM ${index}`).pluck().get()) - counts.reached;
   }
-  const entries = Number(db.prepare(`SELECT count(*) FROM ${SEARCH_TABLE}`).pluck().get());
   return {
     missingTables: [],
     missingTriggers: missing.triggers,
     missingIndexes: missing.indexes,
     stale,
-    orphaned: entries - reached,
+    orphaned,
   };
 }
 

@@ -3,7 +3,7 @@
  * FTS5 syntax error.
  *
  *   const query = ftsQueryOf(text);   // throws InvalidFieldError (exit 2)
- *   db.prepare("... WHERE lore_search MATCH ?").all(query.match);
+ *   db.prepare("... WHERE lore_search_learnings MATCH ?").all(query.match);
  *
  * The syntax (docs: README, `lore search`):
  *   word          a word; several words must all match (AND)

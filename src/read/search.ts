@@ -6,7 +6,8 @@
  *   const result = journal.snapshot(() => searchJournal(journal, { text, limit: 10 }));
  *   // result.hits: best first; result.searched: what was searched, for "nothing found"
  *
- * Reads only the search index (`lore_search`, src/db/search-index.ts) and the
+ * Reads only the search index (`lore_search_learnings` and
+ * `lore_search_heuristics`, src/db/search-index.ts) and the
  * rows of its hits; writes nothing, takes no lock. The text is made an FTS5
  * query by search-text.ts, so no text is an SQL or FTS5 error; a bad one is
  * InvalidFieldError (exit 2). A journal without the index (a database lore
@@ -44,7 +45,6 @@ import {
   INDEXED_TABLES,
   RANK_INDEXES,
   SEARCH_COLUMNS,
-  SEARCH_TABLE,
   type SearchColumn,
 } from "../db/search-index.js";
 import type { ReadJournal } from "./read-journal.js";
@@ -127,6 +127,7 @@ function filledFieldsOf(table: IndexedTable): SearchColumn[] {
 
 /** A match in a table's pool, as its pool statement reads it. */
 interface PoolEntry {
+  /** The entry's rowid: its row's id. */
   rowid: number;
   /** Each of the table's FILLED_FIELDS, its matches between MARK_OPEN and MARK_CLOSE. */
   fields: Array<string | null>;
@@ -158,8 +159,9 @@ interface ScoredHit {
 
 export function searchJournal(journal: ReadJournal, request: SearchRequest): SearchResult {
   const query = ftsQueryOf(request.text);
-  const missing = [SEARCH_TABLE, ...Object.values(RANK_INDEXES).map((index) => index.name)].filter(
-    (name) => !(name === SEARCH_TABLE ? journal.hasColumns(name) : journal.hasIndex(name)),
+  const indexTables = Object.values(INDEXED_TABLES).map((table) => table.index as string);
+  const missing = [...indexTables, ...Object.values(RANK_INDEXES).map((index) => index.name)].filter(
+    (name) => !(indexTables.includes(name) ? journal.hasColumns(name) : journal.hasIndex(name)),
   );
   if (missing.length > 0) {
     throw new SearchIndexMissingError(
@@ -211,13 +213,12 @@ function filterOf(request: SearchRequest): Filter {
 
 /** The newest POOL matches of `table`, each field's text with its matches marked. */
 function poolOf(journal: ReadJournal, table: IndexedTable, query: FtsQuery, filter: Filter): PoolEntry[] {
+  const { index } = INDEXED_TABLES[table];
   const marked = FILLED_FIELDS[table].map(
-    (column, at) =>
-      `highlight(${SEARCH_TABLE}, ${SEARCH_COLUMNS.indexOf(column)}, '${MARK_OPEN}', '${MARK_CLOSE}') AS f${at}`,
+    (column, at) => `highlight(${index}, ${SEARCH_COLUMNS.indexOf(column)}, '${MARK_OPEN}', '${MARK_CLOSE}') AS f${at}`,
   );
-  const sql = `SELECT rowid, ${marked.join(", ")} FROM ${SEARCH_TABLE}
-    WHERE ${SEARCH_TABLE} MATCH ? AND rowid % 2 = ${INDEXED_TABLES[table].bit}${filter.entry}
-    ORDER BY rowid DESC LIMIT ${POOL}`;
+  const sql = `SELECT rowid, ${marked.join(", ")} FROM ${index}
+    WHERE ${index} MATCH ?${filter.entry} ORDER BY rowid DESC LIMIT ${POOL}`;
   const rows = prepared(journal.sqlite, sql).all(query.match, ...filter.values) as Array<Record<string, unknown>>;
   return rows.map((row) => ({
     rowid: row.rowid as number,
@@ -239,12 +240,16 @@ function phraseWeightsOf(journal: ReadJournal, phrases: SearchPhrase[]): number[
   )
     .pluck()
     .get() as number;
-  const count = prepared(
-    journal.sqlite,
-    `SELECT count(*) FROM (SELECT 1 FROM ${SEARCH_TABLE} WHERE ${SEARCH_TABLE} MATCH ? LIMIT ${COUNT_CAP})`,
-  ).pluck();
+  const counts = Object.values(INDEXED_TABLES).map(({ index }) =>
+    prepared(journal.sqlite, `SELECT count(*) FROM (SELECT 1 FROM ${index} WHERE ${index} MATCH ? LIMIT ?)`).pluck(),
+  );
   return phrases.map((phrase) => {
-    const matches = count.get(phrase.match) as number;
+    // Each table counted up to what the tables before it left of the cap.
+    const matches = counts.reduce(
+      (counted, count) =>
+        counted < COUNT_CAP ? counted + (count.get(phrase.match, COUNT_CAP - counted) as number) : counted,
+      0,
+    );
     return Math.log(1 + (Math.max(records, matches) - matches + 0.5) / (matches + 0.5));
   });
 }
@@ -367,6 +372,11 @@ function scoreOf(relevance: number, row: Standing, now: number): number {
   return relevance * standing * recency;
 }
 
+/** Tie order: the higher row id first, and a heuristic before a learning of the same id. */
+function newerFirst(a: ScoredHit, b: ScoredHit): number {
+  return b.entry.rowid - a.entry.rowid || (b.table === "heuristics" ? 1 : 0) - (a.table === "heuristics" ? 1 : 0);
+}
+
 /** The `limit` best candidates by score, with their rows; ties by the newer entry. */
 function bestOf(
   journal: ReadJournal,
@@ -383,16 +393,16 @@ function bestOf(
     const rows = standingsOf(
       journal,
       table,
-      entries.map((entry) => entry.rowid >> 1),
+      entries.map((entry) => entry.rowid),
     );
     for (const entry of entries) {
-      const row = rows.get(entry.rowid >> 1);
+      const row = rows.get(entry.rowid);
       if (!row || (filter.learningsType !== undefined && row.type !== filter.learningsType)) continue;
       const relevance = relevanceOf(table, entry, phrases, weights, means);
       scored.push({ table, entry, relevance, score: scoreOf(relevance, row, now), row });
     }
   }
-  return scored.sort((a, b) => b.score - a.score || b.entry.rowid - a.entry.rowid).slice(0, limit);
+  return scored.sort((a, b) => b.score - a.score || newerFirst(a, b)).slice(0, limit);
 }
 
 /** The words a snippet shows, and how many before the first match. */

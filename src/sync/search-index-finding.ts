@@ -1,11 +1,12 @@
 /**
  * sync's finding about the full-text search index (db/search-index.ts):
- * whether `lore_search` matches the rows, and one line saying how it differs.
+ * whether the search index (`lore_search_learnings`, `lore_search_heuristics`)
+ * matches the rows, and one line saying how it differs.
  *
  *   const finding = searchIndexFinding(db, { full, changedRows });   // undefined: it matches
  *
- * Every sync takes the quick look (`searchIndexLooksIntact`: the table and
- * its triggers by name, as many entries as rows, the entries of the rows
+ * Every sync takes the quick look (`searchIndexLooksIntact`: the tables and
+ * their triggers by name, as many entries as rows, the entries of the rows
  * changed since the last sync), about 16 ms at 100,000 records; `full`
  * (`--full`) compares every entry with its row, as sync does when the quick
  * look finds something, to say what differs. So a plain sync
