@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJournal, runSql } from "./support/journal.js";
 import { holdJournalLock, recordFailure, recordHeuristic, runLore } from "./support/lore.js";
+import { SEARCH_TRIGGERS } from "../src/db/search-index.js";
 
 interface Hit {
   type: string;
@@ -281,5 +282,50 @@ describe("lore search: ranking and freshness", () => {
     expect(result.stderr).toMatch(
       /^lore search: .*has no search index \(missing: lore_search_heuristics\); `lore sync --fix` makes it\n$/,
     );
+  });
+});
+
+describe("lore search: a journal whose index is still one table (schema versions 5 to 8)", () => {
+  it("reads the one table with the same hits until a writer migrates the journal, and writes nothing", async () => {
+    const dir = await createJournal({ git: false });
+    try {
+      expect((await recordFailure(dir, { title: "Kiwi lost", domain: "birds", summary: "Night walk" })).code).toBe(0);
+      expect((await recordHeuristic(dir, { domain: "birds", rule: "Count kiwi at night" })).code).toBe(0);
+      const queries = [["kiwi"], ['"kiwi lost"'], ["night", "OR", "birds"], ["kiw*"]];
+      const found = async () => {
+        const answers = [];
+        for (const query of queries) {
+          const { hits } = await search(dir, query);
+          answers.push(
+            hits.map(({ table, id, matched, snippet, relevance }) => ({ table, id, matched, snippet, relevance })),
+          );
+        }
+        return answers;
+      };
+      const fromOwnTables = await found();
+      expect(fromOwnTables.every((hits) => hits.length > 0)).toBe(true);
+      // The index as versions 5 to 8 made it: one table, the entry of row N at rowid 2N (learnings) or 2N + 1.
+      for (const trigger of SEARCH_TRIGGERS) runSql(dir, `DROP TRIGGER ${trigger}`);
+      for (const table of ["lore_search_learnings", "lore_search_heuristics"]) runSql(dir, `DROP TABLE ${table}`);
+      runSql(
+        dir,
+        "CREATE VIRTUAL TABLE lore_search USING fts5(title, body, tags, domain, source, tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4 5 6')",
+      );
+      runSql(
+        dir,
+        "INSERT INTO lore_search(rowid, title, body, tags, domain, source) SELECT id * 2, title, summary, tags, domain, NULL FROM learnings",
+      );
+      runSql(
+        dir,
+        "INSERT INTO lore_search(rowid, title, body, tags, domain, source) SELECT id * 2 + 1, rule, explanation, NULL, domain, source_type FROM heuristics",
+      );
+      runSql(dir, "UPDATE lore_meta SET value = '8' WHERE key = 'schema_version'");
+      const db = path.join(dir, "memory", "index.db");
+      const before = fs.readFileSync(db);
+      expect(await found()).toEqual(fromOwnTables);
+      expect(fs.readFileSync(db).equals(before)).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

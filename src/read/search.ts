@@ -10,8 +10,11 @@
  * `lore_search_heuristics`, src/db/search-index.ts) and the
  * rows of its hits; writes nothing, takes no lock. The text is made an FTS5
  * query by search-text.ts, so no text is an SQL or FTS5 error; a bad one is
- * InvalidFieldError (exit 2). A journal without the index (a database lore
- * has not migrated since the index came, or whose index was dropped) is
+ * InvalidFieldError (exit 2). A journal no writer has migrated to schema
+ * version 9 yet (a read-only one, or one read right after an upgrade) is
+ * searched in the one index table of versions 5 to 8, with the same hits
+ * (entrySourcesOf). A journal without either (a database lore has not
+ * migrated since the index came, or whose index was dropped) is
  * `SearchIndexMissingError` (exit 3: `lore sync --fix` makes it).
  *
  * Ranking (docs/DESIGN.md#search-ranking): the candidates are the newest
@@ -127,7 +130,7 @@ function filledFieldsOf(table: IndexedTable): SearchColumn[] {
 
 /** A match in a table's pool, as its pool statement reads it. */
 interface PoolEntry {
-  /** The entry's rowid: its row's id. */
+  /** Its row's id. */
   rowid: number;
   /** Each of the table's FILLED_FIELDS, its matches between MARK_OPEN and MARK_CLOSE. */
   fields: Array<string | null>;
@@ -157,20 +160,54 @@ interface ScoredHit {
   row: Standing;
 }
 
-export function searchJournal(journal: ReadJournal, request: SearchRequest): SearchResult {
-  const query = ftsQueryOf(request.text);
+/**
+ * Where a record table's entries are: its own index table (schema version
+ * 9), each entry at its row's id; or, in a journal no writer has migrated
+ * since (read-only, or read before the next write), the one table of
+ * versions 5 to 8, the entry of row N at 2N + `bit`.
+ */
+interface EntrySource {
+  index: string;
+  /** The condition that keeps the table's entries. */
+  entries: string;
+  idOf(rowid: number): number;
+}
+
+/** The one index table of schema versions 5 to 8, and the low bit of each table's rowids in it. */
+const ONE_TABLE = { index: "lore_search", bit: { learnings: 0, heuristics: 1 } } as const;
+
+function entrySourcesOf(journal: ReadJournal): Record<IndexedTable, EntrySource> {
   const indexTables = Object.values(INDEXED_TABLES).map((table) => table.index as string);
   const missing = [...indexTables, ...Object.values(RANK_INDEXES).map((index) => index.name)].filter(
     (name) => !(indexTables.includes(name) ? journal.hasColumns(name) : journal.hasIndex(name)),
   );
-  if (missing.length > 0) {
-    throw new SearchIndexMissingError(
-      `${journal.layout.dbFile} has no search index (missing: ${missing.join(", ")}); \`lore sync --fix\` makes it`,
-    );
+  if (missing.length === 0) {
+    const own = (table: IndexedTable) => ({
+      index: INDEXED_TABLES[table].index,
+      entries: "",
+      idOf: (id: number) => id,
+    });
+    return { learnings: own("learnings"), heuristics: own("heuristics") };
   }
+  if (missing.every((name) => indexTables.includes(name)) && journal.hasColumns(ONE_TABLE.index)) {
+    const inOneTable = (table: IndexedTable) => ({
+      index: ONE_TABLE.index,
+      entries: ` AND rowid % 2 = ${ONE_TABLE.bit[table]}`,
+      idOf: (rowid: number) => rowid >> 1,
+    });
+    return { learnings: inOneTable("learnings"), heuristics: inOneTable("heuristics") };
+  }
+  throw new SearchIndexMissingError(
+    `${journal.layout.dbFile} has no search index (missing: ${missing.join(", ")}); \`lore sync --fix\` makes it`,
+  );
+}
+
+export function searchJournal(journal: ReadJournal, request: SearchRequest): SearchResult {
+  const query = ftsQueryOf(request.text);
+  const sources = entrySourcesOf(journal);
   const filter = filterOf(request);
-  const pools = new Map(filter.tables.map((table) => [table, poolOf(journal, table, query, filter)]));
-  const weights = phraseWeightsOf(journal, query.phrases);
+  const pools = new Map(filter.tables.map((table) => [table, poolOf(journal, sources[table], table, query, filter)]));
+  const weights = phraseWeightsOf(journal, sources, query.phrases);
   const best = bestOf(journal, pools, query.phrases, weights, request.limit, filter);
   const hits = best.map((hit) => hitOf(hit, shownOf(journal, hit.table, hit.row.id)));
   return { hits, searched: searchedOf(query.terms, request) };
@@ -212,16 +249,22 @@ function filterOf(request: SearchRequest): Filter {
 }
 
 /** The newest POOL matches of `table`, each field's text with its matches marked. */
-function poolOf(journal: ReadJournal, table: IndexedTable, query: FtsQuery, filter: Filter): PoolEntry[] {
-  const { index } = INDEXED_TABLES[table];
+function poolOf(
+  journal: ReadJournal,
+  source: EntrySource,
+  table: IndexedTable,
+  query: FtsQuery,
+  filter: Filter,
+): PoolEntry[] {
+  const { index } = source;
   const marked = FILLED_FIELDS[table].map(
     (column, at) => `highlight(${index}, ${SEARCH_COLUMNS.indexOf(column)}, '${MARK_OPEN}', '${MARK_CLOSE}') AS f${at}`,
   );
   const sql = `SELECT rowid, ${marked.join(", ")} FROM ${index}
-    WHERE ${index} MATCH ?${filter.entry} ORDER BY rowid DESC LIMIT ${POOL}`;
+    WHERE ${index} MATCH ?${source.entries}${filter.entry} ORDER BY rowid DESC LIMIT ${POOL}`;
   const rows = prepared(journal.sqlite, sql).all(query.match, ...filter.values) as Array<Record<string, unknown>>;
   return rows.map((row) => ({
-    rowid: row.rowid as number,
+    rowid: source.idOf(row.rowid as number),
     fields: FILLED_FIELDS[table].map((_, at) => row[`f${at}`] as string | null),
   }));
 }
@@ -231,7 +274,11 @@ function poolOf(journal: ReadJournal, table: IndexedTable, query: FtsQuery, filt
  * journal's records, n the phrase's matches counted up to COUNT_CAP (so a
  * common phrase costs a bounded count, and all common phrases weigh alike).
  */
-function phraseWeightsOf(journal: ReadJournal, phrases: SearchPhrase[]): number[] {
+function phraseWeightsOf(
+  journal: ReadJournal,
+  sources: Record<IndexedTable, EntrySource>,
+  phrases: SearchPhrase[],
+): number[] {
   // A lone phrase's weight would scale every score alike: it weighs 1, and nothing is counted.
   if (phrases.length === 1) return [1];
   const records = prepared(
@@ -240,8 +287,11 @@ function phraseWeightsOf(journal: ReadJournal, phrases: SearchPhrase[]): number[
   )
     .pluck()
     .get() as number;
-  const counts = Object.values(INDEXED_TABLES).map(({ index }) =>
-    prepared(journal.sqlite, `SELECT count(*) FROM (SELECT 1 FROM ${index} WHERE ${index} MATCH ? LIMIT ?)`).pluck(),
+  const counts = Object.values(sources).map(({ index, entries }) =>
+    prepared(
+      journal.sqlite,
+      `SELECT count(*) FROM (SELECT 1 FROM ${index} WHERE ${index} MATCH ?${entries} LIMIT ?)`,
+    ).pluck(),
   );
   return phrases.map((phrase) => {
     // Each table counted up to what the tables before it left of the cap.
