@@ -10,7 +10,15 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createJournal, invariantViolations, openDb, readRows, runSql, tempDir } from "./support/journal.js";
+import {
+  asOneTableIndex,
+  createJournal,
+  invariantViolations,
+  openDb,
+  readRows,
+  runSql,
+  tempDir,
+} from "./support/journal.js";
 import { recordFailure, recordHeuristic, runLore, runProcess, toFlags } from "./support/lore.js";
 import { searchIndexViolations } from "./support/search-index-check.js";
 import { ELF_SCHEMA } from "./support/elf-format.js";
@@ -236,25 +244,11 @@ describe("the migration to schema version 9", () => {
     const dir = await createJournal();
     expect((await recordFailure(dir, { title: "Kakapo booming", domain: "fauna" })).code).toBe(0);
     expect((await recordHeuristic(dir, { domain: "fauna", rule: "Kakapo nest on the ground" })).code).toBe(0);
-    // The index as versions 6 to 8 made it: one table, rowid 2N for learnings row N and 2N+1 for heuristics row N.
-    asSchemaVersion4(dir);
-    runSql(
-      dir,
-      "CREATE VIRTUAL TABLE lore_search USING fts5(title, body, tags, domain, source, tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4 5 6')",
-    );
-    runSql(
-      dir,
-      "INSERT INTO lore_search(rowid, title, body, tags, domain, source) SELECT id * 2, title, summary, tags, domain, NULL FROM learnings",
-    );
-    runSql(
-      dir,
-      "INSERT INTO lore_search(rowid, title, body, tags, domain, source) SELECT id * 2 + 1, rule, explanation, NULL, domain, source_type FROM heuristics",
-    );
+    asOneTableIndex(dir);
     runSql(
       dir,
       "CREATE TRIGGER lore_search_learnings_insert AFTER INSERT ON learnings BEGIN INSERT INTO lore_search(rowid, title, body, tags, domain, source) VALUES (NEW.id * 2, NEW.title, NEW.summary, NEW.tags, NEW.domain, NULL); END",
     );
-    runSql(dir, "UPDATE lore_meta SET value = '8' WHERE key = 'schema_version'");
     expect((await recordFailure(dir, { title: "Kakapo lekking", domain: "fauna" })).code).toBe(0);
     const db = openDb(dir);
     try {

@@ -3,9 +3,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createJournal, runSql } from "./support/journal.js";
+import { asOneTableIndex, createJournal, runSql } from "./support/journal.js";
 import { holdJournalLock, recordFailure, recordHeuristic, runLore } from "./support/lore.js";
-import { SEARCH_TRIGGERS } from "../src/db/search-index.js";
 
 interface Hit {
   type: string;
@@ -304,22 +303,7 @@ describe("lore search: a journal whose index is still one table (schema versions
       };
       const fromOwnTables = await found();
       expect(fromOwnTables.every((hits) => hits.length > 0)).toBe(true);
-      // The index as versions 5 to 8 made it: one table, the entry of row N at rowid 2N (learnings) or 2N + 1.
-      for (const trigger of SEARCH_TRIGGERS) runSql(dir, `DROP TRIGGER ${trigger}`);
-      for (const table of ["lore_search_learnings", "lore_search_heuristics"]) runSql(dir, `DROP TABLE ${table}`);
-      runSql(
-        dir,
-        "CREATE VIRTUAL TABLE lore_search USING fts5(title, body, tags, domain, source, tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4 5 6')",
-      );
-      runSql(
-        dir,
-        "INSERT INTO lore_search(rowid, title, body, tags, domain, source) SELECT id * 2, title, summary, tags, domain, NULL FROM learnings",
-      );
-      runSql(
-        dir,
-        "INSERT INTO lore_search(rowid, title, body, tags, domain, source) SELECT id * 2 + 1, rule, explanation, NULL, domain, source_type FROM heuristics",
-      );
-      runSql(dir, "UPDATE lore_meta SET value = '8' WHERE key = 'schema_version'");
+      asOneTableIndex(dir);
       const db = path.join(dir, "memory", "index.db");
       const before = fs.readFileSync(db);
       expect(await found()).toEqual(fromOwnTables);

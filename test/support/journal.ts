@@ -10,6 +10,7 @@ import { runLore } from "./lore.js";
 import { parseFailure } from "../../src/journal/failure-markdown.js";
 import { parseHeuristicFile } from "../../src/journal/heuristic-markdown.js";
 import { searchIndexViolations } from "./search-index-check.js";
+import { SEARCH_TRIGGERS } from "../../src/db/search-index.js";
 
 const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
 
@@ -174,4 +175,28 @@ export function invariantViolations(dir: string, options: { git: boolean } = { g
     if (status) problems.push(`uncommitted journal files:\n${status}`);
   }
   return problems;
+}
+
+/**
+ * Makes the journal's search index what schema versions 5 to 8 made it, and
+ * its schema version 8: one table, `lore_search`, the entry of learnings row
+ * N at rowid 2N and of heuristics row N at 2N + 1, filled from the rows, and
+ * no trigger (the caller adds the old ones it needs).
+ */
+export function asOneTableIndex(dir: string): void {
+  for (const trigger of SEARCH_TRIGGERS) runSql(dir, `DROP TRIGGER IF EXISTS ${trigger}`);
+  for (const table of ["lore_search_learnings", "lore_search_heuristics"]) runSql(dir, `DROP TABLE IF EXISTS ${table}`);
+  runSql(
+    dir,
+    "CREATE VIRTUAL TABLE lore_search USING fts5(title, body, tags, domain, source, tokenize = 'unicode61 remove_diacritics 2', prefix = '3 4 5 6')",
+  );
+  runSql(
+    dir,
+    "INSERT INTO lore_search(rowid, title, body, tags, domain, source) SELECT id * 2, title, summary, tags, domain, NULL FROM learnings",
+  );
+  runSql(
+    dir,
+    "INSERT INTO lore_search(rowid, title, body, tags, domain, source) SELECT id * 2 + 1, rule, explanation, NULL, domain, source_type FROM heuristics",
+  );
+  runSql(dir, "UPDATE lore_meta SET value = '8' WHERE key = 'schema_version'");
 }
