@@ -73,8 +73,12 @@ export type IndexedTable = keyof typeof INDEXED_TABLES;
 /** The record tables, in the order their indexes are made and checked. */
 export const INDEXED_TABLE_NAMES = Object.keys(INDEXED_TABLES) as IndexedTable[];
 
-/** The one index table of schema versions 5 to 8, which a rebuild drops where it is. */
-const ONE_TABLE_INDEX = "lore_search";
+/**
+ * The one index table of schema versions 5 to 8, the entry of a row at twice
+ * its id plus its table's bit: a rebuild drops it where it is, and a search
+ * reads it in a journal not migrated yet (read/search.ts).
+ */
+export const ONE_TABLE_INDEX = { name: "lore_search", bit: { learnings: 0, heuristics: 1 } } as const;
 
 /**
  * An index per table holding what a search's ranking reads of each matching
@@ -136,7 +140,7 @@ function fillFrom(db: Database.Database, table: IndexedTable): void {
  */
 export function dropSearchIndex(db: Database.Database): void {
   for (const trigger of SEARCH_TRIGGERS) db.exec(`DROP TRIGGER IF EXISTS ${trigger}`);
-  for (const table of [ONE_TABLE_INDEX, ...INDEXED_TABLE_NAMES.map((name) => INDEXED_TABLES[name].index)]) {
+  for (const table of [ONE_TABLE_INDEX.name, ...INDEXED_TABLE_NAMES.map((name) => INDEXED_TABLES[name].index)]) {
     db.exec(`DROP TABLE IF EXISTS ${table}`);
   }
 }

@@ -46,6 +46,7 @@ import { prepared } from "../db/prepared.js";
 import {
   type IndexedTable,
   INDEXED_TABLES,
+  ONE_TABLE_INDEX,
   RANK_INDEXES,
   SEARCH_COLUMNS,
   type SearchColumn,
@@ -173,9 +174,6 @@ interface EntrySource {
   idOf(rowid: number): number;
 }
 
-/** The one index table of schema versions 5 to 8, and the low bit of each table's rowids in it. */
-const ONE_TABLE = { index: "lore_search", bit: { learnings: 0, heuristics: 1 } } as const;
-
 function entrySourcesOf(journal: ReadJournal): Record<IndexedTable, EntrySource> {
   const indexTables = Object.values(INDEXED_TABLES).map((table) => table.index as string);
   const missing = [...indexTables, ...Object.values(RANK_INDEXES).map((index) => index.name)].filter(
@@ -189,10 +187,10 @@ function entrySourcesOf(journal: ReadJournal): Record<IndexedTable, EntrySource>
     });
     return { learnings: own("learnings"), heuristics: own("heuristics") };
   }
-  if (missing.every((name) => indexTables.includes(name)) && journal.hasColumns(ONE_TABLE.index)) {
+  if (missing.every((name) => indexTables.includes(name)) && journal.hasColumns(ONE_TABLE_INDEX.name)) {
     const inOneTable = (table: IndexedTable) => ({
-      index: ONE_TABLE.index,
-      entries: ` AND rowid % 2 = ${ONE_TABLE.bit[table]}`,
+      index: ONE_TABLE_INDEX.name,
+      entries: ` AND rowid % 2 = ${ONE_TABLE_INDEX.bit[table]}`,
       idOf: (rowid: number) => rowid >> 1,
     });
     return { learnings: inOneTable("learnings"), heuristics: inOneTable("heuristics") };
