@@ -132,7 +132,7 @@ function filledFieldsOf(table: IndexedTable): SearchColumn[] {
 /** A match in a table's pool, as its pool statement reads it. */
 interface PoolEntry {
   /** Its row's id. */
-  rowid: number;
+  id: number;
   /** Each of the table's FILLED_FIELDS, its matches between MARK_OPEN and MARK_CLOSE. */
   fields: Array<string | null>;
 }
@@ -262,7 +262,7 @@ function poolOf(
     WHERE ${index} MATCH ?${source.entries}${filter.entry} ORDER BY rowid DESC LIMIT ${POOL}`;
   const rows = prepared(journal.sqlite, sql).all(query.match, ...filter.values) as Array<Record<string, unknown>>;
   return rows.map((row) => ({
-    rowid: source.idOf(row.rowid as number),
+    id: source.idOf(row.rowid as number),
     fields: FILLED_FIELDS[table].map((_, at) => row[`f${at}`] as string | null),
   }));
 }
@@ -422,7 +422,7 @@ function scoreOf(relevance: number, row: Standing, now: number): number {
 
 /** Tie order: the higher row id first, and a heuristic before a learning of the same id. */
 function newerFirst(a: ScoredHit, b: ScoredHit): number {
-  return b.entry.rowid - a.entry.rowid || (b.table === "heuristics" ? 1 : 0) - (a.table === "heuristics" ? 1 : 0);
+  return b.entry.id - a.entry.id || (b.table === "heuristics" ? 1 : 0) - (a.table === "heuristics" ? 1 : 0);
 }
 
 /** The `limit` best candidates by score, with their rows; ties by the newer entry. */
@@ -441,10 +441,10 @@ function bestOf(
     const rows = standingsOf(
       journal,
       table,
-      entries.map((entry) => entry.rowid),
+      entries.map((entry) => entry.id),
     );
     for (const entry of entries) {
-      const row = rows.get(entry.rowid);
+      const row = rows.get(entry.id);
       if (!row || (filter.learningsType !== undefined && row.type !== filter.learningsType)) continue;
       const relevance = relevanceOf(table, entry, phrases, weights, means);
       scored.push({ table, entry, relevance, score: scoreOf(relevance, row, now), row });

@@ -8,8 +8,9 @@
  * Waits until a later holder committed the records and wrote each commit id
  * into its intent, or, once this writer gets the lock again first, commits
  * the whole group itself (in a session on `kept`'s connection, where given).
- * Only the records with `handedOff` are waited for; each then gets its
- * `commit` (null when none was needed), or its `commitError`: the commit's
+ * Only the records with `handedOff` are waited for; each then has its
+ * `handedOff` cleared and gets its `commit` (null when none was needed), or
+ * its `commitError`: the commit's
  * own error when this writer's attempt failed, or HandOffTimeoutError after
  * `options.timeoutMs`; the intent then stays, and the next lore command
  * commits the record. IgnoredByGitError when git ignores the record's file
