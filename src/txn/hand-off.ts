@@ -10,10 +10,9 @@
  * the whole group itself (in a session on `kept`'s connection, where given).
  * Only the records with `handedOff` are waited for; each then has its
  * `handedOff` cleared and gets its `commit` (null when none was needed), or
- * its `commitError`: the commit's
- * own error when this writer's attempt failed, or HandOffTimeoutError after
- * `options.timeoutMs`; the intent then stays, and the next lore command
- * commits the record. IgnoredByGitError when git ignores the record's file
+ * its `commitError`: the commit's own error when this writer's attempt
+ * failed, or HandOffTimeoutError after `options.timeoutMs`; the intent then
+ * stays, and the next lore command commits the record. IgnoredByGitError when git ignores the record's file
  * (found by this writer or by the holder that resolved it): the intent is
  * removed, since no command could commit it. Nothing is thrown: an error
  * of the session (the lock timed out, the database cannot be opened) is
