@@ -47,7 +47,6 @@ import {
   type IndexedTable,
   INDEXED_TABLES,
   ONE_TABLE_INDEX,
-  RANK_INDEXES,
   SEARCH_COLUMNS,
   type SearchColumn,
 } from "../db/search-index.js";
@@ -176,9 +175,7 @@ interface EntrySource {
 
 function entrySourcesOf(journal: ReadJournal): Record<IndexedTable, EntrySource> {
   const indexTables = Object.values(INDEXED_TABLES).map((table) => table.index as string);
-  const missing = [...indexTables, ...Object.values(RANK_INDEXES).map((index) => index.name)].filter(
-    (name) => !(indexTables.includes(name) ? journal.hasColumns(name) : journal.hasIndex(name)),
-  );
+  const missing = indexTables.filter((name) => !journal.hasColumns(name));
   if (missing.length === 0) {
     const own = (table: IndexedTable) => ({
       index: INDEXED_TABLES[table].index,
@@ -187,7 +184,7 @@ function entrySourcesOf(journal: ReadJournal): Record<IndexedTable, EntrySource>
     });
     return { learnings: own("learnings"), heuristics: own("heuristics") };
   }
-  if (missing.every((name) => indexTables.includes(name)) && journal.hasColumns(ONE_TABLE_INDEX.name)) {
+  if (journal.hasColumns(ONE_TABLE_INDEX.name)) {
     const inOneTable = (table: IndexedTable) => ({
       index: ONE_TABLE_INDEX.name,
       entries: ` AND rowid % 2 = ${ONE_TABLE_INDEX.bit[table]}`,
@@ -302,15 +299,14 @@ function phraseWeightsOf(
   });
 }
 
-/** What ranking reads of `table`'s candidate rows, from its rank index (RANK_INDEXES), by id. */
+/** What ranking reads of `table`'s candidate rows, by id. */
 function standingsOf(journal: ReadJournal, table: IndexedTable, ids: number[]): Map<number, Standing> {
-  const index = RANK_INDEXES[table].name;
   const sql =
     table === "heuristics"
       ? `SELECT id, 'heuristic' AS type, created_at AS createdAt, confidence, times_validated AS timesValidated,
-           is_golden AS isGolden FROM heuristics INDEXED BY ${index} WHERE id IN (SELECT value FROM json_each(?))`
+           is_golden AS isGolden FROM heuristics WHERE id IN (SELECT value FROM json_each(?))`
       : `SELECT id, type, created_at AS createdAt, NULL AS confidence, NULL AS timesValidated, NULL AS isGolden
-         FROM learnings INDEXED BY ${index} WHERE id IN (SELECT value FROM json_each(?))`;
+         FROM learnings WHERE id IN (SELECT value FROM json_each(?))`;
   const rows = prepared(journal.sqlite, sql).all(JSON.stringify(ids)) as Standing[];
   return new Map(rows.map((row) => [row.id, row]));
 }
