@@ -780,7 +780,7 @@ describe("lore init: ELF's whole schema", () => {
         const loreIndexes = indexShapes(db, table);
         for (const [name, shape] of Object.entries(elfIndexes))
           expect(loreIndexes[name], `${table} ${name}`).toEqual(shape);
-        // lore's own indexes on ELF's tables: the lore ids, the failure path and the search ranking's.
+        // lore's own indexes on ELF's tables: the lore ids and the failure path.
         expect(
           Object.keys(loreIndexes)
             .filter((name) => !(name in elfIndexes))
@@ -788,9 +788,9 @@ describe("lore init: ELF's whole schema", () => {
           table,
         ).toEqual(
           table === "learnings"
-            ? ["idx_learnings_lore_id", "idx_lore_learnings_filepath", "idx_lore_learnings_search_rank"]
+            ? ["idx_learnings_lore_id", "idx_lore_learnings_filepath"]
             : table === "heuristics"
-              ? ["idx_heuristics_lore_id", "idx_lore_heuristics_search_rank"]
+              ? ["idx_heuristics_lore_id"]
               : [],
         );
       }

@@ -3,9 +3,11 @@
 // tools (python3's sqlite3 module, the sqlite3 shell) change the index in the
 // same transaction as the row, an aborted one included; the migration to
 // schema version 5 indexes every row already there, and one killed midway is
-// completed by the next command. sync's findings about the index are tested
-// in sync.test.ts, the index through SIGKILL at every step of a record in
-// crash-recovery.test.ts (both through invariantViolations).
+// completed by the next command; the one to version 10 drops the rank
+// indexes of versions 5 to 9, and a search still finds every record. sync's
+// findings about the index are tested in sync.test.ts, the index through
+// SIGKILL at every step of a record in crash-recovery.test.ts (both through
+// invariantViolations).
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -264,6 +266,53 @@ describe("the migration to schema version 9", () => {
       db.close();
     }
     expect(matches(dir, "kakap*")).toHaveLength(3);
+    expect(indexViolations(dir)).toEqual([]);
+  });
+});
+
+describe("the migration to schema version 10", () => {
+  const rankIndexes = (dir: string): string[] => {
+    const db = openDb(dir);
+    try {
+      return db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%search_rank' ORDER BY name")
+        .pluck()
+        .all() as string[];
+    } finally {
+      db.close();
+    }
+  };
+
+  it("drops the rank indexes of versions 5 to 9 at the next record, and a search still finds every record", async () => {
+    const dir = await createJournal();
+    expect((await recordFailure(dir, { title: "Takahe grazing", domain: "fauna" })).code).toBe(0);
+    expect((await recordHeuristic(dir, { domain: "fauna", rule: "Takahe eat tussock" })).code).toBe(0);
+    // A journal as version 9 left it: the covering indexes a search's ranking read.
+    runSql(dir, "CREATE INDEX idx_lore_learnings_search_rank ON learnings(id, type, created_at)");
+    runSql(
+      dir,
+      "CREATE INDEX idx_lore_heuristics_search_rank ON heuristics(id, created_at, confidence, times_validated, is_golden)",
+    );
+    runSql(dir, "UPDATE lore_meta SET value = '9' WHERE key = 'schema_version'");
+    expect(rankIndexes(dir)).toEqual(["idx_lore_heuristics_search_rank", "idx_lore_learnings_search_rank"]);
+
+    expect((await recordFailure(dir, { title: "Takahe nesting", domain: "fauna" })).code).toBe(0);
+    expect(rankIndexes(dir)).toEqual([]);
+    const db = openDb(dir);
+    try {
+      expect(db.prepare("SELECT value FROM lore_meta WHERE key = 'schema_version'").pluck().get()).toBe(
+        String(CURRENT_SCHEMA_VERSION),
+      );
+    } finally {
+      db.close();
+    }
+    const search = await runLore(["search", "--json", "takahe"], { cwd: dir });
+    expect(search.code, search.stderr).toBe(0);
+    expect((JSON.parse(search.stdout).hits as Array<{ title: string }>).map((hit) => hit.title).sort()).toEqual([
+      "Takahe eat tussock",
+      "Takahe grazing",
+      "Takahe nesting",
+    ]);
     expect(indexViolations(dir)).toEqual([]);
   });
 });

@@ -274,6 +274,20 @@ describe("lore search: ranking and freshness", () => {
     );
   });
 
+  it("shows what FTS5 matched where lore's tokenizer reads a letter otherwise", async () => {
+    // U+19B0, a New Tai Lue vowel: a letter to JavaScript's Unicode, a separator to FTS5's (Unicode 6.1).
+    runSql(
+      dir,
+      "INSERT INTO heuristics(domain, rule, explanation) VALUES ('marsupials', ?, 'seen at dusk')",
+      "Quokka\u19b0burrow under the boardwalk",
+    );
+    const [hit] = (await search(dir, ["burrow"])).hits;
+    expect(hit.title).toBe("Quokka\u19b0burrow under the boardwalk");
+    expect(hit.matched).toEqual(["rule"]);
+    expect(hit.snippet).toBe("Quokka\u19b0**burrow** under the boardwalk");
+    expect(hit.relevance).toBeGreaterThan(0);
+  });
+
   it("exits 3 naming the fix when the journal has no search index", async () => {
     runSql(dir, "DROP TABLE lore_search_heuristics");
     const result = await runLore(["search", "wal"], { cwd: dir });
@@ -290,7 +304,9 @@ describe("lore search: a journal whose index is still one table (schema versions
     try {
       expect((await recordFailure(dir, { title: "Kiwi lost", domain: "birds", summary: "Night walk" })).code).toBe(0);
       expect((await recordHeuristic(dir, { domain: "birds", rule: "Count kiwi at night" })).code).toBe(0);
-      const queries = [["kiwi"], ['"kiwi lost"'], ["night", "OR", "birds"], ["kiw*"]];
+      // U+19B0 parts words for FTS5 only: "nest" is marked by FTS5, in whichever index table.
+      expect((await recordHeuristic(dir, { domain: "birds", rule: "Kiwi\u19b0nest by the creek" })).code).toBe(0);
+      const queries = [["kiwi"], ['"kiwi lost"'], ["night", "OR", "birds"], ["kiw*"], ["nest"]];
       const found = async () => {
         const answers = [];
         for (const query of queries) {

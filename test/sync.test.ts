@@ -629,11 +629,6 @@ describe("lore sync: the search index", () => {
       detail: /^table missing: lore_search_heuristics$/,
     },
     {
-      what: "a rank index dropped",
-      damage: "DROP INDEX idx_lore_heuristics_search_rank",
-      detail: /^index missing: idx_lore_heuristics_search_rank$/,
-    },
-    {
       what: "an entry deleted",
       damage: `DELETE FROM lore_search_learnings WHERE rowid = ${firstEntry}`,
       detail: /1 row not indexed, or indexed with other text/,

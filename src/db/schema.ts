@@ -44,16 +44,23 @@
  *   - version 9: the search index is a table per record table,
  *     `lore_search_learnings` and `lore_search_heuristics`, each entry's
  *     rowid its row's id, instead of one table for both (search-index.ts
- *     says why); it is made anew, once.
+ *     says why); it is made anew, once;
+ *   - version 10: the covering indexes versions 5 to 9 made for a search's
+ *     ranking, `idx_lore_learnings_search_rank` and
+ *     `idx_lore_heuristics_search_rank`, are dropped: a search reads its
+ *     candidate rows by id since, and they cost every write of a row.
  *
  * `learnings` and `heuristics` keep lore's definitions, in new journals too:
  * ELF's columns, types, defaults, indexes and trigger names, with the checks of
  * ELF's CHECK constraints and triggers made by the triggers alone.
  *
- * Migrations only add: they never drop or rewrite a table, a column or a row,
- * so running lore on an existing ELF database keeps everything in it. A table
- * that exists is kept as it is, whatever its columns; an index of ELF's is
- * made only where its table has the columns it names.
+ * Migrations add, and drop only lore's own search objects: the migrations to
+ * versions 6 and 9 drop the search index and make it anew, the one to
+ * version 10 drops the rank indexes. They never drop or rewrite any other
+ * table, a column or a row, so running lore on an existing ELF database
+ * keeps everything in it. A table that exists is kept as it is, whatever its
+ * columns; an index of ELF's is made only where its table has the columns it
+ * names.
  * `migrate(db)` must run inside a write transaction; `schemaVersion(db)` reads
  * the version (0 for a database lore never touched).
  */
@@ -62,7 +69,7 @@ import { ELF_INDEXES, ELF_SEED_ROWS, ELF_TABLES } from "./elf-tables.js";
 import { rebuildSearchIndex } from "./search-index.js";
 import { FEEDBACK_BASE_OF_EXISTING_ROWS, FEEDBACK_TABLES, MARK_ROWS_OFF_THEIR_BASE } from "./feedback-rows.js";
 
-export const CURRENT_SCHEMA_VERSION = 9;
+export const CURRENT_SCHEMA_VERSION = 10;
 
 /** ELF's validation triggers: the same checks before every INSERT and UPDATE. */
 function validationTriggers(table: string, cases: string): string {
@@ -211,6 +218,9 @@ ${dirtyTriggers("learnings")}
 ${dirtyTriggers("heuristics")}
 `;
 
+/** The covering indexes versions 5 to 9 made for a search's ranking, dropped by the migration to version 10. */
+const SEARCH_RANK_INDEXES = ["idx_lore_learnings_search_rank", "idx_lore_heuristics_search_rank"] as const;
+
 function columnsOf(db: Database.Database, table: string): Set<string> {
   const columns = db.prepare(`PRAGMA table_info("${table}")`).all() as Array<{ name: string }>;
   return new Set(columns.map((entry) => entry.name));
@@ -261,7 +271,11 @@ export function schemaVersion(db: Database.Database): number {
   }
 }
 
-/** Brings `db` to CURRENT_SCHEMA_VERSION by adding only. Call inside a write transaction. */
+/**
+ * Brings `db` to CURRENT_SCHEMA_VERSION by adding what it lacks; it drops
+ * only lore's own search objects of older versions (the search index it makes
+ * anew, the rank indexes). Call inside a write transaction.
+ */
 export function migrate(db: Database.Database): void {
   const from = schemaVersion(db);
   db.exec(RECORD_TABLES);
@@ -292,6 +306,8 @@ export function migrate(db: Database.Database): void {
   if (from < 9) rebuildSearchIndex(db);
   if (from < 7) db.exec(FEEDBACK_BASE_OF_EXISTING_ROWS);
   if (from < 8) db.exec(MARK_ROWS_OFF_THEIR_BASE);
+  // Version 10: nothing reads the rank indexes since (a search reads its rows by id), and they cost every write.
+  if (from < 10) for (const index of SEARCH_RANK_INDEXES) db.exec(`DROP INDEX IF EXISTS ${index}`);
   db.prepare("INSERT OR REPLACE INTO lore_meta(key, value) VALUES ('schema_version', ?)").run(
     String(CURRENT_SCHEMA_VERSION),
   );

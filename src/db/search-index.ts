@@ -27,12 +27,11 @@
  * Tokens: FTS5's `unicode61` with diacritics removed, so `café` finds `cafe`;
  * prefixes of 3 to 6 characters are indexed too, so that a prefix search
  * (`dep*`, `deplo*`) reads one list instead of merging one per word it
- * starts (docs/DESIGN.md#search-ranking). Beside the table, one covering index per
- * record table (RANK_INDEXES) holds what ranking reads of a matching row.
- * Only what SQLite 3.40's FTS5 reads is used (no contentless delete, no
- * locale), since ELF's Python and `sqlite3` write these tables too, and
- * their SQLite must run the triggers; a SQLite built without FTS5 cannot
- * write a record row once the index exists (docs/DESIGN.md#the-search-index).
+ * starts (docs/DESIGN.md#search-ranking). Only what SQLite 3.40's FTS5
+ * reads is used (no contentless delete, no locale), since ELF's Python and
+ * `sqlite3` write these tables too, and their SQLite must run the triggers;
+ * a SQLite built without FTS5 cannot write a record row once the index
+ * exists (docs/DESIGN.md#the-search-index).
  *
  * Calling sequence, each inside a write transaction where it writes:
  *   - `rebuildSearchIndex(db)` drops the tables and their triggers where
@@ -79,20 +78,6 @@ export const INDEXED_TABLE_NAMES = Object.keys(INDEXED_TABLES) as IndexedTable[]
  * reads it in a journal not migrated yet (read/search.ts).
  */
 export const ONE_TABLE_INDEX = { name: "lore_search", bit: { learnings: 0, heuristics: 1 } } as const;
-
-/**
- * An index per table holding what a search's ranking reads of each matching
- * row besides its text (its age, a heuristic's standing): a search reads a
- * few hundred such rows, and the row itself is long (a failure's summary
- * comes before its created_at). Searches name it (INDEXED BY).
- */
-export const RANK_INDEXES = {
-  learnings: { name: "idx_lore_learnings_search_rank", columns: ["id", "type", "created_at"] },
-  heuristics: {
-    name: "idx_lore_heuristics_search_rank",
-    columns: ["id", "created_at", "confidence", "times_validated", "is_golden"],
-  },
-} as const satisfies Record<string, { name: string; columns: readonly string[] }>;
 
 /** The triggers that keep the index, by name (the names of schema versions 5 to 8). */
 export const SEARCH_TRIGGERS = INDEXED_TABLE_NAMES.flatMap((table) =>
@@ -159,8 +144,6 @@ export function rebuildSearchIndex(db: Database.Database): void {
     );
     fillFrom(db, table);
     db.exec(triggersOf(table));
-    const rank = RANK_INDEXES[table];
-    db.exec(`CREATE INDEX IF NOT EXISTS ${rank.name} ON ${table}(${rank.columns.join(", ")})`);
   }
 }
 
@@ -169,8 +152,8 @@ function shadowTablesOf(index: string): string[] {
   return ["data", "idx", "content", "docsize", "config"].map((name) => `${index}_${name}`);
 }
 
-/** The names of the tables, triggers and rank indexes `db` lacks: each index table, else those FTS5 keeps it in. */
-function missingObjects(db: Database.Database): { tables: string[]; triggers: string[]; indexes: string[] } {
+/** The names of the tables and triggers `db` lacks: each index table, else those FTS5 keeps it in. */
+function missingObjects(db: Database.Database): { tables: string[]; triggers: string[] } {
   const names = new Set(db.prepare("SELECT name FROM sqlite_master").pluck().all() as string[]);
   const absent = (name: string) => !names.has(name);
   return {
@@ -179,9 +162,6 @@ function missingObjects(db: Database.Database): { tables: string[]; triggers: st
       return absent(index) ? [index] : shadowTablesOf(index).filter(absent);
     }),
     triggers: SEARCH_TRIGGERS.filter(absent),
-    indexes: Object.values(RANK_INDEXES)
-      .map((index) => index.name)
-      .filter(absent),
   };
 }
 
@@ -213,7 +193,7 @@ export function searchIndexLooksIntact(
   rows: ReadonlyArray<{ table: IndexedTable; id: number }>,
 ): boolean {
   const missing = missingObjects(db);
-  if (missing.tables.length > 0 || missing.triggers.length > 0 || missing.indexes.length > 0) return false;
+  if (missing.tables.length > 0 || missing.triggers.length > 0) return false;
   let total = 0;
   for (const table of INDEXED_TABLE_NAMES) {
     const entries = Number(db.prepare(`SELECT count(*) FROM ${INDEXED_TABLES[table].index}_docsize`).pluck().get());
@@ -241,8 +221,6 @@ export interface SearchIndexDifferences {
   missingTables: string[];
   /** Triggers missing by name. */
   missingTriggers: string[];
-  /** Rank indexes (RANK_INDEXES) missing by name. */
-  missingIndexes: string[];
   /** Rows with no entry, or whose entry holds other text. */
   stale: number;
   /** Entries with no row. */
@@ -257,13 +235,7 @@ export interface SearchIndexDifferences {
 export function searchIndexDifferences(db: Database.Database): SearchIndexDifferences {
   const missing = missingObjects(db);
   if (missing.tables.length > 0)
-    return {
-      missingTables: missing.tables,
-      missingTriggers: missing.triggers,
-      missingIndexes: missing.indexes,
-      stale: 0,
-      orphaned: 0,
-    };
+    return { missingTables: missing.tables, missingTriggers: missing.triggers, stale: 0, orphaned: 0 };
   let stale = 0;
   let orphaned = 0;
   for (const table of INDEXED_TABLE_NAMES) {
@@ -277,13 +249,7 @@ export function searchIndexDifferences(db: Database.Database): SearchIndexDiffer
     stale += counts.stale;
     orphaned += Number(db.prepare(`SELECT count(*) FROM ${index}`).pluck().get()) - counts.reached;
   }
-  return {
-    missingTables: [],
-    missingTriggers: missing.triggers,
-    missingIndexes: missing.indexes,
-    stale,
-    orphaned,
-  };
+  return { missingTables: [], missingTriggers: missing.triggers, stale, orphaned };
 }
 
 /** Whether the differences are none. */
@@ -291,7 +257,6 @@ export function searchIndexMatches(differences: SearchIndexDifferences): boolean
   return (
     differences.missingTables.length === 0 &&
     differences.missingTriggers.length === 0 &&
-    differences.missingIndexes.length === 0 &&
     differences.stale === 0 &&
     differences.orphaned === 0
   );

@@ -32,14 +32,12 @@
  *   - `hasColumns(table, columns)` tells whether a table exists with the
  *     columns a query needs: a database ELF's `query.py` never touched has no
  *     `decisions` or `invariants`, and a table an older ELF made may lack a
- *     column (lore's migrations keep an existing table as it is);
- *     `hasIndex(name)` whether an index exists.
+ *     column (lore's migrations keep an existing table as it is).
  */
 import fs from "node:fs";
 import type BetterSqlite3 from "better-sqlite3";
 import { ExitCode, LoreError } from "../base/errors.js";
 import { MissingDatabaseError, openSqlite } from "../db/journal-db.js";
-import { prepared } from "../db/prepared.js";
 import type { JournalLayout } from "../journal/layout.js";
 
 /** How long a reader waits for SQLite's brief locks (a WAL being recovered, a rollback-mode commit). */
@@ -80,13 +78,6 @@ export class ReadJournal {
       this.columns.set(table, names);
     }
     return names.size > 0 && columns.every((column) => names.has(column));
-  }
-
-  /** Whether the database has an index named `name`. */
-  hasIndex(name: string): boolean {
-    return (
-      prepared(this.sqlite, "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?").get(name) !== undefined
-    );
   }
 
   close(): void {

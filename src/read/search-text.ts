@@ -26,6 +26,7 @@
  * FTS5's tokenizer reads them, for ranking.
  */
 import { InvalidFieldError } from "../base/errors.js";
+import { foldedTokens } from "./phrase-occurrences.js";
 
 export interface FtsQuery {
   /** The FTS5 MATCH expression. */
@@ -40,23 +41,10 @@ export interface FtsQuery {
 export interface SearchPhrase {
   /** The phrase alone as an FTS5 expression (a quoted string, `*` after a prefix). */
   match: string;
-  /** Its tokens, folded as `foldedTokens` folds them. */
+  /** Its tokens, folded as FTS5's tokenizer folds them (`foldedTokens`). */
   tokens: string[];
   /** Whether its last token is a prefix. */
   prefix: boolean;
-}
-
-/**
- * The tokens of `text` as FTS5's `unicode61 remove_diacritics 2` tokenizer
- * makes them, near enough for ranking: runs of letters, digits and marks,
- * lower-cased, diacritics removed.
- */
-export function foldedTokens(text: string): string[] {
-  return (text.match(/[\p{L}\p{N}\p{M}\p{Co}]+/gu) ?? [])
-    .map((token) =>
-      (/^[a-zA-Z0-9]*$/.test(token) ? token : token.normalize("NFD").replace(/\p{M}/gu, "")).toLowerCase(),
-    )
-    .filter((token) => token !== "");
 }
 
 type Token =

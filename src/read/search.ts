@@ -7,8 +7,8 @@
  *   // result.hits: best first; result.searched: what was searched, for "nothing found"
  *
  * Reads only the search index (`lore_search_learnings` and
- * `lore_search_heuristics`, src/db/search-index.ts) and the
- * rows of its hits; writes nothing, takes no lock. The text is made an FTS5
+ * `lore_search_heuristics`, src/db/search-index.ts) and the rows of the
+ * matches it ranks; writes nothing, takes no lock. The text is made an FTS5
  * query by search-text.ts, so no text is an SQL or FTS5 error; a bad one is
  * InvalidFieldError (exit 2). A journal no writer has migrated to schema
  * version 9 yet (a read-only one, or one read right after an upgrade) is
@@ -19,8 +19,9 @@
  *
  * Ranking (docs/DESIGN.md#search-ranking): the candidates are the newest
  * POOL matches of each table (by row id: all of them, unless the text
- * matches more than POOL failures or POOL heuristics), read with each field's
- * text, its matches marked by FTS5's `highlight`; each is scored
+ * matches more than POOL failures or POOL heuristics), their rows read by id,
+ * and where each phrase occurs in each field found in the row's text
+ * (phrase-occurrences.ts); each is scored
  *
  *   score = relevance x standing x recency
  *   relevance = BM25 over the fields (BM25F, relevanceOf): each phrase's
@@ -36,10 +37,13 @@
  * level: confidence and validations lift a heuristic by at most 1.5 x 1.3
  * (x 1.2 if golden) over its relevance alone. FTS5's own bm25 is not used: it
  * counts every match of each phrase for its IDF, a scan of the whole list of
- * a common word, where this costs the pool and a capped count. The snippet
- * is cut from the pool's marked text, not by FTS5's `snippet`, which would
- * read the hit again. Ages are UTC: SQLite's stored time is
- * UTC, and ELF's hooks' local time without a zone is read as UTC.
+ * a common word, where this costs the pool and a capped count. The fields
+ * that matched and the snippet come from the same occurrences: FTS5's
+ * `highlight` would tokenize every field of every candidate again. A row
+ * FTS5 matched in which none of the phrases is found (a letter or mark
+ * folded otherwise than FTS5 folds it) is asked of `highlight` instead.
+ * Ages are SQLite's `julianday`, in UTC: SQLite's stored time is UTC, and
+ * ELF's hooks' local time without a zone is read as UTC.
  */
 import { ExitCode, LoreError } from "../base/errors.js";
 import { prepared } from "../db/prepared.js";
@@ -47,12 +51,12 @@ import {
   type IndexedTable,
   INDEXED_TABLES,
   ONE_TABLE_INDEX,
-  RANK_INDEXES,
   SEARCH_COLUMNS,
   type SearchColumn,
 } from "../db/search-index.js";
+import { type PhraseOccurrence, phraseOccurrences } from "./phrase-occurrences.js";
 import type { ReadJournal } from "./read-journal.js";
-import { type FtsQuery, foldedTokens, ftsQueryOf, type SearchPhrase } from "./search-text.js";
+import { type FtsQuery, ftsQueryOf, type SearchPhrase } from "./search-text.js";
 
 /** Each field's weight in a record's relevance. */
 const FIELD_WEIGHTS: Readonly<Record<SearchColumn, number>> = {
@@ -119,7 +123,7 @@ export class SearchIndexMissingError extends LoreError {
 const MARK_OPEN = "\u0001";
 const MARK_CLOSE = "\u0002";
 
-/** The fields each table fills: a pool entry carries their text, matches marked. */
+/** The fields each table fills, in SEARCH_COLUMNS order. */
 const FILLED_FIELDS: Readonly<Record<IndexedTable, SearchColumn[]>> = {
   learnings: filledFieldsOf("learnings"),
   heuristics: filledFieldsOf("heuristics"),
@@ -129,36 +133,38 @@ function filledFieldsOf(table: IndexedTable): SearchColumn[] {
   return SEARCH_COLUMNS.filter((column) => INDEXED_TABLES[table].fields[column] !== null);
 }
 
-/** A match in a table's pool, as its pool statement reads it. */
-interface PoolEntry {
-  /** Its row's id. */
-  id: number;
-  /** Each of the table's FILLED_FIELDS, its matches between MARK_OPEN and MARK_CLOSE. */
-  fields: Array<string | null>;
-}
-
-interface Shown {
-  loreId: string | null;
-  domain: string | null;
-  title: string;
-  path: string | null;
-}
-
-interface Standing {
+/** A candidate's row: what ranking and its hit read of it. */
+interface CandidateRow {
   id: number;
   type: string;
   createdAt: string | null;
+  /** Days since `createdAt` (SQLite's julianday: a time without a zone is UTC); null when it is no time. */
+  ageDays: number | null;
   confidence: number | null;
   timesValidated: number | null;
   isGolden: number | null;
+  loreId: string | null;
+  /** A learning's file (its `filepath`); null for a heuristic. */
+  path: string | null;
 }
 
-interface ScoredHit {
+/** A field's text, and where the search's phrases occur in it. */
+interface FieldMatches {
+  text: string | null;
+  occurrences: PhraseOccurrence[];
+}
+
+/** A match of a table's pool, with its row and each of the table's FILLED_FIELDS. */
+interface Candidate {
   table: IndexedTable;
-  entry: PoolEntry;
+  row: CandidateRow;
+  fields: FieldMatches[];
+}
+
+interface ScoredCandidate {
+  candidate: Candidate;
   relevance: number;
   score: number;
-  row: Standing;
 }
 
 /**
@@ -172,26 +178,27 @@ interface EntrySource {
   /** The condition that keeps the table's entries. */
   entries: string;
   idOf(rowid: number): number;
+  rowidOf(id: number): number;
 }
 
 function entrySourcesOf(journal: ReadJournal): Record<IndexedTable, EntrySource> {
   const indexTables = Object.values(INDEXED_TABLES).map((table) => table.index as string);
-  const missing = [...indexTables, ...Object.values(RANK_INDEXES).map((index) => index.name)].filter(
-    (name) => !(indexTables.includes(name) ? journal.hasColumns(name) : journal.hasIndex(name)),
-  );
+  const missing = indexTables.filter((name) => !journal.hasColumns(name));
   if (missing.length === 0) {
     const own = (table: IndexedTable) => ({
       index: INDEXED_TABLES[table].index,
       entries: "",
-      idOf: (id: number) => id,
+      idOf: (rowid: number) => rowid,
+      rowidOf: (id: number) => id,
     });
     return { learnings: own("learnings"), heuristics: own("heuristics") };
   }
-  if (missing.every((name) => indexTables.includes(name)) && journal.hasColumns(ONE_TABLE_INDEX.name)) {
+  if (journal.hasColumns(ONE_TABLE_INDEX.name)) {
     const inOneTable = (table: IndexedTable) => ({
       index: ONE_TABLE_INDEX.name,
       entries: ` AND rowid % 2 = ${ONE_TABLE_INDEX.bit[table]}`,
       idOf: (rowid: number) => rowid >> 1,
+      rowidOf: (id: number) => id * 2 + ONE_TABLE_INDEX.bit[table],
     });
     return { learnings: inOneTable("learnings"), heuristics: inOneTable("heuristics") };
   }
@@ -204,10 +211,9 @@ export function searchJournal(journal: ReadJournal, request: SearchRequest): Sea
   const query = ftsQueryOf(request.text);
   const sources = entrySourcesOf(journal);
   const filter = filterOf(request);
-  const pools = new Map(filter.tables.map((table) => [table, poolOf(journal, sources[table], table, query, filter)]));
+  const candidates = filter.tables.flatMap((table) => candidatesOf(journal, sources[table], table, query, filter));
   const weights = phraseWeightsOf(journal, sources, query.phrases);
-  const best = bestOf(journal, pools, query.phrases, weights, request.limit, filter);
-  const hits = best.map((hit) => hitOf(hit, shownOf(journal, hit.table, hit.row.id)));
+  const hits = bestOf(candidates, weights, request.limit).map(hitOf);
   return { hits, searched: searchedOf(query.terms, request) };
 }
 
@@ -246,25 +252,120 @@ function filterOf(request: SearchRequest): Filter {
   };
 }
 
-/** The newest POOL matches of `table`, each field's text with its matches marked. */
-function poolOf(
+/**
+ * The statement that reads `table`'s candidate rows by the JSON array of
+ * their ids, as arrays (better-sqlite3 makes an object's every property
+ * through V8's API, several times the cost of an array's): a
+ * CandidateRow's values in its order, then each of the table's
+ * FILLED_FIELDS.
+ */
+function candidateRowsSql(table: IndexedTable): string {
+  const standing =
+    table === "heuristics"
+      ? "'heuristic', created_at, julianday('now') - julianday(created_at), confidence, times_validated, is_golden, lore_id, NULL"
+      : "type, created_at, julianday('now') - julianday(created_at), NULL, NULL, NULL, lore_id, filepath";
+  const fields = FILLED_FIELDS[table].map((column) => INDEXED_TABLES[table].fields[column]);
+  return `SELECT id, ${standing}, ${fields.join(", ")} FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`;
+}
+
+/** The values of CandidateRow, in candidateRowsSql's order. */
+type CandidateValues = [
+  number,
+  string,
+  string | null,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
+  string | null,
+  string | null,
+  ...Array<string | null>,
+];
+const ROW_VALUES = 9;
+
+/**
+ * The newest POOL matches of `table` (an entry no row has is left out), with
+ * their rows, and where the phrases occur in each field.
+ */
+function candidatesOf(
   journal: ReadJournal,
   source: EntrySource,
   table: IndexedTable,
   query: FtsQuery,
   filter: Filter,
-): PoolEntry[] {
+): Candidate[] {
+  const { index } = source;
+  const rowids = prepared(
+    journal.sqlite,
+    `SELECT rowid FROM ${index} WHERE ${index} MATCH ?${source.entries}${filter.entry} ORDER BY rowid DESC LIMIT ${POOL}`,
+  )
+    .pluck()
+    .all(query.match, ...filter.values) as number[];
+  const rows = prepared(journal.sqlite, candidateRowsSql(table))
+    .raw()
+    .all(JSON.stringify(rowids.map((rowid) => source.idOf(rowid)))) as CandidateValues[];
+  const candidates: Candidate[] = [];
+  for (const values of rows) {
+    const [id, type, createdAt, ageDays, confidence, timesValidated, isGolden, loreId, path] = values;
+    if (filter.learningsType !== undefined && type !== filter.learningsType) continue;
+    const row = { id, type, createdAt, ageDays, confidence, timesValidated, isGolden, loreId, path };
+    const fields = values.slice(ROW_VALUES).map((text) => ({
+      text: text as string | null,
+      occurrences: text ? phraseOccurrences(text as string, query.phrases) : [],
+    }));
+    const found = fields.some((field) => field.occurrences.length > 0);
+    candidates.push({ table, row, fields: found ? fields : fieldsMarkedByFts(journal, source, table, query, id) });
+  }
+  return candidates;
+}
+
+/**
+ * A row's fields as FTS5's `highlight` marks them: for a row FTS5 matched
+ * in which phraseOccurrences found no phrase (a letter or mark it folds
+ * otherwise than FTS5, phrase-occurrences.ts). Each marked stretch is an
+ * occurrence of the phrases found in it, or else of the first phrase.
+ */
+function fieldsMarkedByFts(
+  journal: ReadJournal,
+  source: EntrySource,
+  table: IndexedTable,
+  query: FtsQuery,
+  id: number,
+): FieldMatches[] {
   const { index } = source;
   const marked = FILLED_FIELDS[table].map(
     (column, at) => `highlight(${index}, ${SEARCH_COLUMNS.indexOf(column)}, '${MARK_OPEN}', '${MARK_CLOSE}') AS f${at}`,
   );
-  const sql = `SELECT rowid, ${marked.join(", ")} FROM ${index}
-    WHERE ${index} MATCH ?${source.entries}${filter.entry} ORDER BY rowid DESC LIMIT ${POOL}`;
-  const rows = prepared(journal.sqlite, sql).all(query.match, ...filter.values) as Array<Record<string, unknown>>;
-  return rows.map((row) => ({
-    id: source.idOf(row.rowid as number),
-    fields: FILLED_FIELDS[table].map((_, at) => row[`f${at}`] as string | null),
-  }));
+  // Cast: better-sqlite3 binds a number as a REAL, and FTS5 then ignores a rowid constraint.
+  const row = prepared(
+    journal.sqlite,
+    `SELECT ${marked.join(", ")} FROM ${index} WHERE ${index} MATCH ? AND rowid = CAST(? AS INTEGER)`,
+  ).get(query.match, source.rowidOf(id)) as Record<string, string | null>;
+  return FILLED_FIELDS[table].map((_, at) => unmarked(row[`f${at}`], query.phrases));
+}
+
+/** A field's text without its marks, each marked stretch an occurrence (see fieldsMarkedByFts). */
+function unmarked(marked: string | null, phrases: SearchPhrase[]): FieldMatches {
+  if (marked === null) return { text: null, occurrences: [] };
+  const occurrences: PhraseOccurrence[] = [];
+  let text = "";
+  let at = 0;
+  for (let open = marked.indexOf(MARK_OPEN); open >= 0; open = marked.indexOf(MARK_OPEN, at)) {
+    const close = marked.indexOf(MARK_CLOSE, open);
+    const end = close < 0 ? marked.length : close;
+    text += marked.slice(at, open);
+    const stretch = marked.slice(open + 1, end);
+    const found = phraseOccurrences(stretch, phrases);
+    const start = text.length;
+    occurrences.push(
+      ...(found.length > 0
+        ? found.map((occurrence) => ({ ...occurrence, start: start + occurrence.start, end: start + occurrence.end }))
+        : [{ phrase: 0, start, end: start + stretch.length }]),
+    );
+    text += stretch;
+    at = end + 1;
+  }
+  return { text: text + marked.slice(at), occurrences };
 }
 
 /**
@@ -302,104 +403,36 @@ function phraseWeightsOf(
   });
 }
 
-/** What ranking reads of `table`'s candidate rows, from its rank index (RANK_INDEXES), by id. */
-function standingsOf(journal: ReadJournal, table: IndexedTable, ids: number[]): Map<number, Standing> {
-  const index = RANK_INDEXES[table].name;
-  const sql =
-    table === "heuristics"
-      ? `SELECT id, 'heuristic' AS type, created_at AS createdAt, confidence, times_validated AS timesValidated,
-           is_golden AS isGolden FROM heuristics INDEXED BY ${index} WHERE id IN (SELECT value FROM json_each(?))`
-      : `SELECT id, type, created_at AS createdAt, NULL AS confidence, NULL AS timesValidated, NULL AS isGolden
-         FROM learnings INDEXED BY ${index} WHERE id IN (SELECT value FROM json_each(?))`;
-  const rows = prepared(journal.sqlite, sql).all(JSON.stringify(ids)) as Standing[];
-  return new Map(rows.map((row) => [row.id, row]));
-}
-
-/** What a hit shows besides its standing: its ids, domain, title and file. */
-function shownOf(journal: ReadJournal, table: IndexedTable, id: number): Shown {
-  const sql =
-    table === "heuristics"
-      ? "SELECT lore_id AS loreId, domain, rule AS title, NULL AS path FROM heuristics WHERE id = ?"
-      : "SELECT lore_id AS loreId, domain, title, filepath AS path FROM learnings WHERE id = ?";
-  return prepared(journal.sqlite, sql).get(id) as Shown;
-}
-
-/** Milliseconds since the epoch of a stored time: SQLite's UTC text, or ELF's hooks' local ISO time, read as UTC. */
-function timeOf(stored: string | null): number {
-  if (!stored) return Number.NaN;
-  const iso = stored.includes("T") ? stored : stored.replace(" ", "T");
-  return Date.parse(/(Z|[+-]\d\d:?\d\d)$/.test(iso) ? iso : `${iso}Z`);
-}
-
-const DAY_MS = 86_400_000;
-
-/** How many times each phrase occurs in a field's marked text (its marked stretches, token by token). */
-function occurrencesIn(marked: string, phrases: SearchPhrase[], counts: number[]): void {
-  for (let open = marked.indexOf(MARK_OPEN); open >= 0; open = marked.indexOf(MARK_OPEN, open + 1)) {
-    const close = marked.indexOf(MARK_CLOSE, open);
-    const tokens = foldedTokens(marked.slice(open + 1, close < 0 ? undefined : close));
-    for (let at = 0; at < tokens.length; ) {
-      const found = phrases.findIndex((phrase) => phraseAt(phrase, tokens, at));
-      if (found >= 0) counts[found]++;
-      at += found >= 0 ? phrases[found].tokens.length : 1;
-    }
-  }
-}
-
-function phraseAt(phrase: SearchPhrase, tokens: string[], at: number): boolean {
-  const last = phrase.tokens.length - 1;
-  return phrase.tokens.every((token, offset) => {
-    const actual = tokens[at + offset];
-    if (actual === undefined) return false;
-    return offset === last && phrase.prefix ? actual.startsWith(token) : actual === token;
-  });
-}
-
-/** Each field's mean length (characters) over the pools, for BM25's length normalisation. */
+/** Each field's mean length (characters) over the candidates, for BM25's length normalisation. */
 type MeanLengths = Partial<Record<SearchColumn, number>>;
 
-function meanLengthsOf(pools: Map<IndexedTable, PoolEntry[]>): MeanLengths {
+function meanLengthsOf(candidates: Candidate[]): MeanLengths {
   const sums = new Map<SearchColumn, { total: number; count: number }>();
-  const add = (column: SearchColumn, length: number) => {
-    const sum = sums.get(column) ?? { total: 0, count: 0 };
-    sum.total += length;
-    sum.count++;
-    sums.set(column, sum);
-  };
-  for (const [table, entries] of pools) {
-    for (const entry of entries) {
-      FILLED_FIELDS[table].forEach((column, at) => {
-        add(column, entry.fields[at]?.length ?? 0);
-      });
-    }
+  for (const { table, fields } of candidates) {
+    FILLED_FIELDS[table].forEach((column, at) => {
+      const sum = sums.get(column) ?? { total: 0, count: 0 };
+      sum.total += fields[at].text?.length ?? 0;
+      sum.count++;
+      sums.set(column, sum);
+    });
   }
   return Object.fromEntries([...sums].map(([column, sum]) => [column, sum.total / sum.count]));
 }
 
 /**
- * An entry's relevance (docs/DESIGN.md#search-ranking): BM25 over the fields
- * (BM25F), each phrase's weighted frequency
+ * A candidate's relevance (docs/DESIGN.md#search-ranking): BM25 over the
+ * fields (BM25F), each phrase's weighted frequency
  *   tf = sum over fields of weight x occurrences / (1 - B + B x length / mean length)
  * saturated as tf x (K1 + 1) / (tf + K1), times the phrase's IDF, summed.
  */
-function relevanceOf(
-  table: IndexedTable,
-  entry: PoolEntry,
-  phrases: SearchPhrase[],
-  weights: number[],
-  means: MeanLengths,
-): number {
-  const frequencies = phrases.map(() => 0);
-  FILLED_FIELDS[table].forEach((column, at) => {
-    const marked = entry.fields[at];
-    if (!marked?.includes(MARK_OPEN)) return;
-    const counts = phrases.map(() => 0);
-    occurrencesIn(marked, phrases, counts);
+function relevanceOf(candidate: Candidate, weights: number[], means: MeanLengths): number {
+  const frequencies = weights.map(() => 0);
+  FILLED_FIELDS[candidate.table].forEach((column, at) => {
+    const { text, occurrences } = candidate.fields[at];
+    if (!text || occurrences.length === 0) return;
     const mean = means[column] ?? 0;
-    const factor = FIELD_WEIGHTS[column] / (mean > 0 ? 1 - B + (B * marked.length) / mean : 1);
-    counts.forEach((count, phrase) => {
-      frequencies[phrase] += count * factor;
-    });
+    const factor = FIELD_WEIGHTS[column] / (mean > 0 ? 1 - B + (B * text.length) / mean : 1);
+    for (const occurrence of occurrences) frequencies[occurrence.phrase] += factor;
   });
   return frequencies.reduce(
     (sum, frequency, phrase) => sum + (weights[phrase] * frequency * (K1 + 1)) / (frequency + K1),
@@ -408,49 +441,51 @@ function relevanceOf(
 }
 
 /** The score of a candidate (see the header): relevance x standing x recency. */
-function scoreOf(relevance: number, row: Standing, now: number): number {
+function scoreOf(relevance: number, row: CandidateRow): number {
   const standing =
     row.type === "heuristic"
       ? (0.5 + (row.confidence ?? 0.5)) *
         (1 + 0.1 * Math.log1p(Math.max(0, row.timesValidated ?? 0))) *
         (row.isGolden === 1 ? 1.2 : 1)
       : 1;
-  const ageDays = Math.max(0, (now - timeOf(row.createdAt)) / DAY_MS);
-  const recency = Number.isNaN(ageDays) ? 1 : 0.5 + 0.5 * 0.5 ** (ageDays / HALF_LIFE_DAYS);
+  const recency = row.ageDays === null ? 1 : 0.5 + 0.5 * 0.5 ** (Math.max(0, row.ageDays) / HALF_LIFE_DAYS);
   return relevance * standing * recency;
 }
 
 /** Tie order: the higher row id first, and a heuristic before a learning of the same id. */
-function newerFirst(a: ScoredHit, b: ScoredHit): number {
-  return b.entry.id - a.entry.id || (b.table === "heuristics" ? 1 : 0) - (a.table === "heuristics" ? 1 : 0);
+function newerFirst(a: ScoredCandidate, b: ScoredCandidate): number {
+  const heuristic = (scored: ScoredCandidate) => (scored.candidate.table === "heuristics" ? 1 : 0);
+  return b.candidate.row.id - a.candidate.row.id || heuristic(b) - heuristic(a);
 }
 
-/** The `limit` best candidates by score, with their rows; ties by the newer entry. */
-function bestOf(
-  journal: ReadJournal,
-  pools: Map<IndexedTable, PoolEntry[]>,
-  phrases: SearchPhrase[],
-  weights: number[],
-  limit: number,
-  filter: Filter,
-): ScoredHit[] {
-  const now = Date.now();
-  const means = meanLengthsOf(pools);
-  const scored: ScoredHit[] = [];
-  for (const [table, entries] of pools) {
-    const rows = standingsOf(
-      journal,
-      table,
-      entries.map((entry) => entry.id),
-    );
-    for (const entry of entries) {
-      const row = rows.get(entry.id);
-      if (!row || (filter.learningsType !== undefined && row.type !== filter.learningsType)) continue;
-      const relevance = relevanceOf(table, entry, phrases, weights, means);
-      scored.push({ table, entry, relevance, score: scoreOf(relevance, row, now), row });
-    }
+/** The `limit` best candidates by score; ties by the newer row. */
+function bestOf(candidates: Candidate[], weights: number[], limit: number): ScoredCandidate[] {
+  const means = meanLengthsOf(candidates);
+  return candidates
+    .map((candidate) => {
+      const relevance = relevanceOf(candidate, weights, means);
+      return { candidate, relevance, score: scoreOf(relevance, candidate.row) };
+    })
+    .sort((a, b) => b.score - a.score || newerFirst(a, b))
+    .slice(0, limit);
+}
+
+/** A field's text with its occurrences between MARK_OPEN and MARK_CLOSE, overlapping ones as one stretch. */
+function markedText({ text, occurrences }: FieldMatches): string {
+  if (!text) return "";
+  const stretches: Array<{ start: number; end: number }> = [];
+  for (const { start, end } of [...occurrences].sort((a, b) => a.start - b.start)) {
+    const last = stretches[stretches.length - 1];
+    if (last && start <= last.end) last.end = Math.max(last.end, end);
+    else stretches.push({ start, end });
   }
-  return scored.sort((a, b) => b.score - a.score || newerFirst(a, b)).slice(0, limit);
+  let marked = "";
+  let at = 0;
+  for (const { start, end } of stretches) {
+    marked += `${text.slice(at, start)}${MARK_OPEN}${text.slice(start, end)}${MARK_CLOSE}`;
+    at = end;
+  }
+  return marked + text.slice(at);
 }
 
 /** The words a snippet shows, and how many before the first match. */
@@ -462,18 +497,15 @@ const SNIPPET_LEAD = 3;
  * (the first such field in SEARCH_COLUMNS order), from a few words before its
  * first match, `…` where the field goes on.
  */
-function snippetOf(entry: PoolEntry): string {
-  let best: string | undefined;
-  let bestCount = 0;
-  for (const marked of entry.fields) {
-    const count = marked?.split(MARK_OPEN).length ?? 0;
-    if (marked && count > bestCount) {
-      best = marked;
-      bestCount = count;
-    }
+function snippetOf(fields: FieldMatches[]): string {
+  let best: FieldMatches | undefined;
+  for (const field of fields) {
+    if (field.occurrences.length > (best?.occurrences.length ?? 0)) best = field;
   }
   if (best === undefined) return "";
-  const words = best.split(/\s+/).filter((word) => word !== "");
+  const words = markedText(best)
+    .split(/\s+/)
+    .filter((word) => word !== "");
   const first = Math.max(
     0,
     words.findIndex((word) => word.includes(MARK_OPEN)),
@@ -485,29 +517,29 @@ function snippetOf(entry: PoolEntry): string {
   return `${start > 0 ? "…" : ""}${text}${end < words.length ? "…" : ""}`;
 }
 
-function hitOf(hit: ScoredHit, shown: Shown): SearchHit {
-  const { row, table, entry } = hit;
-  const fields = INDEXED_TABLES[table].fields;
-  const matched = SEARCH_COLUMNS.flatMap((column) => {
-    const field = fields[column];
-    const found = entry.fields[FILLED_FIELDS[table].indexOf(column)]?.includes(MARK_OPEN);
-    return field && found ? [field] : [];
+function hitOf({ candidate, relevance, score }: ScoredCandidate): SearchHit {
+  const { row, table, fields } = candidate;
+  const textOf = (column: SearchColumn) => fields[FILLED_FIELDS[table].indexOf(column)].text;
+  const domain = textOf("domain");
+  const matched = FILLED_FIELDS[table].flatMap((column, at) => {
+    const field = INDEXED_TABLES[table].fields[column];
+    return field && fields[at].occurrences.length > 0 ? [field] : [];
   });
   return {
     type: row.type,
     table,
     id: row.id,
-    loreId: shown.loreId,
-    domain: shown.domain,
-    title: shown.title,
-    path: table === "learnings" ? shown.path : `memory/heuristics/${shown.domain}.md`,
+    loreId: row.loreId,
+    domain,
+    title: textOf("title") ?? "",
+    path: table === "learnings" ? row.path : `memory/heuristics/${domain}.md`,
     createdAt: row.createdAt,
     confidence: row.confidence,
     timesValidated: row.timesValidated,
     isGolden: row.isGolden === 1,
-    score: hit.score,
-    relevance: hit.relevance,
+    score,
+    relevance,
     matched,
-    snippet: snippetOf(entry).replaceAll(MARK_OPEN, "**").replaceAll(MARK_CLOSE, "**"),
+    snippet: snippetOf(fields).replaceAll(MARK_OPEN, "**").replaceAll(MARK_CLOSE, "**"),
   };
 }

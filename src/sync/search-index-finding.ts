@@ -34,14 +34,12 @@ function counted(count: number, one: string, many: string): string {
 
 /** What differs, in one line. */
 export function describeDifferences(differences: SearchIndexDifferences): string {
-  const { missingTables, missingTriggers, missingIndexes, stale, orphaned } = differences;
+  const { missingTables, missingTriggers, stale, orphaned } = differences;
   const parts: string[] = [];
   if (missingTables.length > 0)
     parts.push(`${missingTables.length === 1 ? "table" : "tables"} missing: ${missingTables.join(", ")}`);
   if (missingTriggers.length > 0)
     parts.push(`${missingTriggers.length === 1 ? "trigger" : "triggers"} missing: ${missingTriggers.join(", ")}`);
-  if (missingIndexes.length > 0)
-    parts.push(`${missingIndexes.length === 1 ? "index" : "indexes"} missing: ${missingIndexes.join(", ")}`);
   if (stale > 0) parts.push(`${counted(stale, "row", "rows")} not indexed, or indexed with other text`);
   if (orphaned > 0) parts.push(`${counted(orphaned, "entry", "entries")} without a row`);
   return parts.join("; ");
