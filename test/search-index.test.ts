@@ -23,6 +23,7 @@ import {
 } from "./support/journal.js";
 import { recordFailure, recordHeuristic, runLore, runProcess, toFlags } from "./support/lore.js";
 import { searchIndexViolations } from "./support/search-index-check.js";
+import { generateJournal } from "./support/synthetic-journal.js";
 import { ELF_SCHEMA } from "./support/elf-format.js";
 import { SEARCH_TRIGGERS } from "../src/db/search-index.js";
 import { CURRENT_SCHEMA_VERSION } from "../src/db/schema.js";
@@ -315,4 +316,45 @@ describe("the migration to schema version 10", () => {
     ]);
     expect(indexViolations(dir)).toEqual([]);
   });
+});
+
+describe("a rebuilt search index", () => {
+  /** How many segments FTS5's structure record (the `_data` row of id 10) lists for index table `index`. */
+  const segmentsOf = (dir: string, index: string): number => {
+    const db = openDb(dir);
+    try {
+      const record = db.prepare(`SELECT block FROM ${index}_data WHERE id = 10`).pluck().get() as Buffer;
+      // A 4-byte cookie, then (structure version 2) a 4-byte marker, then varints: the levels, the segments.
+      let at = record.subarray(4, 8).equals(Buffer.from([0xff, 0x00, 0x00, 0x01])) ? 8 : 4;
+      const varint = (): number => {
+        let value = 0;
+        for (;;) {
+          const byte = record[at++];
+          value = value * 128 + (byte & 0x7f);
+          if (byte < 0x80) return value;
+        }
+      };
+      varint();
+      return varint();
+    } finally {
+      db.close();
+    }
+  };
+
+  it("is one segment per table after lore sync --rebuild, however many rows went in", async () => {
+    const dir = tempDir();
+    try {
+      // Enough text that FTS5 writes several segments as the rows go in.
+      generateJournal(dir, { records: 6000, seed: 11 });
+      expect((await runLore(["init", "--no-commit"], { cwd: dir })).code).toBe(0);
+      const rebuild = await runLore(["sync", "--rebuild", "--no-commit"], { cwd: dir });
+      expect(rebuild.stderr).toBe("");
+      expect(rebuild.code).toBe(0);
+      expect(segmentsOf(dir, "lore_search_learnings")).toBe(1);
+      expect(segmentsOf(dir, "lore_search_heuristics")).toBe(1);
+      expect(indexViolations(dir)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
