@@ -36,10 +36,11 @@
  * Calling sequence, each inside a write transaction where it writes:
  *   - `rebuildSearchIndex(db)` drops the tables and their triggers where
  *     they are (the one table of schema versions 5 to 8 too), makes them anew
- *     and indexes every row: the migration to schema version 9 makes the
- *     index with it, `lore sync --fix` repairs it, and
- *     `lore sync --rebuild` makes its candidate's once every row is in,
- *     having dropped it (`dropSearchIndex`) before the first;
+ *     and indexes every row, each table merged into one segment: the
+ *     migration to schema version 9 makes the index with it, `lore sync
+ *     --fix` repairs it, and `lore sync --rebuild` makes its candidate's
+ *     once every row is in, having dropped it (`dropSearchIndex`) before the
+ *     first;
  *   - `searchIndexLooksIntact(db, rows)` is sync's quick look on every run:
  *     the tables and triggers by name, each table's number of entries against
  *     its number of rows, and the entries of `rows` (those changed since sync
