@@ -239,6 +239,19 @@ describe("lore search: ranking and freshness", () => {
     expect(new Set(found.hits.map((hit) => hit.relevance.toFixed(9))).size).toBe(1);
   });
 
+  it("reads a record's age from any of the times ELF's tools and hooks store, with or without a zone", async () => {
+    const insert = (rule: string, createdAt: string) =>
+      runSql(dir, "INSERT INTO heuristics(domain, rule, created_at) VALUES ('ages', ?, ?)", rule, createdAt);
+    insert("dunnart today", new Date().toISOString().slice(0, 19).replace("T", " "));
+    insert("dunnart zoned", "2020-01-01T05:30:00+0530");
+    insert("dunnart naive", "2020-01-01T00:00:00.123456");
+    // The two of 2020 are as old as each other, and stand below today's; between them, the newer row first.
+    const found = await search(dir, ["dunnart"]);
+    expect(titles(found)).toEqual(["dunnart today", "dunnart naive", "dunnart zoned"]);
+    expect(found.hits[1].score).toBeCloseTo(found.hits[2].score, 6);
+    expect(found.hits[0].score).toBeGreaterThan(found.hits[1].score * 1.9);
+  });
+
   it("weighs where the words are: a rule above an explanation, a rare word above a common one", async () => {
     const insert = (rule: string, explanation: string) =>
       runSql(

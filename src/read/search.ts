@@ -253,6 +253,15 @@ function filterOf(request: SearchRequest): Filter {
 }
 
 /**
+ * A row's `created_at` as a julian day: SQLite's own time, ELF's hooks' ISO
+ * time without a zone (UTC) or with one; an offset written without its
+ * colon (`+0530`), which julianday refuses, is read with it. NULL when it is
+ * no time.
+ */
+const CREATED_AT_DAY = `coalesce(julianday(created_at),
+  julianday(substr(created_at, 1, length(created_at) - 2) || ':' || substr(created_at, -2)))`;
+
+/**
  * The statement that reads `table`'s candidate rows by the JSON array of
  * their ids, as arrays (better-sqlite3 makes an object's every property
  * through V8's API, several times the cost of an array's): a
@@ -260,10 +269,11 @@ function filterOf(request: SearchRequest): Filter {
  * FILLED_FIELDS.
  */
 function candidateRowsSql(table: IndexedTable): string {
+  const age = `julianday('now') - ${CREATED_AT_DAY}`;
   const standing =
     table === "heuristics"
-      ? "'heuristic', created_at, julianday('now') - julianday(created_at), confidence, times_validated, is_golden, lore_id, NULL"
-      : "type, created_at, julianday('now') - julianday(created_at), NULL, NULL, NULL, lore_id, filepath";
+      ? `'heuristic', created_at, ${age}, confidence, times_validated, is_golden, lore_id, NULL`
+      : `type, created_at, ${age}, NULL, NULL, NULL, lore_id, filepath`;
   const fields = FILLED_FIELDS[table].map((column) => INDEXED_TABLES[table].fields[column]);
   return `SELECT id, ${standing}, ${fields.join(", ")} FROM ${table} WHERE id IN (SELECT value FROM json_each(?))`;
 }
