@@ -9,6 +9,8 @@ import { describe, expect, it } from "vitest";
 import { createJournal, git, invariantViolations, readRows, tempDir } from "./support/journal.js";
 import { runLore, toFlags, type RunResult } from "./support/lore.js";
 import { isStopped, waitUntil } from "./support/processes.js";
+import { journalLayout } from "../src/journal/layout.js";
+import { IntentGoneError, PendingIntent } from "../src/txn/pending-intent.js";
 
 interface Ack {
   loreId: string;
@@ -264,6 +266,37 @@ describe("group commit", () => {
     expectOwnCommit(dir, result, "while one vanishes");
     fs.unlinkSync(vanishing);
     expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("a resolution written after its intent went does not make the intent anew; a hand-off to a gone intent fails", async () => {
+    const dir = await createJournal({ git: true });
+    const killed = await runLore(failureArgs("handed off, then killed"), {
+      cwd: dir,
+      env: { LORE_HAND_OFF: "always", LORE_CRASH_AT: "commit-handed-off" },
+    });
+    expect(killed.signal).toBe("SIGKILL");
+    const [intent] = PendingIntent.list(journalLayout(dir));
+    if (!(intent instanceof PendingIntent)) throw new Error("the killed writer left no readable intent");
+    // Its owner read an earlier resolution and removed the intent; a second holder resolves it late.
+    fs.unlinkSync(intent.path);
+    intent.resolve("0".repeat(40));
+    expect(fs.existsSync(intent.path)).toBe(false);
+    expect(() => intent.handOff()).toThrow(IntentGoneError);
+    expect(() => intent.addTempFile(`${intent.path}.tmp`)).toThrow(IntentGoneError);
+    expect(fs.existsSync(intent.path)).toBe(false);
+  });
+
+  it("a lone resolution line in the pending directory is removed as an intent with no record, and records go on", async () => {
+    const dir = await createJournal({ git: true });
+    // What a late resolution left before lines were appended only to intents still there: every
+    // later command failed on it ("Cannot read properties of undefined").
+    const stray = path.join(dir, "memory", ".lore", "pending", "5f0c1a52-7d3e-4d6b-9a41-2b8e6c0f9d17.json");
+    fs.mkdirSync(path.dirname(stray), { recursive: true });
+    fs.writeFileSync(stray, `${JSON.stringify({ committed: "0".repeat(40) })}\n`);
+    const result = await runLore(failureArgs("after a lone resolution"), { cwd: dir });
+    expectOwnCommit(dir, result, "after a lone resolution");
+    expect(fs.existsSync(stray)).toBe(false);
+    expectCleanJournal(dir);
   });
 
   it("heuristics handed off on one domain file: each commit holds only its own rule", async () => {

@@ -3,7 +3,7 @@
  * holds goes through here, and so do the two writers lore runs rather than
  * does itself, SQLite and git.
  *
- *   writeFile(file, text, { flag: "wx" });   appendToFile(file, line);
+ *   writeFile(file, text, { flag: "wx" });   appendToExistingFile(file, line);
  *   const fd = openForWriting(temp, "wx"); writeToFile(fd, text); syncFile(fd); closeFile(fd);
  *   renamePath(from, to);  linkPath(existing, alias);  copyFile(from, to);  removeFile(file);
  *   makeDirectory(dir, { recursive: true });  removeDirectory(dir);  removeTree(target);
@@ -134,10 +134,30 @@ export function writeFile(file: string, data: string | Uint8Array, options: { fl
   );
 }
 
-export function appendToFile(file: string, data: string): void {
-  recorded(
-    () => fs.appendFileSync(file, data),
-    (recording) => {
+/**
+ * Appends `data` to `file` only while it exists (O_APPEND without O_CREAT):
+ * false, having written nothing, when it does not. A line for a file another
+ * process may have removed meanwhile never brings it back as that line alone.
+ */
+export function appendToExistingFile(file: string, data: string): boolean {
+  return recorded(
+    () => {
+      let fd: number;
+      try {
+        fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+        throw error;
+      }
+      try {
+        fs.writeFileSync(fd, data);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return true;
+    },
+    (recording, appended) => {
+      if (!appended) return;
       const target = path.resolve(file);
       recording.note({ op: "create", path: target, flag: "a" });
       recording.note({ op: "write", path: target, at: "end", data: bytesOf(data).toString("base64") });

@@ -17,10 +17,14 @@
  * row is not committed (the kept previous version of the file, or that the
  * file is new), the commit message and the owner (pid, host, process start
  * time); then one JSON line per temp file, appended before any byte goes into
- * it, the hand-off and the resolution. An intent that cannot be written whole
- * is removed before the error is thrown. `PendingIntent.list`
- * gives every intent (one whose first line cannot be read, with no record),
- * ignores a later line cut short, and throws only the file system's errors.
+ * it, the hand-off and the resolution, each only to an intent still there:
+ * a line never makes an intent anew (a late resolution, after its owner read
+ * an earlier one and removed the intent, is dropped; a temp file or hand-off
+ * of a writer whose intent went is IntentGoneError). An intent that cannot
+ * be written whole is removed before the error is thrown. `PendingIntent.list`
+ * gives every intent (one whose first line is not a record's intent, with no
+ * record), ignores a later line cut short, and throws only the file system's
+ * errors.
  * Intents are written and resolved under the journal lock; only a handed-off
  * record's writer removes its own without it, so a listed intent may be gone.
  * The first line is created durably (fsync of the file and of its directory)
@@ -40,7 +44,8 @@ import type { RowValues } from "../db/record-rows.js";
 import type { RecordTable } from "../journal/journal-file.js";
 import { createNewFileDurably, isTempFileOf, readFileIfPresent, removeIfPresent } from "../io/durable-file.js";
 import type { ProcessIdentity } from "../lock/process-identity.js";
-import { appendToFile } from "../io/file-system.js";
+import { appendToExistingFile } from "../io/file-system.js";
+import { ExitCode, LoreError } from "../base/errors.js";
 
 export interface IntentRecord {
   loreId: string;
@@ -111,6 +116,32 @@ function parseLine(text: string): IntentLine | undefined {
   }
 }
 
+/**
+ * A writer's own intent is gone while it still writes: another holder took
+ * the journal lock over and settled the record as an interrupted one.
+ */
+export class IntentGoneError extends LoreError {
+  readonly exitCode = ExitCode.Failed;
+  constructor(file: string) {
+    super(`its pending intent ${file} is gone: another lore process took the journal lock over`);
+  }
+}
+
+/** Whether a first line holds a record's intent (what recovery reads of it), not some later line alone. */
+function isIntentRecord(value: unknown): value is IntentRecord {
+  const record = value as Partial<IntentRecord> | null;
+  return (
+    typeof record === "object" &&
+    record !== null &&
+    typeof record.loreId === "string" &&
+    typeof record.file === "string" &&
+    typeof record.table === "string" &&
+    typeof record.commitMessage === "string" &&
+    typeof record.row === "object" &&
+    record.row !== null
+  );
+}
+
 export class PendingIntent {
   private constructor(
     readonly path: string,
@@ -142,14 +173,16 @@ export class PendingIntent {
     const text = readFileIfPresent(file);
     if (text === undefined) return undefined;
     const lines = text.split("\n");
+    let record: unknown;
     try {
-      const record = JSON.parse(lines[0]) as IntentRecord;
-      const intent = new PendingIntent(file, record, []);
-      for (const line of lines.slice(1)) intent.apply(line);
-      return intent;
+      record = JSON.parse(lines[0]);
     } catch {
       return { path: file, record: undefined };
     }
+    if (!isIntentRecord(record)) return { path: file, record: undefined };
+    const intent = new PendingIntent(file, record, []);
+    for (const line of lines.slice(1)) intent.apply(line);
+    return intent;
   }
 
   /** Takes in one later line. */
@@ -161,8 +194,9 @@ export class PendingIntent {
     else if ("committed" in line) this.resolutionFound = { commit: line.committed, notCommitted: line.notCommitted };
   }
 
-  private append(line: IntentLine): void {
-    appendToFile(this.path, `${JSON.stringify(line)}\n`);
+  /** Appends a later line; false when the intent is gone (a line never makes an intent anew). */
+  private append(line: IntentLine): boolean {
+    return appendToExistingFile(this.path, `${JSON.stringify(line)}\n`);
   }
 
   /** Whether the record left its git commit to a later holder. */
@@ -177,11 +211,16 @@ export class PendingIntent {
 
   /** Marks the record, complete in its file and the DB, as waiting for a later holder's commit. */
   handOff(): void {
-    this.append({ handedOff: true });
+    if (!this.append({ handedOff: true })) throw new IntentGoneError(this.path);
     this.handedOffMark = true;
   }
 
-  /** Records the commit made for a handed-off record, for its owner to read; or, with `notCommitted`, why none can be. */
+  /**
+   * Records the commit made for a handed-off record, for its owner to read; or,
+   * with `notCommitted`, why none can be. An intent gone meanwhile needs no
+   * word: its owner read an earlier resolution, or was dead and recovery
+   * dropped it.
+   */
   resolve(commit: string | null, notCommitted?: string): void {
     this.append({ committed: commit, notCommitted });
     this.resolutionFound = { commit, notCommitted };
@@ -195,7 +234,7 @@ export class PendingIntent {
   }
 
   addTempFile(tempPath: string): void {
-    this.append({ temp: tempPath });
+    if (!this.append({ temp: tempPath })) throw new IntentGoneError(this.path);
     this.tempFiles.push(tempPath);
   }
 

@@ -349,12 +349,12 @@ export async function commitRecords(session: JournalSession, records: PersistedR
 function handOff(session: JournalSession, intent: PendingIntent, record: PersistedRecord): PersistedRecord {
   try {
     session.lock.assertHeld();
+    intent.handOff();
   } catch (error) {
     // Taken over while frozen: the holder now resolves the intent as an interrupted record.
     record.commitError = error as Error;
     return record;
   }
-  intent.handOff();
   step("commit-handed-off");
   record.handedOff = intent;
   return record;

@@ -153,11 +153,15 @@ function keepIdUsed(db: Database.Database, intent: PendingIntent): void {
   if (typeof row.id === "number") raiseIdSequence(db, table, row.id);
 }
 
-/** An intent that cannot be read: cut short while being written, before its record reached its file. */
+/**
+ * An intent with no record on its first line: cut short while being written,
+ * before its record reached its file; or a later line alone, which older lore
+ * versions appended after the intent went (a late resolution).
+ */
 function cutShortStep(session: JournalSession, intentPath: string): RecoveryStep {
   return {
     path: journalRelativePath(session.layout, intentPath),
-    found: "an intent cut short while being written; its record never reached its file",
+    found: "an intent with no record (cut short while being written, or a later line alone); no record depends on it",
     repair: "remove the intent",
   };
 }
