@@ -101,6 +101,19 @@ describe("group commit", () => {
     expectCleanJournal(dir);
   });
 
+  it("a writer that commits its own handed-off record removes its intent before it lets the lock go", async () => {
+    const dir = await createJournal({ git: true });
+    // Killed as its second session (the one that commits its own record) is about to release the lock.
+    const killed = await runLore(failureArgs("committed by its own writer"), {
+      cwd: dir,
+      env: { LORE_HAND_OFF: "always", LORE_CRASH_AT: "lock-release:2" },
+    });
+    expect(killed.signal).toBe("SIGKILL");
+    expect(git(dir, ["log", "-1", "--format=%s"]).trim()).toBe("failure: committed by its own writer");
+    // An intent left here, with no resolution, is a record the next holder would commit again.
+    expect(fs.readdirSync(path.join(dir, "memory", ".lore", "pending"))).toEqual([]);
+  });
+
   itWithFrozenHolder(
     "the writer queued behind the holder commits both records, each in its own commit, and the holder reports its commit",
     async () => {

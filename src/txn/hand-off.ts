@@ -7,7 +7,10 @@
  *
  * Waits until a later holder committed the records and wrote each commit id
  * into its intent, or, once this writer gets the lock again first, commits
- * the whole group itself (in a session on `kept`'s connection, where given).
+ * the whole group itself (in a session on `kept`'s connection, where given)
+ * and removes the intents of its records before that session lets the lock
+ * go: such an intent carries no resolution, and a holder after it would
+ * commit its record again.
  * Only the records with `handedOff` are waited for; each then has its
  * `handedOff` cleared and gets its `commit` (null when none was needed), or
  * its `commitError`: the commit's own error when this writer's attempt
@@ -80,13 +83,17 @@ async function awaitIntents(
       for (const intent of waiting()) results.set(intent, { error: new HandOffTimeoutError(options.timeoutMs) });
       break;
     }
-    let outcome: GroupOutcome | undefined;
     try {
-      outcome = await withJournalSessionUntil(
+      await withJournalSessionUntil(
         layout,
         { ...options, timeoutMs: remainingMs },
         () => waiting().every((intent) => intent.readResolution() !== undefined),
-        (session) => commitHandedOff(session),
+        async (session) => {
+          const outcome = await commitHandedOff(session);
+          // Under the lock: an intent this writer committed itself carries no resolution, and the next
+          // holder would take one still there for a record to commit.
+          for (const intent of waiting()) results.set(intent, ownResult(intent, outcome));
+        },
         kept,
       );
     } catch (error) {
@@ -94,8 +101,6 @@ async function awaitIntents(
       for (const intent of waiting()) results.set(intent, { error: error as Error });
       break;
     }
-    if (outcome === undefined) continue;
-    for (const intent of waiting()) results.set(intent, ownResult(intent, outcome));
   }
   return results;
 }
