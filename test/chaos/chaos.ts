@@ -47,7 +47,7 @@
  * longest recovery) and exits 1 on any
  * violation, printing the seed that replays the run's choices.
  */
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -682,15 +682,22 @@ function verify(base: string, ackLog: string, searchIndexBefore: string[]): Verd
     else if (inFiles > 1 || inRows > 1 || head > 1)
       verdict.duplicated.push(`${ack.kind} ${ack.loreId}: files ${inFiles}, rows ${inRows}, HEAD ${head}`);
   }
-  const report = execFileSync(process.execPath, [lore, "sync", "--json"], {
+  // `lore sync` exits 3 when it finds anything; any other failure is a
+  // finding of its own, with what it said, rather than the harness's crash.
+  const report = spawnSync(process.execPath, [lore, "sync", "--json"], {
     cwd: base,
     env: environment,
     encoding: "utf8",
-    stdio: ["ignore", "pipe", "ignore"],
   });
-  for (const finding of (
-    JSON.parse(report) as { findings: Array<{ type: string; path: string | null; detail: string }> }
-  ).findings) {
+  if (report.status !== 0 && report.status !== 3) {
+    verdict.other.push(`lore sync exited ${report.status ?? report.signal}: ${report.stderr.trim()}`);
+  }
+  const findings =
+    report.status === 0 || report.status === 3
+      ? (JSON.parse(report.stdout) as { findings: Array<{ type: string; path: string | null; detail: string }> })
+          .findings
+      : [];
+  for (const finding of findings) {
     const line = `${finding.type} ${finding.path}: ${finding.detail}`;
     if (["missing-row", "missing-file"].includes(finding.type)) verdict.orphans.push(line);
     else if (["stale-lock", "temp-file"].includes(finding.type)) verdict.stuckLocks.push(line);
@@ -729,7 +736,8 @@ async function main(): Promise<void> {
   const repaired = await repair.done;
   const repairMs = Date.now() - repairStarted;
   const verdict = verify(base, ackLog, searchIndexBefore);
-  if (repaired.code !== 0) verdict.other.push(`the final lore sync --fix exited ${repaired.code}`);
+  if (repaired.code !== 0)
+    verdict.other.push(`the final lore sync --fix exited ${repaired.code}: ${repaired.stderr.trim()}`);
   verdict.other.push(...counters.serverFaults.map((fault) => `lore mcp: ${fault}`));
   const violations =
     verdict.lost.length +
