@@ -351,7 +351,8 @@ function handOff(session: JournalSession, intent: PendingIntent, record: Persist
     session.lock.assertHeld();
     intent.handOff();
   } catch (error) {
-    // Taken over while frozen: the holder now resolves the intent as an interrupted record.
+    // Taken over while frozen (its intent then gone), or the line not written: the next holder's
+    // recovery completes the record as an interrupted one.
     record.commitError = error as Error;
     return record;
   }
