@@ -22,6 +22,15 @@ function failureArgs(title: string): string[] {
   return ["record-failure", ...toFlags({ title, domain: "Group" }), "--json"];
 }
 
+/** A writer that hands its commit off (LORE_HAND_OFF=always), SIGKILLed at step `crashAt`. */
+async function killHandedOffWriter(dir: string, title: string, crashAt: string): Promise<void> {
+  const killed = await runLore(failureArgs(title), {
+    cwd: dir,
+    env: { LORE_HAND_OFF: "always", LORE_CRASH_AT: crashAt },
+  });
+  expect(killed.signal).toBe("SIGKILL");
+}
+
 /** The files a commit changed, and its subject. */
 function commitContents(dir: string, commit: string): { files: string[]; subject: string } {
   const [subject, ...files] = git(dir, ["show", "--name-only", "--format=%s", commit])
@@ -104,11 +113,7 @@ describe("group commit", () => {
   it("a writer that commits its own handed-off record removes its intent before it lets the lock go", async () => {
     const dir = await createJournal({ git: true });
     // Killed as its second session (the one that commits its own record) is about to release the lock.
-    const killed = await runLore(failureArgs("committed by its own writer"), {
-      cwd: dir,
-      env: { LORE_HAND_OFF: "always", LORE_CRASH_AT: "lock-release:2" },
-    });
-    expect(killed.signal).toBe("SIGKILL");
+    await killHandedOffWriter(dir, "committed by its own writer", "lock-release:2");
     expect(git(dir, ["log", "-1", "--format=%s"]).trim()).toBe("failure: committed by its own writer");
     // An intent left here, with no resolution, is a record the next holder would commit again.
     expect(fs.readdirSync(path.join(dir, "memory", ".lore", "pending"))).toEqual([]);
@@ -256,11 +261,7 @@ describe("group commit", () => {
 
   it("a writer killed after it handed its commit off: the next command commits its record", async () => {
     const dir = await createJournal({ git: true });
-    const killed = await runLore(failureArgs("killed"), {
-      cwd: dir,
-      env: { LORE_HAND_OFF: "always", LORE_CRASH_AT: "commit-handed-off" },
-    });
-    expect(killed.signal).toBe("SIGKILL");
+    await killHandedOffWriter(dir, "killed", "commit-handed-off");
     const next = await runLore(failureArgs("next"), { cwd: dir });
     expectOwnCommit(dir, next, "next");
     const subjects = git(dir, ["log", "--format=%s"]);
@@ -283,11 +284,7 @@ describe("group commit", () => {
 
   it("a resolution written after its intent went does not make the intent anew; a hand-off to a gone intent fails", async () => {
     const dir = await createJournal({ git: true });
-    const killed = await runLore(failureArgs("handed off, then killed"), {
-      cwd: dir,
-      env: { LORE_HAND_OFF: "always", LORE_CRASH_AT: "commit-handed-off" },
-    });
-    expect(killed.signal).toBe("SIGKILL");
+    await killHandedOffWriter(dir, "handed off, then killed", "commit-handed-off");
     const [intent] = PendingIntent.list(journalLayout(dir));
     if (!(intent instanceof PendingIntent)) throw new Error("the killed writer left no readable intent");
     // Its owner read an earlier resolution and removed the intent; a second holder resolves it late.
