@@ -55,6 +55,11 @@ function settingsOf(repo: GitRepo): Map<string, string> {
   return settings;
 }
 
+/** Whether git's index holds a path, as `git ls-files` tells. */
+function inIndexOf(repo: GitRepo): (relative: string) => boolean {
+  return (relative) => git(repo.root, ["ls-files", "--", relative]).trim() !== "";
+}
+
 /** The paths git ignores as untracked files, of `paths`. */
 function ignoredByGitItself(repo: GitRepo, paths: string[]): Set<string> {
   const result = spawnSync("git", ["check-ignore", "--no-index", "--stdin", "-z"], {
@@ -291,11 +296,11 @@ describe("mayConvertOnAdd", () => {
       "*.txt text\n/*.md text\nheuristics/*.md eol=crlf\nmemory/ text\n!*.md text\n",
     ]) {
       const repo = repoWith(attributes === undefined ? {} : { ".gitattributes": attributes });
-      expect(mayConvertOnAdd(repo, file, settingsOf(repo)), attributes).toBe(false);
+      expect(mayConvertOnAdd(repo, file, settingsOf(repo), inIndexOf(repo)), attributes).toBe(false);
       expect(gitAddKeepsBytes(repo, file), attributes).toBe(true);
     }
     const deeper = repoWith({ "memory/.gitattributes": "/*.md text\n" });
-    expect(mayConvertOnAdd(deeper, file, settingsOf(deeper))).toBe(false);
+    expect(mayConvertOnAdd(deeper, file, settingsOf(deeper), inIndexOf(deeper))).toBe(false);
     expect(gitAddKeepsBytes(deeper, file)).toBe(true);
   });
 
@@ -311,7 +316,7 @@ describe("mayConvertOnAdd", () => {
       "memory/**/*.md merge=union text\n",
     ]) {
       const repo = repoWith({ ".gitattributes": attributes });
-      expect(mayConvertOnAdd(repo, file, settingsOf(repo)), attributes).toBe(true);
+      expect(mayConvertOnAdd(repo, file, settingsOf(repo), inIndexOf(repo)), attributes).toBe(true);
     }
     // The oracle tells the two apart: git converts here.
     const auto = repoWith({ ".gitattributes": "* text=auto\n" });
@@ -322,14 +327,14 @@ describe("mayConvertOnAdd", () => {
     for (const value of ["true", "input"]) {
       const repo = repoWith({});
       git(repo.root, ["config", "core.autocrlf", value]);
-      expect(mayConvertOnAdd(repo, file, settingsOf(repo)), value).toBe(true);
+      expect(mayConvertOnAdd(repo, file, settingsOf(repo), inIndexOf(repo)), value).toBe(true);
       expect(gitAddKeepsBytes(repo, file), value).toBe(false);
     }
     const off = repoWith({});
     git(off.root, ["config", "core.autocrlf", "false"]);
-    expect(mayConvertOnAdd(off, file, settingsOf(off))).toBe(false);
+    expect(mayConvertOnAdd(off, file, settingsOf(off), inIndexOf(off))).toBe(false);
     const macro = repoWith({ ".gitattributes": "[attr]quiet -diff\n" });
-    expect(mayConvertOnAdd(macro, file, settingsOf(macro))).toBe(true);
+    expect(mayConvertOnAdd(macro, file, settingsOf(macro), inIndexOf(macro))).toBe(true);
   });
 
   it("reads core.attributesFile, its XDG and HOME defaults, info/attributes and a deeper .gitattributes", () => {
@@ -337,34 +342,34 @@ describe("mayConvertOnAdd", () => {
     fs.writeFileSync(global, "*.md text\n");
     const configured = repoWith({});
     git(configured.root, ["config", "core.attributesFile", global]);
-    expect(mayConvertOnAdd(configured, file, settingsOf(configured))).toBe(true);
+    expect(mayConvertOnAdd(configured, file, settingsOf(configured), inIndexOf(configured))).toBe(true);
 
     const byDefault = repoWith({});
     writeFiles(home, { ".config/git/attributes": "*.md eol=lf\n" });
-    expect(mayConvertOnAdd(byDefault, file, settingsOf(byDefault))).toBe(true);
+    expect(mayConvertOnAdd(byDefault, file, settingsOf(byDefault), inIndexOf(byDefault))).toBe(true);
     const xdg = tempDir();
     process.env.XDG_CONFIG_HOME = xdg;
-    expect(mayConvertOnAdd(byDefault, file, settingsOf(byDefault))).toBe(false);
+    expect(mayConvertOnAdd(byDefault, file, settingsOf(byDefault), inIndexOf(byDefault))).toBe(false);
     writeFiles(xdg, { "git/attributes": "*.md text\n" });
-    expect(mayConvertOnAdd(byDefault, file, settingsOf(byDefault))).toBe(true);
+    expect(mayConvertOnAdd(byDefault, file, settingsOf(byDefault), inIndexOf(byDefault))).toBe(true);
 
     const info = repoWith({ ".git/info/attributes": "*.md text\n" });
-    expect(mayConvertOnAdd(info, file, settingsOf(info))).toBe(true);
+    expect(mayConvertOnAdd(info, file, settingsOf(info), inIndexOf(info))).toBe(true);
     const deeper = repoWith({ "memory/heuristics/.gitattributes": "testing.md text\n" });
-    expect(mayConvertOnAdd(deeper, file, settingsOf(deeper))).toBe(true);
+    expect(mayConvertOnAdd(deeper, file, settingsOf(deeper), inIndexOf(deeper))).toBe(true);
   });
 
   it("true when a .gitattributes missing from the work tree is still in the index, as git add reads it there", () => {
     const repo = repoWith({ "memory/.gitattributes": "*.md text\n", ".gitattributes": "*.txt merge=union\n" });
     git(repo.root, ["add", "memory/.gitattributes", ".gitattributes"]);
     fs.rmSync(path.join(repo.root, "memory", ".gitattributes"));
-    expect(mayConvertOnAdd(repo, file, settingsOf(repo))).toBe(true);
+    expect(mayConvertOnAdd(repo, file, settingsOf(repo), inIndexOf(repo))).toBe(true);
     expect(gitAddKeepsBytes(repo, file)).toBe(false);
 
     // Staged as deleted: no longer in the index, so no source.
     git(repo.root, ["rm", "-q", "--cached", "memory/.gitattributes"]);
     git(repo.root, ["rm", "-q", "--cached", "-f", file]);
-    expect(mayConvertOnAdd(repo, file, settingsOf(repo))).toBe(false);
+    expect(mayConvertOnAdd(repo, file, settingsOf(repo), inIndexOf(repo))).toBe(false);
     expect(gitAddKeepsBytes(repo, file)).toBe(true);
   });
 });

@@ -4,7 +4,7 @@
  * anything but the file's bytes.
  *
  *   const ignored = ignoredByGit(repo, "memory/failures/x.md", settings);
- *   if (ignored !== false || mayConvertOnAdd(repo, "memory/failures/x.md", settings)) ...run git add
+ *   if (ignored !== false || mayConvertOnAdd(repo, "memory/failures/x.md", settings, inIndex)) ...run git add
  *
  * `relativePath` is the file's path below the work tree root, its parts
  * joined by `/`. `settings` is git's configuration as `git var -l` prints
@@ -44,12 +44,12 @@
  * `$HOME/.config/git/attributes`), `info/attributes` of the common git
  * directory, and `.gitattributes` of the root and of each directory down to
  * the file's; a `.gitattributes` missing from the work tree counts when the
- * index may hold it (`git add` then reads the index's). Patterns are matched
+ * index holds it (`inIndex`, the caller's index: `git add` then reads the
+ * index's). Patterns are matched
  * as ignoredByGit matches them (gitattributes(5): negated and directory
  * patterns match no file); a pattern it does not evaluate, a quoted one, and
  * every pattern under core.ignoreCase count as matching. A file that cannot
- * be read, a configured file not expanded here, or an index this does not
- * read (version 4) answers true.
+ * be read, or a configured file not expanded here, answers true.
  *
  * Both read the few files synchronously on every call and keep nothing.
  * Errors: none of their own; commonDir's, when the `commondir` file of a
@@ -90,7 +90,12 @@ export function ignoredByGit(repo: GitRepo, relativePath: string, settings: Map<
   return false;
 }
 
-export function mayConvertOnAdd(repo: GitRepo, relativePath: string, settings: Map<string, string>): boolean {
+export function mayConvertOnAdd(
+  repo: GitRepo,
+  relativePath: string,
+  settings: Map<string, string>,
+  inIndex: (relative: string) => boolean,
+): boolean {
   const parts = pathParts(relativePath);
   if (parts === undefined || mayBeTrue(settings.get("core.autocrlf"))) return true;
   const everyPatternMatches = mayBeTrue(settings.get("core.ignorecase"));
@@ -99,15 +104,13 @@ export function mayConvertOnAdd(repo: GitRepo, relativePath: string, settings: M
     text === undefined || (text !== null && attributesMayConvert(text, base, bytes, everyPatternMatches));
   const globalFiles = ["/etc/gitattributes", userFile(repo, settings.get("core.attributesfile"), "attributes")];
   if ([...globalFiles, infoFile(repo, "attributes")].some((file) => mayConvertBy(readRules(file), ""))) return true;
-  const missing: string[] = [];
   for (let depth = 0; depth < parts.length; depth++) {
-    const base = baseOf(parts.slice(0, depth));
     const text = readRules(path.join(repo.root, ...parts.slice(0, depth), ".gitattributes"), { inWorkTree: true });
-    if (text === null) missing.push(`${base}.gitattributes`);
-    else if (mayConvertBy(text, base)) return true;
+    // git reads a .gitattributes missing from the work tree from the index.
+    if (text === null && inIndex([...parts.slice(0, depth), ".gitattributes"].join("/"))) return true;
+    if (mayConvertBy(text, baseOf(parts.slice(0, depth)))) return true;
   }
-  // git reads a .gitattributes missing from the work tree from the index.
-  return missing.length > 0 && indexMayHold(repo, missing);
+  return false;
 }
 
 /** The parts of a path below the root; undefined when one is empty, `.` or `..`. */
@@ -300,50 +303,4 @@ function attributesMayConvert(text: string, base: string, bytes: string, everyPa
     // git drops a negated pattern's line; a directory pattern matches no file.
     return !pattern.negative && !pattern.directoryOnly && (pattern.matches?.(bytes) ?? true);
   });
-}
-
-/**
- * Whether git's index, or a shared index beside it (split index), may hold
- * one of `paths` (bytes, relative to the root), or a sparse directory above
- * one; true also for an index this does not read (version 4).
- */
-function indexMayHold(repo: GitRepo, paths: string[]): boolean {
-  let shared: string[];
-  try {
-    shared = fs.readdirSync(repo.gitDir).filter((name) => name.startsWith("sharedindex."));
-  } catch {
-    return true;
-  }
-  return ["index", ...shared].some((name) => {
-    let index: Buffer;
-    try {
-      index = fs.readFileSync(path.join(repo.gitDir, name));
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code !== "ENOENT";
-    }
-    return (
-      indexNames(index)?.some((held) =>
-        paths.some((wanted) => held === wanted || (held.endsWith("/") && wanted.startsWith(held))),
-      ) ?? true
-    );
-  });
-}
-
-/** The paths of a version 2 or 3 index file, as bytes; undefined for any other. */
-function indexNames(index: Buffer): string[] | undefined {
-  if (index.length < 12 || index.toString("latin1", 0, 4) !== "DIRC") return undefined;
-  const version = index.readUInt32BE(4);
-  if (version !== 2 && version !== 3) return undefined;
-  const names: string[] = [];
-  let offset = 12;
-  for (let left = index.readUInt32BE(8); left > 0; left--) {
-    if (offset + 62 > index.length) return undefined;
-    // An entry: 62 bytes of stat data, id and flags (64 with extended flags), the path, 1 to 8 NULs.
-    const nameStart = offset + (index.readUInt16BE(offset + 60) & 0x4000 ? 64 : 62);
-    const nameEnd = index.indexOf(0, nameStart);
-    if (nameEnd === -1) return undefined;
-    names.push(index.toString("latin1", nameStart, nameEnd));
-    offset += (nameEnd - offset + 8) & ~7;
-  }
-  return names;
 }
