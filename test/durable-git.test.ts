@@ -73,41 +73,95 @@ function expectDurable(argvs: string[][]): void {
   }
 }
 
+/** A file the user staged: lore then leaves its commits to git (git/direct-commit.ts), whose runs are traced here. */
+function stageFileOfTheUser(dir: string): void {
+  fs.writeFileSync(path.join(dir, "staged-by-the-user.txt"), "not lore's\n");
+  git(dir, ["add", "staged-by-the-user.txt"]);
+}
+
+function straceRecord(dir: string, traces: string, calls: string, extra: string[] = []): void {
+  execFileSync(
+    "strace",
+    [
+      "-f",
+      "-ff",
+      "-qq",
+      ...extra,
+      "-e",
+      `trace=${calls}`,
+      "-o",
+      path.join(traces, "trace"),
+      process.execPath,
+      path.join(REPO_ROOT, "bin", "lore.js"),
+      "record-failure",
+      "--title",
+      "traced",
+      "--domain",
+      "durability",
+    ],
+    { cwd: dir, env: cleanEnv(), stdio: "ignore" },
+  );
+  expect(git(dir, ["log", "-1", "--format=%s"])).toMatch(/traced/);
+}
+
 describe("durable git", () => {
-  it.skipIf(straceMissing !== "")("a record's git add and git commit fsync what they write (strace)", async () => {
-    const dir = await createJournal({ git: true });
-    const traces = tempDir("lore-strace-");
-    execFileSync(
-      "strace",
-      [
-        "-f",
-        "-ff",
-        "-qq",
-        "-e",
-        "trace=execve,fsync,fdatasync,sync_file_range",
-        "-o",
-        path.join(traces, "trace"),
-        process.execPath,
-        path.join(REPO_ROOT, "bin", "lore.js"),
-        "record-failure",
-        "--title",
-        "traced",
-        "--domain",
-        "durability",
-      ],
-      { cwd: dir, env: cleanEnv(), stdio: "ignore" },
-    );
-    expect(git(dir, ["log", "-1", "--format=%s"])).toMatch(/traced/);
-    const gits = tracedProcesses(traces).filter(isGit);
-    const fsyncsBy = (subcommand: string) =>
-      gits.filter((process) => subcommandOf(process.argv) === subcommand).reduce((sum, p) => sum + p.fsyncs, 0);
-    // git add: the blob and the index; git commit: the tree, the commit and the branch's ref.
-    expect(fsyncsBy("add")).toBeGreaterThanOrEqual(2);
-    expect(fsyncsBy("commit")).toBeGreaterThanOrEqual(3);
-  });
+  it.skipIf(straceMissing !== "")(
+    "a record's git add and git commit fsync what they write, when git makes the commit (strace)",
+    async () => {
+      const dir = await createJournal({ git: true });
+      stageFileOfTheUser(dir);
+      const traces = tempDir("lore-strace-");
+      straceRecord(dir, traces, "execve,fsync,fdatasync,sync_file_range");
+      const gits = tracedProcesses(traces).filter(isGit);
+      const fsyncsBy = (subcommand: string) =>
+        gits.filter((process) => subcommandOf(process.argv) === subcommand).reduce((sum, p) => sum + p.fsyncs, 0);
+      // git add: the blob and the index; git commit: the tree, the commit and the branch's ref.
+      expect(fsyncsBy("add")).toBeGreaterThanOrEqual(2);
+      expect(fsyncsBy("commit")).toBeGreaterThanOrEqual(3);
+    },
+  );
+
+  it.skipIf(straceMissing !== "")(
+    "a record committed without git fsyncs each object, the ref and the index before their renames, then their directories (strace)",
+    async () => {
+      const dir = await createJournal({ git: true });
+      const traces = tempDir("lore-strace-");
+      straceRecord(dir, traces, "execve,fsync,rename", ["-y"]);
+      const lines = fs
+        .readdirSync(traces)
+        .map((name) => fs.readFileSync(path.join(traces, name), "utf8"))
+        .join("\n")
+        .split("\n");
+      expect(lines.some((line) => /^execve\(.*"(add|commit|fast-import)"/.test(line))).toBe(false);
+      const gitDir = fs.realpathSync(path.join(dir, ".git"));
+      const synced = (file: string) =>
+        lines.findIndex((line) => line.startsWith("fsync(") && line.includes(`<${file}>`));
+      const renames = lines.flatMap((line, at) => {
+        const match = /^rename\("([^"]+)", "([^"]+)"\) = 0$/.exec(line);
+        return match?.[1].startsWith(gitDir) ? [{ from: match[1], to: match[2], at }] : [];
+      });
+      const objects = renames.filter(({ from }) => path.basename(from).startsWith("tmp_obj_"));
+      // The blob, a tree per directory of the path (memory/failures, memory, the root), the commit.
+      expect(objects.length).toBeGreaterThanOrEqual(5);
+      const ref = renames.find(({ to }) => to.startsWith(path.join(gitDir, "refs", "heads")));
+      const index = renames.find(({ to }) => to === path.join(gitDir, "index"));
+      expect(ref && index).toBeTruthy();
+      for (const { from, to, at } of [...objects, ref, index].filter((rename) => rename !== undefined)) {
+        const fsync = synced(from);
+        expect(fsync, `${from} fsynced`).toBeGreaterThanOrEqual(0);
+        expect(fsync, `${from} fsynced before its rename`).toBeLessThan(at);
+        const directory = lines.findIndex(
+          (line, position) => position > at && line.startsWith("fsync(") && line.includes(`<${path.dirname(to)}>`),
+        );
+        expect(directory, `${path.dirname(to)} fsynced after the rename`).toBeGreaterThan(at);
+      }
+      expect(git(dir, ["status", "--porcelain", "--", "memory"])).toBe("");
+    },
+  );
 
   it("every writing git of a record, of a group commit and of init carries the fsync configuration", async () => {
     const dir = await createJournal({ git: true });
+    stageFileOfTheUser(dir);
     expectDurable(
       await gitArgvsOf((env) => recordFailure(dir, { title: "one", domain: "durability" }, env).then(expectOk)),
     );

@@ -82,6 +82,21 @@ function pendingOf(dir: string): string[] {
   return fs.existsSync(pending) ? fs.readdirSync(pending) : [];
 }
 
+/** A file the user staged: lore then leaves its commits to git (src/git/direct-commit.ts). */
+function stageFileOfTheUser(dir: string): void {
+  fs.writeFileSync(path.join(dir, "staged-by-the-user.txt"), "not lore's\n");
+  git(dir, ["add", "staged-by-the-user.txt"]);
+}
+
+/** Each git process that made commits, as GIT_TRACE logged it: `git commit` and `git fast-import`. */
+function committingGits(trace: string): string[] {
+  if (!fs.existsSync(trace)) return [];
+  return fs
+    .readFileSync(trace, "utf8")
+    .split("\n")
+    .filter((line) => /trace: built-in: git (commit|fast-import)\b/.test(line));
+}
+
 describe("lore mcp: the tools", () => {
   it("lists eight tools in under 1,500 tokens, the readers read-only and the writers not", async () => {
     const dir = await createJournal();
@@ -243,8 +258,12 @@ describe("lore mcp: the tools", () => {
 });
 
 describe("lore mcp: writes", () => {
-  it("commits 10 concurrent records each in a commit of its own, with fewer git processes than records", async () => {
+  it.each([
+    ["by git, with fewer git processes than records (the user has staged a file)", true],
+    ["without git: lore writes the commits itself, and no git process commits", false],
+  ])("commits 10 concurrent records each in a commit of its own %s", async (_, staged) => {
     const dir = await createJournal();
+    if (staged) stageFileOfTheUser(dir);
     const trace = path.join(dir, "..", `${path.basename(dir)}.git-trace`);
     const server = await serve(dir, { GIT_TRACE: trace });
     const titles = Array.from({ length: 10 }, (_, index) => `concurrent ${index}`);
@@ -260,13 +279,15 @@ describe("lore mcp: writes", () => {
     }
     expect(new Set(records.map((record) => record.commit)).size).toBe(10);
     expect(commitsOf(dir).filter((subject) => subject.startsWith("failure: concurrent"))).toHaveLength(10);
-    // Each git process that makes commits, as GIT_TRACE logs it: `git commit` and `git fast-import`.
-    const committers = fs
-      .readFileSync(trace, "utf8")
-      .split("\n")
-      .filter((line) => /trace: built-in: git (commit|fast-import)\b/.test(line));
-    expect(committers.length).toBeGreaterThan(0);
-    expect(committers.length).toBeLessThan(10);
+    const committers = committingGits(trace);
+    if (staged) {
+      expect(committers.length).toBeGreaterThan(0);
+      expect(committers.length).toBeLessThan(10);
+      expect(git(dir, ["diff", "--cached", "--name-only"]).trim()).toBe("staged-by-the-user.txt");
+    } else {
+      expect(committers).toEqual([]);
+      expect(git(dir, ["status", "--porcelain", "--", "memory"])).toBe("");
+    }
     expect(pendingOf(dir)).toEqual([]);
     expect(invariantViolations(dir)).toEqual([]);
   });
@@ -323,6 +344,8 @@ describe("lore mcp: writes", () => {
 
   it("hands its records' commits off to a server queued behind it, and answers each only once committed", async () => {
     const dir = await createJournal();
+    // git makes the commits (lore leaves them to git while the user has something staged), so its processes tell.
+    stageFileOfTheUser(dir);
     const trace = path.join(dir, "..", `${path.basename(dir)}.git-trace`);
     const servers = [];
     for (let index = 0; index < 3; index++) servers.push(await serve(dir, { GIT_TRACE: trace }));
@@ -345,10 +368,7 @@ describe("lore mcp: writes", () => {
     }
     expect(new Set(records.map((record) => record.commit)).size).toBe(9);
     // Fewer git processes made commits than there were servers: the last holder committed the others' records.
-    const committers = fs
-      .readFileSync(trace, "utf8")
-      .split("\n")
-      .filter((line) => /trace: built-in: git (commit|fast-import)\b/.test(line));
+    const committers = committingGits(trace);
     expect(committers.length).toBeGreaterThan(0);
     expect(committers.length).toBeLessThan(servers.length);
     expect(pendingOf(dir)).toEqual([]);

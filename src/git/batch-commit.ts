@@ -23,78 +23,11 @@
  * but printed no commit ids.
  * Design: docs/DESIGN.md#group-commit
  */
-import fs from "node:fs";
 import path from "node:path";
 import { currentBranch, runGit, startGit, type GitRepo } from "./git-process.js";
 import { waitForGitLocks } from "./git-locks.js";
-import { hookPaths } from "./hook-state.js";
-import type { CommitOptions } from "./commit.js";
-
-export interface FileCommit {
-  /** Absolute path of a file inside the work tree. */
-  file: string;
-  message: string;
-}
-
-const COMMIT_HOOKS = ["pre-commit", "prepare-commit-msg", "commit-msg", "post-commit"];
-
-/** `git var -l`: the configuration and the identities a commit would use, or undefined when git cannot tell them. */
-async function commitSettings(repo: GitRepo): Promise<Map<string, string> | undefined> {
-  let output: string;
-  try {
-    output = (await runGit(repo, ["var", "-l"])).stdout;
-  } catch {
-    return undefined;
-  }
-  const settings = new Map<string, string>();
-  for (const line of output.split("\n")) {
-    const equals = line.indexOf("=");
-    if (equals > 0) settings.set(line.slice(0, equals).toLowerCase(), line.slice(equals + 1));
-  }
-  return settings;
-}
-
-function isTrue(value: string | undefined): boolean {
-  return value !== undefined && /^(true|yes|on|1)$/i.test(value.trim());
-}
-
-/**
- * An identity `git commit` would accept: `git var -l` also prints one it
- * guessed, which `git commit` refuses ("unable to auto-detect email
- * address", an email at `(none)`) or an empty name.
- */
-function usableIdentity(ident: string | undefined): ident is string {
-  const match = ident === undefined ? null : /^(.*) <([^>]*)> \d+ [+-]\d{4}$/.exec(ident);
-  return match !== null && match[1].trim() !== "" && !match[2].includes("(none)");
-}
-
-/** The directory git runs the commit hooks from, as commit.ts runs them: the one given, else the repository's own. */
-async function commitHooksDir(repo: GitRepo, options: CommitOptions): Promise<string> {
-  return options.hooksDir ?? (await hookPaths(repo)).hooksDir;
-}
-
-function anyCommitHook(hooksDir: string): boolean {
-  return COMMIT_HOOKS.some((name) => {
-    try {
-      fs.accessSync(path.join(hooksDir, name), fs.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** git's clean-up of a `-m` message: no trailing spaces, no leading, trailing or doubled blank lines, one final newline. */
-export function cleanMessage(message: string): string {
-  const lines = message.split("\n").map((line) => line.trimEnd());
-  const kept: string[] = [];
-  for (const line of lines) {
-    if (line === "" && (kept.length === 0 || kept[kept.length - 1] === "")) continue;
-    kept.push(line);
-  }
-  while (kept.length > 0 && kept[kept.length - 1] === "") kept.pop();
-  return `${kept.join("\n")}\n`;
-}
+import { cleanMessage, type CommitOptions, type FileCommit } from "./commit-request.js";
+import { anyCommitHook, commitHooksDir, commitSettings, identities } from "./commit-settings.js";
 
 /** A path for fast-import's `M` command: C-quoted when it needs to be. */
 function quotedPath(relative: string): string {
@@ -140,12 +73,11 @@ export async function commitEachInOneProcess(
 ): Promise<Array<string | undefined> | undefined> {
   const branch = currentBranch(repo);
   if (branch === undefined) return undefined;
-  const [settings, hooksDir] = await Promise.all([commitSettings(repo), commitHooksDir(repo, options)]);
-  if (settings === undefined || isTrue(settings.get("commit.gpgsign")) || anyCommitHook(hooksDir)) return undefined;
-  const committer = settings.get("git_committer_ident");
-  const author = settings.get("git_author_ident");
-  if (!usableIdentity(committer) || !usableIdentity(author) || isTrue(settings.get("user.useconfigonly")))
+  const settings = await commitSettings(repo);
+  const who = settings && identities(settings);
+  if (settings === undefined || who === undefined || anyCommitHook(commitHooksDir(repo, settings, options.hooksDir)))
     return undefined;
+  const { author, committer } = who;
   const staged = await stagedBlobs(
     repo,
     commits.map((commit) => commit.file),

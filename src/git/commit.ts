@@ -4,8 +4,10 @@
  *
  *   const id = await commitPaths(repo, { files, message, tracked, maintenance }, options);
  *   await stagePaths(repo, files, options);   // `git add` alone, for a group (txn/group-commit.ts)
+ *   await runMaintenance(repo);               // git's automatic maintenance, as `git commit` runs it
  *
- * `commitPaths` commits exactly `files` (absolute, inside the work tree) with
+ * `commitPaths` commits exactly `files` (absolute, inside the work tree): one
+ * file without git where lore can (direct-commit.ts), else with
  * `git commit --only`: what the user had staged stays staged and out of lore's
  * commit. Unless `tracked`, it stages them first, with the commit started
  * beside `git add` and handed its paths once the add is done; a `tracked` file
@@ -43,14 +45,14 @@ import { GitError, type GitRunOptions, runGit, startGit, type GitRepo, type Runn
 import { waitForGitLocks } from "./git-locks.js";
 import { removeTree } from "../io/file-system.js";
 import { IgnoredByGitError, ignoringRules } from "./ignore-rules.js";
+import { commitWithoutGit } from "./direct-commit.js";
+import type { CommitOptions } from "./commit-request.js";
 
-export interface CommitOptions {
-  deadline: number;
-  staleMs: number;
-  /** Fencing: throws when the caller no longer holds the journal lock; checked before each git. */
-  assertHeld: () => void;
-  /** The hooks directory lore's commits run (lore's chained hooks, hook-state.ts); undefined: the repository's own. */
-  hooksDir: string | undefined;
+/** git's automatic maintenance, as `git commit` runs it; a failure only warns. */
+export async function runMaintenance(repo: GitRepo): Promise<void> {
+  await runGit(repo, ["maintenance", "run", "--auto", "--quiet"]).catch((error: Error) =>
+    warn(`git maintenance failed: ${error.message}`),
+  );
 }
 
 /** git failed because another git held one of its locks at that moment. */
@@ -230,6 +232,14 @@ export async function commitPaths(
   if (request.indexFile && !request.tracked && request.files.length > MANY_PATHS) {
     return commitManyPaths(repo, request, request.indexFile, options);
   }
+  step("git-add");
+  if (request.files.length === 1) {
+    const made = await commitWithoutGit(repo, [{ file: request.files[0], message: request.message }], options);
+    if (made !== undefined) {
+      if (request.maintenance) await runMaintenance(repo);
+      return made[0];
+    }
+  }
   const commitWithoutPaths = [
     ...commitConfig(options, request.maintenance ?? false),
     "commit",
@@ -239,7 +249,6 @@ export async function commitPaths(
     request.message,
   ];
   const commitArgs = [...commitWithoutPaths, "--", ...request.files];
-  step("git-add");
   const started = request.tracked
     ? undefined
     : await startCommitBesideAdd(repo, request.files, commitWithoutPaths, options);

@@ -96,7 +96,7 @@ const READ_ONLY_SUBCOMMANDS = new Set([
 
 const DURABLE_CONFIG = ["-c", "core.fsync=all", "-c", "core.fsyncMethod=fsync"];
 
-const durableGit = process.env.LORE_GIT_FSYNC !== "off";
+export const durableGit = process.env.LORE_GIT_FSYNC !== "off";
 
 /** Whether lore makes what this git writes durable before the run resolves. */
 function writesDurably(args: string[]): boolean {

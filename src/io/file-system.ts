@@ -12,6 +12,7 @@
  *   routeLibraryFs(() => writeFileAtomic.sync(...));   // a library's own fs calls, through the seam
  *   noteDatabaseCommit(file, () => sqlite.serialize()); // after each COMMIT (SQLite: one unit)
  *   noteGitProcess(child, () => gitDir);               // a git child (git: one unit)
+ *   noteGitDirectory(gitDir, durable);                 // lore's own commit without git (one unit too)
  *
  * Each function has the effect of the `fs` call it names and throws what that
  * throws. `syncDirectory` passes over what cannot fsync a directory (Windows,
@@ -39,7 +40,7 @@ import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "../base/random.js";
 
 type Flag = "w" | "wx" | "a" | "r+";
-type Op = Record<string, string | number | string[] | null>;
+type Op = Record<string, string | number | boolean | string[] | null>;
 
 /** Above 0 while a seam function runs: the fs calls Node makes inside it are not recorded twice. */
 let inSeam = 0;
@@ -333,6 +334,18 @@ export function noteGitProcess(child: ChildProcess, gitDirectory: () => string |
     copyTree(directory, blob);
     recorder.note({ op: "git", path: path.resolve(directory), blob, args: child.spawnargs, exit: code });
   });
+}
+
+/**
+ * In test mode, records the git directory as lore's own commit
+ * (git/direct-commit.ts) left it: one unit, as a git process is, `durable`
+ * when every file and directory entry of it was fsynced.
+ */
+export function noteGitDirectory(gitDirectory: string, durable: boolean): void {
+  if (recorder === undefined) return;
+  const blob = recorder.newBlob(".git");
+  copyTree(gitDirectory, blob);
+  recorder.note({ op: "git", path: path.resolve(gitDirectory), blob, args: ["lore", "commit"], exit: 0, durable });
 }
 
 type FsFunction = (...args: unknown[]) => unknown;

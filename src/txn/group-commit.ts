@@ -7,7 +7,8 @@
  *   else await commitHandedOff(session, { own });       // every handed-off record, and its own
  *
  * `commitGroup` commits each member's file, oldest record first: a lone member
- * as any record (record-commit.ts); several with one `git add` and one
+ * as any record (record-commit.ts); several without git where lore can write
+ * the commits itself (git/direct-commit.ts), else with one `git add` and one
  * `git fast-import` (git/batch-commit.ts), or one `git commit --only` each
  * where fast-import does not apply (hooks, signing, detached HEAD). Each
  * commit id is written into the member's intent and its waiting writer woken.
@@ -21,8 +22,8 @@
  * Design: docs/DESIGN.md#group-commit
  */
 import { commitEachInOneProcess } from "../git/batch-commit.js";
-import { stagePaths } from "../git/commit.js";
-import { runGit } from "../git/git-process.js";
+import { runMaintenance, stagePaths } from "../git/commit.js";
+import { commitWithoutGit } from "../git/direct-commit.js";
 import { IgnoredByGitError } from "../git/ignore-rules.js";
 import { warn } from "../base/warn.js";
 import { step } from "../io/fault-points.js";
@@ -148,9 +149,17 @@ export async function commitGroup(session: JournalSession, members: GroupMember[
   if (ordered.length > 1) {
     try {
       session.lock.assertHeld();
+      const commits = ordered.map((member, index) => ({
+        file: files[index],
+        message: member.intent.record.commitMessage,
+      }));
+      const options = commitOptions(session);
+      const direct = await commitWithoutGit(repo, commits, options);
+      if (direct) return settleGroup(session, ordered, files, direct, outcome);
       // Tracked files too: the index must hold what the new commits hold.
-      await stagePaths(repo, files, commitOptions(session));
-      if (await commitInOneProcess(session, ordered, files, outcome)) return outcome;
+      await stagePaths(repo, files, options);
+      const imported = await commitEachInOneProcess(repo, commits, options);
+      if (imported) return settleGroup(session, ordered, files, imported, outcome);
     } catch (error) {
       const ignored = error instanceof IgnoredByGitError ? ordered.filter((_, i) => error.rules.has(files[i])) : [];
       if (error instanceof IgnoredByGitError && ignored.length > 0) {
@@ -186,28 +195,18 @@ export async function commitGroup(session: JournalSession, members: GroupMember[
   return outcome;
 }
 
-/**
- * Commits the (staged) members with one `git fast-import`, each in its own
- * commit; false, having committed nothing, where that does not apply.
- */
-async function commitInOneProcess(
+/** After the group's commits (`ids`, each member's in order): git's maintenance when due, then each member settled. */
+async function settleGroup(
   session: JournalSession,
   ordered: GroupMember[],
   files: string[],
+  ids: Array<string | undefined>,
   outcome: GroupOutcome,
-): Promise<boolean> {
-  const repo = workTreeOf(session);
-  const commits = ordered.map((member, index) => ({ file: files[index], message: member.intent.record.commitMessage }));
-  const ids = await commitEachInOneProcess(repo, commits, commitOptions(session));
-  if (ids === undefined) return false;
-  if (ordered.some((member) => maintenanceDue(member.intent))) {
-    await runGit(repo, ["maintenance", "run", "--auto", "--quiet"]).catch((error: Error) =>
-      warn(`git maintenance failed: ${error.message}`),
-    );
-  }
+): Promise<GroupOutcome> {
+  if (ordered.some((member) => maintenanceDue(member.intent))) await runMaintenance(workTreeOf(session));
   for (const [index, member] of ordered.entries())
     await settleMember(session, member, files[index], ids[index], outcome);
-  return true;
+  return outcome;
 }
 
 /**

@@ -9,7 +9,7 @@
  * the hooks directory.
  */
 import type { JournalDb } from "../db/journal-db.js";
-import type { CommitOptions } from "../git/commit.js";
+import type { CommitOptions } from "../git/commit-request.js";
 import type { GitRepo } from "../git/git-process.js";
 import type { JournalLayout } from "../journal/layout.js";
 import type { JournalLock } from "../lock/journal-lock.js";

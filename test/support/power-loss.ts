@@ -191,6 +191,8 @@ interface LoggedOp {
   data?: string;
   blob?: string;
   args?: string[];
+  /** lore's own commit (a `git` op without a process): whether it fsynced all it wrote. */
+  durable?: boolean;
 }
 
 function readLog(logDir: string): LoggedOp[] {
@@ -428,7 +430,9 @@ class DiskModel {
   apply(op: LoggedOp): void {
     if (op.op === "git") {
       const snapshot = op.blob as string;
-      const state: GitState = { snapshot, durable: gitRunIsDurable(op.args ?? []), digest: treeDigest(snapshot) };
+      // A git process, durable by its configuration; or lore's own commit, which says whether it fsynced all it wrote.
+      const durable = typeof op.durable === "boolean" ? op.durable : gitRunIsDurable(op.args ?? []);
+      const state: GitState = { snapshot, durable, digest: treeDigest(snapshot) };
       this.gitStates.push(state);
       if (state.durable) this.gitDurable = this.gitStates.length - 1;
       return;

@@ -1,0 +1,279 @@
+/**
+ * Commits without git: lore writes the objects, the index and the branch's
+ * ref itself, as `git add <file>` and `git commit --only -m <message> --
+ * <file>` would, one commit per file, and no process is started.
+ *
+ *   const ids = await commitWithoutGit(repo, [{ file, message }, ...], options);
+ *   if (ids === undefined) ...let git do it (commit.ts, batch-commit.ts)
+ *
+ * Each commit holds one file as git would store it, on top of the one before,
+ * with the message cleaned as git cleans `-m`, the configured identity, and
+ * a reflog line `commit: <subject>`; a file already committed as it is gets
+ * undefined in the result. It applies only where the result is what git's
+ * own commands would make, and returns undefined, having changed nothing,
+ * where it cannot be sure of that:
+ *   - HEAD detached or unborn; HEAD's commit not a loose object;
+ *   - git's index unreadable here (index-file.ts), or its cache tree not
+ *     saying that it holds exactly HEAD's tree (the user staged something, or
+ *     a git since `git add` left it unsaid): the commit is built from the
+ *     index, and must hold nothing but the file;
+ *   - a hook a commit, a ref update or an index write would run; signing; no
+ *     identity git would accept; a SHA-256 repository; a configuration that
+ *     changes how the index is written (version 4, split index, shared
+ *     permissions) or how a commit is encoded;
+ *   - a file git would convert (filters, line endings) or ignore
+ *     (add-rules.ts), not a regular file, executable, or in the way of a
+ *     directory of the index;
+ *   - another git holds the index or the ref (lore lets git wait and retry).
+ *
+ * The order is git's: `index.lock` taken (O_EXCL), the index read, blobs,
+ * trees and commits written (fsynced, with their directories, before
+ * anything names them), the new index written to `index.lock`, then the
+ * branch's ref moved under `HEAD.lock` and `<ref>.lock` (the commit point:
+ * only if the branch is still where the index was read), then the index
+ * renamed into place. A lore killed before the ref moved leaves loose objects
+ * nothing names (git's gc prunes them) and lock files the next holder clears
+ * (git-locks.ts); after it, the commit is made and the index is the old one,
+ * which git shows as the file staged for removal until the next `git add`
+ * or commit of lore, which stages it again. Durable (git-process.ts
+ * `durableGit`): every file and directory entry is fsynced before the call
+ * returns; the reflog lines are not. Call only while holding the journal
+ * lock. Errors: LockLostError (fencing, before each step that writes), and
+ * those of `fs` once the ref moved.
+ * Design: docs/DESIGN.md#a-commit-without-git
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { step } from "../io/fault-points.js";
+import {
+  closeFile,
+  makeDirectory,
+  noteGitDirectory,
+  openForWriting,
+  removeFile,
+  renamePath,
+  syncDirectory,
+  syncFile,
+  writeFile,
+  writeToFile,
+} from "../io/file-system.js";
+import { readFileIfPresent } from "../io/durable-file.js";
+import { ignoredByGit, mayConvertOnAdd } from "./add-rules.js";
+import { cleanMessage, type CommitOptions, type FileCommit } from "./commit-request.js";
+import { anyCommitHook, commitHooksDir, commitSettings, identities, isTrue } from "./commit-settings.js";
+import { commonDir, currentBranch, durableGit, type GitRepo } from "./git-process.js";
+import { waitForGitLocks } from "./git-locks.js";
+import { IndexFile } from "./index-file.js";
+import { LooseObjects } from "./loose-objects.js";
+
+/** Hooks beside a commit's own that a ref update or an index write runs. */
+const MORE_HOOKS = ["reference-transaction", "post-index-change"];
+
+/** Settings under which git writes the index, objects or commits otherwise than this module does. */
+function settingsAllow(settings: Map<string, string>): boolean {
+  const format = settings.get("extensions.objectformat");
+  const version = settings.get("index.version");
+  const encoding = settings.get("i18n.commitencoding");
+  return (
+    (format === undefined || format.toLowerCase() === "sha1") &&
+    (version === undefined || version === "2" || version === "3") &&
+    !isTrue(settings.get("feature.manyfiles")) &&
+    !isTrue(settings.get("core.splitindex")) &&
+    !isTrue(settings.get("index.skiphash")) &&
+    [undefined, "", "false", "umask", "0"].includes(settings.get("core.sharedrepository")?.toLowerCase()) &&
+    (encoding === undefined || /^utf-?8$/i.test(encoding))
+  );
+}
+
+/** The id a ref holds: its loose file, else its line in packed-refs; undefined when neither has it. */
+function refValue(common: string, ref: string): string | undefined {
+  const loose = readFileIfPresent(path.join(common, ...ref.split("/")))?.trim();
+  if (loose !== undefined) return /^[0-9a-f]{40}$/.test(loose) ? loose : undefined;
+  const packed = readFileIfPresent(path.join(common, "packed-refs")) ?? "";
+  return new RegExp(`^([0-9a-f]{40}) ${ref.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m").exec(packed)?.[1];
+}
+
+/** The tree a loose commit holds; undefined when the commit is not loose. */
+function treeOfCommit(objects: LooseObjects, commit: string): string | undefined {
+  const object = objects.read(commit);
+  return object?.type === "commit" ? /^tree ([0-9a-f]{40})\n/.exec(object.body.toString("latin1"))?.[1] : undefined;
+}
+
+/** Creates `file` exclusively; false when it exists (another git holds that lock). */
+function takeLock(file: string): boolean {
+  try {
+    writeFile(file, "", { flag: "wx" });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  }
+}
+
+function writeSynced(file: string, data: Buffer | string): void {
+  const fd = openForWriting(file, "w");
+  try {
+    writeToFile(fd, data);
+    if (durableGit) syncFile(fd);
+  } finally {
+    closeFile(fd);
+  }
+}
+
+/** The directories from the root down to `relative`'s, as the index names them ("" for the root). */
+function directoriesOf(relative: string): string[] {
+  const parts = relative.split("/");
+  return parts.map((_, depth) => parts.slice(0, depth).join("/"));
+}
+
+/** Appends a reflog line where git would: the log exists, or core.logAllRefUpdates asks for one. */
+function appendReflog(file: string, line: string, create: boolean): void {
+  if (!create && !fs.existsSync(file)) return;
+  makeDirectory(path.dirname(file), { recursive: true });
+  writeFile(file, line, { flag: "a" });
+}
+
+export async function commitWithoutGit(
+  repo: GitRepo,
+  commits: FileCommit[],
+  options: CommitOptions,
+): Promise<Array<string | undefined> | undefined> {
+  const branch = currentBranch(repo);
+  const settings = await commitSettings(repo);
+  if (branch === undefined || settings === undefined || !settingsAllow(settings)) return undefined;
+  const who = identities(settings);
+  if (who === undefined || anyCommitHook(commitHooksDir(repo, settings, options.hooksDir), MORE_HOOKS))
+    return undefined;
+  const relatives = commits.map((commit) => path.relative(repo.root, commit.file).split(path.sep).join("/"));
+  await waitForGitLocks(repo, options.deadline, options.staleMs);
+  options.assertHeld();
+  step("git-commit");
+  const indexLock = path.join(repo.gitDir, "index.lock");
+  if (!takeLock(indexLock)) return undefined;
+  let indexLockHeld = true;
+  try {
+    const ids = buildCommits(repo, branch, commits, relatives, settings, who);
+    if (ids === undefined || ids.made.length === 0) return ids?.ids;
+    options.assertHeld();
+    writeSynced(indexLock, ids.index.serialize());
+    if (!moveBranch(repo, branch, ids.parent, ids.made, who.committer, settings)) return undefined;
+    renamePath(indexLock, path.join(repo.gitDir, "index"));
+    indexLockHeld = false;
+    if (durableGit) syncDirectory(repo.gitDir);
+    noteGitDirectory(repo.gitDir, durableGit);
+    step("git-committed");
+    return ids.ids;
+  } finally {
+    if (indexLockHeld) removeFile(indexLock);
+  }
+}
+
+interface BuiltCommits {
+  index: IndexFile;
+  /** The branch's commit the index was read against. */
+  parent: string;
+  /** Each file's commit id; undefined for a file committed already as it is. */
+  ids: Array<string | undefined>;
+  /** The commits made, oldest first, with their subjects (for the reflog). */
+  made: Array<{ id: string; subject: string }>;
+}
+
+/** Reads the index (its lock held) and writes the blobs, trees and commits; undefined where git must do it. */
+function buildCommits(
+  repo: GitRepo,
+  branch: string,
+  commits: FileCommit[],
+  relatives: string[],
+  settings: Map<string, string>,
+  who: { author: string; committer: string },
+): BuiltCommits | undefined {
+  const objects = new LooseObjects(repo, { durable: durableGit });
+  const head = refValue(commonDir(repo), branch);
+  const bytes = readBytes(path.join(repo.gitDir, "index"));
+  const index = bytes && IndexFile.parse(bytes);
+  if (head === undefined || index === undefined || index.rootTree() === undefined) return undefined;
+  if (index.rootTree() !== treeOfCommit(objects, head)) return undefined;
+  const ids: Array<string | undefined> = [];
+  const made: Array<{ id: string; subject: string }> = [];
+  let parent = head;
+  for (const [position, commit] of commits.entries()) {
+    const relative = relatives[position];
+    let stat: fs.BigIntStats;
+    try {
+      stat = fs.lstatSync(commit.file, { bigint: true });
+    } catch {
+      return undefined;
+    }
+    const tracked = index.blobOf(relative) !== undefined;
+    if (!stat.isFile() || (stat.mode & 0o111n) !== 0n || (!tracked && index.conflicts(relative))) return undefined;
+    if (!tracked && ignoredByGit(repo, relative, settings) !== false) return undefined;
+    if (mayConvertOnAdd(repo, relative, settings, (held) => index.blobOf(held) !== undefined)) return undefined;
+    const blob = objects.write("blob", fs.readFileSync(commit.file));
+    if (index.blobOf(relative) === blob) {
+      ids.push(undefined);
+      continue;
+    }
+    index.stage(relative, blob, 0o100644, stat);
+    const tree = index.writeTrees(new Set(directoriesOf(relative)), objects);
+    const message = cleanMessage(commit.message);
+    const body = `tree ${tree}\nparent ${parent}\nauthor ${who.author}\ncommitter ${who.committer}\n\n${message}`;
+    parent = objects.write("commit", Buffer.from(body));
+    ids.push(parent);
+    made.push({ id: parent, subject: message.split("\n", 1)[0] });
+  }
+  objects.syncWritten();
+  return { index, parent: head, ids, made };
+}
+
+function readBytes(file: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Moves `branch` from `from` to the last of `made`, as git's ref update does:
+ * under `HEAD.lock` and `<ref>.lock`, only if the branch is still at `from`;
+ * false, having moved nothing, when a lock is held or the branch moved.
+ */
+function moveBranch(
+  repo: GitRepo,
+  branch: string,
+  from: string,
+  made: Array<{ id: string; subject: string }>,
+  committer: string,
+  settings: Map<string, string>,
+): boolean {
+  const common = commonDir(repo);
+  const refFile = path.join(common, ...branch.split("/"));
+  const headLock = path.join(repo.gitDir, "HEAD.lock");
+  const refLock = `${refFile}.lock`;
+  if (!takeLock(headLock)) return false;
+  let refLockHeld = false;
+  try {
+    makeDirectory(path.dirname(refFile), { recursive: true });
+    if (!takeLock(refLock)) return false;
+    refLockHeld = true;
+    if (refValue(common, branch) !== from) return false;
+    const to = made[made.length - 1].id;
+    writeSynced(refLock, `${to}\n`);
+    renamePath(refLock, refFile);
+    refLockHeld = false;
+    if (durableGit) syncDirectory(path.dirname(refFile));
+    const create = settings.get("core.logallrefupdates")?.toLowerCase() !== "false";
+    let previous = from;
+    const lines = made.map(({ id, subject }) => {
+      const line = `${previous} ${id} ${committer}\tcommit: ${subject}\n`;
+      previous = id;
+      return line;
+    });
+    appendReflog(path.join(common, "logs", ...branch.split("/")), lines.join(""), create);
+    appendReflog(path.join(repo.gitDir, "logs", "HEAD"), lines.join(""), create);
+    return true;
+  } finally {
+    if (refLockHeld) removeFile(refLock);
+    removeFile(headLock);
+  }
+}
