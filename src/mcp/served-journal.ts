@@ -22,8 +22,9 @@
  * A session starts once the calls read together from the client are queued
  * (one turn of the event loop), takes every call queued, and every call
  * queued while it runs, up to MAX_CALLS_PER_SESSION, then commits the
- * records to git as one group (txn/record-batch.ts: one `git add` and one
- * `git fast-import`, each record its own commit), with the records other
+ * records to git as one group (txn/record-batch.ts: each record its own
+ * commit, written by lore where it can, else by one `git add` and one
+ * `git fast-import`), with the records other
  * processes handed off to it, and releases the lock. Where a writer of
  * another process (a record, another server) waits for the lock, the
  * session hands its records' commits off to it instead, as a record of the

@@ -8,7 +8,7 @@
  *     const a = await batch.persist(draftA);                         // file, row, COMMIT; git waits
  *     const b = await batch.persist(draftB);
  *     const fed = await batch.alone(() => recordFeedback(session, ...));  // the records before it committed first
- *     await batch.commit();                                           // a and b: one git add, one fast-import
+ *     await batch.commit();                                           // a and b: one group commit
  *   });
  *
  *   // or, at the session's end, leave the commits to a writer queued behind:

@@ -317,8 +317,9 @@ function failedCommit(record: PersistedRecord, intent: PendingIntent, error: Err
 /**
  * Commits the records this process persisted with `commitLater` (or one with
  * the handed-off records of others) as one group, together with every record
- * other writers handed off (`session.awaiting`): one `git add` and one
- * `git fast-import` where they apply, each record in a commit of its own.
+ * other writers handed off (`session.awaiting`): without git where lore can
+ * write the commits itself, else one `git add` and one `git fast-import`
+ * where they apply, each record in a commit of its own (group-commit.ts).
  * Each record gets its `commit` (its intent removed) or its `commitError`
  * (its intent kept for the next run); nothing is thrown.
  */
