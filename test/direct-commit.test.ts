@@ -90,8 +90,11 @@ describe("a commit without git", () => {
       { relative: "memory/failures/b.md", message: "failure: b\n\nDomain: x" },
       { relative: "memory/failures/a.md", message: "failure: a again" },
       { relative: "memory/new-dir/c.md", message: "observation: c  \n\n\n" },
+      // Past one stored zlib block (65,535 bytes), and past what is stored rather than deflated (64 KiB).
+      { relative: "memory/failures/two-blocks.md", message: "two stored blocks" },
+      { relative: "memory/failures/deflated.md", message: "deflated" },
     ];
-    const texts = ["# b\n", "# a, changed\n", "# c\n"];
+    const texts = ["# b\n", "# a, changed\n", "# c\n", "x".repeat(65_536), "y\n".repeat(60_000)];
     for (const dir of [ours, theirs]) {
       for (const [i, { relative }] of files.entries()) write(dir, relative, texts[i]);
     }
@@ -101,13 +104,15 @@ describe("a commit without git", () => {
       OPTIONS,
     );
     gitCommits(theirs, files);
-    expect(ids).toHaveLength(3);
-    expect(ids?.[2]).toBe(state(theirs).head);
+    expect(ids).toHaveLength(5);
+    expect(ids?.[4]).toBe(state(theirs).head);
     expect(state(ours)).toEqual(state(theirs));
     expect(state(ours).status).toBe("");
     expect(git(ours, ["fsck", "--strict", "--no-dangling"])).toBe("");
     expect(git(ours, ["diff-index", "--cached", "HEAD"])).toBe("");
-    expect(git(ours, ["reflog", "--format=%gs", "-3"]).trim().split("\n")).toEqual([
+    expect(git(ours, ["reflog", "--format=%gs", "-5"]).trim().split("\n")).toEqual([
+      "commit: deflated",
+      "commit: two stored blocks",
       "commit: observation: c",
       "commit: failure: a again",
       "commit: failure: b",

@@ -177,9 +177,15 @@ describe("a query's start-up", () => {
 });
 
 describe("a record's start-up", () => {
-  it("loads none of the Node modules the build keeps out, and still records", async () => {
-    // Compared with what Node had loaded before lore's first line: the modules lore loaded.
+  it.each([
+    ["committed without git after a commit of its own: crypto for the commit's hashes, no zlib", [] as string[]],
+    ["not committed: neither crypto nor zlib", ["--no-commit"]],
+  ])("loads none of the Node modules the build keeps out, and still records: %s", async (_, extra) => {
     const dir = await createJournal();
+    const committed = extra.length === 0;
+    // HEAD's commit is git's (compressed) until a first record writes one of its own (stored: object-codecs.ts).
+    if (committed) expect((await recordFailure(dir, { title: "First", domain: "build" })).code).toBe(0);
+    // Compared with what Node had loaded before lore's first line: the modules lore loaded.
     const reporter = moduleReporter();
     const result = await runNode(
       [
@@ -190,6 +196,7 @@ describe("a record's start-up", () => {
         "Lean start",
         "--domain",
         "build",
+        ...extra,
       ],
       {
         cwd: dir,
@@ -197,17 +204,19 @@ describe("a record's start-up", () => {
     );
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(invariantViolations(dir)).toEqual([]);
+    expect(invariantViolations(dir, { git: committed })).toEqual([]);
     const loaded = reporter.loaded().modules;
     expect(loaded).toContain("child_process");
     // On Node 22+ bin/run.js loads node:module itself, on purpose: Node's own
     // compile cache (see there). The Node 20 run checks that the bundle does not.
     const nodeMajor = Number(process.versions.node.split(".")[0]);
-    const keptOut = ["crypto", "module", "assert", "worker_threads", "internal/fs/rimraf", "readline"].filter(
+    const keptOut = ["module", "assert", "worker_threads", "internal/fs/rimraf", "readline", "zlib"].filter(
       (name) => name !== "module" || nodeMajor < 22,
     );
     for (const kept of keptOut) {
       expect(loaded, kept).not.toContain(kept);
     }
+    if (committed) expect(loaded).toContain("crypto");
+    else expect(loaded).not.toContain("crypto");
   });
 });

@@ -27,11 +27,12 @@
  *   - another git holds the index or the ref (lore lets git wait and retry).
  *
  * The order is git's: `index.lock` taken (O_EXCL), the index read, blobs,
- * trees and commits written (fsynced, with their directories, before
- * anything names them), the new index written to `index.lock`, then the
- * branch's ref moved under `HEAD.lock` and `<ref>.lock` (the commit point:
- * only if the branch is still where the index was read), then the index
- * renamed into place. A lore killed before the ref moved leaves loose objects
+ * trees and commits written, the new index written to `index.lock`, all of
+ * them fsynced side by side and the objects renamed into place (their
+ * directories fsynced) before anything names them, then the branch's ref
+ * moved under `HEAD.lock` and `<ref>.lock` (the commit point: only if the
+ * branch is still where the index was read), then the index renamed into
+ * place. A lore killed before the ref moved leaves loose objects
  * nothing names (git's gc prunes them) and lock files the next holder clears
  * (git-locks.ts); after it, the commit is made and the index is the old one,
  * which git shows as the file staged for removal until the next `git add`
@@ -52,8 +53,8 @@ import {
   openForWriting,
   removeFile,
   renamePath,
-  syncDirectory,
-  syncFile,
+  syncDirectoriesTogether,
+  syncFilesTogether,
   writeFile,
   writeToFile,
 } from "../io/file-system.js";
@@ -65,6 +66,7 @@ import { commonDir, currentBranch, durableGit, type GitRepo } from "./git-proces
 import { waitForGitLocks } from "./git-locks.js";
 import { IndexFile } from "./index-file.js";
 import { LooseObjects } from "./loose-objects.js";
+import { objectCodecs } from "./object-codecs.js";
 
 /** Hooks beside a commit's own that a ref update or an index write runs. */
 const MORE_HOOKS = ["reference-transaction", "post-index-change"];
@@ -110,16 +112,6 @@ function takeLock(file: string): boolean {
   }
 }
 
-function writeSynced(file: string, data: Buffer | string): void {
-  const fd = openForWriting(file, "w");
-  try {
-    writeToFile(fd, data);
-    if (durableGit) syncFile(fd);
-  } finally {
-    closeFile(fd);
-  }
-}
-
 /** The directories from the root down to `relative`'s, as the index names them ("" for the root). */
 function directoriesOf(relative: string): string[] {
   const parts = relative.split("/");
@@ -145,6 +137,7 @@ export async function commitWithoutGit(
   if (who === undefined || anyCommitHook(commitHooksDir(repo, settings, options.hooksDir), MORE_HOOKS))
     return undefined;
   const relatives = commits.map((commit) => path.relative(repo.root, commit.file).split(path.sep).join("/"));
+  const objects = new LooseObjects(repo, objectCodecs(), { durable: durableGit });
   await waitForGitLocks(repo, options.deadline, options.staleMs);
   options.assertHeld();
   step("git-commit");
@@ -152,18 +145,32 @@ export async function commitWithoutGit(
   if (!takeLock(indexLock)) return undefined;
   let indexLockHeld = true;
   try {
-    const ids = buildCommits(repo, branch, commits, relatives, settings, who);
-    if (ids === undefined || ids.made.length === 0) return ids?.ids;
+    const built = buildCommits(repo, objects, branch, commits, relatives, settings, who);
+    if (built === undefined || built.made.length === 0) return built?.ids;
     options.assertHeld();
-    writeSynced(indexLock, ids.index.serialize());
-    if (!moveBranch(repo, branch, ids.parent, ids.made, who.committer, settings)) return undefined;
+    const update = BranchUpdate.lock(repo, branch, built.parent, built.made[built.made.length - 1].id);
+    if (update === undefined) return undefined;
+    try {
+      // The objects, the new index and the ref's new value made durable at once, before the ref moves.
+      const fd = openForWriting(indexLock, "w");
+      try {
+        writeToFile(fd, built.index.serialize());
+        await Promise.all([objects.syncWritten(), durableGit ? syncFilesTogether([fd, update.fd]) : undefined]);
+      } finally {
+        closeFile(fd);
+      }
+      update.move(built.made, who.committer, settings);
+    } finally {
+      update.release();
+    }
     renamePath(indexLock, path.join(repo.gitDir, "index"));
     indexLockHeld = false;
-    if (durableGit) syncDirectory(repo.gitDir);
+    if (durableGit) await syncDirectoriesTogether([update.directory, repo.gitDir]);
     noteGitDirectory(repo.gitDir, durableGit);
     step("git-committed");
-    return ids.ids;
+    return built.ids;
   } finally {
+    objects.abandon();
     if (indexLockHeld) removeFile(indexLock);
   }
 }
@@ -178,19 +185,19 @@ interface BuiltCommits {
   made: Array<{ id: string; subject: string }>;
 }
 
-/** Reads the index (its lock held) and writes the blobs, trees and commits; undefined where git must do it. */
+/** Reads the index (its lock held) and writes the blobs, trees and commits, not yet synced; undefined where git must do it. */
 function buildCommits(
   repo: GitRepo,
+  objects: LooseObjects,
   branch: string,
   commits: FileCommit[],
   relatives: string[],
   settings: Map<string, string>,
   who: { author: string; committer: string },
 ): BuiltCommits | undefined {
-  const objects = new LooseObjects(repo, { durable: durableGit });
   const head = refValue(commonDir(repo), branch);
   const bytes = readBytes(path.join(repo.gitDir, "index"));
-  const index = bytes && IndexFile.parse(bytes);
+  const index = bytes && IndexFile.parse(bytes, objects.codecs);
   if (head === undefined || index === undefined || index.rootTree() === undefined) return undefined;
   if (index.rootTree() !== treeOfCommit(objects, head)) return undefined;
   const ids: Array<string | undefined> = [];
@@ -221,7 +228,6 @@ function buildCommits(
     ids.push(parent);
     made.push({ id: parent, subject: message.split("\n", 1)[0] });
   }
-  objects.syncWritten();
   return { index, parent: head, ids, made };
 }
 
@@ -234,46 +240,79 @@ function readBytes(file: string): Buffer | undefined {
 }
 
 /**
- * Moves `branch` from `from` to the last of `made`, as git's ref update does:
- * under `HEAD.lock` and `<ref>.lock`, only if the branch is still at `from`;
- * false, having moved nothing, when a lock is held or the branch moved.
+ * The branch's ref on its way from `from` to `to`, as git's ref update makes
+ * it: `lock` takes `HEAD.lock` and `<ref>.lock` and writes `to` into the
+ * latter, only if the branch is still at `from` (undefined otherwise, or when
+ * a lock is held, having changed nothing); the caller fsyncs `fd`; `move`
+ * renames it over the ref (the commit point) and appends the reflog lines;
+ * `release`, always, removes what locks are left.
  */
-function moveBranch(
-  repo: GitRepo,
-  branch: string,
-  from: string,
-  made: Array<{ id: string; subject: string }>,
-  committer: string,
-  settings: Map<string, string>,
-): boolean {
-  const common = commonDir(repo);
-  const refFile = path.join(common, ...branch.split("/"));
-  const headLock = path.join(repo.gitDir, "HEAD.lock");
-  const refLock = `${refFile}.lock`;
-  if (!takeLock(headLock)) return false;
-  let refLockHeld = false;
-  try {
+class BranchUpdate {
+  private refLockHeld = true;
+  private headLockHeld = true;
+  private fdOpen = true;
+
+  private constructor(
+    private readonly refFile: string,
+    private readonly headLock: string,
+    readonly fd: number,
+    private readonly repo: GitRepo,
+    private readonly branch: string,
+    private readonly from: string,
+  ) {}
+
+  /** The directory the ref's rename goes into, for the caller to fsync. */
+  get directory(): string {
+    return path.dirname(this.refFile);
+  }
+
+  static lock(repo: GitRepo, branch: string, from: string, to: string): BranchUpdate | undefined {
+    const common = commonDir(repo);
+    const refFile = path.join(common, ...branch.split("/"));
+    const headLock = path.join(repo.gitDir, "HEAD.lock");
+    if (!takeLock(headLock)) return undefined;
     makeDirectory(path.dirname(refFile), { recursive: true });
-    if (!takeLock(refLock)) return false;
-    refLockHeld = true;
-    if (refValue(common, branch) !== from) return false;
-    const to = made[made.length - 1].id;
-    writeSynced(refLock, `${to}\n`);
-    renamePath(refLock, refFile);
-    refLockHeld = false;
-    if (durableGit) syncDirectory(path.dirname(refFile));
+    if (!takeLock(`${refFile}.lock`)) {
+      removeFile(headLock);
+      return undefined;
+    }
+    const fd = openForWriting(`${refFile}.lock`, "w");
+    const update = new BranchUpdate(refFile, headLock, fd, repo, branch, from);
+    if (refValue(common, branch) !== from) {
+      update.release();
+      return undefined;
+    }
+    writeToFile(fd, `${to}\n`);
+    return update;
+  }
+
+  move(made: Array<{ id: string; subject: string }>, committer: string, settings: Map<string, string>): void {
+    this.closeFd();
+    renamePath(`${this.refFile}.lock`, this.refFile);
+    this.refLockHeld = false;
     const create = settings.get("core.logallrefupdates")?.toLowerCase() !== "false";
-    let previous = from;
-    const lines = made.map(({ id, subject }) => {
-      const line = `${previous} ${id} ${committer}\tcommit: ${subject}\n`;
-      previous = id;
-      return line;
-    });
-    appendReflog(path.join(common, "logs", ...branch.split("/")), lines.join(""), create);
-    appendReflog(path.join(repo.gitDir, "logs", "HEAD"), lines.join(""), create);
-    return true;
-  } finally {
-    if (refLockHeld) removeFile(refLock);
-    removeFile(headLock);
+    let previous = this.from;
+    const lines = made
+      .map(({ id, subject }) => {
+        const line = `${previous} ${id} ${committer}\tcommit: ${subject}\n`;
+        previous = id;
+        return line;
+      })
+      .join("");
+    appendReflog(path.join(commonDir(this.repo), "logs", ...this.branch.split("/")), lines, create);
+    appendReflog(path.join(this.repo.gitDir, "logs", "HEAD"), lines, create);
+  }
+
+  release(): void {
+    this.closeFd();
+    if (this.refLockHeld) removeFile(`${this.refFile}.lock`);
+    this.refLockHeld = false;
+    if (this.headLockHeld) removeFile(this.headLock);
+    this.headLockHeld = false;
+  }
+
+  private closeFd(): void {
+    if (this.fdOpen) closeFile(this.fd);
+    this.fdOpen = false;
   }
 }

@@ -3,7 +3,7 @@
  * commit without git (direct-commit.ts) does: stage regular files and build
  * the trees of a commit from the index, as `git add` and `git commit` would.
  *
- *   const index = IndexFile.parse(bytes);          // undefined: a form not handled
+ *   const index = IndexFile.parse(bytes, codecs);  // undefined: a form not handled (codecs: object-codecs.ts)
  *   index.rootTree()                               // the tree id the index holds, when its cache says
  *   index.stage(relative, blobId, stat);           // adds or replaces a stage-0 entry
  *   const root = index.writeTrees(dirs, objects);  // trees of `dirs` written; the root tree's id
@@ -27,9 +27,9 @@
  * `git add` does; `writeTrees` makes them valid again.
  * Design: docs/DESIGN.md#a-commit-without-git
  */
-import { createHash } from "node:crypto";
 import type { BigIntStats } from "node:fs";
 import type { LooseObjects } from "./loose-objects.js";
+import type { ObjectCodecs } from "./object-codecs.js";
 
 /** Where an entry's fields are, after its 40 bytes of stat data. */
 const MODE_AT = 24;
@@ -57,17 +57,19 @@ function subtreeOrder(a: CacheTreeNode, b: CacheTreeNode): number {
   return left.length - right.length || Buffer.compare(left, right);
 }
 
-function nameLength(entry: Buffer): number {
-  return entry.readUInt16BE(FLAGS_AT) & NAME_MASK;
+/** Where an entry's name ends in its bytes (a name of 0xfff bytes or more ends at its NUL). */
+function nameEnd(entry: Buffer): number {
+  const length = entry.readUInt16BE(FLAGS_AT) & NAME_MASK;
+  return length < NAME_MASK ? NAME_AT + length : entry.indexOf(0, NAME_AT);
 }
 
-function entryName(entry: Buffer): Buffer {
-  const length = nameLength(entry);
-  return length < NAME_MASK
-    ? entry.subarray(NAME_AT, NAME_AT + length)
-    : entry.subarray(NAME_AT, entry.indexOf(0, NAME_AT));
+/** How an entry's name sorts against `name`: negative when before it. */
+function compareName(entry: Buffer, name: Buffer): number {
+  return entry.compare(name, 0, name.length, NAME_AT, nameEnd(entry));
 }
 
+/** A file's mode as a tree writes it, with the space after it. */
+const MODE_TEXT = new Map([0o100644, 0o100755, 0o120000, 0o160000].map((mode) => [mode, `${mode.toString(8)} `]));
 /** An entry's size on disk in versions 2 and 3: padded with 1 to 8 NULs to a multiple of 8. */
 function paddedSize(nameBytes: number): number {
   return (NAME_AT + nameBytes + 8) & ~7;
@@ -141,6 +143,7 @@ function statData(stat: BigIntStats): Buffer {
 
 export class IndexFile {
   private constructor(
+    private readonly codecs: ObjectCodecs,
     private readonly version: number,
     /** Each entry's bytes (padding included), in git's order: by name, bytewise. */
     private readonly entries: Buffer[],
@@ -149,12 +152,12 @@ export class IndexFile {
     private readonly kept: Buffer[],
   ) {}
 
-  static parse(bytes: Buffer): IndexFile | undefined {
+  static parse(bytes: Buffer, codecs: ObjectCodecs): IndexFile | undefined {
     if (bytes.length < 12 + HASH_BYTES || bytes.toString("latin1", 0, 4) !== "DIRC") return undefined;
     const version = bytes.readUInt32BE(4);
     if (version !== 2 && version !== 3) return undefined;
     const end = bytes.length - HASH_BYTES;
-    const checksum = createHash("sha1").update(bytes.subarray(0, end)).digest();
+    const checksum = codecs.sha1(bytes.subarray(0, end));
     if (!checksum.equals(bytes.subarray(end))) return undefined;
     const count = bytes.readUInt32BE(8);
     const entries: Buffer[] = new Array(count);
@@ -184,7 +187,7 @@ export class IndexFile {
       else if (signature === "REUC") kept.push(bytes.subarray(at, at + 8 + size));
       at += 8 + size;
     }
-    return new IndexFile(version, entries, cacheTree, kept);
+    return new IndexFile(codecs, version, entries, cacheTree, kept);
   }
 
   /** The tree the index holds, as its cache tree says; undefined when the cache does not say. */
@@ -198,7 +201,7 @@ export class IndexFile {
     let high = this.entries.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      const order = Buffer.compare(entryName(this.entries[middle]), name);
+      const order = compareName(this.entries[middle], name);
       if (order === 0) return [middle, true];
       if (order < 0) low = middle + 1;
       else high = middle;
@@ -244,9 +247,11 @@ export class IndexFile {
    * directories (git would replace them; lore lets git do that).
    */
   conflicts(relative: string): boolean {
-    const [position] = this.find(Buffer.from(`${relative}/`));
+    const directory = Buffer.from(`${relative}/`);
+    const [position] = this.find(directory);
     const next = this.entries[position];
-    if (next && entryName(next).toString("utf8").startsWith(`${relative}/`)) return true;
+    const under = next !== undefined && nameEnd(next) >= NAME_AT + directory.length;
+    if (under && next.compare(directory, 0, directory.length, NAME_AT, NAME_AT + directory.length) === 0) return true;
     const parts = relative.split("/");
     for (let depth = 1; depth < parts.length; depth++) {
       if (this.find(Buffer.from(parts.slice(0, depth).join("/")))[1]) return true;
@@ -276,24 +281,32 @@ export class IndexFile {
     objects: LooseObjects,
   ): [number, string] {
     const prefixBytes = Buffer.from(prefix);
-    const parts: Buffer[] = [];
+    const from = NAME_AT + prefixBytes.length;
+    // The tree's entries, in order: a file as its index entry (with where its name ends), a directory as its name and id.
+    const items: Array<{ entry: Buffer; end: number; mode: string } | { name: string; id: string }> = [];
     const children: CacheTreeNode[] = [];
+    let size = 0;
     let at = start;
     while (at < this.entries.length) {
-      const name = entryName(this.entries[at]);
-      if (prefixBytes.length > 0 && !name.subarray(0, prefixBytes.length).equals(prefixBytes)) break;
-      const slash = name.indexOf(47, prefixBytes.length);
-      if (slash < 0) {
-        const mode = this.entries[at].readUInt32BE(MODE_AT).toString(8);
-        parts.push(Buffer.from(`${mode} `), name.subarray(prefixBytes.length), Buffer.from([0]));
-        parts.push(this.entries[at].subarray(ID_AT, ID_AT + HASH_BYTES));
+      const entry = this.entries[at];
+      const end = nameEnd(entry);
+      if (end < from || entry.compare(prefixBytes, 0, prefixBytes.length, NAME_AT, from) !== 0) break;
+      const slash = entry.indexOf(47, from);
+      if (slash < 0 || slash >= end) {
+        const modeNumber = entry.readUInt32BE(MODE_AT);
+        const mode = MODE_TEXT.get(modeNumber) ?? `${modeNumber.toString(8)} `;
+        items.push({ entry, end, mode });
+        size += mode.length + (end - from) + 1 + HASH_BYTES;
         at++;
         continue;
       }
-      const childName = name.toString("utf8", prefixBytes.length, slash);
-      const childPath = `${prefix}${childName}`;
-      let child = node.children.find((candidate) => candidate.name === childName);
-      if (child === undefined) child = { name: childName, entryCount: -1, children: [] };
+      const name = entry.toString("utf8", from, slash);
+      const childPath = `${prefix}${name}`;
+      const child = node.children.find((candidate) => candidate.name === name) ?? {
+        name,
+        entryCount: -1,
+        children: [],
+      };
       children.push(child);
       let spanned: number;
       let id: string;
@@ -302,12 +315,26 @@ export class IndexFile {
       } else {
         [spanned, id] = this.buildTree(child, `${childPath}/`, at, changed, objects);
       }
-      parts.push(Buffer.from(`40000 ${childName}\0`), Buffer.from(id, "hex"));
+      items.push({ name, id });
+      size += "40000 ".length + (slash - from) + 1 + HASH_BYTES;
       at += spanned;
     }
-    const body = Buffer.concat(parts);
+    const body = Buffer.alloc(size);
+    let written = 0;
+    for (const item of items) {
+      if ("entry" in item) {
+        written += body.write(item.mode, written, "latin1");
+        written += item.entry.copy(body, written, from, item.end);
+        body[written++] = 0;
+        written += item.entry.copy(body, written, ID_AT, ID_AT + HASH_BYTES);
+      } else {
+        written += body.write(`40000 ${item.name}\0`, written, "utf8");
+        written += body.write(item.id, written, "hex");
+      }
+    }
+    const tree = body.subarray(0, written);
     const directory = prefix.replace(/\/$/, "");
-    const id = changed.has(directory) ? objects.write("tree", body) : objectIdOfTree(body);
+    const id = changed.has(directory) ? objects.write("tree", tree) : this.codecs.idOf("tree", tree);
     node.entryCount = at - start;
     node.id = id;
     node.children = children.sort(subtreeOrder);
@@ -323,10 +350,6 @@ export class IndexFile {
     if (this.cacheTree) parts.push(extension("TREE", serializeCacheTree(this.cacheTree)));
     parts.push(...this.kept);
     const body = Buffer.concat(parts);
-    return Buffer.concat([body, createHash("sha1").update(body).digest()]);
+    return Buffer.concat([body, this.codecs.sha1(body)]);
   }
-}
-
-function objectIdOfTree(body: Buffer): string {
-  return createHash("sha1").update(`tree ${body.length}\0`).update(body).digest("hex");
 }

@@ -1,54 +1,62 @@
 /**
  * git's object database, read and written without git: loose objects only.
  *
- *   const objects = new LooseObjects(repo, { durable });
+ *   const objects = new LooseObjects(repo, objectCodecs(), { durable });
  *   const id = objects.write("blob", bytes);     // its id; nothing written when present
- *   objects.syncWritten();                       // once, before a ref names them
+ *   await objects.syncWritten();                 // once, before a ref or the index names them
+ *   objects.abandon();                           // always, after: what was not synced is removed
  *   const object = objects.read(id);             // { type, body }, undefined when not loose
  *
  * An object is written as git writes one: `<type> <size>\0<body>`, deflated
  * (zlib, level 1 as core.looseCompression's default), to a temporary file
- * beside its final name, then renamed to `objects/<2 hex>/<38 hex>`, mode
- * 0444; an object already present (loose) is not written again. With
- * `durable`, each file is fsynced before its rename and `syncWritten`
- * fsyncs the directories the renames went into (and `objects/` where a fan-out
- * directory was made): until then the objects may be lost to a power cut, so
- * call it before any ref or index names them. SHA-1 repositories only: the
- * caller checks `extensions.objectFormat`. `read` reads a loose object and
- * checks its header; one in a pack, or absent, is undefined. Writes go through
- * the file-system seam (io/file-system.ts); errors are those of `fs`.
+ * beside its final name, mode 0444, and renamed to `objects/<2 hex>/<38 hex>`
+ * by `syncWritten`, which first fsyncs every temporary file (side by side,
+ * with `durable`), then renames them, then fsyncs the directories the renames
+ * went into (and `objects/` where a fan-out directory was made). Until it
+ * resolves, the objects are not in the database. An object already present
+ * (loose), or written before in this batch, is not written again. `abandon`
+ * closes and removes the temporary files of a batch never synced (the caller
+ * let git do the commit after all). SHA-1 repositories only: the caller
+ * checks `extensions.objectFormat`. `read` reads a loose object and checks
+ * its header; one in a pack, or absent, is undefined. Writes go through the
+ * file-system seam (io/file-system.ts); errors are those of `fs`.
  * Design: docs/DESIGN.md#a-commit-without-git
  */
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import zlib from "node:zlib";
 import { randomBytes } from "../base/random.js";
 import {
   closeFile,
   makeDirectory,
   openForWriting,
+  removeFile,
   renamePath,
-  syncDirectory,
-  syncFile,
+  syncDirectoriesTogether,
+  syncFilesTogether,
   writeToFile,
 } from "../io/file-system.js";
 import { commonDir, type GitRepo } from "./git-process.js";
+import type { ObjectCodecs, ObjectType } from "./object-codecs.js";
 
-export type ObjectType = "blob" | "tree" | "commit";
-
-/** The id git gives an object of `type` holding `body`, as 40 hex digits. */
-export function objectId(type: ObjectType, body: Buffer): string {
-  return createHash("sha1").update(`${type} ${body.length}\0`).update(body).digest("hex");
+interface Unsynced {
+  fd: number;
+  temporary: string;
+  target: string;
 }
 
 export class LooseObjects {
   private readonly directory: string;
   private readonly durable: boolean;
-  /** The directories a rename went into (and `objects/` where a fan-out directory was made), not yet fsynced. */
-  private readonly unsynced = new Set<string>();
+  /** The objects written and not yet renamed into place, by id. */
+  private readonly written = new Map<string, Unsynced>();
+  /** `objects/`, when a fan-out directory was made in it. */
+  private madeFanOut = false;
 
-  constructor(repo: GitRepo, { durable }: { durable: boolean }) {
+  constructor(
+    repo: GitRepo,
+    readonly codecs: ObjectCodecs,
+    { durable }: { durable: boolean },
+  ) {
     this.directory = path.join(commonDir(repo), "objects");
     this.durable = durable;
   }
@@ -59,30 +67,40 @@ export class LooseObjects {
 
   write(type: ObjectType, body: Buffer): string {
     const header = Buffer.from(`${type} ${body.length}\0`);
-    const id = createHash("sha1").update(header).update(body).digest("hex");
+    const id = this.codecs.sha1(header, body).toString("hex");
     const target = this.pathOf(id);
-    if (fs.existsSync(target)) return id;
+    if (this.written.has(id) || fs.existsSync(target)) return id;
     const fanOut = path.dirname(target);
     if (!fs.existsSync(fanOut)) {
       makeDirectory(fanOut, { recursive: true });
-      this.unsynced.add(this.directory);
+      this.madeFanOut = true;
     }
     const temporary = path.join(fanOut, `tmp_obj_${randomBytes(6).toString("hex")}`);
     const fd = openForWriting(temporary, "wx", 0o444);
-    try {
-      writeToFile(fd, zlib.deflateSync(Buffer.concat([header, body]), { level: 1 }));
-      if (this.durable) syncFile(fd);
-    } finally {
-      closeFile(fd);
-    }
-    renamePath(temporary, target);
-    this.unsynced.add(fanOut);
+    this.written.set(id, { fd, temporary, target });
+    writeToFile(fd, this.codecs.deflate(Buffer.concat([header, body])));
     return id;
   }
 
-  syncWritten(): void {
-    if (this.durable) for (const directory of this.unsynced) syncDirectory(directory);
-    this.unsynced.clear();
+  async syncWritten(): Promise<void> {
+    if (this.durable) await syncFilesTogether([...this.written.values()].map(({ fd }) => fd));
+    const directories = new Set(this.madeFanOut ? [this.directory] : []);
+    for (const [id, { fd, temporary, target }] of this.written) {
+      this.written.delete(id);
+      closeFile(fd);
+      renamePath(temporary, target);
+      directories.add(path.dirname(target));
+    }
+    this.madeFanOut = false;
+    if (this.durable) await syncDirectoriesTogether([...directories]);
+  }
+
+  abandon(): void {
+    for (const { fd, temporary } of this.written.values()) {
+      closeFile(fd);
+      removeFile(temporary);
+    }
+    this.written.clear();
   }
 
   read(id: string): { type: string; body: Buffer } | undefined {
@@ -92,7 +110,7 @@ export class LooseObjects {
     } catch {
       return undefined;
     }
-    const whole = zlib.inflateSync(stored);
+    const whole = this.codecs.inflate(stored);
     const nul = whole.indexOf(0);
     const match = /^(blob|tree|commit|tag) (\d+)$/.exec(whole.toString("latin1", 0, nul));
     if (match === null || Number(match[2]) !== whole.length - nul - 1) return undefined;

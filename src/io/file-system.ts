@@ -8,6 +8,7 @@
  *   renamePath(from, to);  linkPath(existing, alias);  copyFile(from, to);  removeFile(file);
  *   makeDirectory(dir, { recursive: true });  removeDirectory(dir);  removeTree(target);
  *   syncDirectory(dir);                     // fsync a directory: the entries made in it are durable
+ *   await syncFilesTogether(fds);  await syncDirectoriesTogether(dirs);   // many at once
  *   syncFileAt(file);                       // fsync a file another writer (SQLite) wrote
  *   routeLibraryFs(() => writeFileAtomic.sync(...));   // a library's own fs calls, through the seam
  *   noteDatabaseCommit(file, () => sqlite.serialize()); // after each COMMIT (SQLite: one unit)
@@ -275,6 +276,12 @@ export function removeTree(target: string): void {
   );
 }
 
+/** A directory fsync refused where it cannot be done and need not be (EINVAL, EPERM, EISDIR). */
+function needlessDirectorySync(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "EINVAL" || code === "EPERM" || code === "EISDIR";
+}
+
 /** fsync a directory, so that the entries created, renamed or removed in it are durable. */
 export function syncDirectory(directory: string): void {
   if (omitted === "dir-fsync") return;
@@ -291,14 +298,56 @@ export function syncDirectory(directory: string): void {
       try {
         fs.fsyncSync(fd);
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== "EINVAL" && code !== "EPERM" && code !== "EISDIR") throw error;
+        if (!needlessDirectorySync(error)) throw error;
       } finally {
         fs.closeSync(fd);
       }
     },
     (recording) => recording.note({ op: "dir-fsync", path: path.resolve(directory) }),
   );
+}
+
+/** fsync open files side by side (on libuv's thread pool): each is durable once this resolves. */
+export async function syncFilesTogether(fds: number[]): Promise<void> {
+  if (omitted === "file-fsync") return;
+  await Promise.all(
+    fds.map(
+      (fd) => new Promise<void>((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve()))),
+    ),
+  );
+  for (const fd of fds)
+    recorded(
+      () => undefined,
+      (recording) => recording.synced(fd),
+    );
+}
+
+/** syncDirectory for several directories side by side. */
+export async function syncDirectoriesTogether(directories: string[]): Promise<void> {
+  if (omitted === "dir-fsync") return;
+  await Promise.all(
+    directories.map(async (directory) => {
+      let handle: fs.promises.FileHandle;
+      try {
+        handle = await fs.promises.open(directory, "r");
+      } catch (error) {
+        if (process.platform === "win32") return;
+        throw error;
+      }
+      try {
+        await handle.sync();
+      } catch (error) {
+        if (!needlessDirectorySync(error)) throw error;
+      } finally {
+        await handle.close();
+      }
+    }),
+  );
+  for (const directory of directories)
+    recorded(
+      () => undefined,
+      (recording) => recording.note({ op: "dir-fsync", path: path.resolve(directory) }),
+    );
 }
 
 /** In test mode, records the database `file` as a COMMIT left it: `snapshot` is called only then. */
