@@ -82,6 +82,31 @@ describe.each([
   });
 });
 
+describe("a lore killed in the middle of a commit of its own (no git process)", () => {
+  it("leaves its file staged, as git add would, which the next command commits", async () => {
+    const dir = await createJournal({ git: true });
+    const crashed = await runLore(recordArgs("failure", "staged"), { cwd: dir, env: { LORE_CRASH_AT: "git-staged" } });
+    expect(crashed.signal).toBe("SIGKILL");
+    const staged = git(dir, ["diff", "--cached", "--name-only"]).trim();
+    expect(staged).toMatch(/^memory\/failures\/.*crash-staged\.md$/);
+    expect(git(dir, ["log", "--format=%s"])).not.toContain("crash staged");
+    const next = await runLore(recordArgs("failure", "after"), { cwd: dir, env: { LORE_LOCK_STALE: "60" } });
+    expect(next.code).toBe(0);
+    // The lock files the killed commit held (the ref's, HEAD's) are removed as orphans, and said so.
+    for (const line of next.stderr.split("\n").filter((entry) => entry !== "")) {
+      expect(line).toMatch(
+        /^lore: warning: removed .*\.lock, left by a git process \(or a commit of lore's\) that is gone$/,
+      );
+    }
+    expect(git(dir, ["log", "--format=%s"])).toContain("failure: crash staged");
+    expect(git(dir, ["log", "--format=%s"])).toContain("failure: crash after");
+    expect(git(dir, ["status", "--porcelain", "--", "memory"])).toBe("");
+    expect(git(dir, ["diff", "--cached", "--name-only"])).toBe("");
+    expect(invariantViolations(dir, { git: true })).toEqual([]);
+    expect(recordCount(dir)).toBe(2);
+  });
+});
+
 describe("a lore killed with its git child in the middle of a commit", () => {
   it("leaves .git/index.lock and an uncommitted record, which the next command repairs", async () => {
     const dir = await createJournal({ git: true });

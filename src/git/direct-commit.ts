@@ -26,21 +26,23 @@
  *     directory of the index;
  *   - another git holds the index or the ref (lore lets git wait and retry).
  *
- * The order is git's: `index.lock` taken (O_EXCL), the index read, blobs,
- * trees and commits written, the new index written to `index.lock`, all of
- * them fsynced side by side and the objects renamed into place (their
- * directories fsynced) before anything names them, then the branch's ref
- * moved under `HEAD.lock` and `<ref>.lock` (the commit point: only if the
- * branch is still where the index was read), then the index renamed into
- * place. A lore killed before the ref moved leaves loose objects
- * nothing names (git's gc prunes them) and lock files the next holder clears
- * (git-locks.ts); after it, the commit is made and the index is the old one,
- * which git shows as the file staged for removal until the next `git add`
- * or commit of lore, which stages it again. Durable (git-process.ts
- * `durableGit`): every file and directory entry is fsynced before the call
- * returns; the reflog lines are not. Call only while holding the journal
- * lock. Errors: LockLostError (fencing, before each step that writes), and
- * those of `fs` once the ref moved.
+ * The order is that of `git add` then `git commit`: `index.lock` taken
+ * (O_EXCL), the index read, blobs, trees and commits written, the new index
+ * written to `index.lock` and the branch's new value to `<ref>.lock` (under
+ * `HEAD.lock` too, and only if the branch is still where the index was
+ * read), all of them fsynced side by side and the objects renamed into place
+ * (their directories fsynced) before anything names them; then the index
+ * renamed into place (the file staged), then the ref (the commit point). A
+ * lore killed before the index moved leaves loose objects nothing names
+ * (git's gc prunes them) and lock files the next holder clears
+ * (git-locks.ts); killed between the two renames, the file staged and not
+ * committed, as a `git add` leaves it, which the next run's recovery commits
+ * (git then, since the index no longer holds HEAD's tree). Durable
+ * (git-process.ts `durableGit`): every file and directory entry is fsynced
+ * before the call returns; the reflog lines are not. Call only while holding
+ * the journal lock. Errors: LockLostError (fencing, before each step that
+ * writes), and those of `fs` once the index moved (the file then stays
+ * staged for the next run).
  * Design: docs/DESIGN.md#a-commit-without-git
  */
 import fs from "node:fs";
@@ -159,12 +161,14 @@ export async function commitWithoutGit(
       } finally {
         closeFile(fd);
       }
+      // The file staged first, as `git add` leaves it: a lore killed before the ref moves leaves what the next run commits.
+      renamePath(indexLock, path.join(repo.gitDir, "index"));
+      indexLockHeld = false;
+      step("git-staged");
       update.move(built.made, who.committer, settings);
     } finally {
       update.release();
     }
-    renamePath(indexLock, path.join(repo.gitDir, "index"));
-    indexLockHeld = false;
     if (durableGit) await syncDirectoriesTogether([update.directory, repo.gitDir]);
     noteGitDirectory(repo.gitDir, durableGit);
     step("git-committed");

@@ -104,7 +104,7 @@ export async function waitForGitLocks(repo: GitRepo, deadline: number, staleMs: 
     if (!stats) continue;
     if (isOrphaned(repo, lockFile, stats, staleMs)) {
       removeIfPresent(lockFile);
-      warn(`removed ${lockFile}, left by a git process that is gone`);
+      warn(`removed ${lockFile}, left by a git process (or a commit of lore's) that is gone`);
       continue;
     }
     if (Date.now() >= deadline) throw new GitLockTimeoutError(lockFile, Date.now() - stats.mtimeMs);

@@ -16,7 +16,7 @@
  * length of one call and only when such a step is armed. Unarmed, `step()`
  * tests one constant and `armLibraryFsSteps` is the plain call, so the cost is
  * nil. STEP_NAMES lists a record's steps in order, HAND_OFF_STEP_NAMES the
- * group commit's, SYNC_STEP_NAMES those of `lore sync`.
+ * group commit's, DIRECT_COMMIT_STEP_NAMES those of a commit without git, SYNC_STEP_NAMES those of `lore sync`.
  */
 import fs from "node:fs";
 import { ExitCode, LoreError } from "../base/errors.js";
@@ -45,6 +45,9 @@ export const STEP_NAMES = [
 /** The steps of a group commit (txn/group-commit.ts), passed only by a record that hands its commit off, or by a group's committer. */
 export const HAND_OFF_STEP_NAMES = ["commit-handed-off", "group-committed"] as const;
 
+/** The step of a commit lore writes without git (git/direct-commit.ts): its file staged, the ref not moved yet. */
+export const DIRECT_COMMIT_STEP_NAMES = ["git-staged"] as const;
+
 /** The steps of a writer that rewrites files with its rows (txn/files-transaction.ts), in order. */
 export const FILES_STEP_NAMES = ["files-intent-written", "files-written", "files-committed"] as const;
 
@@ -60,6 +63,7 @@ export const SYNC_STEP_NAMES = [
 export type StepName =
   | (typeof STEP_NAMES)[number]
   | (typeof HAND_OFF_STEP_NAMES)[number]
+  | (typeof DIRECT_COMMIT_STEP_NAMES)[number]
   | (typeof FILES_STEP_NAMES)[number]
   | (typeof SYNC_STEP_NAMES)[number];
 
