@@ -7,20 +7,37 @@
  *   const who = identities(settings);              // { author, committer } git would accept, or undefined
  *   if (anyCommitHook(commitHooksDir(repo, settings, options.hooksDir))) ...let git commit
  *
- * A process that stays up (`lore mcp`) asks git again only when a file the
- * answer came from may have changed: the answer is kept with the size, time
- * and inode of the repository's, the user's and the system's configuration
- * files, and is not kept at all when one of them includes another (an
- * `[include]` may name any file). The environment is the process's own and
- * does not change under it. Keys are lower-cased, as git prints them.
- * Errors: none; a git that fails is undefined.
+ * git is asked again only when what its answer came from may have changed:
+ * the answer is kept, in the process (`lore mcp`) and in
+ * `<git dir>/lore-git-settings.json` (each command line record, which would
+ * otherwise start one more git), with the size, times and inode of the
+ * repository's, the user's and the system's configuration files, the
+ * environment variables git reads for them and for identities (`GIT_*`,
+ * `EMAIL`, `HOME`, `XDG_CONFIG_HOME`, ...) and the host's name; it is not
+ * kept at all when a configuration file includes another (an `[include]` may
+ * name any file). The file is a cache: written whole by a rename, not synced,
+ * and a missing, torn or foreign one is asked of git again. Keys are
+ * lower-cased, as git prints them. Errors: none; a git that fails is
+ * undefined.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { readFileIfPresent } from "../io/durable-file.js";
+import { renamePath, writeFile } from "../io/file-system.js";
 import { commonDir, type GitRepo, runGit } from "./git-process.js";
 
 const answers = new Map<string, { key: string; settings: Map<string, string> }>();
+
+const CACHE_FILE = "lore-git-settings.json";
+
+/** The environment variables `git var -l` depends on, beside the configuration files. */
+function environmentOf(): string {
+  const names = Object.keys(process.env)
+    .filter((name) => /^(GIT_|EMAIL$|HOME$|XDG_CONFIG_HOME$|USER$|LOGNAME$|PREFIX$)/.test(name))
+    .sort();
+  return JSON.stringify([os.hostname(), ...names.map((name) => [name, process.env[name]])]);
+}
 
 /** The configuration files git reads for `repo`, as far as lore follows them. */
 function configFiles(repo: GitRepo): string[] {
@@ -52,15 +69,41 @@ function stateOf(files: string[]): string | undefined {
   return parts.join("|");
 }
 
-export async function commitSettings(repo: GitRepo): Promise<Map<string, string> | undefined> {
-  const key = stateOf(configFiles(repo));
-  const known = answers.get(repo.gitDir);
-  if (key !== undefined && known?.key === key) return known.settings;
-  let output: string;
+/** `git var -l`'s answer as the cache file keeps it for `key`; undefined when it keeps none for it. */
+function cachedOutput(repo: GitRepo, key: string): string | undefined {
   try {
-    output = (await runGit(repo, ["var", "-l"])).stdout;
+    const cached = JSON.parse(readFileIfPresent(path.join(repo.gitDir, CACHE_FILE)) ?? "null") as unknown;
+    const { key: cachedKey, output } = (cached ?? {}) as { key?: unknown; output?: unknown };
+    return cachedKey === key && typeof output === "string" ? output : undefined;
   } catch {
     return undefined;
+  }
+}
+
+function keepOutput(repo: GitRepo, key: string, output: string): void {
+  const file = path.join(repo.gitDir, CACHE_FILE);
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    writeFile(temporary, JSON.stringify({ key, output }));
+    renamePath(temporary, file);
+  } catch {
+    // Only a cache: the next command asks git again.
+  }
+}
+
+export async function commitSettings(repo: GitRepo): Promise<Map<string, string> | undefined> {
+  const files = stateOf(configFiles(repo));
+  const key = files === undefined ? undefined : `${files}\n${environmentOf()}`;
+  const known = answers.get(repo.gitDir);
+  if (key !== undefined && known?.key === key) return known.settings;
+  let output = key === undefined ? undefined : cachedOutput(repo, key);
+  if (output === undefined) {
+    try {
+      output = (await runGit(repo, ["var", "-l"])).stdout;
+    } catch {
+      return undefined;
+    }
+    if (key !== undefined) keepOutput(repo, key, output);
   }
   const settings = new Map<string, string>();
   for (const line of output.split("\n")) {
