@@ -79,7 +79,13 @@ function stageFileOfTheUser(dir: string): void {
   git(dir, ["add", "staged-by-the-user.txt"]);
 }
 
-function straceRecord(dir: string, traces: string, calls: string, extra: string[] = []): void {
+function straceRecord(
+  dir: string,
+  traces: string,
+  calls: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+): void {
   execFileSync(
     "strace",
     [
@@ -99,7 +105,7 @@ function straceRecord(dir: string, traces: string, calls: string, extra: string[
       "--domain",
       "durability",
     ],
-    { cwd: dir, env: cleanEnv(), stdio: "ignore" },
+    { cwd: dir, env: { ...cleanEnv(), ...env }, stdio: "ignore" },
   );
   expect(git(dir, ["log", "-1", "--format=%s"])).toMatch(/traced/);
 }
@@ -126,7 +132,8 @@ describe("durable git", () => {
     async () => {
       const dir = await createJournal({ git: true });
       const traces = tempDir("lore-strace-");
-      straceRecord(dir, traces, "execve,fsync,rename", ["-y", "-ttt"]);
+      // A command line commits without git only past a large index, unless told to.
+      straceRecord(dir, traces, "execve,fsync,rename", ["-y", "-ttt"], { LORE_COMMIT_WITHOUT_GIT: "always" });
       // Every thread's calls (the fsyncs run on libuv's pool), in the order of their times, the times dropped.
       const lines = fs
         .readdirSync(traces)

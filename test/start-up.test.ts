@@ -178,13 +178,19 @@ describe("a query's start-up", () => {
 
 describe("a record's start-up", () => {
   it.each([
-    ["committed without git after a commit of its own: crypto for the commit's hashes, no zlib", [] as string[]],
-    ["not committed: neither crypto nor zlib", ["--no-commit"]],
-  ])("loads none of the Node modules the build keeps out, and still records: %s", async (_, extra) => {
+    ["committed by git (a small journal): neither crypto nor zlib", [] as string[], {}],
+    [
+      "committed without git after a commit of its own: crypto for the commit's hashes, no zlib",
+      [] as string[],
+      { LORE_COMMIT_WITHOUT_GIT: "always" },
+    ],
+    ["not committed: neither crypto nor zlib", ["--no-commit"], {}],
+  ])("loads none of the Node modules the build keeps out, and still records: %s", async (_, extra, env) => {
     const dir = await createJournal();
     const committed = extra.length === 0;
+    const withoutGit = "LORE_COMMIT_WITHOUT_GIT" in env;
     // HEAD's commit is git's (compressed) until a first record writes one of its own (stored: object-codecs.ts).
-    if (committed) expect((await recordFailure(dir, { title: "First", domain: "build" })).code).toBe(0);
+    if (withoutGit) expect((await recordFailure(dir, { title: "First", domain: "build" }, env)).code).toBe(0);
     // Compared with what Node had loaded before lore's first line: the modules lore loaded.
     const reporter = moduleReporter();
     const result = await runNode(
@@ -198,9 +204,7 @@ describe("a record's start-up", () => {
         "build",
         ...extra,
       ],
-      {
-        cwd: dir,
-      },
+      { cwd: dir, env },
     );
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
@@ -216,7 +220,7 @@ describe("a record's start-up", () => {
     for (const kept of keptOut) {
       expect(loaded, kept).not.toContain(kept);
     }
-    if (committed) expect(loaded).toContain("crypto");
+    if (withoutGit) expect(loaded).toContain("crypto");
     else expect(loaded).not.toContain("crypto");
   });
 });

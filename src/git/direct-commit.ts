@@ -70,6 +70,27 @@ import { IndexFile } from "./index-file.js";
 import { LooseObjects } from "./loose-objects.js";
 import { objectCodecs } from "./object-codecs.js";
 
+/**
+ * Where lore's own commit is the cheaper one: `LORE_COMMIT_WITHOUT_GIT` says
+ * `always` or `never`; unset, in a process that stays up (its code compiled,
+ * its settings kept), and in a command line only past this size of git's
+ * index, below which starting git costs less than loading and running the
+ * commit's code cold (docs/PERFORMANCE.md#a-commit-without-git).
+ */
+const LARGE_INDEX_BYTES = 1024 * 1024;
+const commitWithoutGitSetting = process.env.LORE_COMMIT_WITHOUT_GIT;
+
+function commitWithoutGitPays(repo: GitRepo, options: CommitOptions): boolean {
+  if (commitWithoutGitSetting === "always" || commitWithoutGitSetting === "never")
+    return commitWithoutGitSetting === "always";
+  if (options.staysUp) return true;
+  try {
+    return fs.statSync(path.join(repo.gitDir, "index")).size >= LARGE_INDEX_BYTES;
+  } catch {
+    return false;
+  }
+}
+
 /** Hooks beside a commit's own that a ref update or an index write runs. */
 const MORE_HOOKS = ["reference-transaction", "post-index-change"];
 
@@ -132,6 +153,7 @@ export async function commitWithoutGit(
   commits: FileCommit[],
   options: CommitOptions,
 ): Promise<Array<string | undefined> | undefined> {
+  if (!commitWithoutGitPays(repo, options)) return undefined;
   const branch = currentBranch(repo);
   const settings = await commitSettings(repo);
   if (branch === undefined || settings === undefined || !settingsAllow(settings)) return undefined;
