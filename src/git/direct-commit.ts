@@ -9,9 +9,11 @@
  * Each commit holds one file as git would store it, on top of the one before,
  * with the message cleaned as git cleans `-m`, the configured identity, and
  * a reflog line `commit: <subject>`; a file already committed as it is gets
- * undefined in the result. It applies only where the result is what git's
- * own commands would make, and returns undefined, having changed nothing,
- * where it cannot be sure of that:
+ * undefined in the result. It runs only where it is the cheaper commit
+ * (commitWithoutGitPays: a process that stays up, a large index, or
+ * LORE_COMMIT_WITHOUT_GIT), and applies only where the result is what git's
+ * own commands would make; it returns undefined, having changed nothing,
+ * where it does not run or cannot be sure of that:
  *   - HEAD detached or unborn; HEAD's commit not a loose object;
  *   - git's index unreadable here (index-file.ts), or its cache tree not
  *     saying that it holds exactly HEAD's tree (the user staged something, or
@@ -237,16 +239,17 @@ function buildCommits(
     } catch {
       return undefined;
     }
-    const tracked = index.blobOf(relative) !== undefined;
+    const staged = index.blobOf(relative);
+    const tracked = staged !== undefined;
     if (!stat.isFile() || (stat.mode & 0o111n) !== 0n || (!tracked && index.conflicts(relative))) return undefined;
     if (!tracked && ignoredByGit(repo, relative, settings) !== false) return undefined;
     if (mayConvertOnAdd(repo, relative, settings, (held) => index.blobOf(held) !== undefined)) return undefined;
     const blob = objects.write("blob", fs.readFileSync(commit.file));
-    if (index.blobOf(relative) === blob) {
+    if (staged === blob) {
       ids.push(undefined);
       continue;
     }
-    index.stage(relative, blob, 0o100644, stat);
+    index.stage(relative, blob, stat);
     const tree = index.writeTrees(new Set(directoriesOf(relative)), objects);
     const message = cleanMessage(commit.message);
     const body = `tree ${tree}\nparent ${parent}\nauthor ${who.author}\ncommitter ${who.committer}\n\n${message}`;

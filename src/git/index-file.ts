@@ -216,17 +216,17 @@ export class IndexFile {
   }
 
   /**
-   * Adds or replaces the stage-0 entry of the regular file `relative` (mode
-   * 100644 or 100755) with `blobId` and the file's `stat`, and invalidates
+   * Adds or replaces the stage-0 entry of the regular, not executable file
+   * `relative` (mode 100644) with `blobId` and the file's `stat`, and invalidates
    * the cache-tree nodes along its path. A name that would collide with a
    * directory or a file of the index (`a` beside `a/b`) is the caller's to
    * avoid: it checks with `conflicts` first.
    */
-  stage(relative: string, blobId: string, mode: 0o100644 | 0o100755, stat: BigIntStats): void {
+  stage(relative: string, blobId: string, stat: BigIntStats): void {
     const name = Buffer.from(relative);
     const entry = Buffer.alloc(paddedSize(name.length));
     statData(stat).copy(entry, 0);
-    entry.writeUInt32BE(mode, MODE_AT);
+    entry.writeUInt32BE(0o100644, MODE_AT);
     Buffer.from(blobId, "hex").copy(entry, ID_AT);
     entry.writeUInt16BE(Math.min(name.length, NAME_MASK), FLAGS_AT);
     name.copy(entry, NAME_AT);

@@ -7,8 +7,9 @@
  *   objects.abandon();                           // always, after: what was not synced is removed
  *   const object = objects.read(id);             // { type, body }, undefined when not loose
  *
- * An object is written as git writes one: `<type> <size>\0<body>`, deflated
- * (zlib, level 1 as core.looseCompression's default), to a temporary file
+ * An object is written as git writes one: `<type> <size>\0<body>` as a zlib
+ * stream (object-codecs.ts: stored blocks up to 64 KiB, deflated at level 1
+ * above, as core.looseCompression's default), to a temporary file
  * beside its final name, mode 0444, and renamed to `objects/<2 hex>/<38 hex>`
  * by `syncWritten`, which first fsyncs every temporary file (side by side,
  * with `durable`), then renames them, then fsyncs the directories the renames
