@@ -10,6 +10,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { commitEachInOneProcess } from "../src/git/batch-commit.js";
+import { stagePaths } from "../src/git/commit.js";
 import { commitWithoutGit } from "../src/git/direct-commit.js";
 import type { CommitOptions } from "../src/git/commit-request.js";
 import { configureGitIdentity, git, tempDir } from "./support/journal.js";
@@ -181,5 +183,39 @@ describe("a commit without git", () => {
     expect(ids).toEqual([state(theirs).head]);
     expect(state(dir)).toEqual(state(theirs));
     expect(fs.existsSync(first)).toBe(true);
+  });
+
+  it("commits after a group that git fast-imported, whose `git add` left the cache tree unsaid", async () => {
+    const dir = repository();
+    const grouped = ["memory/failures/b.md", "memory/heuristics/g.md"].map((relative) => write(dir, relative, "# g\n"));
+    const options = { ...OPTIONS, staysUp: false };
+    await stagePaths(repo(dir), grouped, options);
+    const imported = await commitEachInOneProcess(
+      repo(dir),
+      grouped.map((file) => ({ file, message: `group ${path.basename(file)}` })),
+      options,
+    );
+    expect(imported).toHaveLength(2);
+    const file = write(dir, "memory/failures/c.md", "# c\n");
+    const ids = await commitWithoutGit(repo(dir), [{ file, message: "by lore" }], OPTIONS);
+    expect(ids).toEqual([git(dir, ["rev-parse", "HEAD"]).trim()]);
+    expect(git(dir, ["rev-parse", "HEAD^"]).trim()).toBe(imported?.[1]);
+    expect(git(dir, ["show", "--name-only", "--format=", "HEAD"]).trim()).toBe("memory/failures/c.md");
+    expect(state(dir).status).toBe("");
+    expect(git(dir, ["diff-index", "--cached", "HEAD"])).toBe("");
+    expect(git(dir, ["fsck", "--strict", "--no-dangling"])).toBe("");
+    // The cache tree lore wrote is whole again: git's next commit of an untouched index has HEAD's tree.
+    expect(git(dir, ["write-tree"]).trim()).toBe(git(dir, ["rev-parse", "HEAD^{tree}"]).trim());
+  });
+
+  it("leaves the commit to git when the user staged something and the cache tree is unsaid", async () => {
+    const dir = repository();
+    write(dir, "staged.txt", "the user's\n");
+    git(dir, ["add", "staged.txt"]);
+    const index = fs.readFileSync(path.join(dir, ".git", "index"));
+    const file = write(dir, "memory/failures/b.md", "# b\n");
+    expect(await commitWithoutGit(repo(dir), [{ file, message: "b" }], OPTIONS)).toBeUndefined();
+    expect(fs.readFileSync(path.join(dir, ".git", "index")).equals(index)).toBe(true);
+    expect(fs.readdirSync(path.join(dir, ".git", "objects")).filter((name) => name.includes("tmp"))).toEqual([]);
   });
 });

@@ -15,10 +15,11 @@
  * own commands would make; it returns undefined, having changed nothing,
  * where it does not run or cannot be sure of that:
  *   - HEAD detached or unborn; HEAD's commit not a loose object;
- *   - git's index unreadable here (index-file.ts), or its cache tree not
- *     saying that it holds exactly HEAD's tree (the user staged something, or
- *     a git since `git add` left it unsaid): the commit is built from the
- *     index, and must hold nothing but the file;
+ *   - git's index unreadable here (index-file.ts), or not holding exactly
+ *     HEAD's tree (the user staged something): the commit is built from the
+ *     index, and must hold nothing but the file. Where a `git add` left the
+ *     cache tree unsaid (a group that `git fast-import` committed), the tree
+ *     is computed from the entries (IndexFile.heldTree);
  *   - a hook a commit, a ref update or an index write would run; signing; no
  *     identity git would accept; a SHA-256 repository; a configuration that
  *     changes how the index is written (version 4, split index, shared
@@ -226,8 +227,8 @@ function buildCommits(
   const head = refValue(commonDir(repo), branch);
   const bytes = readBytes(path.join(repo.gitDir, "index"));
   const index = bytes && IndexFile.parse(bytes, objects.codecs);
-  if (head === undefined || index === undefined || index.rootTree() === undefined) return undefined;
-  if (index.rootTree() !== treeOfCommit(objects, head)) return undefined;
+  if (head === undefined || index === undefined) return undefined;
+  if (index.heldTree(objects) !== treeOfCommit(objects, head)) return undefined;
   const ids: Array<string | undefined> = [];
   const made: Array<{ id: string; subject: string }> = [];
   let parent = head;

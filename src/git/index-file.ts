@@ -4,7 +4,7 @@
  * the trees of a commit from the index, as `git add` and `git commit` would.
  *
  *   const index = IndexFile.parse(bytes, codecs);  // undefined: a form not handled (codecs: object-codecs.ts)
- *   index.rootTree()                               // the tree id the index holds, when its cache says
+ *   index.heldTree(objects)                        // the tree id the index holds (nothing written)
  *   index.stage(relative, blobId, stat);           // adds or replaces a stage-0 entry
  *   const root = index.writeTrees(dirs, objects);  // trees of `dirs` written; the root tree's id
  *   const bytes = index.serialize();
@@ -190,9 +190,16 @@ export class IndexFile {
     return new IndexFile(codecs, version, entries, cacheTree, kept);
   }
 
-  /** The tree the index holds, as its cache tree says; undefined when the cache does not say. */
-  rootTree(): string | undefined {
-    return this.cacheTree && this.cacheTree.entryCount >= 0 ? this.cacheTree.id : undefined;
+  /**
+   * The tree the index holds: its cache tree's root when that is valid, else
+   * computed from the entries, as `git write-tree` would, the nodes made
+   * valid again (a `git add` that another command's commit did not follow
+   * leaves the nodes along its path invalid). Nothing is written: the caller
+   * compares the id with HEAD's tree, whose trees git already has.
+   */
+  heldTree(objects: LooseObjects): string {
+    if (this.cacheTree && this.cacheTree.entryCount >= 0 && this.cacheTree.id !== undefined) return this.cacheTree.id;
+    return this.writeTrees(new Set(), objects);
   }
 
   /** Where `name` is, or would go: [position, present]. */
@@ -261,9 +268,8 @@ export class IndexFile {
 
   /**
    * Builds the trees of the index, writes those of `changed` (directories
-   * relative to the root, "" for the root itself, with the root always
-   * among them), and returns the root tree's id. Every node it computes is
-   * valid afterwards.
+   * relative to the root, "" for the root itself), and returns the root
+   * tree's id. Every node it computes is valid afterwards.
    */
   writeTrees(changed: ReadonlySet<string>, objects: LooseObjects): string {
     const root = this.cacheTree ?? { name: "", entryCount: -1, children: [] };
