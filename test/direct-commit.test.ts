@@ -113,6 +113,10 @@ describe("a commit without git", () => {
     expect(state(ours).status).toBe("");
     expect(git(ours, ["fsck", "--strict", "--no-dangling"])).toBe("");
     expect(git(ours, ["diff-index", "--cached", "HEAD"])).toBe("");
+    // Five commits' objects go into one pack, as git fast-import leaves a group; HEAD's commit is loose too.
+    expect(git(ours, ["count-objects", "-v"])).toMatch(/^packs: 1$/m);
+    const head = ids?.[4] ?? "";
+    expect(fs.existsSync(path.join(ours, ".git", "objects", head.slice(0, 2), head.slice(2)))).toBe(true);
     expect(git(ours, ["reflog", "--format=%gs", "-5"]).trim().split("\n")).toEqual([
       "commit: deflated",
       "commit: two stored blocks",
@@ -181,6 +185,8 @@ describe("a commit without git", () => {
     const ids = await commitWithoutGit(repo(dir), [{ file: second, message: "by lore" }], OPTIONS);
     gitCommits(theirs, [{ relative: "memory/failures/c.md", message: "by lore" }]);
     expect(ids).toEqual([state(theirs).head]);
+    // A lone commit's few objects are loose, as git writes them.
+    expect(git(dir, ["count-objects", "-v"])).toMatch(/^packs: 0$/m);
     expect(state(dir)).toEqual(state(theirs));
     expect(fs.existsSync(first)).toBe(true);
   });

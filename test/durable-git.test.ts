@@ -6,6 +6,8 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { describe, expect, it } from "vitest";
 import { createJournal, git, tempDir } from "./support/journal.js";
 import { cleanEnv, recordFailure, REPO_ROOT, runLore } from "./support/lore.js";
@@ -79,6 +81,12 @@ function stageFileOfTheUser(dir: string): void {
   git(dir, ["add", "staged-by-the-user.txt"]);
 }
 
+/** strace's arguments to trace `calls` of `lore <args>` and every process it starts, one file per process in `traces`. */
+function straceArgs(traces: string, calls: string, extra: string[], args: string[]): string[] {
+  const lore = [process.execPath, path.join(REPO_ROOT, "bin", "lore.js"), ...args];
+  return ["-f", "-ff", "-qq", ...extra, "-e", `trace=${calls}`, "-o", path.join(traces, "trace"), ...lore];
+}
+
 function straceRecord(
   dir: string,
   traces: string,
@@ -88,26 +96,58 @@ function straceRecord(
 ): void {
   execFileSync(
     "strace",
-    [
-      "-f",
-      "-ff",
-      "-qq",
-      ...extra,
-      "-e",
-      `trace=${calls}`,
-      "-o",
-      path.join(traces, "trace"),
-      process.execPath,
-      path.join(REPO_ROOT, "bin", "lore.js"),
-      "record-failure",
-      "--title",
-      "traced",
-      "--domain",
-      "durability",
-    ],
-    { cwd: dir, env: { ...cleanEnv(), ...env }, stdio: "ignore" },
+    straceArgs(traces, calls, extra, ["record-failure", "--title", "traced", "--domain", "durability"]),
+    {
+      cwd: dir,
+      env: { ...cleanEnv(), ...env },
+      stdio: "ignore",
+    },
   );
   expect(git(dir, ["log", "-1", "--format=%s"])).toMatch(/traced/);
+}
+
+/** Every thread's calls of an `strace -ff -ttt` run (the fsyncs run on libuv's pool), in the order of their times, the times dropped. */
+function tracedLines(traces: string): string[] {
+  return fs
+    .readdirSync(traces)
+    .flatMap((name) => fs.readFileSync(path.join(traces, name), "utf8").split("\n"))
+    .map((line) => /^(\d+\.\d+) (.*)$/.exec(line))
+    .filter((match) => match !== null)
+    .sort((a, b) => Number(a[1]) - Number(b[1]))
+    .map((match) => match[2]);
+}
+
+/** The renames in `gitDir` among traced `lines` (`-y` off for rename's paths), with their positions. */
+function renamesIn(lines: string[], gitDir: string): Array<{ from: string; to: string; at: number }> {
+  return lines.flatMap((line, at) => {
+    const match = /^rename\("([^"]+)", "([^"]+)"\) = 0$/.exec(line);
+    return match?.[1].startsWith(gitDir) ? [{ from: match[1], to: match[2], at }] : [];
+  });
+}
+
+/**
+ * Each of `files` (the new objects' renames) and the ref's and the index's
+ * renames: the file fsynced before its rename, its directory after.
+ */
+function expectSyncedAroundRenames(
+  lines: string[],
+  gitDir: string,
+  files: Array<{ from: string; to: string; at: number }>,
+): void {
+  const renames = renamesIn(lines, gitDir);
+  const ref = renames.find(({ to }) => to.startsWith(path.join(gitDir, "refs", "heads")));
+  const index = renames.find(({ to }) => to === path.join(gitDir, "index"));
+  expect(ref && index).toBeTruthy();
+  const synced = (file: string) => lines.findIndex((line) => line.startsWith("fsync(") && line.includes(`<${file}>`));
+  for (const { from, to, at } of [...files, ref, index].filter((rename) => rename !== undefined)) {
+    const fsync = synced(from);
+    expect(fsync, `${from} fsynced`).toBeGreaterThanOrEqual(0);
+    expect(fsync, `${from} fsynced before its rename`).toBeLessThan(at);
+    const directory = lines.findIndex(
+      (line, position) => position > at && line.startsWith("fsync(") && line.includes(`<${path.dirname(to)}>`),
+    );
+    expect(directory, `${path.dirname(to)} fsynced after the rename`).toBeGreaterThan(at);
+  }
 }
 
 describe("durable git", () => {
@@ -134,37 +174,47 @@ describe("durable git", () => {
       const traces = tempDir("lore-strace-");
       // A command line commits without git only past a large index, unless told to.
       straceRecord(dir, traces, "execve,fsync,rename", ["-y", "-ttt"], { LORE_COMMIT_WITHOUT_GIT: "always" });
-      // Every thread's calls (the fsyncs run on libuv's pool), in the order of their times, the times dropped.
-      const lines = fs
-        .readdirSync(traces)
-        .flatMap((name) => fs.readFileSync(path.join(traces, name), "utf8").split("\n"))
-        .map((line) => /^(\d+\.\d+) (.*)$/.exec(line))
-        .filter((match) => match !== null)
-        .sort((a, b) => Number(a[1]) - Number(b[1]))
-        .map((match) => match[2]);
+      const lines = tracedLines(traces);
       expect(lines.some((line) => /^execve\(.*"(add|commit|fast-import)"/.test(line))).toBe(false);
       const gitDir = fs.realpathSync(path.join(dir, ".git"));
-      const synced = (file: string) =>
-        lines.findIndex((line) => line.startsWith("fsync(") && line.includes(`<${file}>`));
-      const renames = lines.flatMap((line, at) => {
-        const match = /^rename\("([^"]+)", "([^"]+)"\) = 0$/.exec(line);
-        return match?.[1].startsWith(gitDir) ? [{ from: match[1], to: match[2], at }] : [];
-      });
+      const renames = renamesIn(lines, gitDir);
       const objects = renames.filter(({ from }) => path.basename(from).startsWith("tmp_obj_"));
       // The blob, a tree per directory of the path (memory/failures, memory, the root), the commit.
       expect(objects.length).toBeGreaterThanOrEqual(5);
-      const ref = renames.find(({ to }) => to.startsWith(path.join(gitDir, "refs", "heads")));
-      const index = renames.find(({ to }) => to === path.join(gitDir, "index"));
-      expect(ref && index).toBeTruthy();
-      for (const { from, to, at } of [...objects, ref, index].filter((rename) => rename !== undefined)) {
-        const fsync = synced(from);
-        expect(fsync, `${from} fsynced`).toBeGreaterThanOrEqual(0);
-        expect(fsync, `${from} fsynced before its rename`).toBeLessThan(at);
-        const directory = lines.findIndex(
-          (line, position) => position > at && line.startsWith("fsync(") && line.includes(`<${path.dirname(to)}>`),
-        );
-        expect(directory, `${path.dirname(to)} fsynced after the rename`).toBeGreaterThan(at);
-      }
+      expect(renames.some(({ from }) => path.basename(from).startsWith("tmp_pack_"))).toBe(false);
+      expectSyncedAroundRenames(lines, gitDir, objects);
+      expect(git(dir, ["status", "--porcelain", "--", "memory"])).toBe("");
+    },
+  );
+
+  it.skipIf(straceMissing !== "")(
+    "a group committed without git fsyncs its pack and the pack's index before their renames, then objects/pack (strace)",
+    async () => {
+      const dir = await createJournal({ git: true });
+      const traces = tempDir("lore-strace-");
+      const transport = new StdioClientTransport({
+        command: "strace",
+        args: straceArgs(traces, "execve,fsync,rename", ["-y", "-ttt"], ["mcp", "--base", dir]),
+        env: cleanEnv() as Record<string, string>,
+        cwd: dir,
+      });
+      const client = new Client({ name: "lore-test", version: "1" });
+      await client.connect(transport);
+      // A first record, so that HEAD is born and the group's commits are lore's own.
+      const record = (title: string) =>
+        client.callTool({ name: "record_failure", arguments: { title, domain: "durability", summary: "traced" } });
+      await record("first");
+      // Calls read together are one session: one group, its commits' objects in one pack.
+      const answers = await Promise.all(["a", "b", "c"].map((title) => record(`grouped ${title}`)));
+      await client.close();
+      expect(answers.every((answer) => !answer.isError)).toBe(true);
+      const lines = tracedLines(traces);
+      const gitDir = fs.realpathSync(path.join(dir, ".git"));
+      const pack = renamesIn(lines, gitDir).filter(({ from }) => /^tmp_(pack|idx)_/.test(path.basename(from)));
+      expect(pack.map(({ to }) => path.extname(to))).toEqual([".pack", ".idx"]);
+      expectSyncedAroundRenames(lines, gitDir, pack);
+      expect(git(dir, ["count-objects", "-v"])).toMatch(/^packs: 1$/m);
+      expect(git(dir, ["fsck", "--strict", "--no-dangling"])).toBe("");
       expect(git(dir, ["status", "--porcelain", "--", "memory"])).toBe("");
     },
   );

@@ -70,7 +70,7 @@ import { anyCommitHook, commitHooksDir, commitSettings, identities, isTrue } fro
 import { commonDir, currentBranch, durableGit, type GitRepo } from "./git-process.js";
 import { waitForGitLocks } from "./git-locks.js";
 import { IndexFile } from "./index-file.js";
-import { LooseObjects } from "./loose-objects.js";
+import { GitObjects } from "./git-objects.js";
 import { objectCodecs } from "./object-codecs.js";
 
 /**
@@ -122,7 +122,7 @@ function refValue(common: string, ref: string): string | undefined {
 }
 
 /** The tree a loose commit holds; undefined when the commit is not loose. */
-function treeOfCommit(objects: LooseObjects, commit: string): string | undefined {
+function treeOfCommit(objects: GitObjects, commit: string): string | undefined {
   const object = objects.read(commit);
   return object?.type === "commit" ? /^tree ([0-9a-f]{40})\n/.exec(object.body.toString("latin1"))?.[1] : undefined;
 }
@@ -164,7 +164,7 @@ export async function commitWithoutGit(
   if (who === undefined || anyCommitHook(commitHooksDir(repo, settings, options.hooksDir), MORE_HOOKS))
     return undefined;
   const relatives = commits.map((commit) => path.relative(repo.root, commit.file).split(path.sep).join("/"));
-  const objects = new LooseObjects(repo, objectCodecs(), { durable: durableGit });
+  const objects = new GitObjects(repo, objectCodecs(), { durable: durableGit });
   await waitForGitLocks(repo, options.deadline, options.staleMs);
   options.assertHeld();
   step("git-commit");
@@ -217,7 +217,7 @@ interface BuiltCommits {
 /** Reads the index (its lock held) and writes the blobs, trees and commits, not yet synced; undefined where git must do it. */
 function buildCommits(
   repo: GitRepo,
-  objects: LooseObjects,
+  objects: GitObjects,
   branch: string,
   commits: FileCommit[],
   relatives: string[],
@@ -258,6 +258,8 @@ function buildCommits(
     ids.push(parent);
     made.push({ id: parent, subject: message.split("\n", 1)[0] });
   }
+  // The next commit reads its parent's tree from it: HEAD's commit stays loose when the rest goes into a pack.
+  objects.keepLoose(parent);
   return { index, parent: head, ids, made };
 }
 

@@ -28,7 +28,7 @@
  * Design: docs/DESIGN.md#a-commit-without-git
  */
 import type { BigIntStats } from "node:fs";
-import type { LooseObjects } from "./loose-objects.js";
+import type { GitObjects } from "./git-objects.js";
 import type { ObjectCodecs } from "./object-codecs.js";
 
 /** Where an entry's fields are, after its 40 bytes of stat data. */
@@ -197,7 +197,7 @@ export class IndexFile {
    * leaves the nodes along its path invalid). Nothing is written: the caller
    * compares the id with HEAD's tree, whose trees git already has.
    */
-  heldTree(objects: LooseObjects): string {
+  heldTree(objects: GitObjects): string {
     if (this.cacheTree && this.cacheTree.entryCount >= 0 && this.cacheTree.id !== undefined) return this.cacheTree.id;
     return this.writeTrees(new Set(), objects);
   }
@@ -271,7 +271,7 @@ export class IndexFile {
    * relative to the root, "" for the root itself), and returns the root
    * tree's id. Every node it computes is valid afterwards.
    */
-  writeTrees(changed: ReadonlySet<string>, objects: LooseObjects): string {
+  writeTrees(changed: ReadonlySet<string>, objects: GitObjects): string {
     const root = this.cacheTree ?? { name: "", entryCount: -1, children: [] };
     this.cacheTree = root;
     const [, id] = this.buildTree(root, "", 0, changed, objects);
@@ -284,7 +284,7 @@ export class IndexFile {
     prefix: string,
     start: number,
     changed: ReadonlySet<string>,
-    objects: LooseObjects,
+    objects: GitObjects,
   ): [number, string] {
     const prefixBytes = Buffer.from(prefix);
     const from = NAME_AT + prefixBytes.length;
