@@ -25,7 +25,8 @@
  * connection kept there while it is to the file `index.db` names, and steps 1
  * and 3 keep there the one they open instead, so that a connection opened
  * once serves every session, and one to a file a rebuild replaced is never
- * written through.
+ * written through. A session that ends without the lock leaves the kept
+ * connection open (a server's wait for a record another holder committed).
  * `withJournalSessionUntil`: the same for a writer waiting for its handed-off
  * commit (on `kept`'s connection, where given); undefined, with no session,
  * once `done()` is true before it got the lock. `withJournalHeld`: steps 1-3
@@ -77,6 +78,8 @@ export interface FoundDatabase {
   problem: string | undefined;
   /** The file's identity when it was looked at (step 3 compares it). */
   identity: number | undefined;
+  /** The connection is a KeptDatabase's: it outlives the session, even one that never got the lock. */
+  kept?: boolean;
 }
 
 /** Steps 1 to 3 done: the lock held, the database as found. */
@@ -127,7 +130,7 @@ async function holdJournal<T>(
   let database = open(layout, options);
   const lock = await acquire({ lockDir: layout.lockDir, journalKey });
   if (lock === undefined) {
-    database.db?.close();
+    if (!database.kept) database.db?.close();
     return undefined;
   }
   try {
@@ -204,12 +207,12 @@ function keptOpener(kept: KeptDatabase): Opener {
     const identity = databaseFileIdentity(layout.dbFile);
     const db = kept.db;
     if (db?.sqlite.open && identity !== undefined && db.identity === identity)
-      return { db, problem: undefined, identity };
+      return { db, problem: undefined, identity, kept: true };
     db?.close();
     kept.db = undefined;
     const found = openRequired(layout, options);
     kept.db = found.db;
-    return found;
+    return { ...found, kept: true };
   };
 }
 
