@@ -36,8 +36,8 @@
  * read), all of them fsynced side by side and the objects renamed into place
  * (their directories fsynced) before anything names them; then the index
  * renamed into place (the file staged), then the ref (the commit point). A
- * lore killed before the index moved leaves loose objects nothing names
- * (git's gc prunes them) and lock files the next holder clears
+ * lore killed before the index moved leaves objects (loose, or a group's
+ * pack) nothing names, and maybe their temporary files (git's gc prunes both) and lock files the next holder clears
  * (git-locks.ts); killed between the two renames, the file staged and not
  * committed, as a `git add` leaves it, which the next run's recovery commits
  * (git then, since the index no longer holds HEAD's tree). Durable
