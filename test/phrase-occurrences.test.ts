@@ -56,6 +56,8 @@ const CASES: Array<[string, string[]]> = [
   ["🔥deploy failed🚀 twice; 𝐁old math", ["deploy", "failed", "twice", "𝐁old"]],
   ["snake_case and kebab-case, v2.3.1 build", ["snake", "case", "kebab", "v2", "3", '"v2 3 1"', "build"]],
   ["Ünïcödé ÅNGSTRÖM straße ﬁle", ["unicode", "angstrom", "straße", "ﬁle"]],
+  // Marks other than Latin accents, beside letters that fold; a character past the BMP that decomposes.
+  ["שָׁלוֹם and café; n\u0303\u0323o; 𝅗𝅥 half note, naïve", ["and", "cafe", "no", "half", '"half note"', "naive"]],
 ];
 
 describe("phraseOccurrences", () => {
