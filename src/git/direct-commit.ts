@@ -37,10 +37,11 @@
  * (their directories fsynced) before anything names them; then the index
  * renamed into place (the file staged), then the ref (the commit point). A
  * lore killed before the index moved leaves objects (loose, or a group's
- * pack) nothing names, and maybe their temporary files (git's gc prunes both) and lock files the next holder clears
- * (git-locks.ts); killed between the two renames, the file staged and not
- * committed, as a `git add` leaves it, which the next run's recovery commits
- * (git then, since the index no longer holds HEAD's tree). Durable
+ * pack) nothing names and maybe their temporary files, which git's gc
+ * prunes, and lock files the next holder clears (git-locks.ts); killed
+ * between the two renames, the file staged and not committed, as a
+ * `git add` leaves it, which the next run's recovery commits (git then,
+ * since the index no longer holds HEAD's tree). Durable
  * (git-process.ts `durableGit`): every file and directory entry is fsynced
  * before the call returns; the reflog lines are not. Call only while holding
  * the journal lock. Errors: LockLostError (fencing, before each step that
