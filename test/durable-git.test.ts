@@ -117,7 +117,7 @@ function tracedLines(traces: string): string[] {
     .map((match) => match[2]);
 }
 
-/** The renames in `gitDir` among traced `lines` (`-y` off for rename's paths), with their positions. */
+/** The renames in `gitDir` among traced `lines` (rename prints its paths, not descriptors), with their positions. */
 function renamesIn(lines: string[], gitDir: string): Array<{ from: string; to: string; at: number }> {
   return lines.flatMap((line, at) => {
     const match = /^rename\("([^"]+)", "([^"]+)"\) = 0$/.exec(line);
