@@ -60,13 +60,20 @@ function codeCacheFor(name, buildId) {
   return bytes.toString("latin1", 0, header.length) === header ? bytes.subarray(header.length) : undefined;
 }
 
+/** The bundles loadBundle compiled in this process, by name. */
+const loaded = new Map();
+
 /**
  * Compiles and runs dist/<name>.js (default: lore) as a CommonJS module, with
- * its code cache where it has one, and registers it as that file's module.
- * Returns the module's exports and the compiled script (the build's training
- * run makes the cache from it).
+ * its code cache where it has one, and registers it as that file's module;
+ * once per process (a second call returns the first load). Returns the
+ * module's exports and the compiled script (the build's training run makes
+ * the cache from it). dist/lore.js loads its on-demand bundles that have a
+ * code cache through it (src/cli/on-demand-parts.ts).
  */
 function loadBundle(name = "lore") {
+  const known = loaded.get(name);
+  if (known) return known;
   const file = path.join(DIST, `${name}.js`);
   const source = fs.readFileSync(file, "utf8");
   const buildId = buildIdOf(source);
@@ -83,7 +90,9 @@ function loadBundle(name = "lore") {
   Module._cache[file] = bundle;
   script.runInThisContext()(bundle.exports, Module.createRequire(file), bundle, file, DIST);
   bundle.loaded = true;
-  return { exports: bundle.exports, script, buildId };
+  const result = { exports: bundle.exports, script, buildId };
+  loaded.set(name, result);
+  return result;
 }
 
 exports.loadBundle = loadBundle;

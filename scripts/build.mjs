@@ -8,14 +8,17 @@
 //                            `//lore-build <id>` line (a hash of the bundle)
 //   dist/lore.v8cache        its V8 code cache for that id, made by
 //                            scripts/train-code-cache.cjs (bin/run.js uses it)
-//   dist/sync-and-hooks.js   loaded on demand (src/cli/on-demand-parts.ts)
+//   dist/sync-and-hooks.js   loaded on demand (src/cli/on-demand-parts.ts), with
+//                            a build id and dist/sync-and-hooks.v8cache, as
+//                            dist/lore.js
 //   dist/help-and-usage.js   loaded on demand (src/cli/on-demand-parts.ts)
 //   dist/manage-elf.js       loaded on demand (src/cli/on-demand-parts.ts)
 //   dist/read-commands.js    `lore query`, `lore context`, `lore search`: started on its
 //                            own by bin/run.js, or loaded on demand; with a
 //                            build id and dist/read-commands.v8cache, as
 //                            dist/lore.js
-//   dist/claude-code.js      loaded on demand (src/cli/on-demand-parts.ts)
+//   dist/claude-code.js      loaded on demand (src/cli/on-demand-parts.ts), with
+//                            a build id and dist/claude-code.v8cache
 //   dist/mcp-server.js       `lore mcp`, with the MCP SDK and zod inside it: loaded
 //                            on demand (src/cli/on-demand-parts.ts), never by a record
 // better-sqlite3 (a native addon) and cli-progress stay external, but for
@@ -26,7 +29,7 @@
 // patch, each for an exact version. Exits non-zero, with nothing usable in
 // dist/, when esbuild fails, when a library patch no longer fits (see there),
 // when lore's own code imports one of `node:fs|path|os|readline` by name, or
-// when dist/lore.js or dist/read-commands.js contains a dynamic import(). A
+// when a bundle bin/run.js compiles (COMPILED_BY_RUN) has a dynamic import(). A
 // code cache that cannot be made is only reported: lore works without it,
 // only starts slower.
 //
@@ -73,7 +76,7 @@ const ownRequire = {
 };
 
 /** The bundles bin/run.js compiles itself, each with its build id and code cache. */
-const COMPILED_BY_RUN = ["lore", "read-commands"];
+const COMPILED_BY_RUN = ["lore", "read-commands", "sync-and-hooks", "claude-code"];
 
 /** esbuild's options for `entryPoints`, with `external` left out of the bundles. */
 function bundleOptions(entryPoints, external, patches = libraryPatches()) {
@@ -95,6 +98,7 @@ function bundleOptions(entryPoints, external, patches = libraryPatches()) {
     },
     minify: true,
     legalComments: "none",
+    metafile: true,
     plugins: [builtinDefaults, ownRequire, patches],
     logLevel: "warning",
   };
@@ -112,7 +116,7 @@ try {
     "./claude-code.js",
     "./mcp-server.js",
   ];
-  await build(
+  const mainBuild = await build(
     bundleOptions(
       {
         lore: "src/cli/main.ts",
@@ -126,7 +130,7 @@ try {
     ),
   );
   // Of the patched libraries, only yargs-parser is in it (each patch must apply where it is given).
-  await build(
+  const readBuild = await build(
     bundleOptions(
       { "read-commands": "src/cli/read-commands.ts" },
       ["bindings", "cli-progress", ...ON_DEMAND],
@@ -134,14 +138,16 @@ try {
     ),
   );
 
+  const outputs = { ...mainBuild.metafile.outputs, ...readBuild.metafile.outputs };
   for (const name of COMPILED_BY_RUN) {
-    const bundleFile = new URL(`${name}.js`, dist);
-    const bundle = readFileSync(bundleFile, "utf8");
-    // bin/run.js compiles the bundle as a script, which has no loader for import().
-    if (/\bimport\(/.test(bundle))
+    // bin/run.js compiles the bundle as a script, which has no loader for import() (esbuild's
+    // metafile tells a dynamic import from the text "import(" inside a string, which a hook's source holds).
+    if (outputs[`dist/${name}.js`].imports.some((imported) => imported.kind === "dynamic-import"))
       throw new Error(
         `dist/${name}.js has a dynamic import(); load such parts with require (src/cli/on-demand-parts.ts)`,
       );
+    const bundleFile = new URL(`${name}.js`, dist);
+    const bundle = readFileSync(bundleFile, "utf8");
     writeFileSync(
       bundleFile,
       `//lore-build ${createHash("sha256").update(bundle).digest("hex").slice(0, 16)}\n${bundle}`,
@@ -159,6 +165,6 @@ try {
   });
 } catch (error) {
   process.stderr.write(
-    `build: no code cache for dist/lore.js and dist/read-commands.js (lore works, only starts slower): ${String(error.stderr || error.message).trim()}\n`,
+    `build: no code caches for the bundles bin/run.js compiles (lore works, only starts slower): ${String(error.stderr || error.message).trim()}\n`,
   );
 }

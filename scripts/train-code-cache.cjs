@@ -1,13 +1,16 @@
-// Makes dist/lore.v8cache and dist/read-commands.v8cache, the V8 code caches
-// bin/run.js compiles those bundles with (run by scripts/build.mjs after each
-// build).
+// Makes dist/<name>.v8cache for the bundles bin/run.js compiles (dist/lore.js,
+// dist/read-commands.js, and the on-demand dist/sync-and-hooks.js and
+// dist/claude-code.js): the V8 code caches it compiles them with (run by
+// scripts/build.mjs after each build).
 //
 // It loads each bundle the way bin/run.js does and runs, against a throw-away
-// git journal, the commands that bundle starts: for dist/lore.js those a
-// record runs (a failure, a heuristic in a new domain and one in an existing
-// domain, with and without --json); for dist/read-commands.js the usual
-// queries (a domain as JSON, --context, --recent, --stats, a briefing for a
-// task as text and as JSON) and searches (as text and as JSON). It then saves the bytecode of every function
+// git journal, the commands that start it: for dist/lore.js those a record
+// runs (a failure, a heuristic in a new domain and one in an existing domain,
+// with and without --json); for dist/read-commands.js the usual queries (a
+// domain as JSON, --context, --recent, --stats, a briefing for a task as text
+// and as JSON) and searches (as text and as JSON); for dist/sync-and-hooks.js
+// `lore sync` and `lore sync --fix`; for dist/claude-code.js `lore claude
+// status`. It then saves the bytecode of every function of that bundle
 // compiled so far. A cache starts with its bundle's build id, so that it is
 // never used with another bundle. Any failure exits non-zero and writes no
 // cache.
@@ -17,16 +20,21 @@ const os = require("node:os");
 const path = require("node:path");
 const { loadBundle, codeCacheFile } = require("../bin/run.js");
 
-const BUNDLES = ["lore", "read-commands"];
+const BUNDLES = ["lore", "read-commands", "sync-and-hooks", "claude-code"];
 
-/** Loads bundle `name`, runs each command line in `runs`, and saves the bundle's code cache. */
-async function trainBundle(name, runs) {
-  const { exports, script, buildId } = loadBundle(name);
-  if (buildId === undefined) throw new Error(`dist/${name}.js has no build id`);
+/** Runs each command line in `runs` through bundle `name` (loaded once, as bin/run.js loads it). */
+async function runThrough(name, runs) {
+  const { exports } = loadBundle(name);
   for (const args of runs) {
     const code = await exports.runCli(args);
-    if (code !== 0) throw new Error(`lore ${args[0]} exited with ${code}`);
+    if (code !== 0) throw new Error(`lore ${args.join(" ")} exited with ${code}`);
   }
+}
+
+/** Saves the code cache of bundle `name`, loaded and run before: every function compiled so far. */
+function saveCodeCache(name) {
+  const { script, buildId } = loadBundle(name);
+  if (buildId === undefined) throw new Error(`dist/${name}.js has no build id`);
   fs.writeFileSync(
     codeCacheFile(name),
     Buffer.concat([Buffer.from(`${buildId}\n`, "latin1"), script.createCachedData()]),
@@ -47,13 +55,22 @@ async function train() {
       GIT_COMMITTER_EMAIL: "lore-build@localhost",
     });
     const base = ["--base", journal];
-    await trainBundle("lore", [
+    await runThrough("lore", [
       ["record-failure", ...base, "--title", "Code cache", "--domain", "build", "--summary", "training run"],
       ["record-failure", ...base, "--title", "Code cache", "--domain", "build", "--severity", "high", "--json"],
       ["record-heuristic", ...base, "--domain", "build", "--rule", "Train the cache", "--json"],
       ["record-heuristic", ...base, "--domain", "build", "--rule", "Train it again", "--confidence", "high"],
     ]);
-    await trainBundle("read-commands", [
+    // Before the on-demand bundles run: the cache of dist/lore.js holds what a record compiles.
+    saveCodeCache("lore");
+    await runThrough("lore", [
+      ["sync", ...base],
+      ["sync", "--fix", ...base],
+    ]);
+    saveCodeCache("sync-and-hooks");
+    await runThrough("lore", [["claude", "status", "--json"]]);
+    saveCodeCache("claude-code");
+    await runThrough("read-commands", [
       ["query", ...base, "--domain", "build", "--format", "json"],
       ["query", ...base, "--context", "--domain", "build", "--tags", "training"],
       ["query", ...base, "--recent", "5"],
@@ -63,6 +80,7 @@ async function train() {
       ["search", ...base, "code", "cache"],
       ["search", ...base, "--json", "--type", "heuristic", "train*"],
     ]);
+    saveCodeCache("read-commands");
   } finally {
     fs.rmSync(journal, { recursive: true, force: true });
   }

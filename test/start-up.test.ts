@@ -1,6 +1,7 @@
 // What makes a record start and commit faster, and why it is safe:
-// - bin/run.js compiles dist/lore.js (and dist/read-commands.js, for a query)
-//   with the V8 code cache made by the build (scripts/train-code-cache.cjs),
+// - bin/run.js compiles dist/lore.js (and dist/read-commands.js, for a query,
+//   and the on-demand dist/sync-and-hooks.js and dist/claude-code.js) with
+//   the V8 code cache made by the build (scripts/train-code-cache.cjs),
 //   and only with the cache made for that very bundle; a cache for another
 //   bundle, or one V8 refuses, leaves lore working.
 // - git commit is started beside git add and waits for its paths on stdin
@@ -23,7 +24,7 @@ async function loadReport(
   const script = `
     const { loadBundle } = require(${JSON.stringify(path.join(root, "bin", "run.js"))});
     const { script, buildId, exports } = loadBundle(${JSON.stringify(name)});
-    if (typeof exports.runCli !== "function") throw new Error("no runCli");
+    if (!Object.values(exports).some((value) => typeof value === "function")) throw new Error("it exports nothing");
     process.stdout.write(JSON.stringify({ buildId, cacheUsed: script.cachedDataRejected !== undefined, cacheRejected: script.cachedDataRejected }));
   `;
   const result = await runNode(["-e", script], { cwd: root });
@@ -53,7 +54,7 @@ async function recordsWith(root: string): Promise<void> {
 }
 
 describe("the bundle's code cache", () => {
-  it.each(["lore", "read-commands"])("is made by the build for dist/%s.js, and V8 accepts it", async (name) => {
+  it.each(["lore", "read-commands", "sync-and-hooks", "claude-code"])("is made by the build for dist/%s.js, and V8 accepts it", async (name) => {
     const cache = fs.readFileSync(path.join(REPO_ROOT, "dist", `${name}.v8cache`));
     const firstLine = fs.readFileSync(path.join(REPO_ROOT, "dist", `${name}.js`), "utf8").split("\n")[0];
     expect(firstLine).toMatch(/^\/\/lore-build [0-9a-f]{16}$/);

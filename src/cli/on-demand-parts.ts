@@ -14,9 +14,12 @@
  *                        the hooks Claude Code runs
  *   loadMcpServer()      dist/mcp-server.js: `lore mcp`, with the MCP SDK
  *
- * They are required, not imported (docs/DESIGN.md#on-demand-bundles). Runs
- * from the bundle only, where this file and those bundles sit side by side in
- * dist/.
+ * They are required, not imported (docs/DESIGN.md#on-demand-bundles); those
+ * that a short-lived process loads often (sync and the git hooks' work, the
+ * hooks Claude Code runs) through bin/run.js's `loadBundle`, which compiles
+ * them with their code cache, as it compiles dist/lore.js. Runs from the
+ * bundle only, where this file and those bundles sit side by side in dist/,
+ * beside bin/.
  */
 import { createRequire } from "node:module";
 import type { McpServerBundle } from "./mcp-options.js";
@@ -24,8 +27,14 @@ import type { ReadCommandsBundle } from "./read-options.js";
 
 const requireBesideBundle = createRequire(import.meta.filename);
 
+/** dist/<name>.js compiled with its code cache (bin/run.js). */
+function compiledBundle(name: string): unknown {
+  const run = requireBesideBundle("../bin/run.js") as { loadBundle(name: string): { exports: unknown } };
+  return run.loadBundle(name).exports;
+}
+
 export function loadSyncAndHooks(): typeof import("./sync-and-hooks.js") {
-  return requireBesideBundle("./sync-and-hooks.js") as typeof import("./sync-and-hooks.js");
+  return compiledBundle("sync-and-hooks") as typeof import("./sync-and-hooks.js");
 }
 
 export function loadHelpAndUsage(): typeof import("./help-and-usage.js") {
@@ -41,7 +50,7 @@ export function loadReadCommands(): ReadCommandsBundle {
 }
 
 export function loadClaudeCode(): typeof import("./claude-code.js") {
-  return requireBesideBundle("./claude-code.js") as typeof import("./claude-code.js");
+  return compiledBundle("claude-code") as typeof import("./claude-code.js");
 }
 
 export function loadMcpServer(): McpServerBundle {
