@@ -54,14 +54,17 @@ async function recordsWith(root: string): Promise<void> {
 }
 
 describe("the bundle's code cache", () => {
-  it.each(["lore", "read-commands", "sync-and-hooks", "claude-code"])("is made by the build for dist/%s.js, and V8 accepts it", async (name) => {
-    const cache = fs.readFileSync(path.join(REPO_ROOT, "dist", `${name}.v8cache`));
-    const firstLine = fs.readFileSync(path.join(REPO_ROOT, "dist", `${name}.js`), "utf8").split("\n")[0];
-    expect(firstLine).toMatch(/^\/\/lore-build [0-9a-f]{16}$/);
-    const report = await loadReport(REPO_ROOT, name);
-    expect(cache.toString("latin1", 0, 17)).toBe(`${report.buildId}\n`);
-    expect(report).toMatchObject({ cacheUsed: true, cacheRejected: false });
-  });
+  it.each(["lore", "read-commands", "sync-and-hooks", "claude-code"])(
+    "is made by the build for dist/%s.js, and V8 accepts it",
+    async (name) => {
+      const cache = fs.readFileSync(path.join(REPO_ROOT, "dist", `${name}.v8cache`));
+      const firstLine = fs.readFileSync(path.join(REPO_ROOT, "dist", `${name}.js`), "utf8").split("\n")[0];
+      expect(firstLine).toMatch(/^\/\/lore-build [0-9a-f]{16}$/);
+      const report = await loadReport(REPO_ROOT, name);
+      expect(cache.toString("latin1", 0, 17)).toBe(`${report.buildId}\n`);
+      expect(report).toMatchObject({ cacheUsed: true, cacheRejected: false });
+    },
+  );
 
   it("made for another bundle is not used, and lore works without it", async () => {
     const root = copyOfLore();
@@ -223,5 +226,23 @@ describe("a record's start-up", () => {
     }
     if (withoutGit) expect(loaded).toContain("crypto");
     else expect(loaded).not.toContain("crypto");
+  });
+});
+
+describe("a sync's start-up", () => {
+  it("loads no crypto when nothing changed", async () => {
+    const dir = await createJournal();
+    expect((await recordFailure(dir, { title: "Synced", domain: "build" })).code).toBe(0);
+    // The first sync after a commit hashes git's listing of the record files; the next finds the index unchanged.
+    expect((await runNode([path.join(REPO_ROOT, "bin", "lore.js"), "sync"], { cwd: dir })).code).toBe(0);
+    const reporter = moduleReporter();
+    const result = await runNode(["--require", reporter.preload, path.join(REPO_ROOT, "bin", "lore.js"), "sync"], {
+      cwd: dir,
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const { modules, files } = reporter.loaded();
+    expect(modules).not.toContain("crypto");
+    expect(files).toContain(path.join(REPO_ROOT, "dist", "sync-and-hooks.js"));
   });
 });

@@ -29,10 +29,10 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { createHash } from "node:crypto";
 import type { JournalLayout } from "../journal/layout.js";
 import { journalAbsolutePath } from "../journal/layout.js";
 import { runGitRaw, type GitRepo, type RawGitResult } from "../git/git-process.js";
+import { objectCodecs } from "../git/object-codecs.js";
 import {
   isJournalFilePath,
   isRecordTempPath,
@@ -206,7 +206,7 @@ async function changesFromGit(
     fingerprint = previous;
   } else {
     listing = (await runGitRaw(layout.base, ["ls-files", "-z", "-s", ...PATHSPECS])).stdout;
-    fingerprint = { stamp, listing: createHash("sha1").update(listing).digest("hex"), tracked: 0 };
+    fingerprint = { stamp, listing: objectCodecs().sha1(listing).toString("hex"), tracked: 0 };
   }
   const indexUnchanged = !full && previous !== undefined && previous.listing === fingerprint.listing;
   if (indexUnchanged && previous) fingerprint.tracked = previous.tracked;
