@@ -38,7 +38,7 @@ import type { Finding } from "./match.js";
 import type { FileRecord } from "../journal/journal-file.js";
 import { archiveValues } from "../db/record-archive.js";
 import { prepared } from "../db/prepared.js";
-import { randomUuid } from "../base/random.js";
+import { randomUuidInBulk } from "../base/random.js";
 
 export interface RestorePlan {
   /** File (relative) -> its new content; null: the file is removed. */
@@ -99,7 +99,7 @@ export function planRestore(
   rows: Row[],
   plan: RestorePlan = { files: new Map(), skipped: [] },
 ): RestorePlan {
-  const assignLoreId = (row: Row) => row.loreId ?? randomUuid();
+  const assignLoreId = (row: Row) => row.loreId ?? randomUuidInBulk();
   for (const row of rows.filter((candidate) => candidate.table === "learnings")) {
     const target = learningTarget(layout, row, new Set(plan.files.keys()));
     const loreId = assignLoreId(row);
@@ -191,7 +191,7 @@ export function planWriteBacks(db: Database.Database, layout: JournalLayout, fin
 }
 
 function loreIdFor(db: Database.Database, row: Row, record: FileRecord): string {
-  const loreId = record.loreId ?? row.loreId ?? randomUuid();
+  const loreId = record.loreId ?? row.loreId ?? randomUuidInBulk();
   if (row.loreId !== loreId) prepared(db, `UPDATE ${row.table} SET lore_id = ? WHERE id = ?`).run(loreId, row.id);
   return loreId;
 }
