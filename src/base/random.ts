@@ -4,17 +4,17 @@
  *
  *   randomBytes(8).toString("hex")   // a lock owner's token
  *   randomUuid()                     // "1b4e28ba-2fa1-4d2e-8f1c-..."
- *   randomUuidInBulk()               // the same, for many ids in a row (a sync giving rows their ids)
+ *   randomUuidInBulk()               // the same, for many ids in a row (sync restoring files of rows)
  *
  * Where the system has `/dev/urandom` (Linux, macOS, the BSDs), the bytes are
  * read from it: the kernel's CSPRNG, the source node:crypto itself seeds from.
  * Elsewhere (Windows), or if it cannot be read, they come from node:crypto,
  * loaded then. Either way they are cryptographically random, so ids made on
- * different machines do not collide. Both functions throw only when no source
+ * different machines do not collide. They throw only when no source
  * works at all. Why not node:crypto always: docs/PERFORMANCE.md#what-was-tried
  * `randomUuidInBulk` is node:crypto's, loaded at its first call: it draws
  * from a pool, about 0.6 µs an id against 9 µs for a read of the device
- * each, which a sync giving 100,000 rows their ids would pay in full.
+ * each, which a sync restoring the files of 100,000 rows would pay in full.
  */
 import fs from "node:fs";
 import { createRequire } from "node:module";
