@@ -348,7 +348,10 @@ describe("lore mcp: writes", () => {
     stageFileOfTheUser(dir);
     const trace = path.join(dir, "..", `${path.basename(dir)}.git-trace`);
     const servers = [];
-    for (let index = 0; index < 3; index++) servers.push(await serve(dir, { GIT_TRACE: trace }));
+    // Servers whose options differ relay no records to one another (src/mcp/record-relay.ts): each waits itself.
+    for (let index = 0; index < 3; index++) {
+      servers.push(await serve(dir, { GIT_TRACE: trace }, ["--lock-timeout", String(30 + index)]));
+    }
     // All three wait for the lock before any takes it: each then finds writers queued behind it.
     const holder = await holdJournalLock(path.join(dir, "memory", ".lore", "journal.lock"));
     const waiters = path.join(dir, "memory", ".lore", "lock-waiters");
@@ -533,4 +536,101 @@ describe("lore mcp: gone mid-call", () => {
       );
     },
   );
+});
+
+describe("lore mcp: one server writes the records of the journal's others", () => {
+  const socketOf = (dir: string) => path.join(dir, "memory", ".lore", "mcp.sock");
+  /** How many records a server with LORE_TRACE_STEPS=1 has written (each passes db-insert once). */
+  const writtenBy = (served: Served) => served.stderr().match(/ step db-insert /g)?.length ?? 0;
+
+  it("records a later server's calls in the first server's sessions, and answers each there", async () => {
+    const dir = await createJournal();
+    const leader = await serve(dir, { LORE_TRACE_STEPS: "1" });
+    const others = [await serve(dir, { LORE_TRACE_STEPS: "1" }), await serve(dir, { LORE_TRACE_STEPS: "1" })];
+    expect(fs.statSync(socketOf(dir)).isSocket()).toBe(true);
+    const answers = await Promise.all(
+      others.flatMap((server, which) => [
+        callTool(server, "record_failure", { title: `relayed ${which}`, domain: "relay", severity: 4 }),
+        callTool(server, "record_heuristic", { domain: "relay", rule: `relayed rule ${which}`, confidence: "high" }),
+      ]),
+    );
+    const records = answers.map(
+      (answer) => jsonOf(answer) as { id: number; loreId: string; path: string; commit: string },
+    );
+    for (const record of records) {
+      expect(git(dir, ["show", "--name-only", "--format=", record.commit]).trim()).toBe(record.path);
+    }
+    expect(writtenBy(leader)).toBe(4);
+    expect(others.map(writtenBy)).toEqual([0, 0]);
+    const rows = readRows(dir);
+    expect(rows.learnings.map((row) => [row.title, row.severity])).toEqual(
+      expect.arrayContaining([
+        ["relayed 0", 4],
+        ["relayed 1", 4],
+      ]),
+    );
+    expect([...rows.learnings, ...rows.heuristics].map((row) => row.lore_id).sort()).toEqual(
+      records.map((record) => record.loreId).sort(),
+    );
+    // Bad input is the error of the server called, as without a relay.
+    const bad = await callTool(others[0], "record_failure", { title: "two\nlines", domain: "relay" });
+    expect(bad.isError).toBe(true);
+    expect(textsOf(bad)).toEqual(["title: must be one line without control characters (found U+000A at position 4)"]);
+    expect(writtenBy(leader)).toBe(4);
+    expect(pendingOf(dir)).toEqual([]);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it.each(["db-insert", "file-written", "db-committed", "git-committed"])(
+    "a leader SIGKILLed at %s of a call it took: the call's own server records it, once",
+    async (step) => {
+      const dir = await createJournal();
+      await serve(dir, { LORE_CRASH_AT: step });
+      const caller = await serve(dir, { LORE_TRACE_STEPS: "1" });
+      const record = jsonOf(await callTool(caller, "record_failure", { title: "leader killed", domain: "relay" })) as {
+        id: number;
+        loreId: string;
+        path: string;
+        commit: string;
+      };
+      expect(git(dir, ["show", "--name-only", "--format=", record.commit]).trim()).toBe(record.path);
+      // Written again by its own server only where the leader's COMMIT had not taken effect.
+      const committed = step === "db-committed" || step === "git-committed";
+      expect(writtenBy(caller)).toBe(committed ? 0 : 1);
+      const rows = readRows(dir).learnings;
+      expect(rows.map((row) => [row.id, row.lore_id, row.title])).toEqual([
+        [record.id, record.loreId, "leader killed"],
+      ]);
+      expect(commitsOf(dir).filter((subject) => subject === "failure: leader killed")).toHaveLength(1);
+      expect(pendingOf(dir)).toEqual([]);
+      expect(invariantViolations(dir)).toEqual([]);
+      // The killed leader's socket is taken over at the caller's next call: it leads, and writes the next server's.
+      jsonOf(await callTool(caller, "record_failure", { title: "after the leader", domain: "relay" }));
+      const next = await serve(dir);
+      jsonOf(await callTool(next, "record_failure", { title: "from the next server", domain: "relay" }));
+      expect(writtenBy(caller)).toBe(committed ? 2 : 3);
+      expect(invariantViolations(dir)).toEqual([]);
+    },
+  );
+
+  it("a leader whose client leaves answers what it took, and the next call finds a new leader", async () => {
+    const dir = await createJournal();
+    const leader = await serve(dir, { LORE_TRACE_STEPS: "1" });
+    const caller = await serve(dir, { LORE_TRACE_STEPS: "1" });
+    const taken = callTool(caller, "record_failure", { title: "taken before the leader left", domain: "relay" });
+    await waitUntil(() => writtenBy(leader) === 1, "the leader writes the call");
+    await leader.client.close();
+    running.splice(running.indexOf(leader), 1);
+    jsonOf(await taken);
+    expect(fs.existsSync(socketOf(dir))).toBe(false);
+    jsonOf(await callTool(caller, "record_failure", { title: "after the leader left", domain: "relay" }));
+    expect(writtenBy(caller)).toBe(1);
+    expect(fs.statSync(socketOf(dir)).isSocket()).toBe(true);
+    expect(
+      readRows(dir)
+        .learnings.map((row) => row.title)
+        .sort(),
+    ).toEqual(["after the leader left", "taken before the leader left"]);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
 });

@@ -4,8 +4,9 @@
  * `insertRecordRow(db, table, values)` inserts a row (with an explicit `id` when
  * `values.id` is set, as crash recovery does to keep the id already written in
  * the markdown) and returns its id. `findRecordRowId` finds a row by
- * `lore_id`. `recordRowBase` notes which file a row's record is in and the
- * record's fingerprint (record-fingerprint.ts): the base `lore sync` compares
+ * `lore_id`, `findRecordedRow` with the file its record is in.
+ * `recordRowBase` notes which file a row's record is in and the record's
+ * fingerprint (record-fingerprint.ts): the base `lore sync` compares
  * the two with, so that a later change to the row alone is known as the
  * database's; `forgetRowBase` drops it, for a row taken out of the index
  * (record-archive.ts), whose record is no deletion to repeat when it returns.
@@ -35,6 +36,22 @@ export function insertRecordRow(db: Database.Database, table: RecordTable, value
 export function findRecordRowId(db: Database.Database, table: RecordTable, loreId: string): number | undefined {
   const row = db.prepare(`SELECT id FROM ${table} WHERE lore_id = ?`).get(loreId) as { id: number } | undefined;
   return row?.id;
+}
+
+/**
+ * The row with this lore id and the file its record is in (lore's base of
+ * the row; a failure's `filepath` where there is none), if there is one.
+ */
+export function findRecordedRow(
+  db: Database.Database,
+  table: RecordTable,
+  loreId: string,
+): { id: number; path: string | null } | undefined {
+  const fallback = table === "learnings" ? "t.filepath" : "NULL";
+  const sql =
+    `SELECT t.id AS id, COALESCE(f.path, ${fallback}) AS path FROM ${table} t ` +
+    "LEFT JOIN lore_file_rows f ON f.tbl = ? AND f.row_id = t.id WHERE t.lore_id = ?";
+  return db.prepare(sql).get(table, loreId) as { id: number; path: string | null } | undefined;
 }
 
 export function recordRowBase(db: Database.Database, table: RecordTable, id: number, path: string, base: string): void {

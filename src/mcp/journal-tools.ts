@@ -5,7 +5,13 @@
  *   search, query, context             lore search, query, context (read-only)
  *   validate, violate, golden          lore validate, violate, golden
  *
- *   registerJournalTools(server, served);   // on an McpServer, before connect
+ *   registerJournalTools(server, served, relay);   // on an McpServer, before connect
+ *
+ * The record tools check their input here, then send the call on to the
+ * server that leads the journal's relay (record-relay.ts), which records it
+ * in its own queue and answers with the JSON it made; where none answers,
+ * the call is recorded here, under the lore id it was given, so that it is
+ * recorded once (txn/record-batch.ts `persist`).
  *
  * Each tool checks its input with the command's own rules (record/inputs.ts,
  * read/query-input.ts, the feedback and golden requests), runs the same
@@ -57,10 +63,13 @@ import {
 } from "../read/query-input.js";
 import { searchJournal } from "../read/search.js";
 import { searchAnswer } from "../read/search-output.js";
-import type { PersistedRecord } from "../txn/record-transaction.js";
+import type { RecordDraft } from "../txn/record-transaction.js";
+import type { JournalLayout } from "../journal/layout.js";
+import { randomUuid } from "../base/random.js";
 import { feedbackJson } from "../cli/feedback-command.js";
 import { goldenJson, goldenRequest, goldenWork } from "../cli/golden-command.js";
 import { recordJson, uncommittedNote } from "../cli/record-command.js";
+import type { RecordCall, RecordRelay } from "./record-relay.js";
 import type { ServedJournal } from "./served-journal.js";
 
 const READS: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
@@ -91,8 +100,44 @@ function asText(value: string | number | undefined): string | undefined {
   return value === undefined ? undefined : String(value);
 }
 
-function recordAnswer(kind: "failure" | "heuristic", record: PersistedRecord): CallToolResult {
+/** A record call's kind and draft, its input checked by the command's rules (InvalidFieldError). */
+function recordWork(relayed: RecordCall): {
+  kind: "failure" | "heuristic";
+  draft: (layout: JournalLayout) => RecordDraft;
+} {
+  const now = new Date(relayed.now);
+  const args = relayed.args as Record<string, string | number | undefined>;
+  if (relayed.tool === "record_failure") {
+    const input = resolveFailureInput({ ...args, severity: asText(args.severity) }, {});
+    return { kind: "failure", draft: (layout) => draftFailure(layout, input, now, relayed.loreId) };
+  }
+  const input = resolveHeuristicInput({ ...args, confidence: asText(args.confidence) }, {});
+  return { kind: "heuristic", draft: (layout) => draftHeuristic(layout, input, now, relayed.loreId) };
+}
+
+/** Records the call in this server's queue; once, by its lore id (record-batch.ts persist). */
+async function recordRelayed(served: ServedJournal, relayed: RecordCall): Promise<CallToolResult> {
+  const { kind, draft } = recordWork(relayed);
+  const record = await served.record(draft);
   return answer(recordJson(kind, record), uncommittedNote(record));
+}
+
+/**
+ * A record tool's call: its input checked here, then recorded by the server
+ * that leads the journal's relay, or here when none answers it
+ * (record-relay.ts).
+ */
+function recordTool(
+  served: ServedJournal,
+  relay: RecordRelay,
+  tool: RecordCall["tool"],
+  args: RecordCall["args"],
+): Promise<CallToolResult> {
+  return call(async () => {
+    const relayed: RecordCall = { tool, args, now: new Date().toISOString(), loreId: randomUuid() };
+    recordWork(relayed);
+    return (await relay.forward(relayed)) ?? (await recordRelayed(served, relayed));
+  });
 }
 
 /** The flags of `lore query --<mode> ... --format json` for the query tool's arguments. */
@@ -132,7 +177,8 @@ function verdictTool(server: McpServer, served: ServedJournal, name: "validate" 
   );
 }
 
-export function registerJournalTools(server: McpServer, served: ServedJournal): void {
+export function registerJournalTools(server: McpServer, served: ServedJournal, relay: RecordRelay): void {
+  relay.take((relayed) => call(() => recordRelayed(served, relayed)));
   server.registerTool(
     "record_failure",
     {
@@ -146,12 +192,7 @@ export function registerJournalTools(server: McpServer, served: ServedJournal): 
       },
       annotations: ADDS,
     },
-    (args) =>
-      call(async () => {
-        const now = new Date();
-        const input = resolveFailureInput({ ...args, severity: asText(args.severity) }, {});
-        return recordAnswer("failure", await served.record((layout) => draftFailure(layout, input, now)));
-      }),
+    (args) => recordTool(served, relay, "record_failure", args),
   );
 
   server.registerTool(
@@ -167,12 +208,7 @@ export function registerJournalTools(server: McpServer, served: ServedJournal): 
       },
       annotations: ADDS,
     },
-    (args) =>
-      call(async () => {
-        const now = new Date();
-        const input = resolveHeuristicInput({ ...args, confidence: asText(args.confidence) }, {});
-        return recordAnswer("heuristic", await served.record((layout) => draftHeuristic(layout, input, now)));
-      }),
+    (args) => recordTool(served, relay, "record_heuristic", args),
   );
 
   server.registerTool(

@@ -11,11 +11,15 @@
  * LORE_BASE, ...) and opened for reading once, so that a missing journal or
  * database is the command's error (exit 2) before the server answers
  * anything; the session options are the writers' (--lock-timeout,
- * LORE_LOCK_TIMEOUT, LORE_LOCK_STALE, --no-commit). Then the tools
- * (journal-tools.ts) are served on the journal (served-journal.ts), whose
- * write connection is opened too once the client is connected (`warm`), until
- * stdin ends (the client closed it, or went): every request read is
- * answered (the calls in flight finished first), the connections closed, and
+ * LORE_LOCK_TIMEOUT, LORE_LOCK_STALE, --no-commit). The server joins the
+ * journal's record relay (record-relay.ts): it leads it, taking the record
+ * calls of the journal's other servers, or sends its own to the one that
+ * does. Then the tools (journal-tools.ts) are served on the journal
+ * (served-journal.ts), whose write connection is opened too once the client
+ * is connected (`warm`), until stdin ends (the client closed it, or went):
+ * every request read is
+ * answered (the calls in flight finished first), the relay let go (the calls
+ * it took from other servers answered first), the connections closed, and
  * it resolves to 0.
  * SIGTERM and SIGINT end it the same way. Nothing but protocol messages goes
  * to stdout; lore's warnings go to stderr, one line each; a failed write of
@@ -39,7 +43,9 @@ import { findWorkTree } from "../git/git-process.js";
 import { locateJournal } from "../journal/layout.js";
 import { sessionOptionsFrom } from "../cli/journal-options.js";
 import type { McpServerBundle } from "../cli/mcp-options.js";
+import type { SessionOptions } from "../txn/session.js";
 import { registerJournalTools } from "./journal-tools.js";
+import { RecordRelay } from "./record-relay.js";
 import { ServedJournal } from "./served-journal.js";
 
 /** Set by the bundler (scripts/build.mjs) from package.json. */
@@ -54,6 +60,12 @@ function idleMsOf(value: string | undefined): number {
     throw new InvalidFieldError("idle-seconds", `must be a number of seconds (got ${quoted(value)})`);
   }
   return seconds * 1000;
+}
+
+/** What servers that relay records to one another share: the lore that drafts them, how they write, the local date. */
+function relayKey(options: SessionOptions): string {
+  const { timeoutMs, staleMs, noCommit } = options;
+  return JSON.stringify([LORE_VERSION, timeoutMs, staleMs, noCommit, process.env.TZ ?? ""]);
 }
 
 /**
@@ -134,8 +146,9 @@ export const serveMcp: McpServerBundle["serveMcp"] = async (args) => {
   if (!options.noCommit && findWorkTree(layout.base) === undefined) {
     warn(`${layout.base} is not inside a git work tree: records are made without a commit (--no-commit silences this)`);
   }
+  const relay = await RecordRelay.start(layout, relayKey(options), { waitMs: 2 * options.timeoutMs + 1000 });
   const server = new McpServer({ name: "lore", version: LORE_VERSION });
-  registerJournalTools(server, served);
+  registerJournalTools(server, served, relay);
   // The client may be gone before an answer is written: the calls in flight still finish.
   process.stdout.on("error", () => {});
   const ended = new Promise<void>((resolve) => {
@@ -149,6 +162,7 @@ export const serveMcp: McpServerBundle["serveMcp"] = async (args) => {
   setImmediate(() => served.warm());
   await ended;
   await transport.answered();
+  await relay.close();
   await served.close();
   await server.close();
   return ExitCode.Ok;

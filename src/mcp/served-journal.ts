@@ -5,7 +5,7 @@
  *
  *   const served = new ServedJournal(layout, options, { idleMs });
  *   const hits = served.read((journal) => searchJournal(journal, request));
- *   const record = await served.record((layout, now) => draftFailure(layout, input, now), now);
+ *   const record = await served.record((layout) => draftFailure(layout, input, now));
  *   const result = await served.write((batch, session) => batch.alone(() => recordFeedback(session, ...)));
  *   await served.close();          // once the client is gone: what is queued is done first
  *
@@ -15,7 +15,8 @@
  * `rm` and a rebuild) or its schema changed (a migration: what the reader
  * knows of its tables is stale).
  *
- * Writes: the calls of this process queue here; one journal session at a
+ * Writes: the calls of this process queue here, with the record calls other
+ * servers relayed to this one (record-relay.ts); one journal session at a
  * time runs them, so no two calls of one process ever hold the journal lock
  * (which is not reentrant, and the lock order forbids it) and the same lock
  * order and recovery hold as for the command line (txn/journal-session.ts).

@@ -38,11 +38,11 @@ export function draftLearning(
   input: FailureInput,
   now: Date,
   render: (record: FailureRecord) => string,
+  loreId = randomUuid(),
 ): RecordDraft {
   const date = localDate(now);
   makeDirectory(type === "failure" ? layout.failuresDir : layout.successesDir, { recursive: true });
   const filepath = newLearningFile(layout, type, date.compact, input.title);
-  const loreId = randomUuid();
   return {
     kind: type,
     table: "learnings",

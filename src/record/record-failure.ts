@@ -3,7 +3,8 @@
  * into a RecordDraft for persistRecord (txn/record-transaction.ts): a file of
  * its own, `memory/failures/YYYYMMDD_<slug>.md`, and its `learnings` row
  * (learning-draft.ts, which the observation's draft shares: call it inside a
- * journal session). Throws nothing of its own.
+ * journal session), under a new lore id or the one given (as
+ * record-heuristic.ts). Throws nothing of its own.
  */
 import { renderFailure } from "../journal/failure-markdown.js";
 import type { JournalLayout } from "../journal/layout.js";
@@ -11,6 +12,6 @@ import type { RecordDraft } from "../txn/record-transaction.js";
 import type { FailureInput } from "./inputs.js";
 import { draftLearning } from "./learning-draft.js";
 
-export function draftFailure(layout: JournalLayout, input: FailureInput, now: Date): RecordDraft {
-  return draftLearning(layout, "failure", input, now, renderFailure);
+export function draftFailure(layout: JournalLayout, input: FailureInput, now: Date, loreId?: string): RecordDraft {
+  return draftLearning(layout, "failure", input, now, renderFailure, loreId);
 }

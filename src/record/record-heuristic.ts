@@ -1,6 +1,8 @@
 /**
  * A heuristic record: `draftHeuristic(layout, input, now)` turns validated
- * input into a RecordDraft for persistRecord (txn/record-transaction.ts). The
+ * input into a RecordDraft for persistRecord (txn/record-transaction.ts),
+ * under a new lore id, or the one given (a call relayed between `lore mcp`
+ * servers, which the id makes once: mcp/record-relay.ts). The
  * domain file is read here and replaced whole by persistRecord
  * (read-modify-write under the journal lock, never an append in place), so
  * ELF's race on the domain header cannot happen: a new domain file gets ELF's
@@ -18,12 +20,16 @@ import type { RecordDraft } from "../txn/record-transaction.js";
 import { localDate } from "./local-date.js";
 import { makeDirectory } from "../io/file-system.js";
 
-export function draftHeuristic(layout: JournalLayout, input: HeuristicInput, now: Date): RecordDraft {
+export function draftHeuristic(
+  layout: JournalLayout,
+  input: HeuristicInput,
+  now: Date,
+  loreId = randomUuid(),
+): RecordDraft {
   makeDirectory(layout.heuristicsDir, { recursive: true });
   const target = path.join(layout.heuristicsDir, `${input.domain}.md`);
   const previous = readSoundRecordFile(layout, journalRelativePath(layout, target));
   const before = previous === undefined ? renderDomainHeader(input.domain) : previous.replace(/\n?$/, "\n");
-  const loreId = randomUuid();
   return {
     kind: "heuristic",
     table: "heuristics",

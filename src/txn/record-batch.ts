@@ -37,12 +37,21 @@
  * commit process; the caller waits for their commits (hand-off.ts
  * awaitHandedOff) once its session released the lock.
  *
+ * Once: a draft whose lore id is in the database already is the record made
+ * (a call made twice: a record call relayed to a server that went before it
+ * answered, mcp/record-relay.ts). `persist` writes nothing and returns that
+ * record, with the commit that holds its file, made first if it was handed
+ * off to this session.
+ *
  * A record's errors are persistRecord's, thrown by `persist` (nothing of
  * that record stays); `commit` throws nothing. Not for concurrent use: the
  * caller runs one writer at a time (the session holds the journal lock once).
  */
+import { findRecordedRow } from "../db/record-rows.js";
+import { journalAbsolutePath, journalRelativePath } from "../journal/layout.js";
 import type { JournalSession } from "./session.js";
-import { handOffWanted } from "./group-commit.js";
+import { commitHandedOffOn, handOffWanted } from "./group-commit.js";
+import { commitHolding } from "./record-commit.js";
 import {
   commitRecords,
   handOffRecords,
@@ -58,9 +67,38 @@ export class RecordBatch {
   constructor(private readonly session: JournalSession) {}
 
   async persist(draft: RecordDraft, options: Omit<PersistOptions, "commitLater"> = {}): Promise<PersistedRecord> {
+    const made = await this.recordMade(draft);
+    if (made !== undefined) return made;
     if (this.uncommitted.some((record) => record.file === draft.target)) await this.commit();
     const record = await persistRecord(this.session, draft, { ...options, commitLater: true });
     if (record.uncommitted) this.uncommitted.push(record);
+    return record;
+  }
+
+  /**
+   * The record of a draft whose lore id is in the database already, with the
+   * commit that holds its file, once the records before it are committed;
+   * undefined for a new record.
+   */
+  private async recordMade(draft: RecordDraft): Promise<PersistedRecord | undefined> {
+    const row = findRecordedRow(this.session.db.sqlite, draft.table, draft.loreId);
+    if (row === undefined) return undefined;
+    const { layout, repo } = this.session;
+    const file = row.path === null ? draft.target : journalAbsolutePath(layout, row.path);
+    await this.commit();
+    if (this.session.awaiting.length > 0) await commitHandedOffOn(this.session, file);
+    const record: PersistedRecord = {
+      id: row.id,
+      loreId: draft.loreId,
+      file,
+      path: journalRelativePath(layout, file),
+      commit: null,
+    };
+    try {
+      if (repo) record.commit = await commitHolding(this.session, file);
+    } catch (error) {
+      record.commitError = error as Error;
+    }
     return record;
   }
 
