@@ -14,6 +14,7 @@
  *   noteDatabaseCommit(file, () => sqlite.serialize()); // after each COMMIT (SQLite: one unit)
  *   noteGitProcess(child, () => gitDir);               // a git child (git: one unit)
  *   noteGitDirectory(gitDir, durable);                 // lore's own commit without git (one unit too)
+ *   noteSocketBound(file);                             // a Unix socket net.Server.listen made
  *
  * Each function has the effect of the `fs` call it names and throws what that
  * throws. `syncDirectory` passes over what cannot fsync a directory (Windows,
@@ -356,6 +357,15 @@ export function noteDatabaseCommit(file: string, snapshot: () => Uint8Array): vo
   const blob = recorder.newBlob(".db");
   fs.writeFileSync(blob, snapshot());
   recorder.note({ op: "db-commit", path: path.resolve(file), blob });
+}
+
+/**
+ * In test mode, records the Unix socket `net.Server.listen` bound at `file`
+ * as the empty file it is to the disk: a name in its directory, which
+ * removeFile takes away again.
+ */
+export function noteSocketBound(file: string): void {
+  recorder?.note({ op: "create", path: path.resolve(file), flag: "wx" });
 }
 
 /** A plain recursive copy (a test repository's git directory is small). */

@@ -49,6 +49,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { noteSocketBound, removeFile } from "../io/file-system.js";
 import type { JournalLayout } from "../journal/layout.js";
 
 /** A record call as it reached a server: its tool, its arguments, its time and the lore id of its record. */
@@ -183,6 +184,7 @@ export class RecordRelay {
       server.listen(socketPath, () => resolve(true));
     });
     if (!bound) return false;
+    noteSocketBound(socketPath);
     server.unref();
     this.server = server;
     try {
@@ -214,7 +216,7 @@ export class RecordRelay {
   private removeOwnSocketFile(): void {
     try {
       if (this.boundInode !== undefined && fs.statSync(this.socketPath as string).ino === this.boundInode) {
-        fs.unlinkSync(this.socketPath as string);
+        removeFile(this.socketPath as string);
       }
     } catch {
       // Gone already, or another server's now: left as it is.
@@ -230,7 +232,7 @@ export class RecordRelay {
       // No server listens: take the socket over (its file first, when a killed leader left it).
       if (connected === "ECONNREFUSED") {
         try {
-          fs.unlinkSync(this.socketPath as string);
+          removeFile(this.socketPath as string);
         } catch {
           // Another server took it over first.
         }
