@@ -16,6 +16,7 @@
  */
 import type Database from "better-sqlite3";
 import type { RecordTable } from "../journal/journal-file.js";
+import { prepared } from "./prepared.js";
 
 export type RowValues = Record<string, string | number | null>;
 
@@ -30,11 +31,11 @@ export function insertRecordRow(db: Database.Database, table: RecordTable, value
     if (!COLUMNS[table].has(name)) throw new Error(`unknown column ${table}.${name}`);
   }
   const sql = `INSERT INTO ${table} (${names.join(", ")}) VALUES (${names.map((name) => `@${name}`).join(", ")})`;
-  return Number(db.prepare(sql).run(values).lastInsertRowid);
+  return Number(prepared(db, sql).run(values).lastInsertRowid);
 }
 
 export function findRecordRowId(db: Database.Database, table: RecordTable, loreId: string): number | undefined {
-  const row = db.prepare(`SELECT id FROM ${table} WHERE lore_id = ?`).get(loreId) as { id: number } | undefined;
+  const row = prepared(db, `SELECT id FROM ${table} WHERE lore_id = ?`).get(loreId) as { id: number } | undefined;
   return row?.id;
 }
 
@@ -51,11 +52,11 @@ export function findRecordedRow(
   const sql =
     `SELECT t.id AS id, COALESCE(f.path, ${fallback}) AS path FROM ${table} t ` +
     "LEFT JOIN lore_file_rows f ON f.tbl = ? AND f.row_id = t.id WHERE t.lore_id = ?";
-  return db.prepare(sql).get(table, loreId) as { id: number; path: string | null } | undefined;
+  return prepared(db, sql).get(table, loreId) as { id: number; path: string | null } | undefined;
 }
 
 export function recordRowBase(db: Database.Database, table: RecordTable, id: number, path: string, base: string): void {
-  db.prepare("INSERT OR REPLACE INTO lore_file_rows(tbl, row_id, path, base) VALUES (?, ?, ?, ?)").run(
+  prepared(db, "INSERT OR REPLACE INTO lore_file_rows(tbl, row_id, path, base) VALUES (?, ?, ?, ?)").run(
     table,
     id,
     path,
@@ -65,5 +66,5 @@ export function recordRowBase(db: Database.Database, table: RecordTable, id: num
 
 /** Forgets a row's base: once the row is out of the index, its record coming back is a record without a row. */
 export function forgetRowBase(db: Database.Database, table: RecordTable, id: number): void {
-  db.prepare("DELETE FROM lore_file_rows WHERE tbl = ? AND row_id = ?").run(table, id);
+  prepared(db, "DELETE FROM lore_file_rows WHERE tbl = ? AND row_id = ?").run(table, id);
 }

@@ -3,8 +3,9 @@
  * git: whether it refuses the file as ignored, and whether it could store
  * anything but the file's bytes.
  *
- *   const ignored = ignoredByGit(repo, "memory/failures/x.md", settings);
- *   if (ignored !== false || mayConvertOnAdd(repo, "memory/failures/x.md", settings, inIndex)) ...run git add
+ *   const ruleFiles = new RuleFiles();     // optional: the rule files read once for several questions
+ *   const ignored = ignoredByGit(repo, "memory/failures/x.md", settings, ruleFiles);
+ *   if (ignored !== false || mayConvertOnAdd(repo, "memory/failures/x.md", settings, inIndex, ruleFiles)) ...run git add
  *
  * `relativePath` is the file's path below the work tree root, its parts
  * joined by `/`. `settings` is git's configuration as `git var -l` prints
@@ -51,7 +52,10 @@
  * every pattern under core.ignoreCase count as matching. A file that cannot
  * be read, or a configured file not expanded here, answers true.
  *
- * Both read the few files synchronously on every call and keep nothing.
+ * Both read the few files synchronously, once per RuleFiles: a caller
+ * asking about several files at one moment (the files of one commit) passes
+ * one, and each rule file is read once for all; without one, every call
+ * reads them again. Nothing is kept beyond the RuleFiles.
  * Errors: none of their own; commonDir's, when the `commondir` file of a
  * linked work tree cannot be read.
  */
@@ -71,17 +75,34 @@ const CONVERTING_ATTRIBUTES = new Set(["text", "eol", "crlf", "filter", "ident",
 
 const BYTE_ORDER_MARK = "\xef\xbb\xbf";
 
-export function ignoredByGit(repo: GitRepo, relativePath: string, settings: Map<string, string>): boolean | undefined {
+/** The rule files read for the questions of one commit (its files): each read once, when first asked for. */
+export class RuleFiles {
+  private readonly texts = new Map<string, string | null | undefined>();
+
+  read(file: string | null | undefined, options: { inWorkTree?: boolean } = {}): string | null | undefined {
+    if (file === null || file === undefined) return file;
+    const key = `${options.inWorkTree ? "work tree" : "any"}:${file}`;
+    if (!this.texts.has(key)) this.texts.set(key, readRules(file, options));
+    return this.texts.get(key);
+  }
+}
+
+export function ignoredByGit(
+  repo: GitRepo,
+  relativePath: string,
+  settings: Map<string, string>,
+  ruleFiles = new RuleFiles(),
+): boolean | undefined {
   const parts = pathParts(relativePath);
   if (parts === undefined || mayBeTrue(settings.get("core.ignorecase"))) return undefined;
   const patterns: PathPattern[] = [];
   for (const file of [userFile(repo, settings.get("core.excludesfile"), "ignore"), infoFile(repo, "exclude")]) {
-    const text = readRules(file);
+    const text = ruleFiles.read(file);
     if (text === undefined) return undefined;
     patterns.push(...ignorePatterns(text ?? "", ""));
   }
   for (let depth = 0; depth < parts.length; depth++) {
-    const text = readRules(path.join(repo.root, ...parts.slice(0, depth), ".gitignore"), { inWorkTree: true });
+    const text = ruleFiles.read(path.join(repo.root, ...parts.slice(0, depth), ".gitignore"), { inWorkTree: true });
     if (text === undefined) return undefined;
     patterns.push(...ignorePatterns(text ?? "", baseOf(parts.slice(0, depth))));
     const ignored = lastMatchIgnores(patterns, asBytes(parts.slice(0, depth + 1).join("/")), depth < parts.length - 1);
@@ -95,6 +116,7 @@ export function mayConvertOnAdd(
   relativePath: string,
   settings: Map<string, string>,
   inIndex: (relative: string) => boolean,
+  ruleFiles = new RuleFiles(),
 ): boolean {
   const parts = pathParts(relativePath);
   if (parts === undefined || mayBeTrue(settings.get("core.autocrlf"))) return true;
@@ -103,9 +125,13 @@ export function mayConvertOnAdd(
   const mayConvertBy = (text: string | null | undefined, base: string): boolean =>
     text === undefined || (text !== null && attributesMayConvert(text, base, bytes, everyPatternMatches));
   const globalFiles = ["/etc/gitattributes", userFile(repo, settings.get("core.attributesfile"), "attributes")];
-  if ([...globalFiles, infoFile(repo, "attributes")].some((file) => mayConvertBy(readRules(file), ""))) return true;
+  if ([...globalFiles, infoFile(repo, "attributes")].some((file) => mayConvertBy(ruleFiles.read(file), ""))) {
+    return true;
+  }
   for (let depth = 0; depth < parts.length; depth++) {
-    const text = readRules(path.join(repo.root, ...parts.slice(0, depth), ".gitattributes"), { inWorkTree: true });
+    const text = ruleFiles.read(path.join(repo.root, ...parts.slice(0, depth), ".gitattributes"), {
+      inWorkTree: true,
+    });
     // git reads a .gitattributes missing from the work tree from the index.
     if (text === null && inIndex([...parts.slice(0, depth), ".gitattributes"].join("/"))) return true;
     if (mayConvertBy(text, baseOf(parts.slice(0, depth)))) return true;

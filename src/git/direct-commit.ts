@@ -65,7 +65,7 @@ import {
   writeToFile,
 } from "../io/file-system.js";
 import { readFileIfPresent } from "../io/durable-file.js";
-import { ignoredByGit, mayConvertOnAdd } from "./add-rules.js";
+import { ignoredByGit, mayConvertOnAdd, RuleFiles } from "./add-rules.js";
 import { cleanMessage, type CommitOptions, type FileCommit } from "./commit-request.js";
 import { anyCommitHook, commitHooksDir, commitSettings, identities, isTrue } from "./commit-settings.js";
 import { commonDir, currentBranch, durableGit, type GitRepo } from "./git-process.js";
@@ -232,6 +232,7 @@ function buildCommits(
   if (index.heldTree(objects) !== treeOfCommit(objects, head)) return undefined;
   const ids: Array<string | undefined> = [];
   const made: Array<{ id: string; subject: string }> = [];
+  const ruleFiles = new RuleFiles();
   let parent = head;
   for (const [position, commit] of commits.entries()) {
     const relative = relatives[position];
@@ -244,8 +245,10 @@ function buildCommits(
     const staged = index.blobOf(relative);
     const tracked = staged !== undefined;
     if (!stat.isFile() || (stat.mode & 0o111n) !== 0n || (!tracked && index.conflicts(relative))) return undefined;
-    if (!tracked && ignoredByGit(repo, relative, settings) !== false) return undefined;
-    if (mayConvertOnAdd(repo, relative, settings, (held) => index.blobOf(held) !== undefined)) return undefined;
+    if (!tracked && ignoredByGit(repo, relative, settings, ruleFiles) !== false) return undefined;
+    if (mayConvertOnAdd(repo, relative, settings, (held) => index.blobOf(held) !== undefined, ruleFiles)) {
+      return undefined;
+    }
     const blob = objects.write("blob", fs.readFileSync(commit.file));
     if (staged === blob) {
       ids.push(undefined);
