@@ -5,8 +5,10 @@
 // must hold, except those KNOWN_VIOLATIONS lists, which must still be found
 // (each is a test that fails while the violation is there: once a fix lands,
 // it fails, and its entry goes). Taking every file fsync, or every directory
-// fsync, out of a record must make the simulator find an acknowledged record
-// lost or torn, and out of a validation, an acknowledged validation uncounted.
+// fsync, out of a record, or out of records sent together to `lore mcp` (one
+// write transaction for all), must make the simulator find an acknowledged
+// record lost or torn, and out of a validation, an acknowledged validation
+// uncounted.
 // And no file in src/ changes files except through the seam.
 import fs from "node:fs";
 import path from "node:path";
@@ -18,11 +20,11 @@ import {
   explore,
   gitRunIsDurable,
 } from "./support/power-loss.js";
-import { KNOWN_VIOLATIONS, SCENARIOS, VALIDATE, WITHOUT_GIT } from "./support/power-loss-scenarios.js";
+import { KNOWN_VIOLATIONS, MCP_TOGETHER, SCENARIOS, VALIDATE, WITHOUT_GIT } from "./support/power-loss-scenarios.js";
 
 const BOUNDED: ExploreOptions = { combinations: 1, seed: 1 };
 const OMITTED = ["file-fsync", "dir-fsync"] as const;
-const SCENARIOS_HERE = [...SCENARIOS, WITHOUT_GIT];
+const SCENARIOS_HERE = [...SCENARIOS, WITHOUT_GIT, MCP_TOGETHER];
 const results = new Map<string, Exploration>();
 
 /** Runs `tasks` two at a time (each journal has a path of its own; the machine has 2 cores). */
@@ -46,6 +48,9 @@ describe("the power-loss simulator, bounded", () => {
         },
         async () => {
           results.set(`${VALIDATE.name} ${omit}`, await explore(VALIDATE, { ...BOUNDED, omit }));
+        },
+        async () => {
+          results.set(`${MCP_TOGETHER.name} ${omit}`, await explore(MCP_TOGETHER, { ...BOUNDED, omit }));
         },
       ]),
     ]);
@@ -85,6 +90,16 @@ describe("the power-loss simulator, bounded", () => {
       );
       expect(describeViolations(found)).not.toEqual([]);
     });
+
+    it.each(OMITTED)(
+      "without any %s in records sent together to lore mcp, the simulator finds one lost or torn",
+      (omit) => {
+        const found = (results.get(`${MCP_TOGETHER.name} ${omit}`) as Exploration).violations.filter(
+          (violation) => violation.invariant === "lost" || violation.invariant === "torn",
+        );
+        expect(describeViolations(found)).not.toEqual([]);
+      },
+    );
 
     it.each(OMITTED)("without any %s in a validation, the simulator finds an acknowledged one uncounted", (omit) => {
       const found = (results.get(`${VALIDATE.name} ${omit}`) as Exploration).violations.filter(

@@ -34,6 +34,11 @@
  * written (a full disk then fails the transaction before it starts).
  * `keptVersionId` reads the id back from such a name.
  *
+ * `directorySyncedByCaller` (each writer's option) leaves the directory's
+ * fsync to a caller that writes several files in one directory and fsyncs
+ * it once, before anything depends on their names (txn/record-transaction.ts
+ * persistRecords).
+ *
  * Errors: `UnsafePathError` (exit 6, as ELF); otherwise the file system's, as
  * they come (ENOSPC, EIO, EACCES, ...). One thrown before the rename leaves the
  * old content in place and no temp file; the directory fsync comes after the
@@ -82,6 +87,12 @@ export interface DurableWriteOptions {
   onTempFile?: (tempPath: string) => void;
   /** The new file's mode (set on the temp file before the rename); default: the old file's, else 0666 less umask. */
   mode?: number;
+  /**
+   * The caller fsyncs the directory itself (fsyncDirectory), once for
+   * several files, before it relies on the new name: until then the file is
+   * written and synced, but its name may not survive a crash.
+   */
+  directorySyncedByCaller?: boolean;
 }
 
 /**
@@ -131,7 +142,7 @@ export function writeFileDurably(target: string, content: string | Buffer, optio
       ),
     ),
   );
-  fsyncDirectory(path.dirname(target));
+  if (!options.directorySyncedByCaller) fsyncDirectory(path.dirname(target));
 }
 
 /** The name `keepVersion` keeps `target`'s file under, for the transaction `id`: hidden, beside it. */
@@ -145,7 +156,11 @@ export function keptVersionId(name: string): string | undefined {
 }
 
 /** Keeps the file at `target` (which must exist) reachable as `kept`, a hard link where the file system has them, durably. */
-export function keepVersion(target: string, kept: string): void {
+export function keepVersion(
+  target: string,
+  kept: string,
+  options: Pick<DurableWriteOptions, "directorySyncedByCaller"> = {},
+): void {
   try {
     linkPath(target, kept);
   } catch (error) {
@@ -156,7 +171,7 @@ export function keepVersion(target: string, kept: string): void {
   }
   // Durable before the target is replaced: a power loss must not keep the new file and lose the way back.
   // (No step of its own: the named steps stay those of the record's file.)
-  syncDirectory(path.dirname(kept));
+  if (!options.directorySyncedByCaller) syncDirectory(path.dirname(kept));
 }
 
 /**
@@ -210,10 +225,14 @@ export function createFileDurably(target: string, text: string, temp: string): b
  * crash midway may leave it cut short: for files whose readers take a
  * cut-short one for absent (an intent).
  */
-export function createNewFileDurably(file: string, text: string): void {
+export function createNewFileDurably(
+  file: string,
+  text: string,
+  options: Pick<DurableWriteOptions, "directorySyncedByCaller"> = {},
+): void {
   try {
     writeSyncedFile(file, text);
-    fsyncDirectory(path.dirname(file));
+    if (!options.directorySyncedByCaller) fsyncDirectory(path.dirname(file));
   } catch (error) {
     // A full disk: no empty or cut file stays behind.
     removeIfPresent(file);

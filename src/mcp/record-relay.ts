@@ -30,14 +30,18 @@
  * version, other session options, another time zone): that call is made as
  * its own server would make it.
  *
- * Who leads: whoever binds the socket first. A socket file no server
- * listens on (its server was killed) is taken over: removed, and bound
- * again. Two servers doing so at once may each bind, the second over the
- * first's file; the first then leads nobody and writes its own calls, which
- * is correct, only not shared. A leader removes its socket at `close` while
- * the file is still the one it bound. Where the socket's path is too long
- * for a Unix socket (about 100 bytes), or on Windows, there is no relay:
- * every server writes its own calls.
+ * Who leads: the server that puts its socket in place first. It binds it
+ * under a name of its own (`mcp.sock.<pid>`) and links that to
+ * `mcp.sock`, which fails where the name is taken; Node removes at close
+ * only the name it bound, which is gone by then, never another server's
+ * socket. A socket file no server listens on (its server was killed) is
+ * taken over: removed, and linked again. Two servers doing so at once may
+ * each link theirs, the second after removing the first's; the first then
+ * finds at its next call that the file is not the one it linked (another
+ * inode), stops taking calls (it answers those taken) and sends its own on.
+ * A leader removes the socket at `close` while it is still its own. Where
+ * the path is too long for a Unix socket (about 94 bytes with the pid), or
+ * on Windows, there is no relay: every server writes its own calls.
  *
  * Errors: nothing here is thrown to a caller. A failed connection or a
  * broken message is a call not relayed, which its server then records.
@@ -49,7 +53,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { noteSocketBound, removeFile } from "../io/file-system.js";
+import { linkPath, noteSocketBound, removeFile } from "../io/file-system.js";
 import type { JournalLayout } from "../journal/layout.js";
 
 /** A record call as it reached a server: its tool, its arguments, its time and the lore id of its record. */
@@ -64,13 +68,24 @@ export interface RecordCall {
 type Answerer = (call: RecordCall) => Promise<CallToolResult>;
 
 /** Longest socket path bound: `sun_path` holds 108 bytes on Linux and 104 on macOS, with its terminator. */
-const MAX_SOCKET_PATH_BYTES = 100;
+const MAX_SOCKET_PATH_BYTES = 103;
+/** What a server adds to the socket's path for the name it binds first: `.<pid>`. */
+const OWN_NAME_BYTES = 9;
 
 /** Where a journal's leading server listens; undefined where there is no relay. */
 export function relaySocketPath(layout: JournalLayout): string | undefined {
   if (process.platform === "win32") return undefined;
   const socket = path.join(layout.loreDir, "mcp.sock");
-  return Buffer.byteLength(socket) <= MAX_SOCKET_PATH_BYTES ? socket : undefined;
+  return Buffer.byteLength(socket) + OWN_NAME_BYTES <= MAX_SOCKET_PATH_BYTES ? socket : undefined;
+}
+
+/** Removes `file` if it is there (another server may have removed it first). */
+function removeIfThere(file: string): void {
+  try {
+    removeFile(file);
+  } catch {
+    // Gone already.
+  }
 }
 
 /** Splits a stream into its JSON lines; a line that is no JSON is passed over. */
@@ -159,8 +174,8 @@ export class RecordRelay {
     this.closing = true;
     const server = this.server;
     if (server !== undefined) {
-      server.close();
       this.removeOwnSocketFile();
+      server.close();
       if (this.taken > 0) await new Promise<void>((resolve) => (this.allAnswered = resolve));
     }
     for (const connection of this.connections) connection.end();
@@ -175,16 +190,31 @@ export class RecordRelay {
     if (this.waiting.size === 0) this.leaderSocket?.unref();
   }
 
-  /** Binds the socket, taking over a file no server listens on; true once this server leads. */
+  /**
+   * Binds the socket: under a name of this process's own, linked into place
+   * (the link fails where a server leads already, and Node removes at close
+   * only the name it bound, never another server's socket). True once this
+   * server leads.
+   */
   private async lead(): Promise<boolean> {
     const socketPath = this.socketPath as string;
+    const ownName = `${socketPath}.${process.pid}`;
+    removeIfThere(ownName);
     const server = net.createServer((connection) => this.accept(connection));
     const bound = await new Promise<boolean>((resolve) => {
       server.once("error", () => resolve(false));
-      server.listen(socketPath, () => resolve(true));
+      server.listen(ownName, () => resolve(true));
     });
     if (!bound) return false;
-    noteSocketBound(socketPath);
+    noteSocketBound(ownName);
+    try {
+      linkPath(ownName, socketPath);
+    } catch {
+      removeIfThere(ownName);
+      server.close();
+      return false;
+    }
+    removeIfThere(ownName);
     server.unref();
     this.server = server;
     try {
@@ -231,11 +261,7 @@ export class RecordRelay {
       if (connected !== "ENOENT" && connected !== "ECONNREFUSED") return undefined;
       // No server listens: take the socket over (its file first, when a killed leader left it).
       if (connected === "ECONNREFUSED") {
-        try {
-          removeFile(this.socketPath as string);
-        } catch {
-          // Another server took it over first.
-        }
+        removeIfThere(this.socketPath as string);
       }
       if (await this.lead()) return undefined;
     }

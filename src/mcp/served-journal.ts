@@ -22,7 +22,9 @@
  * order and recovery hold as for the command line (txn/journal-session.ts).
  * A session starts once the calls read together from the client are queued
  * (one turn of the event loop), takes every call queued, and every call
- * queued while it runs, up to MAX_CALLS_PER_SESSION, then commits the
+ * queued while it runs, up to MAX_CALLS_PER_SESSION; the record calls that
+ * come one after another are persisted together, in one write transaction
+ * with each directory fsynced once (RecordBatch.persistAll), then commits the
  * records to git as one group (txn/record-batch.ts: each record its own
  * commit, written by lore where it can, else by one `git add` and one
  * `git fast-import`), with the records other
@@ -66,8 +68,10 @@ const MAX_CALLS_PER_SESSION = 64;
 type SessionWork<T> = (batch: RecordBatch, session: JournalSession) => Promise<T>;
 
 interface QueuedCall {
-  /** Runs in a session; undefined for work that runs alone, outside any session (the repair). */
+  /** Runs in a session; undefined for a record, and for work that runs alone, outside any session (the repair). */
   work: SessionWork<unknown> | undefined;
+  /** A record: its draft, made under the lock, persisted with the record calls queued with it. */
+  record?: { draft: (layout: JournalLayout) => RecordDraft; repaired: boolean };
   alone?: () => Promise<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -107,7 +111,8 @@ export class ServedJournal {
 
   /** Records the draft made under the lock, committed with the records of the same session. */
   async record(draft: (layout: JournalLayout) => RecordDraft): Promise<PersistedRecord> {
-    const persist = (repaired: boolean) => this.write((batch) => batch.persist(draft(this.layout), { repaired }));
+    const persist = (repaired: boolean) =>
+      this.enqueue({ work: undefined, record: { draft, repaired } }) as Promise<PersistedRecord>;
     try {
       return await persist(false);
     } catch (error) {
@@ -203,6 +208,15 @@ export class ServedJournal {
           try {
             for (let index = 0; index < taken.length || this.takeSessionCalls(taken); index++) {
               const call = taken[index];
+              if (call.record) {
+                // The record calls from here on, those queued included, are persisted together.
+                while (this.queue[0]?.record && this.takeSessionCalls(taken));
+                let end = index + 1;
+                while (end < taken.length && taken[end].record) end++;
+                await this.persistRecordCalls(batch, taken.slice(index, end));
+                index = end - 1;
+                continue;
+              }
               try {
                 call.outcome = { value: await (call.work as SessionWork<unknown>)(batch, session) };
               } catch (error) {
@@ -224,6 +238,56 @@ export class ServedJournal {
       const outcome = call.outcome ?? { error: new Error("the journal session ended before this call ran") };
       if ("error" in outcome) call.reject(outcome.error);
       else call.resolve(outcome.value);
+    }
+  }
+
+  /**
+   * Persists record calls in order, as few write transactions as their
+   * files allow (RecordBatch.persistAll: drafts on distinct files). A
+   * draft is made when its turn comes, under the lock; one on a file the
+   * group holds already persists the group first and is made again. A
+   * group that fails is persisted again call by call, so that each call
+   * gets its own outcome (an unsafe path, a damaged file) rather than
+   * another's.
+   */
+  private async persistRecordCalls(batch: RecordBatch, calls: QueuedCall[]): Promise<void> {
+    let group: Array<{ call: QueuedCall; draft: RecordDraft }> = [];
+    const persistGroup = async () => {
+      const members = group;
+      group = [];
+      try {
+        const repaired = members.some(({ call }) => call.record?.repaired);
+        const records = await batch.persistAll(
+          members.map(({ draft }) => draft),
+          { repaired },
+        );
+        for (const [index, { call }] of members.entries()) call.outcome = { value: records[index] };
+      } catch (error) {
+        if (members.length === 1) members[0].call.outcome = { error };
+        else for (const { call, draft } of members) await this.persistAlone(batch, call, draft);
+      }
+    };
+    for (const call of calls) {
+      const draft = (call.record as NonNullable<QueuedCall["record"]>).draft;
+      try {
+        let made = draft(this.layout);
+        if (group.some((member) => member.draft.target === made.target)) {
+          await persistGroup();
+          made = draft(this.layout);
+        }
+        group.push({ call, draft: made });
+      } catch (error) {
+        call.outcome = { error };
+      }
+    }
+    if (group.length > 0) await persistGroup();
+  }
+
+  private async persistAlone(batch: RecordBatch, call: QueuedCall, draft: RecordDraft): Promise<void> {
+    try {
+      call.outcome = { value: await batch.persist(draft, { repaired: call.record?.repaired }) };
+    } catch (error) {
+      call.outcome = { error };
     }
   }
 

@@ -151,9 +151,13 @@ export class PendingIntent {
     private resolutionFound: Resolution | undefined = undefined,
   ) {}
 
-  static create(layout: JournalLayout, record: IntentRecord): PendingIntent {
+  static create(
+    layout: JournalLayout,
+    record: IntentRecord,
+    options: { directorySyncedByCaller?: boolean } = {},
+  ): PendingIntent {
     const file = path.join(layout.pendingDir, `${record.loreId}.json`);
-    createNewFileDurably(file, `${JSON.stringify(record)}\n`);
+    createNewFileDurably(file, `${JSON.stringify(record)}\n`, options);
     return new PendingIntent(file, record, []);
   }
 

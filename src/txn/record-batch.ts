@@ -18,7 +18,8 @@
  *   }, kept);
  *   await awaitHandedOff(layout, options, handedOff, kept);          // after the lock went
  *
- * `persist` is persistRecord with `commitLater`: each record is in its file
+ * `persist` is persistRecords (`persistAll` for several drafts on distinct
+ * files at once, in one write transaction): each record is in its file
  * and its row (COMMIT done) when it resolves, its intent still pending; its
  * `commit` (or `commitError`) is set by the next `commit`, which commits
  * every record persisted since the last one, with the records other writers
@@ -57,7 +58,7 @@ import {
   handOffRecords,
   type PersistOptions,
   type PersistedRecord,
-  persistRecord,
+  persistRecords,
   type RecordDraft,
 } from "./record-transaction.js";
 
@@ -66,13 +67,25 @@ export class RecordBatch {
 
   constructor(private readonly session: JournalSession) {}
 
-  async persist(draft: RecordDraft, options: Omit<PersistOptions, "commitLater"> = {}): Promise<PersistedRecord> {
-    const made = await this.recordMade(draft);
-    if (made !== undefined) return made;
-    if (this.uncommitted.some((record) => record.file === draft.target)) await this.commit();
-    const record = await persistRecord(this.session, draft, { ...options, commitLater: true });
-    if (record.uncommitted) this.uncommitted.push(record);
+  async persist(draft: RecordDraft, options: PersistOptions = {}): Promise<PersistedRecord> {
+    const [record] = await this.persistAll([draft], options);
     return record;
+  }
+
+  /**
+   * `persist` for drafts on distinct files at once, in one write transaction
+   * (record-transaction.ts persistRecords); in the drafts' order. A failure
+   * is every draft's.
+   */
+  async persistAll(drafts: RecordDraft[], options: PersistOptions = {}): Promise<PersistedRecord[]> {
+    const records: Array<PersistedRecord | undefined> = [];
+    for (const draft of drafts) records.push(await this.recordMade(draft));
+    const fresh = drafts.filter((_, index) => records[index] === undefined);
+    if (fresh.length === 0) return records as PersistedRecord[];
+    if (this.uncommitted.some((record) => fresh.some((draft) => draft.target === record.file))) await this.commit();
+    const persisted = await persistRecords(this.session, fresh, options);
+    for (const record of persisted) if (record.uncommitted) this.uncommitted.push(record);
+    return records.map((record) => record ?? (persisted.shift() as PersistedRecord));
   }
 
   /**

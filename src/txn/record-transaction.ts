@@ -6,9 +6,9 @@
  *   await awaitHandedOff(layout, options, [record]);      // after the session, if its commit was handed off
  *
  *   // several records of this process in one session (record-batch.ts):
- *   const record = await persistRecord(session, draft, { commitLater: true });
- *   await commitRecords(session, [record, ...]);          // one group commit, each record its own commit
- *   handOffRecords(session, [record, ...]);               // or left to a writer queued behind (handOffWanted)
+ *   const records = await persistRecords(session, [draftA, draftB]);   // steps 0-3 at once, files distinct
+ *   await commitRecords(session, records);                // one group commit, each record its own commit
+ *   handOffRecords(session, records);                     // or left to a writer queued behind (handOffWanted)
  *
  *   0. check that the database is not behind the journal (database-behind.ts):
  *      DatabaseBehindError, before anything is written, unless `repaired`;
@@ -24,10 +24,20 @@
  *   4. the git commit of the record's own file, when in a work tree: alone,
  *      or handed off to a later holder (another writer queued behind), or
  *      with the records earlier holders handed off (group-commit.ts); with
- *      `commitLater`, left to the caller, who commits it in the same session
- *      with `commitRecords` (its intent stays until then, as for any
+ *      persistRecords, left to the caller, who commits it in the same
+ *      session with `commitRecords` (its intent stays until then, as for any
  *      record between COMMIT and git: a kill leaves it to recovery);
  *   5. remove the intent.
+ *
+ * persistRecords takes steps 0-3 for several drafts on distinct files in
+ * one write transaction: every row, then every intent and one fsync of the
+ * pending directory, the ids issued raised once, then every file and one
+ * fsync of each directory written in, then one COMMIT. A record then costs
+ * two fsyncs (its intent's, its file's) instead of six; the order that
+ * makes a record safe is the same, for all of them at once (no record
+ * file before every intent is durable, no COMMIT before every file is), and
+ * so is recovery, intent by intent. One failure before the COMMIT took
+ * effect takes every record of the call back, and is thrown.
  *
  * The COMMIT decides: a record whose row is not in the database once its
  * write transaction ended never appears. The lock is checked (fencing) before
@@ -43,12 +53,14 @@
  * IgnoredByGitError: no run could, and the intent goes), and a failed
  * clean-up is a warning. A kill at any point leaves an intent that recover.ts resolves.
  */
+import path from "node:path";
 import { findRecordRowId, insertRecordRow, recordRowBase, type RowValues } from "../db/record-rows.js";
 import { type IdsIssued, raiseIdSequence, raiseIdsIssued, restoreIdsIssued } from "../db/ids-issued.js";
 import { type RecordTable, recordsOf } from "../journal/journal-file.js";
 import { recordFingerprint } from "../journal/record-fingerprint.js";
 import {
   assertPlainPath,
+  fsyncDirectory,
   keepVersion,
   keptVersionPath,
   readFileIfPresent,
@@ -57,6 +69,7 @@ import {
   writeFileDurably,
 } from "../io/durable-file.js";
 import { step } from "../io/fault-points.js";
+import { syncDirectory } from "../io/file-system.js";
 import { loreIdLine } from "../journal/failure-markdown.js";
 import { IgnoredByGitError } from "../git/ignore-rules.js";
 import { journalAbsolutePath, journalRelativePath, type JournalLayout } from "../journal/layout.js";
@@ -107,7 +120,7 @@ export interface PersistedRecord {
   commitError?: Error;
   /** Set when the commit was handed off: the intent to wait on (hand-off.ts awaitHandedOff). */
   handedOff?: PendingIntent;
-  /** Set with `commitLater`: the record's git commit is the caller's to make (commitRecords). */
+  /** Set by persistRecords: the record's git commit is the caller's to make (commitRecords). */
   uncommitted?: GroupMember;
 }
 
@@ -215,90 +228,171 @@ export interface PersistOptions {
    * every id in use rather than throw DatabaseBehindError.
    */
   repaired?: boolean;
-  /** Leave the git commit to the caller (commitRecords, in the same session); no hand-off. */
-  commitLater?: boolean;
+}
+
+/** A record whose write transaction is done: its id and its intent, still pending. */
+interface WrittenRecord {
+  id: number;
+  intent: PendingIntent;
+}
+
+/**
+ * Steps 0-3 for drafts on distinct files, in one write transaction: each
+ * row, then each intent, then each file, then one COMMIT. The directories
+ * are fsynced once for all the records of a step (the pending directory
+ * after every intent is written, each record directory after every file
+ * is), and the ids issued raised once, each before anything depends on it:
+ * a record's file is written only once every intent is durable, and the
+ * COMMIT made only once every file is. One record passes its named steps in
+ * the order STEP_NAMES gives. Throws as persistRecord, for all the drafts:
+ * none is kept when one fails before the COMMIT took effect.
+ */
+async function writeRecords(
+  session: JournalSession,
+  drafts: RecordDraft[],
+  { repaired }: { repaired: boolean },
+): Promise<WrittenRecord[]> {
+  const { db, lock, layout } = session;
+  const floors: Array<number | undefined> = [];
+  for (const draft of drafts) {
+    // Before the kept version adds a second link to the file.
+    assertPlainPath(layout.base, draft.target);
+    floors.push(idFloor(session, draft, { repaired }));
+    if (session.awaiting.length > 0) await commitHandedOffOn(session, draft.target);
+  }
+  const pending: PendingIntent[] = [];
+  let issued: { before: IdsIssued | undefined } | undefined;
+  try {
+    return db.write(session.journalKey, () => {
+      const rows = drafts.map((draft, index) => {
+        const floor = floors[index];
+        if (floor !== undefined) raiseIdSequence(db.sqlite, draft.table, floor);
+        const id = insertRecordRow(db.sqlite, draft.table, { ...draft.row, lore_id: draft.loreId });
+        step("db-insert");
+        const content = draft.render(id);
+        const relativePath = journalRelativePath(layout, draft.target);
+        // Only what the record adds is parsed: the previous content was read as sound records already.
+        const added = draft.previous === undefined ? content : content.slice(draft.previous.length);
+        const written = recordsOf(relativePath, added).find((record) => record.loreId === draft.loreId);
+        if (written) recordRowBase(db.sqlite, draft.table, id, relativePath, recordFingerprint(written));
+        return { id, content, relativePath };
+      });
+      lock.assertHeld();
+      for (const [index, draft] of drafts.entries()) {
+        const { id, relativePath } = rows[index];
+        const record = {
+          loreId: draft.loreId,
+          kind: draft.kind,
+          table: draft.table,
+          row: { ...draft.row, lore_id: draft.loreId, id },
+          file: relativePath,
+          rollback: rollbackOf(layout, draft),
+          commitMessage: draft.commitMessage,
+          owner: currentProcess(),
+          createdAt: Date.now(),
+        };
+        pending.push(PendingIntent.create(layout, record, { directorySyncedByCaller: true }));
+      }
+      fsyncDirectory(layout.pendingDir);
+      for (let index = 0; index < drafts.length; index++) step("intent-written");
+      issued = { before: raiseIdsIssued(layout, db.sqlite) };
+      const kept = drafts.map(keptVersionOf);
+      for (const [index, draft] of drafts.entries()) {
+        const keptVersion = kept[index];
+        if (keptVersion !== undefined) keepVersion(draft.target, keptVersion, { directorySyncedByCaller: true });
+      }
+      // Durable before a target is replaced: a power loss must not keep the new file and lose the way back.
+      for (const directory of directoriesOf(kept)) syncDirectory(directory);
+      for (const [index, draft] of drafts.entries()) {
+        const intent = pending[index];
+        writeFileDurably(draft.target, rows[index].content, {
+          onTempFile: (temp) => intent.addTempFile(temp),
+          directorySyncedByCaller: true,
+        });
+      }
+      for (const directory of directoriesOf(drafts.map((draft) => draft.target))) fsyncDirectory(directory);
+      for (let index = 0; index < drafts.length; index++) step("file-written");
+      lock.assertHeld();
+      return rows.map((row, index) => ({ id: row.id, intent: pending[index] }));
+    });
+  } catch (error) {
+    const ids = pending.length === drafts.length ? drafts.map((draft) => committedRowId(session, draft)) : [];
+    if (ids.length === 0 || ids.some((id) => id === undefined)) {
+      const thrown = drafts.map((draft, index) => rolledBack(session, draft, pending[index], issued, error));
+      throw thrown.find((each) => each instanceof TakenBackLaterError) ?? thrown[0];
+    }
+    // Thrown after the COMMIT took effect: the records stand.
+    warn(`${messageFor(error)}, after the record was committed: it is kept`);
+    return ids.map((id, index) => ({ id: id as number, intent: pending[index] }));
+  }
+}
+
+/** The distinct directories of `files` (undefined entries passed over), in their order. */
+function directoriesOf(files: Array<string | undefined>): string[] {
+  return [...new Set(files.flatMap((file) => (file === undefined ? [] : [path.dirname(file)])))];
+}
+
+/**
+ * Steps 0-3 of several records at once, drafts on distinct files (a writer
+ * that stays up, record-batch.ts): one write transaction, each directory
+ * fsynced once, each record's commit left to the caller (commitRecords,
+ * handOffRecords: `uncommitted` set, in a work tree).
+ */
+export async function persistRecords(
+  session: JournalSession,
+  drafts: RecordDraft[],
+  { repaired = false }: PersistOptions = {},
+): Promise<PersistedRecord[]> {
+  const written = await writeRecords(session, drafts, { repaired });
+  return written.map(({ id, intent }, index) => recordWritten(session, drafts[index], id, intent));
+}
+
+/** A record whose COMMIT took effect: its kept version gone; its commit, when in a work tree, the caller's to make. */
+function recordWritten(
+  session: JournalSession,
+  draft: RecordDraft,
+  id: number,
+  intent: PendingIntent,
+): PersistedRecord {
+  const kept = keptVersionOf(draft);
+  // Durably: a kept version a power loss brings back, after its intent went, would be nobody's to remove.
+  if (kept !== undefined) cleanUpAfterCommit(`removing ${kept}`, () => removeFileDurably(kept));
+  const relativePath = journalRelativePath(session.layout, draft.target);
+  const record: PersistedRecord = { id, loreId: draft.loreId, file: draft.target, path: relativePath, commit: null };
+  if (session.repo) record.uncommitted = { intent, tracked: draft.previous !== undefined, own: true };
+  return record;
 }
 
 export async function persistRecord(
   session: JournalSession,
   draft: RecordDraft,
-  { repaired = false, commitLater = false }: PersistOptions = {},
+  { repaired = false }: PersistOptions = {},
 ): Promise<PersistedRecord> {
-  const { db, lock, layout } = session;
-  const relativePath = journalRelativePath(layout, draft.target);
-  // Before the kept version adds a second link to the file.
-  assertPlainPath(layout.base, draft.target);
-  const floor = idFloor(session, draft, { repaired });
-  if (session.awaiting.length > 0) await commitHandedOffOn(session, draft.target);
-  const kept = keptVersionOf(draft);
-  let pending: PendingIntent | undefined;
-  let issued: { before: IdsIssued | undefined } | undefined;
-  let written: { id: number; intent: PendingIntent };
-  try {
-    written = db.write(session.journalKey, () => {
-      if (floor !== undefined) raiseIdSequence(db.sqlite, draft.table, floor);
-      const id = insertRecordRow(db.sqlite, draft.table, { ...draft.row, lore_id: draft.loreId });
-      step("db-insert");
-      const content = draft.render(id);
-      // Only what the record adds is parsed: the previous content was read as sound records already.
-      const added = draft.previous === undefined ? content : content.slice(draft.previous.length);
-      const written = recordsOf(relativePath, added).find((record) => record.loreId === draft.loreId);
-      if (written) recordRowBase(db.sqlite, draft.table, id, relativePath, recordFingerprint(written));
-      lock.assertHeld();
-      const intent = PendingIntent.create(layout, {
-        loreId: draft.loreId,
-        kind: draft.kind,
-        table: draft.table,
-        row: { ...draft.row, lore_id: draft.loreId, id },
-        file: relativePath,
-        rollback: rollbackOf(layout, draft),
-        commitMessage: draft.commitMessage,
-        owner: currentProcess(),
-        createdAt: Date.now(),
-      });
-      pending = intent;
-      step("intent-written");
-      issued = { before: raiseIdsIssued(layout, db.sqlite) };
-      if (kept !== undefined) keepVersion(draft.target, kept);
-      writeFileDurably(draft.target, content, { onTempFile: (temp) => intent.addTempFile(temp) });
-      step("file-written");
-      lock.assertHeld();
-      return { id, intent };
-    });
-  } catch (error) {
-    const id = pending && committedRowId(session, draft);
-    if (pending === undefined || id === undefined) throw rolledBack(session, draft, pending, issued, error);
-    // Thrown after the COMMIT took effect: the record stands.
-    warn(`${messageFor(error)}, after the record was committed: it is kept`);
-    written = { id, intent: pending };
+  const [{ id, intent }] = await writeRecords(session, [draft], { repaired });
+  const record = recordWritten(session, draft, id, intent);
+  if (record.uncommitted === undefined) {
+    committed(intent);
+    return record;
   }
-  const { id, intent } = written;
-  // Durably: a kept version a power loss brings back, after its intent went, would be nobody's to remove.
-  if (kept !== undefined) cleanUpAfterCommit(`removing ${kept}`, () => removeFileDurably(kept));
-  const record: PersistedRecord = { id, loreId: draft.loreId, file: draft.target, path: relativePath, commit: null };
-  if (session.repo) {
-    const tracked = draft.previous !== undefined;
-    if (commitLater) {
-      record.uncommitted = { intent, tracked, own: true };
-      return record;
-    }
-    if (handOffWanted(session)) return handOff(session, intent, record);
-    if (session.awaiting.length > 0) {
-      record.uncommitted = { intent, tracked, own: true };
-      await commitRecords(session, [record]);
-      return record;
-    }
-    try {
-      record.commit = (await commitRecordFile(session, intent, { tracked })) ?? null;
-    } catch (error) {
-      failedCommit(record, intent, error as Error);
-      return record;
-    }
+  const { tracked } = record.uncommitted;
+  if (handOffWanted(session)) {
+    record.uncommitted = undefined;
+    return handOff(session, intent, record);
+  }
+  if (session.awaiting.length > 0) {
+    await commitRecords(session, [record]);
+    return record;
+  }
+  record.uncommitted = undefined;
+  try {
+    record.commit = (await commitRecordFile(session, intent, { tracked })) ?? null;
+  } catch (error) {
+    failedCommit(record, intent, error as Error);
+    return record;
   }
   committed(intent);
   return record;
 }
-
 /** A record whose git commit is made: its intent goes. */
 function committed(intent: PendingIntent): void {
   cleanUpAfterCommit(`removing its pending intent ${intent.path}`, () => {
@@ -315,7 +409,7 @@ function failedCommit(record: PersistedRecord, intent: PendingIntent, error: Err
 }
 
 /**
- * Commits the records this process persisted with `commitLater` (or one with
+ * Commits the records this process persisted with persistRecords (or one with
  * the handed-off records of others) as one group, together with every record
  * other writers handed off (`session.awaiting`): without git where lore can
  * write the commits itself, else one `git add` and one `git fast-import`
@@ -363,7 +457,7 @@ function handOff(session: JournalSession, intent: PendingIntent, record: Persist
 }
 
 /**
- * Leaves the commits of records persisted with `commitLater` to a later
+ * Leaves the commits of records persisted with persistRecords to a later
  * holder, as persistRecord does for a writer queued behind (handOffWanted);
  * the caller waits for them with awaitHandedOff once its session ended.
  */

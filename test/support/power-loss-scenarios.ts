@@ -222,6 +222,52 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
+/**
+ * `lore mcp` reading, in one chunk, the calls that record `records` (into
+ * `domain`): one journal session persists them together (one write
+ * transaction, each directory fsynced once) and commits them as one group.
+ */
+function mcpScenario(name: string, earlier: Acknowledged[], records: Acknowledged[], domain: string): Scenario {
+  const calls = records.map((record, index) => ({
+    jsonrpc: "2.0",
+    id: index + 2,
+    method: "tools/call",
+    params:
+      record.kind === "failure"
+        ? { name: "record_failure", arguments: { title: record.text, domain, summary: "what happened" } }
+        : { name: "record_heuristic", arguments: { domain, rule: record.text, explanation: "why it holds" } },
+  }));
+  const messages = [
+    {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "power-loss", version: "1" } },
+    },
+    { jsonrpc: "2.0", method: "notifications/initialized" },
+    ...calls,
+  ];
+  const after = failure("the next failure");
+  return {
+    name,
+    git: true,
+    prepare: () => journalWith(true, earlier, domain),
+    command: ["mcp"],
+    input: messages.map((message) => `${JSON.stringify(message)}\n`).join(""),
+    before: earlier,
+    own: records,
+    next: [{ args: recordArgs(after, domain), acknowledges: [after] }],
+  };
+}
+
+/** Records sent together to `lore mcp`: two new files and a heuristic into an existing domain file. */
+export const MCP_TOGETHER = mcpScenario(
+  "lore mcp: three records sent together",
+  [heuristic("an earlier rule")],
+  [failure("a failure sent together"), failure("another failure sent together"), heuristic("a rule sent together")],
+  "Power",
+);
+
 /** A record outside git: the scenario the missing-fsync tests take an fsync out of. */
 export const WITHOUT_GIT = recordScenario(
   "record-failure outside git",
@@ -257,4 +303,5 @@ export const KNOWN_WHERE_SOME_SURVIVE: Record<string, Partial<Record<Invariant, 
   validate: { leftover: OWNER_TEMP_LEFT },
   violate: { leftover: OWNER_TEMP_LEFT },
   "golden promote": { leftover: OWNER_TEMP_LEFT },
+  "lore mcp: three records sent together": { leftover: OWNER_TEMP_LEFT },
 };

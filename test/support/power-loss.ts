@@ -120,6 +120,8 @@ export interface Scenario {
   prepare(): Promise<string>;
   /** The command under test (lore's arguments). */
   command: string[];
+  /** What the command reads on stdin (`lore mcp`'s messages), if anything. */
+  input?: string;
   /** Records acknowledged before the command. */
   before: Acknowledged[];
   /** Records the command acknowledges when it exits 0. */
@@ -1161,7 +1163,7 @@ export async function explore(scenario: Scenario, options: ExploreOptions): Prom
     const logDir = path.join(work, "log");
     const env: Record<string, string> = { LORE_FS_LOG: logDir };
     if (options.omit) env.LORE_FS_OMIT = options.omit;
-    const run = await runLore(scenario.command, { cwd: base, env });
+    const run = await runLore(scenario.command, { cwd: base, env, input: scenario.input });
     if (run.code !== 0) {
       throw new Error(`lore ${scenario.command.join(" ")} failed on the recorded run: ${run.stderr || run.stdout}`);
     }
