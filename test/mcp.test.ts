@@ -13,7 +13,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { createJournal, git, invariantViolations, readRows } from "./support/journal.js";
 import { cleanEnv, holdJournalLock, recordFailure, recordHeuristic, REPO_ROOT, runLore } from "./support/lore.js";
-import { waitUntil } from "./support/processes.js";
+import { isStopped, waitUntil } from "./support/processes.js";
 
 interface Served {
   client: Client;
@@ -611,6 +611,40 @@ describe("lore mcp: one server writes the records of the journal's others", () =
       expect(writtenBy(caller)).toBe(committed ? 2 : 3);
       expect(invariantViolations(dir)).toEqual([]);
     },
+  );
+
+  // LORE_STOP_AT reads /proc: Linux only.
+  it.runIf(process.platform === "linux")(
+    "a leader frozen mid-call: the call's own server answers it once the lock is stale; the leader commits nothing more",
+    async () => {
+      const dir = await createJournal();
+      // Frozen after its COMMIT, before git: SQLite's own lock is free, the journal lock held.
+      const leader = await serve(dir, { LORE_STOP_AT: "git-commit", LORE_LOCK_STALE: "2" });
+      const caller = await serve(dir, { LORE_TRACE_STEPS: "1", LORE_LOCK_STALE: "2" });
+      const started = Date.now();
+      const answer = callTool(caller, "record_failure", { title: "leader frozen", domain: "relay" });
+      const pid = leader.transport.pid as number;
+      await waitUntil(() => isStopped(pid), "the leader stops at git-commit");
+      const record = jsonOf(await answer) as { id: number; loreId: string; path: string; commit: string };
+      // Not before the lock's stale age and a second, nor long after.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+      expect(Date.now() - started).toBeLessThan(20_000);
+      // Recovery committed the leader's record, and the caller answered it as it is.
+      expect(writtenBy(caller)).toBe(0);
+      expect(git(dir, ["show", "--name-only", "--format=", record.commit]).trim()).toBe(record.path);
+      process.kill(pid, "SIGCONT");
+      // The leader, taken over while frozen, commits nothing more: the record is there once.
+      jsonOf(await callTool(caller, "record_failure", { title: "after the thaw", domain: "relay" }));
+      const rows = readRows(dir).learnings;
+      expect(rows.filter((row) => row.title === "leader frozen").map((row) => row.lore_id)).toEqual([record.loreId]);
+      expect(commitsOf(dir).filter((subject) => subject === "failure: leader frozen")).toHaveLength(1);
+      await leader.client.close();
+      running.splice(running.indexOf(leader), 1);
+      await recordFailure(dir, { title: "the next command", domain: "relay" });
+      expect(pendingOf(dir)).toEqual([]);
+      expect(invariantViolations(dir)).toEqual([]);
+    },
+    60_000,
   );
 
   it("a leader whose client leaves answers what it took, and the next call finds a new leader", async () => {

@@ -146,7 +146,8 @@ export const serveMcp: McpServerBundle["serveMcp"] = async (args) => {
   if (!options.noCommit && findWorkTree(layout.base) === undefined) {
     warn(`${layout.base} is not inside a git work tree: records are made without a commit (--no-commit silences this)`);
   }
-  const relay = await RecordRelay.start(layout, relayKey(options), { waitMs: 2 * options.timeoutMs + 1000 });
+  // A leader frozen with the lock: by then its lock is stale, and the call's own server takes it over.
+  const relay = await RecordRelay.start(layout, relayKey(options), { waitMs: options.staleMs + 1000 });
   const server = new McpServer({ name: "lore", version: LORE_VERSION });
   registerJournalTools(server, served, relay);
   // The client may be gone before an answer is written: the calls in flight still finish.

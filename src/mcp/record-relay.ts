@@ -138,7 +138,7 @@ export class RecordRelay {
   }
 
   /** Whether this server takes the calls of others. */
-  get leads(): boolean {
+  private get leads(): boolean {
     return this.server !== undefined;
   }
 
@@ -176,8 +176,9 @@ export class RecordRelay {
     if (server !== undefined) {
       this.removeOwnSocketFile();
       server.close();
-      if (this.taken > 0) await new Promise<void>((resolve) => (this.allAnswered = resolve));
     }
+    // Calls taken before another server took the socket over are answered too.
+    if (this.taken > 0) await new Promise<void>((resolve) => (this.allAnswered = resolve));
     for (const connection of this.connections) connection.end();
     this.leaderSocket?.destroy();
   }
