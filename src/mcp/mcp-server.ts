@@ -17,10 +17,9 @@
  * does. Then the tools (journal-tools.ts) are served on the journal
  * (served-journal.ts), whose write connection is opened too once the client
  * is connected (`warm`), until stdin ends (the client closed it, or went):
- * every request read is
- * answered (the calls in flight finished first), the relay let go (the calls
- * it took from other servers answered first), the connections closed, and
- * it resolves to 0.
+ * every request read is answered (the calls in flight finished first), the
+ * relay let go (the calls it took from other servers answered first), the
+ * connections closed, and it resolves to 0.
  * SIGTERM and SIGINT end it the same way. Nothing but protocol messages goes
  * to stdout; lore's warnings go to stderr, one line each; a failed write of
  * an answer (the client gone) is ignored, so that the calls in flight still
