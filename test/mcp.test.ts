@@ -11,7 +11,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { createJournal, git, invariantViolations, readRows } from "./support/journal.js";
+import { createJournal, git, invariantViolations, readRows, tempDir } from "./support/journal.js";
 import { cleanEnv, holdJournalLock, recordFailure, recordHeuristic, REPO_ROOT, runLore } from "./support/lore.js";
 import { isStopped, waitUntil } from "./support/processes.js";
 
@@ -290,6 +290,29 @@ describe("lore mcp: writes", () => {
     }
     expect(pendingOf(dir)).toEqual([]);
     expect(invariantViolations(dir)).toEqual([]);
+  });
+
+  it("commits each of the first records of a repository without a commit yet, sent together", async () => {
+    const dir = path.join(tempDir(), "journal");
+    const init = await runLore(["init", "--git", dir], { cwd: path.dirname(dir) });
+    expect(init.code, init.stderr).toBe(0);
+    expect(() => git(dir, ["rev-parse", "--verify", "HEAD"])).toThrow();
+    const server = await serve(dir);
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, (_, index) =>
+        callTool(server, "record_failure", { title: `first ${index}`, domain: "unborn" }),
+      ),
+    );
+    for (const answer of answers) {
+      expect(textsOf(answer)).toHaveLength(1);
+      const record = jsonOf(answer) as { path: string; commit: string | null };
+      expect(record.commit).toMatch(/^[0-9a-f]{40}$/);
+      expect(git(dir, ["show", "--name-only", "--format=", record.commit as string]).trim()).toBe(record.path);
+    }
+    expect(commitsOf(dir).filter((subject) => subject.startsWith("failure: first"))).toHaveLength(5);
+    expect(pendingOf(dir)).toEqual([]);
+    // (`lore init` leaves its golden-rules.md for the user to commit.)
+    expect(git(dir, ["status", "--porcelain", "--", "memory/failures"])).toBe("");
   });
 
   it("answers a record whose commit failed with a note, and commits it at its next session", async () => {

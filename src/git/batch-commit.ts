@@ -24,7 +24,7 @@
  * Design: docs/DESIGN.md#group-commit
  */
 import path from "node:path";
-import { currentBranch, runGit, startGit, type GitRepo } from "./git-process.js";
+import { commonDir, currentBranch, refValue, runGit, startGit, type GitRepo } from "./git-process.js";
 import { waitForGitLocks } from "./git-locks.js";
 import { cleanMessage, type CommitOptions, type FileCommit } from "./commit-request.js";
 import { anyCommitHook, commitHooksDir, commitSettings, identities } from "./commit-settings.js";
@@ -72,7 +72,8 @@ export async function commitEachInOneProcess(
   options: CommitOptions,
 ): Promise<Array<string | undefined> | undefined> {
   const branch = currentBranch(repo);
-  if (branch === undefined) return undefined;
+  // Unborn (a repository without a commit yet): its first commit is `git commit`'s, one record at a time.
+  if (branch === undefined || refValue(commonDir(repo), branch) === undefined) return undefined;
   const settings = await commitSettings(repo);
   const who = settings && identities(settings);
   if (settings === undefined || who === undefined || anyCommitHook(commitHooksDir(repo, settings, options.hooksDir)))

@@ -64,11 +64,10 @@ import {
   writeFile,
   writeToFile,
 } from "../io/file-system.js";
-import { readFileIfPresent } from "../io/durable-file.js";
 import { ignoredByGit, mayConvertOnAdd, RuleFiles } from "./add-rules.js";
 import { cleanMessage, type CommitOptions, type FileCommit } from "./commit-request.js";
 import { anyCommitHook, commitHooksDir, commitSettings, identities, isTrue } from "./commit-settings.js";
-import { commonDir, currentBranch, durableGit, type GitRepo } from "./git-process.js";
+import { commonDir, currentBranch, durableGit, type GitRepo, refValue } from "./git-process.js";
 import { waitForGitLocks } from "./git-locks.js";
 import { IndexFile } from "./index-file.js";
 import { GitObjects } from "./git-objects.js";
@@ -112,14 +111,6 @@ function settingsAllow(settings: Map<string, string>): boolean {
     [undefined, "", "false", "umask", "0"].includes(settings.get("core.sharedrepository")?.toLowerCase()) &&
     (encoding === undefined || /^utf-?8$/i.test(encoding))
   );
-}
-
-/** The id a ref holds: its loose file, else its line in packed-refs; undefined when neither has it. */
-function refValue(common: string, ref: string): string | undefined {
-  const loose = readFileIfPresent(path.join(common, ...ref.split("/")))?.trim();
-  if (loose !== undefined) return /^[0-9a-f]{40}$/.test(loose) ? loose : undefined;
-  const packed = readFileIfPresent(path.join(common, "packed-refs")) ?? "";
-  return new RegExp(`^([0-9a-f]{40}) ${ref.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m").exec(packed)?.[1];
 }
 
 /** The tree a loose commit holds; undefined when the commit is not loose. */

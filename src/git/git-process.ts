@@ -1,8 +1,9 @@
 /**
  * Running git, shell-free.
  *
- * `commonDir(repo)` and `currentBranch(repo)` read where the shared refs live
- * and which branch HEAD names, from git's files.
+ * `commonDir(repo)`, `currentBranch(repo)` and `refValue(common, ref)` read
+ * where the shared refs live, which branch HEAD names and the commit a ref
+ * holds (none for a branch not born yet), from git's files.
  *
  * `findWorkTree(dir)` walks up from `dir` to the nearest `.git` (a directory,
  * or a file `gitdir: <path>` for linked work trees and submodules) without
@@ -152,6 +153,14 @@ export function findWorkTree(start: string): GitRepo | undefined {
 export function commonDir(repo: GitRepo): string {
   const common = readFileIfPresent(path.join(repo.gitDir, "commondir"));
   return common === undefined ? repo.gitDir : path.resolve(repo.gitDir, common.trim());
+}
+
+/** The id a ref holds: its loose file, else its line in packed-refs; undefined when neither has it (a branch not born yet). */
+export function refValue(common: string, ref: string): string | undefined {
+  const loose = readFileIfPresent(path.join(common, ...ref.split("/")))?.trim();
+  if (loose !== undefined) return /^[0-9a-f]{40}$/.test(loose) ? loose : undefined;
+  const packed = readFileIfPresent(path.join(common, "packed-refs")) ?? "";
+  return new RegExp(`^([0-9a-f]{40}) ${ref.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m").exec(packed)?.[1];
 }
 
 /** The branch HEAD names (`refs/heads/...`), read from the HEAD file; undefined when HEAD is detached or unreadable. */
