@@ -12,7 +12,15 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { createJournal, git, invariantViolations, readRows, tempDir } from "./support/journal.js";
-import { cleanEnv, holdJournalLock, recordFailure, recordHeuristic, REPO_ROOT, runLore } from "./support/lore.js";
+import {
+  cleanEnv,
+  holdJournalLock,
+  mcpInput,
+  recordFailure,
+  recordHeuristic,
+  REPO_ROOT,
+  runLore,
+} from "./support/lore.js";
 import { isStopped, waitUntil } from "./support/processes.js";
 
 interface Served {
@@ -506,25 +514,10 @@ describe("lore mcp: gone mid-call", () => {
 
   it("answers every request it read before stdin ended, then exits 0", async () => {
     const dir = await createJournal();
-    const messages = [
-      {
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "pipe", version: "1" } },
-      },
-      { jsonrpc: "2.0", method: "notifications/initialized" },
-      ...[2, 3].map((id) => ({
-        jsonrpc: "2.0",
-        id,
-        method: "tools/call",
-        params: { name: "record_failure", arguments: { title: `piped ${id}`, domain: "pipe" } },
-      })),
-    ];
-    const result = await runLore(["mcp", "--base", dir], {
-      cwd: dir,
-      input: messages.map((message) => `${JSON.stringify(message)}\n`).join(""),
-    });
+    const input = mcpInput(
+      [2, 3].map((id) => ({ name: "record_failure", arguments: { title: `piped ${id}`, domain: "pipe" } })),
+    );
+    const result = await runLore(["mcp", "--base", dir], { cwd: dir, input });
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
     const answers = result.stdout
       .trim()

@@ -115,9 +115,11 @@ function recordWork(relayed: RecordCall): {
   return { kind: "heuristic", draft: (layout) => draftHeuristic(layout, input, now, relayed.loreId) };
 }
 
-/** Records the call in this server's queue; once, by its lore id (record-batch.ts persist). */
-async function recordRelayed(served: ServedJournal, relayed: RecordCall): Promise<CallToolResult> {
-  const { kind, draft } = recordWork(relayed);
+/** Records a call in this server's queue; once, by its lore id (record-batch.ts persist). */
+async function recordHere(
+  served: ServedJournal,
+  { kind, draft }: ReturnType<typeof recordWork>,
+): Promise<CallToolResult> {
   const record = await served.record(draft);
   return answer(recordJson(kind, record), uncommittedNote(record));
 }
@@ -135,8 +137,8 @@ function recordTool(
 ): Promise<CallToolResult> {
   return call(async () => {
     const relayed: RecordCall = { tool, args, now: new Date().toISOString(), loreId: randomUuid() };
-    recordWork(relayed);
-    return (await relay.forward(relayed)) ?? (await recordRelayed(served, relayed));
+    const work = recordWork(relayed);
+    return (await relay.forward(relayed)) ?? (await recordHere(served, work));
   });
 }
 
@@ -178,7 +180,7 @@ function verdictTool(server: McpServer, served: ServedJournal, name: "validate" 
 }
 
 export function registerJournalTools(server: McpServer, served: ServedJournal, relay: RecordRelay): void {
-  relay.take((relayed) => call(() => recordRelayed(served, relayed)));
+  relay.take((relayed) => call(() => recordHere(served, recordWork(relayed))));
   server.registerTool(
     "record_failure",
     {

@@ -232,26 +232,24 @@ export class RecordRelay {
    * taking calls (it answers those taken) and sends its own on.
    */
   private stillBound(): boolean {
-    let inode: number | undefined;
-    try {
-      inode = fs.statSync(this.socketPath as string).ino;
-    } catch {
-      inode = undefined;
-    }
-    if (inode !== undefined && inode === this.boundInode) return true;
+    if (this.ownsSocketFile()) return true;
     this.server?.close();
     this.server = undefined;
     return false;
   }
 
-  private removeOwnSocketFile(): void {
+  /** Whether the socket file is the one this server linked (its inode). */
+  private ownsSocketFile(): boolean {
     try {
-      if (this.boundInode !== undefined && fs.statSync(this.socketPath as string).ino === this.boundInode) {
-        removeFile(this.socketPath as string);
-      }
+      return this.boundInode !== undefined && fs.statSync(this.socketPath as string).ino === this.boundInode;
     } catch {
-      // Gone already, or another server's now: left as it is.
+      return false;
     }
+  }
+
+  private removeOwnSocketFile(): void {
+    // Another server's socket by now, or gone already: left as it is.
+    if (this.ownsSocketFile()) removeIfThere(this.socketPath as string);
   }
 
   /** The connection to the leader; undefined when none leads (this server may lead from now on). */

@@ -49,6 +49,25 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   return env;
 }
 
+/**
+ * What an MCP client sends `lore mcp` on its stdin in one chunk: the
+ * protocol's initialize and initialized, then one `tools/call` per call, with
+ * ids 2, 3, ... in order (the initialize is id 1).
+ */
+export function mcpInput(calls: Array<{ name: string; arguments: Record<string, unknown> }>): string {
+  const messages = [
+    {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "piped", version: "1" } },
+    },
+    { jsonrpc: "2.0", method: "notifications/initialized" },
+    ...calls.map((params, index) => ({ jsonrpc: "2.0", id: index + 2, method: "tools/call", params })),
+  ];
+  return messages.map((message) => `${JSON.stringify(message)}\n`).join("");
+}
+
 export function runLore(args: string[], options: RunOptions): Promise<RunResult> {
   return runNode([path.join(REPO_ROOT, "bin", `${options.bin ?? "lore"}.js`), ...args], options);
 }

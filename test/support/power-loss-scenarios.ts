@@ -13,7 +13,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createJournal, openDb, runSql } from "./journal.js";
-import { runLore } from "./lore.js";
+import { mcpInput, runLore } from "./lore.js";
 import { type Acknowledged, failure, feedback, heuristic, type Invariant, type Scenario } from "./power-loss.js";
 
 function recordArgs(record: Acknowledged, domain: string): string[] {
@@ -228,32 +228,18 @@ export const SCENARIOS: Scenario[] = [
  * transaction, each directory fsynced once) and commits them as one group.
  */
 function mcpScenario(name: string, earlier: Acknowledged[], records: Acknowledged[], domain: string): Scenario {
-  const calls = records.map((record, index) => ({
-    jsonrpc: "2.0",
-    id: index + 2,
-    method: "tools/call",
-    params:
-      record.kind === "failure"
-        ? { name: "record_failure", arguments: { title: record.text, domain, summary: "what happened" } }
-        : { name: "record_heuristic", arguments: { domain, rule: record.text, explanation: "why it holds" } },
-  }));
-  const messages = [
-    {
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "power-loss", version: "1" } },
-    },
-    { jsonrpc: "2.0", method: "notifications/initialized" },
-    ...calls,
-  ];
+  const calls = records.map((record) =>
+    record.kind === "failure"
+      ? { name: "record_failure", arguments: { title: record.text, domain, summary: "what happened" } }
+      : { name: "record_heuristic", arguments: { domain, rule: record.text, explanation: "why it holds" } },
+  );
   const after = failure("the next failure");
   return {
     name,
     git: true,
     prepare: () => journalWith(true, earlier, domain),
     command: ["mcp"],
-    input: messages.map((message) => `${JSON.stringify(message)}\n`).join(""),
+    input: mcpInput(calls),
     before: earlier,
     own: records,
     next: [{ args: recordArgs(after, domain), acknowledges: [after] }],
