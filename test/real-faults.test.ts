@@ -27,7 +27,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createJournalIn, git, invariantViolations, readRows, tempDir } from "./support/journal.js";
 import { mount, mountReadOnly, unmountAll, whyCannotMount } from "./support/mounts.js";
 import { runLore, toFlags, type RunResult } from "./support/lore.js";
-import { writeFileDurably } from "../src/io/durable-file.js";
+import { writeFileDurably, writeFilesDurably } from "../src/io/durable-file.js";
 
 const PAGE = 4096;
 
@@ -228,6 +228,31 @@ describe.skipIf(!canMount)("a write the file system takes only part of (a nearly
     expect(() => writeFileDurably(target, "x".repeat(16 * PAGE))).toThrow(/ENOSPC/);
     expect(fs.readFileSync(target, "utf8")).toBe("old content\n");
     expect(fs.readdirSync(mountDir).sort()).toEqual(["domain.md", "filler"]);
+  });
+
+  it("of several files written at once: ENOSPC before any rename, every target keeps its bytes, no temp file stays", async () => {
+    const mountDir = tempDir("lore-short-writes-");
+    mount(["-t", "tmpfs", "-o", "size=1m", "tmpfs"], mountDir);
+    const targets = ["a.md", "b.md", "c.md"].map((name) => path.join(mountDir, name));
+    for (const target of targets) fs.writeFileSync(target, `old ${path.basename(target)}\n`);
+    fs.chmodSync(targets[0], 0o640);
+    fillLeaving(path.join(mountDir, "filler"), 4 * PAGE);
+    const temps: string[] = [];
+    const writes = targets.map((target, index) => ({
+      target,
+      content: index === 1 ? "x".repeat(16 * PAGE) : `new ${index}\n`,
+      onTempFile: (temp: string) => temps.push(temp),
+    }));
+    await expect(writeFilesDurably(writes)).rejects.toThrow(/ENOSPC/);
+    expect(temps).toHaveLength(3);
+    for (const target of targets) expect(fs.readFileSync(target, "utf8")).toBe(`old ${path.basename(target)}\n`);
+    expect(fs.readdirSync(mountDir).sort()).toEqual(["a.md", "b.md", "c.md", "filler"]);
+    // With room again, all are replaced, each keeping its mode.
+    fs.rmSync(path.join(mountDir, "filler"));
+    await writeFilesDurably(writes);
+    expect(targets.map((target) => fs.readFileSync(target, "utf8"))).toEqual(writes.map((write) => write.content));
+    expect(fs.statSync(targets[0]).mode & 0o777).toBe(0o640);
+    expect(fs.readdirSync(mountDir).sort()).toEqual(["a.md", "b.md", "c.md"]);
   });
 });
 

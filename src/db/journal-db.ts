@@ -4,6 +4,7 @@
  *   const db = openJournalDb(layout.dbFile, { busyTimeoutMs });   // no lock taken
  *   db.ensureSchema(journalKey);                                  // under the journal lock
  *   const id = db.write(journalKey, () => insertRecordRow(db.sqlite, table, row));
+ *   const ids = await db.writeAwaiting(journalKey, async () => { ...rows, then files fsynced together... });
  *
  * `openJournalDb` opens an existing database with a busy timeout,
  * `synchronous = FULL` (a committed row survives power loss, not only a
@@ -97,6 +98,33 @@ export class JournalDb {
     let result: T;
     try {
       result = work();
+    } catch (error) {
+      transaction.rollback();
+      throw error;
+    }
+    return this.commitWrite(transaction, result);
+  }
+
+  /**
+   * `write` for work that awaits (files fsynced side by side): the
+   * transaction stays open across its awaits, so the caller lets no other
+   * work use this connection meanwhile (one journal session at a time).
+   */
+  async writeAwaiting<T>(journalKey: string, work: () => Promise<T>): Promise<T> {
+    const transaction = this.beginWrite(journalKey);
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      transaction.rollback();
+      throw error;
+    }
+    return this.commitWrite(transaction, result);
+  }
+
+  /** COMMIT (rolled back and rethrown when it fails), then the WAL bounded. */
+  private commitWrite<T>(transaction: WriteTransaction, result: T): T {
+    try {
       transaction.commit();
     } catch (error) {
       transaction.rollback();

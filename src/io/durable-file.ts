@@ -14,6 +14,9 @@
  *   removeIfPresent(kept);                                      // or kept: the old version goes
  *   createNewFileDurably(intentFile, json);                     // an intent: whole and synced, or removed
  *
+ *   await writeFilesDurably([{ target, content, onTempFile }, ...]);   // several at once, fsyncs side by side
+ *   await createNewFilesDurably([{ file, text }, ...]);                 // several intents at once
+ *
  * `writeFileDurably` writes a temp file `<target>.<digits>` (text as UTF-8, or
  * the bytes given) in the same directory, fsyncs it, renames it over `target` and fsyncs the directory:
  * once it returns, the new content survives a crash; until then, readers see
@@ -33,6 +36,17 @@
  * system has no hard links the kept version is a copy, made before anything is
  * written (a full disk then fails the transaction before it starts).
  * `keptVersionId` reads the id back from such a name.
+ *
+ * `writeFilesDurably` and `createNewFilesDurably` are the same for several
+ * files at once (a writer that stays up persisting records that arrived
+ * together): every file written, then all fsynced side by side (on libuv's
+ * thread pool, so that the disk takes them in one journal commit rather than
+ * one after another), then each temp file renamed over its target. The
+ * directories are always the caller's to fsync. write-file-atomic writes one
+ * file per call, its fsync and rename inside that call, so it cannot leave
+ * the fsyncs of several files to run together; these write through the seam
+ * as it does (a temp name `<target>.<digits>`, the old file's mode, every
+ * byte written or ENOSPC, the temp file gone when the write fails).
  *
  * `directorySyncedByCaller` (each writer's option) leaves the directory's
  * fsync to a caller that writes several files in one directory and fsyncs
@@ -62,8 +76,10 @@ import {
   syncDirectory,
   syncFile,
   syncFileAt,
+  syncFilesTogether,
   writeToFile,
 } from "./file-system.js";
+import { randomBytes } from "../base/random.js";
 import { ExitCode, LoreError } from "../base/errors.js";
 
 export class UnsafePathError extends LoreError {
@@ -143,6 +159,86 @@ export function writeFileDurably(target: string, content: string | Buffer, optio
     ),
   );
   if (!options.directorySyncedByCaller) fsyncDirectory(path.dirname(target));
+}
+
+/** A file to write whole and fsync, with its mode when it is to keep one. */
+interface SyncedWrite {
+  file: string;
+  bytes: Buffer;
+  mode?: number;
+}
+
+/** Writes every byte of `bytes` at the descriptor's position: a write that takes none is the file system's ENOSPC. */
+function writeWhole(fd: number, bytes: Buffer): void {
+  for (let at = 0; at < bytes.length; ) {
+    const count = writeToFile(fd, bytes.subarray(at));
+    if (count === 0) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    at += count;
+  }
+}
+
+/**
+ * Creates each file (none may exist), writes it whole, then fsyncs them all
+ * side by side. When anything fails, every file it created is removed
+ * before the error is thrown.
+ */
+async function writeSyncedTogether(writes: SyncedWrite[]): Promise<void> {
+  const opened: Array<{ file: string; fd: number | undefined }> = [];
+  try {
+    for (const { file, bytes, mode } of writes) {
+      const fd = openForWriting(file, "wx", mode);
+      opened.push({ file, fd });
+      if (mode !== undefined) fs.fchmodSync(fd, mode);
+      writeWhole(fd, bytes);
+    }
+    for (let index = 0; index < writes.length; index++) step("temp-fsync");
+    await syncFilesTogether(opened.map(({ fd }) => fd as number));
+  } catch (error) {
+    for (const each of opened) {
+      if (each.fd !== undefined) closeFile(each.fd);
+      each.fd = undefined;
+      removeIfPresent(each.file);
+    }
+    throw error;
+  } finally {
+    for (const { fd } of opened) if (fd !== undefined) closeFile(fd);
+  }
+}
+
+/** createNewFileDurably for several files at once, their fsyncs side by side; the directories are the caller's to fsync. */
+export async function createNewFilesDurably(files: Array<{ file: string; text: string }>): Promise<void> {
+  await writeSyncedTogether(files.map(({ file, text }) => ({ file, bytes: Buffer.from(text, "utf8") })));
+}
+
+/** A temp name beside `target` that isTempFileOf recognises, as write-file-atomic's are. */
+function tempFileFor(target: string): string {
+  return `${target}.${randomBytes(4).readUInt32BE(0)}`;
+}
+
+/**
+ * writeFileDurably for several targets at once: each written to a temp file
+ * beside it (with the old file's mode, where there is one), the temp files
+ * fsynced side by side, then each renamed over its target. The directories
+ * are the caller's to fsync. A failure before the renames leaves every
+ * target as it was and no temp file.
+ */
+export async function writeFilesDurably(
+  writes: Array<{ target: string; content: string | Buffer; onTempFile?: (tempPath: string) => void }>,
+): Promise<void> {
+  const temps: SyncedWrite[] = [];
+  for (const { target, content, onTempFile } of writes) {
+    const file = tempFileFor(target);
+    onTempFile?.(file);
+    step("temp-created");
+    const old = fs.statSync(target, { throwIfNoEntry: false });
+    const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+    temps.push({ file, bytes, mode: old === undefined ? undefined : old.mode & 0o7777 });
+  }
+  await writeSyncedTogether(temps);
+  for (const [index, { target }] of writes.entries()) {
+    step("rename");
+    renamePath(temps[index].file, target);
+  }
 }
 
 /** The name `keepVersion` keeps `target`'s file under, for the transaction `id`: hidden, beside it. */

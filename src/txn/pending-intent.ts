@@ -3,6 +3,7 @@
  * a kill at any point, in time proportional to what was interrupted.
  *
  *   const intent = PendingIntent.create(layout, record);   // before the file is touched
+ *   const intents = await PendingIntent.createAll(layout, records);   // several, fsynced side by side
  *   writeFileDurably(target, text, { onTempFile: (temp) => intent.addTempFile(temp) });
  *   ...COMMIT, the git commit...
  *   intent.remove();
@@ -42,7 +43,13 @@ import path from "node:path";
 import type { JournalLayout } from "../journal/layout.js";
 import type { RowValues } from "../db/record-rows.js";
 import type { RecordTable } from "../journal/journal-file.js";
-import { createNewFileDurably, isTempFileOf, readFileIfPresent, removeIfPresent } from "../io/durable-file.js";
+import {
+  createNewFileDurably,
+  createNewFilesDurably,
+  isTempFileOf,
+  readFileIfPresent,
+  removeIfPresent,
+} from "../io/durable-file.js";
 import type { ProcessIdentity } from "../lock/process-identity.js";
 import { appendToExistingFile } from "../io/file-system.js";
 import { ExitCode, LoreError } from "../base/errors.js";
@@ -142,6 +149,16 @@ function isIntentRecord(value: unknown): value is IntentRecord {
   );
 }
 
+/** Where a record's intent is: `<pending>/<lore-id>.json`. */
+function intentFileOf(layout: JournalLayout, record: IntentRecord): string {
+  return path.join(layout.pendingDir, `${record.loreId}.json`);
+}
+
+/** An intent's first line: the record, as recovery reads it. */
+function firstLineOf(record: IntentRecord): string {
+  return `${JSON.stringify(record)}\n`;
+}
+
 export class PendingIntent {
   private constructor(
     readonly path: string,
@@ -156,9 +173,20 @@ export class PendingIntent {
     record: IntentRecord,
     options: { directorySyncedByCaller?: boolean } = {},
   ): PendingIntent {
-    const file = path.join(layout.pendingDir, `${record.loreId}.json`);
-    createNewFileDurably(file, `${JSON.stringify(record)}\n`, options);
+    const file = intentFileOf(layout, record);
+    createNewFileDurably(file, firstLineOf(record), options);
     return new PendingIntent(file, record, []);
+  }
+
+  /**
+   * `create` for several records at once, their files fsynced side by side;
+   * the pending directory is the caller's to fsync. When one cannot be
+   * written, none is left.
+   */
+  static async createAll(layout: JournalLayout, records: IntentRecord[]): Promise<PendingIntent[]> {
+    const files = records.map((record) => intentFileOf(layout, record));
+    await createNewFilesDurably(files.map((file, index) => ({ file, text: firstLineOf(records[index]) })));
+    return records.map((record, index) => new PendingIntent(files[index], record, []));
   }
 
   /** Every record intent among `names`; intents that cannot be read are returned with no record. */

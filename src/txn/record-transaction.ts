@@ -67,6 +67,7 @@ import {
   removeFileDurably,
   restoreKeptVersion,
   writeFileDurably,
+  writeFilesDurably,
 } from "../io/durable-file.js";
 import { step } from "../io/fault-points.js";
 import { syncDirectory } from "../io/file-system.js";
@@ -241,7 +242,9 @@ interface WrittenRecord {
  * row, then each intent, then each file, then one COMMIT. The directories
  * are fsynced once for all the records of a step (the pending directory
  * after every intent is written, each record directory after every file
- * is), and the ids issued raised once, each before anything depends on it:
+ * is); several records' intents, and then their files, are fsynced side by
+ * side (io/durable-file.ts writeFilesDurably), one record's file is written
+ * by write-file-atomic; the ids issued are raised once, each before anything depends on it:
  * a record's file is written only once every intent is durable, and the
  * COMMIT made only once every file is. One record passes its named steps in
  * the order STEP_NAMES gives. Throws as persistRecord, for all the drafts:
@@ -263,7 +266,7 @@ async function writeRecords(
   const pending: PendingIntent[] = [];
   let issued: { before: IdsIssued | undefined } | undefined;
   try {
-    return db.write(session.journalKey, () => {
+    return await db.writeAwaiting(session.journalKey, async () => {
       const rows = drafts.map((draft, index) => {
         const floor = floors[index];
         if (floor !== undefined) raiseIdSequence(db.sqlite, draft.table, floor);
@@ -278,9 +281,9 @@ async function writeRecords(
         return { id, content, relativePath };
       });
       lock.assertHeld();
-      for (const [index, draft] of drafts.entries()) {
+      const intents: IntentRecord[] = drafts.map((draft, index) => {
         const { id, relativePath } = rows[index];
-        const record = {
+        return {
           loreId: draft.loreId,
           kind: draft.kind,
           table: draft.table,
@@ -291,8 +294,11 @@ async function writeRecords(
           owner: currentProcess(),
           createdAt: Date.now(),
         };
-        pending.push(PendingIntent.create(layout, record, { directorySyncedByCaller: true }));
-      }
+      });
+      // One record (a command line's) writes through write-file-atomic; several fsync their files side by side.
+      if (intents.length === 1)
+        pending.push(PendingIntent.create(layout, intents[0], { directorySyncedByCaller: true }));
+      else pending.push(...(await PendingIntent.createAll(layout, intents)));
       fsyncDirectory(layout.pendingDir);
       for (let index = 0; index < drafts.length; index++) step("intent-written");
       issued = { before: raiseIdsIssued(layout, db.sqlite) };
@@ -303,13 +309,15 @@ async function writeRecords(
       }
       // Durable before a target is replaced: a power loss must not keep the new file and lose the way back.
       for (const directory of directoriesOf(kept)) syncDirectory(directory);
-      for (const [index, draft] of drafts.entries()) {
-        const intent = pending[index];
-        writeFileDurably(draft.target, rows[index].content, {
-          onTempFile: (temp) => intent.addTempFile(temp),
-          directorySyncedByCaller: true,
-        });
-      }
+      const writes = drafts.map((draft, index) => ({
+        target: draft.target,
+        content: rows[index].content,
+        onTempFile: (temp: string) => pending[index].addTempFile(temp),
+      }));
+      if (writes.length === 1) {
+        const [{ target, content, onTempFile }] = writes;
+        writeFileDurably(target, content, { onTempFile, directorySyncedByCaller: true });
+      } else await writeFilesDurably(writes);
       for (const directory of directoriesOf(drafts.map((draft) => draft.target))) fsyncDirectory(directory);
       for (let index = 0; index < drafts.length; index++) step("file-written");
       lock.assertHeld();
