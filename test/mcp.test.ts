@@ -323,6 +323,40 @@ describe("lore mcp: writes", () => {
     expect(git(dir, ["status", "--porcelain", "--", "memory/failures"])).toBe("");
   });
 
+  it("writes records with one title that arrive together in one write transaction, named as one after another", async () => {
+    const dir = await createJournal();
+    const calls = Array.from({ length: 6 }, () => ({
+      name: "record_failure",
+      arguments: { title: "Same title", domain: "together" },
+    }));
+    const result = await runLore(["mcp", "--base", dir], {
+      cwd: dir,
+      input: mcpInput(calls),
+      env: { LORE_TRACE_STEPS: "1" },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const answers = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line))
+      .filter((answer) => answer.id !== 1)
+      .sort((a, b) => a.id - b.id)
+      .map((answer) => JSON.parse(answer.result.content[0].text) as { path: string; commit: string | null });
+    const stem = `memory/failures/${answers[0].path.slice("memory/failures/".length, -".md".length)}`;
+    expect(answers.map((answer) => answer.path)).toEqual([
+      `${stem}.md`,
+      ...[2, 3, 4, 5, 6].map((suffix) => `${stem}-${suffix}.md`),
+    ]);
+    for (const answer of answers) {
+      expect(git(dir, ["show", "--name-only", "--format=", answer.commit as string]).trim()).toBe(answer.path);
+    }
+    // One BEGIN for the six rows, and their files' fsyncs side by side.
+    expect(result.stderr.match(/ step db-begin /g)).toHaveLength(1);
+    expect(result.stderr.match(/ step db-insert /g)).toHaveLength(6);
+    expect(pendingOf(dir)).toEqual([]);
+    expect(invariantViolations(dir)).toEqual([]);
+  });
+
   it("answers a record whose commit failed with a note, and commits it at its next session", async () => {
     const dir = await createJournal();
     // A pre-commit hook that refuses the first commit only.

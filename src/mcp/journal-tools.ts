@@ -63,14 +63,12 @@ import {
 } from "../read/query-input.js";
 import { searchJournal } from "../read/search.js";
 import { searchAnswer } from "../read/search-output.js";
-import type { RecordDraft } from "../txn/record-transaction.js";
-import type { JournalLayout } from "../journal/layout.js";
 import { randomUuid } from "../base/random.js";
 import { feedbackJson } from "../cli/feedback-command.js";
 import { goldenJson, goldenRequest, goldenWork } from "../cli/golden-command.js";
 import { recordJson, uncommittedNote } from "../cli/record-command.js";
 import type { RecordCall, RecordRelay } from "./record-relay.js";
-import type { ServedJournal } from "./served-journal.js";
+import type { RecordDrafter, ServedJournal } from "./served-journal.js";
 
 const READS: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
 const ADDS: ToolAnnotations = { readOnlyHint: false, destructiveHint: false, openWorldHint: false };
@@ -103,16 +101,19 @@ function asText(value: string | number | undefined): string | undefined {
 /** A record call's kind and draft, its input checked by the command's rules (InvalidFieldError). */
 function recordWork(relayed: RecordCall): {
   kind: "failure" | "heuristic";
-  draft: (layout: JournalLayout) => RecordDraft;
+  draft: RecordDrafter;
 } {
   const now = new Date(relayed.now);
   const args = relayed.args as Record<string, string | number | undefined>;
   if (relayed.tool === "record_failure") {
     const input = resolveFailureInput({ ...args, severity: asText(args.severity) }, {});
-    return { kind: "failure", draft: (layout) => draftFailure(layout, input, now, relayed.loreId) };
+    return {
+      kind: "failure",
+      draft: (layout, claimed) => draftFailure(layout, input, now, { loreId: relayed.loreId, claimed }),
+    };
   }
   const input = resolveHeuristicInput({ ...args, confidence: asText(args.confidence) }, {});
-  return { kind: "heuristic", draft: (layout) => draftHeuristic(layout, input, now, relayed.loreId) };
+  return { kind: "heuristic", draft: (layout) => draftHeuristic(layout, input, now, { loreId: relayed.loreId }) };
 }
 
 /** Records a call in this server's queue; once, by its lore id (record-batch.ts persist). */

@@ -5,7 +5,7 @@
  *
  *   const served = new ServedJournal(layout, options, { idleMs });
  *   const hits = served.read((journal) => searchJournal(journal, request));
- *   const record = await served.record((layout) => draftFailure(layout, input, now));
+ *   const record = await served.record((layout, claimed) => draftFailure(layout, input, now, { claimed }));
  *   const result = await served.write((batch, session) => batch.alone(() => recordFeedback(session, ...)));
  *   await served.close();          // once the client is gone: what is queued is done first
  *
@@ -67,11 +67,18 @@ const MAX_CALLS_PER_SESSION = 64;
 
 type SessionWork<T> = (batch: RecordBatch, session: JournalSession) => Promise<T>;
 
+/**
+ * Makes a record's draft under the lock: its file none of `claimed` (the
+ * targets of the drafts persisted with it), where the record has a file of
+ * its own.
+ */
+export type RecordDrafter = (layout: JournalLayout, claimed: ReadonlySet<string>) => RecordDraft;
+
 interface QueuedCall {
   /** Runs in a session; undefined for a record, and for work that runs alone, outside any session (the repair). */
   work: SessionWork<unknown> | undefined;
   /** A record: its draft, made under the lock, persisted with the record calls queued with it. */
-  record?: { draft: (layout: JournalLayout) => RecordDraft; repaired: boolean };
+  record?: { draft: RecordDrafter; repaired: boolean };
   alone?: () => Promise<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -110,7 +117,7 @@ export class ServedJournal {
   }
 
   /** Records the draft made under the lock, committed with the records of the same session. */
-  async record(draft: (layout: JournalLayout) => RecordDraft): Promise<PersistedRecord> {
+  async record(draft: RecordDrafter): Promise<PersistedRecord> {
     const persist = (repaired: boolean) =>
       this.enqueue({ work: undefined, record: { draft, repaired } }) as Promise<PersistedRecord>;
     try {
@@ -244,8 +251,11 @@ export class ServedJournal {
   /**
    * Persists record calls in order, as few write transactions as their
    * files allow (RecordBatch.persistAll: drafts on distinct files). A
-   * draft is made when its turn comes, under the lock; one on a file the
-   * group holds already persists the group first and is made again. A
+   * draft is made when its turn comes, under the lock, its own file named
+   * apart from the group's (RecordDrafter: records with one title take
+   * `-2`, `-3`, ... as they would one after another); one on a file the
+   * group holds already (a heuristic's domain) persists the group first and
+   * is made again. A
    * group that fails is persisted again call by call, so that each call
    * gets its own outcome (an unsafe path, a damaged file) rather than
    * another's.
@@ -270,10 +280,10 @@ export class ServedJournal {
     for (const call of calls) {
       const draft = (call.record as NonNullable<QueuedCall["record"]>).draft;
       try {
-        let made = draft(this.layout);
+        let made = draft(this.layout, new Set(group.map((member) => member.draft.target)));
         if (group.some((member) => member.draft.target === made.target)) {
           await persistGroup();
-          made = draft(this.layout);
+          made = draft(this.layout, new Set());
         }
         group.push({ call, draft: made });
       } catch (error) {

@@ -7,8 +7,9 @@
  *
  * A new file, the first free name of its stem (journal/learning-file-names.ts:
  * `YYYYMMDD_<slug>.md`, local date, or `-2`, `-3`, ... when the name is
- * taken, as ELF did, instead of overwriting), so call it inside a journal
- * session: the name is unique only while the journal lock is held. Its
+ * taken, as ELF did, instead of overwriting, or claimed by a draft to be
+ * written with it), so call it inside a journal session: the name is unique
+ * only while the journal lock is held. Its
  * `learnings` row of the kind's type, whose summary is the whole summary as
  * ELF stores it, line breaks turned into spaces (journal/summary-column.ts).
  * The commit message is `<type>: <title>` with a `Domain:` line. Throws
@@ -21,15 +22,22 @@ import type { FailureRecord } from "../journal/failure-markdown.js";
 import { firstFreeFile, learningFileStem, type LearningType } from "../journal/learning-file-names.js";
 import { journalAbsolutePath, type JournalLayout } from "../journal/layout.js";
 import { summaryColumn } from "../journal/summary-column.js";
-import type { RecordDraft } from "../txn/record-transaction.js";
+import type { DraftOptions, RecordDraft } from "../txn/record-transaction.js";
 import type { FailureInput } from "./inputs.js";
 import { localDate } from "./local-date.js";
 
 /** A new file of its own for a failure or an observation: the first free name of its stem. */
-function newLearningFile(layout: JournalLayout, type: LearningType, compactDate: string, title: string): string {
-  return firstFreeFile(learningFileStem(type, compactDate, title), (relative) =>
-    fs.existsSync(journalAbsolutePath(layout, relative)),
-  );
+function newLearningFile(
+  layout: JournalLayout,
+  type: LearningType,
+  compactDate: string,
+  title: string,
+  claimed: ReadonlySet<string>,
+): string {
+  return firstFreeFile(learningFileStem(type, compactDate, title), (relative) => {
+    const file = journalAbsolutePath(layout, relative);
+    return claimed.has(file) || fs.existsSync(file);
+  });
 }
 
 export function draftLearning(
@@ -38,11 +46,11 @@ export function draftLearning(
   input: FailureInput,
   now: Date,
   render: (record: FailureRecord) => string,
-  loreId = randomUuid(),
+  { loreId = randomUuid(), claimed = new Set() }: DraftOptions = {},
 ): RecordDraft {
   const date = localDate(now);
   makeDirectory(type === "failure" ? layout.failuresDir : layout.successesDir, { recursive: true });
-  const filepath = newLearningFile(layout, type, date.compact, input.title);
+  const filepath = newLearningFile(layout, type, date.compact, input.title, claimed);
   return {
     kind: type,
     table: "learnings",

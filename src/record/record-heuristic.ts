@@ -2,7 +2,9 @@
  * A heuristic record: `draftHeuristic(layout, input, now)` turns validated
  * input into a RecordDraft for persistRecord (txn/record-transaction.ts),
  * under a new lore id, or the one given (a call relayed between `lore mcp`
- * servers, which the id makes once: mcp/record-relay.ts). The
+ * servers, which the id makes once: mcp/record-relay.ts); its file is the
+ * domain's, whatever other drafts claim (records on one file are persisted
+ * one after another). The
  * domain file is read here and replaced whole by persistRecord
  * (read-modify-write under the journal lock, never an append in place), so
  * ELF's race on the domain header cannot happen: a new domain file gets ELF's
@@ -16,7 +18,7 @@ import { journalRelativePath, type JournalLayout } from "../journal/layout.js";
 import { renderDomainHeader, renderHeuristicBlock } from "../journal/heuristic-markdown.js";
 import { readSoundRecordFile } from "../journal/journal-file.js";
 import type { HeuristicInput } from "./inputs.js";
-import type { RecordDraft } from "../txn/record-transaction.js";
+import type { DraftOptions, RecordDraft } from "../txn/record-transaction.js";
 import { localDate } from "./local-date.js";
 import { makeDirectory } from "../io/file-system.js";
 
@@ -24,7 +26,7 @@ export function draftHeuristic(
   layout: JournalLayout,
   input: HeuristicInput,
   now: Date,
-  loreId = randomUuid(),
+  { loreId = randomUuid() }: DraftOptions = {},
 ): RecordDraft {
   makeDirectory(layout.heuristicsDir, { recursive: true });
   const target = path.join(layout.heuristicsDir, `${input.domain}.md`);

@@ -90,6 +90,16 @@ import { commitRecordFile } from "./record-commit.js";
 import { idFloor } from "./database-behind.js";
 import type { JournalSession } from "./session.js";
 
+/**
+ * How a record's draft is made: under `loreId` (else a new one), and, for a
+ * record in a file of its own, under a name none of `claimed` holds (the
+ * targets of drafts to be written with it, not on disk yet).
+ */
+export interface DraftOptions {
+  loreId?: string;
+  claimed?: ReadonlySet<string>;
+}
+
 export interface RecordDraft {
   kind: "failure" | "heuristic" | "observation";
   table: RecordTable;
