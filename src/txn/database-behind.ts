@@ -3,8 +3,8 @@
  * an id, so that an id is never given twice.
  *
  *   assertDatabaseFileSound(layout);                   // a record's step 1, before SQLite opens index.db
- *   const floor = idFloor(session, draft, { repaired }); // under the lock, after recovery, before the INSERT
- *   if (floor !== undefined) raiseIdSequence(sqlite, draft.table, floor);   // in the record's transaction
+ *   const floors = idFloors(session, drafts, { repaired }); // under the lock, after recovery, before the INSERTs
+ *   if (floors[i] !== undefined) raiseIdSequence(sqlite, drafts[i].table, floors[i]);   // in the records' transaction
  *
  * Behind means the database lost commits the files still show:
  *   - `index.db` is empty, or is not a SQLite file (no header), in a journal
@@ -23,14 +23,14 @@
  * Nothing is written here. Behind is `DatabaseBehindError` (exit 1, with the
  * reason and whether the file is damaged), thrown before the record writes
  * anything; the command repairs the database as `lore sync --fix` would
- * (cli/repair-database.ts) and records again with `repaired`, where idFloor
+ * (cli/repair-database.ts) and records again with `repaired`, where idFloors
  * does not throw but gives the id the table's sequence must be raised to, so
  * that the new id is above every id the watermark and the domain file know
  * (what the repair could not settle is left to `lore sync`).
  *
- * Cost per record: the watermark (one small read), the two sequences (one
- * query), and a scan of the domain file the record read anyway; all domain
- * files only while the watermark is unknown. Errors: DatabaseBehindError, or
+ * Cost per write transaction: the watermark (one small read), the two
+ * sequences (one query), all domain files only while the watermark is
+ * unknown; and per record a scan of the domain file it read anyway. Errors: DatabaseBehindError, or
  * what SQLite throws.
  * Design: docs/DESIGN.md#a-database-behind-its-journal
  */
@@ -138,35 +138,40 @@ function highestInDomainFiles(layout: JournalLayout): { id: number; file: string
 const NAMES: Record<RecordTable, string> = { learnings: "failure and observation", heuristics: "heuristic" };
 
 /**
- * Checks that the database is not behind before `draft` takes an id: throws
- * DatabaseBehindError when it is, unless `repaired`. Returns the id the
- * draft's table's sequence must be raised to (inside the record's
- * transaction), or undefined when it is high enough.
+ * Checks that the database is not behind before the drafts of one write
+ * transaction take their ids: throws DatabaseBehindError when it is, unless
+ * `repaired`. Returns, for each draft, the id its table's sequence must be
+ * raised to (inside the transaction), or undefined when it is high enough.
+ * The watermark and the sequences are read once for all the drafts.
  */
-export function idFloor(
+export function idFloors(
   session: JournalSession,
-  draft: { table: RecordTable; target: string; previous: string | undefined },
+  drafts: Array<{ table: RecordTable; target: string; previous: string | undefined }>,
   { repaired }: { repaired: boolean },
-): number | undefined {
+): Array<number | undefined> {
   const sequences = idSequences(session.db.sqlite);
   const issued: IdsIssued | undefined = readIdsIssued(session.layout);
-  const evidence: string[] = [];
-  const floor: IdsIssued = issued ? { ...issued } : { learnings: 0, heuristics: 0 };
-  for (const table of ["learnings", "heuristics"] as const) {
-    if (floor[table] > sequences[table]) {
-      evidence.push(`${NAMES[table]} ids up to ${floor[table]} were given, the database's last is ${sequences[table]}`);
+  const inDomainFiles = issued === undefined ? highestInDomainFiles(session.layout) : undefined;
+  return drafts.map((draft) => {
+    const evidence: string[] = [];
+    const floor: IdsIssued = issued ? { ...issued } : { learnings: 0, heuristics: 0 };
+    for (const table of ["learnings", "heuristics"] as const) {
+      if (floor[table] > sequences[table]) {
+        evidence.push(
+          `${NAMES[table]} ids up to ${floor[table]} were given, the database's last is ${sequences[table]}`,
+        );
+      }
     }
-  }
-  const shown =
-    issued === undefined
-      ? highestInDomainFiles(session.layout)
-      : draft.table === "heuristics"
+    const shown =
+      inDomainFiles ??
+      (draft.table === "heuristics"
         ? { id: highestHeadingId(draft.previous ?? ""), file: journalRelativePath(session.layout, draft.target) }
-        : { id: 0, file: "" };
-  if (shown.id > sequences.heuristics) {
-    evidence.push(`${shown.file} shows H-${shown.id}, the database's last heuristic id is ${sequences.heuristics}`);
-  }
-  floor.heuristics = Math.max(floor.heuristics, shown.id);
-  if (evidence.length > 0 && !repaired) throw new DatabaseBehindError(evidence[0], false);
-  return floor[draft.table] > sequences[draft.table] ? floor[draft.table] : undefined;
+        : { id: 0, file: "" });
+    if (shown.id > sequences.heuristics) {
+      evidence.push(`${shown.file} shows H-${shown.id}, the database's last heuristic id is ${sequences.heuristics}`);
+    }
+    floor.heuristics = Math.max(floor.heuristics, shown.id);
+    if (evidence.length > 0 && !repaired) throw new DatabaseBehindError(evidence[0], false);
+    return floor[draft.table] > sequences[draft.table] ? floor[draft.table] : undefined;
+  });
 }

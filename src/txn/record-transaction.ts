@@ -87,7 +87,7 @@ import {
   handOffWanted,
 } from "./group-commit.js";
 import { commitRecordFile } from "./record-commit.js";
-import { idFloor } from "./database-behind.js";
+import { idFloors } from "./database-behind.js";
 import type { JournalSession } from "./session.js";
 
 /**
@@ -266,13 +266,10 @@ async function writeRecords(
   { repaired }: { repaired: boolean },
 ): Promise<WrittenRecord[]> {
   const { db, lock, layout } = session;
-  const floors: Array<number | undefined> = [];
-  for (const draft of drafts) {
-    // Before the kept version adds a second link to the file.
-    assertPlainPath(layout.base, draft.target);
-    floors.push(idFloor(session, draft, { repaired }));
-    if (session.awaiting.length > 0) await commitHandedOffOn(session, draft.target);
-  }
+  // Before the kept version adds a second link to the file.
+  for (const draft of drafts) assertPlainPath(layout.base, draft.target);
+  const floors = idFloors(session, drafts, { repaired });
+  for (const draft of drafts) if (session.awaiting.length > 0) await commitHandedOffOn(session, draft.target);
   const pending: PendingIntent[] = [];
   let issued: { before: IdsIssued | undefined } | undefined;
   try {
