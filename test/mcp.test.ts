@@ -357,6 +357,32 @@ describe("lore mcp: writes", () => {
     expect(invariantViolations(dir)).toEqual([]);
   });
 
+  // LORE_STOP_AT reads /proc: Linux only.
+  it.runIf(process.platform === "linux")(
+    "takes a call that arrives while its session writes into that session, before the session's one commit",
+    async () => {
+      const dir = await createJournal();
+      const server = await serve(dir, { LORE_STOP_AT: "db-committed", LORE_TRACE_STEPS: "1" });
+      const first = callTool(server, "record_failure", { title: "first call", domain: "join" });
+      const pid = server.transport.pid as number;
+      await waitUntil(() => isStopped(pid), "the server stops after its first COMMIT");
+      // Sent while the session is under way: read once the server runs again.
+      const second = callTool(server, "record_failure", { title: "second call", domain: "join" });
+      process.kill(pid, "SIGCONT");
+      const records = [jsonOf(await first), jsonOf(await second)] as Array<{ path: string; commit: string }>;
+      for (const record of records) {
+        expect(git(dir, ["show", "--name-only", "--format=", record.commit]).trim()).toBe(record.path);
+      }
+      const steps = server.stderr();
+      expect(steps.match(/ step lock-acquired /g)).toHaveLength(1);
+      expect(steps.match(/ step db-begin /g)).toHaveLength(2);
+      // One commit run for both: lore's own commit passes git-staged once per run.
+      expect(steps.match(/ step git-staged /g)).toHaveLength(1);
+      expect(pendingOf(dir)).toEqual([]);
+      expect(invariantViolations(dir)).toEqual([]);
+    },
+  );
+
   it("answers a record whose commit failed with a note, and commits it at its next session", async () => {
     const dir = await createJournal();
     // A pre-commit hook that refuses the first commit only.

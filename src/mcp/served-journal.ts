@@ -22,7 +22,9 @@
  * order and recovery hold as for the command line (txn/journal-session.ts).
  * A session starts once the calls read together from the client are queued
  * (one turn of the event loop), takes every call queued, and every call
- * queued while it runs, up to MAX_CALLS_PER_SESSION; the record calls that
+ * queued while it runs (once its calls are done it lets the event loop take
+ * in what arrived meanwhile, and goes on with that, before it commits), up
+ * to MAX_CALLS_PER_SESSION; the record calls that
  * come one after another are persisted together, in one write transaction
  * with each directory fsynced once (RecordBatch.persistAll), then commits the
  * records to git as one group (txn/record-batch.ts: each record its own
@@ -213,23 +215,26 @@ export class ServedJournal {
         async (session) => {
           const batch = new RecordBatch(session);
           try {
-            for (let index = 0; index < taken.length || this.takeSessionCalls(taken); index++) {
-              const call = taken[index];
-              if (call.record) {
-                // The record calls from here on, those queued included, are persisted together.
-                while (this.queue[0]?.record && this.takeSessionCalls(taken));
-                let end = index + 1;
-                while (end < taken.length && taken[end].record) end++;
-                await this.persistRecordCalls(batch, taken.slice(index, end));
-                index = end - 1;
-                continue;
+            let index = 0;
+            do {
+              for (; index < taken.length || this.takeSessionCalls(taken); index++) {
+                const call = taken[index];
+                if (call.record) {
+                  // The record calls from here on, those queued included, are persisted together.
+                  while (this.queue[0]?.record && this.takeSessionCalls(taken));
+                  let end = index + 1;
+                  while (end < taken.length && taken[end].record) end++;
+                  await this.persistRecordCalls(batch, taken.slice(index, end));
+                  index = end - 1;
+                  continue;
+                }
+                try {
+                  call.outcome = { value: await (call.work as SessionWork<unknown>)(batch, session) };
+                } catch (error) {
+                  call.outcome = { error };
+                }
               }
-              try {
-                call.outcome = { value: await (call.work as SessionWork<unknown>)(batch, session) };
-              } catch (error) {
-                call.outcome = { error };
-              }
-            }
+            } while (await this.moreArrived(taken));
           } finally {
             handedOff = await batch.commitOrHandOff();
           }
@@ -246,6 +251,18 @@ export class ServedJournal {
       if ("error" in outcome) call.reject(outcome.error);
       else call.resolve(outcome.value);
     }
+  }
+
+  /**
+   * Whether calls arrived while the session ran, before its commit: the
+   * event loop takes in what the client and the relay sent meanwhile (one
+   * turn), so that calls that arrive over a few milliseconds share the
+   * session's one git commit instead of waiting for a session of their own.
+   */
+  private async moreArrived(taken: QueuedCall[]): Promise<boolean> {
+    if (taken.length >= MAX_CALLS_PER_SESSION) return false;
+    await new Promise((resolve) => setImmediate(resolve));
+    return this.queue.length > 0 && !this.queue[0].alone;
   }
 
   /**
