@@ -13,7 +13,9 @@
  *
  * `armLibraryFsSteps` reaches `temp-fsync` and `rename`, which happen inside
  * write-file-atomic, by wrapping the `fs` functions the library calls, for the
- * length of one call and only when such a step is armed. Unarmed, `step()`
+ * length of one call and only when such a step is armed (several files
+ * written at once, io/durable-file.ts writeFilesDurably, pass them as their
+ * own steps). Unarmed, `step()`
  * tests one constant and `armLibraryFsSteps` is the plain call, so the cost is
  * nil. STEP_NAMES lists a record's steps in order, HAND_OFF_STEP_NAMES the
  * group commit's, DIRECT_COMMIT_STEP_NAMES those of a commit without git, SYNC_STEP_NAMES those of `lore sync`.
