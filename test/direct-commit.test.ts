@@ -21,7 +21,6 @@ const OPTIONS: CommitOptions = {
   staleMs: 10_000,
   assertHeld: () => undefined,
   hooksDir: undefined,
-  staysUp: true,
 };
 
 const FIXED_DATES = { GIT_AUTHOR_DATE: "1796300000 +0000", GIT_COMMITTER_DATE: "1796300000 +0000" };

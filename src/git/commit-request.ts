@@ -5,7 +5,7 @@
  * clean-up of a `-m` message, for the commits lore writes without `git
  * commit`.
  *
- *   const options: CommitOptions = { deadline, staleMs, assertHeld, hooksDir, staysUp };
+ *   const options: CommitOptions = { deadline, staleMs, assertHeld, hooksDir };
  *   const text = cleanMessage(commit.message);
  *
  * Nothing here runs git or throws.
@@ -18,8 +18,6 @@ export interface CommitOptions {
   assertHeld: () => void;
   /** The hooks directory lore's commits run (lore's chained hooks, hook-state.ts); undefined: the repository's own. */
   hooksDir: string | undefined;
-  /** The process stays up and commits again (`lore mcp`): lore's own commit pays even in a small repository (direct-commit.ts). */
-  staysUp: boolean;
 }
 
 export interface FileCommit {

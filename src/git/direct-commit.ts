@@ -9,11 +9,10 @@
  * Each commit holds one file as git would store it, on top of the one before,
  * with the message cleaned as git cleans `-m`, the configured identity, and
  * a reflog line `commit: <subject>`; a file already committed as it is gets
- * undefined in the result. It runs only where it is the cheaper commit
- * (commitWithoutGitPays: a process that stays up, a large index, or
- * LORE_COMMIT_WITHOUT_GIT), and applies only where the result is what git's
+ * undefined in the result. It applies only where the result is what git's
  * own commands would make; it returns undefined, having changed nothing,
- * where it does not run or cannot be sure of that:
+ * where it does not run (LORE_COMMIT_WITHOUT_GIT=never) or cannot be sure
+ * of that:
  *   - HEAD detached or unborn; HEAD's commit not a loose object;
  *   - git's index unreadable here (index-file.ts), or not holding exactly
  *     HEAD's tree (the user staged something): the commit is built from the
@@ -74,25 +73,13 @@ import { GitObjects } from "./git-objects.js";
 import { objectCodecs } from "./object-codecs.js";
 
 /**
- * Where lore's own commit is the cheaper one: `LORE_COMMIT_WITHOUT_GIT` says
- * `always` or `never`; unset, in a process that stays up (its code compiled,
- * its settings kept), and in a command line only past this size of git's
- * index, below which starting git costs less than loading and running the
- * commit's code cold (docs/PERFORMANCE.md#a-commit-without-git).
+ * Whether lore writes the commit itself where it can: yes, unless
+ * `LORE_COMMIT_WITHOUT_GIT=never` (a user who wants git to make every
+ * commit, or a test of git's way). It is the cheaper commit in a process
+ * that stays up and in a command line alike, in a small repository too
+ * (docs/PERFORMANCE.md#a-commit-without-git); `always` is the default.
  */
-const LARGE_INDEX_BYTES = 1024 * 1024;
-const commitWithoutGitSetting = process.env.LORE_COMMIT_WITHOUT_GIT;
-
-function commitWithoutGitPays(repo: GitRepo, options: CommitOptions): boolean {
-  if (commitWithoutGitSetting === "always" || commitWithoutGitSetting === "never")
-    return commitWithoutGitSetting === "always";
-  if (options.staysUp) return true;
-  try {
-    return fs.statSync(path.join(repo.gitDir, "index")).size >= LARGE_INDEX_BYTES;
-  } catch {
-    return false;
-  }
-}
+const commitWithoutGitWanted = process.env.LORE_COMMIT_WITHOUT_GIT !== "never";
 
 /** Hooks beside a commit's own that a ref update or an index write runs. */
 const MORE_HOOKS = ["reference-transaction", "post-index-change"];
@@ -148,7 +135,7 @@ export async function commitWithoutGit(
   commits: FileCommit[],
   options: CommitOptions,
 ): Promise<Array<string | undefined> | undefined> {
-  if (!commitWithoutGitPays(repo, options)) return undefined;
+  if (!commitWithoutGitWanted) return undefined;
   const branch = currentBranch(repo);
   const settings = await commitSettings(repo);
   if (branch === undefined || settings === undefined || !settingsAllow(settings)) return undefined;

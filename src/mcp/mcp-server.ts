@@ -138,7 +138,7 @@ class AnsweringTransport implements Transport {
 
 export const serveMcp: McpServerBundle["serveMcp"] = async (args) => {
   const idleMs = idleMsOf(args["idle-seconds"]);
-  const options = { ...sessionOptionsFrom({ ...args, json: false }, process.env), staysUp: true };
+  const options = sessionOptionsFrom({ ...args, json: false }, process.env);
   const layout = locateJournal({ base: args.base, env: process.env, cwd: process.cwd() });
   const served = new ServedJournal(layout, options, { idleMs });
   served.read(() => undefined);

@@ -278,7 +278,6 @@ async function untrackDatabase(
         staleMs: options.staleMs,
         assertHeld: () => held.lock.assertHeld(),
         hooksDir: installedHooks(repo.gitDir)?.chainedDir,
-        staysUp: false,
       },
     );
   } catch (error) {

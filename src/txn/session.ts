@@ -22,8 +22,6 @@ export interface SessionOptions {
   staleMs: number;
   /** Write no git commit even inside a work tree. */
   noCommit: boolean;
-  /** The process stays up and writes again (`lore mcp`); a command line's is gone after one write. */
-  staysUp?: boolean;
 }
 
 export interface JournalSession {
@@ -50,7 +48,6 @@ export function commitOptions(session: JournalSession): CommitOptions {
     staleMs: session.options.staleMs,
     assertHeld: () => session.lock.assertHeld(),
     hooksDir: session.hooksDir,
-    staysUp: session.options.staysUp === true,
   };
 }
 
