@@ -66,6 +66,14 @@ function jsonOf(result: CallToolResult): unknown {
   return JSON.parse(textsOf(result)[0]);
 }
 
+/** The JSON-RPC messages a server piped `mcpInput` wrote to its stdout, one a line. */
+function messagesOf(stdout: string): Array<{ id: number; result: { content: Array<{ text: string }> } }> {
+  return stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+}
+
 /** A JSON value with what differs between two journals made alike (ids that are random, commits, the base) named instead. */
 function normalized(value: unknown, base: string): unknown {
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -335,10 +343,7 @@ describe("lore mcp: writes", () => {
       env: { LORE_TRACE_STEPS: "1" },
     });
     expect(result.code, result.stderr).toBe(0);
-    const answers = result.stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line))
+    const answers = messagesOf(result.stdout)
       .filter((answer) => answer.id !== 1)
       .sort((a, b) => a.id - b.id)
       .map((answer) => JSON.parse(answer.result.content[0].text) as { path: string; commit: string | null });
@@ -579,10 +584,7 @@ describe("lore mcp: gone mid-call", () => {
     );
     const result = await runLore(["mcp", "--base", dir], { cwd: dir, input });
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
-    const answers = result.stdout
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line));
+    const answers = messagesOf(result.stdout);
     expect(answers.map((answer) => answer.id).sort()).toEqual([1, 2, 3]);
     for (const answer of answers.filter((each) => each.id !== 1)) {
       expect(JSON.parse(answer.result.content[0].text).commit).toMatch(/^[0-9a-f]{40}$/);
